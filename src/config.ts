@@ -1,0 +1,195 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable the portal reads, parsed once at start.
+ * An invalid value stops the process with a message that names the variable and what
+ * is expected; values of secret variables are never echoed.
+ */
+
+export const SECRET_VARIABLES = [
+  "DOKPLOY_API_TOKEN",
+  "STACK_REGISTRY_PASSWORD",
+  "ADMIN_TOKEN",
+] as const;
+
+const DURATION = /^(\d+)(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** "90s", "10m", "500ms" or a bare number of milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = DURATION.exec(value.trim());
+      if (!match) {
+        ctx.addIssue({ code: "custom", message: 'expected a duration such as "500ms", "90s", "10m" or "1h"' });
+        return z.NEVER;
+      }
+      return Number(match[1]) * UNIT_MS[(match[2] ?? "ms") as keyof typeof UNIT_MS];
+    });
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ message: "expected a whole number" })
+    .int("expected a whole number")
+    .min(min, `expected at least ${min}`)
+    .max(max, `expected at most ${max}`)
+    .default(fallback);
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
+const flag = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""], { message: "expected true or false" })
+  .default("false")
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+/** `workspace:/workspace` -> volume key `workspace` mounted at `/workspace`. */
+const MOUNT = /^([a-z0-9][a-z0-9-]{0,30}):(\/[^\s,:]*)$/;
+const mounts = z
+  .string()
+  .default("workspace:/workspace")
+  .transform((value, ctx) => {
+    const entries = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const parsed: { key: string; mountPath: string }[] = [];
+    for (const entry of entries) {
+      const match = MOUNT.exec(entry);
+      if (!match) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected comma-separated key:/absolute/path entries (key of a-z, 0-9, -), got "${entry}"`,
+        });
+        return z.NEVER;
+      }
+      parsed.push({ key: match[1]!, mountPath: match[2]! });
+    }
+    const keys = new Set(parsed.map((m) => m.key));
+    if (keys.size !== parsed.length) {
+      ctx.addIssue({ code: "custom", message: "expected each volume key only once" });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const url = z
+  .string()
+  .url("expected an http(s) URL")
+  .refine((v) => /^https?:\/\//.test(v), "expected an http(s) URL")
+  .transform((v) => v.replace(/\/+$/, ""))
+  .optional();
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: integer(3000, 0, 65535),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    DATA_DIR: z.string().min(1).default("./data"),
+
+    DOKPLOY_URL: url,
+    DOKPLOY_API_TOKEN: optionalText,
+    DOKPLOY_TIMEOUT: duration("15s"),
+    DOKPLOY_MAX_CONCURRENCY: integer(8, 1, 256),
+    DOKPLOY_CIRCUIT_FAILURES: integer(5, 1, 1000),
+    DOKPLOY_CIRCUIT_COOLDOWN: duration("30s"),
+
+    STACK_DOMAIN_SUFFIX: z
+      .string()
+      .default("ai.flexinit.nl")
+      .refine((v) => /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(v), "expected a domain name such as ai.example.com"),
+    STACK_IMAGE: z.string().min(1).default("git.app.flexinit.nl/oussamadouhou/oh-my-opencode-free:latest"),
+    STACK_PORT: integer(8080, 1, 65535),
+    STACK_MOUNTS: mounts,
+    STACK_PROJECT_PREFIX: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,15}$/, "expected a short prefix of a-z, 0-9 and -")
+      .default("ai-stack-"),
+    STACK_VOLUME_PREFIX: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,15}$/, "expected a short prefix of a-z, 0-9 and -")
+      .default("portal-ai-"),
+    STACK_REGISTRY_URL: optionalText,
+    STACK_REGISTRY_USERNAME: optionalText,
+    STACK_REGISTRY_PASSWORD: optionalText,
+    STACK_CERTIFICATE_TYPE: z.enum(["letsencrypt", "none", "custom"]).default("letsencrypt"),
+    STACK_CERT_RESOLVER: optionalText,
+    STACK_PROBE_URLS: z.string().default("https://{host}/,http://{host}/,http://{appName}:{port}/"),
+
+    RESERVED_NAMES: list("admin,api,www,root,system,test,demo,portal,deploy").transform((names) =>
+      names.map((n) => n.toLowerCase()),
+    ),
+    ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, "expected at least 16 characters"),
+    NAME_QUARANTINE_DAYS: integer(30, 0, 3650),
+
+    DEPLOY_TIMEOUT: duration("10m"),
+    HEALTH_TIMEOUT: duration("3m"),
+    POLL_INTERVAL: duration("1s"),
+    PROBE_INTERVAL: duration("2s"),
+    PROBE_ATTEMPT_TIMEOUT: duration("5s"),
+    AVAILABILITY_CACHE_TTL: duration("5s"),
+
+    SANDBOX_DEPLOY_DURATION: duration("3s"),
+    SANDBOX_STACK_START: duration("2s"),
+    TRUST_PROXY: flag,
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === "production") {
+      if (!c.DOKPLOY_URL) ctx.addIssue({ code: "custom", path: ["DOKPLOY_URL"], message: "is required when NODE_ENV=production" });
+      if (!c.DOKPLOY_API_TOKEN)
+        ctx.addIssue({ code: "custom", path: ["DOKPLOY_API_TOKEN"], message: "is required when NODE_ENV=production" });
+    }
+    if (c.DOKPLOY_URL && !c.DOKPLOY_API_TOKEN)
+      ctx.addIssue({ code: "custom", path: ["DOKPLOY_API_TOKEN"], message: "is required when DOKPLOY_URL is set" });
+    if (c.STACK_CERTIFICATE_TYPE === "custom" && !c.STACK_CERT_RESOLVER)
+      ctx.addIssue({ code: "custom", path: ["STACK_CERT_RESOLVER"], message: "is required when STACK_CERTIFICATE_TYPE=custom" });
+    if (Boolean(c.STACK_REGISTRY_USERNAME) !== Boolean(c.STACK_REGISTRY_PASSWORD))
+      ctx.addIssue({
+        code: "custom",
+        path: ["STACK_REGISTRY_USERNAME"],
+        message: "and STACK_REGISTRY_PASSWORD must be set together",
+      });
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment; throws ConfigError listing every problem, without secret values. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    // An empty variable means "not set", so defaults apply (Dokploy's UI writes KEY= lines).
+    if (value !== undefined && value !== "") input[key] = value;
+  }
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? "configuration");
+      return `${variable}: ${issue.message}`;
+    }),
+  );
+}

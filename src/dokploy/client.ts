@@ -1,0 +1,200 @@
+import { z } from "zod";
+import { type Input, type Method, type TransportOptions, exchange } from "./transport.ts";
+import { Resilience, type ResilienceOptions } from "./resilience.ts";
+import { DokployError } from "./errors.ts";
+import * as s from "./schemas.ts";
+
+/**
+ * The only code that speaks Dokploy's API: one typed method per procedure the portal uses.
+ * Bodies carry every key Dokploy requires, with null where unused (CONTRACT.md §8).
+ */
+
+export type CertificateType = "letsencrypt" | "none" | "custom";
+
+export interface DokployCallEvent {
+  procedure: string;
+  /** HTTP status, or the failure kind when there was no HTTP answer. */
+  outcome: string;
+  durationMs: number;
+}
+
+export interface DokployClientOptions extends TransportOptions, Omit<ResilienceOptions, "onCircuitChange"> {
+  onCall?: (event: DokployCallEvent) => void;
+  onCircuitChange?: ResilienceOptions["onCircuitChange"];
+}
+
+export class DokployClient {
+  readonly resilience: Resilience;
+
+  constructor(private readonly opts: DokployClientOptions) {
+    this.resilience = new Resilience(opts);
+  }
+
+  private async call<S extends z.ZodType>(
+    method: Method,
+    procedure: string,
+    input: Input | undefined,
+    schema: S | null,
+    signal?: AbortSignal,
+  ): Promise<z.output<S>> {
+    const started = performance.now();
+    let outcome = "200";
+    try {
+      return await this.resilience.run(
+        procedure,
+        method === "GET" ? "read" : "write",
+        (sig) => exchange(this.opts, method, procedure, input, schema, sig),
+        signal,
+      );
+    } catch (err) {
+      outcome = err instanceof DokployError ? String(err.status ?? err.failure) : "aborted";
+      throw err;
+    } finally {
+      this.opts.onCall?.({ procedure, outcome, durationMs: performance.now() - started });
+    }
+  }
+
+  // --- project ---------------------------------------------------------------------------
+
+  projectCreate(input: { name: string; description?: string | null; env?: string }, signal?: AbortSignal) {
+    return this.call("POST", "project.create", input, s.projectCreated, signal);
+  }
+  projectOne(projectId: string, signal?: AbortSignal) {
+    return this.call("GET", "project.one", { projectId }, s.projectDetail, signal);
+  }
+  projectAll(signal?: AbortSignal) {
+    return this.call("GET", "project.all", undefined, s.projectList, signal);
+  }
+  projectRemove(projectId: string, signal?: AbortSignal) {
+    return this.call("POST", "project.remove", { projectId }, s.projectRow, signal);
+  }
+
+  // --- environment -----------------------------------------------------------------------
+
+  environmentOne(environmentId: string, signal?: AbortSignal) {
+    return this.call("GET", "environment.one", { environmentId }, s.environmentDetail, signal);
+  }
+
+  // --- application -----------------------------------------------------------------------
+
+  /** Not idempotent: Dokploy suffixes appName, so a retry makes a second application. */
+  applicationCreate(
+    input: { name: string; environmentId: string; appName?: string; description?: string | null },
+    signal?: AbortSignal,
+  ) {
+    return this.call("POST", "application.create", input, s.applicationRow, signal);
+  }
+  applicationOne(applicationId: string, signal?: AbortSignal) {
+    return this.call("GET", "application.one", { applicationId }, s.applicationDetail, signal);
+  }
+  saveDockerProvider(
+    input: {
+      applicationId: string;
+      dockerImage: string;
+      username: string | null;
+      password: string | null;
+      registryUrl: string | null;
+    },
+    signal?: AbortSignal,
+  ) {
+    return this.call("POST", "application.saveDockerProvider", input, s.saved, signal);
+  }
+  /** `env` is dotenv text; Dokploy interpolates `${{...}}` in it, which cannot be escaped. */
+  saveEnvironment(
+    input: { applicationId: string; env: string | null; buildArgs?: string | null; buildSecrets?: string | null; createEnvFile?: boolean },
+    signal?: AbortSignal,
+  ) {
+    const body = {
+      applicationId: input.applicationId,
+      env: input.env,
+      buildArgs: input.buildArgs ?? null,
+      buildSecrets: input.buildSecrets ?? null,
+      // Not needed by a docker-image app; false keeps the secrets off Dokploy's disk.
+      createEnvFile: input.createEnvFile ?? false,
+    };
+    return this.call("POST", "application.saveEnvironment", body, s.saved, signal);
+  }
+  applicationDeploy(input: { applicationId: string; title?: string; description?: string }, signal?: AbortSignal) {
+    return this.call("POST", "application.deploy", input, null, signal);
+  }
+  applicationRedeploy(input: { applicationId: string; title?: string; description?: string }, signal?: AbortSignal) {
+    return this.call("POST", "application.redeploy", input, null, signal);
+  }
+  /** Returns the application as read before the change, so its status is stale (CONTRACT.md §3). */
+  applicationStop(applicationId: string, signal?: AbortSignal) {
+    return this.call("POST", "application.stop", { applicationId }, s.applicationRow, signal);
+  }
+  applicationStart(applicationId: string, signal?: AbortSignal) {
+    return this.call("POST", "application.start", { applicationId }, s.applicationRow, signal);
+  }
+  /** Takes the app's domains, mounts and deployments with it; named volumes survive. */
+  applicationDelete(applicationId: string, signal?: AbortSignal) {
+    return this.call("POST", "application.delete", { applicationId }, s.deletedApplication, signal);
+  }
+
+  // --- mounts ----------------------------------------------------------------------------
+
+  mountCreate(input: { applicationId: string; volumeName: string; mountPath: string }, signal?: AbortSignal) {
+    const body = {
+      type: "volume",
+      volumeName: input.volumeName,
+      mountPath: input.mountPath,
+      serviceId: input.applicationId,
+      // Without it Dokploy sets no foreign key and the mount is orphaned (CONTRACT.md §3).
+      serviceType: "application",
+    };
+    return this.call("POST", "mounts.create", body, s.mountRow, signal);
+  }
+  mountRemove(mountId: string, signal?: AbortSignal) {
+    return this.call("POST", "mounts.remove", { mountId }, s.mountRow, signal);
+  }
+
+  // --- domain ----------------------------------------------------------------------------
+
+  domainCreate(
+    input: {
+      applicationId: string;
+      host: string;
+      port: number;
+      https: boolean;
+      certificateType: CertificateType;
+      customCertResolver?: string | null;
+    },
+    signal?: AbortSignal,
+  ) {
+    const body = {
+      host: input.host,
+      path: "/",
+      port: input.port,
+      https: input.https,
+      certificateType: input.certificateType,
+      customCertResolver: input.certificateType === "custom" ? (input.customCertResolver ?? null) : null,
+      applicationId: input.applicationId,
+      domainType: "application",
+    };
+    return this.call("POST", "domain.create", body, s.domainRow, signal);
+  }
+  domainDelete(domainId: string, signal?: AbortSignal) {
+    return this.call("POST", "domain.delete", { domainId }, s.domainRow, signal);
+  }
+  domainsByApplication(applicationId: string, signal?: AbortSignal) {
+    return this.call("GET", "domain.byApplicationId", { applicationId }, z.array(s.domainRow), signal);
+  }
+
+  // --- deployment ------------------------------------------------------------------------
+
+  /** Newest first, at most about 11 rows; `[]` for an unknown application. */
+  deployments(applicationId: string, signal?: AbortSignal) {
+    return this.call("GET", "deployment.all", { applicationId }, z.array(s.deploymentRow), signal);
+  }
+  deploymentLogs(deploymentId: string, tail = 50, signal?: AbortSignal) {
+    return this.call("GET", "deployment.readLogs", { deploymentId, tail }, s.logText, signal);
+  }
+
+  // --- settings --------------------------------------------------------------------------
+
+  /** Cheap "reachable and the key is valid" check. */
+  version(signal?: AbortSignal) {
+    return this.call("GET", "settings.getDokployVersion", undefined, s.version, signal);
+  }
+}

@@ -1,0 +1,109 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+} from "cockatiel";
+import { DokployError } from "./errors.ts";
+
+/**
+ * The policies around every Dokploy call: a per-call timeout, a bulkhead bounding calls
+ * in flight, a circuit breaker shared by all calls, and retries for reads only (a retried
+ * create would make a second resource, CONTRACT.md §5).
+ */
+
+export type CircuitStateName = "closed" | "open" | "half-open";
+
+export interface ResilienceOptions {
+  timeoutMs: number;
+  maxConcurrency: number;
+  circuitFailures: number;
+  circuitCooldownMs: number;
+  readRetries?: number;
+  onCircuitChange?: (state: CircuitStateName) => void;
+}
+
+const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: "closed",
+  [CircuitState.Open]: "open",
+  [CircuitState.HalfOpen]: "half-open",
+  [CircuitState.Isolated]: "open",
+};
+
+/** Only "Dokploy did not answer usefully" trips the breaker; a 4xx is an answer. */
+const isOutage = (err: Error) =>
+  err instanceof DokployError && (err.failure === "unavailable" || err.failure === "timeout");
+
+export class Resilience {
+  private readonly breaker;
+  private readonly bulkhead;
+  private readonly timeout;
+  private readonly readRetry;
+  private active = 0;
+
+  constructor(private readonly opts: ResilienceOptions) {
+    this.breaker = circuitBreaker(handleWhen(isOutage), {
+      halfOpenAfter: opts.circuitCooldownMs,
+      breaker: new ConsecutiveBreaker(opts.circuitFailures),
+    });
+    this.breaker.onStateChange((s) => opts.onCircuitChange?.(STATE_NAMES[s]));
+    // Waiting calls queue instead of failing: a burst of deploys should slow down, not break.
+    this.bulkhead = bulkhead(opts.maxConcurrency, Number.MAX_SAFE_INTEGER);
+    this.timeout = timeout(opts.timeoutMs, TimeoutStrategy.Aggressive);
+    this.readRetry = retry(handleWhen(isOutage), {
+      maxAttempts: opts.readRetries ?? 2,
+      backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }),
+    });
+  }
+
+  get circuit(): CircuitStateName {
+    return STATE_NAMES[this.breaker.state];
+  }
+
+  /** Calls currently holding a bulkhead slot (sent to Dokploy, not yet answered). */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  async run<T>(
+    procedure: string,
+    kind: "read" | "write",
+    call: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const once = () =>
+      this.breaker.execute(
+        () =>
+          this.bulkhead.execute(async () => {
+            this.active++;
+            try {
+              return await this.timeout.execute(({ signal: s }) => call(s), signal);
+            } catch (err) {
+              if (err instanceof TaskCancelledError && !signal?.aborted)
+                throw new DokployError(procedure, "timeout", `no answer within ${this.opts.timeoutMs} ms`);
+              throw err;
+            } finally {
+              this.active--;
+            }
+          }, signal),
+        signal,
+      );
+    try {
+      return kind === "read" ? await this.readRetry.execute(once, signal) : await once();
+    } catch (err) {
+      if (err instanceof BrokenCircuitError)
+        throw new DokployError(procedure, "circuit_open", "Dokploy is unavailable (circuit open); call not sent");
+      if (err instanceof BulkheadRejectedError)
+        throw new DokployError(procedure, "unavailable", "too many Dokploy calls waiting");
+      throw err;
+    }
+  }
+}

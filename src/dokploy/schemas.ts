@@ -1,0 +1,108 @@
+import { z } from "zod";
+
+/**
+ * Zod schemas of the Dokploy responses we read (CONTRACT.md §2-3). Only the fields the
+ * portal uses are declared; z.object strips the rest, which keeps secrets that Dokploy
+ * returns (env values, registry passwords) from travelling further than the parser.
+ */
+
+const id = z.string().min(1);
+const isoTime = z.string().nullable().optional();
+
+export const applicationStatus = z.enum(["idle", "running", "done", "error"]);
+export const deploymentStatus = z.enum(["running", "done", "error", "cancelled"]);
+export type DeploymentStatus = z.infer<typeof deploymentStatus>;
+
+export const projectCreated = z.object({
+  project: z.object({ projectId: id, name: z.string() }),
+  environment: z.object({ environmentId: id, name: z.string() }),
+});
+
+const applicationSummary = z.object({ applicationId: id, name: z.string() });
+
+export const projectListItem = z.object({
+  projectId: id,
+  name: z.string(),
+  createdAt: isoTime,
+  environments: z
+    .array(z.object({ environmentId: id, name: z.string(), applications: z.array(applicationSummary).default([]) }))
+    .default([]),
+});
+export const projectList = z.array(projectListItem);
+export type ProjectListItem = z.infer<typeof projectListItem>;
+
+export const projectDetail = z.object({
+  projectId: id,
+  name: z.string(),
+  environments: z
+    .array(
+      z.object({
+        environmentId: id,
+        name: z.string(),
+        applications: z.array(applicationSummary.extend({ appName: z.string().optional() })).default([]),
+      }),
+    )
+    .default([]),
+});
+
+export const projectRow = z.object({ projectId: id, name: z.string() });
+
+export const environmentDetail = z.object({
+  environmentId: id,
+  name: z.string(),
+  projectId: id,
+  applications: z.array(applicationSummary).default([]),
+});
+
+export const applicationRow = z.object({
+  applicationId: id,
+  name: z.string(),
+  appName: z.string().min(1),
+  applicationStatus: applicationStatus,
+});
+export type ApplicationRow = z.infer<typeof applicationRow>;
+
+export const domainRow = z.object({
+  domainId: id,
+  host: z.string(),
+  applicationId: z.string().nullable().optional(),
+});
+export type DomainRow = z.infer<typeof domainRow>;
+
+export const mountRow = z.object({
+  mountId: id,
+  type: z.string(),
+  volumeName: z.string().nullable(),
+  mountPath: z.string(),
+});
+export type MountRow = z.infer<typeof mountRow>;
+
+export const deploymentRow = z.object({
+  deploymentId: id,
+  title: z.string().nullable().optional(),
+  status: deploymentStatus.nullable(),
+  createdAt: z.string(),
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  errorMessage: z.string().nullable().optional(),
+});
+export type DeploymentRow = z.infer<typeof deploymentRow>;
+
+export const applicationDetail = applicationRow.extend({
+  environmentId: id,
+  domains: z.array(domainRow).default([]),
+  mounts: z.array(mountRow).default([]),
+});
+export type ApplicationDetail = z.infer<typeof applicationDetail>;
+
+export const deletedApplication = z.object({ applicationId: id, appName: z.string() });
+export const saved = z.boolean();
+export const logText = z.string();
+export const version = z.string();
+
+/** The tRPC error body (CONTRACT.md §1.4 b). The wrapper's 401 has only `message`. */
+export const errorBody = z.object({
+  message: z.string().optional(),
+  code: z.string().optional(),
+  data: z.object({ code: z.string().optional(), httpStatus: z.number().optional() }).optional(),
+});
