@@ -1,0 +1,45 @@
+import type { MiddlewareHandler } from "hono";
+import { getConnInfo } from "hono/bun";
+import type { Logger } from "../log.ts";
+import type { AppEnv } from "./env.ts";
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A request id on every log line and in X-Request-Id; one access line per request. */
+export function requestContext(log: Logger, trustProxy: boolean): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const given = c.req.header("x-request-id");
+    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    const reqLog = log.child({ requestId });
+    c.set("requestId", requestId);
+    c.set("log", reqLog);
+    c.set("client", clientAddress(c, trustProxy));
+    const started = performance.now();
+    c.header("X-Request-Id", requestId);
+    await next();
+    c.header("X-Request-Id", requestId);
+    reqLog.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      "request",
+    );
+  };
+}
+
+/** The client's address; X-Forwarded-For counts only behind a trusted proxy (Traefik). */
+function clientAddress(c: Parameters<MiddlewareHandler<AppEnv>>[0], trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Authorization: Bearer <token>, or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}

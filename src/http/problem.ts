@@ -1,0 +1,21 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The portal's one error format: `{"error": {"code", "message"}}` with a stable code. */
+export function problem(c: Context, status: ContentfulStatusCode, code: string, message: string, headers?: Record<string, string>) {
+  return c.json({ error: { code, message } }, status, headers);
+}
+
+/** HTTP status for each domain code the stacks layer returns. */
+const STATUS: Record<string, ContentfulStatusCode> = {
+  taken: 409,
+  recently_deleted: 409,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  capacity_reached: 503,
+};
+
+export function statusFor(code: string): ContentfulStatusCode {
+  return STATUS[code] ?? 400;
+}

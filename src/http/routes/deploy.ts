@@ -1,0 +1,34 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { StackService } from "../../stacks/service.ts";
+import type { AppEnv } from "../env.ts";
+import { bearerToken } from "../middleware.ts";
+import { problem, statusFor } from "../problem.ts";
+import { readJson } from "../json-body.ts";
+
+const deployBody = z.object({ name: z.string({ message: "name must be a string" }).max(256, "name is too long") });
+
+/** POST /api/deploy: 202 with everything the owner needs, secrets included, exactly once. */
+export function deployRoutes(stacks: StackService) {
+  return new Hono<AppEnv>().post("/api/deploy", async (c) => {
+    const body = await readJson(c, deployBody);
+    if (!body.ok) return body.response;
+    const result = await stacks.deploy(body.value.name, { bearer: bearerToken(c.req.header("authorization")), client: c.get("client") });
+    if (!result.ok) return problem(c, statusFor(result.code), result.code, result.message);
+    const { deploymentId, name, url, managementToken, credentials } = result;
+    c.header("Cache-Control", "no-store");
+    c.header("Location", `/api/deployments/${deploymentId}`);
+    return c.json(
+      {
+        deploymentId,
+        name,
+        url,
+        eventsUrl: `/api/deployments/${deploymentId}/events`,
+        statusUrl: `/api/deployments/${deploymentId}`,
+        managementToken,
+        credentials,
+      },
+      202,
+    );
+  });
+}

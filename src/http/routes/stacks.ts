@@ -1,0 +1,51 @@
+import { type Context, Hono } from "hono";
+import type { StackService } from "../../stacks/service.ts";
+import type { Store } from "../../store/index.ts";
+import type { AppEnv } from "../env.ts";
+import { bearerToken } from "../middleware.ts";
+import { problem, statusFor } from "../problem.ts";
+import { secretEquals } from "../../stacks/secrets.ts";
+
+export interface StackRouteDeps {
+  stacks: StackService;
+  store: Store;
+  adminToken?: string;
+}
+
+/** Stack status (public), delete (management or admin token), list (admin). */
+export function stackRoutes(deps: StackRouteDeps) {
+  const remove = async (c: Context<AppEnv, "/api/stacks/:name" | "/api/stack/:name">) => {
+    const name = c.req.param("name");
+    const result = await deps.stacks.remove(name, { bearer: bearerToken(c.req.header("authorization")), client: c.get("client") });
+    if (!result.ok) {
+      const headers: Record<string, string> = result.code === "unauthorized" ? { "WWW-Authenticate": 'Bearer realm="stack"' } : {};
+      return problem(c, statusFor(result.code), result.code, result.message, headers);
+    }
+    return c.json(
+      {
+        deploymentId: result.deploymentId,
+        name: result.name,
+        eventsUrl: `/api/deployments/${result.deploymentId}/events`,
+        statusUrl: `/api/deployments/${result.deploymentId}`,
+        volumeKept: true,
+        message: "The stack is being deleted. Its data volume is kept in Dokploy, and the name is held for you.",
+      },
+      202,
+    );
+  };
+  return new Hono<AppEnv>()
+    .get("/api/stacks", (c) => {
+      const bearer = bearerToken(c.req.header("authorization"));
+      if (!bearer) return problem(c, 401, "unauthorized", "This needs the admin token", { "WWW-Authenticate": 'Bearer realm="admin"' });
+      if (!deps.adminToken || !secretEquals(bearer, deps.adminToken)) return problem(c, 403, "forbidden", "That is not the admin token");
+      const includeGone = c.req.query("all") === "true";
+      return c.json({ stacks: deps.store.stacks.list({ includeGone }) });
+    })
+    .get("/api/stacks/:name", (c) => {
+      const status = deps.stacks.publicStatus(c.req.param("name"));
+      if (!status) return problem(c, 404, "not_found", "There is no stack with that name");
+      return c.json(status);
+    })
+    .delete("/api/stacks/:name", remove)
+    .delete("/api/stack/:name", remove);
+}

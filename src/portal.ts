@@ -1,0 +1,114 @@
+import type { Server } from "bun";
+import pkg from "../package.json" with { type: "json" };
+import type { Config } from "./config.ts";
+import { DokployClient } from "./dokploy/client.ts";
+import { DokployHealthCheck } from "./dokploy/health.ts";
+import { createApp } from "./http/app.ts";
+import type { Logger } from "./log.ts";
+import { AvailabilityIndex } from "./stacks/availability.ts";
+import { EventBus } from "./stacks/events.ts";
+import { waitUntilUp } from "./stacks/probe.ts";
+import { StackService } from "./stacks/service.ts";
+import { Store } from "./store/index.ts";
+
+/**
+ * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
+ * main.ts adds the process concerns (config from env, sandbox, signals); tests call this.
+ */
+
+export interface PortalOptions {
+  config: Config;
+  log: Logger;
+  mode: "dokploy" | "sandbox";
+  /** Dokploy to talk to (the embedded sandbox's URL in sandbox mode). */
+  dokployUrl: string;
+  dokployApiKey: string;
+  /** Probe spec override (sandbox mode routes probes to the sandbox by Host header). */
+  probeUrls?: string;
+  heartbeatMs?: number;
+  cleanup?: { attempts: number; baseDelayMs: number };
+}
+
+export interface Portal {
+  server: Server<unknown>;
+  url: string;
+  store: Store;
+  stacks: StackService;
+  client: DokployClient;
+  stop(): Promise<void>;
+}
+
+export async function startPortal(opts: PortalOptions): Promise<Portal> {
+  const { config, log } = opts;
+  const store = Store.open(config.DATA_DIR);
+  const client = new DokployClient({
+    baseUrl: opts.dokployUrl,
+    apiKey: opts.dokployApiKey,
+    timeoutMs: config.DOKPLOY_TIMEOUT,
+    maxConcurrency: config.DOKPLOY_MAX_CONCURRENCY,
+    circuitFailures: config.DOKPLOY_CIRCUIT_FAILURES,
+    circuitCooldownMs: config.DOKPLOY_CIRCUIT_COOLDOWN,
+    onCircuitChange: (state) => log.warn({ circuit: state }, `Dokploy circuit ${state}`),
+  });
+  const events = new EventBus(store.deployments);
+  const availability = new AvailabilityIndex(
+    store,
+    client,
+    {
+      prefix: config.STACK_PROJECT_PREFIX,
+      suffix: config.STACK_DOMAIN_SUFFIX,
+      reserved: config.RESERVED_NAMES,
+      quarantineDays: config.NAME_QUARANTINE_DAYS,
+      cacheTtlMs: config.AVAILABILITY_CACHE_TTL,
+    },
+    log,
+  );
+  const stacks = new StackService(
+    {
+      client,
+      store,
+      events,
+      log,
+      config: { ...config, STACK_PROBE_URLS: opts.probeUrls ?? config.STACK_PROBE_URLS },
+      waitUntilUp,
+      cleanup: opts.cleanup ?? { attempts: 5, baseDelayMs: 500 },
+    },
+    availability,
+    { adminToken: config.ADMIN_TOKEN, domainSuffix: config.STACK_DOMAIN_SUFFIX },
+  );
+  const app = createApp({
+    log,
+    availability,
+    stacks,
+    store,
+    events,
+    heartbeatMs: opts.heartbeatMs ?? 15_000,
+    dokploy: new DokployHealthCheck(client, { budgetMs: 1_500, cacheMs: 2_000 }),
+    version: pkg.version,
+    mode: opts.mode,
+    startedAt: Date.now(),
+    adminToken: config.ADMIN_TOKEN,
+    trustProxy: config.TRUST_PROXY,
+  });
+  const recovered = stacks.recover();
+  if (recovered) log.warn({ recovered }, "resuming deployments interrupted by a restart");
+  const server = Bun.serve({
+    hostname: config.HOST,
+    port: config.PORT,
+    fetch: app.fetch,
+    // SSE streams send a heartbeat every 15 s; keep idle connections longer than that.
+    idleTimeout: 60,
+  });
+  const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${server.port}`;
+  return {
+    server,
+    url,
+    store,
+    stacks,
+    client,
+    async stop() {
+      await server.stop(true);
+      store.close();
+    },
+  };
+}

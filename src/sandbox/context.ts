@@ -1,0 +1,62 @@
+// The shared pieces every procedure and background job works on.
+import type { Db } from "./db.ts";
+import type { FaultRegistry } from "./faults.ts";
+import type { DeploymentLogs } from "./logs.ts";
+import type { BuildQueue } from "./queue.ts";
+import type { Stacks } from "./stacks.ts";
+
+export interface SandboxSettings {
+  /** Added to every /api request before it is handled. */
+  latencyMs: number;
+  /** How long a build runs between pick-up and done/error. */
+  deployDurationMs: number;
+  /** Dokploy's `buildsConcurrency` for the local queue partition. */
+  buildConcurrency: number;
+  /** Delay between "done" and the container answering HTTP. */
+  stackStartMs: number;
+}
+
+export const DEFAULT_SETTINGS: SandboxSettings = {
+  latencyMs: 0,
+  deployDurationMs: 300,
+  buildConcurrency: 1,
+  stackStartMs: 0,
+};
+
+export type LogFn = (msg: string, fields?: Record<string, unknown>) => void;
+
+/** setTimeout with bookkeeping, so stop()/reset() leave no timers behind. */
+export class TimerSet {
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+
+  after(ms: number, fn: () => void): ReturnType<typeof setTimeout> {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, Math.max(0, ms));
+    this.timers.add(t);
+    return t;
+  }
+
+  cancel(t: ReturnType<typeof setTimeout>): void {
+    clearTimeout(t);
+    this.timers.delete(t);
+  }
+
+  clearAll(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}
+
+export interface SandboxContext {
+  db: Db;
+  stacks: Stacks;
+  logs: DeploymentLogs;
+  faults: FaultRegistry;
+  queue: BuildQueue;
+  settings: SandboxSettings;
+  timers: TimerSet;
+  organizationId: string;
+  log: LogFn;
+}

@@ -1,0 +1,97 @@
+import type { DokployClient } from "../dokploy/client.ts";
+import type { Logger } from "../log.ts";
+import type { Store } from "../store/index.ts";
+import { type NameProblem, checkName } from "./names.ts";
+import { stackNameOfProject, stackUrl } from "./plan.ts";
+
+export type Unavailable = NameProblem | "taken" | "recently_deleted";
+
+export interface Availability {
+  name: string;
+  valid: boolean;
+  available: boolean;
+  reason: Unavailable | null;
+  url: string;
+}
+
+export interface AvailabilityOptions {
+  prefix: string;
+  suffix: string;
+  reserved: readonly string[];
+  quarantineDays: number;
+  cacheTtlMs: number;
+}
+
+/**
+ * Whether a name can be deployed. Dokploy is asked for its project list at most once per
+ * TTL, by one request at a time (single flight), and a stale list is served while a fresh
+ * one loads, so a check costs no Dokploy round trip however many stacks exist.
+ */
+export class AvailabilityIndex {
+  private names: Set<string> | null = null;
+  private loadedAt = 0;
+  private loading: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly client: DokployClient,
+    private readonly opts: AvailabilityOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async check(raw: string, opts: { quarantineToken?: (hash: string) => boolean } = {}): Promise<Availability> {
+    const verdict = checkName(raw, this.opts.reserved);
+    const url = stackUrl(verdict.name, this.opts.suffix);
+    const answer = (reason: Unavailable | null): Availability => ({
+      name: verdict.name,
+      valid: verdict.valid,
+      available: reason === null,
+      reason,
+      url,
+    });
+    if (!verdict.valid) return answer(verdict.reason);
+    const name = verdict.name;
+    if (this.store.stacks.live(name)) return answer("taken");
+    const quarantined = this.quarantinedStack(name);
+    if (quarantined && !opts.quarantineToken?.(quarantined.tokenHash)) return answer("recently_deleted");
+    // A stack we deleted keeps no project, so any project of our naming not live here is foreign.
+    const dokploy = await this.dokployNames();
+    if (dokploy?.has(name)) return answer("taken");
+    return answer(null);
+  }
+
+  quarantinedStack(name: string) {
+    const since = new Date(Date.now() - this.opts.quarantineDays * 86_400_000).toISOString();
+    return this.opts.quarantineDays > 0 ? this.store.stacks.deletedSince(name, since) : null;
+  }
+
+  /** A stack of ours left Dokploy: stop reporting its name from the cached list. */
+  forget(name: string): void {
+    this.names?.delete(name);
+  }
+
+  private async dokployNames(): Promise<Set<string> | null> {
+    const fresh = Date.now() - this.loadedAt < this.opts.cacheTtlMs;
+    if (!fresh && !this.loading) this.loading = this.load().finally(() => (this.loading = null));
+    // Only the very first check waits; later ones answer from the previous list.
+    if (this.names === null && this.loading) await this.loading;
+    return this.names;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const projects = await this.client.projectAll();
+      const names = new Set<string>();
+      for (const p of projects) {
+        const name = stackNameOfProject(p.name, this.opts.prefix);
+        if (name) names.add(name);
+      }
+      this.names = names;
+      this.loadedAt = Date.now();
+    } catch (err) {
+      // Keep the last list; the store still answers for our own stacks.
+      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not refresh Dokploy's project list");
+      this.loadedAt = Date.now() - this.opts.cacheTtlMs / 2;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import type { Deployment, Leftover, Stack, StepId } from "./model.ts";
+import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "./saga.ts";
+import { deleteApplications, findFootprint, removeProjects } from "./teardown.ts";
+
+/**
+ * The delete saga: stop a deploy still in flight, then application.delete, then
+ * project.remove. Safe to run again on a half-deleted stack: what is gone is skipped.
+ * The data volume stays in Dokploy (CONTRACT.md §7) and the name is quarantined.
+ */
+
+export interface DeleteInput {
+  deployment: Deployment;
+  stack: Stack;
+  /** Cancels a deploy of this stack that is still running and resolves when it has stopped. */
+  cancelDeploy: () => Promise<boolean>;
+}
+
+const KIND = "delete";
+
+export async function deleteStack(deps: SagaDeps, input: DeleteInput): Promise<void> {
+  const id = input.deployment.id;
+  const stackId = input.stack.id;
+  const step = <T>(s: StepId, fn: () => Promise<T>, msg?: (r: T) => string | undefined) => runStep(deps, id, KIND, s, fn, msg);
+  const leftovers: Leftover[] = [];
+  try {
+    await step(
+      "cancel_deploy",
+      () => input.cancelDeploy(),
+      (cancelled) => (cancelled ? "The running deploy was stopped and rolled back" : "No deploy was running"),
+    );
+    const footprint = await findFootprint(deps, deps.store.stacks.byId(stackId)!);
+    leftovers.push(...footprint.uninspected);
+    await step("delete_application", async () => {
+      const left = await deleteApplications(deps, deps.store.stacks.byId(stackId)!, footprint.applicationIds);
+      leftovers.push(...left);
+      if (left.length) throw new SagaError("cleanup_failed", "The stack's application could not be deleted");
+    });
+    await step("remove_project", async () => {
+      const left = await removeProjects(deps, deps.store.stacks.byId(stackId)!, footprint.projectIds);
+      leftovers.push(...left);
+      if (left.length || footprint.uninspected.length) throw new SagaError("cleanup_failed", "The stack's project could not be removed");
+    });
+    deps.store.transaction(() => {
+      deps.store.stacks.setStatus(stackId, "deleted", now());
+      deps.store.deployments.finish(id, "succeeded", null, now());
+    });
+    deps.events.emit(id, {
+      type: "done",
+      data: { status: "deleted", at: now(), message: "The stack is deleted. Its data volume is kept, and only you can deploy this name again." },
+    });
+    deps.log.info({ deploymentId: id, stack: input.stack.name }, "stack deleted");
+  } catch (err) {
+    const error =
+      leftovers.length > 0
+        ? { code: "cleanup_failed" as const, message: `${leftovers.length} Dokploy resource(s) could not be removed; an operator has been told` }
+        : toDeploymentError(err);
+    deps.store.transaction(() => {
+      deps.store.deployments.setLeftovers(id, leftovers, now());
+      deps.store.stacks.setStatus(stackId, "cleanup_failed", now());
+      deps.store.deployments.finish(id, "failed", error, now());
+    });
+    deps.log.error({ deploymentId: id, stack: input.stack.name, error, leftovers }, "delete failed");
+    deps.events.emit(id, { type: "done", data: { status: "failed", at: now(), error, ...(leftovers.length ? { leftovers } : {}) } });
+  }
+}

@@ -1,0 +1,140 @@
+import { z } from "zod";
+
+/** The domain's vocabulary: what a stack, a deployment and a progress event are. */
+
+export const stackStatus = z.enum([
+  "deploying",
+  "ready",
+  /** The deploy failed and everything it created was removed. */
+  "failed",
+  "deleting",
+  "deleted",
+  /** Something could not be removed from Dokploy; it is listed in the deployment's leftovers. */
+  "cleanup_failed",
+]);
+export type StackStatus = z.infer<typeof stackStatus>;
+
+export const stack = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  status: stackStatus,
+  url: z.string(),
+  projectId: z.string().nullable(),
+  environmentId: z.string().nullable(),
+  applicationId: z.string().nullable(),
+  appName: z.string().nullable(),
+  domainId: z.string().nullable(),
+  mountIds: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  readyAt: z.string().nullable(),
+  deletedAt: z.string().nullable(),
+});
+export type Stack = z.infer<typeof stack>;
+/** The Dokploy ids of a stack, written the moment Dokploy returns each. */
+export type StackResources = Pick<Stack, "projectId" | "environmentId" | "applicationId" | "appName" | "domainId" | "mountIds">;
+
+export const deploymentKind = z.enum(["deploy", "delete", "redeploy"]);
+export type DeploymentKind = z.infer<typeof deploymentKind>;
+
+export const deploymentStatus = z.enum(["running", "succeeded", "failed"]);
+export type DeploymentStatus = z.infer<typeof deploymentStatus>;
+
+export const stepId = z.enum([
+  "create_project",
+  "create_application",
+  "configure",
+  "deploy",
+  "wait_running",
+  "wait_healthy",
+  "ready",
+  "cancel_deploy",
+  "delete_application",
+  "remove_project",
+  "rollback",
+]);
+export type StepId = z.infer<typeof stepId>;
+
+export const DEPLOY_STEPS: readonly StepId[] = [
+  "create_project",
+  "create_application",
+  "configure",
+  "deploy",
+  "wait_running",
+  "wait_healthy",
+  "ready",
+];
+export const DELETE_STEPS: readonly StepId[] = ["cancel_deploy", "delete_application", "remove_project"];
+
+export const stepState = z.enum(["started", "queued", "succeeded", "failed", "skipped"]);
+export type StepState = z.infer<typeof stepState>;
+
+/** Stable codes the page translates; never change a code's meaning. */
+export const errorCode = z.enum([
+  "dokploy_unavailable",
+  "dokploy_rejected",
+  "deploy_failed",
+  "deploy_timeout",
+  "health_timeout",
+  "interrupted",
+  "cancelled",
+  "cleanup_failed",
+  "internal",
+]);
+export type ErrorCode = z.infer<typeof errorCode>;
+
+export const deploymentError = z.object({ code: errorCode, message: z.string() });
+export type DeploymentError = z.infer<typeof deploymentError>;
+
+/** A resource that could not be removed, kept so that an operator can finish the job. */
+export const leftover = z.object({
+  kind: z.enum(["project", "application"]),
+  id: z.string(),
+  error: z.string(),
+});
+export type Leftover = z.infer<typeof leftover>;
+
+export const deployment = z.object({
+  id: z.string(),
+  stackId: z.number().int(),
+  stackName: z.string(),
+  kind: deploymentKind,
+  status: deploymentStatus,
+  step: stepId.nullable(),
+  error: deploymentError.nullable(),
+  leftovers: z.array(leftover),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type Deployment = z.infer<typeof deployment>;
+
+/** SSE event payloads (DESIGN.md "Events"). */
+export const stepEventData = z.object({
+  step: stepId,
+  state: stepState,
+  at: z.string(),
+  message: z.string().optional(),
+  error: deploymentError.optional(),
+});
+export const statusEventData = z.object({
+  status: z.string(),
+  at: z.string(),
+  message: z.string().optional(),
+});
+export const doneEventData = z.object({
+  status: z.enum(["ready", "failed", "deleted"]),
+  at: z.string(),
+  url: z.string().optional(),
+  error: deploymentError.optional(),
+  leftovers: z.array(leftover).optional(),
+  message: z.string().optional(),
+});
+
+export const deploymentEvent = z.discriminatedUnion("type", [
+  z.object({ seq: z.number().int(), type: z.literal("step"), data: stepEventData }),
+  z.object({ seq: z.number().int(), type: z.literal("status"), data: statusEventData }),
+  z.object({ seq: z.number().int(), type: z.literal("done"), data: doneEventData }),
+]);
+export type DeploymentEvent = z.infer<typeof deploymentEvent>;
+export type NewEvent = DeploymentEvent extends infer E ? (E extends { seq: number } ? Omit<E, "seq"> : never) : never;

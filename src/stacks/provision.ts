@@ -1,0 +1,204 @@
+import { planStack, type StackPlan } from "./plan.ts";
+import { expandProbeTargets } from "./probe.ts";
+import { removeStackResources } from "./teardown.ts";
+import { waitForDokployDeploy } from "./wait-deploy.ts";
+import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "./saga.ts";
+import type { Deployment, Leftover, Stack, StepId } from "./model.ts";
+
+/**
+ * The deploy saga (DESIGN.md "The deploy, step by step"). Every Dokploy id is stored the
+ * moment it is returned; on any failure, timeout or cancel the compensations run and the
+ * deployment ends failed with a stable code, reporting anything that could not be removed.
+ */
+
+export interface ProvisionInput {
+  deployment: Deployment;
+  stack: Stack;
+  /** Only in memory: it goes to Dokploy's environment for the application and nowhere else. */
+  password?: string;
+  /** Resume after a portal restart from this step (only the waits can be resumed). */
+  resumeFrom?: Extract<StepId, "wait_running" | "wait_healthy">;
+  /** The portal restarted in a step that cannot be resumed: roll back what exists. */
+  interrupted?: boolean;
+  signal: AbortSignal;
+}
+
+const KIND = "deploy";
+
+export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<void> {
+  const { deployment, signal } = input;
+  const id = deployment.id;
+  const plan = planStack(input.stack.name, deps.config);
+  const step = <T>(s: StepId, fn: () => Promise<T>, msg?: (r: T) => string | undefined) => runStep(deps, id, KIND, s, fn, msg);
+  try {
+    if (input.interrupted) throw new SagaError("interrupted", "The portal restarted during the deploy");
+    if (!input.resumeFrom) {
+      if (!input.password) throw new Error("a new deploy needs its password");
+      await createResources(deps, input.stack, plan, input.password, id, signal);
+    }
+    const stack = deps.store.stacks.byId(input.stack.id)!;
+    if (!stack.applicationId || !stack.appName) throw new SagaError("interrupted", "The stack has no application to wait for");
+    const applicationId = stack.applicationId;
+    const appName = stack.appName;
+
+    if (input.resumeFrom !== "wait_healthy") {
+      const deadline = Date.now() + deps.config.DEPLOY_TIMEOUT;
+      await step("wait_running", () =>
+        waitForDokployDeploy(deps.client, {
+          applicationId,
+          baselineId: null,
+          deadline,
+          intervalMs: deps.config.POLL_INTERVAL,
+          signal,
+          onQueued: () =>
+            deps.events.emit(id, {
+              type: "step",
+              data: { step: "wait_running", state: "queued", at: now(), message: "Waiting in Dokploy's build queue" },
+            }),
+          onRunning: () =>
+            deps.events.emit(id, { type: "status", data: { status: "building", at: now(), message: "Dokploy is deploying the stack" } }),
+        }).then(async (row) => {
+          if (row.status === "done") return row;
+          await logFailure(deps, id, row.deploymentId);
+          throw new SagaError(
+            "deploy_failed",
+            row.status === "cancelled" ? "Dokploy cancelled the deploy" : "Dokploy could not start the stack (see the portal log)",
+          );
+        }),
+      );
+    }
+
+    const targets = expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName, port: plan.port });
+    await step(
+      "wait_healthy",
+      async () => {
+        const result = await deps.waitUntilUp({
+          targets,
+          attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
+          intervalMs: deps.config.PROBE_INTERVAL,
+          maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
+          timeoutMs: deps.config.HEALTH_TIMEOUT,
+          signal,
+        });
+        if (signal.aborted) throw signal.reason;
+        if (!result.up) throw new SagaError("health_timeout", "The stack did not answer in time");
+        return result;
+      },
+      (r) => (r.up && r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
+    );
+
+    await step("ready", async () => {
+      deps.store.transaction(() => {
+        deps.store.stacks.setStatus(input.stack.id, "ready", now());
+        deps.store.deployments.finish(id, "succeeded", null, now());
+      });
+    });
+    deps.events.emit(id, { type: "done", data: { status: "ready", at: now(), url: plan.url } });
+    deps.log.info({ deploymentId: id, stack: plan.name }, "stack ready");
+  } catch (err) {
+    await rollback(deps, input, toDeploymentError(err, signal));
+  }
+}
+
+async function createResources(
+  deps: SagaDeps,
+  stack: Stack,
+  plan: StackPlan,
+  password: string,
+  id: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const { client, store, config } = deps;
+  const step = <T>(s: StepId, fn: () => Promise<T>) => runStep(deps, id, KIND, s, fn);
+  const description = `AI stack "${plan.name}", managed by AI Stack Deployer`;
+
+  const { environment } = await step("create_project", async () => {
+    const created = await client.projectCreate({ name: plan.projectName, description }, signal);
+    store.stacks.setResources(stack.id, { projectId: created.project.projectId, environmentId: created.environment.environmentId }, now());
+    return created;
+  });
+
+  const app = await step("create_application", async () => {
+    const created = await client.applicationCreate(
+      { name: plan.projectName, appName: plan.appNameRequest, environmentId: environment.environmentId, description },
+      signal,
+    );
+    store.stacks.setResources(stack.id, { applicationId: created.applicationId, appName: created.appName }, now());
+    return created;
+  });
+
+  await step("configure", async () => {
+    const mountIds: string[] = [];
+    const registry = config.STACK_REGISTRY_USERNAME
+      ? { username: config.STACK_REGISTRY_USERNAME, password: config.STACK_REGISTRY_PASSWORD ?? null, registryUrl: config.STACK_REGISTRY_URL ?? null }
+      : { username: null, password: null, registryUrl: config.STACK_REGISTRY_URL ?? null };
+    const calls: Promise<unknown>[] = [
+      client.saveDockerProvider({ applicationId: app.applicationId, dockerImage: config.STACK_IMAGE, ...registry }, signal),
+      client.saveEnvironment({ applicationId: app.applicationId, env: stackEnv(plan, password) }, signal),
+      ...plan.volumes.map((v) =>
+        client.mountCreate({ applicationId: app.applicationId, volumeName: v.volumeName, mountPath: v.mountPath }, signal).then((m) => {
+          mountIds.push(m.mountId);
+          store.stacks.setResources(stack.id, { mountIds: [...mountIds] }, now());
+        }),
+      ),
+      client
+        .domainCreate(
+          {
+            applicationId: app.applicationId,
+            host: plan.host,
+            port: plan.port,
+            https: true,
+            certificateType: config.STACK_CERTIFICATE_TYPE,
+            customCertResolver: config.STACK_CERT_RESOLVER ?? null,
+          },
+          signal,
+        )
+        .then((d) => store.stacks.setResources(stack.id, { domainId: d.domainId }, now())),
+    ];
+    // Settle all before failing: rolling back while a domain.create is in flight could race it.
+    const results = await Promise.allSettled(calls);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  });
+
+  await step("deploy", () =>
+    client.applicationDeploy({ applicationId: app.applicationId, title: "AI Stack Deployer", description: `Deploy of ${plan.name}` }, signal),
+  );
+}
+
+/** dotenv text for the stack. The password is alphanumeric, so no quoting or `${{` issues. */
+function stackEnv(plan: StackPlan, password: string): string {
+  return [`OPENCODE_SERVER_USERNAME=opencode`, `OPENCODE_SERVER_PASSWORD=${password}`, `STACK_NAME=${plan.name}`].join("\n");
+}
+
+async function logFailure(deps: SagaDeps, id: string, dokployDeploymentId: string): Promise<void> {
+  try {
+    const logs = await deps.client.deploymentLogs(dokployDeploymentId, 50);
+    deps.log.warn({ deploymentId: id, dokployDeploymentId, logs: logs.split("\n").slice(-50) }, "Dokploy deploy failed");
+  } catch (err) {
+    deps.log.warn({ deploymentId: id, dokployDeploymentId, err: String(err) }, "Dokploy deploy failed; its log could not be read");
+  }
+}
+
+async function rollback(deps: SagaDeps, input: ProvisionInput, error: ReturnType<typeof toDeploymentError>): Promise<void> {
+  const id = input.deployment.id;
+  deps.log.warn({ deploymentId: id, stack: input.stack.name, error }, "deploy failed; rolling back");
+  deps.events.emit(id, { type: "status", data: { status: "rolling_back", at: now(), message: error.message } });
+  let leftovers: Leftover[] = [];
+  await runStep(deps, id, KIND, "rollback", async () => {
+    leftovers = await removeStackResources(deps, input.stack.id);
+    if (leftovers.length) throw new SagaError("cleanup_failed", `${leftovers.length} Dokploy resource(s) could not be removed`);
+  }).catch(() => undefined);
+  deps.store.transaction(() => {
+    deps.store.deployments.setLeftovers(id, leftovers, now());
+    // A delete that cancelled us owns the stack's status from here on.
+    if (deps.store.stacks.byId(input.stack.id)?.status === "deploying")
+      deps.store.stacks.setStatus(input.stack.id, leftovers.length ? "cleanup_failed" : "failed", now());
+    deps.store.deployments.finish(id, "failed", error, now());
+  });
+  if (leftovers.length) deps.log.error({ deploymentId: id, stack: input.stack.name, leftovers }, "rollback left resources behind");
+  deps.events.emit(id, {
+    type: "done",
+    data: { status: "failed", at: now(), error, ...(leftovers.length ? { leftovers } : {}) },
+  });
+}

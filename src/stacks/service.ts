@@ -1,0 +1,253 @@
+import type { Logger } from "../log.ts";
+import type { Stack } from "./model.ts";
+import type { AvailabilityIndex } from "./availability.ts";
+import { deleteStack } from "./delete.ts";
+import { provision } from "./provision.ts";
+import { type AbortReason, type SagaDeps, now } from "./saga.ts";
+import { hashToken, newManagementToken, newStackPassword, secretEquals, tokenMatches } from "./secrets.ts";
+import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
+
+/**
+ * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
+ * Results are plain values with stable codes; the HTTP layer maps them to statuses.
+ */
+
+export type Problem = { ok: false; code: string; message: string };
+export type Result<T> = ({ ok: true } & T) | Problem;
+
+export type Actor = "anonymous" | "management" | "admin" | "system";
+
+export interface RequestContext {
+  bearer?: string;
+  /** The client's address, for the audit log. */
+  client?: string;
+}
+
+export interface DeployAccepted {
+  deploymentId: string;
+  name: string;
+  url: string;
+  managementToken: string;
+  credentials: { username: string; password: string };
+}
+
+export interface DeleteAccepted {
+  deploymentId: string;
+  name: string;
+  actor: Actor;
+}
+
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+  kind: string;
+}
+
+export interface StackServiceOptions {
+  adminToken?: string;
+  domainSuffix: string;
+}
+
+const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
+
+export class StackService {
+  private readonly running = new Map<string, Running>();
+
+  constructor(
+    private readonly deps: SagaDeps,
+    private readonly availability: AvailabilityIndex,
+    private readonly opts: StackServiceOptions,
+  ) {}
+
+  private get log(): Logger {
+    return this.deps.log;
+  }
+
+  async deploy(rawName: string, ctx: RequestContext = {}): Promise<Result<DeployAccepted>> {
+    const result = await this.startDeploy(rawName, ctx.bearer);
+    this.audit("deploy", result.ok ? result.name : rawName.trim().toLowerCase().slice(0, 64), ctx, result.ok ? "accepted" : result.code, result.ok ? result.deploymentId : null, result.ok && ctx.bearer ? "management" : "anonymous");
+    return result;
+  }
+
+  private async startDeploy(rawName: string, bearer?: string): Promise<Result<DeployAccepted>> {
+    const check = await this.availability.check(rawName, {
+      quarantineToken: (hash) => bearer !== undefined && tokenMatches(bearer, hash),
+    });
+    if (check.reason) return fail(check.reason, messageFor(check.reason, check.name));
+    const managementToken = newManagementToken();
+    const password = newStackPassword();
+    const deploymentId = crypto.randomUUID();
+    const created = this.deps.store.transaction(() => {
+      const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now());
+      if (!stack) return null;
+      return { stack, deployment: this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now()) };
+    });
+    // Lost the race for the name to a concurrent request.
+    if (!created) return fail("taken", messageFor("taken", check.name));
+    this.deps.events.emit(deploymentId, { type: "status", data: { status: "accepted", at: now(), message: `Deploying ${check.name}` } });
+    this.log.info({ deploymentId, stack: check.name }, "deploy accepted");
+    this.track(deploymentId, "deploy", (signal) =>
+      provision(this.deps, { deployment: created.deployment, stack: created.stack, password, signal }),
+    );
+    return {
+      ok: true,
+      deploymentId,
+      name: check.name,
+      url: check.url,
+      managementToken,
+      credentials: { username: "opencode", password },
+    };
+  }
+
+  /** Who a bearer token speaks for, for this stack. */
+  authorize(stack: Stack, bearer: string | undefined): Actor | Problem {
+    if (!bearer) return fail("unauthorized", "This needs the stack's management token (Authorization: Bearer <token>)");
+    if (this.opts.adminToken && secretEquals(bearer, this.opts.adminToken)) return "admin";
+    const hash = this.deps.store.stacks.tokenHash(stack.id);
+    if (hash && tokenMatches(bearer, hash)) return "management";
+    return fail("forbidden", "That token does not manage this stack");
+  }
+
+  async remove(rawName: string, ctx: RequestContext = {}): Promise<Result<DeleteAccepted>> {
+    const result = await this.startDelete(rawName, ctx.bearer);
+    this.audit("delete", rawName.trim().toLowerCase().slice(0, 64), ctx, result.ok ? "accepted" : result.code, result.ok ? result.deploymentId : null, result.ok ? result.actor : "anonymous");
+    return result;
+  }
+
+  private audit(action: string, stackName: string, ctx: RequestContext, outcome: string, deploymentId: string | null, actor: Actor): void {
+    this.deps.store.audit.record({ at: now(), action, stackName, deploymentId, client: ctx.client ?? null, actor, outcome, detail: null });
+  }
+
+  private async startDelete(rawName: string, bearer: string | undefined): Promise<Result<DeleteAccepted>> {
+    const name = rawName.trim().toLowerCase();
+    const stack = this.deps.store.stacks.live(name);
+    if (!stack) return fail("not_found", `There is no stack named "${name}"`);
+    const actor = this.authorize(stack, bearer);
+    if (typeof actor !== "string") return actor;
+    // A delete already under way is the answer to a repeated delete.
+    const current = this.deps.store.deployments.runningFor(stack.id);
+    if (current?.kind === "delete") return { ok: true, deploymentId: current.id, name, actor };
+    const deploymentId = crypto.randomUUID();
+    const deployment = this.deps.store.transaction(() => {
+      this.deps.store.stacks.setStatus(stack.id, "deleting", now());
+      return this.deps.store.deployments.insert(deploymentId, stack.id, "delete", now());
+    });
+    this.log.info({ deploymentId, stack: name, actor }, "delete accepted");
+    this.track(deploymentId, "delete", () =>
+      deleteStack(this.deps, { deployment, stack, cancelDeploy: () => this.cancel(current?.id) }),
+    );
+    return { ok: true, deploymentId, name, actor };
+  }
+
+  snapshot(deploymentId: string): DeploymentSnapshot | null {
+    const deployment = this.deps.store.deployments.byId(deploymentId);
+    return deployment ? snapshotOf(deployment, this.deps.store.deployments.events(deploymentId)) : null;
+  }
+
+  /** Public status of a stack: no ids, no secrets. */
+  publicStatus(rawName: string) {
+    const name = rawName.trim().toLowerCase();
+    const stack = this.deps.store.stacks.latest(name);
+    if (!stack) return null;
+    const latest = this.deps.store.deployments.latestFor(stack.id);
+    return {
+      name: stack.name,
+      url: stack.url,
+      status: stack.status,
+      createdAt: stack.createdAt,
+      readyAt: stack.readyAt,
+      deletedAt: stack.deletedAt,
+      deploymentId: latest?.id ?? null,
+    };
+  }
+
+  /**
+   * After a restart: every deployment still marked running is finished. Deploys whose
+   * resources all exist resume waiting; earlier ones roll back; deletes run again.
+   */
+  recover(): number {
+    const interrupted = this.deps.store.deployments.running();
+    for (const deployment of interrupted) {
+      const stack = this.deps.store.stacks.byId(deployment.stackId)!;
+      this.deps.events.emit(deployment.id, {
+        type: "status",
+        data: { status: "recovering", at: now(), message: "The portal restarted; picking this up again" },
+      });
+      this.log.warn({ deploymentId: deployment.id, stack: stack.name, step: deployment.step, kind: deployment.kind }, "recovering deployment");
+      if (deployment.kind === "delete") {
+        this.track(deployment.id, "delete", () =>
+          deleteStack(this.deps, { deployment, stack, cancelDeploy: async () => false }),
+        );
+        continue;
+      }
+      const resumable = (deployment.step === "wait_running" || deployment.step === "wait_healthy") && stack.applicationId;
+      this.track(deployment.id, "deploy", (signal) =>
+        provision(this.deps, {
+          deployment,
+          stack,
+          signal,
+          resumeFrom: resumable ? (deployment.step as "wait_running" | "wait_healthy") : undefined,
+          interrupted: !resumable,
+        }),
+      );
+    }
+    return interrupted.length;
+  }
+
+  /** Stops a running deploy (its rollback runs) and waits for it. False if none ran. */
+  private async cancel(deploymentId: string | undefined): Promise<boolean> {
+    const run = deploymentId ? this.running.get(deploymentId) : undefined;
+    if (!run) return false;
+    run.controller.abort("cancelled" satisfies AbortReason);
+    await run.done;
+    return true;
+  }
+
+  private track(deploymentId: string, kind: string, saga: (signal: AbortSignal) => Promise<void>): void {
+    const controller = new AbortController();
+    const done = saga(controller.signal)
+      .catch((err) => this.log.error({ deploymentId, err: err instanceof Error ? err.message : String(err) }, "saga crashed"))
+      .finally(() => {
+        this.running.delete(deploymentId);
+        const d = this.deps.store.deployments.byId(deploymentId);
+        const stack = d ? this.deps.store.stacks.byId(d.stackId) : null;
+        if (stack && stack.status !== "ready" && stack.status !== "deploying") this.availability.forget(stack.name);
+      });
+    this.running.set(deploymentId, { controller, done, kind });
+  }
+
+  /** Deployments this process is running now. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Waits for every running saga (tests, graceful stop). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+}
+
+export function messageFor(code: string, name: string): string {
+  switch (code) {
+    case "too_short":
+      return "The name needs at least 3 characters";
+    case "too_long":
+      return "The name can have at most 32 characters";
+    case "invalid_characters":
+      return "Use only lowercase letters a-z, digits and hyphens";
+    case "must_start_with_letter":
+      return "The name must start with a letter";
+    case "invalid_end":
+      return "The name must end with a letter or a digit";
+    case "consecutive_hyphens":
+      return "The name cannot contain two hyphens in a row";
+    case "reserved":
+      return `"${name}" is reserved`;
+    case "taken":
+      return `"${name}" is already taken`;
+    case "recently_deleted":
+      return `"${name}" was deleted recently and is held for its previous owner`;
+    default:
+      return code;
+  }
+}

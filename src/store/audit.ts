@@ -1,0 +1,49 @@
+import type { Database } from "bun:sqlite";
+import { z } from "zod";
+
+export const auditEntry = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  action: z.string(),
+  stackName: z.string().nullable(),
+  deploymentId: z.string().nullable(),
+  client: z.string().nullable(),
+  /** Which kind of credential acted: none, the stack's management token, or the admin token. */
+  actor: z.enum(["anonymous", "management", "admin", "system"]),
+  outcome: z.string(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+});
+export type AuditEntry = z.infer<typeof auditEntry>;
+export type NewAuditEntry = Omit<AuditEntry, "id">;
+
+export class AuditRepo {
+  constructor(private readonly db: Database) {}
+
+  record(e: NewAuditEntry): void {
+    this.db
+      .query(
+        `INSERT INTO audit (at, action, stack_name, deployment_id, client, actor, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(e.at, e.action, e.stackName, e.deploymentId, e.client, e.actor, e.outcome, e.detail ? JSON.stringify(e.detail) : null);
+  }
+
+  /** Newest first; `before` is the id of the last entry of the previous page. */
+  page(limit: number, before?: number): AuditEntry[] {
+    const rows = this.db
+      .query(`SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`)
+      .all(before ?? Number.MAX_SAFE_INTEGER, limit) as Record<string, unknown>[];
+    return rows.map((r) =>
+      auditEntry.parse({
+        id: r.id,
+        at: r.at,
+        action: r.action,
+        stackName: r.stack_name,
+        deploymentId: r.deployment_id,
+        client: r.client,
+        actor: r.actor,
+        outcome: r.outcome,
+        detail: r.detail ? JSON.parse(r.detail as string) : null,
+      }),
+    );
+  }
+}

@@ -1,0 +1,116 @@
+import type { Database } from "bun:sqlite";
+import {
+  type Deployment,
+  type DeploymentError,
+  type DeploymentEvent,
+  type DeploymentKind,
+  type DeploymentStatus,
+  type Leftover,
+  type NewEvent,
+  type StepId,
+  deploymentEvent,
+} from "../stacks/model.ts";
+
+interface DeploymentRow {
+  id: string;
+  stack_id: number;
+  stack_name: string;
+  kind: DeploymentKind;
+  status: DeploymentStatus;
+  step: StepId | null;
+  error_code: string | null;
+  error_message: string | null;
+  leftovers: string;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+function toDeployment(r: DeploymentRow): Deployment {
+  return {
+    id: r.id,
+    stackId: r.stack_id,
+    stackName: r.stack_name,
+    kind: r.kind,
+    status: r.status,
+    step: r.step,
+    error: r.error_code ? ({ code: r.error_code, message: r.error_message ?? "" } as DeploymentError) : null,
+    leftovers: JSON.parse(r.leftovers) as Leftover[],
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+const SELECT = `SELECT d.*, s.name AS stack_name FROM deployments d JOIN stacks s ON s.id = d.stack_id`;
+
+export class DeploymentRepo {
+  constructor(private readonly db: Database) {}
+
+  insert(id: string, stackId: number, kind: DeploymentKind, now: string): Deployment {
+    this.db
+      .query(`INSERT INTO deployments (id, stack_id, kind, status, created_at, updated_at) VALUES (?, ?, ?, 'running', ?, ?)`)
+      .run(id, stackId, kind, now, now);
+    return this.byId(id)!;
+  }
+
+  byId(id: string): Deployment | null {
+    const row = this.db.query(`${SELECT} WHERE d.id = ?`).get(id) as DeploymentRow | null;
+    return row ? toDeployment(row) : null;
+  }
+
+  running(): Deployment[] {
+    return (this.db.query(`${SELECT} WHERE d.status = 'running' ORDER BY d.created_at`).all() as DeploymentRow[]).map(toDeployment);
+  }
+
+  /** The running deployment of a stack, if any (at most one runs per stack at a time). */
+  runningFor(stackId: number): Deployment | null {
+    const row = this.db
+      .query(`${SELECT} WHERE d.stack_id = ? AND d.status = 'running' ORDER BY d.created_at DESC LIMIT 1`)
+      .get(stackId) as DeploymentRow | null;
+    return row ? toDeployment(row) : null;
+  }
+
+  latestFor(stackId: number): Deployment | null {
+    const row = this.db
+      .query(`${SELECT} WHERE d.stack_id = ? ORDER BY d.created_at DESC, d.rowid DESC LIMIT 1`)
+      .get(stackId) as DeploymentRow | null;
+    return row ? toDeployment(row) : null;
+  }
+
+  setStep(id: string, step: StepId, now: string): void {
+    this.db.query(`UPDATE deployments SET step = ?, updated_at = ? WHERE id = ?`).run(step, now, id);
+  }
+
+  setLeftovers(id: string, leftovers: Leftover[], now: string): void {
+    this.db.query(`UPDATE deployments SET leftovers = ?, updated_at = ? WHERE id = ?`).run(JSON.stringify(leftovers), now, id);
+  }
+
+  finish(id: string, status: Exclude<DeploymentStatus, "running">, error: DeploymentError | null, now: string): void {
+    this.db
+      .query(
+        `UPDATE deployments SET status = ?, error_code = ?, error_message = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
+      )
+      .run(status, error?.code ?? null, error?.message ?? null, now, now, id);
+  }
+
+  /** Appends an event with the next sequence number and returns it as stored. */
+  appendEvent(deploymentId: string, event: NewEvent): DeploymentEvent {
+    const row = this.db
+      .query(
+        `INSERT INTO deployment_events (deployment_id, seq, type, data)
+         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM deployment_events WHERE deployment_id = ?1), ?2, ?3)
+         RETURNING seq`,
+      )
+      .get(deploymentId, event.type, JSON.stringify(event.data)) as { seq: number };
+    return { ...event, seq: row.seq } as DeploymentEvent;
+  }
+
+  /** Events after `afterSeq`, in order (what a reconnecting watcher missed). */
+  events(deploymentId: string, afterSeq = 0): DeploymentEvent[] {
+    const rows = this.db
+      .query(`SELECT seq, type, data FROM deployment_events WHERE deployment_id = ? AND seq > ? ORDER BY seq`)
+      .all(deploymentId, afterSeq) as { seq: number; type: string; data: string }[];
+    return rows.map((r) => deploymentEvent.parse({ seq: r.seq, type: r.type, data: JSON.parse(r.data) }));
+  }
+}

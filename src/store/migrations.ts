@@ -1,0 +1,66 @@
+/**
+ * Schema changes, applied in order and recorded in `PRAGMA user_version`. Append only:
+ * a released migration is never edited, so every data directory converges on one schema.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: stacks, deployments, their events, and the audit log.
+  `
+  CREATE TABLE stacks (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    name            TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    token_hash      TEXT NOT NULL,
+    project_id      TEXT,
+    environment_id  TEXT,
+    application_id  TEXT,
+    app_name        TEXT,
+    domain_id       TEXT,
+    mount_ids       TEXT NOT NULL DEFAULT '[]',
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    ready_at        TEXT,
+    deleted_at      TEXT
+  );
+  -- One live stack per name; failed and deleted rows stay for history and quarantine.
+  CREATE UNIQUE INDEX stacks_live_name ON stacks(name)
+    WHERE status IN ('deploying', 'ready', 'deleting', 'cleanup_failed');
+  CREATE INDEX stacks_name ON stacks(name, id);
+
+  CREATE TABLE deployments (
+    id              TEXT PRIMARY KEY,
+    stack_id        INTEGER NOT NULL REFERENCES stacks(id),
+    kind            TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    step            TEXT,
+    error_code      TEXT,
+    error_message   TEXT,
+    leftovers       TEXT NOT NULL DEFAULT '[]',
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    finished_at     TEXT
+  );
+  CREATE INDEX deployments_stack ON deployments(stack_id, created_at);
+  CREATE INDEX deployments_running ON deployments(status) WHERE status = 'running';
+
+  CREATE TABLE deployment_events (
+    deployment_id   TEXT NOT NULL REFERENCES deployments(id),
+    seq             INTEGER NOT NULL,
+    type            TEXT NOT NULL,
+    data            TEXT NOT NULL,
+    PRIMARY KEY (deployment_id, seq)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE audit (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    at              TEXT NOT NULL,
+    action          TEXT NOT NULL,
+    stack_name      TEXT,
+    deployment_id   TEXT,
+    client          TEXT,
+    actor           TEXT NOT NULL,
+    outcome         TEXT NOT NULL,
+    detail          TEXT
+  );
+  `,
+];

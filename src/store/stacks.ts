@@ -1,0 +1,146 @@
+import type { Database } from "bun:sqlite";
+import type { Stack, StackResources, StackStatus } from "../stacks/model.ts";
+
+interface StackRow {
+  id: number;
+  name: string;
+  status: StackStatus;
+  url: string;
+  token_hash: string;
+  project_id: string | null;
+  environment_id: string | null;
+  application_id: string | null;
+  app_name: string | null;
+  domain_id: string | null;
+  mount_ids: string;
+  created_at: string;
+  updated_at: string;
+  ready_at: string | null;
+  deleted_at: string | null;
+}
+
+export const LIVE_STATUSES: readonly StackStatus[] = ["deploying", "ready", "deleting", "cleanup_failed"];
+/** Must match the partial unique index `stacks_live_name` (migration 1). */
+const LIVE = `status IN (${LIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`;
+
+function toStack(r: StackRow): Stack {
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    url: r.url,
+    projectId: r.project_id,
+    environmentId: r.environment_id,
+    applicationId: r.application_id,
+    appName: r.app_name,
+    domainId: r.domain_id,
+    mountIds: JSON.parse(r.mount_ids) as string[],
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    readyAt: r.ready_at,
+    deletedAt: r.deleted_at,
+  };
+}
+
+const RESOURCE_COLUMNS = {
+  projectId: "project_id",
+  environmentId: "environment_id",
+  applicationId: "application_id",
+  appName: "app_name",
+  domainId: "domain_id",
+  mountIds: "mount_ids",
+} as const satisfies Record<keyof StackResources, string>;
+
+export class StackRepo {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts a deploying stack; returns null when a live stack already has the name. */
+  insert(name: string, url: string, tokenHash: string, now: string): Stack | null {
+    try {
+      const row = this.db
+        .query(
+          `INSERT INTO stacks (name, status, url, token_hash, created_at, updated_at)
+           VALUES (?, 'deploying', ?, ?, ?, ?) RETURNING *`,
+        )
+        .get(name, url, tokenHash, now, now) as StackRow;
+      return toStack(row);
+    } catch (err) {
+      if (err instanceof Error && /UNIQUE constraint failed/.test(err.message)) return null;
+      throw err;
+    }
+  }
+
+  byId(id: number): Stack | null {
+    const row = this.db.query("SELECT * FROM stacks WHERE id = ?").get(id) as StackRow | null;
+    return row ? toStack(row) : null;
+  }
+
+  /** The live stack of that name, if any. */
+  live(name: string): Stack | null {
+    const row = this.db
+      .query(`SELECT * FROM stacks WHERE name = ? AND ${LIVE}`)
+      .get(name) as StackRow | null;
+    return row ? toStack(row) : null;
+  }
+
+  /** The live stack, else the newest row of that name (for status pages after a delete). */
+  latest(name: string): Stack | null {
+    return this.live(name) ?? this.newest(name, "1=1");
+  }
+
+  /** The newest deleted stack of that name, deleted at or after `since`. */
+  deletedSince(name: string, since: string): (Stack & { tokenHash: string }) | null {
+    const row = this.db
+      .query(`SELECT * FROM stacks WHERE name = ? AND status = 'deleted' AND deleted_at >= ? ORDER BY id DESC LIMIT 1`)
+      .get(name, since) as StackRow | null;
+    return row ? { ...toStack(row), tokenHash: row.token_hash } : null;
+  }
+
+  tokenHash(id: number): string | null {
+    const row = this.db.query("SELECT token_hash FROM stacks WHERE id = ?").get(id) as { token_hash: string } | null;
+    return row?.token_hash ?? null;
+  }
+
+  private newest(name: string, where: string): Stack | null {
+    const row = this.db
+      .query(`SELECT * FROM stacks WHERE name = ? AND ${where} ORDER BY id DESC LIMIT 1`)
+      .get(name) as StackRow | null;
+    return row ? toStack(row) : null;
+  }
+
+  list(opts: { includeGone?: boolean; limit?: number; offset?: number } = {}): Stack[] {
+    const where = opts.includeGone ? "" : `WHERE ${LIVE}`;
+    return (
+      this.db
+        .query(`SELECT * FROM stacks ${where} ORDER BY id DESC LIMIT ? OFFSET ?`)
+        .all(opts.limit ?? 1000, opts.offset ?? 0) as StackRow[]
+    ).map(toStack);
+  }
+
+  countLive(): number {
+    return (
+      this.db
+        .query(`SELECT COUNT(*) AS n FROM stacks WHERE ${LIVE}`)
+        .get() as { n: number }
+    ).n;
+  }
+
+  /** Writes Dokploy ids as soon as they are known, so a crash leaves enough to clean up. */
+  setResources(id: number, resources: Partial<StackResources>, now: string): void {
+    const sets: string[] = [];
+    const values: (string | null)[] = [];
+    for (const [key, column] of Object.entries(RESOURCE_COLUMNS)) {
+      const value = resources[key as keyof StackResources];
+      if (value === undefined) continue;
+      sets.push(`${column} = ?`);
+      values.push(Array.isArray(value) ? JSON.stringify(value) : value);
+    }
+    if (sets.length === 0) return;
+    this.db.query(`UPDATE stacks SET ${sets.join(", ")}, updated_at = ? WHERE id = ?`).run(...values, now, id);
+  }
+
+  setStatus(id: number, status: StackStatus, now: string): void {
+    const extra = status === "ready" ? ", ready_at = ?4" : status === "deleted" ? ", deleted_at = ?4" : "";
+    this.db.query(`UPDATE stacks SET status = ?1, updated_at = ?2 ${extra} WHERE id = ?3`).run(status, now, id, ...(extra ? [now] : []));
+  }
+}

@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import { type Portal, startPortal } from "../../src/portal.ts";
+import { type SandboxOptions, startSandbox } from "../../src/sandbox/index.ts";
+
+/**
+ * A real portal on a loopback port, talking HTTP to a real sandbox Dokploy on another port.
+ * Timings are shortened so a full deploy takes well under a second.
+ */
+
+export const SANDBOX_KEY = "test-sandbox-key-0123456789";
+export const ADMIN_TOKEN = "admin-token-for-tests-0123456789";
+
+export interface Harness {
+  url: string;
+  sandboxUrl: string;
+  portal: Portal;
+  sandbox: Awaited<ReturnType<typeof startSandbox>>["sandbox"];
+  /** Every log line the portal wrote, as text. */
+  logs: string[];
+  dataDir: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export const FAST_ENV: Record<string, string> = {
+  NODE_ENV: "test",
+  HOST: "127.0.0.1",
+  PORT: "0",
+  LOG_LEVEL: "info",
+  STACK_DOMAIN_SUFFIX: "stacks.test",
+  ADMIN_TOKEN,
+  DOKPLOY_TIMEOUT: "2s",
+  DEPLOY_TIMEOUT: "5s",
+  HEALTH_TIMEOUT: "3s",
+  POLL_INTERVAL: "50ms",
+  PROBE_INTERVAL: "50ms",
+  PROBE_ATTEMPT_TIMEOUT: "1s",
+  AVAILABILITY_CACHE_TTL: "200ms",
+  DOKPLOY_CIRCUIT_COOLDOWN: "300ms",
+};
+
+export async function startHarness(
+  opts: { env?: Record<string, string>; sandbox?: Partial<SandboxOptions>; dataDir?: string; heartbeatMs?: number } = {},
+): Promise<Harness> {
+  const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, deployDurationMs: 60, stackStartMs: 20, ...opts.sandbox });
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "portal-test-"));
+  const env = {
+    ...FAST_ENV,
+    DATA_DIR: dataDir,
+    DOKPLOY_URL: sandbox.url,
+    DOKPLOY_API_TOKEN: SANDBOX_KEY,
+    STACK_PROBE_URLS: `${sandbox.url}/ {host}`,
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const log = createLogger({
+    level: config.LOG_LEVEL,
+    secrets: [config.DOKPLOY_API_TOKEN, config.ADMIN_TOKEN],
+    destination: { write: (line) => logs.push(line) },
+  });
+  const portal = await startPortal({
+    config,
+    log,
+    mode: "dokploy",
+    dokployUrl: sandbox.url,
+    dokployApiKey: SANDBOX_KEY,
+    heartbeatMs: opts.heartbeatMs,
+    cleanup: { attempts: 4, baseDelayMs: 20 },
+  });
+  return {
+    url: portal.url,
+    sandboxUrl: sandbox.url,
+    portal,
+    sandbox: sandbox.sandbox,
+    logs,
+    dataDir,
+    env,
+    async stop() {
+      await portal.stacks.settle();
+      await portal.stop();
+      await sandbox.stop();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SseEvent {
+  id: string;
+  event: string;
+  data: any;
+}
+
+/** Reads an SSE stream to its end (or until `until` says stop) and returns its events. */
+export async function readEvents(
+  url: string,
+  opts: { lastEventId?: string; until?: (e: SseEvent) => boolean; timeoutMs?: number } = {},
+): Promise<SseEvent[]> {
+  const res = await fetch(url, {
+    headers: opts.lastEventId ? { "Last-Event-ID": opts.lastEventId } : {},
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+  });
+  if (!res.ok || !res.body) throw new Error(`SSE ${url}: HTTP ${res.status}`);
+  const events: SseEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const reader = res.body.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const e: Partial<SseEvent> & { data?: any } = {};
+      for (const line of block.split("\n")) {
+        if (line.startsWith("id:")) e.id = line.slice(3).trim();
+        else if (line.startsWith("event:")) e.event = line.slice(6).trim();
+        else if (line.startsWith("data:")) e.data = JSON.parse(line.slice(5).trim());
+      }
+      if (e.event) {
+        events.push(e as SseEvent);
+        if (opts.until?.(e as SseEvent)) {
+          await reader.cancel();
+          return events;
+        }
+      }
+    }
+  }
+  return events;
+}
+
+export async function deploy(h: Harness, name: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${h.url}/api/deploy`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ name }),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** Deploys and waits for the terminal event; returns the 202 body and every event. */
+export async function deployAndWait(h: Harness, name: string) {
+  const accepted = await deploy(h, name);
+  if (accepted.status !== 202) throw new Error(`deploy ${name}: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  const events = await readEvents(`${h.url}${accepted.body.eventsUrl}`);
+  return { ...accepted.body, events, done: events.at(-1)! };
+}
+
+export async function sandboxState(h: Pick<Harness, "sandboxUrl">): Promise<any> {
+  return (await fetch(`${h.sandboxUrl}/__sandbox/state`)).json();
+}
