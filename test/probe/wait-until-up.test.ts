@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { waitUntilUp, type ProbeOutcome, type ProbeTarget, type WaitOptions } from "../../src/stacks/probe.ts";
+import { deadPort, hasOpenssl, makeCerts, startFlaky, startHttp, startRaw, type HttpFixture, type RawFixture } from "./fixtures.ts";
+
+// Small intervals keep the suite fast; only generous upper bounds on time are asserted.
+const fast = { attemptTimeoutMs: 1000, intervalMs: 10, maxIntervalMs: 40, timeoutMs: 3000 } satisfies Omit<WaitOptions, "targets">;
+
+let http: HttpFixture;
+let hang: RawFixture;
+
+beforeAll(async () => {
+  http = startHttp();
+  hang = await startRaw("hang");
+});
+afterAll(() => {
+  http.stop();
+  hang.stop();
+});
+
+describe("waitUntilUp", () => {
+  test("a stack that answers at once is up in one round", async () => {
+    const target = { url: `${http.url}/` };
+    const result = await waitUntilUp({ ...fast, targets: [target] });
+    expect(result).toMatchObject({ up: true, target, status: 200, attempts: 1 });
+    expect(result.up && "trusted" in result).toBe(false);
+  });
+
+  test("502 then 200: succeeds after several rounds, reporting each attempt", async () => {
+    const flaky = startFlaky(3);
+    try {
+      const seen: Array<[string, number]> = [];
+      const result = await waitUntilUp({
+        ...fast,
+        targets: [{ url: flaky.url }],
+        onAttempt: (_t, outcome, attempt) => seen.push([outcome.up ? "up" : outcome.reason, attempt]),
+      });
+      expect(result).toMatchObject({ up: true, status: 200, attempts: 4 });
+      expect(seen).toEqual([
+        ["status_502", 1],
+        ["status_502", 2],
+        ["status_502", 3],
+        ["up", 4],
+      ]);
+      expect(flaky.requests()).toBe(4);
+    } finally {
+      flaky.stop();
+    }
+  });
+
+  test("the target that is up wins among failing ones", async () => {
+    const targets: ProbeTarget[] = [
+      { url: `http://127.0.0.1:${deadPort()}/` },
+      { url: `${http.url}/only/alice.example`, hostHeader: "bob.example" },
+      { url: `${http.url}/only/alice.example`, hostHeader: "alice.example" },
+    ];
+    const outcomes: Array<[number, string]> = [];
+    const result = await waitUntilUp({
+      ...fast,
+      targets,
+      onAttempt: (t, o) => outcomes.push([targets.indexOf(t), o.up ? "up" : o.reason]),
+    });
+    expect(result).toMatchObject({ up: true, target: targets[2], status: 200, attempts: 1 });
+    expect(outcomes).toContainEqual([2, "up"]);
+  });
+
+  test("the first up target wins without waiting for a hanging one", async () => {
+    const started = performance.now();
+    const result = await waitUntilUp({
+      ...fast,
+      attemptTimeoutMs: 5000,
+      targets: [{ url: hang.url }, { url: `${http.url}/status/401` }],
+    });
+    expect(result).toMatchObject({ up: true, status: 401, attempts: 1 });
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  test("overall timeout: up:false with the last outcome of every target", async () => {
+    const targets = [{ url: `${http.url}/status/502` }, { url: `http://127.0.0.1:${deadPort()}/` }, { url: `${http.url}/status/404` }];
+    let reports = 0;
+    const result = await waitUntilUp({ ...fast, timeoutMs: 300, targets, onAttempt: () => reports++ });
+    expect(result.up).toBe(false);
+    if (result.up) return;
+    expect(result.aborted).toBe(false);
+    expect(result.attempts).toBeGreaterThan(1);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(250);
+    expect(result.elapsedMs).toBeLessThan(2000);
+    expect(result.last.map((o: ProbeOutcome) => (o.up ? "up" : o.reason))).toEqual(["status_502", "refused", "status_404"]);
+    expect(result.last[0]).toMatchObject({ status: 502 });
+    // Every target is probed (and reported) in every round.
+    expect(reports).toBe(result.attempts * targets.length);
+  });
+
+  test("the per-attempt timeout is cut to the overall timeout", async () => {
+    const started = performance.now();
+    const result = await waitUntilUp({ ...fast, attemptTimeoutMs: 10_000, timeoutMs: 200, targets: [{ url: hang.url }] });
+    expect(result).toMatchObject({ up: false, aborted: false, attempts: 1, last: [{ up: false, reason: "timeout" }] });
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  test("backoff grows from intervalMs and is capped by maxIntervalMs", async () => {
+    const target = { url: `${http.url}/status/503` };
+    // Doubling from 20 ms fits about 6 rounds in 600 ms; a fixed 20 ms pause would fit ~30.
+    const growing = await waitUntilUp({ ...fast, intervalMs: 20, maxIntervalMs: 60_000, timeoutMs: 600, targets: [target] });
+    const capped = await waitUntilUp({ ...fast, intervalMs: 20, maxIntervalMs: 20, timeoutMs: 600, targets: [target] });
+    expect(growing.attempts).toBeGreaterThanOrEqual(3);
+    expect(growing.attempts).toBeLessThanOrEqual(10);
+    expect(capped.attempts).toBeGreaterThan(12);
+    // Never past the overall timeout (by more than scheduling slack), even with a huge pause pending.
+    expect(growing.elapsedMs).toBeLessThan(600 + 500);
+  });
+
+  test("abort during an attempt stops at once", async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 80);
+    const started = performance.now();
+    const result = await waitUntilUp({ ...fast, attemptTimeoutMs: 10_000, timeoutMs: 20_000, targets: [{ url: hang.url }], signal: ac.signal });
+    expect(result).toMatchObject({ up: false, aborted: true, attempts: 1 });
+    // The abort is not an observation of the target.
+    expect(result.up === false && result.last).toEqual([{ up: false, reason: "not_attempted" }]);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  test("abort during the pause between rounds stops at once", async () => {
+    const ac = new AbortController();
+    const result = await waitUntilUp({
+      ...fast,
+      intervalMs: 10_000,
+      maxIntervalMs: 10_000,
+      timeoutMs: 20_000,
+      targets: [{ url: `${http.url}/status/502` }],
+      signal: ac.signal,
+      onAttempt: () => setTimeout(() => ac.abort(), 30),
+    });
+    expect(result).toMatchObject({ up: false, aborted: true, attempts: 1, last: [{ reason: "status_502" }] });
+    expect(result.elapsedMs).toBeLessThan(2000);
+  });
+
+  test("an already aborted signal returns without probing", async () => {
+    const before = http.paths.length;
+    const result = await waitUntilUp({ ...fast, targets: [{ url: `${http.url}/` }], signal: AbortSignal.abort() });
+    expect(result).toMatchObject({ up: false, aborted: true, attempts: 0 });
+    expect(http.paths.length).toBe(before);
+  });
+
+  test("a throwing onAttempt does not break the wait", async () => {
+    const result = await waitUntilUp({
+      ...fast,
+      targets: [{ url: `${http.url}/` }],
+      onAttempt: () => {
+        throw new Error("observer bug");
+      },
+    });
+    expect(result).toMatchObject({ up: true, status: 200 });
+  });
+
+  test("invalid options are rejected", async () => {
+    await expect(waitUntilUp({ ...fast, targets: [] })).rejects.toThrow(/no probe targets/);
+    await expect(waitUntilUp({ ...fast, targets: [{ url: `${http.url}/` }], attemptTimeoutMs: 0 })).rejects.toThrow(RangeError);
+    await expect(waitUntilUp({ ...fast, targets: [{ url: `${http.url}/` }], maxIntervalMs: 1 })).rejects.toThrow(/maxIntervalMs/);
+    await expect(waitUntilUp({ ...fast, targets: [{ url: `${http.url}/` }], intervalMs: 0 })).rejects.toThrow(/intervalMs/);
+  });
+});
+
+describe.skipIf(!hasOpenssl)("waitUntilUp over https", () => {
+  test("a self-signed stack behind a Host-routed address is up with trusted:false", async () => {
+    const tls = startHttp(makeCerts().selfSigned);
+    try {
+      const target = { url: `${tls.url}/`, hostHeader: "alice.stacks.example" };
+      const result = await waitUntilUp({ ...fast, targets: [target] });
+      expect(result).toEqual({ up: true, target, status: 200, trusted: false, attempts: 1, elapsedMs: expect.any(Number) });
+    } finally {
+      tls.stop();
+    }
+  });
+});

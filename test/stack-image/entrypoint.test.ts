@@ -1,0 +1,271 @@
+// entrypoint.sh and healthcheck.sh, run for real against fake `opencode` and `curl`
+// programs written into a temporary directory. Nothing listens, nothing is fetched.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CONFIG_DIR, IMAGE_DIR } from "./helpers.ts";
+
+const ENTRYPOINT = join(IMAGE_DIR, "entrypoint.sh");
+const HEALTHCHECK = join(IMAGE_DIR, "healthcheck.sh");
+const CONFIG_NAMES = ["opencode.json", "opencode.jsonc", "oh-my-opencode.json"];
+
+let root: string;
+let fakeBin: string;
+let counter = 0;
+
+// A fake `opencode` that reports how it was called, one `key=value` per line.
+const FAKE_OPENCODE = `#!/bin/sh
+printf 'cwd=%s\\n' "$(pwd)"
+for a in "$@"; do printf 'arg=%s\\n' "$a"; done
+printf 'env.OPENCODE_SERVER_PASSWORD=%s\\n' "\${OPENCODE_SERVER_PASSWORD-<unset>}"
+printf 'env.OPENCODE_SERVER_USERNAME=%s\\n' "\${OPENCODE_SERVER_USERNAME-<unset>}"
+printf 'env.OPENCODE_SERVER_PASSWORD_FILE=%s\\n' "\${OPENCODE_SERVER_PASSWORD_FILE-<unset>}"
+exported=no
+if env | grep -q '^OPENCODE_SERVER_PASSWORD='; then exported=yes; fi
+printf 'exported.OPENCODE_SERVER_PASSWORD=%s\\n' "$exported"
+`;
+
+// A fake `curl` that reports its arguments and what it read on stdin.
+const FAKE_CURL = `#!/bin/sh
+for a in "$@"; do printf 'arg=%s\\n' "$a"; done
+case " $* " in
+  *" --config - "*) while IFS= read -r line; do printf 'stdin=%s\\n' "$line"; done ;;
+esac
+exit "\${FAKE_CURL_EXIT:-0}"
+`;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "stack-image-test-"));
+  fakeBin = join(root, "bin");
+  mkdirSync(fakeBin);
+  writeFileSync(join(fakeBin, "opencode"), FAKE_OPENCODE);
+  writeFileSync(join(fakeBin, "curl"), FAKE_CURL);
+  chmodSync(join(fakeBin, "opencode"), 0o755);
+  chmodSync(join(fakeBin, "curl"), 0o755);
+});
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  home: string;
+  workspace: string;
+  report: Map<string, string[]>;
+}
+
+function parseReport(stdout: string): Map<string, string[]> {
+  const report = new Map<string, string[]>();
+  for (const line of stdout.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq);
+    report.set(key, [...(report.get(key) ?? []), line.slice(eq + 1)]);
+  }
+  return report;
+}
+
+/** Runs a script with `sh` in a fresh HOME and workspace, fakes first on PATH. */
+async function run(
+  script: string,
+  options: { env?: Record<string, string>; args?: string[]; home?: string } = {},
+): Promise<Run> {
+  const dir = join(root, `run-${++counter}`);
+  const home = options.home ?? join(dir, "home");
+  const workspace = join(dir, "workspace");
+  mkdirSync(home, { recursive: true });
+  mkdirSync(workspace, { recursive: true });
+  const proc = Bun.spawn(["sh", script, ...(options.args ?? [])], {
+    cwd: dir,
+    env: {
+      PATH: `${fakeBin}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: home,
+      STACK_CONFIG_SOURCE: CONFIG_DIR,
+      STACK_WORKSPACE: workspace,
+      ...options.env,
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, stdout, stderr, home, workspace, report: parseReport(stdout) };
+}
+
+async function syntaxCheck(shell: string, script: string): Promise<number | undefined> {
+  if (!Bun.which(shell)) return undefined;
+  const proc = Bun.spawn([shell, "-n", script], { stdout: "pipe", stderr: "pipe" });
+  return await proc.exited;
+}
+
+describe("entrypoint.sh", () => {
+  test("is valid POSIX shell", async () => {
+    expect(readFileSync(ENTRYPOINT, "utf8").split("\n")[0]).toBe("#!/bin/sh");
+    expect(await syntaxCheck("sh", ENTRYPOINT)).toBe(0);
+    expect(await syntaxCheck("bash", ENTRYPOINT)).toBe(0);
+    const dash = await syntaxCheck("dash", ENTRYPOINT);
+    if (dash !== undefined) expect(dash).toBe(0);
+  });
+
+  test("serves on 0.0.0.0:8080 and passes the password through", async () => {
+    const result = await run(ENTRYPOINT, { env: { OPENCODE_SERVER_PASSWORD: "s3cret pass!" } });
+    expect(result.code).toBe(0);
+    expect(result.report.get("arg")).toEqual(["serve", "--hostname", "0.0.0.0", "--port", "8080"]);
+    expect(result.report.get("env.OPENCODE_SERVER_PASSWORD")).toEqual(["s3cret pass!"]);
+    expect(result.report.get("exported.OPENCODE_SERVER_PASSWORD")).toEqual(["yes"]);
+    expect(result.report.get("cwd")).toEqual([result.workspace]);
+    expect(result.stderr).not.toContain("WARNING: OPENCODE_SERVER_PASSWORD is not set");
+    expect(result.stderr).toContain("basic auth is on (user: opencode)");
+    // The password itself is never logged.
+    expect(result.stderr).not.toContain("s3cret");
+  });
+
+  test("passes a custom user name through", async () => {
+    const result = await run(ENTRYPOINT, {
+      env: { OPENCODE_SERVER_PASSWORD: "pw", OPENCODE_SERVER_USERNAME: "alice" },
+    });
+    expect(result.report.get("env.OPENCODE_SERVER_USERNAME")).toEqual(["alice"]);
+    expect(result.stderr).toContain("(user: alice)");
+  });
+
+  test("warns loudly on stderr when the password is unset, and still serves", async () => {
+    const result = await run(ENTRYPOINT);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("WARNING: OPENCODE_SERVER_PASSWORD is not set");
+    expect(result.stderr).toContain("WITHOUT authentication");
+    expect(result.stdout).not.toContain("WARNING");
+    expect(result.report.get("arg")).toEqual(["serve", "--hostname", "0.0.0.0", "--port", "8080"]);
+    expect(result.report.get("env.OPENCODE_SERVER_PASSWORD")).toEqual(["<unset>"]);
+  });
+
+  test("treats an empty password as unset", async () => {
+    const result = await run(ENTRYPOINT, { env: { OPENCODE_SERVER_PASSWORD: "" } });
+    expect(result.stderr).toContain("WARNING: OPENCODE_SERVER_PASSWORD is not set");
+    expect(result.report.get("exported.OPENCODE_SERVER_PASSWORD")).toEqual(["no"]);
+  });
+
+  test("refuses to start without a password when STACK_REQUIRE_PASSWORD is set", async () => {
+    const result = await run(ENTRYPOINT, { env: { STACK_REQUIRE_PASSWORD: "true" } });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("refusing to start");
+  });
+
+  test("reads the password from OPENCODE_SERVER_PASSWORD_FILE", async () => {
+    const file = join(root, "password-file");
+    writeFileSync(file, "from-a-secret\n");
+    const result = await run(ENTRYPOINT, { env: { OPENCODE_SERVER_PASSWORD_FILE: file } });
+    expect(result.code).toBe(0);
+    expect(result.report.get("env.OPENCODE_SERVER_PASSWORD")).toEqual(["from-a-secret"]);
+    expect(result.report.get("env.OPENCODE_SERVER_PASSWORD_FILE")).toEqual(["<unset>"]);
+    expect(result.stderr).not.toContain("WARNING: OPENCODE_SERVER_PASSWORD is not set");
+  });
+
+  test("refuses to start when the password file cannot be read", async () => {
+    const result = await run(ENTRYPOINT, {
+      env: { OPENCODE_SERVER_PASSWORD_FILE: join(root, "does-not-exist") },
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("refusing to start");
+  });
+
+  test("copies the baked configs into ~/.config/opencode", async () => {
+    const result = await run(ENTRYPOINT, { env: { OPENCODE_SERVER_PASSWORD: "pw" } });
+    for (const name of CONFIG_NAMES) {
+      const copied = readFileSync(join(result.home, ".config", "opencode", name), "utf8");
+      expect(copied).toBe(readFileSync(join(CONFIG_DIR, name), "utf8"));
+    }
+  });
+
+  test("never overwrites a config file the user already has", async () => {
+    const home = join(root, "existing-home");
+    const configHome = join(home, ".config", "opencode");
+    mkdirSync(configHome, { recursive: true });
+    const mine = '{ "model": "my-provider/my-model" }\n';
+    writeFileSync(join(configHome, "opencode.json"), mine);
+    const result = await run(ENTRYPOINT, { home, env: { OPENCODE_SERVER_PASSWORD: "pw" } });
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(configHome, "opencode.json"), "utf8")).toBe(mine);
+    expect(result.stderr).toContain(`keeping existing ${join(configHome, "opencode.json")}`);
+    // The files the user did not have are still installed.
+    expect(readFileSync(join(configHome, "oh-my-opencode.json"), "utf8")).toBe(
+      readFileSync(join(CONFIG_DIR, "oh-my-opencode.json"), "utf8"),
+    );
+  });
+
+  test("honours XDG_CONFIG_HOME", async () => {
+    const xdg = join(root, "xdg-config");
+    await run(ENTRYPOINT, { env: { OPENCODE_SERVER_PASSWORD: "pw", XDG_CONFIG_HOME: xdg } });
+    expect(readFileSync(join(xdg, "opencode", "opencode.jsonc"), "utf8")).toBe(
+      readFileSync(join(CONFIG_DIR, "opencode.jsonc"), "utf8"),
+    );
+  });
+
+  test("adds extra flags to `opencode serve`", async () => {
+    const result = await run(ENTRYPOINT, {
+      env: { OPENCODE_SERVER_PASSWORD: "pw" },
+      args: ["--log-level", "DEBUG"],
+    });
+    expect(result.report.get("arg")).toEqual([
+      "serve", "--hostname", "0.0.0.0", "--port", "8080", "--log-level", "DEBUG",
+    ]);
+  });
+
+  test("runs another command instead of the server when given one", async () => {
+    const result = await run(ENTRYPOINT, {
+      env: { OPENCODE_SERVER_PASSWORD: "pw" },
+      args: ["opencode", "--version"],
+    });
+    expect(result.report.get("arg")).toEqual(["--version"]);
+  });
+});
+
+describe("healthcheck.sh", () => {
+  test("is valid POSIX shell", async () => {
+    expect(readFileSync(HEALTHCHECK, "utf8").split("\n")[0]).toBe("#!/bin/sh");
+    expect(await syntaxCheck("sh", HEALTHCHECK)).toBe(0);
+    expect(await syntaxCheck("bash", HEALTHCHECK)).toBe(0);
+  });
+
+  test("checks /global/health on port 8080 without credentials when there is no password", async () => {
+    const result = await run(HEALTHCHECK);
+    expect(result.code).toBe(0);
+    const args = result.report.get("arg") ?? [];
+    expect(args).toContain("--fail");
+    expect(args[args.length - 1]).toBe("http://127.0.0.1:8080/global/health");
+    expect(args).not.toContain("--config");
+  });
+
+  test("sends basic-auth credentials on stdin, never on the command line", async () => {
+    const result = await run(HEALTHCHECK, {
+      env: { OPENCODE_SERVER_PASSWORD: "hunter2", OPENCODE_SERVER_USERNAME: "alice" },
+    });
+    expect(result.code).toBe(0);
+    const args = result.report.get("arg") ?? [];
+    expect(args.join(" ")).not.toContain("hunter2");
+    expect(args).toContain("--config");
+    const token = Buffer.from("alice:hunter2").toString("base64");
+    expect(result.report.get("stdin")).toEqual([`header = "Authorization: Basic ${token}"`]);
+  });
+
+  test("uses the password file and the default user name", async () => {
+    const file = join(root, "health-password");
+    writeFileSync(file, "from-file\n");
+    const result = await run(HEALTHCHECK, { env: { OPENCODE_SERVER_PASSWORD_FILE: file } });
+    const token = Buffer.from("opencode:from-file").toString("base64");
+    expect(result.report.get("stdin")).toEqual([`header = "Authorization: Basic ${token}"`]);
+  });
+
+  test("fails when the server does not answer", async () => {
+    const result = await run(HEALTHCHECK, { env: { FAKE_CURL_EXIT: "7" } });
+    expect(result.code).toBe(7);
+  });
+});
