@@ -1,10 +1,10 @@
-import { ConfigError, SECRET_VARIABLES, loadConfig } from "./config.ts";
+import { type Config, ConfigError, SECRET_VARIABLES, loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
 import { startPortal } from "./portal.ts";
 
 /** Entry point: configuration from the environment, the embedded sandbox when no Dokploy is set. */
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (err) {
@@ -17,11 +17,9 @@ try {
 
 const log = createLogger({ level: config.LOG_LEVEL, secrets: SECRET_VARIABLES.map((k) => config[k]) });
 
-let dokployUrl = config.DOKPLOY_URL;
-let dokployApiKey = config.DOKPLOY_API_TOKEN;
-let probeUrls: string | undefined;
-let stopSandbox: (() => Promise<void>) | undefined;
-if (!dokployUrl) {
+/** Dokploy as configured, or the embedded sandbox when DOKPLOY_URL is unset. */
+async function resolveDokploy(): Promise<{ url: string; apiKey: string; probeUrls?: string; stop?: () => Promise<void> }> {
+  if (config.DOKPLOY_URL && config.DOKPLOY_API_TOKEN) return { url: config.DOKPLOY_URL, apiKey: config.DOKPLOY_API_TOKEN };
   // Loaded only when needed: a production portal never runs sandbox code.
   const { startSandbox } = await import("./sandbox/index.ts");
   const apiKey = crypto.randomUUID();
@@ -30,23 +28,22 @@ if (!dokployUrl) {
     deployDurationMs: config.SANDBOX_DEPLOY_DURATION,
     stackStartMs: config.SANDBOX_STACK_START,
   });
-  dokployUrl = sandbox.url;
-  dokployApiKey = apiKey;
-  // Stacks "run" inside the sandbox, which routes by Host header like Traefik.
-  probeUrls = `${sandbox.url}/ {host}`;
-  stopSandbox = sandbox.stop;
   log.warn({ sandbox: sandbox.url }, "DOKPLOY_URL is not set: using the embedded sandbox Dokploy (nothing real is deployed)");
+  // Stacks "run" inside the sandbox, which routes by Host header like Traefik.
+  return { url: sandbox.url, apiKey, probeUrls: `${sandbox.url}/ {host}`, stop: sandbox.stop };
 }
 
+const dokploy = await resolveDokploy();
+const mode = dokploy.stop ? "sandbox" : "dokploy";
 const portal = await startPortal({
   config,
   log,
-  mode: stopSandbox ? "sandbox" : "dokploy",
-  dokployUrl,
-  dokployApiKey: dokployApiKey!,
-  probeUrls,
+  mode,
+  dokployUrl: dokploy.url,
+  dokployApiKey: dokploy.apiKey,
+  probeUrls: dokploy.probeUrls,
 });
-log.info({ url: portal.url, mode: stopSandbox ? "sandbox" : "dokploy" }, "AI Stack Deployer listening");
+log.info({ url: portal.url, mode }, "AI Stack Deployer listening");
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -55,7 +52,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     log.info({ signal }, "stopping; running deployments resume at the next start");
     await portal.stop();
-    await stopSandbox?.();
+    await dokploy.stop?.();
     process.exit(0);
   });
 }

@@ -41,9 +41,11 @@ export class AvailabilityIndex {
 
   async check(raw: string, opts: { quarantineToken?: (hash: string) => boolean } = {}): Promise<Availability> {
     const verdict = checkName(raw, this.opts.reserved);
-    const url = stackUrl(verdict.name, this.opts.suffix);
+    // An invalid name is echoed only in part: it is user input, possibly huge.
+    const shown = verdict.valid ? verdict.name : verdict.name.slice(0, 64);
+    const url = stackUrl(shown, this.opts.suffix);
     const answer = (reason: Unavailable | null): Availability => ({
-      name: verdict.name,
+      name: shown,
       valid: verdict.valid,
       available: reason === null,
       reason,

@@ -1,6 +1,6 @@
 import { DokployError } from "../dokploy/errors.ts";
 import type { Leftover, Stack } from "./model.ts";
-import { type SagaDeps, now, withCleanupRetries } from "./saga.ts";
+import { type SagaDeps, now, sleep, withCleanupRetries } from "./saga.ts";
 
 /**
  * Removing a stack's Dokploy resources, shared by rollback, delete and crash recovery.
@@ -48,10 +48,29 @@ export async function findFootprint(deps: SagaDeps, stack: Stack): Promise<Stack
   return { projectIds: inspected, applicationIds: [...applicationIds], uninspected };
 }
 
+/**
+ * Dokploy cannot cancel a build, and a build that finishes after its application was
+ * deleted still creates the Swarm service, orphaned. So wait while the application's
+ * status says a build runs (a job still queued is dropped by application.delete).
+ */
+async function waitForBuildToEnd(deps: SagaDeps, applicationId: string): Promise<void> {
+  const deadline = Date.now() + deps.config.DEPLOY_TIMEOUT;
+  for (;;) {
+    const app = await withCleanupRetries(deps, () => deps.client.applicationOne(applicationId));
+    if (app.applicationStatus !== "running") return;
+    if (Date.now() > deadline) {
+      deps.log.warn({ applicationId }, "Dokploy is still building; deleting the application anyway");
+      return;
+    }
+    await sleep(deps.config.POLL_INTERVAL);
+  }
+}
+
 export async function deleteApplications(deps: SagaDeps, stack: Stack, applicationIds: string[]): Promise<Leftover[]> {
   const leftovers: Leftover[] = [];
   for (const applicationId of applicationIds) {
     try {
+      await waitForBuildToEnd(deps, applicationId);
       await withCleanupRetries(deps, () => deps.client.applicationDelete(applicationId));
     } catch (err) {
       if (!gone(err)) {

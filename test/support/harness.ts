@@ -68,7 +68,7 @@ export async function startHarness(
     log,
     mode: "dokploy",
     dokployUrl: sandbox.url,
-    dokployApiKey: SANDBOX_KEY,
+    dokployApiKey: config.DOKPLOY_API_TOKEN!,
     heartbeatMs: opts.heartbeatMs,
     cleanup: { attempts: 4, baseDelayMs: 20 },
   });
@@ -144,8 +144,20 @@ export async function deploy(h: Harness, name: string, headers: Record<string, s
   return { status: res.status, body: (await res.json()) as any };
 }
 
+export interface DeployResult {
+  deploymentId: string;
+  name: string;
+  url: string;
+  eventsUrl: string;
+  statusUrl: string;
+  managementToken: string;
+  credentials: { username: string; password: string };
+  events: SseEvent[];
+  done: SseEvent;
+}
+
 /** Deploys and waits for the terminal event; returns the 202 body and every event. */
-export async function deployAndWait(h: Harness, name: string) {
+export async function deployAndWait(h: Harness, name: string): Promise<DeployResult> {
   const accepted = await deploy(h, name);
   if (accepted.status !== 202) throw new Error(`deploy ${name}: ${accepted.status} ${JSON.stringify(accepted.body)}`);
   const events = await readEvents(`${h.url}${accepted.body.eventsUrl}`);

@@ -33,7 +33,7 @@ describe("name rules", () => {
     test(`${JSON.stringify(input)} -> ${reason ?? "valid"}`, () => {
       const v = checkName(input, RESERVED);
       expect(v.name).toBe(name);
-      expect(v.valid ? null : v.reason).toBe(reason);
+      expect(v.valid ? null : (v.reason as string)).toBe(reason);
     });
   }
 

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { DokployClient } from "../../src/dokploy/client.ts";
+import { startSandbox } from "../../src/sandbox/index.ts";
+import { type RecordedRequest, recordingFetch, validateRequest } from "./openapi.ts";
+
+/**
+ * Every request the client can send, each method with and without its optional fields,
+ * checked against the request schemas of Dokploy's own openapi.json.
+ */
+
+const KEY = "contract-key-0123456789";
+let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+const sent: RecordedRequest[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ apiKey: KEY, deployDurationMs: 10 });
+  const c = new DokployClient({
+    baseUrl: sandbox.url,
+    apiKey: KEY,
+    timeoutMs: 2000,
+    maxConcurrency: 4,
+    circuitFailures: 100,
+    circuitCooldownMs: 1000,
+    fetch: recordingFetch(sent),
+  });
+  const ignore = (p: Promise<unknown>) => p.catch(() => undefined);
+  const { project, environment } = await c.projectCreate({ name: "contract" });
+  await c.projectCreate({ name: "contract-2", description: "with description", env: "A=1" });
+  await c.projectCreate({ name: "contract-3", description: null });
+  await c.projectOne(project.projectId);
+  await c.projectAll();
+  await c.environmentOne(environment.environmentId);
+  const app = await c.applicationCreate({ name: "a", environmentId: environment.environmentId });
+  await c.applicationCreate({ name: "b", environmentId: environment.environmentId, appName: "b", description: "d" });
+  await c.applicationCreate({ name: "c", environmentId: environment.environmentId, description: null });
+  await c.applicationOne(app.applicationId);
+  await c.saveDockerProvider({ applicationId: app.applicationId, dockerImage: "img:1", username: null, password: null, registryUrl: null });
+  await c.saveDockerProvider({ applicationId: app.applicationId, dockerImage: "img:1", username: "u", password: "p", registryUrl: "r.example.test" });
+  await c.saveEnvironment({ applicationId: app.applicationId, env: "A=1" });
+  await c.saveEnvironment({ applicationId: app.applicationId, env: null, buildArgs: "B=2", buildSecrets: "S=3", createEnvFile: true });
+  const mount = await c.mountCreate({ applicationId: app.applicationId, volumeName: "v", mountPath: "/workspace" });
+  await c.mountRemove(mount.mountId);
+  const domain = await c.domainCreate({ applicationId: app.applicationId, host: "a.example.test", port: 8080, https: true, certificateType: "letsencrypt" });
+  await c.domainCreate({ applicationId: app.applicationId, host: "b.example.test", port: 8080, https: true, certificateType: "custom", customCertResolver: "wild" });
+  await c.domainCreate({ applicationId: app.applicationId, host: "c.example.test", port: 80, https: false, certificateType: "none" });
+  await c.domainsByApplication(app.applicationId);
+  await c.domainDelete(domain.domainId);
+  await c.applicationDeploy({ applicationId: app.applicationId });
+  await c.applicationDeploy({ applicationId: app.applicationId, title: "t", description: "d" });
+  await c.applicationRedeploy({ applicationId: app.applicationId });
+  await c.applicationRedeploy({ applicationId: app.applicationId, title: "t", description: "d" });
+  const rows = await c.deployments(app.applicationId);
+  await ignore(c.deploymentLogs(rows[0]?.deploymentId ?? "x"));
+  await ignore(c.deploymentLogs(rows[0]?.deploymentId ?? "x", 25));
+  await ignore(c.applicationStop(app.applicationId));
+  await ignore(c.applicationStart(app.applicationId));
+  await c.version();
+  await c.applicationDelete(app.applicationId);
+  await c.projectRemove(project.projectId);
+});
+afterAll(() => sandbox.stop());
+
+describe("requests match openapi.json", () => {
+  test("every client method was exercised", () => {
+    const procedures = new Set(sent.map((r) => `${r.method} ${r.procedure}`));
+    const methods = Object.getOwnPropertyNames(DokployClient.prototype).filter((m) => m !== "constructor" && m !== "call");
+    // One procedure per public method.
+    expect(procedures.size).toBe(methods.length);
+  });
+
+  test("each request is valid against Dokploy's own schema, with x-api-key and JSON", () => {
+    const problems: string[] = [];
+    for (const req of sent) {
+      expect(req.apiKey).toBe(KEY);
+      for (const p of validateRequest(req)) problems.push(`${req.method} ${req.procedure}: ${p}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test("deploy sends its JSON body; the empty answer is accepted", () => {
+    const deploy = sent.filter((r) => r.procedure === "application.deploy");
+    expect(deploy.length).toBe(2);
+    for (const r of deploy) expect(r.contentType).toStartWith("application/json");
+  });
+
+  test("the check fails for a renamed field or a missing required key", () => {
+    const mount = sent.find((r) => r.procedure === "mounts.create")!;
+    const body = mount.body as Record<string, unknown>;
+    const { serviceId, ...withoutServiceId } = body;
+    expect(validateRequest({ ...mount, body: withoutServiceId })).not.toEqual([]);
+    expect(validateRequest({ ...mount, body: { ...withoutServiceId, applicationId: serviceId } })).not.toEqual([]);
+    const docker = sent.find((r) => r.procedure === "application.saveDockerProvider")!;
+    const { registryUrl: _, ...missing } = docker.body as Record<string, unknown>;
+    expect(validateRequest({ ...docker, body: missing })).not.toEqual([]);
+    const logs = sent.find((r) => r.procedure === "deployment.readLogs")!;
+    expect(validateRequest({ ...logs, query: { deployment: "x" } })).not.toEqual([]);
+    expect(validateRequest({ ...logs, method: "POST" })).not.toEqual([]);
+  });
+});

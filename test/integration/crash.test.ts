@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSandbox } from "../../src/sandbox/index.ts";
+import { FAST_ENV, SANDBOX_KEY, readEvents, sandboxState } from "../support/harness.ts";
+import { spawnPortal } from "../support/process.ts";
+
+/**
+ * The portal is killed with SIGKILL during each step of a deploy, then started again on
+ * the same data directory. Every deployment must reach a terminal state, and Dokploy must
+ * hold either the complete, ready stack or nothing of it: never an orphan.
+ */
+
+let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+let h: { sandboxUrl: string };
+beforeAll(async () => {
+  sandbox = await startSandbox({ apiKey: SANDBOX_KEY, deployDurationMs: 60, stackStartMs: 20 });
+  h = { sandboxUrl: sandbox.url };
+});
+afterAll(() => sandbox.stop());
+
+const control = (path: string, body?: unknown, method = "POST") =>
+  fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+
+/** Where to kill, and how to hold the deploy there long enough. */
+const STEPS: [string, () => Promise<unknown>, "rolled_back" | "ready"][] = [
+  ["create_project", () => control("faults", { procedure: "project.create", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
+  ["create_application", () => control("faults", { procedure: "application.create", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
+  ["configure", () => control("faults", { procedure: "domain.create", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
+  ["deploy", () => control("faults", { procedure: "application.deploy", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
+  ["wait_running", () => control("settings", { deployDurationMs: 2500 }), "ready"],
+  ["wait_healthy", () => control("settings", { stackStartMs: 2500 }), "ready"],
+];
+
+describe("crash recovery", () => {
+  for (const [step, hold, outcome] of STEPS) {
+    test(`SIGKILL during ${step}, restart: ${outcome === "ready" ? "resumed to ready" : "rolled back"}, no orphan`, async () => {
+      const name = `crash-${step.replace("_", "-")}`;
+      const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-"));
+      const env = {
+        ...FAST_ENV,
+        DATA_DIR: dataDir,
+        DOKPLOY_URL: sandbox.url,
+        DOKPLOY_API_TOKEN: SANDBOX_KEY,
+        STACK_PROBE_URLS: `${sandbox.url}/ {host}`,
+        DOKPLOY_TIMEOUT: "3s",
+        DEPLOY_TIMEOUT: "8s",
+        HEALTH_TIMEOUT: "8s",
+      };
+      try {
+        await hold();
+        let portal = await spawnPortal(env);
+        const res = await fetch(`${portal.url}/api/deploy`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name }),
+        });
+        expect(res.status).toBe(202);
+        const accepted = (await res.json()) as any;
+        await readEvents(`${portal.url}${accepted.eventsUrl}`, {
+          until: (e) => e.event === "step" && e.data.step === step && e.data.state === "started",
+        });
+        await Bun.sleep(100);
+        await portal.kill("SIGKILL");
+        // Let anything the dead portal had sent finish inside Dokploy.
+        await Bun.sleep(1600);
+        await control("settings", { deployDurationMs: 60, stackStartMs: 20 });
+
+        portal = await spawnPortal(env);
+        try {
+          const events = await readEvents(`${portal.url}${accepted.eventsUrl}`);
+          const done = events.at(-1)!;
+          expect(done.event).toBe("done");
+          expect(events.some((e) => e.event === "status" && e.data.status === "recovering")).toBe(true);
+          const state = await sandboxState(h);
+          const projects = state.projects.filter((p: any) => p.name === `ai-stack-${name}`);
+          const apps = state.applications.filter((a: any) => a.name === `ai-stack-${name}`);
+          if (outcome === "ready") {
+            expect(done.data.status).toBe("ready");
+            expect(projects.length).toBe(1);
+            expect(apps.length).toBe(1);
+          } else {
+            expect(done.data).toMatchObject({ status: "failed", error: { code: "interrupted" } });
+            expect(projects).toEqual([]);
+            expect(apps).toEqual([]);
+          }
+          expect(state.orphanedServices ?? []).toEqual([]);
+          const snap = (await (await fetch(`${portal.url}${accepted.statusUrl}`)).json()) as any;
+          expect(snap.status).not.toBe("running");
+        } finally {
+          await portal.kill("SIGTERM");
+        }
+      } finally {
+        await control("faults", undefined, "DELETE");
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }, 30_000);
+  }
+
+  test("SIGKILL during a delete, restart: the delete finishes", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-"));
+    const env = {
+      ...FAST_ENV,
+      DATA_DIR: dataDir,
+      DOKPLOY_URL: sandbox.url,
+      DOKPLOY_API_TOKEN: SANDBOX_KEY,
+      STACK_PROBE_URLS: `${sandbox.url}/ {host}`,
+    };
+    try {
+      let portal = await spawnPortal(env);
+      const res = await fetch(`${portal.url}/api/deploy`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "crash-delete" }) });
+      const accepted = (await res.json()) as any;
+      await readEvents(`${portal.url}${accepted.eventsUrl}`);
+      await control("faults", { procedure: "application.delete", kind: "latency", ms: 1500, times: 1 });
+      const del = (await (
+        await fetch(`${portal.url}/api/stack/crash-delete`, { method: "DELETE", headers: { authorization: `Bearer ${accepted.managementToken}` } })
+      ).json()) as any;
+      await readEvents(`${portal.url}${del.eventsUrl}`, { until: (e) => e.event === "step" && e.data.step === "delete_application" });
+      await portal.kill("SIGKILL");
+      await Bun.sleep(1600);
+      portal = await spawnPortal(env);
+      try {
+        const events = await readEvents(`${portal.url}${del.eventsUrl}`);
+        expect(events.at(-1)!.data.status).toBe("deleted");
+        const state = await sandboxState(h);
+        expect(state.projects.filter((p: any) => p.name === "ai-stack-crash-delete")).toEqual([]);
+        expect(state.applications.filter((a: any) => a.name === "ai-stack-crash-delete")).toEqual([]);
+      } finally {
+        await portal.kill("SIGTERM");
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
