@@ -10,6 +10,7 @@ export const SECRET_VARIABLES = [
   "DOKPLOY_API_TOKEN",
   "STACK_REGISTRY_PASSWORD",
   "ADMIN_TOKEN",
+  "METRICS_TOKEN",
 ] as const;
 
 const DURATION = /^(\d+)(ms|s|m|h)?$/;
@@ -52,6 +53,21 @@ const list = (fallback: string) =>
         .map((s) => s.trim())
         .filter(Boolean),
     );
+
+/** "3/10m": at most 3 requests per 10 minutes per client; "off" disables the limit. */
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      if (value.trim() === "off") return null;
+      const match = /^(\d+)\s*\/\s*(\d+)(ms|s|m|h)$/.exec(value.trim());
+      if (!match || Number(match[1]) < 1) {
+        ctx.addIssue({ code: "custom", message: 'expected "<count>/<window>" such as "3/10m", or "off"' });
+        return z.NEVER;
+      }
+      return { limit: Number(match[1]), windowMs: Number(match[2]) * UNIT_MS[match[3] as keyof typeof UNIT_MS] };
+    });
 
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no", ""], { message: "expected true or false" })
@@ -148,6 +164,14 @@ export const configSchema = z
     SANDBOX_DEPLOY_DURATION: duration("3s"),
     SANDBOX_STACK_START: duration("2s"),
     TRUST_PROXY: flag,
+    CORS_ORIGINS: list(""),
+    METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, "expected at least 16 characters"),
+    RATE_LIMIT_DEPLOY: rateLimit("3/10m"),
+    RATE_LIMIT_DELETE: rateLimit("10/10m"),
+    RATE_LIMIT_CHECK: rateLimit("60/1m"),
+    MAX_STACKS: integer(200, 0, 1_000_000),
+    MAX_CONCURRENT_DEPLOYS: integer(10, 1, 1000),
+    RECONCILE_INTERVAL: duration("15m"),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === "production") {

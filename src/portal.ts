@@ -10,6 +10,9 @@ import { EventBus } from "./stacks/events.ts";
 import { waitUntilUp } from "./stacks/probe.ts";
 import { StackService } from "./stacks/service.ts";
 import { Store } from "./store/index.ts";
+import { Metrics } from "./metrics.ts";
+import { DeploySlots } from "./stacks/slots.ts";
+import { Reconciler } from "./stacks/reconcile.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -35,12 +38,15 @@ export interface Portal {
   store: Store;
   stacks: StackService;
   client: DokployClient;
+  metrics: Metrics;
+  reconciler: Reconciler;
   stop(): Promise<void>;
 }
 
 export async function startPortal(opts: PortalOptions): Promise<Portal> {
   const { config, log } = opts;
   const store = Store.open(config.DATA_DIR);
+  const metrics = new Metrics();
   const client = new DokployClient({
     baseUrl: opts.dokployUrl,
     apiKey: opts.dokployApiKey,
@@ -48,7 +54,14 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     maxConcurrency: config.DOKPLOY_MAX_CONCURRENCY,
     circuitFailures: config.DOKPLOY_CIRCUIT_FAILURES,
     circuitCooldownMs: config.DOKPLOY_CIRCUIT_COOLDOWN,
-    onCircuitChange: (state) => log.warn({ circuit: state }, `Dokploy circuit ${state}`),
+    onCircuitChange: (state) => {
+      log.warn({ circuit: state }, `Dokploy circuit ${state}`);
+      metrics.circuitChanges.inc({ state });
+    },
+    onCall: ({ procedure, outcome, durationMs }) => {
+      metrics.dokployCalls.inc({ procedure, status: outcome });
+      metrics.dokployLatency.observe({ procedure }, durationMs / 1000);
+    },
   });
   const events = new EventBus(store.deployments);
   const availability = new AvailabilityIndex(
@@ -63,35 +76,56 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     },
     log,
   );
-  const stacks = new StackService(
-    {
-      client,
-      store,
-      events,
-      log,
-      config: { ...config, STACK_PROBE_URLS: opts.probeUrls ?? config.STACK_PROBE_URLS },
-      waitUntilUp,
-      cleanup: opts.cleanup ?? { attempts: 5, baseDelayMs: 500 },
-    },
-    availability,
-    { adminToken: config.ADMIN_TOKEN, domainSuffix: config.STACK_DOMAIN_SUFFIX },
-  );
+  const sagaDeps = {
+    client,
+    store,
+    events,
+    log,
+    config: { ...config, STACK_PROBE_URLS: opts.probeUrls ?? config.STACK_PROBE_URLS },
+    waitUntilUp,
+    cleanup: opts.cleanup ?? { attempts: 5, baseDelayMs: 500 },
+    onStep: (kind: string, step: string, state: string, ms: number) => metrics.stepDuration.observe({ kind, step, state }, ms / 1000),
+  };
+  const slots = new DeploySlots(config.MAX_CONCURRENT_DEPLOYS, (n) => metrics.deployQueue.set(n));
+  const stacks = new StackService(sagaDeps, availability, {
+    adminToken: config.ADMIN_TOKEN,
+    maxStacks: config.MAX_STACKS,
+    slots,
+    onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
+  });
+  const reconciler = new Reconciler(sagaDeps, (report) => {
+    metrics.orphans.set({ kind: "project" }, report.orphanProjects.filter((o) => !o.removed).length);
+    metrics.orphans.set({ kind: "lost_stack" }, report.lostStacks.filter((l) => !l.marked).length);
+    metrics.orphans.set({ kind: "leftover" }, report.cleanupFailed.reduce((n, c) => n + c.leftovers.length, 0));
+  });
   const app = createApp({
     log,
     availability,
     stacks,
     store,
     events,
+    reconciler,
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
+    refreshMetrics: () => {
+      metrics.stacks.reset();
+      for (const [status, n] of Object.entries(store.stacks.countByStatus())) metrics.stacks.set({ status }, n);
+      metrics.circuit.set(Metrics.CIRCUIT_VALUES[client.resilience.circuit]);
+    },
     heartbeatMs: opts.heartbeatMs ?? 15_000,
+    onWatchers: (delta) => metrics.sseConnections.inc(delta),
     dokploy: new DokployHealthCheck(client, { budgetMs: 1_500, cacheMs: 2_000 }),
     version: pkg.version,
     mode: opts.mode,
     startedAt: Date.now(),
     adminToken: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
+    limits: { deploy: config.RATE_LIMIT_DEPLOY, delete: config.RATE_LIMIT_DELETE, check: config.RATE_LIMIT_CHECK },
   });
   const recovered = stacks.recover();
   if (recovered) log.warn({ recovered }, "resuming deployments interrupted by a restart");
+  reconciler.start(config.RECONCILE_INTERVAL);
   const server = Bun.serve({
     hostname: config.HOST,
     port: config.PORT,
@@ -106,7 +140,10 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     store,
     stacks,
     client,
+    metrics,
+    reconciler,
     async stop() {
+      reconciler.stop();
       await server.stop(true);
       store.close();
     },

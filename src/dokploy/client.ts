@@ -11,6 +11,16 @@ import * as s from "./schemas.ts";
 
 export type CertificateType = "letsencrypt" | "none" | "custom";
 
+/** Docker Swarm's UpdateConfig as Dokploy stores it; Parallelism and Order are required. */
+export interface SwarmUpdateConfig {
+  Parallelism: number;
+  Order: "start-first" | "stop-first";
+  Delay?: number;
+  FailureAction?: "pause" | "continue" | "rollback";
+  Monitor?: number;
+  MaxFailureRatio?: number;
+}
+
 export interface DokployCallEvent {
   procedure: string;
   /** HTTP status, or the failure kind when there was no HTTP answer. */
@@ -113,6 +123,13 @@ export class DokployClient {
       createEnvFile: input.createEnvFile ?? false,
     };
     return this.call("POST", "application.saveEnvironment", body, s.saved, signal);
+  }
+  /**
+   * Changes only the fields given (CONTRACT.md §3): here Swarm's update order, so that with
+   * "stop-first" the old container stops before the new one starts. Returns `true`.
+   */
+  applicationUpdate(input: { applicationId: string; updateConfigSwarm?: SwarmUpdateConfig | null }, signal?: AbortSignal) {
+    return this.call("POST", "application.update", input, s.saved, signal);
   }
   applicationDeploy(input: { applicationId: string; title?: string; description?: string }, signal?: AbortSignal) {
     return this.call("POST", "application.deploy", input, null, signal);

@@ -11,23 +11,42 @@ import { type DeploymentRouteDeps, deploymentRoutes } from "./routes/deployments
 import { stackRoutes } from "./routes/stacks.ts";
 import { pageRoutes } from "./routes/page.ts";
 import type { AvailabilityIndex } from "../stacks/availability.ts";
+import type { Metrics } from "../metrics.ts";
+import { type Limit, limitPerClient } from "./rate-limits.ts";
+import { securityMiddleware } from "./security.ts";
+import { type AdminDeps, adminRoutes } from "./routes/admin.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 
-export interface AppDeps extends HealthDeps, DeploymentRouteDeps {
+export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
   availability: AvailabilityIndex;
   adminToken?: string;
   trustProxy: boolean;
+  corsOrigins: string[];
+  limits: { deploy: Limit; delete: Limit; check: Limit };
+  metrics: Metrics;
+  metricsToken?: string;
+  refreshMetrics: () => void;
 }
 
 /** The portal's HTTP surface. Handlers are thin: parse, call the domain, map the result. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestContext(deps.log, deps.trustProxy));
+  app.use(...securityMiddleware({ corsOrigins: deps.corsOrigins, trustProxy: deps.trustProxy }));
+  const limited = (name: string) => () => deps.metrics.rateLimited.inc({ limit: name });
+  const check = limitPerClient("check", deps.limits.check, limited("check"));
+  const del = limitPerClient("delete", deps.limits.delete, limited("delete"));
+  app.get("/api/check", check).get("/api/check/*", check);
+  app.post("/api/deploy", limitPerClient("deploy", deps.limits.deploy, limited("deploy")));
+  app.delete("/api/stack/:name", del).delete("/api/stacks/:name", del);
   app.route("/", healthRoutes(deps));
   app.route("/", checkRoutes(deps.availability));
   app.route("/", deployRoutes(deps.stacks));
   app.route("/", deploymentRoutes(deps));
   app.route("/", stackRoutes(deps));
+  app.route("/", adminRoutes(deps));
+  app.route("/", metricsRoutes(deps.metrics, { token: deps.metricsToken, refresh: deps.refreshMetrics }));
   app.route("/", pageRoutes({ mode: deps.mode }));
   // Registered last so it sees every route; answers 405 in the portal's error format.
   app.use(

@@ -14,6 +14,7 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   forbidden: 403,
   not_found: 404,
   capacity_reached: 503,
+  idempotency_key_reused: 422,
 };
 
 export function statusFor(code: string): ContentfulStatusCode {

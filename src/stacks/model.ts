@@ -121,6 +121,8 @@ export const statusEventData = z.object({
   status: z.string(),
   at: z.string(),
   message: z.string().optional(),
+  /** Place in the portal's own deploy queue (status "waiting"). */
+  position: z.number().int().optional(),
 });
 export const doneEventData = z.object({
   status: z.enum(["ready", "failed", "deleted"]),

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** Management tokens and stack passwords: generated here, stored only as hashes (tokens). */
 
@@ -36,4 +36,28 @@ export function tokenMatches(token: string, hash: string): boolean {
 /** Constant-time comparison of two secrets of any length. */
 export function secretEquals(given: string, expected: string): boolean {
   return tokenMatches(given, hashToken(expected));
+}
+
+/**
+ * Seals a value with a key derived from a client-held secret (an Idempotency-Key), so the
+ * database alone cannot read it. AES-256-GCM; output is base64url(iv | tag | ciphertext).
+ */
+export function sealWith(secret: string, plaintext: string): string {
+  const key = createHash("sha256").update(`seal:${secret}`).digest();
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");
+}
+
+export function openWith(secret: string, sealed: string): string | null {
+  try {
+    const raw = Buffer.from(sealed, "base64url");
+    const key = createHash("sha256").update(`seal:${secret}`).digest();
+    const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+  } catch {
+    return null;
+  }
 }

@@ -3,8 +3,9 @@ import type { Stack } from "./model.ts";
 import type { AvailabilityIndex } from "./availability.ts";
 import { deleteStack } from "./delete.ts";
 import { provision } from "./provision.ts";
-import { type AbortReason, type SagaDeps, now } from "./saga.ts";
-import { hashToken, newManagementToken, newStackPassword, secretEquals, tokenMatches } from "./secrets.ts";
+import { type AbortReason, type SagaDeps, now, toDeploymentError } from "./saga.ts";
+import { hashToken, newManagementToken, newStackPassword, openWith, sealWith, secretEquals, tokenMatches } from "./secrets.ts";
+import type { DeploySlots } from "./slots.ts";
 import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 
 /**
@@ -21,6 +22,8 @@ export interface RequestContext {
   bearer?: string;
   /** The client's address, for the audit log. */
   client?: string;
+  /** A repeated deploy with the same key returns the same deployment. */
+  idempotencyKey?: string;
 }
 
 export interface DeployAccepted {
@@ -45,13 +48,21 @@ interface Running {
 
 export interface StackServiceOptions {
   adminToken?: string;
-  domainSuffix: string;
+  /** Live stacks at most; 0 means no limit. */
+  maxStacks: number;
+  slots: DeploySlots;
+  /** Called when a deployment ends, with "succeeded" or its error code. */
+  onFinished?: (kind: string, outcome: string) => void;
 }
+
+const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
 const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
 
 export class StackService {
   private readonly running = new Map<string, Running>();
+  /** Requests with the same Idempotency-Key run one after another. */
+  private readonly idempotencyLocks = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly deps: SagaDeps,
@@ -63,8 +74,47 @@ export class StackService {
     return this.deps.log;
   }
 
-  async deploy(rawName: string, ctx: RequestContext = {}): Promise<Result<DeployAccepted>> {
+  async deploy(rawName: string, ctx: RequestContext = {}): Promise<Result<DeployAccepted & { replayed?: boolean }>> {
+    const key = ctx.idempotencyKey;
+    if (key) {
+      const keyHash = hashToken(`idem:${key}`);
+      const previous = this.idempotencyLocks.get(keyHash) ?? Promise.resolve();
+      const run = previous.then(() => this.deployOnce(rawName, ctx, key, keyHash));
+      const tail = run.catch(() => undefined);
+      this.idempotencyLocks.set(keyHash, tail);
+      tail.then(() => {
+        if (this.idempotencyLocks.get(keyHash) === tail) this.idempotencyLocks.delete(keyHash);
+      });
+      return run;
+    }
+    return this.deployOnce(rawName, ctx);
+  }
+
+  private async deployOnce(
+    rawName: string,
+    ctx: RequestContext,
+    key?: string,
+    keyHash?: string,
+  ): Promise<Result<DeployAccepted & { replayed?: boolean }>> {
+    if (key && keyHash) {
+      const since = new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString();
+      const previous = this.deps.store.idempotency.get(keyHash, since);
+      if (previous) {
+        if (previous.name !== rawName.trim().toLowerCase())
+          return fail("idempotency_key_reused", "This Idempotency-Key was used for another name");
+        const opened = openWith(key, previous.sealed);
+        if (opened) return { ...(JSON.parse(opened) as DeployAccepted), ok: true, replayed: true };
+      }
+    }
     const result = await this.startDeploy(rawName, ctx.bearer);
+    if (result.ok && key && keyHash) {
+      const { ok: _ok, ...accepted } = result;
+      this.deps.store.idempotency.put(
+        keyHash,
+        { name: result.name, deploymentId: result.deploymentId, sealed: sealWith(key, JSON.stringify(accepted)) },
+        now(),
+      );
+    }
     this.audit("deploy", result.ok ? result.name : rawName.trim().toLowerCase().slice(0, 64), ctx, result.ok ? "accepted" : result.code, result.ok ? result.deploymentId : null, result.ok && ctx.bearer ? "management" : "anonymous");
     return result;
   }
@@ -78,16 +128,20 @@ export class StackService {
     const password = newStackPassword();
     const deploymentId = crypto.randomUUID();
     const created = this.deps.store.transaction(() => {
+      if (this.opts.maxStacks > 0 && this.deps.store.stacks.countLive() >= this.opts.maxStacks) return "full" as const;
       const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now());
       if (!stack) return null;
       return { stack, deployment: this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now()) };
     });
+    if (created === "full") return fail("capacity_reached", "The portal is at its stack limit; try again later");
     // Lost the race for the name to a concurrent request.
     if (!created) return fail("taken", messageFor("taken", check.name));
     this.deps.events.emit(deploymentId, { type: "status", data: { status: "accepted", at: now(), message: `Deploying ${check.name}` } });
     this.log.info({ deploymentId, stack: check.name }, "deploy accepted");
     this.track(deploymentId, "deploy", (signal) =>
-      provision(this.deps, { deployment: created.deployment, stack: created.stack, password, signal }),
+      this.inSlot(deploymentId, signal, () =>
+        provision(this.deps, { deployment: created.deployment, stack: created.stack, password, signal }),
+      ),
     );
     return {
       ok: true,
@@ -182,13 +236,15 @@ export class StackService {
       }
       const resumable = (deployment.step === "wait_running" || deployment.step === "wait_healthy") && stack.applicationId;
       this.track(deployment.id, "deploy", (signal) =>
-        provision(this.deps, {
-          deployment,
-          stack,
-          signal,
-          resumeFrom: resumable ? (deployment.step as "wait_running" | "wait_healthy") : undefined,
-          interrupted: !resumable,
-        }),
+        this.inSlot(deployment.id, signal, () =>
+          provision(this.deps, {
+            deployment,
+            stack,
+            signal,
+            resumeFrom: resumable ? (deployment.step as "wait_running" | "wait_healthy") : undefined,
+            interrupted: !resumable,
+          }),
+        ),
       );
     }
     return interrupted.length;
@@ -203,6 +259,36 @@ export class StackService {
     return true;
   }
 
+  /** Runs a deploy once the portal's queue gives it a slot, telling the watchers its place. */
+  private async inSlot(deploymentId: string, signal: AbortSignal, run: () => Promise<void>): Promise<void> {
+    const release = await this.opts.slots
+      .acquire((position) => {
+        this.deps.events.emit(deploymentId, {
+          type: "status",
+          data: { status: "waiting", position, at: now(), message: `Waiting for a free slot: number ${position} in line` },
+        });
+      }, signal)
+      .catch(() => null);
+    if (!release) return this.endUnstarted(deploymentId, signal);
+    try {
+      await run();
+    } finally {
+      release();
+    }
+  }
+
+  /** A deploy cancelled while still in the portal's queue: nothing was created. */
+  private endUnstarted(deploymentId: string, signal: AbortSignal): void {
+    const error = toDeploymentError(undefined, signal);
+    const deployment = this.deps.store.deployments.byId(deploymentId)!;
+    this.deps.store.transaction(() => {
+      if (this.deps.store.stacks.byId(deployment.stackId)?.status === "deploying")
+        this.deps.store.stacks.setStatus(deployment.stackId, "failed", now());
+      this.deps.store.deployments.finish(deploymentId, "failed", error, now());
+    });
+    this.deps.events.emit(deploymentId, { type: "done", data: { status: "failed", at: now(), error } });
+  }
+
   private track(deploymentId: string, kind: string, saga: (signal: AbortSignal) => Promise<void>): void {
     const controller = new AbortController();
     const done = saga(controller.signal)
@@ -210,6 +296,7 @@ export class StackService {
       .finally(() => {
         this.running.delete(deploymentId);
         const d = this.deps.store.deployments.byId(deploymentId);
+        if (d) this.opts.onFinished?.(kind, d.status === "succeeded" ? "succeeded" : (d.error?.code ?? d.status));
         const stack = d ? this.deps.store.stacks.byId(d.stackId) : null;
         if (stack && stack.status !== "ready" && stack.status !== "deploying") this.availability.forget(stack.name);
       });
@@ -245,6 +332,8 @@ export function messageFor(code: string, name: string): string {
       return `"${name}" is reserved`;
     case "taken":
       return `"${name}" is already taken`;
+    case "capacity_reached":
+      return "The portal is at its stack limit";
     case "recently_deleted":
       return `"${name}" was deleted recently and is held for its previous owner`;
     default:

@@ -66,7 +66,8 @@ async function waitForBuildToEnd(deps: SagaDeps, applicationId: string): Promise
   }
 }
 
-export async function deleteApplications(deps: SagaDeps, stack: Stack, applicationIds: string[]): Promise<Leftover[]> {
+/** Deletes the applications; `stack` (if any) has its stored ids cleared as they go. */
+export async function deleteApplications(deps: SagaDeps, stack: Stack | null, applicationIds: string[]): Promise<Leftover[]> {
   const leftovers: Leftover[] = [];
   for (const applicationId of applicationIds) {
     try {
@@ -78,13 +79,13 @@ export async function deleteApplications(deps: SagaDeps, stack: Stack, applicati
         continue;
       }
     }
-    if (applicationId === stack.applicationId)
+    if (stack && applicationId === stack.applicationId)
       deps.store.stacks.setResources(stack.id, { applicationId: null, appName: null, domainId: null, mountIds: [] }, now());
   }
   return leftovers;
 }
 
-export async function removeProjects(deps: SagaDeps, stack: Stack, projectIds: string[]): Promise<Leftover[]> {
+export async function removeProjects(deps: SagaDeps, stack: Stack | null, projectIds: string[]): Promise<Leftover[]> {
   const leftovers: Leftover[] = [];
   for (const projectId of projectIds) {
     try {
@@ -95,7 +96,7 @@ export async function removeProjects(deps: SagaDeps, stack: Stack, projectIds: s
         continue;
       }
     }
-    if (projectId === stack.projectId) deps.store.stacks.setResources(stack.id, { projectId: null, environmentId: null }, now());
+    if (stack && projectId === stack.projectId) deps.store.stacks.setResources(stack.id, { projectId: null, environmentId: null }, now());
   }
   return leftovers;
 }

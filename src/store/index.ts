@@ -3,16 +3,19 @@ import { openDatabase } from "./db.ts";
 import { StackRepo } from "./stacks.ts";
 import { DeploymentRepo } from "./deployments.ts";
 import { AuditRepo } from "./audit.ts";
+import { IdempotencyRepo } from "./idempotency.ts";
 
 export class Store {
   readonly stacks: StackRepo;
   readonly deployments: DeploymentRepo;
   readonly audit: AuditRepo;
+  readonly idempotency: IdempotencyRepo;
 
   constructor(readonly db: Database) {
     this.stacks = new StackRepo(db);
     this.deployments = new DeploymentRepo(db);
     this.audit = new AuditRepo(db);
+    this.idempotency = new IdempotencyRepo(db);
   }
 
   static open(dataDir: string): Store {

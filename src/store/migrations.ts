@@ -63,4 +63,16 @@ export const MIGRATIONS: readonly string[] = [
     detail          TEXT
   );
   `,
+  // 2: idempotent deploys. The stored response holds the stack's secrets, so it is sealed
+  // with a key derived from the Idempotency-Key itself, which only the client knows.
+  `
+  CREATE TABLE idempotency (
+    key_hash        TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    deployment_id   TEXT NOT NULL,
+    sealed          TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+  );
+  CREATE INDEX idempotency_created ON idempotency(created_at);
+  `,
 ];

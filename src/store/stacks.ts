@@ -117,6 +117,11 @@ export class StackRepo {
     ).map(toStack);
   }
 
+  countByStatus(): Record<string, number> {
+    const rows = this.db.query(`SELECT status, COUNT(*) AS n FROM stacks GROUP BY status`).all() as { status: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   countLive(): number {
     return (
       this.db

@@ -41,6 +41,10 @@ export const FAST_ENV: Record<string, string> = {
   PROBE_ATTEMPT_TIMEOUT: "1s",
   AVAILABILITY_CACHE_TTL: "200ms",
   DOKPLOY_CIRCUIT_COOLDOWN: "300ms",
+  RATE_LIMIT_DEPLOY: "off",
+  RATE_LIMIT_DELETE: "off",
+  RATE_LIMIT_CHECK: "off",
+  RECONCILE_INTERVAL: "0",
 };
 
 export async function startHarness(

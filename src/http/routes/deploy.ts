@@ -6,6 +6,8 @@ import { bearerToken } from "../middleware.ts";
 import { problem, statusFor } from "../problem.ts";
 import { readJson } from "../json-body.ts";
 
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,200}$/;
+
 const deployBody = z.object({ name: z.string({ message: "name must be a string" }).max(256, "name is too long") });
 
 /** POST /api/deploy: 202 with everything the owner needs, secrets included, exactly once. */
@@ -13,9 +15,17 @@ export function deployRoutes(stacks: StackService) {
   return new Hono<AppEnv>().post("/api/deploy", async (c) => {
     const body = await readJson(c, deployBody);
     if (!body.ok) return body.response;
-    const result = await stacks.deploy(body.value.name, { bearer: bearerToken(c.req.header("authorization")), client: c.get("client") });
+    const idempotencyKey = c.req.header("idempotency-key");
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey))
+      return problem(c, 400, "invalid_idempotency_key", "Idempotency-Key must be 8 to 200 printable ASCII characters");
+    const result = await stacks.deploy(body.value.name, {
+      bearer: bearerToken(c.req.header("authorization")),
+      client: c.get("client"),
+      idempotencyKey,
+    });
     if (!result.ok) return problem(c, statusFor(result.code), result.code, result.message);
     const { deploymentId, name, url, managementToken, credentials } = result;
+    if (result.replayed) c.header("Idempotent-Replayed", "true");
     c.header("Cache-Control", "no-store");
     c.header("Location", `/api/deployments/${deploymentId}`);
     return c.json(

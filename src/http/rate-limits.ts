@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from "hono";
+import { rateLimiter } from "hono-rate-limiter";
+import type { AppEnv } from "./env.ts";
+import { problem } from "./problem.ts";
+
+export type Limit = { limit: number; windowMs: number } | null;
+
+/**
+ * A per-client limit (the client address comes from requestContext, which trusts
+ * X-Forwarded-For only behind a configured proxy). Over the limit: 429 with Retry-After.
+ */
+export function limitPerClient(name: string, limit: Limit, onLimited?: (name: string) => void): MiddlewareHandler<AppEnv> {
+  if (!limit) return async (_c, next) => next();
+  return rateLimiter<AppEnv>({
+    windowMs: limit.windowMs,
+    limit: limit.limit,
+    standardHeaders: "draft-6",
+    keyGenerator: (c) => c.get("client"),
+    handler: (c) => {
+      onLimited?.(name);
+      const info = (c.get as (key: string) => { resetTime?: Date } | undefined)("rateLimit");
+      const retryAfter = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + limit.windowMs) - Date.now()) / 1000));
+      return problem(c, 429, "rate_limited", `Too many requests; try again in ${retryAfter} s`, { "Retry-After": String(retryAfter) });
+    },
+  });
+}

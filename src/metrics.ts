@@ -1,0 +1,81 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * The portal's Prometheus metrics. Domain code reports through plain callbacks; only this
+ * module knows the metric names.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly deployments = new Counter({
+    name: "portal_deployments_total",
+    help: "Finished deployments by kind (deploy, delete) and outcome (succeeded, or the error code)",
+    labelNames: ["kind", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly stepDuration = new Histogram({
+    name: "portal_deployment_step_duration_seconds",
+    help: "Duration of each deployment step",
+    labelNames: ["kind", "step", "state"] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+  readonly dokployCalls = new Counter({
+    name: "portal_dokploy_calls_total",
+    help: "Dokploy API calls by procedure and HTTP status (or failure kind)",
+    labelNames: ["procedure", "status"] as const,
+    registers: [this.registry],
+  });
+  readonly dokployLatency = new Histogram({
+    name: "portal_dokploy_call_duration_seconds",
+    help: "Dokploy API call latency, waiting for the bulkhead included",
+    labelNames: ["procedure"] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly circuit = new Gauge({
+    name: "portal_dokploy_circuit_state",
+    help: "Dokploy circuit breaker: 0 closed, 1 half-open, 2 open",
+    registers: [this.registry],
+  });
+  readonly circuitChanges = new Counter({
+    name: "portal_dokploy_circuit_transitions_total",
+    help: "Circuit breaker state changes, by the state entered",
+    labelNames: ["state"] as const,
+    registers: [this.registry],
+  });
+  readonly sseConnections = new Gauge({
+    name: "portal_sse_connections",
+    help: "Open event-stream connections",
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: "portal_rate_limited_requests_total",
+    help: "Requests refused by a rate limit, by limit",
+    labelNames: ["limit"] as const,
+    registers: [this.registry],
+  });
+  readonly stacks = new Gauge({
+    name: "portal_stacks",
+    help: "Stacks in the store by status",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+  });
+  readonly orphans = new Gauge({
+    name: "portal_orphaned_resources",
+    help: "Resources found by the last reconcile: Dokploy projects unknown to the store, stacks whose Dokploy resources are gone, rollback leftovers",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly deployQueue = new Gauge({
+    name: "portal_deploy_queue_length",
+    help: "Deploys waiting in the portal's own queue for a slot",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "portal_" });
+  }
+
+  static readonly CIRCUIT_VALUES = { closed: 0, "half-open": 1, open: 2 } as const;
+}

@@ -1,0 +1,72 @@
+// Standalone sandbox Dokploy for integration tests and manual poking:
+//   bun src/sandbox/cli.ts --port N [--api-key K] [--deploy-ms D]
+//       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--hostname H] [--verbose]
+// Prints exactly one line to stdout once listening; notes go to stderr.
+import { parseArgs } from "node:util";
+import { startSandbox } from "./server.ts";
+
+const DEFAULT_API_KEY = "sandbox-key";
+
+const USAGE = `usage: bun src/sandbox/cli.ts [--port N] [--hostname H] [--api-key K] [--deploy-ms D]
+       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--verbose]`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function num(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) fail(`--${name} must be a number >= ${min}, got "${value}"`);
+  return n;
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      port: { type: "string" },
+      hostname: { type: "string" },
+      "api-key": { type: "string" },
+      "deploy-ms": { type: "string" },
+      "build-concurrency": { type: "string" },
+      "latency-ms": { type: "string" },
+      "stack-start-ms": { type: "string" },
+      verbose: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+    strict: true,
+  });
+} catch (err) {
+  fail((err as Error).message);
+}
+const args = parsed.values;
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const apiKey = args["api-key"] ?? DEFAULT_API_KEY;
+if (!args["api-key"]) process.stderr.write(`sandbox: no --api-key given, accepting the default key "${DEFAULT_API_KEY}" (header x-api-key)\n`);
+
+const started = await startSandbox({
+  apiKey,
+  port: num("port", args.port, 0) ?? 0,
+  hostname: args.hostname ?? "127.0.0.1",
+  deployDurationMs: num("deploy-ms", args["deploy-ms"], 0),
+  buildConcurrency: num("build-concurrency", args["build-concurrency"], 1),
+  latencyMs: num("latency-ms", args["latency-ms"], 0),
+  stackStartMs: num("stack-start-ms", args["stack-start-ms"], 0),
+  log: args.verbose ? (msg, fields) => process.stderr.write(`${JSON.stringify({ msg, ...fields })}\n`) : undefined,
+});
+process.stdout.write(`sandbox dokploy listening on ${started.url}\n`);
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void started.stop().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,165 @@
+// createSandbox: wires the in-memory Dokploy together and routes a request to
+// the control surface, a deployed stack (by Host header, as Traefik would),
+// or the Dokploy API.
+import { handleApi, type ApiStats } from "./api.ts";
+import { Builder } from "./builder.ts";
+import { DEFAULT_SETTINGS, TimerSet, type LogFn, type SandboxContext, type SandboxSettings } from "./context.ts";
+import { handleControl } from "./control.ts";
+import { Db } from "./db.ts";
+import { textResponse } from "./errors.ts";
+import { FaultRegistry, type Fault, type FaultInput } from "./faults.ts";
+import { nanoid } from "./ids.ts";
+import { DeploymentLogs } from "./logs.ts";
+import { BuildQueue } from "./queue.ts";
+import { Stacks } from "./stacks.ts";
+import { snapshotState, type SandboxState } from "./state.ts";
+import { HangRegistry, type ServerLike } from "./transport.ts";
+
+export interface SandboxOptions {
+  /** The only key the outer auth check accepts (header x-api-key). */
+  apiKey: string;
+  deployDurationMs?: number;
+  buildConcurrency?: number;
+  latencyMs?: number;
+  stackStartMs?: number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface Sandbox {
+  /** Handles /api/*, /__sandbox/* and requests for deployed stacks (by Host header). */
+  fetch(req: Request, server?: ServerLike): Promise<Response>;
+  /** Live settings; assigning a field takes effect immediately. */
+  readonly settings: SandboxSettings;
+  updateSettings(patch: Partial<SandboxSettings>): SandboxSettings;
+  addFault(input: FaultInput): Fault;
+  clearFaults(): void;
+  listFaults(): Fault[];
+  /** Empties everything; settings go back to the values given at creation, faults are cleared. */
+  reset(): void;
+  /** A Dokploy restart: waiting jobs are lost, running deployments become cancelled, apps idle. */
+  restart(): void;
+  /** Zeroes `calls` and `maxInFlight`. */
+  resetStats(): void;
+  state(): SandboxState;
+  /** Clears timers and releases hanging requests. */
+  stop(): void;
+}
+
+const SETTING_KEYS = ["latencyMs", "deployDurationMs", "buildConcurrency", "stackStartMs"] as const;
+
+export function createSandbox(opts: SandboxOptions): Sandbox {
+  const initial: SandboxSettings = {
+    latencyMs: opts.latencyMs ?? DEFAULT_SETTINGS.latencyMs,
+    deployDurationMs: opts.deployDurationMs ?? DEFAULT_SETTINGS.deployDurationMs,
+    buildConcurrency: opts.buildConcurrency ?? DEFAULT_SETTINGS.buildConcurrency,
+    stackStartMs: opts.stackStartMs ?? DEFAULT_SETTINGS.stackStartMs,
+  };
+  const log: LogFn = opts.log ?? (() => {});
+  const timers = new TimerSet();
+  const values: SandboxSettings = { ...initial };
+  // Accessors so that `sandbox.settings.buildConcurrency = 3` wakes the queue at once.
+  const settings = {} as SandboxSettings;
+  for (const key of SETTING_KEYS) {
+    Object.defineProperty(settings, key, {
+      enumerable: true,
+      get: () => values[key],
+      set: (v: number) => {
+        values[key] = v;
+        if (key === "buildConcurrency") queue.kick();
+      },
+    });
+  }
+
+  const ctx: SandboxContext = {
+    db: new Db(),
+    stacks: new Stacks(),
+    logs: new DeploymentLogs(),
+    faults: new FaultRegistry(),
+    queue: undefined as unknown as BuildQueue,
+    settings,
+    timers,
+    organizationId: nanoid(),
+    log,
+  };
+  const builder = new Builder(ctx, (jobId) => queue.finish(jobId));
+  const queue = new BuildQueue(
+    () => settings.buildConcurrency,
+    (job) => builder.start(job),
+    (fn) => void timers.after(0, fn),
+  );
+  ctx.queue = queue;
+
+  const hangs = new HangRegistry();
+  const stats: ApiStats = { calls: {}, inFlight: 0, maxInFlight: 0 };
+  const apiDeps = { ctx, apiKey: opts.apiKey, stats, hangs };
+
+  const resetStats = () => {
+    stats.calls = {};
+    stats.maxInFlight = stats.inFlight;
+  };
+
+  const sandbox: Sandbox = {
+    settings,
+    async fetch(req, server) {
+      const url = new URL(req.url);
+      if (url.pathname === "/__sandbox" || url.pathname.startsWith("/__sandbox/")) return handleControl(sandbox, req, url);
+      const host = hostOf(req, url);
+      const target = ctx.stacks.route(host, url.pathname, (name) => [...ctx.db.applications.values()].some((a) => a.appName === name));
+      if (target) return ctx.stacks.handle(req, target, url.search);
+      if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return handleApi(apiDeps, req, url, server);
+      // Traefik's answer when no router matches.
+      return textResponse(404, "404 page not found\n");
+    },
+    updateSettings(patch) {
+      for (const key of SETTING_KEYS) {
+        const v = patch[key];
+        if (v !== undefined) settings[key] = v;
+      }
+      return { ...settings };
+    },
+    addFault(input) {
+      const fault = ctx.faults.add(input);
+      log("sandbox fault added", { id: fault.id, kind: fault.kind, procedure: fault.procedure });
+      return fault;
+    },
+    clearFaults() {
+      ctx.faults.clear();
+    },
+    listFaults() {
+      return ctx.faults.list();
+    },
+    reset() {
+      timers.clearAll();
+      hangs.releaseAll();
+      builder.clear();
+      queue.clear();
+      ctx.db.clear();
+      ctx.stacks.clear();
+      ctx.logs.clear();
+      ctx.faults.clear();
+      for (const key of SETTING_KEYS) values[key] = initial[key];
+      resetStats();
+    },
+    restart() {
+      builder.cancelAllRunning();
+      queue.clear();
+    },
+    resetStats,
+    state() {
+      return snapshotState(ctx, ctx.faults.list(), stats, hangs.size);
+    },
+    stop() {
+      timers.clearAll();
+      hangs.releaseAll();
+    },
+  };
+  return sandbox;
+}
+
+/** The Host header without its port (IPv6 brackets removed), lowercased. */
+function hostOf(req: Request, url: URL): string {
+  const raw = (req.headers.get("host") ?? url.host).trim().toLowerCase();
+  if (raw.startsWith("[")) return raw.slice(1, raw.indexOf("]") > 0 ? raw.indexOf("]") : undefined);
+  const colon = raw.lastIndexOf(":");
+  return colon >= 0 ? raw.slice(0, colon) : raw;
+}

@@ -1,0 +1,96 @@
+// The snapshot behind GET /__sandbox/state and Sandbox.state(): every
+// resource the sandbox holds, as plain JSON (deep copies, safe to keep).
+import type { ApiStats } from "./api.ts";
+import type { SandboxContext, SandboxSettings } from "./context.ts";
+import type { Fault } from "./faults.ts";
+import type { BuildJob } from "./queue.ts";
+import type { ApplicationRow, DeploymentRow, DomainRow, EnvironmentRow, MountRow, ProjectRow } from "./rows.ts";
+import type { ServiceState, SwarmService, TraefikRouter } from "./stacks.ts";
+
+export interface ServiceView {
+  appName: string;
+  applicationId: string | null;
+  image: string;
+  replicas: number;
+  state: ServiceState;
+  /** Hosts Traefik routes to this service. */
+  hosts: string[];
+  volumes: string[];
+  /** Env as deployed (secrets included: this surface is for tests only). */
+  env: Record<string, string>;
+  basicAuth: boolean;
+  createdAt: string;
+  updatedAt: string;
+  orphaned: { reason: string; at: string } | null;
+}
+
+export interface SandboxState {
+  organizationId: string;
+  settings: SandboxSettings;
+  faults: Fault[];
+  projects: ProjectRow[];
+  environments: EnvironmentRow[];
+  applications: ApplicationRow[];
+  domains: DomainRow[];
+  mounts: MountRow[];
+  deployments: DeploymentRow[];
+  /** Jobs waiting for a worker (no deployment row yet). `stuck` ones will never be picked. */
+  queue: BuildJob[];
+  /** Jobs a worker is running. */
+  building: BuildJob[];
+  /** Every swarm service, whatever its state. */
+  services: ServiceView[];
+  /** Services with replicas > 0 (starting, running or never becoming ready). */
+  runningServices: ServiceView[];
+  /** Services whose application row is gone (project.remove, or a build that outlived application.delete). */
+  orphanedServices: ServiceView[];
+  /** Traefik dynamic files: appName -> routers. */
+  traefik: Record<string, TraefikRouter[]>;
+  /** Named Docker volumes ever created by a deploy; nothing in the API removes them. */
+  volumes: string[];
+  calls: Record<string, number>;
+  inFlight: number;
+  maxInFlight: number;
+  hangingRequests: number;
+}
+
+export function snapshotState(ctx: SandboxContext, faults: Fault[], stats: ApiStats, hangingRequests: number): SandboxState {
+  const { db, stacks, queue } = ctx;
+  const view = (svc: SwarmService): ServiceView => ({
+    appName: svc.appName,
+    applicationId: svc.applicationId,
+    image: svc.image,
+    replicas: svc.replicas,
+    state: stacks.state(svc),
+    hosts: (stacks.routers.get(svc.appName) ?? []).map((r) => r.host),
+    volumes: [...svc.volumes],
+    env: { ...svc.env },
+    basicAuth: Boolean(svc.env.OPENCODE_SERVER_PASSWORD),
+    createdAt: svc.createdAt,
+    updatedAt: svc.updatedAt,
+    orphaned: svc.orphaned ? { ...svc.orphaned } : null,
+  });
+  const services = [...stacks.services.values()].map(view);
+  return structuredClone({
+    organizationId: ctx.organizationId,
+    settings: { ...ctx.settings },
+    faults,
+    projects: [...db.projects.values()],
+    environments: [...db.environments.values()],
+    applications: [...db.applications.values()],
+    domains: [...db.domains.values()],
+    mounts: [...db.mounts.values()],
+    deployments: [...db.deployments.values()],
+    queue: queue.waiting,
+    building: [...queue.running.values()],
+    services,
+    runningServices: services.filter((s) => s.replicas > 0),
+    orphanedServices: services.filter((s) => s.orphaned !== null),
+    traefik: Object.fromEntries(stacks.routers),
+    volumes: [...stacks.volumes],
+    calls: stats.calls,
+    inFlight: stats.inFlight,
+    maxInFlight: stats.maxInFlight,
+    hangingRequests,
+  });
+}

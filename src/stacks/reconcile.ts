@@ -1,0 +1,110 @@
+import { LIVE_STATUSES } from "../store/stacks.ts";
+import type { Leftover } from "./model.ts";
+import { stackNameOfProject } from "./plan.ts";
+import { type SagaDeps, now } from "./saga.ts";
+import { deleteApplications, removeProjects } from "./teardown.ts";
+
+/**
+ * Compares the store with Dokploy. Finds Dokploy projects that follow the portal's naming
+ * but belong to no stack we know (orphans), stacks we think exist whose Dokploy resources
+ * are gone (lost), and stacks whose cleanup left resources behind. Changes nothing unless
+ * asked to apply: then orphans are removed and lost stacks are marked deleted.
+ */
+
+export interface ReconcileReport {
+  at: string;
+  applied: boolean;
+  orphanProjects: { projectId: string; name: string; removed?: boolean; error?: string }[];
+  lostStacks: { name: string; projectId: string | null; applicationId: string | null; marked?: boolean }[];
+  cleanupFailed: { name: string; leftovers: Leftover[] }[];
+}
+
+export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promise<ReconcileReport> {
+  const { store, client, config } = deps;
+  const projects = await client.projectAll();
+  const stacks = store.stacks.list({ limit: 1_000_000 }).filter((s) => LIVE_STATUSES.includes(s.status));
+  const byProjectId = new Map(stacks.filter((s) => s.projectId).map((s) => [s.projectId!, s]));
+  const names = new Set(stacks.map((s) => s.name));
+  const report: ReconcileReport = { at: now(), applied: opts.apply, orphanProjects: [], lostStacks: [], cleanupFailed: [] };
+
+  for (const p of projects) {
+    const name = stackNameOfProject(p.name, config.STACK_PROJECT_PREFIX);
+    // A stack still being created may not have stored its project id yet: not an orphan.
+    if (name === null || byProjectId.has(p.projectId) || names.has(name)) continue;
+    report.orphanProjects.push({ projectId: p.projectId, name: p.name });
+  }
+
+  const appsByProject = new Map(
+    projects.map((p) => [p.projectId, new Set(p.environments.flatMap((e) => e.applications.map((a) => a.applicationId)))]),
+  );
+  for (const s of stacks) {
+    if (s.status !== "ready") continue;
+    const apps = s.projectId ? appsByProject.get(s.projectId) : undefined;
+    if (apps && s.applicationId && apps.has(s.applicationId)) continue;
+    report.lostStacks.push({ name: s.name, projectId: s.projectId, applicationId: s.applicationId });
+  }
+
+  for (const s of stacks.filter((s) => s.status === "cleanup_failed")) {
+    const latest = store.deployments.latestFor(s.id);
+    report.cleanupFailed.push({ name: s.name, leftovers: latest?.leftovers ?? [] });
+  }
+
+  if (opts.apply) {
+    for (const orphan of report.orphanProjects) {
+      const detail = await client.projectOne(orphan.projectId).catch(() => null);
+      const apps = detail?.environments.flatMap((e) => e.applications.map((a) => a.applicationId)) ?? [];
+      const left = await deleteApplications(deps, null, apps);
+      if (left.length === 0) left.push(...(await removeProjects(deps, null, [orphan.projectId])));
+      orphan.removed = left.length === 0;
+      if (left.length) orphan.error = left.map((l) => l.error).join("; ");
+    }
+    for (const lost of report.lostStacks) {
+      const stack = store.stacks.live(lost.name);
+      if (!stack) continue;
+      store.stacks.setStatus(stack.id, "deleted", now());
+      lost.marked = true;
+    }
+  }
+  return report;
+}
+
+/** Runs reconcile on a schedule (report only) and on demand; keeps the last report. */
+export class Reconciler {
+  last: ReconcileReport | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private running: Promise<ReconcileReport> | null = null;
+
+  constructor(
+    private readonly deps: SagaDeps,
+    private readonly onReport?: (report: ReconcileReport) => void,
+  ) {}
+
+  run(apply: boolean): Promise<ReconcileReport> {
+    // One at a time: a scheduled run and an admin's apply must not race on the same orphans.
+    const start = async () => {
+      const report = await reconcile(this.deps, { apply });
+      this.last = report;
+      this.onReport?.(report);
+      const found = report.orphanProjects.length + report.lostStacks.length + report.cleanupFailed.length;
+      if (found) this.deps.log.warn({ ...report }, apply ? "reconcile applied" : "reconcile found differences");
+      return report;
+    };
+    const next = (this.running ?? Promise.resolve()).catch(() => undefined).then(start);
+    this.running = next.finally(() => {
+      if (this.running === next) this.running = null;
+    });
+    return next;
+  }
+
+  start(intervalMs: number): void {
+    if (intervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      this.run(false).catch((err) => this.deps.log.warn({ err: String(err) }, "scheduled reconcile failed"));
+    }, intervalMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
