@@ -2,7 +2,7 @@ import { LIVE_STATUSES } from "../store/stacks.ts";
 import type { Leftover } from "./model.ts";
 import { stackNameOfProject } from "./plan.ts";
 import { type SagaDeps, now } from "./saga.ts";
-import { deleteApplications, removeProjects } from "./teardown.ts";
+import { deleteApplications, removeProjects, removeStackResources } from "./teardown.ts";
 
 /**
  * Compares the store with Dokploy. Finds Dokploy projects that follow the portal's naming
@@ -61,6 +61,9 @@ export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promi
     for (const lost of report.lostStacks) {
       const stack = store.stacks.live(lost.name);
       if (!stack) continue;
+      // Remove what is left of it (its project, typically), then let the store agree.
+      const left = await removeStackResources(deps, stack.id);
+      if (left.length) continue;
       store.stacks.setStatus(stack.id, "deleted", now());
       lost.marked = true;
     }
