@@ -56,6 +56,8 @@ async function streamEvents(deps: DeploymentRouteDeps, id: string, after: number
     stream.write(": heartbeat\n\n").catch(() => undefined);
   }, deps.heartbeatMs);
   try {
+    // Tell EventSource to reconnect after 1 s (its default is 3 s) when the connection drops.
+    await stream.write("retry: 1000\n\n");
     let sent = after;
     const send = async (event: DeploymentEvent) => {
       if (event.seq <= sent) return false;

@@ -1,0 +1,57 @@
+import { describe, expect, test } from "bun:test";
+import { CONTENT_SECURITY_POLICY, pageAssets, pageRoutes } from "../../src/http/routes/page.ts";
+
+/** How the page is served: built once, same origin, strict CSP. No browser needed. */
+
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+describe("page routes", () => {
+  test("GET / is the page, with the strict Content-Security-Policy", async () => {
+    const res = await pageRoutes({ mode: "dokploy" }).request("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(res.headers.get("content-security-policy")).toBe(CSP);
+    expect(CONTENT_SECURITY_POLICY).toBe(CSP);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("cache-control")).toBe("no-cache");
+    const html = await res.text();
+    expect(html).toContain("<title>AI Stack Deployer</title>");
+    expect(html).toContain('data-mode="dokploy"');
+    // Readable before the script runs: English is filled in on the server.
+    expect(html).toContain('data-i18n="deploy.button">Deploy</button>');
+    const { version } = await pageAssets();
+    expect(html).toContain(`src="/assets/app.js?v=${version}"`);
+    expect(html).toContain(`href="/assets/styles.css?v=${version}"`);
+  });
+
+  test("the sandbox badge is switched on in sandbox mode", async () => {
+    const html = await (await pageRoutes({ mode: "sandbox" }).request("/")).text();
+    expect(html).toContain('<html lang="en" dir="ltr" data-mode="sandbox">');
+  });
+
+  test("the script and the stylesheet, with their content types; versioned ones are cached for good", async () => {
+    const app = pageRoutes({ mode: "dokploy" });
+    const { version } = await pageAssets();
+    const js = await app.request(`/assets/app.js?v=${version}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(js.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    const body = await js.text();
+    expect(body.length).toBeGreaterThan(1000);
+    expect(body).not.toContain("import "); // bundled: one file, no module imports left
+    const stale = await app.request("/assets/app.js?v=old");
+    expect(stale.headers.get("cache-control")).toBe("no-cache");
+    const css = await app.request("/assets/styles.css");
+    expect(css.status).toBe(200);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect(await css.text()).toContain("margin-inline-start");
+  });
+
+  test("the bundle is built once per process", async () => {
+    expect(pageAssets()).toBe(pageAssets());
+    const a = await pageAssets();
+    await pageRoutes({ mode: "dokploy" }).request("/assets/app.js");
+    expect(await pageAssets()).toBe(a);
+  });
+});

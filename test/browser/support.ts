@@ -1,0 +1,125 @@
+import { existsSync, readFileSync } from "node:fs";
+import net from "node:net";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from "playwright-core";
+
+/** Shared pieces of the browser tests: Debian's Chromium, catalogs, guards, a cuttable proxy. */
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+];
+
+export const LANGS = ["en", "nl", "ar"] as const;
+export type Lang = (typeof LANGS)[number];
+/** Browser language per test language: navigator.languages decides the default. */
+export const LOCALE: Record<Lang, string> = { en: "en-GB", nl: "nl-NL", ar: "ar-EG" };
+
+const WEB = join(import.meta.dir, "../../web");
+export const CATALOGS: Record<Lang, Record<string, string>> = {
+  en: JSON.parse(readFileSync(join(WEB, "locales/en.json"), "utf8")),
+  nl: JSON.parse(readFileSync(join(WEB, "locales/nl.json"), "utf8")),
+  ar: JSON.parse(readFileSync(join(WEB, "locales/ar.json"), "utf8")),
+};
+
+/** A catalog text with its values filled in, as the page shows it (as plain text). */
+export function msg(lang: Lang, key: string, vars: Record<string, string> = {}): string {
+  const text = CATALOGS[lang][key];
+  if (text === undefined) throw new Error(`no message ${key} in ${lang}`);
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
+}
+
+export interface Launched {
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * Chromium with a fresh profile: Playwright's launch() creates a new temporary
+ * user-data-dir for every launch (and removes it on close); it refuses a --user-data-dir
+ * argument. Every test then gets its own context (own storage, own language).
+ */
+export async function launch(): Promise<Launched> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
+  return { browser, close: () => browser.close() };
+}
+
+export interface Guarded {
+  context: BrowserContext;
+  page: Page;
+  /** Requests to anything but the portal, CSP violations, uncaught errors. */
+  problems: string[];
+}
+
+/** A new context and page that record anything that leaves the portal or breaks the CSP. */
+export async function openPage(browser: Browser, origin: string, options: BrowserContextOptions = {}): Promise<Guarded> {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, ...options });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const allowed = new URL(origin).origin;
+  page.on("request", (req) => {
+    const url = req.url();
+    if (url.startsWith("data:")) return;
+    if (new URL(url).origin !== allowed) problems.push(`external request: ${url}`);
+  });
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  return { context, page, problems };
+}
+
+/**
+ * A TCP proxy on loopback in front of the portal whose connections can be cut, the way a
+ * flaky network drops an open event stream.
+ */
+export async function startCuttableProxy(target: string) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), hostname);
+    sockets.add(client);
+    sockets.add(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on("error", end);
+    upstream.on("error", end);
+    client.on("close", end);
+    upstream.on("close", end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    cut() {
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export async function sandboxControl(sandboxUrl: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${sandboxUrl}/__sandbox/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`sandbox ${path}: ${res.status} ${await res.text()}`);
+}

@@ -1,0 +1,99 @@
+/** The portal's API as the page uses it (same origin). Errors come back as stable codes. */
+
+export type StepState = "pending" | "started" | "queued" | "succeeded" | "failed" | "skipped";
+
+export interface CheckResult {
+  name: string;
+  valid: boolean;
+  available: boolean;
+  reason: string | null;
+  url: string;
+}
+
+export interface DeployAccepted {
+  deploymentId: string;
+  name: string;
+  url: string;
+  eventsUrl: string;
+  statusUrl: string;
+  managementToken: string;
+  credentials: { username: string; password: string };
+}
+
+export interface DeleteAccepted {
+  deploymentId: string;
+  name: string;
+  eventsUrl: string;
+  statusUrl: string;
+  volumeKept: boolean;
+  message: string;
+}
+
+export interface ApiError {
+  code: string;
+  message?: string;
+}
+
+export interface Snapshot {
+  id: string;
+  name: string;
+  kind: "deploy" | "delete" | "redeploy";
+  status: "running" | "succeeded" | "failed";
+  currentStep: string | null;
+  steps: { step: string; state: StepState }[];
+  error: ApiError | null;
+  leftovers: unknown[];
+  url: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  lastEventId: number;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; status: number; error: ApiError };
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<Result<T>> {
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers: { accept: "application/json", ...init.headers }, cache: "no-store" });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    return { ok: false, status: 0, error: { code: "network" } };
+  }
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Not JSON: a proxy's error page, say.
+  }
+  if (res.ok && body !== null) return { ok: true, value: body as T };
+  const error = (body as { error?: ApiError } | null)?.error;
+  return { ok: false, status: res.status, error: error?.code ? error : { code: res.status >= 500 ? "internal" : "unknown" } };
+}
+
+export function checkName(name: string, signal?: AbortSignal): Promise<Result<CheckResult>> {
+  return call<CheckResult>(`/api/check/${encodeURIComponent(name)}`, { signal });
+}
+
+export function deploy(name: string, token?: string): Promise<Result<DeployAccepted>> {
+  return call<DeployAccepted>("/api/deploy", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ name }),
+  });
+}
+
+export function deleteStack(name: string, token: string): Promise<Result<DeleteAccepted>> {
+  return call<DeleteAccepted>(`/api/stack/${encodeURIComponent(name)}`, {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${token}` },
+  });
+}
+
+export function snapshot(id: string): Promise<Result<Snapshot>> {
+  return call<Snapshot>(`/api/deployments/${encodeURIComponent(id)}`);
+}
+
+export function eventsUrl(id: string, lastEventId = 0): string {
+  const base = `/api/deployments/${encodeURIComponent(id)}/events`;
+  return lastEventId > 0 ? `${base}?lastEventId=${lastEventId}` : base;
+}

@@ -1,0 +1,85 @@
+import type { Key } from "./i18n.ts";
+import type { StepState } from "./api.ts";
+
+/** Which catalog entry says what: codes from the API mapped to message ids. */
+
+export const DEPLOY_STEPS = [
+  "create_project",
+  "create_application",
+  "configure",
+  "deploy",
+  "wait_running",
+  "wait_healthy",
+  "ready",
+] as const;
+export const DELETE_STEPS = ["cancel_deploy", "delete_application", "remove_project"] as const;
+
+const STEP: Record<string, Key> = {
+  create_project: "step.create_project",
+  create_application: "step.create_application",
+  configure: "step.configure",
+  deploy: "step.deploy",
+  wait_running: "step.wait_running",
+  wait_healthy: "step.wait_healthy",
+  ready: "step.ready",
+  rollback: "step.rollback",
+  cancel_deploy: "step.cancel_deploy",
+  delete_application: "step.delete_application",
+  remove_project: "step.remove_project",
+};
+
+const STATE: Record<StepState, Key> = {
+  pending: "state.pending",
+  started: "state.started",
+  queued: "state.queued",
+  succeeded: "state.succeeded",
+  failed: "state.failed",
+  skipped: "state.skipped",
+};
+
+const STATUS: Record<string, Key> = {
+  accepted: "status.accepted",
+  building: "status.building",
+  rolling_back: "status.rolling_back",
+  recovering: "status.recovering",
+};
+
+const REASON: Record<string, Key> = {
+  too_short: "reason.too_short",
+  too_long: "reason.too_long",
+  invalid_characters: "reason.invalid_characters",
+  must_start_with_letter: "reason.must_start_with_letter",
+  invalid_end: "reason.invalid_end",
+  consecutive_hyphens: "reason.consecutive_hyphens",
+  reserved: "reason.reserved",
+  taken: "reason.taken",
+  recently_deleted: "reason.recently_deleted",
+};
+
+const ERROR: Record<string, Key> = {
+  dokploy_unavailable: "error.dokploy_unavailable",
+  dokploy_rejected: "error.dokploy_rejected",
+  deploy_failed: "error.deploy_failed",
+  deploy_timeout: "error.deploy_timeout",
+  health_timeout: "error.health_timeout",
+  interrupted: "error.interrupted",
+  cancelled: "error.cancelled",
+  cleanup_failed: "error.cleanup_failed",
+  internal: "error.internal",
+  invalid_request: "error.invalid_request",
+  invalid_json: "error.invalid_json",
+  unsupported_media_type: "error.unsupported_media_type",
+  rate_limited: "error.rate_limited",
+  capacity_reached: "error.capacity_reached",
+  unauthorized: "error.unauthorized",
+  forbidden: "error.forbidden",
+  not_found: "error.not_found",
+  network: "error.network",
+};
+
+export const stepKey = (step: string): Key | null => STEP[step] ?? null;
+export const stateKey = (state: StepState): Key => STATE[state];
+export const statusKey = (status: string): Key | null => STATUS[status] ?? null;
+export const reasonKey = (reason: string): Key | null => REASON[reason] ?? null;
+/** An error code's explanation; name problems (a 400 from deploy) use the name's wording. */
+export const errorKey = (code: string): Key | null => ERROR[code] ?? REASON[code] ?? null;

@@ -1,0 +1,47 @@
+/**
+ * What survives a reload, in this tab only (sessionStorage): which deployment is shown, and
+ * the once-only credentials of a deploy until the person says they saved them.
+ */
+
+export interface Secrets {
+  url: string;
+  username: string;
+  password: string;
+  managementToken: string;
+}
+
+const CURRENT = "asd.current";
+const SECRETS = "asd.secrets.";
+
+function read<T>(key: string): T | null {
+  try {
+    const raw = sessionStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+function write(key: string, value: unknown): void {
+  try {
+    if (value === null) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage disabled or full: the page still works, a reload just forgets.
+  }
+}
+
+export const currentDeployment = (): string | null => read<string>(CURRENT);
+export const setCurrentDeployment = (id: string | null): void => write(CURRENT, id);
+
+export const secretsFor = (deploymentId: string): Secrets | null => read<Secrets>(SECRETS + deploymentId);
+export const saveSecrets = (deploymentId: string, secrets: Secrets): void => write(SECRETS + deploymentId, secrets);
+export const forgetSecrets = (deploymentId: string): void => write(SECRETS + deploymentId, null);
+
+/** The deployment id in the address (`#deployment=<id>`), so a reload or a link shows it again. */
+export function deploymentFromHash(hash: string): string | null {
+  const match = /^#deployment=([A-Za-z0-9-]{1,64})$/.exec(hash);
+  return match ? match[1]! : null;
+}
+
+export const hashFor = (deploymentId: string): string => `#deployment=${deploymentId}`;
