@@ -164,7 +164,8 @@ function applyFault(deps: ApiDeps, fault: Fault, req: Request, procedure: Proced
       return jsonResponse(status, body);
     }
     default:
-      return trpcErrorResponse(new ProcError("INTERNAL_SERVER_ERROR", `sandbox: fault kind ${fault.kind} is not a request fault`));
+      // planRequest only ever returns request faults.
+      throw new Error(`sandbox: ${fault.kind} is not a request fault`);
   }
 }
 

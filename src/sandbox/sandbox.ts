@@ -105,7 +105,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       if (url.pathname === "/__sandbox" || url.pathname.startsWith("/__sandbox/")) return handleControl(sandbox, req, url);
       const host = hostOf(req, url);
       const target = ctx.stacks.route(host, url.pathname, (name) => [...ctx.db.applications.values()].some((a) => a.appName === name));
-      if (target) return ctx.stacks.handle(req, target, url.search);
+      if (target) return ctx.stacks.handle(req, target);
       if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return handleApi(apiDeps, req, url, server);
       // Traefik's answer when no router matches.
       return textResponse(404, "404 page not found\n");

@@ -151,10 +151,10 @@ export class Stacks {
   }
 
   /** Forward to the service, or answer as Traefik does when the backend is not there. */
-  handle(req: Request, target: Target, search: string): Response {
+  handle(req: Request, target: Target): Response {
     const svc = this.services.get(target.appName);
     if (!svc || this.state(svc) !== "running") return textResponse(502, "Bad Gateway");
-    return openCodeServer(req, target.path, search, svc.env);
+    return openCodeServer(req, target.path, svc.env);
   }
 }
 
@@ -171,7 +171,7 @@ const OPENCODE_HTML =
   '<body><div id="root">OpenCode (sandbox)</div></body></html>\n';
 
 /** Just enough of an OpenCode server for health probes and "is the UI up" checks. */
-function openCodeServer(req: Request, path: string, _search: string, env: Record<string, string>): Response {
+function openCodeServer(req: Request, path: string, env: Record<string, string>): Response {
   const password = env.OPENCODE_SERVER_PASSWORD;
   if (password) {
     const username = env.OPENCODE_SERVER_USERNAME || "opencode";
