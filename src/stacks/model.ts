@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DELETE_STEPS, DEPLOY_STEPS, STEP_IDS } from "./steps.ts";
 
 /** The domain's vocabulary: what a stack, a deployment and a progress event are. */
 
@@ -40,31 +41,9 @@ export type DeploymentKind = z.infer<typeof deploymentKind>;
 export const deploymentStatus = z.enum(["running", "succeeded", "failed"]);
 export type DeploymentStatus = z.infer<typeof deploymentStatus>;
 
-export const stepId = z.enum([
-  "create_project",
-  "create_application",
-  "configure",
-  "deploy",
-  "wait_running",
-  "wait_healthy",
-  "ready",
-  "cancel_deploy",
-  "delete_application",
-  "remove_project",
-  "rollback",
-]);
+export const stepId = z.enum(STEP_IDS);
 export type StepId = z.infer<typeof stepId>;
-
-export const DEPLOY_STEPS: readonly StepId[] = [
-  "create_project",
-  "create_application",
-  "configure",
-  "deploy",
-  "wait_running",
-  "wait_healthy",
-  "ready",
-];
-export const DELETE_STEPS: readonly StepId[] = ["cancel_deploy", "delete_application", "remove_project"];
+export { DELETE_STEPS, DEPLOY_STEPS };
 
 export const stepState = z.enum(["started", "queued", "succeeded", "failed", "skipped"]);
 export type StepState = z.infer<typeof stepState>;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox } from "../../src/sandbox/index.ts";
-import { FAST_ENV, SANDBOX_KEY, readEvents, sandboxState } from "../support/harness.ts";
+import { SANDBOX_KEY, portalEnv, readEvents, sandboxState } from "../support/harness.ts";
 import { spawnPortal } from "../support/process.ts";
 
 /**
@@ -38,16 +38,7 @@ describe("crash recovery", () => {
     test(`SIGKILL during ${step}, restart: ${outcome === "ready" ? "resumed to ready" : "rolled back"}, no orphan`, async () => {
       const name = `crash-${step.replace("_", "-")}`;
       const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-"));
-      const env = {
-        ...FAST_ENV,
-        DATA_DIR: dataDir,
-        DOKPLOY_URL: sandbox.url,
-        DOKPLOY_API_TOKEN: SANDBOX_KEY,
-        STACK_PROBE_URLS: `${sandbox.url}/ {host}`,
-        DOKPLOY_TIMEOUT: "3s",
-        DEPLOY_TIMEOUT: "8s",
-        HEALTH_TIMEOUT: "8s",
-      };
+      const env = portalEnv(sandbox.url, dataDir, { DOKPLOY_TIMEOUT: "3s", DEPLOY_TIMEOUT: "8s", HEALTH_TIMEOUT: "8s" });
       try {
         await hold();
         let portal = await spawnPortal(env);
@@ -100,13 +91,7 @@ describe("crash recovery", () => {
 
   test("SIGKILL during a delete, restart: the delete finishes", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-"));
-    const env = {
-      ...FAST_ENV,
-      DATA_DIR: dataDir,
-      DOKPLOY_URL: sandbox.url,
-      DOKPLOY_API_TOKEN: SANDBOX_KEY,
-      STACK_PROBE_URLS: `${sandbox.url}/ {host}`,
-    };
+    const env = portalEnv(sandbox.url, dataDir);
     try {
       let portal = await spawnPortal(env);
       const res = await fetch(`${portal.url}/api/deploy`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "crash-delete" }) });

@@ -47,19 +47,25 @@ export const FAST_ENV: Record<string, string> = {
   RECONCILE_INTERVAL: "0",
 };
 
+/** The environment of a portal that talks to the sandbox at `sandboxUrl`. */
+export function portalEnv(sandboxUrl: string, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...FAST_ENV,
+    DATA_DIR: dataDir,
+    DOKPLOY_URL: sandboxUrl,
+    DOKPLOY_API_TOKEN: SANDBOX_KEY,
+    // The sandbox answers for deployed stacks by Host header, like Traefik.
+    STACK_PROBE_URLS: `${sandboxUrl}/ {host}`,
+    ...extra,
+  };
+}
+
 export async function startHarness(
   opts: { env?: Record<string, string>; sandbox?: Partial<SandboxOptions>; dataDir?: string; heartbeatMs?: number } = {},
 ): Promise<Harness> {
   const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, deployDurationMs: 60, stackStartMs: 20, ...opts.sandbox });
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "portal-test-"));
-  const env = {
-    ...FAST_ENV,
-    DATA_DIR: dataDir,
-    DOKPLOY_URL: sandbox.url,
-    DOKPLOY_API_TOKEN: SANDBOX_KEY,
-    STACK_PROBE_URLS: `${sandbox.url}/ {host}`,
-    ...opts.env,
-  };
+  const env = portalEnv(sandbox.url, dataDir, opts.env);
   const config = loadConfig(env);
   const logs: string[] = [];
   const log = createLogger({
