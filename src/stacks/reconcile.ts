@@ -1,5 +1,6 @@
 import { LIVE_STATUSES } from "../store/stacks.ts";
 import type { Leftover } from "./model.ts";
+import { checkName } from "./names.ts";
 import { stackNameOfProject } from "./plan.ts";
 import { type SagaDeps, now } from "./saga.ts";
 import { deleteApplications, removeProjects, removeStackResources } from "./teardown.ts";
@@ -29,8 +30,11 @@ export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promi
 
   for (const p of projects) {
     const name = stackNameOfProject(p.name, config.STACK_PROJECT_PREFIX);
+    // Only names a stack could have: the portal's own project (ai-stack-deployer-portal,
+    // with its name reserved) shares the prefix and must never be taken for an orphan.
+    if (name === null || !checkName(name, config.RESERVED_NAMES).valid) continue;
     // A stack still being created may not have stored its project id yet: not an orphan.
-    if (name === null || byProjectId.has(p.projectId) || names.has(name)) continue;
+    if (byProjectId.has(p.projectId) || names.has(name)) continue;
     report.orphanProjects.push({ projectId: p.projectId, name: p.name });
   }
 

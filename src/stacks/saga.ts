@@ -32,6 +32,7 @@ export interface SagaDeps {
     | "POLL_INTERVAL"
     | "PROBE_INTERVAL"
     | "PROBE_ATTEMPT_TIMEOUT"
+    | "RESERVED_NAMES"
   >;
   waitUntilUp: (opts: WaitOptions) => Promise<WaitResult>;
   /** Attempts and first delay for compensations; Dokploy blips should not leave leftovers. */

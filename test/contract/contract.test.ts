@@ -45,6 +45,8 @@ beforeAll(async () => {
   await c.domainCreate({ applicationId: app.applicationId, host: "c.example.test", port: 80, https: false, certificateType: "none" });
   await c.domainsByApplication(app.applicationId);
   await c.domainDelete(domain.domainId);
+  await c.applicationUpdate({ applicationId: app.applicationId, updateConfigSwarm: { Parallelism: 1, Order: "stop-first" } });
+  await c.applicationUpdate({ applicationId: app.applicationId, updateConfigSwarm: null });
   await c.applicationDeploy({ applicationId: app.applicationId });
   await c.applicationDeploy({ applicationId: app.applicationId, title: "t", description: "d" });
   await c.applicationRedeploy({ applicationId: app.applicationId });

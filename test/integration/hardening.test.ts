@@ -191,6 +191,8 @@ describe("audit and reconcile (admin)", () => {
     // An orphan: a project of the portal's naming that no stack of ours owns.
     const created = await post(`${h.sandboxUrl}/api/project.create`, { name: "ai-stack-ghost" }, { "x-api-key": SANDBOX_KEY });
     const ghost = (await json(created)).project.projectId;
+    // The portal's own project shares the prefix; its name is reserved, so it is never an orphan.
+    await post(`${h.sandboxUrl}/api/project.create`, { name: "ai-stack-portal" }, { "x-api-key": SANDBOX_KEY });
     // A lost stack: ready in the store, gone from Dokploy.
     const lost = await deployAndWait(h, "vanished");
     const app = (await sandboxState(h)).applications.find((a: any) => a.name === "ai-stack-vanished");
