@@ -2,6 +2,7 @@ import type { DokployClient } from "../dokploy/client.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/index.ts";
 import { type NameProblem, checkName } from "./names.ts";
+import { ForeignDomains } from "./foreign-domains.ts";
 import { stackNameOfProject, stackUrl } from "./plan.ts";
 
 export type Unavailable = NameProblem | "taken" | "recently_deleted";
@@ -23,21 +24,26 @@ export interface AvailabilityOptions {
 }
 
 /**
- * Whether a name can be deployed. Dokploy is asked for its project list at most once per
- * TTL, by one request at a time (single flight), and a stale list is served while a fresh
- * one loads, so a check costs no Dokploy round trip however many stacks exist.
+ * Whether a name can be deployed: not live or quarantined in the store, and not held in
+ * Dokploy by a project of the portal's naming or a foreign application's domain. Dokploy is
+ * asked for its project list at most once per TTL, by one request at a time (single
+ * flight), and a stale list is served while a fresh one loads, so a check costs no Dokploy
+ * round trip however many stacks exist.
  */
 export class AvailabilityIndex {
   private names: Set<string> | null = null;
   private loadedAt = 0;
   private loading: Promise<void> | null = null;
+  private readonly foreign: ForeignDomains;
 
   constructor(
     private readonly store: Store,
     private readonly client: DokployClient,
     private readonly opts: AvailabilityOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.foreign = new ForeignDomains(client, opts.suffix, 10 * 60_000, log);
+  }
 
   async check(raw: string, opts: { quarantineToken?: (hash: string) => boolean } = {}): Promise<Availability> {
     const verdict = checkName(raw, this.opts.reserved);
@@ -58,7 +64,7 @@ export class AvailabilityIndex {
     if (quarantined && !opts.quarantineToken?.(quarantined.tokenHash)) return answer("recently_deleted");
     // A stack we deleted keeps no project, so any project of our naming not live here is foreign.
     const dokploy = await this.dokployNames();
-    if (dokploy?.has(name)) return answer("taken");
+    if (dokploy?.has(name) || this.foreign.has(`${name}.${this.opts.suffix}`)) return answer("taken");
     return answer(null);
   }
 
@@ -84,12 +90,15 @@ export class AvailabilityIndex {
     try {
       const projects = await this.client.projectAll();
       const names = new Set<string>();
+      const foreignApps: string[] = [];
       for (const p of projects) {
         const name = stackNameOfProject(p.name, this.opts.prefix);
         if (name) names.add(name);
+        else for (const env of p.environments) for (const app of env.applications) foreignApps.push(app.applicationId);
       }
       this.names = names;
       this.loadedAt = Date.now();
+      void this.foreign.update(foreignApps);
     } catch (err) {
       // Keep the last list; the store still answers for our own stacks.
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not refresh Dokploy's project list");

@@ -72,6 +72,25 @@ describe("GET /api/check/:name", () => {
     expect(body).toMatchObject({ valid: true, available: false, reason: "taken" });
   });
 
+  test("a domain with that host on an application outside the portal makes the name taken", async () => {
+    const call = async (procedure: string, body: unknown) =>
+      (await fetch(`${h.sandboxUrl}/api/${procedure}`, {
+        method: "POST",
+        headers: { "x-api-key": SANDBOX_KEY, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((r) => r.json())) as any;
+    const { environment } = await call("project.create", { name: "someone-elses-project" });
+    const app = await call("application.create", { name: "web", environmentId: environment.environmentId });
+    await call("domain.create", { host: "claimed.stacks.test", applicationId: app.applicationId, port: 80, https: false });
+    let body: any;
+    for (let i = 0; i < 30; i++) {
+      body = await json(await fetch(`${h.url}/api/check/claimed`));
+      if (body.reason === "taken") break;
+      await Bun.sleep(100);
+    }
+    expect(body).toMatchObject({ valid: true, available: false, reason: "taken" });
+  });
+
   test("checks do not cost a Dokploy listing each", async () => {
     const before = (await json(await fetch(`${h.sandboxUrl}/__sandbox/state`))).calls["project.all"] ?? 0;
     await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(`${h.url}/api/check/name-${i}`)));
