@@ -97,3 +97,53 @@ export function eventsUrl(id: string, lastEventId = 0): string {
   const base = `/api/deployments/${encodeURIComponent(id)}/events`;
   return lastEventId > 0 ? `${base}?lastEventId=${lastEventId}` : base;
 }
+
+// ---------------------------------------------------------------------------------------
+// Admin (Authorization: Bearer <admin token>)
+
+export type StackStatus = "deploying" | "ready" | "failed" | "deleting" | "deleted" | "cleanup_failed";
+
+export interface StackInfo {
+  id: number;
+  name: string;
+  status: StackStatus;
+  url: string;
+  projectId: string | null;
+  environmentId: string | null;
+  applicationId: string | null;
+  appName: string | null;
+  domainId: string | null;
+  mountIds: string[];
+  createdAt: string;
+  updatedAt: string;
+  readyAt: string | null;
+  deletedAt: string | null;
+}
+
+export interface ReconcileReport {
+  at: string;
+  applied: boolean;
+  orphanProjects: { projectId: string; name: string }[];
+  lostStacks: { name: string }[];
+  cleanupFailed: { name: string; leftovers: unknown[] }[];
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Live stacks; with `all`, the failed and deleted ones too. */
+export function listStacks(token: string, all = false): Promise<Result<{ stacks: StackInfo[] }>> {
+  return call<{ stacks: StackInfo[] }>(all ? "/api/stacks?all=true" : "/api/stacks", { headers: bearer(token) });
+}
+
+export function reconcileReport(token: string): Promise<Result<{ report: ReconcileReport | null }>> {
+  return call<{ report: ReconcileReport | null }>("/api/admin/reconcile", { headers: bearer(token) });
+}
+
+/** A dry run: reports what is out of step, changes nothing. */
+export function runReconcile(token: string): Promise<Result<{ report: ReconcileReport }>> {
+  return call<{ report: ReconcileReport }>("/api/admin/reconcile", {
+    method: "POST",
+    headers: { ...bearer(token), "content-type": "application/json" },
+    body: JSON.stringify({ apply: false }),
+  });
+}

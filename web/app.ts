@@ -1,3 +1,4 @@
+import { hideAdmin, initAdmin, renderAdmin, showAdmin } from "./admin.ts";
 import * as api from "./api.ts";
 import { byId, copyText, h, setText } from "./dom.ts";
 import { type Key, LANGS, code, dir, formatDuration, initLang, isLang, lang, langName, onLangChange, setLang, t, tn } from "./i18n.ts";
@@ -8,6 +9,7 @@ import * as saved from "./state.ts";
 /**
  * The page: choose a name (checked as you type), deploy, follow the progress live, get the
  * stack's address and once-only credentials; or delete a stack with its management token.
+ * Behind the admin token, `#admin` lists every stack (see admin.ts).
  * Every view is drawn from state, so switching language simply draws it again.
  */
 
@@ -15,6 +17,9 @@ const el = {
   langSelect: byId<HTMLSelectElement>("lang-select"),
   viewStart: byId("view-start"),
   viewProgress: byId("view-progress"),
+  viewAdmin: byId("view-admin"),
+  adminLink: byId<HTMLAnchorElement>("admin-link"),
+  adminBack: byId<HTMLAnchorElement>("admin-back"),
   deployForm: byId<HTMLFormElement>("deploy-form"),
   deployHeading: byId("deploy-heading"),
   nameInput: byId<HTMLInputElement>("name-input"),
@@ -545,11 +550,21 @@ async function retryAfterFailure(p: Progress): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Views and navigation: the deployment id lives in the address (#deployment=<id>).
+// Views and navigation: the deployment id lives in the address (#deployment=<id>), the
+// admin view is #admin.
 
-function showView(view: "start" | "progress"): void {
+function showView(view: "start" | "progress" | "admin"): void {
   el.viewStart.hidden = view !== "start";
   el.viewProgress.hidden = view !== "progress";
+  el.viewAdmin.hidden = view !== "admin";
+  if (view === "admin") el.adminLink.setAttribute("aria-current", "page");
+  else el.adminLink.removeAttribute("aria-current");
+  if (view !== "admin") hideAdmin();
+}
+
+function goAdmin(): void {
+  if (!saved.isAdminHash(location.hash)) history.pushState(null, "", saved.ADMIN_HASH);
+  route(true);
 }
 
 function go(deploymentId: string | null, replace = false): void {
@@ -568,6 +583,13 @@ function route(moveFocus: boolean): void {
   stopWatching();
   openSeq++;
   active = null;
+  if (saved.isAdminHash(location.hash)) {
+    if (el.dialog.open) el.dialog.close();
+    const already = !el.viewAdmin.hidden;
+    showView("admin");
+    showAdmin(moveFocus && !already);
+    return;
+  }
   saved.setCurrentDeployment(null);
   showView("start");
   // What was checked before may have changed meanwhile (the name deployed since, say).
@@ -591,6 +613,7 @@ function renderAll(): void {
   showMessage(el.deleteError, deleteMessage);
   renderDialog();
   if (!el.viewProgress.hidden) renderProgress();
+  renderAdmin();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -629,10 +652,25 @@ function init(): void {
     }
   });
 
+  initAdmin();
+  el.adminLink.addEventListener("click", (e) => {
+    e.preventDefault();
+    goAdmin();
+  });
+  el.adminBack.addEventListener("click", (e) => {
+    e.preventDefault();
+    go(null);
+  });
+
   window.addEventListener("popstate", () => route(true));
+  // An address typed or edited by hand: follow it unless popstate already did.
+  window.addEventListener("hashchange", () => {
+    const admin = saved.isAdminHash(location.hash);
+    if (admin === el.viewAdmin.hidden) route(true);
+  });
 
   // A reload without the hash (or a lost one): the deployment of this tab, if any.
-  if (!saved.deploymentFromHash(location.hash)) {
+  if (!saved.deploymentFromHash(location.hash) && !saved.isAdminHash(location.hash)) {
     const current = saved.currentDeployment();
     if (current) history.replaceState(null, "", saved.hashFor(current));
   }

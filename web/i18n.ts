@@ -149,3 +149,27 @@ export function formatDuration(ms: number): string {
   }
   return new Intl.NumberFormat(current, { style: "unit", unit: "second", unitDisplay: "long" }).format(total);
 }
+
+const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["day", 86_400_000],
+  ["hour", 3_600_000],
+  ["minute", 60_000],
+  ["second", 1000],
+];
+
+/** How long ago a moment was, as the language says it ("3 minutes ago"), in whole units. */
+export function formatAgo(at: number, now = Date.now()): string {
+  const elapsed = Math.max(0, now - at);
+  const [unit, size] = RELATIVE_UNITS.find(([, size]) => elapsed >= size) ?? RELATIVE_UNITS.at(-1)!;
+  return new Intl.RelativeTimeFormat(current, { numeric: "auto" }).format(-Math.floor(elapsed / size), unit);
+}
+
+/** A date and time, as the language writes them. */
+export function formatDateTime(at: number): string {
+  return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "medium" }).format(at);
+}
+
+/** A time of day, with seconds. */
+export function formatTime(at: number): string {
+  return new Intl.DateTimeFormat(current, { timeStyle: "medium" }).format(at);
+}

@@ -3,17 +3,6 @@ import type { StepState } from "./api.ts";
 
 /** Which catalog entry says what: codes from the API mapped to message ids. */
 
-export const DEPLOY_STEPS = [
-  "create_project",
-  "create_application",
-  "configure",
-  "deploy",
-  "wait_running",
-  "wait_healthy",
-  "ready",
-] as const;
-export const DELETE_STEPS = ["cancel_deploy", "delete_application", "remove_project"] as const;
-
 const STEP: Record<string, Key> = {
   create_project: "step.create_project",
   create_application: "step.create_application",

@@ -1,5 +1,6 @@
 import { type ApiError, type Snapshot, type StepState, eventsUrl, snapshot } from "./api.ts";
-import { DELETE_STEPS, DEPLOY_STEPS } from "./messages.ts";
+// The same step lists the portal's sagas run.
+import { DELETE_STEPS, DEPLOY_STEPS } from "../src/stacks/steps.ts";
 
 /** A deployment's progress, folded from its event stream (the same events the server persists). */
 

@@ -1,6 +1,7 @@
 /**
- * What survives a reload, in this tab only (sessionStorage): which deployment is shown, and
- * the once-only credentials of a deploy until the person says they saved them.
+ * What survives a reload, in this tab only (sessionStorage): which deployment is shown,
+ * the once-only credentials of a deploy until the person says they saved them, and the
+ * admin token while an administrator is signed in.
  */
 
 export interface Secrets {
@@ -12,6 +13,7 @@ export interface Secrets {
 
 const CURRENT = "asd.current";
 const SECRETS = "asd.secrets.";
+const ADMIN = "asd.admin";
 
 function read<T>(key: string): T | null {
   try {
@@ -37,6 +39,14 @@ export const setCurrentDeployment = (id: string | null): void => write(CURRENT, 
 export const secretsFor = (deploymentId: string): Secrets | null => read<Secrets>(SECRETS + deploymentId);
 export const saveSecrets = (deploymentId: string, secrets: Secrets): void => write(SECRETS + deploymentId, secrets);
 export const forgetSecrets = (deploymentId: string): void => write(SECRETS + deploymentId, null);
+
+/** The admin token: this tab only (never localStorage), until "Sign out" or the tab closes. */
+export const adminToken = (): string | null => read<string>(ADMIN);
+export const setAdminToken = (token: string | null): void => write(ADMIN, token);
+
+/** The admin view's address: a bookmark opens it again. */
+export const ADMIN_HASH = "#admin";
+export const isAdminHash = (hash: string): boolean => hash === ADMIN_HASH;
 
 /** The deployment id in the address (`#deployment=<id>`), so a reload or a link shows it again. */
 export function deploymentFromHash(hash: string): string | null {

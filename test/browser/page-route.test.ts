@@ -20,6 +20,8 @@ describe("page routes", () => {
     expect(html).toContain('data-mode="dokploy"');
     // Readable before the script runs: English is filled in on the server.
     expect(html).toContain('data-i18n="deploy.button">Deploy</button>');
+    // The way into the admin view is there, quietly, in the footer.
+    expect(html).toContain('<a id="admin-link" href="#admin" data-i18n="admin.link">Admin</a>');
     const { version } = await pageAssets();
     expect(html).toContain(`src="/assets/app.js?v=${version}"`);
     expect(html).toContain(`href="/assets/styles.css?v=${version}"`);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
@@ -10,7 +11,8 @@ import { LANGS, LOCALE, type Lang, type Launched, launch, msg, openPage, sandbox
  * portal and a sandbox Dokploy on loopback.
  */
 
-const SCREENSHOTS = join(import.meta.dir, "../../docs/screenshots");
+/** `UPDATE_SCREENSHOTS=1 npm test` refreshes the README's pictures; other runs leave the tree clean. */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(import.meta.dir, "../../docs/screenshots") : mkdtempSync(join(tmpdir(), "shots-"));
 const DEPLOY_STEPS = ["create_project", "create_application", "configure", "deploy", "wait_running", "wait_healthy", "ready"];
 const DELETE_STEPS = ["delete_application", "remove_project"];
 const T = 30_000;
@@ -229,7 +231,7 @@ describe("the progress view", () => {
       });
       try {
         // One build at a time, slowly: a stack deployed first keeps ours waiting in the queue.
-        await sandboxControl(h.sandboxUrl, "settings", { deployDurationMs: 1200, buildConcurrency: 1 });
+        await sandboxControl(h.sandboxUrl, "settings", { deployDurationMs: 3000, buildConcurrency: 1 });
         const blocker = await fetch(`${h.url}/api/deploy`, {
           method: "POST",
           headers: { "content-type": "application/json" },
