@@ -4,7 +4,8 @@ import type { AvailabilityIndex } from "./availability.ts";
 import { deleteStack } from "./delete.ts";
 import { provision } from "./provision.ts";
 import { type AbortReason, type SagaDeps, now, toDeploymentError } from "./saga.ts";
-import { hashToken, newManagementToken, newStackPassword, openWith, sealWith, secretEquals, tokenMatches } from "./secrets.ts";
+import { hashToken, newManagementToken, newStackPassword, secretEquals, tokenMatches } from "./secrets.ts";
+import { IdempotencyGuard } from "./idempotency.ts";
 import type { DeploySlots } from "./slots.ts";
 import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 
@@ -55,67 +56,31 @@ export interface StackServiceOptions {
   onFinished?: (kind: string, outcome: string) => void;
 }
 
-const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
 const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
 
 export class StackService {
   private readonly running = new Map<string, Running>();
-  /** Requests with the same Idempotency-Key run one after another. */
-  private readonly idempotencyLocks = new Map<string, Promise<unknown>>();
+  private readonly idempotency: IdempotencyGuard;
 
   constructor(
     private readonly deps: SagaDeps,
     private readonly availability: AvailabilityIndex,
     private readonly opts: StackServiceOptions,
-  ) {}
+  ) {
+    this.idempotency = new IdempotencyGuard(deps.store.idempotency);
+  }
 
   private get log(): Logger {
     return this.deps.log;
   }
 
   async deploy(rawName: string, ctx: RequestContext = {}): Promise<Result<DeployAccepted & { replayed?: boolean }>> {
-    const key = ctx.idempotencyKey;
-    if (key) {
-      const keyHash = hashToken(`idem:${key}`);
-      const previous = this.idempotencyLocks.get(keyHash) ?? Promise.resolve();
-      const run = previous.then(() => this.deployOnce(rawName, ctx, key, keyHash));
-      const tail = run.catch(() => undefined);
-      this.idempotencyLocks.set(keyHash, tail);
-      tail.then(() => {
-        if (this.idempotencyLocks.get(keyHash) === tail) this.idempotencyLocks.delete(keyHash);
-      });
-      return run;
-    }
-    return this.deployOnce(rawName, ctx);
-  }
-
-  private async deployOnce(
-    rawName: string,
-    ctx: RequestContext,
-    key?: string,
-    keyHash?: string,
-  ): Promise<Result<DeployAccepted & { replayed?: boolean }>> {
-    if (key && keyHash) {
-      const since = new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString();
-      const previous = this.deps.store.idempotency.get(keyHash, since);
-      if (previous) {
-        if (previous.name !== rawName.trim().toLowerCase())
-          return fail("idempotency_key_reused", "This Idempotency-Key was used for another name");
-        const opened = openWith(key, previous.sealed);
-        if (opened) return { ...(JSON.parse(opened) as DeployAccepted), ok: true, replayed: true };
-      }
-    }
-    const result = await this.startDeploy(rawName, ctx.bearer);
-    if (result.ok && key && keyHash) {
-      const { ok: _ok, ...accepted } = result;
-      this.deps.store.idempotency.put(
-        keyHash,
-        { name: result.name, deploymentId: result.deploymentId, sealed: sealWith(key, JSON.stringify(accepted)) },
-        now(),
-      );
-    }
-    this.audit("deploy", result.ok ? result.name : rawName.trim().toLowerCase().slice(0, 64), ctx, result.ok ? "accepted" : result.code, result.ok ? result.deploymentId : null, result.ok && ctx.bearer ? "management" : "anonymous");
+    const name = rawName.trim().toLowerCase();
+    const start = () => this.startDeploy(rawName, ctx.bearer);
+    const result = ctx.idempotencyKey ? await this.idempotency.run(ctx.idempotencyKey, name, start) : await start();
+    const actor: Actor = result.ok && ctx.bearer ? "management" : "anonymous";
+    this.audit("deploy", name.slice(0, 64), ctx, result.ok ? "accepted" : result.code, result.ok ? result.deploymentId : null, actor);
     return result;
   }
 
