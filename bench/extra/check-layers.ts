@@ -71,7 +71,7 @@ try {
     ["+ security headers, HSTS check, body limit", ["context", "security"]],
     ["+ check rate limit (off: pass-through)", ["context", "security", "rate-limit"]],
     ["+ methodNotAllowed", ["context", "security", "rate-limit", "405"]],
-    ["check handler alone (availability: names, 2 SQLite queries)", ["check"]],
+    ["check handler alone (availability: names, 1 SQLite query)", ["check"]],
     ["the portal's whole stack", ["context", "security", "rate-limit", "check", "405"]],
   ];
   for (const [label, layers] of steps)
@@ -84,9 +84,8 @@ try {
   };
   const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
   await time("log.child per request", (i) => log.child({ requestId: String(i) }));
-  await time("store.stacks.live (taken)", (i) => store.stacks.live(`stack-${i % STACKS}`));
-  await time("store.stacks.live (free)", (i) => store.stacks.live(`free-${i % 100}`));
-  await time("store.stacks.deletedSince (free)", (i) => store.stacks.deletedSince(`free-${i % 100}`, since));
+  await time("store.stacks.holder (taken)", (i) => store.stacks.holder(`stack-${i % STACKS}`, since));
+  await time("store.stacks.holder (free)", (i) => store.stacks.holder(`free-${i % 100}`, since));
 
   // What one refresh of Dokploy's project list costs the portal at STACKS projects: the
   // answer as the sandbox shapes it, parsed and validated as DokployClient.projectAll does.

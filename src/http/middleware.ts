@@ -1,27 +1,29 @@
 import type { MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/bun";
 import type { Logger } from "../log.ts";
-import type { AppEnv } from "./env.ts";
+import { type AppEnv, lazyChild } from "./env.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Successful reads that monitoring and the page repeat all day: logged at debug only. */
+const QUIET = /^\/(health|metrics|assets\/|api\/check(\/|$))/;
 
 /** A request id on every log line and in X-Request-Id; one access line per request. */
 export function requestContext(log: Logger, trustProxy: boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const given = c.req.header("x-request-id");
     const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-    const reqLog = log.child({ requestId });
     c.set("requestId", requestId);
-    c.set("log", reqLog);
+    c.set("log", lazyChild(log, { requestId }));
     c.set("client", clientAddress(c, trustProxy));
     const started = performance.now();
     c.header("X-Request-Id", requestId);
     await next();
     c.header("X-Request-Id", requestId);
-    reqLog.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
-      "request",
-    );
+    const status = c.res.status;
+    const level = status >= 500 ? "error" : status < 400 && c.req.method === "GET" && QUIET.test(c.req.path) ? "debug" : "info";
+    if (log.isLevelEnabled(level))
+      log[level]({ requestId, method: c.req.method, path: c.req.path, status, ms: Math.round(performance.now() - started) }, "request");
   };
 }
 

@@ -34,7 +34,7 @@ export function securityMiddleware(opts: { corsOrigins: string[]; trustProxy: bo
     async (c, next) => {
       await next();
       const proto = opts.trustProxy ? (c.req.header("x-forwarded-proto") ?? "") : "";
-      if (new URL(c.req.url).protocol === "https:" || proto.split(",")[0]?.trim() === "https")
+      if (c.req.url.startsWith("https:") || proto.split(",")[0]?.trim() === "https")
         c.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     },
     bodyLimit({

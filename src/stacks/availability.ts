@@ -59,18 +59,15 @@ export class AvailabilityIndex {
     });
     if (!verdict.valid) return answer(verdict.reason);
     const name = verdict.name;
-    if (this.store.stacks.live(name)) return answer("taken");
-    const quarantined = this.quarantinedStack(name);
-    if (quarantined && !opts.quarantineToken?.(quarantined.tokenHash)) return answer("recently_deleted");
+    // A live stack is always newer than any deleted one of the same name.
+    const since = new Date(Date.now() - this.opts.quarantineDays * 86_400_000).toISOString();
+    const holder = this.store.stacks.holder(name, since);
+    if (holder?.live) return answer("taken");
+    if (holder && !opts.quarantineToken?.(holder.tokenHash)) return answer("recently_deleted");
     // A stack we deleted keeps no project, so any project of our naming not live here is foreign.
     const dokploy = await this.dokployNames();
     if (dokploy?.has(name) || this.foreign.has(`${name}.${this.opts.suffix}`)) return answer("taken");
     return answer(null);
-  }
-
-  quarantinedStack(name: string) {
-    const since = new Date(Date.now() - this.opts.quarantineDays * 86_400_000).toISOString();
-    return this.opts.quarantineDays > 0 ? this.store.stacks.deletedSince(name, since) : null;
   }
 
   /** A stack of ours left Dokploy: stop reporting its name from the cached list. */

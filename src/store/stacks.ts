@@ -88,12 +88,19 @@ export class StackRepo {
     return this.live(name) ?? this.newest(name, "1=1");
   }
 
-  /** The newest deleted stack of that name, deleted at or after `since`. */
-  deletedSince(name: string, since: string): (Stack & { tokenHash: string }) | null {
+  /**
+   * Who holds a name: its live stack, else a stack deleted at or after `since` (the
+   * quarantine), else nobody. One indexed query: the name check runs it on every request.
+   */
+  holder(name: string, since: string): { live: boolean; tokenHash: string } | null {
     const row = this.db
-      .query(`SELECT * FROM stacks WHERE name = ? AND status = 'deleted' AND deleted_at >= ? ORDER BY id DESC LIMIT 1`)
-      .get(name, since) as StackRow | null;
-    return row ? { ...toStack(row), tokenHash: row.token_hash } : null;
+      .query(
+        `SELECT status, token_hash FROM stacks
+         WHERE name = ?1 AND (${LIVE} OR (status = 'deleted' AND deleted_at >= ?2))
+         ORDER BY id DESC LIMIT 1`,
+      )
+      .get(name, since) as { status: StackStatus; token_hash: string } | null;
+    return row ? { live: row.status !== "deleted", tokenHash: row.token_hash } : null;
   }
 
   tokenHash(id: number): string | null {

@@ -172,7 +172,7 @@ describe("HTTP hygiene", () => {
   });
 
   test("every response carries a request id, and a sane given one is kept", async () => {
-    const res = await fetch(`${h.url}/health`, { headers: { "x-request-id": "abc-123" } });
+    const res = await fetch(`${h.url}/api/stacks/nobody`, { headers: { "x-request-id": "abc-123" } });
     expect(res.headers.get("x-request-id")).toBe("abc-123");
     const generated = await fetch(`${h.url}/api/check/x`, { headers: { "x-request-id": "bad id with spaces" } });
     expect(generated.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
