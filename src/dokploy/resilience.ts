@@ -47,7 +47,6 @@ export class Resilience {
   private readonly bulkhead;
   private readonly timeout;
   private readonly readRetry;
-  private active = 0;
 
   constructor(private readonly opts: ResilienceOptions) {
     this.breaker = circuitBreaker(handleWhen(isOutage), {
@@ -68,11 +67,6 @@ export class Resilience {
     return STATE_NAMES[this.breaker.state];
   }
 
-  /** Calls currently holding a bulkhead slot (sent to Dokploy, not yet answered). */
-  get inFlight(): number {
-    return this.active;
-  }
-
   async run<T>(
     procedure: string,
     kind: "read" | "write",
@@ -83,15 +77,12 @@ export class Resilience {
       this.breaker.execute(
         () =>
           this.bulkhead.execute(async () => {
-            this.active++;
             try {
               return await this.timeout.execute(({ signal: s }) => call(s), signal);
             } catch (err) {
               if (err instanceof TaskCancelledError && !signal?.aborted)
                 throw new DokployError(procedure, "timeout", `no answer within ${this.opts.timeoutMs} ms`);
               throw err;
-            } finally {
-              this.active--;
             }
           }, signal),
         signal,

@@ -11,7 +11,6 @@ const isoTime = z.string().nullable().optional();
 
 export const applicationStatus = z.enum(["idle", "running", "done", "error"]);
 export const deploymentStatus = z.enum(["running", "done", "error", "cancelled"]);
-export type DeploymentStatus = z.infer<typeof deploymentStatus>;
 
 export const projectCreated = z.object({
   project: z.object({ projectId: id, name: z.string() }),
@@ -29,7 +28,6 @@ export const projectListItem = z.object({
     .default([]),
 });
 export const projectList = z.array(projectListItem);
-export type ProjectListItem = z.infer<typeof projectListItem>;
 
 export const projectDetail = z.object({
   projectId: id,
@@ -93,7 +91,6 @@ export const applicationDetail = applicationRow.extend({
   domains: z.array(domainRow).default([]),
   mounts: z.array(mountRow).default([]),
 });
-export type ApplicationDetail = z.infer<typeof applicationDetail>;
 
 export const deletedApplication = z.object({ applicationId: id, appName: z.string() });
 export const saved = z.boolean();

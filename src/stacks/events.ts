@@ -34,10 +34,4 @@ export class EventBus {
       if (set.size === 0) this.listeners.delete(deploymentId);
     };
   }
-
-  get watchers(): number {
-    let n = 0;
-    for (const set of this.listeners.values()) n += set.size;
-    return n;
-  }
 }

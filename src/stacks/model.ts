@@ -60,7 +60,6 @@ export const errorCode = z.enum([
   "cleanup_failed",
   "internal",
 ]);
-export type ErrorCode = z.infer<typeof errorCode>;
 
 export const deploymentError = z.object({ code: errorCode, message: z.string() });
 export type DeploymentError = z.infer<typeof deploymentError>;

@@ -44,7 +44,6 @@ export interface DeleteAccepted {
 interface Running {
   controller: AbortController;
   done: Promise<void>;
-  kind: string;
 }
 
 export interface StackServiceOptions {
@@ -265,12 +264,7 @@ export class StackService {
         const stack = d ? this.deps.store.stacks.byId(d.stackId) : null;
         if (stack && stack.status !== "ready" && stack.status !== "deploying") this.availability.forget(stack.name);
       });
-    this.running.set(deploymentId, { controller, done, kind });
-  }
-
-  /** Deployments this process is running now. */
-  get inFlight(): number {
-    return this.running.size;
+    this.running.set(deploymentId, { controller, done });
   }
 
   /** Waits for every running saga (tests, graceful stop). */

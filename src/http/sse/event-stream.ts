@@ -74,10 +74,6 @@ export class EventStreams {
     });
   }
 
-  get watchers(): number {
-    return this.open.size;
-  }
-
   private watch(controller: ReadableStreamDefaultController<Uint8Array>): void {
     this.open.add(controller);
     this.deps.onWatchers?.(1);
