@@ -1,5 +1,5 @@
 import * as api from "./api.ts";
-import { byId, h, setText } from "./dom.ts";
+import { type Message, byId, h, setText } from "./dom.ts";
 import { type Key, code, formatAgo, formatDateTime, formatNumber, formatTime, t, tn } from "./i18n.ts";
 import { errorKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, currentStep } from "./progress.ts";
@@ -41,8 +41,6 @@ const el = {
   dialogConfirm: byId<HTMLButtonElement>("admin-dialog-confirm"),
 };
 
-/** A message to show later, drawn again in the current language each time. */
-type Message = () => Node | string;
 
 const STATUS: Record<api.StackStatus, Key> = {
   deploying: "admin.status_deploying",

@@ -45,3 +45,6 @@ export async function copyText(value: string): Promise<boolean> {
   area.remove();
   return ok;
 }
+
+/** A message to show later, drawn again in the current language each time. */
+export type Message = () => Node | string;
