@@ -3,6 +3,8 @@ import { type Input, type Method, type TransportOptions, exchange } from "./tran
 import { Resilience, type ResilienceOptions } from "./resilience.ts";
 import { DokployError } from "./errors.ts";
 import * as s from "./schemas.ts";
+import { type ResponseParser, inline } from "./parse.ts";
+import { offThread } from "./off-thread.ts";
 
 /**
  * The only code that speaks Dokploy's API: one typed method per procedure the portal uses.
@@ -40,20 +42,20 @@ export class DokployClient {
     this.resilience = new Resilience(opts);
   }
 
-  private async call<S extends z.ZodType>(
+  private async call<T>(
     method: Method,
     procedure: string,
     input: Input | undefined,
-    schema: S | null,
+    parser: ResponseParser<T> | null,
     signal?: AbortSignal,
-  ): Promise<z.output<S>> {
+  ): Promise<T> {
     const started = performance.now();
     let outcome = "200";
     try {
       return await this.resilience.run(
         procedure,
         method === "GET" ? "read" : "write",
-        (sig) => exchange(this.opts, method, procedure, input, schema, sig),
+        (sig) => exchange(this.opts, method, procedure, input, parser, sig),
         signal,
       );
     } catch (err) {
@@ -67,22 +69,23 @@ export class DokployClient {
   // --- project ---------------------------------------------------------------------------
 
   projectCreate(input: { name: string; description?: string | null; env?: string }, signal?: AbortSignal) {
-    return this.call("POST", "project.create", input, s.projectCreated, signal);
+    return this.call("POST", "project.create", input, inline(s.projectCreated), signal);
   }
   projectOne(projectId: string, signal?: AbortSignal) {
-    return this.call("GET", "project.one", { projectId }, s.projectDetail, signal);
+    return this.call("GET", "project.one", { projectId }, inline(s.projectDetail), signal);
   }
   projectAll(signal?: AbortSignal) {
-    return this.call("GET", "project.all", undefined, s.projectList, signal);
+    // Grows with every stack: parsed off the server's thread when large.
+    return this.call("GET", "project.all", undefined, offThread("projectList"), signal);
   }
   projectRemove(projectId: string, signal?: AbortSignal) {
-    return this.call("POST", "project.remove", { projectId }, s.projectRow, signal);
+    return this.call("POST", "project.remove", { projectId }, inline(s.projectRow), signal);
   }
 
   // --- environment -----------------------------------------------------------------------
 
   environmentOne(environmentId: string, signal?: AbortSignal) {
-    return this.call("GET", "environment.one", { environmentId }, s.environmentDetail, signal);
+    return this.call("GET", "environment.one", { environmentId }, inline(s.environmentDetail), signal);
   }
 
   // --- application -----------------------------------------------------------------------
@@ -92,10 +95,10 @@ export class DokployClient {
     input: { name: string; environmentId: string; appName?: string; description?: string | null },
     signal?: AbortSignal,
   ) {
-    return this.call("POST", "application.create", input, s.applicationRow, signal);
+    return this.call("POST", "application.create", input, inline(s.applicationRow), signal);
   }
   applicationOne(applicationId: string, signal?: AbortSignal) {
-    return this.call("GET", "application.one", { applicationId }, s.applicationDetail, signal);
+    return this.call("GET", "application.one", { applicationId }, inline(s.applicationDetail), signal);
   }
   saveDockerProvider(
     input: {
@@ -107,7 +110,7 @@ export class DokployClient {
     },
     signal?: AbortSignal,
   ) {
-    return this.call("POST", "application.saveDockerProvider", input, s.saved, signal);
+    return this.call("POST", "application.saveDockerProvider", input, inline(s.saved), signal);
   }
   /** `env` is dotenv text; Dokploy interpolates `${{...}}` in it, which cannot be escaped. */
   saveEnvironment(
@@ -122,14 +125,14 @@ export class DokployClient {
       // Not needed by a docker-image app; false keeps the secrets off Dokploy's disk.
       createEnvFile: input.createEnvFile ?? false,
     };
-    return this.call("POST", "application.saveEnvironment", body, s.saved, signal);
+    return this.call("POST", "application.saveEnvironment", body, inline(s.saved), signal);
   }
   /**
    * Changes only the fields given (CONTRACT.md §3): here Swarm's update order, so that with
    * "stop-first" the old container stops before the new one starts. Returns `true`.
    */
   applicationUpdate(input: { applicationId: string; updateConfigSwarm?: SwarmUpdateConfig | null }, signal?: AbortSignal) {
-    return this.call("POST", "application.update", input, s.saved, signal);
+    return this.call("POST", "application.update", input, inline(s.saved), signal);
   }
   applicationDeploy(input: { applicationId: string; title?: string; description?: string }, signal?: AbortSignal) {
     return this.call("POST", "application.deploy", input, null, signal);
@@ -139,14 +142,14 @@ export class DokployClient {
   }
   /** Returns the application as read before the change, so its status is stale (CONTRACT.md §3). */
   applicationStop(applicationId: string, signal?: AbortSignal) {
-    return this.call("POST", "application.stop", { applicationId }, s.applicationRow, signal);
+    return this.call("POST", "application.stop", { applicationId }, inline(s.applicationRow), signal);
   }
   applicationStart(applicationId: string, signal?: AbortSignal) {
-    return this.call("POST", "application.start", { applicationId }, s.applicationRow, signal);
+    return this.call("POST", "application.start", { applicationId }, inline(s.applicationRow), signal);
   }
   /** Takes the app's domains, mounts and deployments with it; named volumes survive. */
   applicationDelete(applicationId: string, signal?: AbortSignal) {
-    return this.call("POST", "application.delete", { applicationId }, s.deletedApplication, signal);
+    return this.call("POST", "application.delete", { applicationId }, inline(s.deletedApplication), signal);
   }
 
   // --- mounts ----------------------------------------------------------------------------
@@ -160,10 +163,10 @@ export class DokployClient {
       // Without it Dokploy sets no foreign key and the mount is orphaned (CONTRACT.md §3).
       serviceType: "application",
     };
-    return this.call("POST", "mounts.create", body, s.mountRow, signal);
+    return this.call("POST", "mounts.create", body, inline(s.mountRow), signal);
   }
   mountRemove(mountId: string, signal?: AbortSignal) {
-    return this.call("POST", "mounts.remove", { mountId }, s.mountRow, signal);
+    return this.call("POST", "mounts.remove", { mountId }, inline(s.mountRow), signal);
   }
 
   // --- domain ----------------------------------------------------------------------------
@@ -189,29 +192,29 @@ export class DokployClient {
       applicationId: input.applicationId,
       domainType: "application",
     };
-    return this.call("POST", "domain.create", body, s.domainRow, signal);
+    return this.call("POST", "domain.create", body, inline(s.domainRow), signal);
   }
   domainDelete(domainId: string, signal?: AbortSignal) {
-    return this.call("POST", "domain.delete", { domainId }, s.domainRow, signal);
+    return this.call("POST", "domain.delete", { domainId }, inline(s.domainRow), signal);
   }
   domainsByApplication(applicationId: string, signal?: AbortSignal) {
-    return this.call("GET", "domain.byApplicationId", { applicationId }, z.array(s.domainRow), signal);
+    return this.call("GET", "domain.byApplicationId", { applicationId }, inline(z.array(s.domainRow)), signal);
   }
 
   // --- deployment ------------------------------------------------------------------------
 
   /** Newest first, at most about 11 rows; `[]` for an unknown application. */
   deployments(applicationId: string, signal?: AbortSignal) {
-    return this.call("GET", "deployment.all", { applicationId }, z.array(s.deploymentRow), signal);
+    return this.call("GET", "deployment.all", { applicationId }, inline(z.array(s.deploymentRow)), signal);
   }
   deploymentLogs(deploymentId: string, tail = 50, signal?: AbortSignal) {
-    return this.call("GET", "deployment.readLogs", { deploymentId, tail }, s.logText, signal);
+    return this.call("GET", "deployment.readLogs", { deploymentId, tail }, inline(s.logText), signal);
   }
 
   // --- settings --------------------------------------------------------------------------
 
   /** Cheap "reachable and the key is valid" check. */
   version(signal?: AbortSignal) {
-    return this.call("GET", "settings.getDokployVersion", undefined, s.version, signal);
+    return this.call("GET", "settings.getDokployVersion", undefined, inline(s.version), signal);
   }
 }

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { DokployError, sanitiseMessage } from "./errors.ts";
 import { errorBody } from "./schemas.ts";
+import type { ResponseParser } from "./parse.ts";
 
 /**
  * One HTTP exchange with Dokploy's REST surface, in its exact wire format (CONTRACT.md §1):
@@ -31,14 +32,14 @@ export function buildRequest(baseUrl: string, apiKey: string, method: Method, pr
   return new Request(url, { method, headers, body: JSON.stringify(input ?? {}) });
 }
 
-export async function exchange<S extends z.ZodType>(
+export async function exchange<T>(
   opts: TransportOptions,
   method: Method,
   procedure: string,
   input: Input | undefined,
-  schema: S | null,
+  parser: ResponseParser<T> | null,
   signal: AbortSignal,
-): Promise<z.output<S>> {
+): Promise<T> {
   const request = buildRequest(opts.baseUrl, opts.apiKey, method, procedure, input);
   let res: Response;
   try {
@@ -53,18 +54,9 @@ export async function exchange<S extends z.ZodType>(
   });
   if (!res.ok) throw errorFrom(procedure, res.status, text);
   // deploy and redeploy answer 200 with an empty body (CONTRACT.md §1.3).
-  if (schema === null) return undefined as z.output<S>;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new DokployError(procedure, "unavailable", "response is not JSON", res.status);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => i.path.join(".") || "(root)").join(", ");
-    throw new DokployError(procedure, "unavailable", `unexpected response shape (${fields})`, res.status);
-  }
+  if (parser === null) return undefined as T;
+  const parsed = await parser.parse(text);
+  if (!parsed.ok) throw new DokployError(procedure, "unavailable", parsed.problem, res.status);
   return parsed.data;
 }
 
