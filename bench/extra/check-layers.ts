@@ -71,7 +71,7 @@ try {
     ["+ security headers, HSTS check, body limit", ["context", "security"]],
     ["+ check rate limit (off: pass-through)", ["context", "security", "rate-limit"]],
     ["+ methodNotAllowed", ["context", "security", "rate-limit", "405"]],
-    ["check handler alone (availability: names, 1 SQLite query)", ["check"]],
+    ["check handler alone (availability: name rules, store lookup)", ["check"]],
     ["the portal's whole stack", ["context", "security", "rate-limit", "check", "405"]],
   ];
   for (const [label, layers] of steps)

@@ -75,4 +75,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency(created_at);
   `,
+  // 3: the name check's quarantine lookup, on every request: only deleted rows are indexed.
+  `
+  CREATE INDEX stacks_quarantine ON stacks(name, deleted_at) WHERE status = 'deleted';
+  `,
 ];
