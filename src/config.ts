@@ -159,7 +159,9 @@ export const configSchema = z
     POLL_INTERVAL: duration("1s"),
     PROBE_INTERVAL: duration("2s"),
     PROBE_ATTEMPT_TIMEOUT: duration("5s"),
-    AVAILABILITY_CACHE_TTL: duration("5s"),
+    // Each refresh makes Dokploy list every project (megabytes at thousands of stacks), and
+    // only foreign projects need it: the store answers for our own stacks at once.
+    AVAILABILITY_CACHE_TTL: duration("30s"),
 
     SANDBOX_DEPLOY_DURATION: duration("3s"),
     SANDBOX_STACK_START: duration("2s"),
