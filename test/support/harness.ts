@@ -23,6 +23,8 @@ export interface Harness {
   logs: string[];
   dataDir: string;
   env: Record<string, string>;
+  /** Stops only the sandbox Dokploy, as if Dokploy went away. */
+  stopSandbox(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function startHarness(
     logs,
     dataDir,
     env,
+    stopSandbox: () => sandbox.stop(),
     async stop() {
       await portal.stacks.settle();
       await portal.stop();
