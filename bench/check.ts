@@ -229,7 +229,7 @@ export function run() {
       figures: { connections: CONNECTIONS, duration_s: DURATION_S, rounds: ROUNDS, paced_rate: PACED_RATE, per_count: perCount },
       notes: [
         `autocannon in the bench process, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${ROUNDS} interleaved rounds; throughput is the median over rounds, latency percentiles pool the samples of all rounds`,
-        "Dokploy's project.all is memoised in front of the sandbox (bench/fixtures/dokploy-cache.ts); the portal still fetches and validates it every AVAILABILITY_CACHE_TTL (5 s)",
+        "Dokploy's project.all is memoised in front of the sandbox (bench/fixtures/dokploy-cache.ts); the portal still fetches and validates it (off its main thread when large) every AVAILABILITY_CACHE_TTL, which the benchmark leaves at its default (30 s)",
       ],
     };
   });
