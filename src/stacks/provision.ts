@@ -41,32 +41,7 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
     const applicationId = stack.applicationId;
     const appName = stack.appName;
 
-    if (input.resumeFrom !== "wait_healthy") {
-      const deadline = Date.now() + deps.config.DEPLOY_TIMEOUT;
-      await step("wait_running", () =>
-        waitForDokployDeploy(deps.client, {
-          applicationId,
-          baselineId: null,
-          deadline,
-          intervalMs: deps.config.POLL_INTERVAL,
-          signal,
-          onQueued: () =>
-            deps.events.emit(id, {
-              type: "step",
-              data: { step: "wait_running", state: "queued", at: now(), message: "Waiting in Dokploy's build queue" },
-            }),
-          onRunning: () =>
-            deps.events.emit(id, { type: "status", data: { status: "building", at: now(), message: "Dokploy is deploying the stack" } }),
-        }).then(async (row) => {
-          if (row.status === "done") return row;
-          await logFailure(deps, id, row.deploymentId);
-          throw new SagaError(
-            "deploy_failed",
-            row.status === "cancelled" ? "Dokploy cancelled the deploy" : "Dokploy could not start the stack (see the portal log)",
-          );
-        }),
-      );
-    }
+    if (input.resumeFrom !== "wait_healthy") await step("wait_running", () => waitRunning(deps, id, applicationId, signal));
 
     const targets = expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName, port: plan.port });
     await step(
@@ -98,6 +73,31 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
   } catch (err) {
     await rollback(deps, input, toDeploymentError(err, signal));
   }
+}
+
+/** Until Dokploy's deployment of the application is done; its failure fails the saga. */
+async function waitRunning(deps: SagaDeps, id: string, applicationId: string, signal: AbortSignal): Promise<void> {
+  const row = await waitForDokployDeploy(deps.client, {
+    applicationId,
+    // A stack's application is new, so any deployment row is ours.
+    baselineId: null,
+    deadline: Date.now() + deps.config.DEPLOY_TIMEOUT,
+    intervalMs: deps.config.POLL_INTERVAL,
+    signal,
+    onQueued: () =>
+      deps.events.emit(id, {
+        type: "step",
+        data: { step: "wait_running", state: "queued", at: now(), message: "Waiting in Dokploy's build queue" },
+      }),
+    onRunning: () =>
+      deps.events.emit(id, { type: "status", data: { status: "building", at: now(), message: "Dokploy is deploying the stack" } }),
+  });
+  if (row.status === "done") return;
+  await logFailure(deps, id, row.deploymentId);
+  throw new SagaError(
+    "deploy_failed",
+    row.status === "cancelled" ? "Dokploy cancelled the deploy" : "Dokploy could not start the stack (see the portal log)",
+  );
 }
 
 async function createResources(
