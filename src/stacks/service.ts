@@ -78,8 +78,7 @@ export class StackService {
     const name = rawName.trim().toLowerCase();
     const start = () => this.startDeploy(rawName, ctx.bearer);
     const result = ctx.idempotencyKey ? await this.idempotency.run(ctx.idempotencyKey, name, start) : await start();
-    const actor: Actor = result.ok && ctx.bearer ? "management" : "anonymous";
-    this.audit("deploy", name.slice(0, 64), ctx, result.ok ? "accepted" : result.code, result.ok ? result.deploymentId : null, actor);
+    this.audit("deploy", name, ctx, result, result.ok && ctx.bearer ? "management" : "anonymous");
     return result;
   }
 
@@ -118,7 +117,7 @@ export class StackService {
   }
 
   /** Who a bearer token speaks for, for this stack. */
-  authorize(stack: Stack, bearer: string | undefined): Actor | Problem {
+  private authorize(stack: Stack, bearer: string | undefined): Actor | Problem {
     if (!bearer) return fail("unauthorized", "This needs the stack's management token (Authorization: Bearer <token>)");
     if (this.opts.adminToken && secretEquals(bearer, this.opts.adminToken)) return "admin";
     const hash = this.deps.store.stacks.tokenHash(stack.id);
@@ -128,12 +127,23 @@ export class StackService {
 
   async remove(rawName: string, ctx: RequestContext = {}): Promise<Result<DeleteAccepted>> {
     const result = await this.startDelete(rawName, ctx.bearer);
-    this.audit("delete", rawName.trim().toLowerCase().slice(0, 64), ctx, result.ok ? "accepted" : result.code, result.ok ? result.deploymentId : null, result.ok ? result.actor : "anonymous");
+    this.audit("delete", rawName.trim().toLowerCase(), ctx, result, result.ok ? result.actor : "anonymous");
     return result;
   }
 
-  private audit(action: string, stackName: string, ctx: RequestContext, outcome: string, deploymentId: string | null, actor: Actor): void {
-    this.deps.store.audit.record({ at: now(), action, stackName, deploymentId, client: ctx.client ?? null, actor, outcome, detail: null });
+  /** Every deploy and delete request, accepted or not, goes to the audit log. */
+  private audit(action: string, name: string, ctx: RequestContext, result: Result<{ deploymentId: string }>, actor: Actor): void {
+    this.deps.store.audit.record({
+      at: now(),
+      action,
+      // The name as asked for, cut short: it is user input.
+      stackName: name.slice(0, 64),
+      deploymentId: result.ok ? result.deploymentId : null,
+      client: ctx.client ?? null,
+      actor,
+      outcome: result.ok ? "accepted" : result.code,
+      detail: null,
+    });
   }
 
   private async startDelete(rawName: string, bearer: string | undefined): Promise<Result<DeleteAccepted>> {
