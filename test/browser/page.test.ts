@@ -23,7 +23,8 @@ let h: Harness;
 let chrome: Launched;
 
 beforeAll(async () => {
-  [h, chrome] = await Promise.all([startHarness(), launch()]);
+  // The queue test holds a deploy behind a 3 s build: give Dokploy's deploy room to finish.
+  [h, chrome] = await Promise.all([startHarness({ env: { DEPLOY_TIMEOUT: "30s" } }), launch()]);
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, T);
 
