@@ -49,23 +49,28 @@ export function projectListItem(ctx: SandboxContext, project: ProjectRow): Recor
   });
 }
 
+/** The application summary that project.one and environment.byProjectId nest. */
+function applicationSummary(a: ApplicationRow): Record<string, unknown> {
+  return {
+    name: a.name,
+    description: a.description,
+    appName: a.appName,
+    createdAt: a.createdAt,
+    serverId: a.serverId,
+    applicationStatus: a.applicationStatus,
+    applicationId: a.applicationId,
+    icon: a.icon ?? null,
+    server: null,
+  };
+}
+
 /** project.one: full environment rows with service summaries. */
 export function projectDetail(ctx: SandboxContext, project: ProjectRow): Record<string, unknown> {
   return structuredClone({
     ...project,
     environments: ctx.db.environmentsOf(project.projectId).map((env) => ({
       ...env,
-      applications: ctx.db.applicationsOf(env.environmentId).map((a) => ({
-        name: a.name,
-        description: a.description,
-        appName: a.appName,
-        createdAt: a.createdAt,
-        serverId: a.serverId,
-        applicationStatus: a.applicationStatus,
-        applicationId: a.applicationId,
-        icon: a.icon ?? null,
-        server: null,
-      })),
+      applications: ctx.db.applicationsOf(env.environmentId).map(applicationSummary),
       ...EMPTY_SERVICE_LISTS(),
     })),
     projectTags: [],
@@ -103,17 +108,7 @@ export function environmentByProjectItem(ctx: SandboxContext, env: EnvironmentRo
     description: env.description,
     environmentId: env.environmentId,
     isDefault: env.isDefault,
-    applications: ctx.db.applicationsOf(env.environmentId).map((a) => ({
-      name: a.name,
-      description: a.description,
-      appName: a.appName,
-      createdAt: a.createdAt,
-      serverId: a.serverId,
-      applicationStatus: a.applicationStatus,
-      applicationId: a.applicationId,
-      icon: a.icon ?? null,
-      server: null,
-    })),
+    applications: ctx.db.applicationsOf(env.environmentId).map(applicationSummary),
     ...EMPTY_SERVICE_LISTS(),
     project: ctx.db.projects.get(env.projectId) ?? null,
   });
