@@ -2,6 +2,8 @@ import type { MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/bun";
 import type { Logger } from "../log.ts";
 import { type AppEnv, lazyChild } from "./env.ts";
+import { problem } from "./problem.ts";
+import { secretEquals } from "../stacks/secrets.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -44,4 +46,17 @@ function clientAddress(c: Parameters<MiddlewareHandler<AppEnv>>[0], trustProxy: 
 export function bearerToken(header: string | undefined): string | undefined {
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return match?.[1];
+}
+
+/**
+ * Lets a request through only with `Authorization: Bearer <token>`: 401 without credentials,
+ * 403 with wrong ones (constant-time). No token configured means nobody gets in.
+ */
+export function requireToken(token: string | undefined, realm: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const bearer = bearerToken(c.req.header("authorization"));
+    if (!bearer) return problem(c, 401, "unauthorized", `This needs the ${realm} token`, { "WWW-Authenticate": `Bearer realm="${realm}"` });
+    if (!token || !secretEquals(bearer, token)) return problem(c, 403, "forbidden", `That is not the ${realm} token`);
+    await next();
+  };
 }

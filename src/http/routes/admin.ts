@@ -1,11 +1,11 @@
-import { type MiddlewareHandler, Hono } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import type { Reconciler } from "../../stacks/reconcile.ts";
-import { secretEquals } from "../../stacks/secrets.ts";
+import { now } from "../../stacks/saga.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";
-import { bearerToken } from "../middleware.ts";
+import { requireToken } from "../middleware.ts";
 import { problem } from "../problem.ts";
 
 export interface AdminDeps {
@@ -14,23 +14,13 @@ export interface AdminDeps {
   adminToken?: string;
 }
 
-/** 401 without a token, 403 with a wrong one; constant-time comparison. */
-export function requireAdmin(adminToken: string | undefined): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const bearer = bearerToken(c.req.header("authorization"));
-    if (!bearer) return problem(c, 401, "unauthorized", "This needs the admin token", { "WWW-Authenticate": 'Bearer realm="admin"' });
-    if (!adminToken || !secretEquals(bearer, adminToken)) return problem(c, 403, "forbidden", "That is not the admin token");
-    await next();
-  };
-}
-
 const reconcileBody = z.object({ apply: z.boolean().default(false) });
 
 export function adminRoutes(deps: AdminDeps) {
   const audit = (c: { get: (k: "client") => string }, action: string, outcome: string, detail: Record<string, unknown> | null = null) =>
-    deps.store.audit.record({ at: new Date().toISOString(), action, stackName: null, deploymentId: null, client: c.get("client"), actor: "admin", outcome, detail });
+    deps.store.audit.record({ at: now(), action, stackName: null, deploymentId: null, client: c.get("client"), actor: "admin", outcome, detail });
   return new Hono<AppEnv>()
-    .use("/api/admin/*", requireAdmin(deps.adminToken))
+    .use("/api/admin/*", requireToken(deps.adminToken, "admin"))
     .get("/api/admin/audit", (c) => {
       const limit = Math.min(Math.max(Number.parseInt(c.req.query("limit") ?? "50", 10) || 50, 1), 500);
       const before = Number.parseInt(c.req.query("before") ?? "", 10);
@@ -40,7 +30,8 @@ export function adminRoutes(deps: AdminDeps) {
     })
     .get("/api/admin/reconcile", (c) => c.json({ report: deps.reconciler.last }))
     .post("/api/admin/reconcile", async (c) => {
-      const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? { ok: true as const, value: { apply: false } } : await readJson(c, reconcileBody);
+      // A bare POST (no body) is a dry run.
+      const body = c.req.header("content-type") ? await readJson(c, reconcileBody) : ({ ok: true, value: { apply: false } } as const);
       if (!body.ok) return body.response;
       try {
         const report = await deps.reconciler.run(body.value.apply);

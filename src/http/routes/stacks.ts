@@ -2,9 +2,8 @@ import { type Context, Hono } from "hono";
 import type { StackService } from "../../stacks/service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
-import { bearerToken } from "../middleware.ts";
+import { bearerToken, requireToken } from "../middleware.ts";
 import { problem, statusFor } from "../problem.ts";
-import { secretEquals } from "../../stacks/secrets.ts";
 
 export interface StackRouteDeps {
   stacks: StackService;
@@ -34,10 +33,7 @@ export function stackRoutes(deps: StackRouteDeps) {
     );
   };
   return new Hono<AppEnv>()
-    .get("/api/stacks", (c) => {
-      const bearer = bearerToken(c.req.header("authorization"));
-      if (!bearer) return problem(c, 401, "unauthorized", "This needs the admin token", { "WWW-Authenticate": 'Bearer realm="admin"' });
-      if (!deps.adminToken || !secretEquals(bearer, deps.adminToken)) return problem(c, 403, "forbidden", "That is not the admin token");
+    .get("/api/stacks", requireToken(deps.adminToken, "admin"), (c) => {
       const includeGone = c.req.query("all") === "true";
       return c.json({ stacks: deps.store.stacks.list({ includeGone }) });
     })
