@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { CircuitStateName } from "./dokploy/resilience.ts";
+import type { ReconcileReport } from "./stacks/reconcile.ts";
 
 /**
  * The portal's Prometheus metrics. Domain code reports through plain callbacks; only this
@@ -77,5 +79,19 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: "portal_" });
   }
 
-  static readonly CIRCUIT_VALUES = { closed: 0, "half-open": 1, open: 2 } as const;
+  /** What is left over after the last reconcile (removed orphans no longer count). */
+  observeReconcile(report: ReconcileReport): void {
+    this.orphans.set({ kind: "project" }, report.orphanProjects.filter((o) => !o.removed).length);
+    this.orphans.set({ kind: "lost_stack" }, report.lostStacks.filter((l) => !l.marked).length);
+    this.orphans.set({ kind: "leftover" }, report.cleanupFailed.reduce((n, c) => n + c.leftovers.length, 0));
+  }
+
+  /** Gauges read at scrape time. */
+  observeState(stacksByStatus: Record<string, number>, circuit: CircuitStateName): void {
+    this.stacks.reset();
+    for (const [status, n] of Object.entries(stacksByStatus)) this.stacks.set({ status }, n);
+    this.circuit.set(CIRCUIT_VALUES[circuit]);
+  }
 }
+
+const CIRCUIT_VALUES: Record<CircuitStateName, number> = { closed: 0, "half-open": 1, open: 2 };

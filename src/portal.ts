@@ -37,9 +37,6 @@ export interface Portal {
   url: string;
   store: Store;
   stacks: StackService;
-  client: DokployClient;
-  metrics: Metrics;
-  reconciler: Reconciler;
   stop(): Promise<void>;
 }
 
@@ -93,11 +90,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     slots,
     onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
   });
-  const reconciler = new Reconciler(sagaDeps, (report) => {
-    metrics.orphans.set({ kind: "project" }, report.orphanProjects.filter((o) => !o.removed).length);
-    metrics.orphans.set({ kind: "lost_stack" }, report.lostStacks.filter((l) => !l.marked).length);
-    metrics.orphans.set({ kind: "leftover" }, report.cleanupFailed.reduce((n, c) => n + c.leftovers.length, 0));
-  });
+  const reconciler = new Reconciler(sagaDeps, (report) => metrics.observeReconcile(report));
   const app = createApp({
     log,
     availability,
@@ -107,11 +100,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     reconciler,
     metrics,
     metricsToken: config.METRICS_TOKEN,
-    refreshMetrics: () => {
-      metrics.stacks.reset();
-      for (const [status, n] of Object.entries(store.stacks.countByStatus())) metrics.stacks.set({ status }, n);
-      metrics.circuit.set(Metrics.CIRCUIT_VALUES[client.resilience.circuit]);
-    },
+    refreshMetrics: () => metrics.observeState(store.stacks.countByStatus(), client.resilience.circuit),
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     onWatchers: (delta) => metrics.sseConnections.inc(delta),
     dokploy: new DokployHealthCheck(client, { budgetMs: 1_500, cacheMs: 2_000 }),
@@ -139,9 +128,6 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     url,
     store,
     stacks,
-    client,
-    metrics,
-    reconciler,
     async stop() {
       reconciler.stop();
       await server.stop(true);
