@@ -89,9 +89,10 @@ export class StackRepo {
     return row ? toStack(row) : null;
   }
 
-  /** The live stack, else the newest row of that name (for status pages after a delete). */
+  /** The newest row of that name: the live stack if there is one (for status after a delete). */
   latest(name: string): Stack | null {
-    return this.live(name) ?? this.newest(name, "1=1");
+    const row = this.db.query(`SELECT * FROM stacks WHERE name = ? ORDER BY id DESC LIMIT 1`).get(name) as StackRow | null;
+    return row ? toStack(row) : null;
   }
 
   /**
@@ -110,13 +111,6 @@ export class StackRepo {
   tokenHash(id: number): string | null {
     const row = this.db.query("SELECT token_hash FROM stacks WHERE id = ?").get(id) as { token_hash: string } | null;
     return row?.token_hash ?? null;
-  }
-
-  private newest(name: string, where: string): Stack | null {
-    const row = this.db
-      .query(`SELECT * FROM stacks WHERE name = ? AND ${where} ORDER BY id DESC LIMIT 1`)
-      .get(name) as StackRow | null;
-    return row ? toStack(row) : null;
   }
 
   list(opts: { includeGone?: boolean; limit?: number; offset?: number } = {}): Stack[] {
