@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { ADMIN_TOKEN, type Harness, deployAndWait, startHarness } from "../support/harness.ts";
-import { type Launched, launch, msg, openPage } from "./support.ts";
+import { type Launched, launch, msg, openPage, overflow } from "./support.ts";
 
 /**
  * The admin view (#admin) in a real browser against a real portal and sandbox Dokploy:
@@ -167,7 +167,6 @@ describe("the admin view", () => {
         locale: "ar-EG",
         viewport: { width: 360, height: 780 },
       });
-      const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       // A token this tab kept that is no longer the admin token (changed on the server, say).
       await page.addInitScript(() => {
         if (!sessionStorage.getItem("asd.visited")) sessionStorage.setItem("asd.admin", JSON.stringify("an-old-admin-token"));
@@ -210,13 +209,13 @@ describe("the admin view", () => {
       const [name, status, remove, whole] = await Promise.all([box(".stack-name"), box(".stack-status"), box('[data-action="admin-delete"]'), item.boundingBox()]);
       expect(name.x).toBeGreaterThan(status.x);
       expect(remove.x + remove.width).toBeLessThan(whole!.x + whole!.width / 2);
-      expect(await overflow()).toBe(0);
+      expect(await overflow(page)).toBe(0);
 
       // The confirmation too.
       await item.locator('[data-action="admin-delete"]').click();
       await page.waitForSelector("#admin-dialog[open]");
       expect(normalise(await text(page, "#admin-dialog-keeps"))).toBe(msg("ar", "admin.confirm_keeps", { name: ONE }));
-      expect(await overflow()).toBe(0);
+      expect(await overflow(page)).toBe(0);
       await page.click("#admin-dialog-cancel");
       expect(await storedTokens(page)).toEqual({ local: false, session: true });
       expect(problems).toEqual([]);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
-import { LANGS, LOCALE, type Lang, type Launched, launch, msg, openPage, sandboxControl, startCuttableProxy } from "./support.ts";
+import { LANGS, LOCALE, type Lang, type Launched, launch, msg, openPage, sandboxControl, startCuttableProxy, overflow } from "./support.ts";
 
 /**
  * The page in a real browser (Debian's Chromium driven by playwright-core) against a real
@@ -430,17 +430,16 @@ describe("language, keyboard and small screens", () => {
         locale: "ar",
         viewport: { width: 360, height: 780 },
       });
-      const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       await page.goto(`${h.url}/`);
       await page.waitForSelector("html[data-ready]");
-      expect(await overflow()).toBe(0);
+      expect(await overflow(page)).toBe(0);
       await typeName(page, "this-name-is-far-too-long-for-a-stack-name", "bad");
-      expect(await overflow()).toBe(0);
+      expect(await overflow(page)).toBe(0);
       await typeName(page, "narrow-screen-with-a-long-name", "ok");
-      expect(await overflow()).toBe(0);
+      expect(await overflow(page)).toBe(0);
       await page.click("#deploy-button");
       await waitDone(page, "ready");
-      expect(await overflow()).toBe(0);
+      expect(await overflow(page)).toBe(0);
       await page.screenshot({ path: join(SCREENSHOTS, "ready-ar-360.png"), fullPage: true });
       expect(problems).toEqual([]);
       await context.close();

@@ -80,6 +80,11 @@ export async function openPage(browser: Browser, origin: string, options: Browse
  * A TCP proxy on loopback in front of the portal whose connections can be cut, the way a
  * flaky network drops an open event stream.
  */
+/** How far the page is wider than the window (0: no horizontal scrolling). */
+export function overflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
 export async function startCuttableProxy(target: string) {
   const { hostname, port } = new URL(target);
   const sockets = new Set<net.Socket>();
