@@ -484,8 +484,9 @@ export function initAdmin(): void {
   el.dialogCancel.addEventListener("click", () => el.dialog.close());
   el.dialogConfirm.addEventListener("click", () => void runDelete());
   el.dialog.addEventListener("close", () => {
-    // Cancelled (button or Escape): back to the row's Delete button.
-    if (!pending) return;
+    // Cancelled (button or Escape): back to the row's Delete button. The event comes a task
+    // after the closing; if the dialog was opened again meanwhile, it is not about this one.
+    if (!pending || el.dialog.open) return;
     const name = pending.name;
     pending = null;
     el.list.querySelector<HTMLElement>(`li[data-name="${CSS.escape(name)}"] [data-action="admin-delete"]`)?.focus();

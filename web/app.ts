@@ -644,7 +644,8 @@ function init(): void {
   el.dialogCancel.addEventListener("click", () => el.dialog.close());
   el.dialogConfirm.addEventListener("click", () => void runDelete());
   el.dialog.addEventListener("close", () => {
-    if (pendingDelete) {
+    // Comes a task after the closing: a dialog opened again meanwhile keeps its question.
+    if (pendingDelete && !el.dialog.open) {
       pendingDelete = null;
       el.deleteButton.focus();
     }

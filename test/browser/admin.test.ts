@@ -119,6 +119,20 @@ describe("the admin view", () => {
       expect(await page.evaluate(() => document.activeElement?.closest("li")?.dataset.name)).toBe(TWO);
       await page.keyboard.press("Enter");
       await page.waitForSelector("#admin-dialog[open]");
+      // Cancelled and asked again within one task (a quick Escape, Enter): the first closing's
+      // `close` event arrives after the dialog is open again and must not empty its question.
+      await page.evaluate(
+        (sel) =>
+          new Promise<void>((resolve) => {
+            const dialog = document.getElementById("admin-dialog") as HTMLDialogElement;
+            dialog.addEventListener("close", () => setTimeout(resolve), { once: true });
+            document.getElementById("admin-dialog-cancel")!.click();
+            document.querySelector<HTMLElement>(sel)!.click();
+          }),
+        `${row(TWO)} [data-action="admin-delete"]`,
+      );
+      expect(await page.isVisible("#admin-dialog[open]")).toBe(true);
+      expect(await focused(page)).toBe("admin-dialog-cancel");
       await page.keyboard.press("Tab");
       expect(await focused(page)).toBe("admin-dialog-confirm");
       await page.keyboard.press("Enter");
