@@ -14,6 +14,12 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--no-first-run",
   "--disable-sync",
+  // Even so, Chromium looks up Google hosts (autofill, sign-in, updates). The tests talk to
+  // loopback only: every name fails inside the browser, no DNS query leaves the machine.
+  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+  "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter",
+  "--disable-domain-reliability",
+  "--no-pings",
 ];
 
 export const LANGS = ["en", "nl", "ar"] as const;

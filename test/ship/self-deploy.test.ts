@@ -22,7 +22,7 @@ function envFor(s: StartedSandbox, extra: Record<string, string> = {}): Record<s
   return {
     DOKPLOY_URL: s.url,
     DOKPLOY_API_TOKEN: API_KEY,
-    PORTAL_DOKPLOY_URL: "http://10.100.0.20:3000",
+    PORTAL_DOKPLOY_URL: "http://[::1]:3000",
     STACK_DOMAIN_SUFFIX: "ai.example.test",
     ADMIN_TOKEN: ADMIN,
     METRICS_TOKEN: METRICS,
@@ -78,7 +78,7 @@ describe("self-deploy against the sandbox Dokploy", () => {
     expect(run.stdout).toContain("DOKPLOY_API_TOKEN=<set>");
     expect(run.stdout).toContain("ADMIN_TOKEN=<set>");
     expect(run.stdout).toContain("METRICS_TOKEN=<set>");
-    expect(run.stdout).toContain("DOKPLOY_URL=http://10.100.0.20:3000");
+    expect(run.stdout).toContain("DOKPLOY_URL=http://[::1]:3000");
     expect(run.stdout).toContain("https://deploy.ai.example.test -> container port 3000");
     expect(run.stdout).toMatch(/project\s+would be created/);
     expectNoSecrets(run.output);
@@ -113,7 +113,7 @@ describe("self-deploy against the sandbox Dokploy", () => {
       PORT: "3000",
       HOST: "0.0.0.0",
       DATA_DIR: "/data",
-      DOKPLOY_URL: "http://10.100.0.20:3000",
+      DOKPLOY_URL: "http://[::1]:3000",
       DOKPLOY_API_TOKEN: API_KEY,
       STACK_DOMAIN_SUFFIX: "ai.example.test",
       STACK_IMAGE: "git.app.flexinit.nl/oussamadouhou/oh-my-opencode-free:latest",
@@ -142,7 +142,7 @@ describe("self-deploy against the sandbox Dokploy", () => {
     expect(st.deployments[0].status).toBe("done");
     expect(st.services).toHaveLength(1);
     expect(st.services[0]).toMatchObject({ image: `${REPO}:v1`, hosts: ["deploy.ai.example.test"], volumes: ["ai-stack-deployer-data"] });
-    expect(st.services[0].env.DOKPLOY_URL).toBe("http://10.100.0.20:3000");
+    expect(st.services[0].env.DOKPLOY_URL).toBe("http://[::1]:3000");
   });
 
   test("--dry-run on the deployed portal finds everything and changes nothing", async () => {
