@@ -1,14 +1,15 @@
 /** The portal's API as the page uses it (same origin). Errors come back as stable codes. */
+// The answers' types are the server's own (type-only imports: nothing of it reaches the bundle).
+import type { Availability } from "../src/stacks/availability.ts";
+import type { Stack } from "../src/stacks/model.ts";
+import type { ReconcileReport } from "../src/stacks/reconcile.ts";
+import type { DeploymentSnapshot, StepSnapshot } from "../src/stacks/snapshot.ts";
 
-export type StepState = "pending" | "started" | "queued" | "succeeded" | "failed" | "skipped";
+export type { ReconcileReport };
 
-export interface CheckResult {
-  name: string;
-  valid: boolean;
-  available: boolean;
-  reason: string | null;
-  url: string;
-}
+export type StepState = StepSnapshot["state"];
+
+export type CheckResult = Availability;
 
 export interface DeployAccepted {
   deploymentId: string;
@@ -34,20 +35,7 @@ export interface ApiError {
   message?: string;
 }
 
-export interface Snapshot {
-  id: string;
-  name: string;
-  kind: "deploy" | "delete" | "redeploy";
-  status: "running" | "succeeded" | "failed";
-  currentStep: string | null;
-  steps: { step: string; state: StepState }[];
-  error: ApiError | null;
-  leftovers: unknown[];
-  url: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  lastEventId: number;
-}
+export type Snapshot = DeploymentSnapshot;
 
 export type Result<T> = { ok: true; value: T } | { ok: false; status: number; error: ApiError };
 
@@ -101,32 +89,10 @@ export function eventsUrl(id: string, lastEventId = 0): string {
 // ---------------------------------------------------------------------------------------
 // Admin (Authorization: Bearer <admin token>)
 
-export type StackStatus = "deploying" | "ready" | "failed" | "deleting" | "deleted" | "cleanup_failed";
+export type StackStatus = Stack["status"];
 
-export interface StackInfo {
-  id: number;
-  name: string;
-  status: StackStatus;
-  url: string;
-  projectId: string | null;
-  environmentId: string | null;
-  applicationId: string | null;
-  appName: string | null;
-  domainId: string | null;
-  mountIds: string[];
-  createdAt: string;
-  updatedAt: string;
-  readyAt: string | null;
-  deletedAt: string | null;
-}
+export type StackInfo = Stack;
 
-export interface ReconcileReport {
-  at: string;
-  applied: boolean;
-  orphanProjects: { projectId: string; name: string }[];
-  lostStacks: { name: string }[];
-  cleanupFailed: { name: string; leftovers: unknown[] }[];
-}
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

@@ -5,6 +5,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { type Portal, startPortal } from "../../src/portal.ts";
 import { type SandboxOptions, startSandbox } from "../../src/sandbox/index.ts";
+import type { DeployAccepted } from "../../web/api.ts";
 
 /**
  * A real portal on a loopback port, talking HTTP to a real sandbox Dokploy on another port.
@@ -157,14 +158,7 @@ export async function deploy(h: Harness, name: string, headers: Record<string, s
   return { status: res.status, body: (await res.json()) as any };
 }
 
-export interface DeployResult {
-  deploymentId: string;
-  name: string;
-  url: string;
-  eventsUrl: string;
-  statusUrl: string;
-  managementToken: string;
-  credentials: { username: string; password: string };
+export interface DeployResult extends DeployAccepted {
   events: SseEvent[];
   done: SseEvent;
 }
