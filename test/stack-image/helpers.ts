@@ -24,14 +24,9 @@ export function stripJsonc(text: string): string {
     const ch = text[i]!;
     const next = text[i + 1];
     if (ch === '"') {
-      // Copy a whole string literal, honouring backslash escapes.
-      let j = i + 1;
-      while (j < n && text[j] !== '"') {
-        if (text[j] === "\\") j++;
-        j++;
-      }
-      out += text.slice(i, j + 1);
-      i = j + 1;
+      const end = stringEnd(text, i);
+      out += text.slice(i, end);
+      i = end;
     } else if (ch === "/" && next === "/") {
       while (i < n && text[i] !== "\n") i++;
     } else if (ch === "/" && next === "*") {
@@ -47,6 +42,16 @@ export function stripJsonc(text: string): string {
   return removeTrailingCommas(out);
 }
 
+/** Just past the string literal that opens at `start`, honouring backslash escapes. */
+function stringEnd(text: string, start: number): number {
+  let j = start + 1;
+  while (j < text.length && text[j] !== '"') {
+    if (text[j] === "\\") j++;
+    j++;
+  }
+  return j + 1;
+}
+
 function removeTrailingCommas(text: string): string {
   let out = "";
   let i = 0;
@@ -54,13 +59,9 @@ function removeTrailingCommas(text: string): string {
   while (i < n) {
     const ch = text[i]!;
     if (ch === '"') {
-      let j = i + 1;
-      while (j < n && text[j] !== '"') {
-        if (text[j] === "\\") j++;
-        j++;
-      }
-      out += text.slice(i, j + 1);
-      i = j + 1;
+      const end = stringEnd(text, i);
+      out += text.slice(i, end);
+      i = end;
       continue;
     }
     if (ch === ",") {
