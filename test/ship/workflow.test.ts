@@ -3,43 +3,15 @@
 // then self-deploy the sha and run the smoke test.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { readWorkflow, runScripts } from "../support/workflow.ts";
 import { REPO_ROOT } from "./helpers.ts";
 
 const IMAGE = "git.app.flexinit.nl/oussamadouhou/ai-stack-deployer";
 const SHA = "${{ github.sha }}";
 
-interface Step {
-  name?: string;
-  uses?: string;
-  run?: string;
-  env?: Record<string, string>;
-}
-interface Job {
-  "runs-on": string;
-  container?: string;
-  needs?: string | string[];
-  env?: Record<string, string>;
-  steps: Step[];
-}
-interface Workflow {
-  on: { push: { branches: string[] } };
-  env: Record<string, string>;
-  jobs: Record<string, Job>;
-}
-
 const FILES = [".gitea/workflows/deploy.yml", ".github/workflows/deploy.yml"];
 
-async function load(file: string): Promise<Workflow> {
-  return Bun.YAML.parse(await Bun.file(join(REPO_ROOT, file)).text()) as Workflow;
-}
-
-/** A job's run scripts with ${IMAGE} and ${REGISTRY} expanded. */
-function scripts(workflow: Workflow, job: string): string {
-  return workflow.jobs[job]!.steps.map((s) => s.run ?? "")
-    .join("\n")
-    .replaceAll("${IMAGE}", workflow.env.IMAGE!)
-    .replaceAll("$REGISTRY", workflow.env.REGISTRY!);
-}
+const load = (file: string) => readWorkflow(join(REPO_ROOT, file));
 
 for (const file of FILES) {
   describe(file, () => {
@@ -54,7 +26,7 @@ for (const file of FILES) {
     test("tests on Debian with Chromium: npm ci, typecheck, npm test", async () => {
       const w = await load(file);
       expect(w.jobs.test!.container).toMatch(/bookworm/);
-      const run = scripts(w, "test");
+      const run = runScripts(w, "test");
       expect(run).toMatch(/apt-get install -y[^\n]*\bchromium\b/);
       const order = ["apt-get install", "npm ci", "npm run typecheck", "npm test"].map((s) => run.indexOf(s));
       expect(order.every((i) => i >= 0)).toBe(true);
@@ -65,7 +37,7 @@ for (const file of FILES) {
       const w = await load(file);
       expect(w.env.IMAGE).toBe(IMAGE);
       expect(w.env.REGISTRY).toBe("git.app.flexinit.nl");
-      const run = scripts(w, "build");
+      const run = runScripts(w, "build");
       expect(run).toMatch(/docker build[\s\S]*\n\s*\.\s*(\n|$)/);
       for (const tag of [SHA, "latest"]) {
         expect(run).toContain(`--tag "${IMAGE}:${tag}"`);

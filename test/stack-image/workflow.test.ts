@@ -1,69 +1,36 @@
 // .gitea/workflows/stack-image.yml: parses, triggers on pushes to main that touch the
 // image, and pushes the image with both tags using the registry secrets.
 import { describe, expect, test } from "bun:test";
+import { readWorkflow, runScripts } from "../support/workflow.ts";
 import { WORKFLOW_FILE, readText } from "./helpers.ts";
 
 const IMAGE = "git.app.flexinit.nl/oussamadouhou/oh-my-opencode-free";
 
 const text = await readText(WORKFLOW_FILE);
-
-interface Step {
-  name?: string;
-  uses?: string;
-  run?: string;
-  env?: Record<string, string>;
-}
-interface Job {
-  "runs-on": string;
-  needs?: string | string[];
-  steps: Step[];
-}
-interface Workflow {
-  on: { push: { branches: string[]; paths: string[] } };
-  env: Record<string, string>;
-  jobs: Record<string, Job>;
-}
-
-function parse(): Workflow {
-  const yaml = (Bun as unknown as { YAML?: { parse(text: string): unknown } }).YAML;
-  if (!yaml) throw new Error("this Bun has no YAML parser");
-  return yaml.parse(text) as Workflow;
-}
-
-/** Every `run:` script of the workflow, with ${IMAGE} and ${REGISTRY} expanded. */
-function scripts(workflow: Workflow): string {
-  return Object.values(workflow.jobs)
-    .flatMap((job) => job.steps)
-    .map((step) => step.run ?? "")
-    .join("\n")
-    .replaceAll("${IMAGE}", workflow.env.IMAGE!)
-    .replaceAll("$IMAGE", workflow.env.IMAGE!)
-    .replaceAll("${REGISTRY}", workflow.env.REGISTRY!)
-    .replaceAll("$REGISTRY", workflow.env.REGISTRY!);
-}
+const parse = () => readWorkflow(WORKFLOW_FILE);
 
 describe("stack-image workflow", () => {
-  test("parses as YAML", () => {
-    const workflow = parse();
+  test("parses as YAML", async () => {
+    const workflow = await parse();
     expect(typeof workflow.jobs).toBe("object");
   });
 
-  test("runs on pushes to main that touch stack-image/", () => {
-    const { on } = parse();
+  test("runs on pushes to main that touch stack-image/", async () => {
+    const { on } = await parse();
     expect(on.push.branches).toEqual(["main"]);
     expect(on.push.paths).toContain("stack-image/**");
   });
 
-  test("builds the image from stack-image/ and names it", () => {
-    const workflow = parse();
+  test("builds the image from stack-image/ and names it", async () => {
+    const workflow = await parse();
     expect(workflow.env.IMAGE).toBe(IMAGE);
     expect(workflow.env.REGISTRY).toBe("git.app.flexinit.nl");
-    const all = scripts(workflow);
+    const all = runScripts(workflow);
     expect(all).toMatch(/docker build[\s\S]*stack-image/);
   });
 
-  test("tags and pushes the commit sha and latest", () => {
-    const all = scripts(parse());
+  test("tags and pushes the commit sha and latest", async () => {
+    const all = runScripts(await parse());
     for (const tag of ["${{ github.sha }}", "latest"]) {
       expect(all).toContain(`--tag "${IMAGE}:${tag}"`);
       expect(all).toContain(`docker push "${IMAGE}:${tag}"`);
@@ -71,8 +38,8 @@ describe("stack-image workflow", () => {
     expect(text).toContain(IMAGE);
   });
 
-  test("logs in with the registry secrets, password on stdin", () => {
-    const workflow = parse();
+  test("logs in with the registry secrets, password on stdin", async () => {
+    const workflow = await parse();
     const login = Object.values(workflow.jobs)
       .flatMap((job) => job.steps)
       .find((step) => step.run?.includes("docker login"));
@@ -85,8 +52,8 @@ describe("stack-image workflow", () => {
     expect(login!.run).not.toMatch(/--password[ =]/);
   });
 
-  test("pushes only after the tests and the smoke test", () => {
-    const workflow = parse();
+  test("pushes only after the tests and the smoke test", async () => {
+    const workflow = await parse();
     const build = workflow.jobs.build!;
     expect(build.needs).toBe("check");
     const names = build.steps.map((step) => step.run ?? "");
