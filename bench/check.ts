@@ -93,7 +93,10 @@ export function run() {
 
     for (const n of COUNTS) {
       progress(BENCH, `seeding ${n} stacks`);
-      await createProjects(sandbox.url, Array.from({ length: n - seeded }, (_, i) => `ai-stack-${stackName(seeded + i)}`));
+      await createProjects(
+        sandbox.url,
+        Array.from({ length: n - seeded }, (_, i) => `ai-stack-${stackName(seeded + i)}`),
+      );
       seeded = n;
       // What the sandbox itself spends on project.all (not the portal; see the memo fixture).
       const t0 = performance.now();

@@ -48,8 +48,18 @@ export function run() {
     const hello = r(median(times.hello), 1);
     const ratio = r(portal / hello, 2);
     const targets: TargetResult[] = [
-      { target: "median start to first /health 200, portal", value: `${portal} ms`, verdict: "n/a", note: `min ${r(Math.min(...times.portal), 1)}, max ${r(Math.max(...times.portal), 1)}` },
-      { target: "median start to first 200, bare Bun.serve", value: `${hello} ms`, verdict: "n/a", note: `min ${r(Math.min(...times.hello), 1)}, max ${r(Math.max(...times.hello), 1)}` },
+      {
+        target: "median start to first /health 200, portal",
+        value: `${portal} ms`,
+        verdict: "n/a",
+        note: `min ${r(Math.min(...times.portal), 1)}, max ${r(Math.max(...times.portal), 1)}`,
+      },
+      {
+        target: "median start to first 200, bare Bun.serve",
+        value: `${hello} ms`,
+        verdict: "n/a",
+        note: `min ${r(Math.min(...times.hello), 1)}, max ${r(Math.max(...times.hello), 1)}`,
+      },
       { target: "ratio portal / bare Bun.serve", value: ratio, verdict: "n/a" },
     ];
     return {

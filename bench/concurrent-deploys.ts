@@ -72,10 +72,16 @@ export function run() {
               },
             });
             const done = events.at(-1);
-            const outcome = done?.event !== "done" ? "no_done_event" : done.data.status === "ready" ? "ready" : `failed:${done.data.error?.code ?? "unknown"}`;
+            const outcome =
+              done?.event !== "done" ? "no_done_event" : done.data.status === "ready" ? "ready" : `failed:${done.data.error?.code ?? "unknown"}`;
             return { name, outcome, doneMs: (done?.receivedAt ?? wallNow()) - t0, maxPosition };
           } catch (err) {
-            return { name, outcome: `request_error:${err instanceof Error ? err.message.slice(0, 80) : String(err)}`, doneMs: wallNow() - t0, maxPosition: 0 };
+            return {
+              name,
+              outcome: `request_error:${err instanceof Error ? err.message.slice(0, 80) : String(err)}`,
+              doneMs: wallNow() - t0,
+              maxPosition: 0,
+            };
           }
         }),
       );
@@ -94,7 +100,13 @@ export function run() {
         outcomes: counts,
         all_done_ms: r(allDoneMs, 0),
         done_ms_p50: r(median(outcomes.map((o) => o.doneMs)), 0),
-        done_ms_p90: r(percentile(outcomes.map((o) => o.doneMs), 90), 0),
+        done_ms_p90: r(
+          percentile(
+            outcomes.map((o) => o.doneMs),
+            90,
+          ),
+          0,
+        ),
         queued_in_portal: queued,
         max_queue_position: Math.max(...outcomes.map((o) => o.maxPosition)),
         dokploy_max_in_flight: state.maxInFlight,
@@ -106,7 +118,10 @@ export function run() {
       };
       figure(BENCH, { figure: "burst", ...row });
       figures[`build_concurrency_${buildConcurrency}`] = row;
-      progress(BENCH, `build concurrency ${buildConcurrency}: ${JSON.stringify(counts)} in ${Math.round(allDoneMs)} ms, max in flight ${state.maxInFlight}`);
+      progress(
+        BENCH,
+        `build concurrency ${buildConcurrency}: ${JSON.stringify(counts)} in ${Math.round(allDoneMs)} ms, max in flight ${state.maxInFlight}`,
+      );
       const clear = Object.keys(counts).every((k) => k === "ready" || k.startsWith("failed:"));
       targets.push({
         target: `build concurrency ${buildConcurrency}: every deploy ready or clearly failed`,

@@ -109,7 +109,16 @@ export function run() {
       const max = r(Math.max(...shares), 2);
       const medStrict = r(median(strict), 2);
       const maxStrict = r(Math.max(...strict), 2);
-      figures[config.label] = { poll_interval_ms: config.pollMs, probe_interval_ms: config.probeMs, runs: config.runs, ready: shares.length, share_median: med, share_max: max, share_strict_median: medStrict, share_strict_max: maxStrict };
+      figures[config.label] = {
+        poll_interval_ms: config.pollMs,
+        probe_interval_ms: config.probeMs,
+        runs: config.runs,
+        ready: shares.length,
+        share_median: med,
+        share_max: max,
+        share_strict_median: medStrict,
+        share_strict_max: maxStrict,
+      };
       // The stack answers as soon as Dokploy says done, so no probe interval is actually spent:
       // the verdict uses (ready - D) / L, which does not subtract time that was not waited.
       targets.push({

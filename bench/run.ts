@@ -51,7 +51,12 @@ process.stdout.write(
     bench: "all",
     summary: true,
     seconds: totalS,
-    benches: results.map((s) => ({ bench: s.bench, ok: s.ok, met: s.targets.filter((t) => t.verdict === "met").length, missed: s.targets.filter((t) => t.verdict === "missed").length })),
+    benches: results.map((s) => ({
+      bench: s.bench,
+      ok: s.ok,
+      met: s.targets.filter((t) => t.verdict === "met").length,
+      missed: s.targets.filter((t) => t.verdict === "missed").length,
+    })),
   })}\n`,
 );
 process.stdout.write(`# all benchmarks: ${totalS} s on ${machine.nproc} x ${machine.cpu}, Bun ${machine.bun}\n`);

@@ -14,17 +14,7 @@
  * (how the portal writes) and a Bun direct stream (each event encoded once).
  */
 import { runBench } from "./lib/bench.ts";
-import {
-  BUN,
-  type Child,
-  portalEnv,
-  rssKiB,
-  spawnChild,
-  startFixture,
-  startPortalProcess,
-  startSandboxProcess,
-  tempDir,
-} from "./lib/proc.ts";
+import { BUN, type Child, portalEnv, rssKiB, spawnChild, startFixture, startPortalProcess, startSandboxProcess, tempDir } from "./lib/proc.ts";
 import { figure, progress, verdict, type TargetResult } from "./lib/report.ts";
 import { postDeploy, readSse } from "./lib/sse.ts";
 import { median, percentile, r } from "./lib/stats.ts";
@@ -151,9 +141,12 @@ export function run() {
       await sandbox.addFault({ procedure: "project.create", kind: "latency", ms: HOLD_MS, times: 1, match: `ai-stack-${name}` });
       const accepted = await postDeploy(portal.url, name);
       const measured = await fanout(`portal-${latency}`, accepted.eventsUrl, portal.child.pid, data.path, accepted.sentAt, async () => {});
-      if (measured.all_open_after_ms > HOLD_MS) progress(BENCH, `WARNING: watchers took ${measured.all_open_after_ms} ms to connect, longer than the hold`);
+      if (measured.all_open_after_ms > HOLD_MS)
+        progress(BENCH, `WARNING: watchers took ${measured.all_open_after_ms} ms to connect, longer than the hold`);
       // The events the watchers counted, with their timing, for the baselines to replay.
-      const events = (await readSse(accepted.eventsUrl, { until: (e) => e.event === "done" })).filter((e) => Date.parse(e.data.at) >= measured.allOpenAt);
+      const events = (await readSse(accepted.eventsUrl, { until: (e) => e.event === "done" })).filter(
+        (e) => Date.parse(e.data.at) >= measured.allOpenAt,
+      );
       const t0 = Date.parse(events[0]?.data.at ?? "0");
       const schedule = events.map((e) => ({ offsetMs: Date.parse(e.data.at) - t0, type: e.event, data: e.data }));
       await portal.child.stop();
@@ -165,7 +158,11 @@ export function run() {
         const base = await startFixture("bench/fixtures/sse-baseline.ts", `sse-baseline-${mode}`, "/health", { MODE: mode });
         const since = performance.timeOrigin + performance.now();
         const res = await fanout(`${mode}-${latency}`, `${base.url}/events`, base.child.pid, data.path, since, async () => {
-          const started = await fetch(`${base.url}/start`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ schedule }) });
+          const started = await fetch(`${base.url}/start`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ schedule }),
+          });
           await started.arrayBuffer();
         });
         await base.child.stop();

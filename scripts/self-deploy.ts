@@ -201,7 +201,10 @@ export function buildPlan(argv: string[], env: Record<string, string | undefined
   const dokployRaw = v["dokploy-url"] ?? text(env, "DOKPLOY_URL");
   if (!dokployRaw) throw new UsageError("where is Dokploy? Set DOKPLOY_URL or pass --dokploy-url");
   const dokployUrl = httpUrl(dokployRaw, "--dokploy-url / DOKPLOY_URL");
-  const portalDokployUrl = httpUrl(v["portal-dokploy-url"] ?? text(env, "PORTAL_DOKPLOY_URL") ?? dokployUrl, "--portal-dokploy-url / PORTAL_DOKPLOY_URL");
+  const portalDokployUrl = httpUrl(
+    v["portal-dokploy-url"] ?? text(env, "PORTAL_DOKPLOY_URL") ?? dokployUrl,
+    "--portal-dokploy-url / PORTAL_DOKPLOY_URL",
+  );
   const apiToken = text(env, "DOKPLOY_API_TOKEN");
   if (!apiToken) throw new UsageError("DOKPLOY_API_TOKEN is not set (a Dokploy API key, created with the rate limit off)");
 
@@ -214,8 +217,7 @@ export function buildPlan(argv: string[], env: Record<string, string | undefined
 
   const username = text(env, "PORTAL_REGISTRY_USERNAME");
   const password = text(env, "PORTAL_REGISTRY_PASSWORD");
-  if (Boolean(username) !== Boolean(password))
-    throw new UsageError("PORTAL_REGISTRY_USERNAME and PORTAL_REGISTRY_PASSWORD must be set together");
+  if (Boolean(username) !== Boolean(password)) throw new UsageError("PORTAL_REGISTRY_USERNAME and PORTAL_REGISTRY_PASSWORD must be set together");
   const firstSegment = image.split("/")[0]!;
   const registryHost = image.includes("/") && /[.:]|^localhost$/.test(firstSegment) ? firstSegment : "docker.io";
   const registry = username && password ? { url: registryHost, username, password } : null;
@@ -289,7 +291,9 @@ class Run {
     this.say(`  project        ${PROJECT_NAME}`);
     this.say(`  application    ${APPLICATION_NAME}`);
     this.say(`  image          ${p.image}${p.registry ? ` (registry ${p.registry.url}, user ${p.registry.username}, password <set>)` : ""}`);
-    this.say(`  domain         https://${p.host} -> container port ${CONTAINER_PORT} (certificate: ${p.certificateType}${p.certResolver ? `, resolver ${p.certResolver}` : ""})`);
+    this.say(
+      `  domain         https://${p.host} -> container port ${CONTAINER_PORT} (certificate: ${p.certificateType}${p.certResolver ? `, resolver ${p.certResolver}` : ""})`,
+    );
     this.say(`  volume         ${DATA_VOLUME} at ${DATA_PATH}`);
     this.say(`  update order   ${UPDATE_CONFIG.Order}`);
     this.say(`  health         ${p.healthUrl}`);
@@ -309,7 +313,8 @@ class Run {
     if (!project) return found;
     found.projectId = project.projectId;
     const environment = project.environments.find((e) => e.name === "production") ?? project.environments[0];
-    if (!environment) throw new FailedError(`project "${PROJECT_NAME}" (${project.projectId}) has no environment; remove it in Dokploy and run again`);
+    if (!environment)
+      throw new FailedError(`project "${PROJECT_NAME}" (${project.projectId}) has no environment; remove it in Dokploy and run again`);
     found.environmentId = environment.environmentId;
     const apps = environment.applications.filter((a) => a.name === APPLICATION_NAME);
     if (apps.length > 1)
@@ -337,7 +342,10 @@ class Run {
     this.say(
       `  volume         ${found.mount ? `exists (${found.mount.volumeName ?? "no volume name"} at ${DATA_PATH})` : this.plan.dryRun ? "would be created" : "will be created"}`,
     );
-    if (found.running) this.say(`  a deployment is running (${found.running.deploymentId}); ${this.plan.dryRun ? "a real run would wait for it" : "waiting for it first"}`);
+    if (found.running)
+      this.say(
+        `  a deployment is running (${found.running.deploymentId}); ${this.plan.dryRun ? "a real run would wait for it" : "waiting for it first"}`,
+      );
   }
 
   async apply(found: Found): Promise<void> {
@@ -345,14 +353,22 @@ class Run {
     this.say("Deploying");
     let { environmentId, applicationId } = found;
     if (!found.projectId || !environmentId) {
-      const created = await client.projectCreate({ name: PROJECT_NAME, description: "The AI Stack Deployer portal (managed by npm run self-deploy)" });
+      const created = await client.projectCreate({
+        name: PROJECT_NAME,
+        description: "The AI Stack Deployer portal (managed by npm run self-deploy)",
+      });
       environmentId = created.environment.environmentId;
       this.step("project", `created ${created.project.projectId}`);
     } else this.step("project", `found ${found.projectId}`);
 
     if (!applicationId) {
       // Not retried: a second create would make a second application (CONTRACT.md §5).
-      const app = await client.applicationCreate({ name: APPLICATION_NAME, appName: "ai-stack-deployer", environmentId, description: "AI Stack Deployer portal" });
+      const app = await client.applicationCreate({
+        name: APPLICATION_NAME,
+        appName: "ai-stack-deployer",
+        environmentId,
+        description: "AI Stack Deployer portal",
+      });
       applicationId = app.applicationId;
       this.step("application", `created ${applicationId} (${app.appName})`);
     } else this.step("application", `found ${applicationId}`);
@@ -415,7 +431,13 @@ class Run {
       }
       throw new FailedError(
         `Dokploy's deployment ${row.deploymentId} ended with status "${row.status}"${row.errorMessage ? `: ${row.errorMessage}` : ""}` +
-          (logs.trim() ? `\nLast lines of its log:\n${logs.trimEnd().split("\n").map((l) => `  | ${l}`).join("\n")}` : ""),
+          (logs.trim()
+            ? `\nLast lines of its log:\n${logs
+                .trimEnd()
+                .split("\n")
+                .map((l) => `  | ${l}`)
+                .join("\n")}`
+            : ""),
       );
     }
     this.step("deploy", `done (deployment ${row.deploymentId})`);

@@ -159,7 +159,8 @@ class Smoke {
     const html = await res.text();
     if (res.status !== 200) throw new FailedError(`HTTP ${res.status}`);
     const title = /<title>\s*([^<]*?)\s*<\/title>/i.exec(html)?.[1];
-    if (title !== "AI Stack Deployer") throw new FailedError(`title is ${title === undefined ? "missing" : `"${title}"`}, expected "AI Stack Deployer"`);
+    if (title !== "AI Stack Deployer")
+      throw new FailedError(`title is ${title === undefined ? "missing" : `"${title}"`}, expected "AI Stack Deployer"`);
     return `title "${title}" (${html.length} bytes)`;
   }
 

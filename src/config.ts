@@ -6,12 +6,7 @@ import { z } from "zod";
  * is expected; values of secret variables are never echoed.
  */
 
-export const SECRET_VARIABLES = [
-  "DOKPLOY_API_TOKEN",
-  "STACK_REGISTRY_PASSWORD",
-  "ADMIN_TOKEN",
-  "METRICS_TOKEN",
-] as const;
+export const SECRET_VARIABLES = ["DOKPLOY_API_TOKEN", "STACK_REGISTRY_PASSWORD", "ADMIN_TOKEN", "METRICS_TOKEN"] as const;
 
 const DURATION = /^(\d+)(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -148,9 +143,7 @@ export const configSchema = z
     STACK_CERT_RESOLVER: optionalText,
     STACK_PROBE_URLS: z.string().default("https://{host}/,http://{host}/,http://{appName}:{port}/"),
 
-    RESERVED_NAMES: list("admin,api,www,root,system,test,demo,portal,deploy").transform((names) =>
-      names.map((n) => n.toLowerCase()),
-    ),
+    RESERVED_NAMES: list("admin,api,www,root,system,test,demo,portal,deploy").transform((names) => names.map((n) => n.toLowerCase())),
     ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, "expected at least 16 characters"),
     NAME_QUARANTINE_DAYS: integer(30, 0, 3650),
 
@@ -178,8 +171,7 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === "production") {
       if (!c.DOKPLOY_URL) ctx.addIssue({ code: "custom", path: ["DOKPLOY_URL"], message: "is required when NODE_ENV=production" });
-      if (!c.DOKPLOY_API_TOKEN)
-        ctx.addIssue({ code: "custom", path: ["DOKPLOY_API_TOKEN"], message: "is required when NODE_ENV=production" });
+      if (!c.DOKPLOY_API_TOKEN) ctx.addIssue({ code: "custom", path: ["DOKPLOY_API_TOKEN"], message: "is required when NODE_ENV=production" });
     }
     if (c.DOKPLOY_URL && !c.DOKPLOY_API_TOKEN)
       ctx.addIssue({ code: "custom", path: ["DOKPLOY_API_TOKEN"], message: "is required when DOKPLOY_URL is set" });

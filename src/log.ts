@@ -34,7 +34,10 @@ export function createLogger(opts: LogOptions): Logger {
       base: { service: "ai-stack-deployer" },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACT_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`].map((p) => (k.includes("-") ? p.replace(k, `["${k}"]`) : p))), censor: "[REDACTED]" },
+      redact: {
+        paths: REDACT_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`].map((p) => (k.includes("-") ? p.replace(k, `["${k}"]`) : p))),
+        censor: "[REDACTED]",
+      },
     },
     { write: (line: string) => out.write(scrub(line)) },
   );

@@ -83,7 +83,10 @@ export class Metrics {
   observeReconcile(report: ReconcileReport): void {
     this.orphans.set({ kind: "project" }, report.orphanProjects.filter((o) => !o.removed).length);
     this.orphans.set({ kind: "lost_stack" }, report.lostStacks.filter((l) => !l.marked).length);
-    this.orphans.set({ kind: "leftover" }, report.cleanupFailed.reduce((n, c) => n + c.leftovers.length, 0));
+    this.orphans.set(
+      { kind: "leftover" },
+      report.cleanupFailed.reduce((n, c) => n + c.leftovers.length, 0),
+    );
   }
 
   /** Gauges read at scrape time. */

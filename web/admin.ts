@@ -41,7 +41,6 @@ const el = {
   dialogConfirm: byId<HTMLButtonElement>("admin-dialog-confirm"),
 };
 
-
 const STATUS: Record<api.StackStatus, Key> = {
   deploying: "admin.status_deploying",
   ready: "admin.status_ready",
@@ -70,7 +69,7 @@ function explain(errorCode: string, name = ""): Message {
 function showMessage(target: HTMLElement, message: Message | null, hide = true): void {
   if (hide) target.hidden = message === null;
   const content = message ? message() : "";
-  const text = typeof content === "string" ? content : content.textContent ?? "";
+  const text = typeof content === "string" ? content : (content.textContent ?? "");
   if (target.textContent !== text || target.dataset.lang !== document.documentElement.lang) {
     target.replaceChildren(content);
     target.dataset.lang = document.documentElement.lang;
@@ -413,7 +412,11 @@ function row(stack: api.StackInfo): HTMLLIElement {
           "dd",
           {},
           Number.isFinite(created)
-            ? h("time", { class: "stack-age", datetime: stack.createdAt, title: formatDateTime(created), "data-at": String(created) }, formatAgo(created))
+            ? h(
+                "time",
+                { class: "stack-age", datetime: stack.createdAt, title: formatDateTime(created), "data-at": String(created) },
+                formatAgo(created),
+              )
             : "",
         ),
       ),
@@ -441,7 +444,11 @@ function renderAges(): void {
 function renderReconcile(): void {
   setText(
     el.reconcileAt,
-    report === undefined ? "" : report === null ? t("admin.reconcile_none") : t("admin.reconcile_at", { time: formatDateTime(Date.parse(report.at)) }),
+    report === undefined
+      ? ""
+      : report === null
+        ? t("admin.reconcile_none")
+        : t("admin.reconcile_at", { time: formatDateTime(Date.parse(report.at)) }),
   );
   el.reconcileCounts.hidden = !report;
   if (report) {

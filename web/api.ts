@@ -93,7 +93,6 @@ export type StackStatus = Stack["status"];
 
 export type StackInfo = Stack;
 
-
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Live stacks; with `all`, the failed and deleted ones too. */

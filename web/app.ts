@@ -52,11 +52,12 @@ const el = {
   dialogConfirm: byId<HTMLButtonElement>("delete-confirm"),
 };
 
-
-const explain = (errorCode: string, name = ""): Message => () => {
-  const key = errorKey(errorCode);
-  return key ? tn(key, { name: nameCode(name) }) : tn("error.unknown", { code: code(errorCode) });
-};
+const explain =
+  (errorCode: string, name = ""): Message =>
+  () => {
+    const key = errorKey(errorCode);
+    return key ? tn(key, { name: nameCode(name) }) : tn("error.unknown", { code: code(errorCode) });
+  };
 const nameCode = (name: string) => code(name, "code name-value");
 
 function showMessage(target: HTMLElement, message: Message | null): void {
@@ -481,7 +482,13 @@ function resultOf(p: Progress): Node {
     details.append(
       row(t("result.username"), "username", code(secrets.username, "code secret"), secrets.username),
       row(t("result.password"), "password", code(secrets.password, "code secret"), secrets.password),
-      row(t("result.token"), "token", code(secrets.managementToken, "code secret"), secrets.managementToken, h("span", { class: "hint" }, t("result.token_hint"))),
+      row(
+        t("result.token"),
+        "token",
+        code(secrets.managementToken, "code secret"),
+        secrets.managementToken,
+        h("span", { class: "hint" }, t("result.token_hint")),
+      ),
     );
     parts.push(
       h("p", { class: "notice notice--important once-note" }, t("result.once")),
@@ -489,12 +496,17 @@ function resultOf(p: Progress): Node {
       h(
         "div",
         { class: "actions" },
-        button(t("result.confirm_saved"), "confirm-saved", () => {
-          saved.forgetSecrets(p.id);
-          confirmedSaved.add(p.id);
-          renderResult(p);
-          document.getElementById("result-title")?.focus();
-        }, "button button--primary"),
+        button(
+          t("result.confirm_saved"),
+          "confirm-saved",
+          () => {
+            saved.forgetSecrets(p.id);
+            confirmedSaved.add(p.id);
+            renderResult(p);
+            document.getElementById("result-title")?.focus();
+          },
+          "button button--primary",
+        ),
       ),
     );
   } else {
@@ -511,11 +523,16 @@ function button(label: string, id: string, onClick: () => void, className: strin
 }
 
 function copyButton(value: string, what: string, id: string, status: HTMLElement): HTMLButtonElement {
-  const b = button(t("result.copy"), `copy-${id}`, () => {
-    void copyText(value).then((ok) => {
-      setText(status, ok ? t("result.copied", { what }) : t("result.copy_failed"));
-    });
-  }, "button button--small copy");
+  const b = button(
+    t("result.copy"),
+    `copy-${id}`,
+    () => {
+      void copyText(value).then((ok) => {
+        setText(status, ok ? t("result.copied", { what }) : t("result.copy_failed"));
+      });
+    },
+    "button button--small copy",
+  );
   b.setAttribute("aria-label", t("result.copy_label", { what }));
   return b;
 }

@@ -45,15 +45,16 @@ export function fromSnapshot(s: Snapshot): Progress {
     url: s.url,
     steps,
     status: null,
-    done: finished && s.finishedAt
-      ? {
-          status: s.status === "succeeded" ? (kind === "delete" ? "deleted" : "ready") : "failed",
-          at: s.finishedAt,
-          ...(s.url ? { url: s.url } : {}),
-          ...(s.error ? { error: s.error } : {}),
-          leftovers: s.leftovers,
-        }
-      : null,
+    done:
+      finished && s.finishedAt
+        ? {
+            status: s.status === "succeeded" ? (kind === "delete" ? "deleted" : "ready") : "failed",
+            at: s.finishedAt,
+            ...(s.url ? { url: s.url } : {}),
+            ...(s.error ? { error: s.error } : {}),
+            leftovers: s.leftovers,
+          }
+        : null,
     lastEventId: s.lastEventId,
     startedAt: Date.parse(s.createdAt) || Date.now(),
     finishedAt: finished && s.finishedAt ? Date.parse(s.finishedAt) : null,

@@ -75,7 +75,9 @@ try {
     ["the portal's whole stack", ["context", "security", "rate-limit", "check", "405"]],
   ];
   for (const [label, layers] of steps)
-    process.stdout.write(`${JSON.stringify({ bench: "check-layers", layer: label, us_per_request: r(await perRequest(build(new Set(layers))), 2) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: "check-layers", layer: label, us_per_request: r(await perRequest(build(new Set(layers))), 2) })}\n`,
+    );
   const time = async (label: string, fn: (i: number) => unknown) => {
     for (let i = 0; i < 10_000; i++) await fn(i);
     const t0 = performance.now();

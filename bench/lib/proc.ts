@@ -146,7 +146,8 @@ export async function waitFor200(
     }
     if (opts.child && opts.child.proc.exitCode !== null)
       throw new Error(`${opts.child.name} exited (${opts.child.proc.exitCode}):\n${opts.child.output().slice(-2000)}`);
-    if (performance.now() > deadline) throw new Error(`${url} did not answer 200 in time${opts.child ? `:\n${opts.child.output().slice(-2000)}` : ""}`);
+    if (performance.now() > deadline)
+      throw new Error(`${url} did not answer 200 in time${opts.child ? `:\n${opts.child.output().slice(-2000)}` : ""}`);
     await Bun.sleep(opts.intervalMs ?? 10);
   }
 }
@@ -192,7 +193,9 @@ export interface SandboxStateView {
 }
 
 /** The sandbox Dokploy as its own process (src/sandbox/cli.ts), on a loopback port. */
-export async function startSandboxProcess(opts: { deployMs?: number; buildConcurrency?: number; latencyMs?: number; stackStartMs?: number } = {}): Promise<SandboxProcess> {
+export async function startSandboxProcess(
+  opts: { deployMs?: number; buildConcurrency?: number; latencyMs?: number; stackStartMs?: number } = {},
+): Promise<SandboxProcess> {
   const args = [BUN, "src/sandbox/cli.ts", "--port", "0", "--hostname", LOOPBACK, "--api-key", SANDBOX_KEY];
   if (opts.deployMs !== undefined) args.push("--deploy-ms", String(opts.deployMs));
   if (opts.buildConcurrency !== undefined) args.push("--build-concurrency", String(opts.buildConcurrency));

@@ -26,7 +26,9 @@ export function figure(bench: string, data: Record<string, unknown>): void {
 }
 
 export function summary(s: BenchSummary): void {
-  process.stdout.write(`${JSON.stringify({ bench: s.bench, summary: true, ok: s.ok, targets: s.targets, figures: s.figures, ...(s.error ? { error: s.error } : {}) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bench: s.bench, summary: true, ok: s.ok, targets: s.targets, figures: s.figures, ...(s.error ? { error: s.error } : {}) })}\n`,
+  );
   process.stdout.write(`# ${s.bench}: ${s.ok ? "completed" : `FAILED (${s.error})`}\n`);
   for (const t of s.targets) process.stdout.write(`#   [${t.verdict}] ${t.target}: ${t.value}${t.note ? ` (${t.note})` : ""}\n`);
   for (const n of s.notes) process.stdout.write(`#   note: ${n}\n`);

@@ -56,7 +56,10 @@ export async function readSse(
 }
 
 /** POST /api/deploy; throws unless 202. */
-export async function postDeploy(portalUrl: string, name: string): Promise<{ deploymentId: string; eventsUrl: string; sentAt: number; acceptedAt: number }> {
+export async function postDeploy(
+  portalUrl: string,
+  name: string,
+): Promise<{ deploymentId: string; eventsUrl: string; sentAt: number; acceptedAt: number }> {
   const sentAt = wallNow();
   const res = await fetch(`${portalUrl}/api/deploy`, {
     method: "POST",

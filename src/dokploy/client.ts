@@ -91,10 +91,7 @@ export class DokployClient {
   // --- application -----------------------------------------------------------------------
 
   /** Not idempotent: Dokploy suffixes appName, so a retry makes a second application. */
-  applicationCreate(
-    input: { name: string; environmentId: string; appName?: string; description?: string | null },
-    signal?: AbortSignal,
-  ) {
+  applicationCreate(input: { name: string; environmentId: string; appName?: string; description?: string | null }, signal?: AbortSignal) {
     return this.call("POST", "application.create", input, inline(s.applicationRow), signal);
   }
   applicationOne(applicationId: string, signal?: AbortSignal) {

@@ -39,8 +39,7 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
 };
 
 /** Only "Dokploy did not answer usefully" trips the breaker; a 4xx is an answer. */
-const isOutage = (err: Error) =>
-  err instanceof DokployError && (err.failure === "unavailable" || err.failure === "timeout");
+const isOutage = (err: Error) => err instanceof DokployError && (err.failure === "unavailable" || err.failure === "timeout");
 
 export class Resilience {
   private readonly breaker;
@@ -67,12 +66,7 @@ export class Resilience {
     return STATE_NAMES[this.breaker.state];
   }
 
-  async run<T>(
-    procedure: string,
-    kind: "read" | "write",
-    call: (signal: AbortSignal) => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<T> {
+  async run<T>(procedure: string, kind: "read" | "write", call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const once = () =>
       this.breaker.execute(
         () =>
@@ -92,8 +86,7 @@ export class Resilience {
     } catch (err) {
       if (err instanceof BrokenCircuitError)
         throw new DokployError(procedure, "circuit_open", "Dokploy is unavailable (circuit open); call not sent");
-      if (err instanceof BulkheadRejectedError)
-        throw new DokployError(procedure, "unavailable", "too many Dokploy calls waiting");
+      if (err instanceof BulkheadRejectedError) throw new DokployError(procedure, "unavailable", "too many Dokploy calls waiting");
       throw err;
     }
   }

@@ -23,9 +23,7 @@ export const projectListItem = z.object({
   projectId: id,
   name: z.string(),
   createdAt: isoTime,
-  environments: z
-    .array(z.object({ environmentId: id, name: z.string(), applications: z.array(applicationSummary).default([]) }))
-    .default([]),
+  environments: z.array(z.object({ environmentId: id, name: z.string(), applications: z.array(applicationSummary).default([]) })).default([]),
 });
 export const projectList = z.array(projectListItem);
 

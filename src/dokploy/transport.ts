@@ -71,10 +71,8 @@ function errorFrom(procedure: string, status: number, text: string): DokployErro
   const code = body.code ?? body.data?.code;
   const message = sanitiseMessage(body.message ?? `HTTP ${status}`);
   // The outer auth wrapper's 401 has no code; tRPC's 401 (permission) has one.
-  if (status === 401 && code === undefined)
-    return new DokployError(procedure, "unauthorized", "Dokploy rejected the API key", status);
+  if (status === 401 && code === undefined) return new DokployError(procedure, "unauthorized", "Dokploy rejected the API key", status);
   if (status === 404) return new DokployError(procedure, "not_found", message, status, code);
-  if (status >= 500 || status === 408 || status === 429)
-    return new DokployError(procedure, "unavailable", message, status, code);
+  if (status >= 500 || status === 408 || status === 429) return new DokployError(procedure, "unavailable", message, status, code);
   return new DokployError(procedure, "rejected", message, status, code);
 }

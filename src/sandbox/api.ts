@@ -157,7 +157,7 @@ function applyFault(deps: ApiDeps, fault: Fault, req: Request, procedure: Proced
     case "status": {
       const status = fault.status ?? 500;
       if (status === 401 && fault.authShape) return unauthorizedResponse();
-      if (fault.plain) return textResponse(status, fault.message ?? (STATUS_TEXT[status] ?? "Error"));
+      if (fault.plain) return textResponse(status, fault.message ?? STATUS_TEXT[status] ?? "Error");
       const code = codeForStatus(status);
       const body = trpcErrorBody(code, fault.message ?? code, procedure?.path);
       body.data.httpStatus = status;

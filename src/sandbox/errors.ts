@@ -64,8 +64,7 @@ export interface TrpcErrorBody {
 export function trpcErrorBody(code: TrpcCode, message: string, path?: string, zod?: z.ZodError): TrpcErrorBody {
   const httpStatus = TRPC_HTTP_STATUS[code];
   // tRPC's key order: code, httpStatus, path, then Dokploy's formatter adds zodError.
-  const data: TrpcErrorBody["data"] =
-    path === undefined ? { code, httpStatus, zodError: null } : { code, httpStatus, path, zodError: null };
+  const data: TrpcErrorBody["data"] = path === undefined ? { code, httpStatus, zodError: null } : { code, httpStatus, path, zodError: null };
   if (zod) {
     data.zodError = z.flattenError(zod);
     return { message: "Input validation failed", code, data, issues: zod.issues };

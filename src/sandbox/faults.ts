@@ -28,9 +28,9 @@ export const faultInputSchema = z
   })
   .superRefine((f, ctx) => {
     const isRequest = (REQUEST_FAULT_KINDS as readonly string[]).includes(f.kind);
-    if (isRequest && !f.procedure) ctx.addIssue({ code: "custom", path: ["procedure"], message: "request faults need a procedure (or \"*\")" });
-    if (f.kind === "status" && f.status === undefined) ctx.addIssue({ code: "custom", path: ["status"], message: "kind \"status\" needs a status" });
-    if (f.kind === "latency" && f.ms === undefined) ctx.addIssue({ code: "custom", path: ["ms"], message: "kind \"latency\" needs ms" });
+    if (isRequest && !f.procedure) ctx.addIssue({ code: "custom", path: ["procedure"], message: 'request faults need a procedure (or "*")' });
+    if (f.kind === "status" && f.status === undefined) ctx.addIssue({ code: "custom", path: ["status"], message: 'kind "status" needs a status' });
+    if (f.kind === "latency" && f.ms === undefined) ctx.addIssue({ code: "custom", path: ["ms"], message: 'kind "latency" needs ms' });
   });
 
 export type FaultInput = z.input<typeof faultInputSchema>;

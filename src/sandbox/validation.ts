@@ -7,10 +7,8 @@ import { z } from "zod";
 
 const APP_NAME_REGEX = /^[a-zA-Z0-9._-]+$/;
 const APP_NAME_MESSAGE = "App name can only contain letters, numbers, dots, underscores and hyphens";
-const VALID_HOSTNAME_REGEX =
-  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
-const INVALID_HOSTNAME_MESSAGE =
-  "Invalid domain name. Use only letters, numbers, hyphens and dots (e.g. example.com). Underscores are not allowed.";
+const VALID_HOSTNAME_REGEX = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+const INVALID_HOSTNAME_MESSAGE = "Invalid domain name. Use only letters, numbers, hyphens and dots (e.g. example.com). Underscores are not allowed.";
 
 export const SOURCE_TYPES = ["github", "docker", "git", "gitlab", "bitbucket", "gitea", "drop"] as const;
 export const SERVICE_TYPES = ["application", "postgres", "mysql", "mariadb", "mongo", "redis", "compose", "libsql"] as const;
@@ -24,7 +22,11 @@ const nbool = () => z.coerce.boolean().nullable().optional();
 const nnum = () => z.coerce.number().nullable().optional();
 const nstrArray = () => z.array(z.string()).nullable().optional();
 /** Swarm JSON overrides: accepted as objects/arrays; their strict inner schemas are not reproduced. */
-const njson = () => z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).nullable().optional();
+const njson = () =>
+  z
+    .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+    .nullable()
+    .optional();
 
 export const schemas = {
   projectCreate: z.object({
@@ -103,7 +105,11 @@ export const schemas = {
     subtitle: nstr(),
     command: nstr(),
     args: nstrArray(),
-    icon: z.string().max(2 * 1024 * 1024, "Icon must be less than 2MB").nullable().optional(),
+    icon: z
+      .string()
+      .max(2 * 1024 * 1024, "Icon must be less than 2MB")
+      .nullable()
+      .optional(),
     refreshToken: nstr(),
     sourceType: z.enum(SOURCE_TYPES).optional(),
     cleanCache: nbool(),

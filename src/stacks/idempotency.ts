@@ -46,7 +46,11 @@ export class IdempotencyGuard {
     if (result.ok) {
       const { ok: _ok, ...answer } = result;
       const at = new Date();
-      this.repo.put(keyHash, { name: result.name, deploymentId: result.deploymentId, sealed: sealWith(key, JSON.stringify(answer)) }, at.toISOString());
+      this.repo.put(
+        keyHash,
+        { name: result.name, deploymentId: result.deploymentId, sealed: sealWith(key, JSON.stringify(answer)) },
+        at.toISOString(),
+      );
       this.repo.prune(new Date(at.getTime() - TTL_MS).toISOString());
     }
     return result;

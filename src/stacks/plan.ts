@@ -12,10 +12,7 @@ export interface StackPlan {
   volumes: { key: string; volumeName: string; mountPath: string }[];
 }
 
-export type PlanConfig = Pick<
-  Config,
-  "STACK_PROJECT_PREFIX" | "STACK_VOLUME_PREFIX" | "STACK_DOMAIN_SUFFIX" | "STACK_PORT" | "STACK_MOUNTS"
->;
+export type PlanConfig = Pick<Config, "STACK_PROJECT_PREFIX" | "STACK_VOLUME_PREFIX" | "STACK_DOMAIN_SUFFIX" | "STACK_PORT" | "STACK_MOUNTS">;
 
 export function planStack(name: string, config: PlanConfig): StackPlan {
   const host = `${name}.${config.STACK_DOMAIN_SUFFIX}`;

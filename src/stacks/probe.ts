@@ -144,12 +144,7 @@ function sniName(hostHeader: string): string | undefined {
   return name === "" || isIP(name) !== 0 ? undefined : name;
 }
 
-async function fetchStatus(
-  url: URL,
-  target: ProbeTarget,
-  signal: AbortSignal,
-  tls: BunFetchRequestInitTLS | undefined,
-): Promise<number> {
+async function fetchStatus(url: URL, target: ProbeTarget, signal: AbortSignal, tls: BunFetchRequestInitTLS | undefined): Promise<number> {
   const headers: Record<string, string> = { "user-agent": "ai-stack-deployer-probe" };
   if (target.hostHeader !== undefined) headers.host = target.hostHeader;
   const res = await fetch(url, { method: "GET", redirect: "manual", signal, headers, tls });

@@ -89,8 +89,7 @@ async function waitRunning(deps: SagaDeps, id: string, applicationId: string, si
         type: "step",
         data: { step: "wait_running", state: "queued", at: now(), message: "Waiting in Dokploy's build queue" },
       }),
-    onRunning: () =>
-      deps.events.emit(id, { type: "status", data: { status: "building", at: now(), message: "Dokploy is deploying the stack" } }),
+    onRunning: () => deps.events.emit(id, { type: "status", data: { status: "building", at: now(), message: "Dokploy is deploying the stack" } }),
   });
   if (row.status === "done") return;
   await logFailure(deps, id, row.deploymentId);
@@ -100,14 +99,7 @@ async function waitRunning(deps: SagaDeps, id: string, applicationId: string, si
   );
 }
 
-async function createResources(
-  deps: SagaDeps,
-  stack: Stack,
-  plan: StackPlan,
-  password: string,
-  id: string,
-  signal: AbortSignal,
-): Promise<void> {
+async function createResources(deps: SagaDeps, stack: Stack, plan: StackPlan, password: string, id: string, signal: AbortSignal): Promise<void> {
   const { client, store, config } = deps;
   const step = <T>(s: StepId, fn: () => Promise<T>) => runStep(deps, id, KIND, s, fn);
   const description = `AI stack "${plan.name}", managed by AI Stack Deployer`;

@@ -55,7 +55,6 @@ export interface StackServiceOptions {
   onFinished?: (kind: string, outcome: string) => void;
 }
 
-
 const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
 
 export class StackService {
@@ -102,9 +101,7 @@ export class StackService {
     this.deps.events.emit(deploymentId, { type: "status", data: { status: "accepted", at: now(), message: `Deploying ${check.name}` } });
     this.log.info({ deploymentId, stack: check.name }, "deploy accepted");
     this.track(deploymentId, "deploy", (signal) =>
-      this.inSlot(deploymentId, signal, () =>
-        provision(this.deps, { deployment: created.deployment, stack: created.stack, password, signal }),
-      ),
+      this.inSlot(deploymentId, signal, () => provision(this.deps, { deployment: created.deployment, stack: created.stack, password, signal })),
     );
     return {
       ok: true,
@@ -161,9 +158,7 @@ export class StackService {
       return this.deps.store.deployments.insert(deploymentId, stack.id, "delete", now());
     });
     this.log.info({ deploymentId, stack: name, actor }, "delete accepted");
-    this.track(deploymentId, "delete", () =>
-      deleteStack(this.deps, { deployment, stack, cancelDeploy: () => this.cancel(current?.id) }),
-    );
+    this.track(deploymentId, "delete", () => deleteStack(this.deps, { deployment, stack, cancelDeploy: () => this.cancel(current?.id) }));
     return { ok: true, deploymentId, name, actor };
   }
 
@@ -203,9 +198,7 @@ export class StackService {
       });
       this.log.warn({ deploymentId: deployment.id, stack: stack.name, step: deployment.step, kind: deployment.kind }, "recovering deployment");
       if (deployment.kind === "delete") {
-        this.track(deployment.id, "delete", () =>
-          deleteStack(this.deps, { deployment, stack, cancelDeploy: async () => false }),
-        );
+        this.track(deployment.id, "delete", () => deleteStack(this.deps, { deployment, stack, cancelDeploy: async () => false }));
         continue;
       }
       const resumable = (deployment.step === "wait_running" || deployment.step === "wait_healthy") && stack.applicationId;

@@ -28,9 +28,7 @@ export interface DeploymentSnapshot {
 
 export function snapshotOf(deployment: Deployment, events: DeploymentEvent[]): DeploymentSnapshot {
   const order = deployment.kind === "delete" ? DELETE_STEPS : DEPLOY_STEPS;
-  const steps = new Map<StepId, StepSnapshot>(
-    order.map((step) => [step, { step, state: "pending", startedAt: null, finishedAt: null }]),
-  );
+  const steps = new Map<StepId, StepSnapshot>(order.map((step) => [step, { step, state: "pending", startedAt: null, finishedAt: null }]));
   let url: string | null = null;
   for (const event of events) {
     if (event.type === "done") url = event.data.url ?? url;

@@ -112,7 +112,10 @@ export async function removeStackResources(deps: SagaDeps, stackId: number): Pro
   }
   const appLeftovers = await deleteApplications(deps, stack, footprint.applicationIds);
   const projectIds = appLeftovers.length > 0 ? [] : footprint.projectIds;
-  const kept = appLeftovers.length > 0 ? footprint.projectIds.map((id) => ({ kind: "project" as const, id, error: "kept: an application in it could not be deleted" })) : [];
+  const kept =
+    appLeftovers.length > 0
+      ? footprint.projectIds.map((id) => ({ kind: "project" as const, id, error: "kept: an application in it could not be deleted" }))
+      : [];
   const projectLeftovers = await removeProjects(deps, deps.store.stacks.byId(stackId)!, projectIds);
   return [...footprint.uninspected, ...appLeftovers, ...kept, ...projectLeftovers];
 }

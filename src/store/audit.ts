@@ -21,17 +21,16 @@ export class AuditRepo {
 
   record(e: NewAuditEntry): void {
     this.db
-      .query(
-        `INSERT INTO audit (at, action, stack_name, deployment_id, client, actor, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
+      .query(`INSERT INTO audit (at, action, stack_name, deployment_id, client, actor, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(e.at, e.action, e.stackName, e.deploymentId, e.client, e.actor, e.outcome, e.detail ? JSON.stringify(e.detail) : null);
   }
 
   /** Newest first; `before` is the id of the last entry of the previous page. */
   page(limit: number, before?: number): AuditEntry[] {
-    const rows = this.db
-      .query(`SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`)
-      .all(before ?? Number.MAX_SAFE_INTEGER, limit) as Record<string, unknown>[];
+    const rows = this.db.query(`SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`).all(before ?? Number.MAX_SAFE_INTEGER, limit) as Record<
+      string,
+      unknown
+    >[];
     return rows.map((r) =>
       auditEntry.parse({
         id: r.id,

@@ -72,9 +72,7 @@ export class DeploymentRepo {
   }
 
   latestFor(stackId: number): Deployment | null {
-    const row = this.db
-      .query(`${SELECT} WHERE d.stack_id = ? ORDER BY d.created_at DESC, d.rowid DESC LIMIT 1`)
-      .get(stackId) as DeploymentRow | null;
+    const row = this.db.query(`${SELECT} WHERE d.stack_id = ? ORDER BY d.created_at DESC, d.rowid DESC LIMIT 1`).get(stackId) as DeploymentRow | null;
     return row ? toDeployment(row) : null;
   }
 
@@ -88,9 +86,7 @@ export class DeploymentRepo {
 
   finish(id: string, status: Exclude<DeploymentStatus, "running">, error: DeploymentError | null, now: string): void {
     this.db
-      .query(
-        `UPDATE deployments SET status = ?, error_code = ?, error_message = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
-      )
+      .query(`UPDATE deployments SET status = ?, error_code = ?, error_message = ?, updated_at = ?, finished_at = ? WHERE id = ?`)
       .run(status, error?.code ?? null, error?.message ?? null, now, now, id);
   }
 

@@ -10,9 +10,11 @@ export class IdempotencyRepo {
   constructor(private readonly db: Database) {}
 
   get(keyHash: string, since: string): IdempotencyRecord | null {
-    const row = this.db
-      .query(`SELECT name, deployment_id, sealed FROM idempotency WHERE key_hash = ? AND created_at >= ?`)
-      .get(keyHash, since) as { name: string; deployment_id: string; sealed: string } | null;
+    const row = this.db.query(`SELECT name, deployment_id, sealed FROM idempotency WHERE key_hash = ? AND created_at >= ?`).get(keyHash, since) as {
+      name: string;
+      deployment_id: string;
+      sealed: string;
+    } | null;
     return row ? { name: row.name, deploymentId: row.deployment_id, sealed: row.sealed } : null;
   }
 

@@ -83,9 +83,7 @@ export class StackRepo {
 
   /** The live stack of that name, if any. */
   live(name: string): Stack | null {
-    const row = this.db
-      .query(`SELECT * FROM stacks WHERE name = ? AND ${LIVE}`)
-      .get(name) as StackRow | null;
+    const row = this.db.query(`SELECT * FROM stacks WHERE name = ? AND ${LIVE}`).get(name) as StackRow | null;
     return row ? toStack(row) : null;
   }
 
@@ -116,9 +114,7 @@ export class StackRepo {
   list(opts: { includeGone?: boolean; limit?: number; offset?: number } = {}): Stack[] {
     const where = opts.includeGone ? "" : `WHERE ${LIVE}`;
     return (
-      this.db
-        .query(`SELECT * FROM stacks ${where} ORDER BY id DESC LIMIT ? OFFSET ?`)
-        .all(opts.limit ?? 1000, opts.offset ?? 0) as StackRow[]
+      this.db.query(`SELECT * FROM stacks ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).all(opts.limit ?? 1000, opts.offset ?? 0) as StackRow[]
     ).map(toStack);
   }
 
@@ -128,11 +124,7 @@ export class StackRepo {
   }
 
   countLive(): number {
-    return (
-      this.db
-        .query(`SELECT COUNT(*) AS n FROM stacks WHERE ${LIVE}`)
-        .get() as { n: number }
-    ).n;
+    return (this.db.query(`SELECT COUNT(*) AS n FROM stacks WHERE ${LIVE}`).get() as { n: number }).n;
   }
 
   /** Writes Dokploy ids as soon as they are known, so a crash leaves enough to clean up. */

@@ -40,10 +40,13 @@ async function liveStacks(all = false): Promise<{ name: string; status: string; 
 
 /** The token never reaches localStorage; sessionStorage holds it only while signed in. */
 async function storedTokens(page: Page) {
-  return page.evaluate((token) => ({
-    local: Object.values(localStorage).some((v) => v.includes(token)),
-    session: Object.values(sessionStorage).some((v) => v.includes(token)),
-  }), ADMIN_TOKEN);
+  return page.evaluate(
+    (token) => ({
+      local: Object.values(localStorage).some((v) => v.includes(token)),
+      session: Object.values(sessionStorage).some((v) => v.includes(token)),
+    }),
+    ADMIN_TOKEN,
+  );
 }
 
 describe("the admin view", () => {
@@ -109,9 +112,7 @@ describe("the admin view", () => {
       await page.waitForSelector("#admin-dialog[open]");
       expect(await focused(page)).toBe("admin-dialog-cancel");
       expect(normalise(await text(page, "#admin-dialog-title"))).toBe(msg("en", "delete.confirm_title", { name: TWO }));
-      expect(normalise(await text(page, "#admin-dialog-removes"))).toBe(
-        msg("en", "delete.confirm_removes", { url: `https://${TWO}.stacks.test` }),
-      );
+      expect(normalise(await text(page, "#admin-dialog-removes"))).toBe(msg("en", "delete.confirm_removes", { url: `https://${TWO}.stacks.test` }));
       expect(normalise(await text(page, "#admin-dialog-keeps"))).toBe(msg("en", "admin.confirm_keeps", { name: TWO }));
       // Escape cancels, back on the row's button; then confirm for real.
       await page.keyboard.press("Escape");
@@ -219,8 +220,17 @@ describe("the admin view", () => {
       }, row(ONE));
       expect(isolation).toEqual({ dir: "ltr", direction: "ltr", unicodeBidi: "isolate" });
       // Mirrored: the name at the right (start), its status and the Delete button towards the left.
-      const box = (selector: string) => item.locator(selector).boundingBox().then((b) => b!);
-      const [name, status, remove, whole] = await Promise.all([box(".stack-name"), box(".stack-status"), box('[data-action="admin-delete"]'), item.boundingBox()]);
+      const box = (selector: string) =>
+        item
+          .locator(selector)
+          .boundingBox()
+          .then((b) => b!);
+      const [name, status, remove, whole] = await Promise.all([
+        box(".stack-name"),
+        box(".stack-status"),
+        box('[data-action="admin-delete"]'),
+        item.boundingBox(),
+      ]);
       expect(name.x).toBeGreaterThan(status.x);
       expect(remove.x + remove.width).toBeLessThan(whole!.x + whole!.width / 2);
       expect(await overflow(page)).toBe(0);

@@ -138,7 +138,6 @@ describe("the page in each language", () => {
         });
         expect(isolation).toEqual({ dir: "ltr", direction: "ltr", unicodeBidi: "isolate" });
 
-
         // "I have saved them": gone from the page and from the tab's storage.
         await page.click('[data-action="confirm-saved"]');
         expect(await text(page, ".secrets-gone")).toBe(msg(lang, "result.forgotten"));
@@ -256,7 +255,9 @@ describe("the progress view", () => {
         // Reload while queued: the same deployment, still queued.
         await page.reload();
         expect(page.url()).toBe(address);
-        await page.waitForSelector('#progress-steps li[data-step="wait_running"][data-state="queued"], #progress-steps li[data-step="wait_running"][data-state="started"]');
+        await page.waitForSelector(
+          '#progress-steps li[data-step="wait_running"][data-state="queued"], #progress-steps li[data-step="wait_running"][data-state="started"]',
+        );
         expect(normalise(await text(page, "#progress-heading"))).toBe(msg("en", "progress.heading_deploy", { name: "reload-me" }));
         expect(await text(page, "#progress-elapsed")).toStartWith("Time elapsed: ");
 

@@ -40,8 +40,21 @@ beforeAll(async () => {
   await c.saveEnvironment({ applicationId: app.applicationId, env: null, buildArgs: "B=2", buildSecrets: "S=3", createEnvFile: true });
   const mount = await c.mountCreate({ applicationId: app.applicationId, volumeName: "v", mountPath: "/workspace" });
   await c.mountRemove(mount.mountId);
-  const domain = await c.domainCreate({ applicationId: app.applicationId, host: "a.example.test", port: 8080, https: true, certificateType: "letsencrypt" });
-  await c.domainCreate({ applicationId: app.applicationId, host: "b.example.test", port: 8080, https: true, certificateType: "custom", customCertResolver: "wild" });
+  const domain = await c.domainCreate({
+    applicationId: app.applicationId,
+    host: "a.example.test",
+    port: 8080,
+    https: true,
+    certificateType: "letsencrypt",
+  });
+  await c.domainCreate({
+    applicationId: app.applicationId,
+    host: "b.example.test",
+    port: 8080,
+    https: true,
+    certificateType: "custom",
+    customCertResolver: "wild",
+  });
   await c.domainCreate({ applicationId: app.applicationId, host: "c.example.test", port: 80, https: false, certificateType: "none" });
   await c.domainsByApplication(app.applicationId);
   await c.domainDelete(domain.domainId);

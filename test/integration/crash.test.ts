@@ -94,7 +94,11 @@ describe("crash recovery", () => {
     const env = portalEnv(sandbox.url, dataDir);
     try {
       let portal = await spawnPortal(env);
-      const res = await fetch(`${portal.url}/api/deploy`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "crash-delete" }) });
+      const res = await fetch(`${portal.url}/api/deploy`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "crash-delete" }),
+      });
       const accepted = (await res.json()) as any;
       await readEvents(`${portal.url}${accepted.eventsUrl}`);
       await control("faults", { procedure: "application.delete", kind: "latency", ms: 1500, times: 1 });

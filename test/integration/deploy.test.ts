@@ -54,7 +54,14 @@ describe("POST /api/deploy", () => {
     const res = await fetch(`${h.url}${result.statusUrl}`);
     expect(res.status).toBe(200);
     const snap = (await res.json()) as any;
-    expect(snap).toMatchObject({ id: result.deploymentId, name: "snap", kind: "deploy", status: "succeeded", error: null, url: "https://snap.stacks.test" });
+    expect(snap).toMatchObject({
+      id: result.deploymentId,
+      name: "snap",
+      kind: "deploy",
+      status: "succeeded",
+      error: null,
+      url: "https://snap.stacks.test",
+    });
     expect(snap.steps.map((s: any) => [s.step, s.state])).toEqual([
       ["create_project", "succeeded"],
       ["create_application", "succeeded"],
@@ -116,10 +123,7 @@ describe("POST /api/deploy", () => {
     await fetch(`${h.sandboxUrl}/__sandbox/settings`, { method: "POST", body: JSON.stringify({ deployDurationMs: 300 }) });
     try {
       const [first, second] = await Promise.all([deploy(h, "queue-a"), deploy(h, "queue-b")]);
-      const [a, b] = await Promise.all([
-        readEvents(`${h.url}${first.body.eventsUrl}`),
-        readEvents(`${h.url}${second.body.eventsUrl}`),
-      ]);
+      const [a, b] = await Promise.all([readEvents(`${h.url}${first.body.eventsUrl}`), readEvents(`${h.url}${second.body.eventsUrl}`)]);
       const queued = [a, b].filter((events) => events.some((e) => e.event === "step" && e.data.step === "wait_running" && e.data.state === "queued"));
       expect(queued.length).toBeGreaterThanOrEqual(1);
       expect(a.at(-1)!.data.status).toBe("ready");

@@ -33,8 +33,7 @@ const failure = async (p: Promise<unknown>) => {
   }
   throw new Error("expected a DokployError");
 };
-const calls = async (procedure: string) =>
-  (((await (await fetch(`${sandbox.url}/__sandbox/state`)).json()) as any).calls[procedure] ?? 0) as number;
+const calls = async (procedure: string) => (((await (await fetch(`${sandbox.url}/__sandbox/state`)).json()) as any).calls[procedure] ?? 0) as number;
 
 describe("Dokploy client against the sandbox over HTTP", () => {
   test("creates a project, an application and reads them back", async () => {
@@ -42,7 +41,15 @@ describe("Dokploy client against the sandbox over HTTP", () => {
     const { project, environment } = await c.projectCreate({ name: "ai-stack-client" });
     const app = await c.applicationCreate({ name: "ai-stack-client", appName: "ai-stack-client", environmentId: environment.environmentId });
     expect(app.appName).toMatch(/^ai-stack-client-[a-z0-9]{6}$/);
-    expect(await c.saveDockerProvider({ applicationId: app.applicationId, dockerImage: "nginx:alpine", username: null, password: null, registryUrl: null })).toBe(true);
+    expect(
+      await c.saveDockerProvider({
+        applicationId: app.applicationId,
+        dockerImage: "nginx:alpine",
+        username: null,
+        password: null,
+        registryUrl: null,
+      }),
+    ).toBe(true);
     const detail = await c.applicationOne(app.applicationId);
     expect(detail.applicationStatus).toBe("idle");
     // Secrets Dokploy returns are not passed on by the parser.

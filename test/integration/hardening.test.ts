@@ -75,7 +75,10 @@ describe("quotas, the portal's queue and idempotency", () => {
     const del = await fetch(`${h.url}/api/stack/line-a`, { method: "DELETE", headers: admin });
     await readEvents(`${h.url}${(await json(del)).eventsUrl}`);
     const key = { "idempotency-key": "key-0123456789-abcdef" };
-    const [first, second] = await Promise.all([post(`${h.url}/api/deploy`, { name: "idem" }, key), post(`${h.url}/api/deploy`, { name: "idem" }, key)]);
+    const [first, second] = await Promise.all([
+      post(`${h.url}/api/deploy`, { name: "idem" }, key),
+      post(`${h.url}/api/deploy`, { name: "idem" }, key),
+    ]);
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     const [a, b] = [await json(first), await json(second)];

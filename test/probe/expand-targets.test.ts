@@ -23,10 +23,7 @@ describe("expandProbeTargets", () => {
 
   test("mixed entries keep their order and only the ones with a Host template get one", () => {
     const targets = expandProbeTargets("http://127.0.0.1:4010/ {host}, http://{appName}:{port}/", vars);
-    expect(targets).toEqual([
-      { url: "http://127.0.0.1:4010/", hostHeader: "alice.stacks.example.com" },
-      { url: "http://opencode-alice:8080/" },
-    ]);
+    expect(targets).toEqual([{ url: "http://127.0.0.1:4010/", hostHeader: "alice.stacks.example.com" }, { url: "http://opencode-alice:8080/" }]);
     expect("hostHeader" in targets[1]!).toBe(false);
   });
 
@@ -47,9 +44,7 @@ describe("expandProbeTargets", () => {
   });
 
   test("values are inserted literally, not re-expanded", () => {
-    expect(expandProbeTargets("http://x.example/{appName}", { ...vars, appName: "$&{host}" })).toEqual([
-      { url: "http://x.example/$&%7Bhost%7D" },
-    ]);
+    expect(expandProbeTargets("http://x.example/{appName}", { ...vars, appName: "$&{host}" })).toEqual([{ url: "http://x.example/$&%7Bhost%7D" }]);
   });
 
   test("rejects entries that are not http(s)", () => {

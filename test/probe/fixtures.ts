@@ -31,13 +31,43 @@ export function makeCerts(): Certs {
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   try {
     run("req", "-x509", ...ec, "-subj", "/CN=localhost", "-days", "1", "-keyout", "self.key", "-out", "self.pem");
-    run("req", "-x509", ...ec, "-subj", "/CN=Probe Test CA", "-days", "1", "-keyout", "ca.key", "-out", "ca.pem",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    run(
+      "req",
+      "-x509",
+      ...ec,
+      "-subj",
+      "/CN=Probe Test CA",
+      "-days",
+      "1",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
     const leaf = (name: string, san: string) => {
       run("req", ...ec, "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
       writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
-      run("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", "1", "-extfile", `${name}.ext`, "-out", `${name}.pem`);
+      run(
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        `${name}.ext`,
+        "-out",
+        `${name}.pem`,
+      );
     };
     leaf("ip", "IP:127.0.0.1,DNS:localhost");
     leaf("alpha", "DNS:alpha.test");

@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { probeOnce } from "../../src/stacks/probe.ts";
-import {
-  deadPort,
-  hasOpenssl,
-  makeCerts,
-  startHttp,
-  startRaw,
-  type Certs,
-  type HttpFixture,
-  type RawFixture,
-} from "./fixtures.ts";
+import { deadPort, hasOpenssl, makeCerts, startHttp, startRaw, type Certs, type HttpFixture, type RawFixture } from "./fixtures.ts";
 
 const T = { timeoutMs: 2000 };
 

@@ -115,9 +115,7 @@ describe("deploy lifecycle", () => {
     const { app } = await makeApp(c, { name: "web", image: "nginx:alpine", env: "A=${{project.MISSING}}" });
     const done = await deployAndWait(c, app.applicationId);
     expect(done.status).toBe("error");
-    expect(await c.q("deployment.readLogs", { deploymentId: done.deploymentId })).toContain(
-      "Invalid project environment variable: project.MISSING",
-    );
+    expect(await c.q("deployment.readLogs", { deploymentId: done.deploymentId })).toContain("Invalid project environment variable: project.MISSING");
   });
 
   test("only the newest deployments are kept (10 before each insert, so at most 11)", async () => {
@@ -162,7 +160,13 @@ describe("deploy lifecycle", () => {
     const { app } = await makeApp(c, { name: "web", image: "nginx:alpine" });
     await c.post("/api/application.deploy", { applicationId: app.applicationId });
     await waitFor(async () => (await appStatus(app.applicationId)) === "running");
-    await c.call("application.saveDockerProvider", { applicationId: app.applicationId, dockerImage: "nginx:1", username: null, password: null, registryUrl: null });
+    await c.call("application.saveDockerProvider", {
+      applicationId: app.applicationId,
+      dockerImage: "nginx:1",
+      username: null,
+      password: null,
+      registryUrl: null,
+    });
     expect(await appStatus(app.applicationId)).toBe("idle");
   });
 });

@@ -172,7 +172,10 @@ describe("deploy faults", () => {
 
 describe("control surface", () => {
   test("settings round-trip and validation; reset restores the creation-time settings", async () => {
-    expect(await c.control("settings", "POST", { deployDurationMs: 5, buildConcurrency: 3 })).toMatchObject({ deployDurationMs: 5, buildConcurrency: 3 });
+    expect(await c.control("settings", "POST", { deployDurationMs: 5, buildConcurrency: 3 })).toMatchObject({
+      deployDurationMs: 5,
+      buildConcurrency: 3,
+    });
     const bad = await fetch(`${c.url}/__sandbox/settings`, { method: "POST", body: JSON.stringify({ deployDurationMS: 5 }) });
     expect(bad.status).toBe(400);
     await c.control("reset");

@@ -125,20 +125,24 @@ describe("applications", () => {
   test("saveDockerProvider / saveEnvironment / update return true and set columns", async () => {
     const { app } = await makeApp(c, { name: "web" });
     await c.call("application.update", { applicationId: app.applicationId, applicationStatus: "done" });
-    expect(await c.call("application.saveDockerProvider", {
-      applicationId: app.applicationId,
-      dockerImage: "nginx:alpine",
-      username: "u",
-      password: "secret",
-      registryUrl: null,
-    })).toBe(true);
-    expect(await c.call("application.saveEnvironment", {
-      applicationId: app.applicationId,
-      env: "A=1",
-      buildArgs: null,
-      buildSecrets: null,
-      createEnvFile: false,
-    })).toBe(true);
+    expect(
+      await c.call("application.saveDockerProvider", {
+        applicationId: app.applicationId,
+        dockerImage: "nginx:alpine",
+        username: "u",
+        password: "secret",
+        registryUrl: null,
+      }),
+    ).toBe(true);
+    expect(
+      await c.call("application.saveEnvironment", {
+        applicationId: app.applicationId,
+        env: "A=1",
+        buildArgs: null,
+        buildSecrets: null,
+        createEnvFile: false,
+      }),
+    ).toBe(true);
     expect(await c.call("application.update", { applicationId: app.applicationId, appName: "renamed", memoryLimit: "512" })).toBe(true);
     const one = await c.q("application.one", { applicationId: app.applicationId });
     // saveDockerProvider switches the source and resets the status; secrets come back in clear.
@@ -201,7 +205,13 @@ describe("domains and mounts", () => {
       forwardAuthEnabled: false,
       enabled: true,
     });
-    const d2 = await c.call("domain.create", { host: "x.example.test", applicationId: app.applicationId, port: 8080, https: true, certificateType: "letsencrypt" });
+    const d2 = await c.call("domain.create", {
+      host: "x.example.test",
+      applicationId: app.applicationId,
+      port: 8080,
+      https: true,
+      certificateType: "letsencrypt",
+    });
     expect(d2.uniqueConfigKey).toBe(2);
     const list = await c.q("domain.byApplicationId", { applicationId: app.applicationId });
     expect(list).toHaveLength(2);
@@ -259,7 +269,13 @@ describe("domains and mounts", () => {
   });
 
   test("mounts.create: an unknown service is a 400 'Error ...'; no serviceType leaves an orphan row", async () => {
-    const bad = await c.post("/api/mounts.create", { type: "volume", volumeName: "v", mountPath: "/x", serviceType: "application", serviceId: "nope" });
+    const bad = await c.post("/api/mounts.create", {
+      type: "volume",
+      volumeName: "v",
+      mountPath: "/x",
+      serviceType: "application",
+      serviceId: "nope",
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).message).toStartWith("Error Failed query");
     const { app } = await makeApp(c, { name: "web" });
@@ -273,7 +289,13 @@ describe("cascades", () => {
   test("application.delete returns the full object and takes domains, mounts and deployments with it", async () => {
     const { app } = await makeApp(c, { name: "web", image: "nginx:alpine" });
     await c.call("domain.create", { host: "w.example.test", applicationId: app.applicationId });
-    const mount = await c.call("mounts.create", { type: "volume", volumeName: "wv", mountPath: "/d", serviceType: "application", serviceId: app.applicationId });
+    const mount = await c.call("mounts.create", {
+      type: "volume",
+      volumeName: "wv",
+      mountPath: "/d",
+      serviceType: "application",
+      serviceId: app.applicationId,
+    });
     await deployAndWait(c, app.applicationId);
     const deleted = await c.call("application.delete", { applicationId: app.applicationId });
     expect(deleted.applicationId).toBe(app.applicationId);

@@ -9,14 +9,25 @@ beforeAll(async () => {
 afterAll(() => c.stop());
 beforeEach(() => c.started.sandbox.reset());
 
-const stack = (host: string, path = "/", headers: Record<string, string> = {}) =>
-  fetch(`${c.url}${path}`, { headers: { host, ...headers } });
+const stack = (host: string, path = "/", headers: Record<string, string> = {}) => fetch(`${c.url}${path}`, { headers: { host, ...headers } });
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
 
 async function deployedStack(name: string, env?: string) {
   const made = await makeApp(c, { name, image: "ghcr.io/example/opencode:1", env });
-  await c.call("domain.create", { host: `${name}.stacks.test`, applicationId: made.app.applicationId, port: 4096, https: true, certificateType: "letsencrypt" });
-  await c.call("mounts.create", { type: "volume", volumeName: `ws-${name}`, mountPath: "/workspace", serviceType: "application", serviceId: made.app.applicationId });
+  await c.call("domain.create", {
+    host: `${name}.stacks.test`,
+    applicationId: made.app.applicationId,
+    port: 4096,
+    https: true,
+    certificateType: "letsencrypt",
+  });
+  await c.call("mounts.create", {
+    type: "volume",
+    volumeName: `ws-${name}`,
+    mountPath: "/workspace",
+    serviceType: "application",
+    serviceId: made.app.applicationId,
+  });
   return made;
 }
 
@@ -65,7 +76,13 @@ describe("routing by Host", () => {
   test("env changes apply at the next deploy only", async () => {
     const { app } = await deployedStack("dan");
     await deployAndWait(c, app.applicationId);
-    await c.call("application.saveEnvironment", { applicationId: app.applicationId, env: "OPENCODE_SERVER_PASSWORD=x", buildArgs: null, buildSecrets: null, createEnvFile: true });
+    await c.call("application.saveEnvironment", {
+      applicationId: app.applicationId,
+      env: "OPENCODE_SERVER_PASSWORD=x",
+      buildArgs: null,
+      buildSecrets: null,
+      createEnvFile: true,
+    });
     expect((await stack("dan.stacks.test")).status).toBe(200);
     await deployAndWait(c, app.applicationId);
     expect((await stack("dan.stacks.test")).status).toBe(401);
@@ -74,7 +91,13 @@ describe("routing by Host", () => {
   test("a failed redeploy leaves the running service alone", async () => {
     const { app } = await deployedStack("erin");
     await deployAndWait(c, app.applicationId);
-    await c.call("application.saveDockerProvider", { applicationId: app.applicationId, dockerImage: null, username: null, password: null, registryUrl: null });
+    await c.call("application.saveDockerProvider", {
+      applicationId: app.applicationId,
+      dockerImage: null,
+      username: null,
+      password: null,
+      registryUrl: null,
+    });
     expect((await deployAndWait(c, app.applicationId)).status).toBe("error");
     expect((await stack("erin.stacks.test")).status).toBe(200);
   });

@@ -50,8 +50,7 @@ const productionPackages = Object.entries(lock.packages)
 
 const ENV = (() => {
   const out: Record<string, string> = {};
-  for (const ins of runtime().body.filter((i) => i.keyword === "ENV"))
-    for (const m of ins.args.matchAll(/([A-Z_]+)=(\S+)/g)) out[m[1]!] = m[2]!;
+  for (const ins of runtime().body.filter((i) => i.keyword === "ENV")) for (const m of ins.args.matchAll(/([A-Z_]+)=(\S+)/g)) out[m[1]!] = m[2]!;
   return out;
 })();
 
@@ -106,7 +105,16 @@ describe("Dockerfile as text", () => {
         for (const file of filesUnder(path)) expect(includedByDockerignore(dockerignore, relative(REPO_ROOT, file))).toBe(true);
       }
     }
-    for (const path of ["node_modules/hono/package.json", "test/ship/dockerfile.test.ts", ".git/HEAD", "data/portal.sqlite", "docs/deployment.md", "stack-image/Dockerfile", "web/dist/app.js", "src/x.sqlite-wal"])
+    for (const path of [
+      "node_modules/hono/package.json",
+      "test/ship/dockerfile.test.ts",
+      ".git/HEAD",
+      "data/portal.sqlite",
+      "docs/deployment.md",
+      "stack-image/Dockerfile",
+      "web/dist/app.js",
+      "src/x.sqlite-wal",
+    ])
       expect({ path, included: includedByDockerignore(dockerignore, path) }).toEqual({ path, included: false });
   });
 });
@@ -138,7 +146,12 @@ describe("the image rebuilt by hand", () => {
     const proc = Bun.spawnSync([BUN, "install", ...flags, "--dry-run"], {
       cwd: dir,
       // No registry reachable: everything must come from the lockfile.
-      env: { PATH: process.env.PATH ?? "", HOME: dir, BUN_INSTALL_CACHE_DIR: join(dir, ".cache"), BUN_CONFIG_REGISTRY: `http://127.0.0.1:${deadPort()}/` },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        BUN_INSTALL_CACHE_DIR: join(dir, ".cache"),
+        BUN_CONFIG_REGISTRY: `http://127.0.0.1:${deadPort()}/`,
+      },
     });
     const output = `${proc.stdout.toString()}${proc.stderr.toString()}`;
     expect(proc.exitCode).toBe(0);
@@ -182,8 +195,7 @@ describe("the image rebuilt by hand", () => {
     // (Only possible as root with setpriv, and when that user may run this checkout's Bun.)
     const setpriv = Bun.which("setpriv");
     const drop = setpriv ? [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : [];
-    const unprivileged =
-      process.getuid?.() === 0 && setpriv && Bun.spawnSync([...drop, BUN, "--version"], { cwd: app }).exitCode === 0 ? drop : [];
+    const unprivileged = process.getuid?.() === 0 && setpriv && Bun.spawnSync([...drop, BUN, "--version"], { cwd: app }).exitCode === 0 ? drop : [];
     if (unprivileged.length) chmodSync(data, 0o777);
     const env = {
       PATH: process.env.PATH ?? "",
@@ -201,7 +213,9 @@ describe("the image rebuilt by hand", () => {
         "/health",
         async () => {
           if (proc.exitCode !== null) throw new Error(`the portal exited with ${proc.exitCode}: ${await new Response(proc.stderr).text()}`);
-          return fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<any>).catch(() => undefined);
+          return fetch(`http://127.0.0.1:${port}/health`)
+            .then((r) => r.json() as Promise<any>)
+            .catch(() => undefined);
         },
         10_000,
       );

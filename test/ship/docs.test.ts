@@ -88,7 +88,14 @@ describe("docs are true to the code", () => {
 
   test("the names the docs give the Dokploy resources are the ones self-deploy uses", async () => {
     const script = await read("scripts/self-deploy.ts");
-    for (const value of ["ai-stack-deployer-portal", "deployer", "ai-stack-deployer-data", "/data", "git.app.flexinit.nl/oussamadouhou/ai-stack-deployer", "stop-first"]) {
+    for (const value of [
+      "ai-stack-deployer-portal",
+      "deployer",
+      "ai-stack-deployer-data",
+      "/data",
+      "git.app.flexinit.nl/oussamadouhou/ai-stack-deployer",
+      "stop-first",
+    ]) {
       expect(script).toContain(`"${value}"`);
       expect(docs).toContain(value);
     }

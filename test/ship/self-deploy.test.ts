@@ -136,7 +136,12 @@ describe("self-deploy against the sandbox Dokploy", () => {
       applicationId: app.applicationId,
     });
     expect(st.mounts).toHaveLength(1);
-    expect(st.mounts[0]).toMatchObject({ type: "volume", volumeName: "ai-stack-deployer-data", mountPath: "/data", applicationId: app.applicationId });
+    expect(st.mounts[0]).toMatchObject({
+      type: "volume",
+      volumeName: "ai-stack-deployer-data",
+      mountPath: "/data",
+      applicationId: app.applicationId,
+    });
 
     expect(st.deployments).toHaveLength(1);
     expect(st.deployments[0].status).toBe("done");
@@ -222,7 +227,11 @@ describe("self-deploy against the sandbox Dokploy", () => {
   test("a portal that has been up since before the deploy does not count", async () => {
     const stale = healthServer(() => ({ status: "healthy", version: "0.1.0", uptimeSeconds: 86_400 }));
     try {
-      const run = await runScript("self-deploy.ts", ["--tag", "v4", "--health-url", stale.url, "--poll-interval", "50ms", "--health-timeout", "500ms"], envFor(sandbox));
+      const run = await runScript(
+        "self-deploy.ts",
+        ["--tag", "v4", "--health-url", stale.url, "--poll-interval", "50ms", "--health-timeout", "500ms"],
+        envFor(sandbox),
+      );
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('did not answer "healthy"');
       expect(run.stderr).toContain("up 86400 s: the one from before this deploy");
@@ -305,7 +314,17 @@ describe("self-deploy failures", () => {
   test("--help explains the options", async () => {
     const run = await runScript("self-deploy.ts", ["--help"], {});
     expect(run.code).toBe(0);
-    for (const flag of ["--tag", "--image", "--dry-run", "--dokploy-url", "--portal-dokploy-url", "--health-url", "--deploy-timeout", "--health-timeout", "--poll-interval"])
+    for (const flag of [
+      "--tag",
+      "--image",
+      "--dry-run",
+      "--dokploy-url",
+      "--portal-dokploy-url",
+      "--health-url",
+      "--deploy-timeout",
+      "--health-timeout",
+      "--poll-interval",
+    ])
       expect(run.stdout).toContain(flag);
   });
 });

@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ADMIN_TOKEN, type Harness, startHarness } from "../support/harness.ts";
 import { deadPort, runScript, startScript } from "./helpers.ts";
 
-const lines = (stdout: string, verdict: "PASS" | "FAIL" | "SKIP") =>
-  stdout.split("\n").filter((line) => line.startsWith(verdict));
+const lines = (stdout: string, verdict: "PASS" | "FAIL" | "SKIP") => stdout.split("\n").filter((line) => line.startsWith(verdict));
 
 describe("smoke against a running portal", () => {
   let h: Harness;

@@ -2,15 +2,7 @@
 // deployment strategy says.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import {
-  CONFIG_DIR,
-  IMAGE_DIR,
-  argDefault,
-  parseDockerfile,
-  parseJsonc,
-  readText,
-  stripJsonc,
-} from "./helpers.ts";
+import { CONFIG_DIR, IMAGE_DIR, argDefault, parseDockerfile, parseJsonc, readText, stripJsonc } from "./helpers.ts";
 
 type Json = Record<string, unknown>;
 
@@ -27,11 +19,38 @@ const EXPECTED_AGENT_MODELS: Record<string, string> = {
 // Top-level keys OpenCode 1.1's config schema accepts. The schema is strict: one
 // unknown key and OpenCode refuses the whole config, so the stack would not start.
 const OPENCODE_CONFIG_KEYS = new Set([
-  "$schema", "agent", "autoshare", "autoupdate", "command", "compaction", "default_agent",
-  "disabled_providers", "enabled_providers", "enterprise", "experimental", "formatter",
-  "instructions", "keybinds", "layout", "logLevel", "lsp", "mcp", "mode", "model",
-  "permission", "plugin", "provider", "server", "share", "small_model", "snapshot", "theme",
-  "tools", "tui", "username", "watcher",
+  "$schema",
+  "agent",
+  "autoshare",
+  "autoupdate",
+  "command",
+  "compaction",
+  "default_agent",
+  "disabled_providers",
+  "enabled_providers",
+  "enterprise",
+  "experimental",
+  "formatter",
+  "instructions",
+  "keybinds",
+  "layout",
+  "logLevel",
+  "lsp",
+  "mcp",
+  "mode",
+  "model",
+  "permission",
+  "plugin",
+  "provider",
+  "server",
+  "share",
+  "small_model",
+  "snapshot",
+  "theme",
+  "tools",
+  "tui",
+  "username",
+  "watcher",
 ]);
 
 const PERMISSION_ACTIONS = new Set(["allow", "ask", "deny"]);

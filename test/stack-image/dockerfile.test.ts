@@ -2,15 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import {
-  IMAGE_DIR,
-  argDefault,
-  copyInstructions,
-  includedByDockerignore,
-  parseDockerfile,
-  readText,
-  type Instruction,
-} from "./helpers.ts";
+import { IMAGE_DIR, argDefault, copyInstructions, includedByDockerignore, parseDockerfile, readText, type Instruction } from "./helpers.ts";
 
 const dockerfileText = await readText(join(IMAGE_DIR, "Dockerfile"));
 const instructions = parseDockerfile(dockerfileText);
@@ -49,7 +41,9 @@ describe("Dockerfile", () => {
   test("pins OpenCode and oh-my-opencode to exact versions", () => {
     expect(argDefault(instructions, "OPENCODE_VERSION")).toMatch(/^\d+\.\d+\.\d+$/);
     expect(argDefault(instructions, "OH_MY_OPENCODE_VERSION")).toMatch(/^\d+\.\d+\.\d+$/);
-    const runs = all("RUN").map((ins) => ins.args).join("\n");
+    const runs = all("RUN")
+      .map((ins) => ins.args)
+      .join("\n");
     expect(runs).toContain('"opencode-ai@${OPENCODE_VERSION}"');
     expect(runs).toContain('"oh-my-opencode@${OH_MY_OPENCODE_VERSION}"');
     expect(dockerfileText).not.toMatch(/@latest/);
@@ -115,7 +109,9 @@ describe("Dockerfile", () => {
     expect(install).toBeGreaterThan(marker);
     expect(args).toContain("cd /home/bun/.cache/opencode");
     // The seeding runs as the runtime user, so the cache belongs to it.
-    const userBefore = all("USER").filter((u) => u.line < seed!.line).pop();
+    const userBefore = all("USER")
+      .filter((u) => u.line < seed!.line)
+      .pop();
     expect(userBefore?.args).toBe("bun");
   });
 });

@@ -70,10 +70,7 @@ function parseReport(stdout: string): Map<string, string[]> {
 }
 
 /** Runs a script with `sh` in a fresh HOME and workspace, fakes first on PATH. */
-async function run(
-  script: string,
-  options: { env?: Record<string, string>; args?: string[]; home?: string } = {},
-): Promise<Run> {
+async function run(script: string, options: { env?: Record<string, string>; args?: string[]; home?: string } = {}): Promise<Run> {
   const dir = join(root, `run-${++counter}`);
   const home = options.home ?? join(dir, "home");
   const workspace = join(dir, "workspace");
@@ -91,11 +88,7 @@ async function run(
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr, home, workspace, report: parseReport(stdout) };
 }
 
@@ -196,17 +189,13 @@ describe("entrypoint.sh", () => {
     expect(readFileSync(join(configHome, "opencode.json"), "utf8")).toBe(mine);
     expect(result.stderr).toContain(`keeping existing ${join(configHome, "opencode.json")}`);
     // The files the user did not have are still installed.
-    expect(readFileSync(join(configHome, "oh-my-opencode.json"), "utf8")).toBe(
-      readFileSync(join(CONFIG_DIR, "oh-my-opencode.json"), "utf8"),
-    );
+    expect(readFileSync(join(configHome, "oh-my-opencode.json"), "utf8")).toBe(readFileSync(join(CONFIG_DIR, "oh-my-opencode.json"), "utf8"));
   });
 
   test("honours XDG_CONFIG_HOME", async () => {
     const xdg = join(root, "xdg-config");
     await run(ENTRYPOINT, { env: { OPENCODE_SERVER_PASSWORD: "pw", XDG_CONFIG_HOME: xdg } });
-    expect(readFileSync(join(xdg, "opencode", "opencode.jsonc"), "utf8")).toBe(
-      readFileSync(join(CONFIG_DIR, "opencode.jsonc"), "utf8"),
-    );
+    expect(readFileSync(join(xdg, "opencode", "opencode.jsonc"), "utf8")).toBe(readFileSync(join(CONFIG_DIR, "opencode.jsonc"), "utf8"));
   });
 
   test("adds extra flags to `opencode serve`", async () => {
@@ -214,9 +203,7 @@ describe("entrypoint.sh", () => {
       env: { OPENCODE_SERVER_PASSWORD: "pw" },
       args: ["--log-level", "DEBUG"],
     });
-    expect(result.report.get("arg")).toEqual([
-      "serve", "--hostname", "0.0.0.0", "--port", "8080", "--log-level", "DEBUG",
-    ]);
+    expect(result.report.get("arg")).toEqual(["serve", "--hostname", "0.0.0.0", "--port", "8080", "--log-level", "DEBUG"]);
   });
 
   test("runs another command instead of the server when given one", async () => {

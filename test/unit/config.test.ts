@@ -80,9 +80,7 @@ describe("configuration", () => {
   });
 
   test("a custom certificate type needs a resolver", () => {
-    expect(errorOf({ STACK_CERTIFICATE_TYPE: "custom" }).problems).toContain(
-      "STACK_CERT_RESOLVER: is required when STACK_CERTIFICATE_TYPE=custom",
-    );
+    expect(errorOf({ STACK_CERTIFICATE_TYPE: "custom" }).problems).toContain("STACK_CERT_RESOLVER: is required when STACK_CERTIFICATE_TYPE=custom");
     expect(loadConfig({ STACK_CERTIFICATE_TYPE: "custom", STACK_CERT_RESOLVER: "wildcard" }).STACK_CERT_RESOLVER).toBe("wildcard");
   });
 

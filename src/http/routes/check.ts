@@ -17,7 +17,6 @@ function nameFromPath(url: string): string {
 
 /** GET /api/check/:name: always 200 with a verdict, whatever the input. */
 export function checkRoutes(availability: AvailabilityIndex) {
-  const handler = async (c: { req: { url: string }; json: (v: unknown) => Response }) =>
-    c.json(await availability.check(nameFromPath(c.req.url)));
+  const handler = async (c: { req: { url: string }; json: (v: unknown) => Response }) => c.json(await availability.check(nameFromPath(c.req.url)));
   return new Hono<AppEnv>().get("/api/check", handler).get("/api/check/*", handler);
 }

@@ -80,7 +80,12 @@ async function buildAssets(): Promise<Assets> {
  */
 async function buildCss(): Promise<string> {
   const css = await Bun.file(join(WEB_DIR, "styles.css")).text();
-  return css.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\n{2,}/g, "\n").trim() + "\n";
+  return (
+    css
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/\n{2,}/g, "\n")
+      .trim() + "\n"
+  );
 }
 
 /**
@@ -106,18 +111,16 @@ const COMMON_HEADERS = {
 export function pageRoutes(opts: { mode: "dokploy" | "sandbox" }) {
   const app = new Hono<AppEnv>();
 
-  const withAssets =
-    (serve: (assets: Assets, fresh: boolean) => Response) =>
-    async (c: Context<AppEnv>) => {
-      let assets: Assets;
-      try {
-        assets = await pageAssets();
-      } catch (err) {
-        c.get("log")?.error({ err: err instanceof Error ? err.message : String(err) }, "the page could not be built");
-        return problem(c, 500, "internal", "The page could not be built; see the portal log");
-      }
-      return serve(assets, c.req.query("v") === assets.version);
-    };
+  const withAssets = (serve: (assets: Assets, fresh: boolean) => Response) => async (c: Context<AppEnv>) => {
+    let assets: Assets;
+    try {
+      assets = await pageAssets();
+    } catch (err) {
+      c.get("log")?.error({ err: err instanceof Error ? err.message : String(err) }, "the page could not be built");
+      return problem(c, 500, "internal", "The page could not be built; see the portal log");
+    }
+    return serve(assets, c.req.query("v") === assets.version);
+  };
 
   const assetCache = (fresh: boolean) => (fresh ? "public, max-age=31536000, immutable" : "no-cache");
 

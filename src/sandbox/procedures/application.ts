@@ -14,7 +14,11 @@ function findApplication(ctx: SandboxContext, applicationId: string): Applicatio
 }
 
 /** deploy and redeploy: check the app, queue a job, fall off the end (empty 200 body). */
-function enqueue(ctx: SandboxContext, kind: "deploy" | "redeploy", input: { applicationId: string; title?: string; description?: string }): undefined {
+function enqueue(
+  ctx: SandboxContext,
+  kind: "deploy" | "redeploy",
+  input: { applicationId: string; title?: string; description?: string },
+): undefined {
   const app = findApplication(ctx, input.applicationId);
   const stuck = ctx.faults.takeDeployFault("deploy_never_picked", { name: app.name, appName: app.appName }) !== null;
   ctx.queue.enqueue({
@@ -113,9 +117,7 @@ export const applicationProcedures: Procedure[] = [
     const before = applicationWithRelations(ctx, app);
     if (!ctx.stacks.scale(app.appName, 1, ctx.settings.stackStartMs)) {
       // Not swallowed on start: a plain Error, hence a 500 carrying the shell output.
-      throw new Error(
-        `Command execution failed: Command failed: docker service scale ${app.appName}=1 \nError: No such service: ${app.appName}\n`,
-      );
+      throw new Error(`Command execution failed: Command failed: docker service scale ${app.appName}=1 \nError: No such service: ${app.appName}\n`);
     }
     app.applicationStatus = "done";
     return before;

@@ -13,19 +13,11 @@ export interface Procedure {
   handler: (ctx: SandboxContext, input: unknown) => unknown;
 }
 
-export function query<S extends z.ZodType>(
-  path: string,
-  input: S,
-  handler: (ctx: SandboxContext, input: z.output<S>) => unknown,
-): Procedure {
+export function query<S extends z.ZodType>(path: string, input: S, handler: (ctx: SandboxContext, input: z.output<S>) => unknown): Procedure {
   return { path, type: "query", input, handler: handler as Procedure["handler"] };
 }
 
-export function mutation<S extends z.ZodType>(
-  path: string,
-  input: S,
-  handler: (ctx: SandboxContext, input: z.output<S>) => unknown,
-): Procedure {
+export function mutation<S extends z.ZodType>(path: string, input: S, handler: (ctx: SandboxContext, input: z.output<S>) => unknown): Procedure {
   return { path, type: "mutation", input, handler: handler as Procedure["handler"] };
 }
 

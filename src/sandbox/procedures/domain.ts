@@ -27,9 +27,7 @@ export const domainProcedures: Procedure[] = [
         throw new Error(`invalid input syntax for type integer: "${row.port}"`);
       }
       const fkFails =
-        (row.applicationId !== null && !ctx.db.applications.has(row.applicationId)) ||
-        row.composeId !== null ||
-        row.previewDeploymentId !== null;
+        (row.applicationId !== null && !ctx.db.applications.has(row.applicationId)) || row.composeId !== null || row.previewDeploymentId !== null;
       if (fkFails) throw new Error(failedInsertMessage("domain", { ...row }));
       ctx.db.domains.set(row.domainId, row);
       const app = row.applicationId ? ctx.db.applications.get(row.applicationId) : undefined;

@@ -24,9 +24,7 @@ export const projectProcedures: Procedure[] = [
     return projectDetail(ctx, project);
   }),
 
-  queryNoInput("project.all", (ctx) =>
-    [...ctx.db.projects.values()].reverse().map((p) => projectListItem(ctx, p)),
-  ),
+  queryNoInput("project.all", (ctx) => [...ctx.db.projects.values()].reverse().map((p) => projectListItem(ctx, p))),
 
   mutation("project.remove", schemas.projectId, (ctx, input) => {
     const removed = ctx.db.deleteProject(input.projectId);
