@@ -112,7 +112,7 @@ async function dispatch(
     return trpcErrorResponse(new ProcError("UNSUPPORTED_MEDIA_TYPE", message), procedure.path);
   }
 
-  let input: unknown = undefined;
+  let input: unknown;
   if (procedure.input) {
     const rawInput = isPost ? Object.assign({}, body) : queryInput(url);
     const parsed = procedure.input.safeParse(rawInput);

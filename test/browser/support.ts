@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
+import { findChromium, INSTALL_HINT } from "../../scripts/chromium.ts";
 import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from "playwright-core";
 
 /** Shared pieces of the browser tests: Debian's Chromium, catalogs, guards, a cuttable proxy. */
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -52,8 +52,10 @@ export interface Launched {
  * argument. Every test then gets its own context (own storage, own language).
  */
 export async function launch(): Promise<Launched> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
+  // `npm test` has installed Debian's Chromium beforehand where it could (scripts/chromium.ts).
+  const executablePath = findChromium({ env: process.env });
+  if (!executablePath) throw new Error(INSTALL_HINT);
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 20_000 });
   return { browser, close: () => browser.close() };
 }
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { DokployClient } from "../../src/dokploy/client.ts";
 import { startSandbox } from "../../src/sandbox/index.ts";
-import { type RecordedRequest, recordingFetch, validateRequest } from "./openapi.ts";
+import { PROCEDURES } from "../../src/sandbox/procedures/index.ts";
+import { operationFor, type RecordedRequest, recordingFetch, validateRequest } from "./openapi.ts";
 
 /**
  * Every request the client can send, each method with and without its optional fields,
@@ -74,6 +75,14 @@ beforeAll(async () => {
   await c.projectRemove(project.projectId);
 });
 afterAll(() => sandbox.stop());
+
+describe("the document in the repository", () => {
+  test("describes every procedure the sandbox answers, with the method it answers on", () => {
+    const method = (p: (typeof PROCEDURES)[number]) => (p.type === "query" ? "GET" : "POST");
+    const missing = PROCEDURES.filter((p) => !operationFor(method(p), p.path)).map((p) => `${method(p)} ${p.path}`);
+    expect(missing).toEqual([]);
+  });
+});
 
 describe("requests match openapi.json", () => {
   test("every client method was exercised", () => {

@@ -5,11 +5,12 @@ import { join } from "node:path";
 
 /**
  * Validates a request against the request schema of Dokploy's own OpenAPI document
- * (../shared/dokploy/openapi.json). Top-level objects are made strict, so a misspelt or
+ * (dokploy-v0.30.2.openapi.json beside this file). Top-level objects are made strict, so a misspelt or
  * renamed field fails here even though Dokploy would silently strip it (CONTRACT.md §1.2).
  */
 
-const DOC_PATH = join(import.meta.dir, "../../../shared/dokploy/openapi.json");
+/** Dokploy v0.30.2's own document, cut to the routers we use (see README.md beside this file). */
+export const DOC_PATH = join(import.meta.dir, "dokploy-v0.30.2.openapi.json");
 const doc = JSON.parse(readFileSync(DOC_PATH, "utf8")) as {
   paths: Record<string, Record<string, Operation>>;
 };
