@@ -160,30 +160,31 @@ export function portalEnvironment(
 }
 
 export function buildPlan(argv: string[], env: Record<string, string | undefined>): Plan | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        tag: { type: "string" },
-        image: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        "dokploy-url": { type: "string" },
-        "portal-dokploy-url": { type: "string" },
-        "health-url": { type: "string" },
-        "certificate-type": { type: "string", default: "letsencrypt" },
-        "cert-resolver": { type: "string" },
-        "deploy-timeout": { type: "string", default: "10m" },
-        "health-timeout": { type: "string", default: "5m" },
-        "poll-interval": { type: "string", default: "2s" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        allowPositionals: false,
+        strict: true,
+        options: {
+          tag: { type: "string" },
+          image: { type: "string" },
+          "dry-run": { type: "boolean", default: false },
+          "dokploy-url": { type: "string" },
+          "portal-dokploy-url": { type: "string" },
+          "health-url": { type: "string" },
+          "certificate-type": { type: "string", default: "letsencrypt" },
+          "cert-resolver": { type: "string" },
+          "deploy-timeout": { type: "string", default: "10m" },
+          "health-timeout": { type: "string", default: "5m" },
+          "poll-interval": { type: "string", default: "2s" },
+          help: { type: "boolean", short: "h", default: false },
+        },
+      });
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+  })();
   const v = parsed.values;
   if (v.help) return "help";
 
@@ -218,12 +219,12 @@ export function buildPlan(argv: string[], env: Record<string, string | undefined
   const username = text(env, "PORTAL_REGISTRY_USERNAME");
   const password = text(env, "PORTAL_REGISTRY_PASSWORD");
   if (Boolean(username) !== Boolean(password)) throw new UsageError("PORTAL_REGISTRY_USERNAME and PORTAL_REGISTRY_PASSWORD must be set together");
-  const firstSegment = image.split("/")[0]!;
+  const [firstSegment = ""] = image.split("/");
   const registryHost = image.includes("/") && /[.:]|^localhost$/.test(firstSegment) ? firstSegment : "docker.io";
   const registry = username && password ? { url: registryHost, username, password } : null;
 
   const env2 = portalEnvironment(env, { portalDokployUrl, apiToken, suffix });
-  const host = `deploy.${env2.find(([k]) => k === "STACK_DOMAIN_SUFFIX")![1]}`;
+  const host = `deploy.${suffix}`;
   return {
     dokployUrl,
     apiToken,

@@ -34,25 +34,26 @@ interface Options {
 }
 
 export function parseOptions(argv: string[], env: Record<string, string | undefined>): Options | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        full: { type: "boolean", default: false },
-        token: { type: "string" },
-        timeout: { type: "string", default: "5m" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          full: { type: "boolean", default: false },
+          token: { type: "string" },
+          timeout: { type: "string", default: "5m" },
+          help: { type: "boolean", short: "h", default: false },
+        },
+      });
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+  })();
   if (parsed.values.help) return "help";
   if (parsed.positionals.length !== 1) throw new UsageError("give exactly one base URL, e.g. https://deploy.ai.flexinit.nl");
-  const raw = parsed.positionals[0]!;
+  const [raw = ""] = parsed.positionals;
   let url: URL;
   try {
     url = new URL(raw);
@@ -117,6 +118,7 @@ class Smoke {
     return fetch(this.url(path), { ...init, redirect: "follow", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: the portal's answers are read loosely; each check names the fields it expects.
   async json(res: Response): Promise<any> {
     const text = await res.text();
     try {
@@ -127,7 +129,7 @@ class Smoke {
   }
 
   /** `{"error": {"code", "message"}}` as one line. */
-  problem(res: Response, body: any): string {
+  problem(res: Response, body: { error?: { code?: string; message?: string } } | null): string {
     const err = body?.error;
     return err?.code ? `HTTP ${res.status} ${err.code}: ${err.message ?? ""}` : `HTTP ${res.status}`;
   }
@@ -180,8 +182,7 @@ class Smoke {
         let buffer = "";
         for await (const chunk of res.body) {
           buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, "\n");
-          let cut: number;
-          while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          for (let cut = buffer.indexOf("\n\n"); cut >= 0; cut = buffer.indexOf("\n\n")) {
             const block = buffer.slice(0, cut);
             buffer = buffer.slice(cut + 2);
             const event = parseEvent(block);

@@ -143,7 +143,7 @@ function queryInput(url: URL): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
-    out[key] = values.length === 1 ? values[0]! : values;
+    out[key] = values.length === 1 ? (values[0] ?? "") : values;
   }
   return out;
 }

@@ -54,10 +54,7 @@ export class Builder {
       app: structuredClone(app),
       projectEnv: project?.env ?? null,
       environmentEnv: env?.env ?? null,
-      volumes: db
-        .mountsOf(app.applicationId)
-        .filter((m) => m.type === "volume" && m.volumeName)
-        .map((m) => m.volumeName!),
+      volumes: db.mountsOf(app.applicationId).flatMap((m) => (m.type === "volume" && m.volumeName ? [m.volumeName] : [])),
     };
     const name = { name: app.name, appName: app.appName };
     const cancelled = faults.takeDeployFault("deploy_cancelled", name);

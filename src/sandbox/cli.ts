@@ -22,25 +22,27 @@ function num(name: string, value: string | undefined, min: number): number | und
   return n;
 }
 
-let parsed;
-try {
-  parsed = parseArgs({
-    options: {
-      port: { type: "string" },
-      hostname: { type: "string" },
-      "api-key": { type: "string" },
-      "deploy-ms": { type: "string" },
-      "build-concurrency": { type: "string" },
-      "latency-ms": { type: "string" },
-      "stack-start-ms": { type: "string" },
-      verbose: { type: "boolean" },
-      help: { type: "boolean" },
-    },
-    strict: true,
-  });
-} catch (err) {
-  fail((err as Error).message);
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: "string" },
+        hostname: { type: "string" },
+        "api-key": { type: "string" },
+        "deploy-ms": { type: "string" },
+        "build-concurrency": { type: "string" },
+        "latency-ms": { type: "string" },
+        "stack-start-ms": { type: "string" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean" },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    return fail((err as Error).message);
+  }
 }
+const parsed = parse();
 const args = parsed.values;
 if (args.help) {
   process.stdout.write(`${USAGE}\n`);

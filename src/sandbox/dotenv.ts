@@ -9,9 +9,8 @@ export function parseDotenv(src: string | null | undefined): Record<string, stri
   const out: Record<string, string> = {};
   const lines = (src ?? "").replace(/\r\n?/gm, "\n");
   LINE.lastIndex = 0;
-  let match: RegExpExecArray | null;
-  while ((match = LINE.exec(lines)) !== null) {
-    const key = match[1]!;
+  for (let match = LINE.exec(lines); match !== null; match = LINE.exec(lines)) {
+    const key = match[1] ?? "";
     let value = (match[2] ?? "").trim();
     const quote = value[0];
     value = value.replace(/^(['"`])([\s\S]*)\1$/gm, "$2");
@@ -29,15 +28,18 @@ export function resolveServiceEnv(serviceEnv: string | null, projectEnv: string 
   const resolved: Record<string, string> = {};
   for (const [key, value] of Object.entries(serviceVars)) {
     let v = value.replace(/\$\{\{project\.(.*?)\}\}/g, (_, ref: string) => {
-      if (projectVars[ref] !== undefined) return projectVars[ref]!;
+      const found = projectVars[ref];
+      if (found !== undefined) return found;
       throw new Error(`Invalid project environment variable: project.${ref}`);
     });
     v = v.replace(/\$\{\{environment\.(.*?)\}\}/g, (_, ref: string) => {
-      if (environmentVars[ref] !== undefined) return environmentVars[ref]!;
+      const found = environmentVars[ref];
+      if (found !== undefined) return found;
       throw new Error(`Invalid environment variable: environment.${ref}`);
     });
     v = v.replace(/\$\{\{(.*?)\}\}/g, (_, ref: string) => {
-      if (serviceVars[ref] !== undefined) return serviceVars[ref]!;
+      const found = serviceVars[ref];
+      if (found !== undefined) return found;
       throw new Error(`Invalid service environment variable: ${ref}`);
     });
     resolved[key] = v;

@@ -94,8 +94,8 @@ const HACKER_NOUNS = [
 ];
 
 function pick(words: string[]): string {
-  const i = crypto.getRandomValues(new Uint32Array(1))[0]! % words.length;
-  return words[i]!.replace(/ /g, "-");
+  const [random = 0] = crypto.getRandomValues(new Uint32Array(1));
+  return (words[random % words.length] ?? "").replace(/ /g, "-");
 }
 
 /** `generateAppName("app")`: app-<verb>-<adjective>-<noun>-<6 chars, no zero>. */

@@ -68,8 +68,9 @@ export class BuildQueue {
       const index = this.waiting.findIndex((j) => !j.stuck && !busy.has(j.applicationId));
       if (index < 0) return;
       const [job] = this.waiting.splice(index, 1);
-      this.running.set(job!.jobId, job!);
-      this.startJob(job!);
+      if (!job) return;
+      this.running.set(job.jobId, job);
+      this.startJob(job);
     }
   }
 }

@@ -194,11 +194,11 @@ function openCodeServer(req: Request, path: string, env: Record<string, string>)
 
 function basicAuthMatches(header: string | null, username: string, password: string): boolean {
   if (!header) return false;
-  const m = /^Basic\s+(\S+)$/i.exec(header.trim());
-  if (!m) return false;
+  const encoded = /^Basic\s+(\S+)$/i.exec(header.trim())?.[1];
+  if (!encoded) return false;
   let decoded: string;
   try {
-    decoded = Buffer.from(m[1]!, "base64").toString("utf8");
+    decoded = Buffer.from(encoded, "base64").toString("utf8");
   } catch {
     return false;
   }

@@ -26,8 +26,8 @@ export class EventBus {
   }
 
   subscribe(deploymentId: string, listener: Listener): () => void {
-    let set = this.listeners.get(deploymentId);
-    if (!set) this.listeners.set(deploymentId, (set = new Set()));
+    const set = this.listeners.get(deploymentId) ?? new Set<Listener>();
+    this.listeners.set(deploymentId, set);
     set.add(listener);
     return () => {
       set.delete(listener);

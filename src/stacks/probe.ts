@@ -134,7 +134,7 @@ function classify(err: unknown): string {
     case "EPROTO": // Bun: "The TLS handshake failed", e.g. https to a plain-HTTP port
       return "tls";
   }
-  if (isCertError(err) || (code !== undefined && code.startsWith("ERR_SSL"))) return "tls";
+  if (isCertError(err) || code?.startsWith("ERR_SSL")) return "tls";
   return "error";
 }
 

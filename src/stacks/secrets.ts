@@ -16,7 +16,7 @@ export function newStackPassword(length = 24): string {
   // Rejection sampling keeps every character equally likely.
   while (out.length < length) {
     for (const byte of randomBytes(length * 2)) {
-      if (byte < 256 - (256 % alphabet.length) && out.length < length) out.push(alphabet[byte % alphabet.length]!);
+      if (byte < 256 - (256 % alphabet.length) && out.length < length) out.push(alphabet.charAt(byte % alphabet.length));
     }
   }
   return out.join("");

@@ -55,7 +55,10 @@ export class DeploySlots {
 
   private next(): void {
     const waiter = this.waiting.shift();
-    if (!waiter) return this.onQueueLength?.(0);
+    if (!waiter) {
+      this.onQueueLength?.(0);
+      return;
+    }
     this.running++;
     waiter.grant();
     this.announce(0);
@@ -64,6 +67,6 @@ export class DeploySlots {
   /** Everyone from index `from` on moved up by one. */
   private announce(from: number): void {
     this.onQueueLength?.(this.waiting.length);
-    this.waiting.slice(from).forEach((w, i) => w.onPosition(from + i + 1));
+    for (const [i, w] of this.waiting.slice(from).entries()) w.onPosition(from + i + 1);
   }
 }

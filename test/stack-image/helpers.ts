@@ -103,7 +103,7 @@ export function parseDockerfile(text: string): Instruction[] {
     if (current === "" && trimmed === "") continue;
     if (current === "") start = index + 1;
     if (trimmed.endsWith("\\")) {
-      current += trimmed.slice(0, -1) + " ";
+      current += `${trimmed.slice(0, -1)} `;
       continue;
     }
     current += trimmed;

@@ -80,12 +80,11 @@ async function buildAssets(): Promise<Assets> {
  */
 async function buildCss(): Promise<string> {
   const css = await Bun.file(join(WEB_DIR, "styles.css")).text();
-  return (
-    css
-      .replace(/\/\*[\s\S]*?\*\//g, "")
-      .replace(/\n{2,}/g, "\n")
-      .trim() + "\n"
-  );
+  const stripped = css
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/\n{2,}/g, "\n")
+    .trim();
+  return `${stripped}\n`;
 }
 
 /**
