@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { negotiate } from "../../src/http/precompressed.ts";
 import { CONTENT_SECURITY_POLICY, pageAssets, pageRoutes } from "../../src/http/routes/page.ts";
 
 /** How the page is served: built once, same origin, strict CSP. No browser needed. */
@@ -55,5 +57,58 @@ describe("page routes", () => {
     const a = await pageAssets();
     await pageRoutes({ mode: "dokploy" }).request("/assets/app.js");
     expect(await pageAssets()).toBe(a);
+  });
+});
+
+describe("compressed and cacheable", () => {
+  const app = pageRoutes({ mode: "dokploy" });
+  const paths = ["/", "/assets/app.js", "/assets/styles.css"];
+
+  test("brotli where the browser takes it, else gzip, else as is; the same bytes once decoded", async () => {
+    for (const path of paths) {
+      const plain = await app.request(path);
+      expect(plain.headers.get("content-encoding")).toBeNull();
+      expect(plain.headers.get("vary")).toBe("Accept-Encoding");
+      const original = new Uint8Array(await plain.arrayBuffer());
+
+      const br = await app.request(path, { headers: { "accept-encoding": "gzip, deflate, br, zstd" } });
+      expect(br.headers.get("content-encoding")).toBe("br");
+      const brBytes = new Uint8Array(await br.arrayBuffer());
+      expect(brBytes.byteLength).toBeLessThan(original.byteLength / 2);
+      expect(new Uint8Array(brotliDecompressSync(brBytes))).toEqual(original);
+
+      const gz = await app.request(path, { headers: { "accept-encoding": "gzip;q=1, br;q=0" } });
+      expect(gz.headers.get("content-encoding")).toBe("gzip");
+      expect(new Uint8Array(gunzipSync(new Uint8Array(await gz.arrayBuffer())))).toEqual(original);
+
+      const refused = await app.request(path, { headers: { "accept-encoding": "*;q=0, identity" } });
+      expect(refused.headers.get("content-encoding")).toBeNull();
+    }
+  });
+
+  test("a repeat load of the page is a 304 per encoding; versioned assets stay immutable", async () => {
+    const first = await app.request("/", { headers: { "accept-encoding": "br" } });
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^".+-br"$/);
+    const again = await app.request("/", { headers: { "accept-encoding": "br", "if-none-match": etag ?? "" } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe("");
+    // The ETag of another encoding does not match: the body differs.
+    const gz = await app.request("/", { headers: { "accept-encoding": "gzip", "if-none-match": etag ?? "" } });
+    expect(gz.status).toBe(200);
+    const { version } = await pageAssets();
+    const js = await app.request(`/assets/app.js?v=${version}`, { headers: { "accept-encoding": "br" } });
+    expect(js.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+  });
+
+  test("Accept-Encoding is read by its q-values", () => {
+    expect(negotiate(undefined)).toBe("identity");
+    expect(negotiate("gzip, br")).toBe("br");
+    expect(negotiate("br;q=0.5, gzip")).toBe("gzip");
+    expect(negotiate("*")).toBe("br");
+    expect(negotiate("*;q=0")).toBe("identity");
+    expect(negotiate("deflate")).toBe("identity");
+    expect(negotiate("BR;Q=0.9")).toBe("br");
+    expect(negotiate("br;q=abc, gzip;q=0.1")).toBe("gzip");
   });
 });

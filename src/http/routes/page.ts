@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../env.ts";
+import { type Precompressed, precompress, serve } from "../precompressed.ts";
 import { problem } from "../problem.ts";
 
 /**
@@ -29,9 +30,9 @@ export const CONTENT_SECURITY_POLICY = [
 
 interface Assets {
   /** index.html per mode (the sandbox one carries the badge switch). */
-  html: Record<"dokploy" | "sandbox", string>;
-  js: string;
-  css: string;
+  html: Record<"dokploy" | "sandbox", Precompressed>;
+  js: Precompressed;
+  css: Precompressed;
   version: string;
 }
 
@@ -67,9 +68,12 @@ async function buildAssets(): Promise<Assets> {
     .replace('src="/assets/app.js"', `src="/assets/app.js?v=${version}"`);
   const html = prefill(source, english);
   return {
-    html: { dokploy: html, sandbox: html.replace('data-mode="dokploy"', 'data-mode="sandbox"') },
-    js,
-    css,
+    html: {
+      dokploy: precompress(html, `${version}-d`),
+      sandbox: precompress(html.replace('data-mode="dokploy"', 'data-mode="sandbox"'), `${version}-s`),
+    },
+    js: precompress(js, version),
+    css: precompress(css, version),
     version,
   };
 }
@@ -110,7 +114,7 @@ const COMMON_HEADERS = {
 export function pageRoutes(opts: { mode: "dokploy" | "sandbox" }) {
   const app = new Hono<AppEnv>();
 
-  const withAssets = (serve: (assets: Assets, fresh: boolean) => Response) => async (c: Context<AppEnv>) => {
+  const withAssets = (pick: (assets: Assets) => { body: Precompressed; headers: Record<string, string> }) => async (c: Context<AppEnv>) => {
     let assets: Assets;
     try {
       assets = await pageAssets();
@@ -118,43 +122,31 @@ export function pageRoutes(opts: { mode: "dokploy" | "sandbox" }) {
       c.get("log")?.error({ err: err instanceof Error ? err.message : String(err) }, "the page could not be built");
       return problem(c, 500, "internal", "The page could not be built; see the portal log");
     }
-    return serve(assets, c.req.query("v") === assets.version);
+    const { body, headers } = pick(assets);
+    // A versioned URL never changes; an unversioned one (or an old version) is revalidated.
+    const cache = c.req.path === "/" || c.req.query("v") !== assets.version ? "no-cache" : "public, max-age=31536000, immutable";
+    const request = { acceptEncoding: c.req.header("accept-encoding"), ifNoneMatch: c.req.header("if-none-match") };
+    return serve(body, request, { ...COMMON_HEADERS, ...headers, "Cache-Control": cache });
   };
-
-  const assetCache = (fresh: boolean) => (fresh ? "public, max-age=31536000, immutable" : "no-cache");
 
   return app
     .get(
       "/",
-      withAssets(
-        (assets) =>
-          new Response(assets.html[opts.mode], {
-            headers: {
-              ...COMMON_HEADERS,
-              "Content-Type": "text/html; charset=utf-8",
-              "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-              "X-Frame-Options": "DENY",
-              "Cache-Control": "no-cache",
-            },
-          }),
-      ),
+      withAssets((assets) => ({
+        body: assets.html[opts.mode],
+        headers: {
+          "Content-Type": "text/html; charset=utf-8",
+          "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+          "X-Frame-Options": "DENY",
+        },
+      })),
     )
     .get(
       "/assets/app.js",
-      withAssets(
-        (assets, fresh) =>
-          new Response(assets.js, {
-            headers: { ...COMMON_HEADERS, "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": assetCache(fresh) },
-          }),
-      ),
+      withAssets((assets) => ({ body: assets.js, headers: { "Content-Type": "text/javascript; charset=utf-8" } })),
     )
     .get(
       "/assets/styles.css",
-      withAssets(
-        (assets, fresh) =>
-          new Response(assets.css, {
-            headers: { ...COMMON_HEADERS, "Content-Type": "text/css; charset=utf-8", "Cache-Control": assetCache(fresh) },
-          }),
-      ),
+      withAssets((assets) => ({ body: assets.css, headers: { "Content-Type": "text/css; charset=utf-8" } })),
     );
 }
