@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the five benchmarks in sequence. Each prints one JSON line per figure on
+ * `npm run bench`: the benchmarks in sequence. Each prints one JSON line per figure on
  * stdout, then its summary; this prints the overall summary last. Progress goes to stderr.
  * Benchmarks report, they do not assert: the exit code is non-zero only when a benchmark
  * could not run, never because a target was missed.
@@ -9,6 +9,7 @@ import { run as check } from "./check.ts";
 import { run as coldStart } from "./cold-start.ts";
 import { run as concurrentDeploys } from "./concurrent-deploys.ts";
 import { run as deployPath } from "./deploy-path.ts";
+import { run as pageLoad } from "./page-load.ts";
 import { stopAll } from "./lib/proc.ts";
 import type { BenchSummary } from "./lib/report.ts";
 import { run as sseFanout } from "./sse-fanout.ts";
@@ -19,6 +20,7 @@ const BENCHES: [string, () => Promise<BenchSummary>][] = [
   ["sse-fanout", sseFanout],
   ["concurrent-deploys", concurrentDeploys],
   ["cold-start", coldStart],
+  ["page-load", pageLoad],
 ];
 
 const only = process.argv.slice(2);
