@@ -79,4 +79,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX stacks_quarantine ON stacks(name, deleted_at) WHERE status = 'deleted';
   `,
+  // 4: /health's database check writes this one row: only a write proves the disk takes writes.
+  `
+  CREATE TABLE health_probe (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    at              TEXT NOT NULL
+  );
+  `,
 ];

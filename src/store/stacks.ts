@@ -118,6 +118,18 @@ export class StackRepo {
     ).map(toStack);
   }
 
+  /**
+   * Newest first, keyset-paged by id: `before` is the id of the last stack of the previous
+   * page. One row more than asked tells whether there is a next page.
+   */
+  page(opts: { includeGone: boolean; limit: number; before?: number }): { stacks: Stack[]; more: boolean } {
+    const where = opts.includeGone ? "" : `AND ${LIVE}`;
+    const rows = this.db
+      .query(`SELECT * FROM stacks WHERE id < ? ${where} ORDER BY id DESC LIMIT ?`)
+      .all(opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit + 1) as StackRow[];
+    return { stacks: rows.slice(0, opts.limit).map(toStack), more: rows.length > opts.limit };
+  }
+
   countByStatus(): Record<string, number> {
     const rows = this.db.query(`SELECT status, COUNT(*) AS n FROM stacks GROUP BY status`).all() as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
