@@ -21,6 +21,9 @@ export function openDatabase(dataDir: string): Database {
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
     migrate(db);
+    // SQLite quietly opens a file it cannot write read-only; a portal that cannot write
+    // must not start and look healthy.
+    probeWrite(db);
   } catch (err) {
     db.close();
     throw err;
@@ -48,6 +51,11 @@ function switchToWal(db: Database): void {
       Bun.sleepSync(pause);
     }
   }
+}
+
+/** A real, committed write (the one row of health_probe): a read still works on a read-only or full disk. */
+export function probeWrite(db: Database): void {
+  db.query("INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at").run(new Date().toISOString());
 }
 
 export function migrate(db: Database): void {

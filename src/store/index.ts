@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { explainOpenError } from "./data-dir.ts";
-import { openDatabase } from "./db.ts";
+import { openDatabase, probeWrite } from "./db.ts";
 import { StackRepo } from "./stacks.ts";
 import { DeploymentRepo } from "./deployments.ts";
 import { AuditRepo } from "./audit.ts";
@@ -33,10 +33,10 @@ export class Store {
     return this.db.transaction(fn)();
   }
 
-  /** A real write, committed: a read would still succeed on a full or read-only disk. */
+  /** Whether the database takes writes (a read would still succeed on a full or read-only disk). */
   healthy(): boolean {
     try {
-      this.db.query("INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at").run(new Date().toISOString());
+      probeWrite(this.db);
       return true;
     } catch {
       return false;
