@@ -7,6 +7,7 @@ import { type AbortReason, type SagaDeps, now, toDeploymentError } from "./saga.
 import { hashToken, newManagementToken, newStackPassword, secretEquals, tokenMatches } from "./secrets.ts";
 import { IdempotencyGuard } from "./idempotency.ts";
 import { normaliseName } from "./names.ts";
+import { volumeGenerationFor } from "./volumes.ts";
 import type { DeploySlots } from "./slots.ts";
 import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 
@@ -92,7 +93,12 @@ export class StackService {
     const deploymentId = crypto.randomUUID();
     const created = this.deps.store.transaction(() => {
       if (this.opts.maxStacks > 0 && this.deps.store.stacks.countLive() >= this.opts.maxStacks) return "full" as const;
-      const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now());
+      // A new owner gets volumes never used; a returning one (their old token) their own.
+      const generation = volumeGenerationFor(
+        this.deps.store.stacks.volumeHistory(check.name),
+        (hash) => bearer !== undefined && tokenMatches(bearer, hash),
+      );
+      const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now(), generation);
       if (!stack) return null;
       return { stack, deployment: this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now()) };
     });

@@ -86,4 +86,9 @@ export const MIGRATIONS: readonly string[] = [
     at              TEXT NOT NULL
   );
   `,
+  // 5: the volume generation of each stack (src/stacks/volumes.ts): a new owner of a name
+  // never mounts an earlier owner's volumes. Existing stacks used the plain names: 0.
+  `
+  ALTER TABLE stacks ADD COLUMN volume_generation INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
