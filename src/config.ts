@@ -25,18 +25,29 @@ const duration = (fallback: string) =>
       return Number(match[1]) * UNIT_MS[(match[2] ?? "ms") as keyof typeof UNIT_MS];
     });
 
+/** Decimal digits only: Number() would also take "0x10", "0b10", "1e3" or "16.0". */
 const integer = (fallback: number, min: number, max: number) =>
-  z.coerce
-    .number({ message: "expected a whole number" })
-    .int("expected a whole number")
-    .min(min, `expected at least ${min}`)
-    .max(max, `expected at most ${max}`)
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,15}$/, "expected a whole number in decimal digits")
+    .transform(Number)
+    .pipe(z.number().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`))
     .default(fallback);
 
 const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+/**
+ * A bearer token or API key: whitespace is never part of one, and a pasted trailing space or
+ * newline would otherwise start fine and then refuse every call. The value is never echoed.
+ */
+const token = (minLength: number) =>
+  optionalText
+    .refine((v) => v === undefined || !/\s/.test(v), "must not contain whitespace (look for a trailing space or newline)")
+    .refine((v) => v === undefined || v.length >= minLength, `expected at least ${minLength} characters`);
 
 const list = (fallback: string) =>
   z
@@ -115,7 +126,7 @@ export const configSchema = z
     DATA_DIR: z.string().min(1).default("./data"),
 
     DOKPLOY_URL: url,
-    DOKPLOY_API_TOKEN: optionalText,
+    DOKPLOY_API_TOKEN: token(1),
     DOKPLOY_TIMEOUT: duration("15s"),
     DOKPLOY_MAX_CONCURRENCY: integer(8, 1, 256),
     DOKPLOY_CIRCUIT_FAILURES: integer(5, 1, 1000),
@@ -144,7 +155,7 @@ export const configSchema = z
     STACK_PROBE_URLS: z.string().default("https://{host}/,http://{host}/,http://{appName}:{port}/"),
 
     RESERVED_NAMES: list("admin,api,www,root,system,test,demo,portal,deploy").transform((names) => names.map((n) => n.toLowerCase())),
-    ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, "expected at least 16 characters"),
+    ADMIN_TOKEN: token(16),
     NAME_QUARANTINE_DAYS: integer(30, 0, 3650),
 
     DEPLOY_TIMEOUT: duration("10m"),
@@ -160,7 +171,7 @@ export const configSchema = z
     SANDBOX_STACK_START: duration("2s"),
     TRUST_PROXY: flag,
     CORS_ORIGINS: list(""),
-    METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, "expected at least 16 characters"),
+    METRICS_TOKEN: token(16),
     RATE_LIMIT_DEPLOY: rateLimit("3/10m"),
     RATE_LIMIT_DELETE: rateLimit("10/10m"),
     RATE_LIMIT_CHECK: rateLimit("60/1m"),

@@ -1,6 +1,8 @@
 import { type Config, ConfigError, SECRET_VARIABLES, loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
 import { startPortal } from "./portal.ts";
+import { DataDirError } from "./store/data-dir.ts";
+import { Store } from "./store/index.ts";
 
 /** Entry point: configuration from the environment, the embedded sandbox when no Dokploy is set. */
 
@@ -17,6 +19,19 @@ try {
 
 const log = createLogger({ level: config.LOG_LEVEL, secrets: SECRET_VARIABLES.map((k) => config[k]) });
 
+// The store before anything else (the embedded sandbox included): a DATA_DIR that cannot work
+// stops the process with one line and exit code 2, like a configuration error.
+let store: Store;
+try {
+  store = Store.open(config.DATA_DIR);
+} catch (err) {
+  if (err instanceof DataDirError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+
 /** Dokploy as configured, or the embedded sandbox when DOKPLOY_URL is unset. */
 async function resolveDokploy(): Promise<{ url: string; apiKey: string; probeUrls?: string; stop?: () => Promise<void> }> {
   if (config.DOKPLOY_URL && config.DOKPLOY_API_TOKEN) return { url: config.DOKPLOY_URL, apiKey: config.DOKPLOY_API_TOKEN };
@@ -28,7 +43,11 @@ async function resolveDokploy(): Promise<{ url: string; apiKey: string; probeUrl
     deployDurationMs: config.SANDBOX_DEPLOY_DURATION,
     stackStartMs: config.SANDBOX_STACK_START,
   });
-  log.warn({ sandbox: sandbox.url }, "DOKPLOY_URL is not set: using the embedded sandbox Dokploy (nothing real is deployed)");
+  log.warn(
+    { sandbox: sandbox.url, unauthenticated: `${sandbox.url}/__sandbox/state` },
+    "DOKPLOY_URL is not set: using the embedded sandbox Dokploy (nothing real is deployed, development only). " +
+      "Its /__sandbox/state has no authentication and shows every stack's password to anyone who can reach it (loopback only)",
+  );
   // Stacks "run" inside the sandbox, which routes by Host header like Traefik.
   return { url: sandbox.url, apiKey, probeUrls: `${sandbox.url}/ {host}`, stop: sandbox.stop };
 }
@@ -38,6 +57,7 @@ const mode = dokploy.stop ? "sandbox" : "dokploy";
 const portal = await startPortal({
   config,
   log,
+  store,
   mode,
   dokployUrl: dokploy.url,
   dokployApiKey: dokploy.apiKey,

@@ -29,6 +29,8 @@ export interface PortalOptions {
   /** Probe spec override (sandbox mode routes probes to the sandbox by Host header). */
   probeUrls?: string;
   heartbeatMs?: number;
+  /** Already open (main.ts opens it first, to fail before starting anything else). */
+  store?: Store;
   cleanup?: { attempts: number; baseDelayMs: number };
 }
 
@@ -42,7 +44,7 @@ export interface Portal {
 
 export async function startPortal(opts: PortalOptions): Promise<Portal> {
   const { config, log } = opts;
-  const store = Store.open(config.DATA_DIR);
+  const store = opts.store ?? Store.open(config.DATA_DIR);
   const metrics = new Metrics();
   const client = new DokployClient({
     baseUrl: opts.dokployUrl,

@@ -26,6 +26,8 @@ export const stack = z.object({
   appName: z.string().nullable(),
   domainId: z.string().nullable(),
   mountIds: z.array(z.string()),
+  /** Which volumes the stack mounts: 0 for a name's first owner, higher for later owners (stacks/volumes.ts). */
+  volumeGeneration: z.number().int().min(0),
   createdAt: z.string(),
   updatedAt: z.string(),
   readyAt: z.string().nullable(),

@@ -17,12 +17,19 @@ export type NameProblem =
 
 export type NameVerdict = { name: string; valid: true } | { name: string; valid: false; reason: NameProblem };
 
+const ASCII = /^\p{ASCII}*$/u;
+/** String.prototype.trim would also strip Unicode spaces (U+00A0, U+3000) and pass "alice\u00a0". */
+const ASCII_SPACE_AT_ENDS = /^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g;
+
 /**
  * Trim and lowercase only. Anything else (unicode folding, stripping) would let two
- * different inputs claim one stack, or a homoglyph pass as a Latin name.
+ * different inputs claim one stack, or a homoglyph pass as a Latin name. Input with any
+ * non-ASCII character is left as typed (ASCII spaces trimmed), because lowercasing maps some of it to
+ * ASCII (the Kelvin sign K to "k"); the rules below then reject it as invalid_characters.
  */
 export function normaliseName(raw: string): string {
-  return raw.trim().toLowerCase();
+  const trimmed = raw.replace(ASCII_SPACE_AT_ENDS, "");
+  return ASCII.test(trimmed) ? trimmed.toLowerCase() : trimmed;
 }
 
 /** Checks in a fixed order so a name always gets the same, most basic reason first. */

@@ -1,4 +1,5 @@
 import type { Config } from "../config.ts";
+import { volumeName } from "./volumes.ts";
 
 /** The Dokploy resources one stack consists of, derived from its name. Pure. */
 export interface StackPlan {
@@ -14,7 +15,8 @@ export interface StackPlan {
 
 export type PlanConfig = Pick<Config, "STACK_PROJECT_PREFIX" | "STACK_VOLUME_PREFIX" | "STACK_DOMAIN_SUFFIX" | "STACK_PORT" | "STACK_MOUNTS">;
 
-export function planStack(name: string, config: PlanConfig): StackPlan {
+/** `volumeGeneration`: whose volumes the stack mounts (see volumes.ts); 0 is the plain naming. */
+export function planStack(name: string, config: PlanConfig, volumeGeneration = 0): StackPlan {
   const host = `${name}.${config.STACK_DOMAIN_SUFFIX}`;
   return {
     name,
@@ -25,7 +27,7 @@ export function planStack(name: string, config: PlanConfig): StackPlan {
     port: config.STACK_PORT,
     volumes: config.STACK_MOUNTS.map((m) => ({
       key: m.key,
-      volumeName: `${config.STACK_VOLUME_PREFIX}${m.key}-${name}`,
+      volumeName: volumeName(config.STACK_VOLUME_PREFIX, m.key, name, volumeGeneration),
       mountPath: m.mountPath,
     })),
   };

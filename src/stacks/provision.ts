@@ -28,7 +28,7 @@ const KIND = "deploy";
 export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<void> {
   const { deployment, signal } = input;
   const id = deployment.id;
-  const plan = planStack(input.stack.name, deps.config);
+  const plan = planStack(input.stack.name, deps.config, input.stack.volumeGeneration);
   const step = <T>(s: StepId, fn: () => Promise<T>, msg?: (r: T) => string | undefined) => runStep(deps, id, KIND, s, fn, msg);
   try {
     if (input.interrupted) throw new SagaError("interrupted", "The portal restarted during the deploy");

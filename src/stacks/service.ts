@@ -6,6 +6,8 @@ import { provision } from "./provision.ts";
 import { type AbortReason, type SagaDeps, now, toDeploymentError } from "./saga.ts";
 import { hashToken, newManagementToken, newStackPassword, secretEquals, tokenMatches } from "./secrets.ts";
 import { IdempotencyGuard } from "./idempotency.ts";
+import { normaliseName } from "./names.ts";
+import { volumeGenerationFor } from "./volumes.ts";
 import type { DeploySlots } from "./slots.ts";
 import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 
@@ -74,7 +76,7 @@ export class StackService {
   }
 
   async deploy(rawName: string, ctx: RequestContext = {}): Promise<Result<DeployAccepted & { replayed?: boolean }>> {
-    const name = rawName.trim().toLowerCase();
+    const name = normaliseName(rawName);
     const start = () => this.startDeploy(rawName, ctx.bearer);
     const result = ctx.idempotencyKey ? await this.idempotency.run(ctx.idempotencyKey, name, start) : await start();
     this.audit("deploy", name, ctx, result, result.ok && ctx.bearer ? "management" : "anonymous");
@@ -91,7 +93,12 @@ export class StackService {
     const deploymentId = crypto.randomUUID();
     const created = this.deps.store.transaction(() => {
       if (this.opts.maxStacks > 0 && this.deps.store.stacks.countLive() >= this.opts.maxStacks) return "full" as const;
-      const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now());
+      // A new owner gets volumes never used; a returning one (their old token) their own.
+      const generation = volumeGenerationFor(
+        this.deps.store.stacks.volumeHistory(check.name),
+        (hash) => bearer !== undefined && tokenMatches(bearer, hash),
+      );
+      const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now(), generation);
       if (!stack) return null;
       return { stack, deployment: this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now()) };
     });
@@ -124,7 +131,7 @@ export class StackService {
 
   async remove(rawName: string, ctx: RequestContext = {}): Promise<Result<DeleteAccepted>> {
     const result = await this.startDelete(rawName, ctx.bearer);
-    this.audit("delete", rawName.trim().toLowerCase(), ctx, result, result.ok ? result.actor : "anonymous");
+    this.audit("delete", normaliseName(rawName), ctx, result, result.ok ? result.actor : "anonymous");
     return result;
   }
 
@@ -144,7 +151,7 @@ export class StackService {
   }
 
   private async startDelete(rawName: string, bearer: string | undefined): Promise<Result<DeleteAccepted>> {
-    const name = rawName.trim().toLowerCase();
+    const name = normaliseName(rawName);
     const stack = this.deps.store.stacks.live(name);
     if (!stack) return fail("not_found", `There is no stack named "${name}"`);
     const actor = this.authorize(stack, bearer);
@@ -169,7 +176,7 @@ export class StackService {
 
   /** Public status of a stack: no ids, no secrets. */
   publicStatus(rawName: string) {
-    const name = rawName.trim().toLowerCase();
+    const name = normaliseName(rawName);
     const stack = this.deps.store.stacks.latest(name);
     if (!stack) return null;
     const latest = this.deps.store.deployments.latestFor(stack.id);

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { ensureWritableDir } from "./data-dir.ts";
 import { MIGRATIONS } from "./migrations.ts";
 
 export const DB_FILE = "portal.sqlite";
@@ -10,16 +10,52 @@ export function openDatabase(dataDir: string): Database {
   let db: Database;
   if (dataDir === ":memory:") db = new Database(":memory:", { strict: true });
   else {
-    mkdirSync(dataDir, { recursive: true });
+    ensureWritableDir(dataDir);
     db = new Database(join(dataDir, DB_FILE), { create: true, strict: true });
   }
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = NORMAL");
-  db.exec("PRAGMA foreign_keys = ON");
-  // Another process (a second portal, the bench seeding) may hold the write lock briefly.
-  db.exec("PRAGMA busy_timeout = 5000");
-  migrate(db);
+  try {
+    // First, before anything touches the file: another process (a `sqlite3 .backup`, a second
+    // portal, the bench seeding) may hold a lock for a moment.
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    switchToWal(db);
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    migrate(db);
+    // SQLite quietly opens a file it cannot write read-only; a portal that cannot write
+    // must not start and look healthy.
+    probeWrite(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+const WAL_SWITCH_BUDGET_MS = 15_000;
+
+/**
+ * Switching to WAL needs an exclusive lock, and SQLite may answer SQLITE_BUSY at once,
+ * without waiting out the busy timeout (e.g. while another connection holds a read lock),
+ * so the switch is retried for a while before giving up.
+ */
+function switchToWal(db: Database): void {
+  const deadline = Date.now() + WAL_SWITCH_BUDGET_MS;
+  for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
+    try {
+      db.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== "string" || !code.startsWith("SQLITE_BUSY") || Date.now() + pause > deadline) throw err;
+      Bun.sleepSync(pause);
+    }
+  }
+}
+
+/** A real, committed write (the one row of health_probe): a read still works on a read-only or full disk. */
+export function probeWrite(db: Database): void {
+  db.query("INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at").run(new Date().toISOString());
 }
 
 export function migrate(db: Database): void {

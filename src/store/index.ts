@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
-import { openDatabase } from "./db.ts";
+import { explainOpenError } from "./data-dir.ts";
+import { openDatabase, probeWrite } from "./db.ts";
 import { StackRepo } from "./stacks.ts";
 import { DeploymentRepo } from "./deployments.ts";
 import { AuditRepo } from "./audit.ts";
@@ -18,8 +19,13 @@ export class Store {
     this.idempotency = new IdempotencyRepo(db);
   }
 
+  /** Throws DataDirError, one line naming DATA_DIR and what to do, when it cannot open. */
   static open(dataDir: string): Store {
-    return new Store(openDatabase(dataDir));
+    try {
+      return new Store(openDatabase(dataDir));
+    } catch (err) {
+      throw explainOpenError(err, dataDir);
+    }
   }
 
   /** Runs fn atomically (SQLite is synchronous, so nothing interleaves inside). */
@@ -27,9 +33,10 @@ export class Store {
     return this.db.transaction(fn)();
   }
 
+  /** Whether the database takes writes (a read would still succeed on a full or read-only disk). */
   healthy(): boolean {
     try {
-      this.db.query("SELECT 1").get();
+      probeWrite(this.db);
       return true;
     } catch {
       return false;

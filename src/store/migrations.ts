@@ -79,4 +79,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX stacks_quarantine ON stacks(name, deleted_at) WHERE status = 'deleted';
   `,
+  // 4: /health's database check writes this one row: only a write proves the disk takes writes.
+  `
+  CREATE TABLE health_probe (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    at              TEXT NOT NULL
+  );
+  `,
+  // 5: the volume generation of each stack (src/stacks/volumes.ts): a new owner of a name
+  // never mounts an earlier owner's volumes. Existing stacks used the plain names: 0.
+  `
+  ALTER TABLE stacks ADD COLUMN volume_generation INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

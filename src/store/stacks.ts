@@ -13,6 +13,7 @@ interface StackRow {
   app_name: string | null;
   domain_id: string | null;
   mount_ids: string;
+  volume_generation: number;
   created_at: string;
   updated_at: string;
   ready_at: string | null;
@@ -35,6 +36,7 @@ function toStack(r: StackRow): Stack {
     appName: r.app_name,
     domainId: r.domain_id,
     mountIds: JSON.parse(r.mount_ids) as string[],
+    volumeGeneration: r.volume_generation,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     readyAt: r.ready_at,
@@ -61,14 +63,14 @@ export class StackRepo {
   }
 
   /** Inserts a deploying stack; returns null when a live stack already has the name. */
-  insert(name: string, url: string, tokenHash: string, now: string): Stack | null {
+  insert(name: string, url: string, tokenHash: string, now: string, volumeGeneration = 0): Stack | null {
     try {
       const row = this.db
         .query(
-          `INSERT INTO stacks (name, status, url, token_hash, created_at, updated_at)
-           VALUES (?, 'deploying', ?, ?, ?, ?) RETURNING *`,
+          `INSERT INTO stacks (name, status, url, token_hash, volume_generation, created_at, updated_at)
+           VALUES (?, 'deploying', ?, ?, ?, ?, ?) RETURNING *`,
         )
-        .get(name, url, tokenHash, now, now) as StackRow;
+        .get(name, url, tokenHash, volumeGeneration, now, now) as StackRow;
       return toStack(row);
     } catch (err) {
       if (err instanceof Error && /UNIQUE constraint failed/.test(err.message)) return null;
@@ -106,6 +108,16 @@ export class StackRepo {
     return newest ? { live: false, tokenHash: newest.token_hash } : null;
   }
 
+  /** Every stack the name ever had, newest first: whose token, which volume generation. */
+  volumeHistory(name: string): { tokenHash: string; generation: number }[] {
+    return (
+      this.db.query("SELECT token_hash, volume_generation FROM stacks WHERE name = ? ORDER BY id DESC").all(name) as {
+        token_hash: string;
+        volume_generation: number;
+      }[]
+    ).map((r) => ({ tokenHash: r.token_hash, generation: r.volume_generation }));
+  }
+
   tokenHash(id: number): string | null {
     const row = this.db.query("SELECT token_hash FROM stacks WHERE id = ?").get(id) as { token_hash: string } | null;
     return row?.token_hash ?? null;
@@ -116,6 +128,18 @@ export class StackRepo {
     return (
       this.db.query(`SELECT * FROM stacks ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).all(opts.limit ?? 1000, opts.offset ?? 0) as StackRow[]
     ).map(toStack);
+  }
+
+  /**
+   * Newest first, keyset-paged by id: `before` is the id of the last stack of the previous
+   * page. One row more than asked tells whether there is a next page.
+   */
+  page(opts: { includeGone: boolean; limit: number; before?: number }): { stacks: Stack[]; more: boolean } {
+    const where = opts.includeGone ? "" : `AND ${LIVE}`;
+    const rows = this.db
+      .query(`SELECT * FROM stacks WHERE id < ? ${where} ORDER BY id DESC LIMIT ?`)
+      .all(opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit + 1) as StackRow[];
+    return { stacks: rows.slice(0, opts.limit).map(toStack), more: rows.length > opts.limit };
   }
 
   countByStatus(): Record<string, number> {

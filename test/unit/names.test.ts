@@ -28,6 +28,11 @@ describe("name rules", () => {
     // Order: length is checked before characters.
     ["a_", "a_", "too_short"],
     ["_".repeat(40), "_".repeat(40), "too_long"],
+    // Non-ASCII is refused as typed: lowercasing the Kelvin sign gives "k", trim() eats U+00A0.
+    ["\u212Aelvin", "\u212Aelvin", "invalid_characters"],
+    ["  \u212AELVIN ", "\u212AELVIN", "invalid_characters"],
+    ["alice\u00a0", "alice\u00a0", "invalid_characters"],
+    ["\u212A\u212A", "\u212A\u212A", "too_short"],
   ];
   for (const [input, name, reason] of table) {
     test(`${JSON.stringify(input)} -> ${reason ?? "valid"}`, () => {

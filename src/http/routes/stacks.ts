@@ -3,6 +3,7 @@ import type { StackService } from "../../stacks/service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { bearerToken, requireToken } from "../middleware.ts";
+import { pageQuery } from "../paging.ts";
 import { problem, statusFor } from "../problem.ts";
 
 export interface StackRouteDeps {
@@ -35,7 +36,12 @@ export function stackRoutes(deps: StackRouteDeps) {
   return new Hono<AppEnv>()
     .get("/api/stacks", requireToken(deps.adminToken, "admin"), (c) => {
       const includeGone = c.req.query("all") === "true";
-      return c.json({ stacks: deps.store.stacks.list({ includeGone }) });
+      const query = pageQuery(c, { defaultLimit: 1000, maxLimit: 1000 });
+      if (!query.ok) return query.response;
+      const { stacks, more } = deps.store.stacks.page({ includeGone, limit: query.limit, before: query.before });
+      const last = stacks.at(-1);
+      const next = more && last ? `/api/stacks?${includeGone ? "all=true&" : ""}limit=${query.limit}&before=${last.id}` : null;
+      return c.json({ stacks, next });
     })
     .get("/api/stacks/:name", (c) => {
       const status = deps.stacks.publicStatus(c.req.param("name"));
