@@ -75,15 +75,21 @@ export class StackService {
 
   async deploy(rawName: string, ctx: RequestContext = {}): Promise<Result<DeployAccepted & { replayed?: boolean }>> {
     const name = rawName.trim().toLowerCase();
-    const start = () => this.startDeploy(rawName, ctx.bearer);
+    // Any Bearer value may come along; only one that reclaimed a held name speaks for an owner.
+    let reclaimed = false;
+    const start = () => this.startDeploy(rawName, ctx.bearer, () => (reclaimed = true));
     const result = ctx.idempotencyKey ? await this.idempotency.run(ctx.idempotencyKey, name, start) : await start();
-    this.audit("deploy", name, ctx, result, result.ok && ctx.bearer ? "management" : "anonymous");
+    this.audit("deploy", name, ctx, result, result.ok && reclaimed ? "management" : "anonymous");
     return result;
   }
 
-  private async startDeploy(rawName: string, bearer?: string): Promise<Result<DeployAccepted>> {
+  private async startDeploy(rawName: string, bearer: string | undefined, onReclaim: () => void): Promise<Result<DeployAccepted>> {
     const check = await this.availability.check(rawName, {
-      quarantineToken: (hash) => bearer !== undefined && tokenMatches(bearer, hash),
+      quarantineToken: (hash) => {
+        const owner = bearer !== undefined && tokenMatches(bearer, hash);
+        if (owner) onReclaim();
+        return owner;
+      },
     });
     if (check.reason) return fail(check.reason, messageFor(check.reason, check.name));
     const managementToken = newManagementToken();

@@ -14,7 +14,8 @@ describe("rate limits", () => {
   afterAll(() => h.stop());
 
   test("over the limit: 429, Retry-After and a stable code, per client", async () => {
-    const from = (ip: string) => ({ "x-forwarded-for": `${ip}, 10.0.0.1` });
+    // Traefik appends the address it saw; whatever the client sent stays to its left.
+    const from = (ip: string) => ({ "x-forwarded-for": `10.0.0.1, ${ip}` });
     for (let i = 0; i < 3; i++) expect((await fetch(`${h.url}/api/check/abc`, { headers: from("198.51.100.1") })).status).toBe(200);
     const limited = await fetch(`${h.url}/api/check/abc`, { headers: from("198.51.100.1") });
     expect(limited.status).toBe(429);
