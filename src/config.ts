@@ -167,6 +167,7 @@ export const configSchema = z
     SANDBOX_DEPLOY_DURATION: duration("3s"),
     SANDBOX_STACK_START: duration("2s"),
     TRUST_PROXY: proxyHops,
+    BODY_TIMEOUT: duration("10s"),
     CORS_ORIGINS: list(""),
     METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, "expected at least 16 characters"),
     RATE_LIMIT_DEPLOY: rateLimit("3/10m"),

@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import type { AppEnv } from "./env.ts";
 import { isAdminRequest, requestContext } from "./middleware.ts";
 import { authFailureGuard } from "./auth-failures.ts";
+import { bodyDeadline } from "./body-deadline.ts";
 import { problem } from "./problem.ts";
 import { type HealthDeps, healthRoutes } from "./routes/health.ts";
 import { checkRoutes } from "./routes/check.ts";
@@ -24,6 +25,8 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   adminToken?: string;
   /** Trusted proxies in front of the portal (TRUST_PROXY); 0: none. */
   trustProxy: number;
+  /** BODY_TIMEOUT: how long a request body may take to arrive. */
+  bodyTimeoutMs: number;
   corsOrigins: string[];
   limits: { deploy: Limit; delete: Limit; check: Limit; auth: Limit };
   metrics: Metrics;
@@ -35,6 +38,7 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestContext(deps.log, deps.trustProxy));
+  app.use(bodyDeadline({ timeoutMs: deps.bodyTimeoutMs, perClient: 8, total: 256 }));
   app.use(...securityMiddleware({ corsOrigins: deps.corsOrigins, trustProxy: deps.trustProxy > 0 }));
   const limited = (name: string) => () => deps.metrics.rateLimited.inc({ limit: name });
   // The admin token is for operators, who are not held to per-client budgets.

@@ -102,6 +102,14 @@ export class DeploymentRepo {
     return { ...event, seq: row.seq } as DeploymentEvent;
   }
 
+  /** The sequence number of the deployment's `done` event, or null while it runs. */
+  doneSeq(deploymentId: string): number | null {
+    const row = this.db.query(`SELECT seq FROM deployment_events WHERE deployment_id = ? AND type = 'done' LIMIT 1`).get(deploymentId) as {
+      seq: number;
+    } | null;
+    return row?.seq ?? null;
+  }
+
   /** Events after `afterSeq`, in order (what a reconnecting watcher missed). */
   events(deploymentId: string, afterSeq = 0): DeploymentEvent[] {
     const rows = this.db

@@ -32,8 +32,12 @@ export function deploymentRoutes(deps: DeploymentRouteDeps) {
     .get("/api/deployments/:id/events", (c) => {
       const id = c.req.param("id");
       if (!deps.store.deployments.byId(id)) return problem(c, 404, "not_found", "No deployment with that id");
-      const lastEventId = Number.parseInt(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0", 10);
-      return c.body(streams.stream(id, Number.isFinite(lastEventId) ? lastEventId : 0), 200, {
+      const parsed = Number.parseInt(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0", 10);
+      const lastEventId = Number.isFinite(parsed) ? parsed : 0;
+      // The watcher has seen the end: nothing will follow, and 204 tells EventSource not to reconnect.
+      const doneSeq = deps.store.deployments.doneSeq(id);
+      if (doneSeq !== null && lastEventId >= doneSeq) return c.body(null, 204, { "Cache-Control": "no-store" });
+      return c.body(streams.stream(id, lastEventId), 200, {
         "Content-Type": "text/event-stream",
         "Cache-Control": "no-store",
         // Traefik and nginx must not buffer the stream.
