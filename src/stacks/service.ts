@@ -66,7 +66,11 @@ export class StackService {
     private readonly availability: AvailabilityIndex,
     private readonly opts: StackServiceOptions,
   ) {
-    this.idempotency = new IdempotencyGuard(deps.store.idempotency);
+    this.idempotency = new IdempotencyGuard(deps.store.idempotency, (deploymentId) => {
+      const deployment = deps.store.deployments.byId(deploymentId);
+      const status = deployment ? deps.store.stacks.byId(deployment.stackId)?.status : undefined;
+      return status === undefined || status === "deleting" || status === "deleted";
+    });
   }
 
   private get log(): Logger {

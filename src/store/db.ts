@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { MIGRATIONS } from "./migrations.ts";
 
@@ -11,7 +11,11 @@ export function openDatabase(dataDir: string): Database {
   if (dataDir === ":memory:") db = new Database(":memory:", { strict: true });
   else {
     mkdirSync(dataDir, { recursive: true });
-    db = new Database(join(dataDir, DB_FILE), { create: true, strict: true });
+    const file = join(dataDir, DB_FILE);
+    // Token hashes and sealed replies: for the portal's user only (SQLite gives -wal/-shm the same mode).
+    closeSync(openSync(file, "a", 0o600));
+    chmodSync(file, 0o600);
+    db = new Database(file, { create: true, strict: true });
   }
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");

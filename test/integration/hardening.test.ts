@@ -75,7 +75,7 @@ describe("quotas, the portal's queue and idempotency", () => {
   test("a repeated deploy with the same Idempotency-Key returns the same deployment", async () => {
     const del = await fetch(`${h.url}/api/stack/line-a`, { method: "DELETE", headers: admin });
     await readEvents(`${h.url}${(await json(del)).eventsUrl}`);
-    const key = { "idempotency-key": "key-0123456789-abcdef" };
+    const key = { "idempotency-key": crypto.randomUUID() };
     const [first, second] = await Promise.all([
       post(`${h.url}/api/deploy`, { name: "idem" }, key),
       post(`${h.url}/api/deploy`, { name: "idem" }, key),
