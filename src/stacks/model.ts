@@ -58,6 +58,8 @@ export const errorCode = z.enum([
   "interrupted",
   "cancelled",
   "cleanup_failed",
+  /** A resumed deploy found that Dokploy no longer knows the stack's application. */
+  "application_missing",
   "internal",
 ]);
 
