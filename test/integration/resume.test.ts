@@ -35,7 +35,7 @@ async function killDuring(name: string, step: string, env: Record<string, string
   const res = await fetch(`${portal.url}/api/deploy`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: '{"name":"' + name + '"}',
+    body: JSON.stringify({ name }),
   });
   expect(res.status).toBe(202);
   const accepted = (await res.json()) as any;
