@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Only accepted deploys use up the budget; a rejected name costs nothing.
   app.post("/api/deploy", limitPerClient("deploy", deps.limits.deploy, limited("deploy"), { exempt, counts: (c) => c.res.status === 202 }));
   app.delete("/api/stack/:name", guard, del).delete("/api/stacks/:name", guard, del);
-  app.get("/api/stacks", guard).use("/api/admin/*", guard).get("/metrics", guard);
+  app.get("/api/stacks", guard).use("/api/admin/*", guard).get("/metrics", guard).get("/api/deployments/:id", guard);
   app.route("/", healthRoutes(deps));
   app.route("/", checkRoutes(deps.availability));
   app.route("/", deployRoutes(deps.stacks));

@@ -63,7 +63,12 @@ export const errorCode = z.enum([
   "internal",
 ]);
 
-export const deploymentError = z.object({ code: errorCode, message: z.string() });
+export const deploymentError = z.object({
+  code: errorCode,
+  message: z.string(),
+  /** Dokploy's own (scrubbed) text: for the log and the owner's and admin's views only. */
+  detail: z.string().optional(),
+});
 export type DeploymentError = z.infer<typeof deploymentError>;
 
 /** A resource that could not be removed, kept so that an operator can finish the job. */

@@ -8,6 +8,7 @@ import { hashToken, newManagementToken, newStackPassword, secretEquals, tokenMat
 import { IdempotencyGuard } from "./idempotency.ts";
 import type { DeploySlots } from "./slots.ts";
 import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
+import { publicDeployment, publicEvent } from "./public-view.ts";
 
 /**
  * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
@@ -172,9 +173,20 @@ export class StackService {
     return { ok: true, deploymentId, name, actor };
   }
 
-  snapshot(deploymentId: string): DeploymentSnapshot | null {
+  /**
+   * A deployment as one document. Anyone with the id sees the portal's own messages; the
+   * stack's management token or the admin token also shows Dokploy's detail. A wrong token
+   * is refused, so that it cannot be guessed here more cheaply than elsewhere.
+   */
+  snapshot(deploymentId: string, bearer?: string): Result<{ snapshot: DeploymentSnapshot }> | null {
     const deployment = this.deps.store.deployments.byId(deploymentId);
-    return deployment ? snapshotOf(deployment, this.deps.store.deployments.events(deploymentId)) : null;
+    if (!deployment) return null;
+    const events = this.deps.store.deployments.events(deploymentId);
+    if (bearer === undefined) return { ok: true, snapshot: snapshotOf(publicDeployment(deployment), events.map(publicEvent)) };
+    const stack = this.deps.store.stacks.byId(deployment.stackId);
+    const actor = stack ? this.authorize(stack, bearer) : fail("forbidden", "That token does not manage this stack");
+    if (typeof actor !== "string") return actor;
+    return { ok: true, snapshot: snapshotOf(deployment, events) };
   }
 
   /** Public status of a stack: no ids, no secrets. */

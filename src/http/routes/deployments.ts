@@ -3,7 +3,8 @@ import type { EventBus } from "../../stacks/events.ts";
 import type { StackService } from "../../stacks/service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
-import { problem } from "../problem.ts";
+import { problem, statusFor } from "../problem.ts";
+import { bearerToken } from "../middleware.ts";
 import { EventStreams } from "../sse/event-stream.ts";
 
 export interface DeploymentRouteDeps {
@@ -24,10 +25,11 @@ export function deploymentRoutes(deps: DeploymentRouteDeps) {
   });
   return new Hono<AppEnv>()
     .get("/api/deployments/:id", (c) => {
-      const snapshot = deps.stacks.snapshot(c.req.param("id"));
-      if (!snapshot) return problem(c, 404, "not_found", "No deployment with that id");
+      const result = deps.stacks.snapshot(c.req.param("id"), bearerToken(c.req.header("authorization")));
+      if (!result) return problem(c, 404, "not_found", "No deployment with that id");
+      if (!result.ok) return problem(c, statusFor(result.code), result.code, result.message);
       c.header("Cache-Control", "no-store");
-      return c.json(snapshot);
+      return c.json(result.snapshot);
     })
     .get("/api/deployments/:id/events", (c) => {
       const id = c.req.param("id");
