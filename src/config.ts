@@ -75,10 +75,18 @@ const rateLimit = (fallback: string) =>
       return { limit: Number(match[1]), windowMs: Number(match[2]) * UNIT_MS[match[3] as keyof typeof UNIT_MS] };
     });
 
-const flag = z
-  .enum(["true", "false", "1", "0", "yes", "no", ""], { message: "expected true or false" })
+/** Trusted proxies in front of the portal: false (0), true (1), or a number of hops. */
+const proxyHops = z
+  .string()
   .default("false")
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+  .transform((value, ctx) => {
+    const v = value.trim().toLowerCase();
+    if (["false", "no", "0", ""].includes(v)) return 0;
+    if (v === "true" || v === "yes") return 1;
+    if (/^[1-9]$/.test(v)) return Number(v);
+    ctx.addIssue({ code: "custom", message: "expected true, false or a number of proxy hops from 1 to 9" });
+    return z.NEVER;
+  });
 
 /** `workspace:/workspace` -> volume key `workspace` mounted at `/workspace`. */
 const MOUNT = /^([a-z0-9][a-z0-9-]{0,30}):(\/[^\s,:]*)$/;
@@ -169,12 +177,14 @@ export const configSchema = z
 
     SANDBOX_DEPLOY_DURATION: duration("3s"),
     SANDBOX_STACK_START: duration("2s"),
-    TRUST_PROXY: flag,
+    TRUST_PROXY: proxyHops,
+    BODY_TIMEOUT: duration("10s"),
     CORS_ORIGINS: list(""),
     METRICS_TOKEN: token(16),
     RATE_LIMIT_DEPLOY: rateLimit("3/10m"),
     RATE_LIMIT_DELETE: rateLimit("10/10m"),
     RATE_LIMIT_CHECK: rateLimit("60/1m"),
+    RATE_LIMIT_AUTH: rateLimit("10/10m"),
     MAX_STACKS: integer(200, 0, 1_000_000),
     MAX_CONCURRENT_DEPLOYS: integer(10, 1, 1000),
     RECONCILE_INTERVAL: duration("15m"),

@@ -111,8 +111,9 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     startedAt: Date.now(),
     adminToken: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,
+    bodyTimeoutMs: config.BODY_TIMEOUT,
     corsOrigins: config.CORS_ORIGINS,
-    limits: { deploy: config.RATE_LIMIT_DEPLOY, delete: config.RATE_LIMIT_DELETE, check: config.RATE_LIMIT_CHECK },
+    limits: { deploy: config.RATE_LIMIT_DEPLOY, delete: config.RATE_LIMIT_DELETE, check: config.RATE_LIMIT_CHECK, auth: config.RATE_LIMIT_AUTH },
   });
   const recovered = stacks.recover();
   if (recovered) log.warn({ recovered }, "resuming deployments interrupted by a restart");

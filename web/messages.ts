@@ -54,6 +54,7 @@ const ERROR: Record<string, Key> = {
   interrupted: "error.interrupted",
   cancelled: "error.cancelled",
   cleanup_failed: "error.cleanup_failed",
+  application_missing: "error.application_missing",
   internal: "error.internal",
   invalid_request: "error.invalid_request",
   invalid_json: "error.invalid_json",

@@ -41,6 +41,8 @@ export class DokployError extends Error {
 
 const MAX_MESSAGE = 300;
 
+const SECRET_ASSIGNMENT = /\b([\w.-]*(?:password|passwd|secret|token|api[_-]?key|authorization)[\w.-]*)\s*[=:]\s*("[^"]*"|'[^']*'|\S+)/gi;
+
 /**
  * Dokploy passes raw DB and shell errors through (e.g. `Failed query: insert ... params: ...`),
  * whose parameters can include env text with passwords. Keep the part before the parameters.
@@ -48,5 +50,7 @@ const MAX_MESSAGE = 300;
 export function sanitiseMessage(message: string): string {
   let text = message.split(/\n?\s*params:/i)[0] ?? "";
   text = text.replace(/\s+/g, " ").trim();
+  // Shell and config errors can quote assignments: keep the name, drop the value.
+  text = text.replace(SECRET_ASSIGNMENT, "$1=[REDACTED]");
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
 }

@@ -1,8 +1,10 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { Logger } from "../log.ts";
 import type { AppEnv } from "./env.ts";
-import { requestContext } from "./middleware.ts";
+import { isAdminRequest, requestContext } from "./middleware.ts";
+import { authFailureGuard } from "./auth-failures.ts";
+import { bodyDeadline } from "./body-deadline.ts";
 import { problem } from "./problem.ts";
 import { type HealthDeps, healthRoutes } from "./routes/health.ts";
 import { checkRoutes } from "./routes/check.ts";
@@ -21,9 +23,12 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
   availability: AvailabilityIndex;
   adminToken?: string;
-  trustProxy: boolean;
+  /** Trusted proxies in front of the portal (TRUST_PROXY); 0: none. */
+  trustProxy: number;
+  /** BODY_TIMEOUT: how long a request body may take to arrive. */
+  bodyTimeoutMs: number;
   corsOrigins: string[];
-  limits: { deploy: Limit; delete: Limit; check: Limit };
+  limits: { deploy: Limit; delete: Limit; check: Limit; auth: Limit };
   metrics: Metrics;
   metricsToken?: string;
   refreshMetrics: () => void;
@@ -33,13 +38,21 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestContext(deps.log, deps.trustProxy));
-  app.use(...securityMiddleware({ corsOrigins: deps.corsOrigins, trustProxy: deps.trustProxy }));
+  app.use(bodyDeadline({ timeoutMs: deps.bodyTimeoutMs, perClient: 8, total: 256 }));
+  app.use(...securityMiddleware({ corsOrigins: deps.corsOrigins, trustProxy: deps.trustProxy > 0 }));
   const limited = (name: string) => () => deps.metrics.rateLimited.inc({ limit: name });
-  const check = limitPerClient("check", deps.limits.check, limited("check"));
-  const del = limitPerClient("delete", deps.limits.delete, limited("delete"));
+  // The admin token is for operators, who are not held to per-client budgets.
+  const exempt = (c: Context<AppEnv>) => isAdminRequest(c.req.header("authorization"), deps.adminToken);
+  const check = limitPerClient("check", deps.limits.check, limited("check"), { exempt });
+  const del = limitPerClient("delete", deps.limits.delete, limited("delete"), { exempt });
+  const guard = authFailureGuard(deps.limits.auth, deps.store.audit, limited("auth"));
   app.get("/api/check", check).get("/api/check/*", check);
-  app.post("/api/deploy", limitPerClient("deploy", deps.limits.deploy, limited("deploy")));
-  app.delete("/api/stack/:name", del).delete("/api/stacks/:name", del);
+  // A stack's status tells whether a name exists: it shares the name check's budget.
+  app.get("/api/stacks/:name", check);
+  // Only accepted deploys use up the budget; a rejected name costs nothing.
+  app.post("/api/deploy", limitPerClient("deploy", deps.limits.deploy, limited("deploy"), { exempt, counts: (c) => c.res.status === 202 }));
+  app.delete("/api/stack/:name", guard, del).delete("/api/stacks/:name", guard, del);
+  app.get("/api/stacks", guard).use("/api/admin/*", guard).get("/metrics", guard).get("/api/deployments/:id", guard);
   app.route("/", healthRoutes(deps));
   app.route("/", checkRoutes(deps.availability));
   app.route("/", deployRoutes(deps.stacks));

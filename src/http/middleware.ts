@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from "hono";
-import { getConnInfo } from "hono/bun";
 import type { Logger } from "../log.ts";
 import { type AppEnv, lazyChild } from "./env.ts";
 import { problem } from "./problem.ts";
 import { secretEquals } from "../stacks/secrets.ts";
+import { clientAddress } from "./client-address.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -11,13 +11,13 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const QUIET = /^\/(health|metrics|assets\/|api\/check(\/|$))/;
 
 /** A request id on every log line and in X-Request-Id; one access line per request. */
-export function requestContext(log: Logger, trustProxy: boolean): MiddlewareHandler<AppEnv> {
+export function requestContext(log: Logger, proxyHops: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const given = c.req.header("x-request-id");
     const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     c.set("requestId", requestId);
     c.set("log", lazyChild(log, { requestId }));
-    c.set("client", clientAddress(c, trustProxy));
+    c.set("client", clientAddress(c, proxyHops));
     const started = performance.now();
     c.header("X-Request-Id", requestId);
     await next();
@@ -29,23 +29,16 @@ export function requestContext(log: Logger, trustProxy: boolean): MiddlewareHand
   };
 }
 
-/** The client's address; X-Forwarded-For counts only behind a trusted proxy (Traefik). */
-function clientAddress(c: Parameters<MiddlewareHandler<AppEnv>>[0], trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
-
 /** Authorization: Bearer <token>, or undefined. */
 export function bearerToken(header: string | undefined): string | undefined {
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return match?.[1];
+}
+
+/** Whether the request carries the admin token (constant-time). */
+export function isAdminRequest(authorization: string | undefined, adminToken: string | undefined): boolean {
+  const bearer = bearerToken(authorization);
+  return bearer !== undefined && adminToken !== undefined && secretEquals(bearer, adminToken);
 }
 
 /**

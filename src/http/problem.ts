@@ -15,6 +15,7 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   not_found: 404,
   capacity_reached: 503,
   idempotency_key_reused: 422,
+  stack_deleted: 410,
 };
 
 export function statusFor(code: string): ContentfulStatusCode {

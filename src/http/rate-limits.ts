@@ -1,21 +1,32 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { rateLimiter } from "hono-rate-limiter";
 import type { AppEnv } from "./env.ts";
 import { problem } from "./problem.ts";
 
 export type Limit = { limit: number; windowMs: number } | null;
 
+export interface LimitOptions {
+  /** Requests that pass without touching the budget (the admin token). */
+  exempt?: (c: Context<AppEnv>) => boolean;
+  /** Only answers this accepts use up the budget (e.g. accepted deploys, failed logins). */
+  counts?: (c: Context<AppEnv>) => boolean;
+}
+
 /**
  * A per-client limit (the client address comes from requestContext, which trusts
  * X-Forwarded-For only behind a configured proxy). Over the limit: 429 with Retry-After.
  */
-export function limitPerClient(name: string, limit: Limit, onLimited?: (name: string) => void): MiddlewareHandler<AppEnv> {
+export function limitPerClient(name: string, limit: Limit, onLimited?: (name: string) => void, opts: LimitOptions = {}): MiddlewareHandler<AppEnv> {
   if (!limit) return async (_c, next) => next();
   return rateLimiter<AppEnv>({
     windowMs: limit.windowMs,
     limit: limit.limit,
     standardHeaders: "draft-6",
     keyGenerator: (c) => c.get("client"),
+    ...(opts.exempt ? { skip: opts.exempt } : {}),
+    // The count is taken up front (so concurrent requests see each other) and given back
+    // afterwards when the answer does not count.
+    ...(opts.counts ? { skipFailedRequests: true, requestWasSuccessful: opts.counts } : {}),
     handler: (c) => {
       onLimited?.(name);
       const info = (c.get as (key: string) => { resetTime?: Date } | undefined)("rateLimit");

@@ -13,7 +13,11 @@ type Outcome<T> = ({ ok: true } & T) | { ok: false; code: string; message: strin
 export class IdempotencyGuard {
   private readonly locks = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly repo: IdempotencyRepo) {}
+  constructor(
+    private readonly repo: IdempotencyRepo,
+    /** Whether the stack a deployment created has been deleted since (or is being deleted). */
+    private readonly deleted: (deploymentId: string) => boolean,
+  ) {}
 
   run<T extends { name: string; deploymentId: string }>(
     key: string,
@@ -39,6 +43,13 @@ export class IdempotencyGuard {
     const previous = this.repo.get(keyHash, new Date(Date.now() - TTL_MS).toISOString());
     if (previous) {
       if (previous.name !== name) return { ok: false, code: "idempotency_key_reused", message: "This Idempotency-Key was used for another name" };
+      // The old answer's token and password belong to a stack that is gone: do not hand them out again.
+      if (this.deleted(previous.deploymentId))
+        return {
+          ok: false,
+          code: "stack_deleted",
+          message: "The stack this Idempotency-Key created has been deleted; use a new key to deploy again",
+        };
       const opened = openWith(key, previous.sealed);
       if (opened) return { ...(JSON.parse(opened) as T), ok: true, replayed: true };
     }

@@ -60,10 +60,17 @@ export const errorCode = z.enum([
   "interrupted",
   "cancelled",
   "cleanup_failed",
+  /** A resumed deploy found that Dokploy no longer knows the stack's application. */
+  "application_missing",
   "internal",
 ]);
 
-export const deploymentError = z.object({ code: errorCode, message: z.string() });
+export const deploymentError = z.object({
+  code: errorCode,
+  message: z.string(),
+  /** Dokploy's own (scrubbed) text: for the log and the owner's and admin's views only. */
+  detail: z.string().optional(),
+});
 export type DeploymentError = z.infer<typeof deploymentError>;
 
 /** A resource that could not be removed, kept so that an operator can finish the job. */

@@ -3,6 +3,7 @@ import { expandProbeTargets } from "./probe.ts";
 import { removeStackResources } from "./teardown.ts";
 import { waitForDokployDeploy } from "./wait-deploy.ts";
 import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "./saga.ts";
+import { DokployError } from "../dokploy/errors.ts";
 import type { Deployment, Leftover, Stack, StepId } from "./model.ts";
 
 /**
@@ -41,18 +42,29 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
     const applicationId = stack.applicationId;
     const appName = stack.appName;
 
-    if (input.resumeFrom !== "wait_healthy") await step("wait_running", () => waitRunning(deps, id, applicationId, signal));
+    // After a restart Dokploy may have lost the application: fail now instead of waiting out the deadline.
+    const resumed = async () => {
+      if (input.resumeFrom) await ensureApplicationExists(deps, applicationId, signal);
+    };
+    if (input.resumeFrom !== "wait_healthy")
+      await step("wait_running", async () => {
+        await resumed();
+        await waitRunning(deps, id, applicationId, signal);
+      });
 
     const targets = expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName, port: plan.port });
     await step(
       "wait_healthy",
       async () => {
+        if (input.resumeFrom === "wait_healthy") await resumed();
+        // A resumed wait keeps its first deadline, with one last probe if that has passed.
+        const left = deadlineOf(deps, id, "wait_healthy", deps.config.HEALTH_TIMEOUT) - Date.now();
         const result = await deps.waitUntilUp({
           targets,
           attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
           intervalMs: deps.config.PROBE_INTERVAL,
           maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
-          timeoutMs: deps.config.HEALTH_TIMEOUT,
+          timeoutMs: Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT)),
           signal,
         });
         if (signal.aborted) throw signal.reason;
@@ -81,7 +93,8 @@ async function waitRunning(deps: SagaDeps, id: string, applicationId: string, si
     applicationId,
     // A stack's application is new, so any deployment row is ours.
     baselineId: null,
-    deadline: Date.now() + deps.config.DEPLOY_TIMEOUT,
+    // Measured from the step's first start: a restart does not grant a new wait.
+    deadline: deadlineOf(deps, id, "wait_running", deps.config.DEPLOY_TIMEOUT),
     intervalMs: deps.config.POLL_INTERVAL,
     signal,
     onQueued: () =>
@@ -97,6 +110,22 @@ async function waitRunning(deps: SagaDeps, id: string, applicationId: string, si
     "deploy_failed",
     row.status === "cancelled" ? "Dokploy cancelled the deploy" : "Dokploy could not start the stack (see the portal log)",
   );
+}
+
+/** When a wait step must end: its first start (persisted in its events) plus its timeout. */
+function deadlineOf(deps: SagaDeps, id: string, step: StepId, timeoutMs: number): number {
+  const started = deps.store.deployments.stepStartedAt(id, step);
+  return (started ? Date.parse(started) : Date.now()) + timeoutMs;
+}
+
+/** Dokploy's NOT_FOUND for application.one ends a resumed deploy; any other answer lets the wait decide. */
+async function ensureApplicationExists(deps: SagaDeps, applicationId: string, signal: AbortSignal): Promise<void> {
+  try {
+    await deps.client.applicationOne(applicationId, signal);
+  } catch (err) {
+    if (err instanceof DokployError && err.failure === "not_found" && err.code === "NOT_FOUND")
+      throw new SagaError("application_missing", "Dokploy no longer knows this stack's application (its state was lost)");
+  }
 }
 
 async function createResources(deps: SagaDeps, stack: Stack, plan: StackPlan, password: string, id: string, signal: AbortSignal): Promise<void> {

@@ -5,6 +5,7 @@ import { DokployError } from "../dokploy/errors.ts";
 import type { Store } from "../store/index.ts";
 import type { EventBus } from "./events.ts";
 import type { DeploymentError, StepId } from "./model.ts";
+import { publicMessageFor } from "./public-view.ts";
 import type { WaitOptions, WaitResult } from "./probe.ts";
 
 /** What the deploy and delete sagas need; passed in so tests can use real parts throughout. */
@@ -63,8 +64,8 @@ export function toDeploymentError(err: unknown, signal?: AbortSignal): Deploymen
   }
   if (err instanceof SagaError) return { code: err.code, message: err.message };
   if (err instanceof DokployError) {
-    const message = `Dokploy ${err.procedure}: ${err.message}`;
-    return err.transient ? { code: "dokploy_unavailable", message } : { code: "dokploy_rejected", message };
+    const code = err.transient ? "dokploy_unavailable" : "dokploy_rejected";
+    return { code, message: publicMessageFor(code) ?? code, detail: `Dokploy ${err.procedure}: ${err.message}` };
   }
   return { code: "internal", message: "Unexpected error in the portal" };
 }

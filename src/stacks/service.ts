@@ -10,6 +10,7 @@ import { normaliseName } from "./names.ts";
 import { volumeGenerationFor } from "./volumes.ts";
 import type { DeploySlots } from "./slots.ts";
 import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
+import { publicDeployment, publicEvent } from "./public-view.ts";
 
 /**
  * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
@@ -68,7 +69,11 @@ export class StackService {
     private readonly availability: AvailabilityIndex,
     private readonly opts: StackServiceOptions,
   ) {
-    this.idempotency = new IdempotencyGuard(deps.store.idempotency);
+    this.idempotency = new IdempotencyGuard(deps.store.idempotency, (deploymentId) => {
+      const deployment = deps.store.deployments.byId(deploymentId);
+      const status = deployment ? deps.store.stacks.byId(deployment.stackId)?.status : undefined;
+      return status === undefined || status === "deleting" || status === "deleted";
+    });
   }
 
   private get log(): Logger {
@@ -77,15 +82,24 @@ export class StackService {
 
   async deploy(rawName: string, ctx: RequestContext = {}): Promise<Result<DeployAccepted & { replayed?: boolean }>> {
     const name = normaliseName(rawName);
-    const start = () => this.startDeploy(rawName, ctx.bearer);
+    // Any Bearer value may come along; only one that reclaimed a held name speaks for an owner.
+    let reclaimed = false;
+    const start = () =>
+      this.startDeploy(rawName, ctx.bearer, () => {
+        reclaimed = true;
+      });
     const result = ctx.idempotencyKey ? await this.idempotency.run(ctx.idempotencyKey, name, start) : await start();
-    this.audit("deploy", name, ctx, result, result.ok && ctx.bearer ? "management" : "anonymous");
+    this.audit("deploy", name, ctx, result, result.ok && reclaimed ? "management" : "anonymous");
     return result;
   }
 
-  private async startDeploy(rawName: string, bearer?: string): Promise<Result<DeployAccepted>> {
+  private async startDeploy(rawName: string, bearer: string | undefined, onReclaim: () => void): Promise<Result<DeployAccepted>> {
     const check = await this.availability.check(rawName, {
-      quarantineToken: (hash) => bearer !== undefined && tokenMatches(bearer, hash),
+      quarantineToken: (hash) => {
+        const owner = bearer !== undefined && tokenMatches(bearer, hash);
+        if (owner) onReclaim();
+        return owner;
+      },
     });
     if (check.reason) return fail(check.reason, messageFor(check.reason, check.name));
     const managementToken = newManagementToken();
@@ -169,9 +183,20 @@ export class StackService {
     return { ok: true, deploymentId, name, actor };
   }
 
-  snapshot(deploymentId: string): DeploymentSnapshot | null {
+  /**
+   * A deployment as one document. Anyone with the id sees the portal's own messages; the
+   * stack's management token or the admin token also shows Dokploy's detail. A wrong token
+   * is refused, so that it cannot be guessed here more cheaply than elsewhere.
+   */
+  snapshot(deploymentId: string, bearer?: string): Result<{ snapshot: DeploymentSnapshot }> | null {
     const deployment = this.deps.store.deployments.byId(deploymentId);
-    return deployment ? snapshotOf(deployment, this.deps.store.deployments.events(deploymentId)) : null;
+    if (!deployment) return null;
+    const events = this.deps.store.deployments.events(deploymentId);
+    if (bearer === undefined) return { ok: true, snapshot: snapshotOf(publicDeployment(deployment), events.map(publicEvent)) };
+    const stack = this.deps.store.stacks.byId(deployment.stackId);
+    const actor = stack ? this.authorize(stack, bearer) : fail("forbidden", "That token does not manage this stack");
+    if (typeof actor !== "string") return actor;
+    return { ok: true, snapshot: snapshotOf(deployment, events) };
   }
 
   /** Public status of a stack: no ids, no secrets. */

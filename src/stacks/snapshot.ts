@@ -30,8 +30,13 @@ export function snapshotOf(deployment: Deployment, events: DeploymentEvent[]): D
   const order = deployment.kind === "delete" ? DELETE_STEPS : DEPLOY_STEPS;
   const steps = new Map<StepId, StepSnapshot>(order.map((step) => [step, { step, state: "pending", startedAt: null, finishedAt: null }]));
   let url: string | null = null;
+  // The done event's error may carry Dokploy's detail, which the row does not keep.
+  let doneError: DeploymentError | undefined;
   for (const event of events) {
-    if (event.type === "done") url = event.data.url ?? url;
+    if (event.type === "done") {
+      url = event.data.url ?? url;
+      doneError = event.data.error;
+    }
     if (event.type !== "step") continue;
     const { step, state, at, message, error } = event.data;
     const snap = steps.get(step) ?? { step, state: "pending", startedAt: null, finishedAt: null };
@@ -49,7 +54,7 @@ export function snapshotOf(deployment: Deployment, events: DeploymentEvent[]): D
     status: deployment.status,
     currentStep: deployment.step,
     steps: [...steps.values()],
-    error: deployment.error,
+    error: doneError ?? deployment.error,
     leftovers: deployment.leftovers,
     url,
     createdAt: deployment.createdAt,

@@ -1,4 +1,5 @@
 import { Database } from "bun:sqlite";
+import { chmodSync, closeSync, openSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ensureWritableDir } from "./data-dir.ts";
 import { MIGRATIONS } from "./migrations.ts";
@@ -11,7 +12,13 @@ export function openDatabase(dataDir: string): Database {
   if (dataDir === ":memory:") db = new Database(":memory:", { strict: true });
   else {
     ensureWritableDir(dataDir);
-    db = new Database(join(dataDir, DB_FILE), { create: true, strict: true });
+    const file = join(dataDir, DB_FILE);
+    // Token hashes and sealed replies: for the portal's user only (SQLite gives -wal/-shm the same mode).
+    closeSync(openSync(file, "a", 0o600));
+    // An older file loses its group and other bits, and keeps the owner's (a read-only file stays so).
+    const mode = statSync(file).mode & 0o777;
+    if (mode & 0o077) chmodSync(file, mode & 0o700);
+    db = new Database(file, { create: true, strict: true });
   }
   try {
     // First, before anything touches the file: another process (a `sqlite3 .backup`, a second

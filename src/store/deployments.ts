@@ -102,6 +102,26 @@ export class DeploymentRepo {
     return { ...event, seq: row.seq } as DeploymentEvent;
   }
 
+  /** When a step first started (a resumed step keeps its first start, and so its deadline). */
+  stepStartedAt(deploymentId: string, step: StepId): string | null {
+    const row = this.db
+      .query(
+        `SELECT json_extract(data, '$.at') AS at FROM deployment_events
+         WHERE deployment_id = ? AND type = 'step' AND json_extract(data, '$.step') = ? AND json_extract(data, '$.state') = 'started'
+         ORDER BY seq LIMIT 1`,
+      )
+      .get(deploymentId, step) as { at: string } | null;
+    return row?.at ?? null;
+  }
+
+  /** The sequence number of the deployment's `done` event, or null while it runs. */
+  doneSeq(deploymentId: string): number | null {
+    const row = this.db.query(`SELECT seq FROM deployment_events WHERE deployment_id = ? AND type = 'done' LIMIT 1`).get(deploymentId) as {
+      seq: number;
+    } | null;
+    return row?.seq ?? null;
+  }
+
   /** Events after `afterSeq`, in order (what a reconnecting watcher missed). */
   events(deploymentId: string, afterSeq = 0): DeploymentEvent[] {
     const rows = this.db

@@ -14,7 +14,8 @@ describe("rate limits", () => {
   afterAll(() => h.stop());
 
   test("over the limit: 429, Retry-After and a stable code, per client", async () => {
-    const from = (ip: string) => ({ "x-forwarded-for": `${ip}, 10.0.0.1` });
+    // Traefik appends the address it saw; whatever the client sent stays to its left.
+    const from = (ip: string) => ({ "x-forwarded-for": `10.0.0.1, ${ip}` });
     for (let i = 0; i < 3; i++) expect((await fetch(`${h.url}/api/check/abc`, { headers: from("198.51.100.1") })).status).toBe(200);
     const limited = await fetch(`${h.url}/api/check/abc`, { headers: from("198.51.100.1") });
     expect(limited.status).toBe(429);
@@ -74,7 +75,7 @@ describe("quotas, the portal's queue and idempotency", () => {
   test("a repeated deploy with the same Idempotency-Key returns the same deployment", async () => {
     const del = await fetch(`${h.url}/api/stack/line-a`, { method: "DELETE", headers: admin });
     await readEvents(`${h.url}${(await json(del)).eventsUrl}`);
-    const key = { "idempotency-key": "key-0123456789-abcdef" };
+    const key = { "idempotency-key": crypto.randomUUID() };
     const [first, second] = await Promise.all([
       post(`${h.url}/api/deploy`, { name: "idem" }, key),
       post(`${h.url}/api/deploy`, { name: "idem" }, key),

@@ -173,7 +173,14 @@ describe("applications", () => {
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ message: "Application not found", data: { path: proc } });
     }
-    expect((await c.get("/api/application.one?applicationId=nope")).status).toBe(404);
+    const one = await c.get("/api/application.one?applicationId=nope");
+    expect(one.status).toBe(404);
+    // Exactly Dokploy's tRPC NOT_FOUND: the portal ends a resumed deploy on this answer.
+    expect(await one.json()).toEqual({
+      message: "Application not found",
+      code: "NOT_FOUND",
+      data: { code: "NOT_FOUND", httpStatus: 404, path: "application.one", zodError: null },
+    });
     expect(await c.q("deployment.all", { applicationId: "nope" })).toEqual([]);
     expect(await c.q("domain.byApplicationId", { applicationId: "nope" })).toEqual([]);
   });

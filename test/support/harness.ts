@@ -47,6 +47,7 @@ export const FAST_ENV: Record<string, string> = {
   RATE_LIMIT_DEPLOY: "off",
   RATE_LIMIT_DELETE: "off",
   RATE_LIMIT_CHECK: "off",
+  RATE_LIMIT_AUTH: "off",
   RECONCILE_INTERVAL: "0",
 };
 
@@ -127,8 +128,7 @@ export async function readEvents(
     const { value, done } = await reader.read();
     if (done) break;
     buffer += decoder.decode(value, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+    for (let cut = buffer.indexOf("\n\n"); cut >= 0; cut = buffer.indexOf("\n\n")) {
       const block = buffer.slice(0, cut);
       buffer = buffer.slice(cut + 2);
       const e: Partial<SseEvent> & { data?: any } = {};

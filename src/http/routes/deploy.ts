@@ -5,8 +5,7 @@ import type { AppEnv } from "../env.ts";
 import { bearerToken } from "../middleware.ts";
 import { problem, statusFor } from "../problem.ts";
 import { readJson } from "../json-body.ts";
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,200}$/;
+import { IDEMPOTENCY_KEY_RULE, isStrongIdempotencyKey } from "../idempotency-key.ts";
 
 const deployBody = z.object({ name: z.string({ message: "name must be a string" }).max(256, "name is too long") });
 
@@ -16,8 +15,8 @@ export function deployRoutes(stacks: StackService) {
     const body = await readJson(c, deployBody);
     if (!body.ok) return body.response;
     const idempotencyKey = c.req.header("idempotency-key");
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey))
-      return problem(c, 400, "invalid_idempotency_key", "Idempotency-Key must be 8 to 200 printable ASCII characters");
+    if (idempotencyKey !== undefined && !isStrongIdempotencyKey(idempotencyKey))
+      return problem(c, 400, "invalid_idempotency_key", IDEMPOTENCY_KEY_RULE);
     const result = await stacks.deploy(body.value.name, {
       bearer: bearerToken(c.req.header("authorization")),
       client: c.get("client"),

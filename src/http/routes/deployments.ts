@@ -3,7 +3,8 @@ import type { EventBus } from "../../stacks/events.ts";
 import type { StackService } from "../../stacks/service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
-import { problem } from "../problem.ts";
+import { problem, statusFor } from "../problem.ts";
+import { bearerToken } from "../middleware.ts";
 import { EventStreams } from "../sse/event-stream.ts";
 
 export interface DeploymentRouteDeps {
@@ -24,16 +25,21 @@ export function deploymentRoutes(deps: DeploymentRouteDeps) {
   });
   return new Hono<AppEnv>()
     .get("/api/deployments/:id", (c) => {
-      const snapshot = deps.stacks.snapshot(c.req.param("id"));
-      if (!snapshot) return problem(c, 404, "not_found", "No deployment with that id");
+      const result = deps.stacks.snapshot(c.req.param("id"), bearerToken(c.req.header("authorization")));
+      if (!result) return problem(c, 404, "not_found", "No deployment with that id");
+      if (!result.ok) return problem(c, statusFor(result.code), result.code, result.message);
       c.header("Cache-Control", "no-store");
-      return c.json(snapshot);
+      return c.json(result.snapshot);
     })
     .get("/api/deployments/:id/events", (c) => {
       const id = c.req.param("id");
       if (!deps.store.deployments.byId(id)) return problem(c, 404, "not_found", "No deployment with that id");
-      const lastEventId = Number.parseInt(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0", 10);
-      return c.body(streams.stream(id, Number.isFinite(lastEventId) ? lastEventId : 0), 200, {
+      const parsed = Number.parseInt(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0", 10);
+      const lastEventId = Number.isFinite(parsed) ? parsed : 0;
+      // The watcher has seen the end: nothing will follow, and 204 tells EventSource not to reconnect.
+      const doneSeq = deps.store.deployments.doneSeq(id);
+      if (doneSeq !== null && lastEventId >= doneSeq) return c.body(null, 204, { "Cache-Control": "no-store" });
+      return c.body(streams.stream(id, lastEventId), 200, {
         "Content-Type": "text/event-stream",
         "Cache-Control": "no-store",
         // Traefik and nginx must not buffer the stream.

@@ -1,6 +1,7 @@
 import type { EventBus } from "../../stacks/events.ts";
 import type { DeploymentEvent } from "../../stacks/model.ts";
 import type { DeploymentRepo } from "../../store/deployments.ts";
+import { publicEvent } from "../../stacks/public-view.ts";
 
 /**
  * A deployment's events as `text/event-stream`. Each event is encoded once however many
@@ -11,11 +12,11 @@ import type { DeploymentRepo } from "../../store/deployments.ts";
 const encoder = new TextEncoder();
 const encoded = new WeakMap<DeploymentEvent, Uint8Array>();
 
-/** The wire form of an event, cached on the event object that all live watchers share. */
+/** The wire form of an event (its public view), cached on the event object that all live watchers share. */
 function wire(event: DeploymentEvent): Uint8Array {
   let bytes = encoded.get(event);
   if (!bytes) {
-    bytes = encoder.encode(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+    bytes = encoder.encode(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(publicEvent(event).data)}\n\n`);
     encoded.set(event, bytes);
   }
   return bytes;
