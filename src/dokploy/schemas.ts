@@ -90,6 +90,21 @@ export const applicationDetail = applicationRow.extend({
   mounts: z.array(mountRow).default([]),
 });
 
+/** What the stack page shows of an application: image, limits and update order. */
+export const applicationSettings = applicationDetail.extend({
+  dockerImage: z.string().nullable().optional(),
+  memoryLimit: z.string().nullable().optional(),
+  memoryReservation: z.string().nullable().optional(),
+  cpuLimit: z.string().nullable().optional(),
+  cpuReservation: z.string().nullable().optional(),
+  replicas: z.number().optional(),
+  updateConfigSwarm: z.object({ Order: z.string().optional() }).passthrough().nullable().optional(),
+});
+export type ApplicationSettings = z.infer<typeof applicationSettings>;
+
+/** Only the environment of application.one (it holds the stack's password). */
+export const applicationEnv = z.object({ env: z.string().nullable().optional() });
+
 export const deletedApplication = z.object({ applicationId: id, appName: z.string() });
 export const saved = z.boolean();
 export const logText = z.string();

@@ -12,6 +12,7 @@ export const settingsPatchSchema = z
     deployDurationMs: z.number().min(0).optional(),
     buildConcurrency: z.number().int().min(1).optional(),
     stackStartMs: z.number().min(0).optional(),
+    stackStopMs: z.number().min(0).optional(),
   })
   .strict();
 

@@ -12,6 +12,7 @@ import { nanoid } from "./ids.ts";
 import { DeploymentLogs } from "./logs.ts";
 import { BuildQueue } from "./queue.ts";
 import { Stacks } from "./stacks.ts";
+import type { RealOpenCodeOptions } from "./opencode-process.ts";
 import { snapshotState, type SandboxState } from "./state.ts";
 import { HangRegistry, type ServerLike } from "./transport.ts";
 
@@ -22,6 +23,9 @@ export interface SandboxOptions {
   buildConcurrency?: number;
   latencyMs?: number;
   stackStartMs?: number;
+  stackStopMs?: number;
+  /** Stacks whose appName matches run a real `opencode serve` instead of the emulated answer. */
+  openCode?: RealOpenCodeOptions;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -45,7 +49,7 @@ export interface Sandbox {
   stop(): void;
 }
 
-const SETTING_KEYS = ["latencyMs", "deployDurationMs", "buildConcurrency", "stackStartMs"] as const;
+const SETTING_KEYS = ["latencyMs", "deployDurationMs", "buildConcurrency", "stackStartMs", "stackStopMs"] as const;
 
 export function createSandbox(opts: SandboxOptions): Sandbox {
   const initial: SandboxSettings = {
@@ -53,6 +57,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     deployDurationMs: opts.deployDurationMs ?? DEFAULT_SETTINGS.deployDurationMs,
     buildConcurrency: opts.buildConcurrency ?? DEFAULT_SETTINGS.buildConcurrency,
     stackStartMs: opts.stackStartMs ?? DEFAULT_SETTINGS.stackStartMs,
+    stackStopMs: opts.stackStopMs ?? DEFAULT_SETTINGS.stackStopMs,
   };
   const log: LogFn = opts.log ?? (() => {});
   const timers = new TimerSet();
@@ -72,7 +77,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
 
   const ctx: SandboxContext = {
     db: new Db(),
-    stacks: new Stacks(),
+    stacks: new Stacks({ openCode: opts.openCode, timers }),
     logs: new DeploymentLogs(),
     faults: new FaultRegistry(),
     queue: undefined as unknown as BuildQueue,
@@ -151,6 +156,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     stop() {
       timers.clearAll();
       hangs.releaseAll();
+      // Real OpenCode processes must not outlive the sandbox.
+      ctx.stacks.clear();
     },
   };
   return sandbox;
