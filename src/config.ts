@@ -170,6 +170,7 @@ export const configSchema = z
     RATE_LIMIT_DEPLOY: rateLimit("3/10m"),
     RATE_LIMIT_DELETE: rateLimit("10/10m"),
     RATE_LIMIT_CHECK: rateLimit("60/1m"),
+    RATE_LIMIT_OPERATIONS: rateLimit("30/10m"),
     MAX_STACKS: integer(200, 0, 1_000_000),
     MAX_CONCURRENT_DEPLOYS: integer(10, 1, 1000),
     RECONCILE_INTERVAL: duration("15m"),

@@ -69,6 +69,12 @@ export class Metrics {
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
+  readonly operations = new Counter({
+    name: "portal_stack_operations_total",
+    help: "Owner operation requests (stop, start, restart, redeploy, password) by outcome: accepted, nothing_to_do, or the refusal's code",
+    labelNames: ["operation", "outcome"] as const,
+    registers: [this.registry],
+  });
   readonly deployQueue = new Gauge({
     name: "portal_deploy_queue_length",
     help: "Deploys waiting in the portal's own queue for a slot",

@@ -13,6 +13,7 @@ import { Store } from "./store/index.ts";
 import { Metrics } from "./metrics.ts";
 import { DeploySlots } from "./stacks/slots.ts";
 import { Reconciler } from "./stacks/reconcile.ts";
+import { StackOperations } from "./stacks/operations/service.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -90,6 +91,10 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     slots,
     onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
   });
+  const operations = new StackOperations(sagaDeps, stacks, {
+    onRequest: (operation, outcome) => metrics.operations.inc({ operation, outcome }),
+    secrets: [opts.dokployApiKey, config.ADMIN_TOKEN, config.METRICS_TOKEN],
+  });
   const reconciler = new Reconciler(sagaDeps, (report) => metrics.observeReconcile(report));
   const app = createApp({
     log,
@@ -110,10 +115,17 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     adminToken: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
-    limits: { deploy: config.RATE_LIMIT_DEPLOY, delete: config.RATE_LIMIT_DELETE, check: config.RATE_LIMIT_CHECK },
+    limits: {
+      deploy: config.RATE_LIMIT_DEPLOY,
+      delete: config.RATE_LIMIT_DELETE,
+      check: config.RATE_LIMIT_CHECK,
+      operations: config.RATE_LIMIT_OPERATIONS,
+    },
+    operations,
   });
   const recovered = stacks.recover();
-  if (recovered) log.warn({ recovered }, "resuming deployments interrupted by a restart");
+  const recoveredOperations = operations.recover();
+  if (recovered || recoveredOperations) log.warn({ recovered, recoveredOperations }, "resuming deployments interrupted by a restart");
   reconciler.start(config.RECONCILE_INTERVAL);
   const server = Bun.serve({
     hostname: config.HOST,

@@ -16,6 +16,10 @@ import { type Limit, limitPerClient } from "./rate-limits.ts";
 import { securityMiddleware } from "./security.ts";
 import { type AdminDeps, adminRoutes } from "./routes/admin.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { ownerRoutes } from "./routes/owner.ts";
+import type { StackOperations } from "../stacks/operations/service.ts";
+import { secretEquals } from "../stacks/secrets.ts";
+import { bearerToken } from "./middleware.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
@@ -23,7 +27,8 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   adminToken?: string;
   trustProxy: boolean;
   corsOrigins: string[];
-  limits: { deploy: Limit; delete: Limit; check: Limit };
+  limits: { deploy: Limit; delete: Limit; check: Limit; operations: Limit };
+  operations: StackOperations;
   metrics: Metrics;
   metricsToken?: string;
   refreshMetrics: () => void;
@@ -40,11 +45,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get("/api/check", check).get("/api/check/*", check);
   app.post("/api/deploy", limitPerClient("deploy", deps.limits.deploy, limited("deploy")));
   app.delete("/api/stack/:name", del).delete("/api/stacks/:name", del);
+  // The owner's operations; the admin token is not limited.
+  const ops = limitPerClient("operations", deps.limits.operations, limited("operations"));
+  app.post("/api/stacks/:name/:operation", async (c, next) => {
+    const bearer = bearerToken(c.req.header("authorization"));
+    if (deps.adminToken && bearer && secretEquals(bearer, deps.adminToken)) return next();
+    return ops(c, next);
+  });
   app.route("/", healthRoutes(deps));
   app.route("/", checkRoutes(deps.availability));
   app.route("/", deployRoutes(deps.stacks));
   app.route("/", deploymentRoutes(deps));
   app.route("/", stackRoutes(deps));
+  app.route("/", ownerRoutes(deps.operations));
   app.route("/", adminRoutes(deps));
   app.route("/", metricsRoutes(deps.metrics, { token: deps.metricsToken, refresh: deps.refreshMetrics }));
   app.route("/", pageRoutes({ mode: deps.mode }));

@@ -15,6 +15,8 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   not_found: 404,
   capacity_reached: 503,
   idempotency_key_reused: 422,
+  operation_in_progress: 409,
+  stack_not_ready: 409,
 };
 
 export function statusFor(code: string): ContentfulStatusCode {

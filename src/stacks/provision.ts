@@ -2,7 +2,7 @@ import { planStack, type StackPlan } from "./plan.ts";
 import { expandProbeTargets } from "./probe.ts";
 import { removeStackResources } from "./teardown.ts";
 import { waitForDokployDeploy } from "./wait-deploy.ts";
-import { applicationSettings } from "./spec.ts";
+import { applicationSettings, dockerProvider } from "./spec.ts";
 import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "./saga.ts";
 import type { Deployment, Leftover, Stack, StepId } from "./model.ts";
 
@@ -122,11 +122,8 @@ async function createResources(deps: SagaDeps, stack: Stack, plan: StackPlan, pa
 
   await step("configure", async () => {
     const mountIds: string[] = [];
-    const registry = config.STACK_REGISTRY_USERNAME
-      ? { username: config.STACK_REGISTRY_USERNAME, password: config.STACK_REGISTRY_PASSWORD ?? null, registryUrl: config.STACK_REGISTRY_URL ?? null }
-      : { username: null, password: null, registryUrl: config.STACK_REGISTRY_URL ?? null };
     const calls: Promise<unknown>[] = [
-      client.saveDockerProvider({ applicationId: app.applicationId, dockerImage: config.STACK_IMAGE, ...registry }, signal),
+      client.saveDockerProvider(dockerProvider(app.applicationId, config), signal),
       client.saveEnvironment({ applicationId: app.applicationId, env: stackEnv(plan, password) }, signal),
       // Stop-first updates and resource limits (spec.ts).
       client.applicationUpdate(applicationSettings(app.applicationId, config), signal),

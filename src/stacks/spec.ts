@@ -12,6 +12,15 @@ import type { SwarmUpdateConfig } from "../dokploy/client.ts";
 export const STACK_UPDATE_CONFIG = { Parallelism: 1, Order: "stop-first", FailureAction: "rollback" } as const satisfies SwarmUpdateConfig;
 
 export type SpecConfig = Pick<Config, "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION">;
+type RegistryConfig = Pick<Config, "STACK_IMAGE" | "STACK_REGISTRY_URL" | "STACK_REGISTRY_USERNAME" | "STACK_REGISTRY_PASSWORD">;
+
+/** The body of saveDockerProvider: the image, and registry credentials only as a pair. */
+export function dockerProvider(applicationId: string, config: RegistryConfig) {
+  const registry = config.STACK_REGISTRY_USERNAME
+    ? { username: config.STACK_REGISTRY_USERNAME, password: config.STACK_REGISTRY_PASSWORD ?? null, registryUrl: config.STACK_REGISTRY_URL ?? null }
+    : { username: null, password: null, registryUrl: config.STACK_REGISTRY_URL ?? null };
+  return { applicationId, dockerImage: config.STACK_IMAGE, ...registry };
+}
 
 /** Dokploy's resource columns: strings of bytes and nano-CPUs, null for "no limit". */
 export interface StackResourceSettings {
