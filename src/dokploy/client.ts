@@ -237,6 +237,13 @@ export class DokployClient {
     return this.call("GET", "deployment.readLogs", { deploymentId, tail }, inline(s.logText), signal);
   }
 
+  // --- docker ----------------------------------------------------------------------------
+
+  /** The Swarm service's tasks, newest first, with history; `[]` when there is no service. */
+  serviceTasks(appName: string, signal?: AbortSignal) {
+    return this.call("GET", "docker.getServiceContainersByAppName", { appName }, inline(z.array(s.serviceTask)), signal);
+  }
+
   // --- settings --------------------------------------------------------------------------
 
   /** Cheap "reachable and the key is valid" check. */

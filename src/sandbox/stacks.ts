@@ -241,12 +241,18 @@ export class Stacks {
       goneAt: null,
       neverReady: svc.neverReady,
     };
-    svc.tasks = [...svc.tasks.filter((t) => t.goneAt === null || t.goneAt > Date.now()), task];
+    // Swarm keeps a short task history (task-history-limit 5).
+    svc.tasks = [...svc.tasks, task].slice(-5);
     svc.maxTasks = Math.max(svc.maxTasks, together);
     const start = () => {
       this.log(svc, `${svc.appName}.1.${task.id} started from ${task.image}`);
       if (wantsRealOpenCode(this.opts.openCode, svc.appName) && !task.neverReady) {
-        task.real = launchOpenCode(this.opts.openCode, { appName: svc.appName, env: task.env, mounts: svc.mounts, onOutput: (l) => this.log(svc, l) });
+        task.real = launchOpenCode(this.opts.openCode, {
+          appName: svc.appName,
+          env: task.env,
+          mounts: svc.mounts,
+          onOutput: (l) => this.log(svc, l),
+        });
         void task.real.ready.then((url) => {
           task.realUrl = url;
         });

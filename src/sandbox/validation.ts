@@ -276,6 +276,14 @@ export const schemas = {
       .optional(),
   }),
 
+  serviceContainers: z.object({
+    appName: z
+      .string()
+      .min(1)
+      .regex(/^[a-zA-Z0-9.\-_]+$/, "Invalid app name."),
+    serverId: z.string().optional(),
+  }),
+
   deploymentReadLogs: z.object({
     deploymentId: z.string().min(1),
     tail: z.coerce.number().int().min(1).max(10000).default(100),

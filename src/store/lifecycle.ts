@@ -1,6 +1,12 @@
 import type { Database } from "bun:sqlite";
 import type { DeploymentError, DeploymentKind, DeploymentStatus } from "../stacks/model.ts";
 
+/** Before an operation's deploy: Dokploy's newest deployment (null: none) and the running tasks. */
+export interface Baseline {
+  deploymentId: string | null;
+  tasks: string[];
+}
+
 /** Whether a ready stack runs, as the portal last left it (migration 4). */
 export interface RunState {
   state: "running" | "stopped";
@@ -74,16 +80,15 @@ export class LifecycleRepo {
     }));
   }
 
-  setBaseline(deploymentId: string, dokployDeploymentId: string | null): void {
-    this.db.query("UPDATE deployments SET dokploy_baseline = ? WHERE id = ?").run(dokployDeploymentId ?? "", deploymentId);
+  setBaseline(deploymentId: string, baseline: Baseline): void {
+    this.db.query("UPDATE deployments SET dokploy_baseline = ? WHERE id = ?").run(JSON.stringify(baseline), deploymentId);
   }
 
-  /** undefined: not recorded yet; null: Dokploy had no deployment before. */
-  baseline(deploymentId: string): string | null | undefined {
+  /** What Dokploy had before the operation's deploy; undefined when not recorded yet. */
+  baseline(deploymentId: string): Baseline | undefined {
     const row = this.db.query("SELECT dokploy_baseline FROM deployments WHERE id = ?").get(deploymentId) as {
       dokploy_baseline: string | null;
     } | null;
-    if (!row || row.dokploy_baseline === null) return undefined;
-    return row.dokploy_baseline === "" ? null : row.dokploy_baseline;
+    return row?.dokploy_baseline ? (JSON.parse(row.dokploy_baseline) as Baseline) : undefined;
   }
 }

@@ -81,7 +81,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 4: the owner's operations. Whether a ready stack runs or was stopped (and why), and for
   // an operation that redeploys, Dokploy's newest deployment before it ("" for none), so
-  // that a restarted portal knows which deployment row is the operation's.
+  // that a restarted portal knows which deployment row and which Swarm task are the operation's.
   `
   ALTER TABLE stacks ADD COLUMN run_state TEXT NOT NULL DEFAULT 'running';
   ALTER TABLE stacks ADD COLUMN started_at TEXT;

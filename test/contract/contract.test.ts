@@ -90,6 +90,7 @@ beforeAll(async () => {
   await ignore(c.applicationStop(app.applicationId));
   await ignore(c.applicationStart(app.applicationId));
   await c.applicationReadLogs({ applicationId: app.applicationId, tail: 50 });
+  await c.serviceTasks(app.appName);
   await c.applicationReadLogs({ applicationId: app.applicationId, tail: 10, since: "5m" });
   await c.version();
   await c.applicationDelete(app.applicationId);

@@ -139,6 +139,13 @@ describe("password", () => {
     expect(body.credentials.password).not.toBe(stack.credentials.password);
     const events = await readEvents(`${h.url}${body.eventsUrl}`);
     expect(steps(events)).toEqual(["set_password", "deploy", "wait_running", "wait_healthy", "ready"]);
+    // Ready means the new container answers, not the old one that lingers after Dokploy's "done".
+    const health = (password: string) =>
+      fetch(`${h.sandboxUrl}/global/health`, {
+        headers: { host: "pia.stacks.test", authorization: `Basic ${Buffer.from(`opencode:${password}`).toString("base64")}` },
+      });
+    expect((await health(body.credentials.password)).status).toBe(200);
+    expect((await health(stack.credentials.password)).status).toBe(401);
     expect(JSON.stringify(events)).not.toContain(body.credentials.password);
     const svc = await serviceOf("pia");
     expect(svc.env.OPENCODE_SERVER_PASSWORD).toBe(body.credentials.password);

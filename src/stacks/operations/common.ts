@@ -75,23 +75,57 @@ export async function waitHealthy(deps: SagaDeps, stack: Stack, appName: string,
   return result;
 }
 
-/**
- * Until no probe target reaches OpenCode any more. A redirect does not count as an answer
- * here: Traefik redirects http to https whether or not the container runs.
- */
-export async function waitStopped(deps: SagaDeps, stack: Stack, appName: string, signal: AbortSignal): Promise<void> {
-  const targets = probeTargets(deps, stack, appName);
+/** Ids of the service's tasks that run now (`docker service ps`, as Dokploy reports it). */
+export async function runningTasks(deps: SagaDeps, appName: string, signal: AbortSignal): Promise<string[]> {
+  const tasks = await deps.client.serviceTasks(appName, signal);
+  return tasks.filter((t) => /^(running|starting)\b/i.test(t.currentState)).map((t) => t.containerId);
+}
+
+/** Polls `done` until it says true; at the deadline `timeout` is thrown. */
+async function until(deps: SagaDeps, signal: AbortSignal, done: () => Promise<boolean>, timeout: SagaError): Promise<void> {
   const deadline = Date.now() + deps.config.HEALTH_TIMEOUT;
   let interval = Math.min(100, deps.config.PROBE_INTERVAL);
   for (;;) {
-    const outcomes = await Promise.all(targets.map((t) => probeOnce(t, { timeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT, signal })));
+    if (await done()) return;
     if (signal.aborted) throw signal.reason;
-    const answering = outcomes.some((o) => o.up && (o.status < 300 || o.status >= 400));
-    if (!answering) return;
-    if (Date.now() >= deadline) throw new SagaError("stop_timeout", "The stack still answers after it was stopped");
+    if (Date.now() >= deadline) throw timeout;
     await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), signal);
     interval = Math.min(interval * 2, deps.config.PROBE_INTERVAL);
   }
+}
+
+/**
+ * Until Swarm has no running task of the service and no probe target reaches OpenCode. A
+ * redirect does not count as an answer: Traefik redirects http to https either way.
+ */
+export async function waitStopped(deps: SagaDeps, stack: Stack, appName: string, signal: AbortSignal): Promise<void> {
+  const targets = probeTargets(deps, stack, appName);
+  await until(
+    deps,
+    signal,
+    async () => {
+      if ((await runningTasks(deps, appName, signal)).length > 0) return false;
+      const outcomes = await Promise.all(targets.map((t) => probeOnce(t, { timeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT, signal })));
+      return !outcomes.some((o) => o.up && (o.status < 300 || o.status >= 400));
+    },
+    new SagaError("stop_timeout", "The stack still runs after it was stopped"),
+  );
+}
+
+/**
+ * Until the deploy's new task runs and the old ones are gone: right after Dokploy's "done"
+ * the old container may still answer, and the probe must not take it for the new one.
+ */
+export async function waitNewTask(deps: SagaDeps, appName: string, oldTasks: string[], signal: AbortSignal): Promise<void> {
+  await until(
+    deps,
+    signal,
+    async () => {
+      const running = await runningTasks(deps, appName, signal);
+      return running.some((id) => !oldTasks.includes(id)) && !running.some((id) => oldTasks.includes(id));
+    },
+    new SagaError("health_timeout", "The stack's new container did not replace the old one in time"),
+  );
 }
 
 /**
@@ -105,8 +139,9 @@ export async function startDokployDeploy(
   how: "deploy" | "redeploy",
   signal: AbortSignal,
 ): Promise<void> {
-  const rows = await deps.client.deployments(applicationId, signal);
-  deps.store.lifecycle.setBaseline(deploymentId, rows[0]?.deploymentId ?? null);
+  const { appName } = applicationOf(deps, deps.store.deployments.byId(deploymentId)?.stackId ?? -1);
+  const [rows, tasks] = await Promise.all([deps.client.deployments(applicationId, signal), runningTasks(deps, appName, signal)]);
+  deps.store.lifecycle.setBaseline(deploymentId, { deploymentId: rows[0]?.deploymentId ?? null, tasks });
   const body = { applicationId, title: "AI Stack Deployer", description: `${how === "deploy" ? "Redeploy" : "Restart"} by the owner` };
   if (how === "deploy") await deps.client.applicationDeploy(body, signal);
   else await deps.client.applicationRedeploy(body, signal);
@@ -117,7 +152,7 @@ export async function waitDokployDeploy(deps: SagaDeps, deploymentId: string, ap
   const baseline = deps.store.lifecycle.baseline(deploymentId);
   const row = await waitForDokployDeploy(deps.client, {
     applicationId,
-    baselineId: baseline ?? null,
+    baselineId: baseline?.deploymentId ?? null,
     deadline: Date.now() + deps.config.DEPLOY_TIMEOUT,
     intervalMs: deps.config.POLL_INTERVAL,
     signal,

@@ -3,7 +3,17 @@ import { stackEnv } from "../provision.ts";
 import { type SagaDeps, SagaError, now } from "../saga.ts";
 import { applicationSettings, dockerProvider } from "../spec.ts";
 import { PASSWORD_STEPS, REDEPLOY_STEPS } from "../steps.ts";
-import { type OperationInput, type Step, applicationOf, from, runOperation, startDokployDeploy, waitDokployDeploy, waitHealthy } from "./common.ts";
+import {
+  type OperationInput,
+  type Step,
+  applicationOf,
+  from,
+  runOperation,
+  startDokployDeploy,
+  waitDokployDeploy,
+  waitHealthy,
+  waitNewTask,
+} from "./common.ts";
 
 /**
  * Redeploy applies the portal's current plan to an existing stack (image, environment,
@@ -52,7 +62,10 @@ async function deployAndWait(deps: SagaDeps, input: OperationInput, step: Step, 
   if (steps.has("wait_running")) await step("wait_running", () => waitDokployDeploy(deps, id, applicationId, input.signal));
   await step(
     "wait_healthy",
-    () => waitHealthy(deps, input.stack, appName, input.signal),
+    async () => {
+      await waitNewTask(deps, appName, deps.store.lifecycle.baseline(id)?.tasks ?? [], input.signal);
+      return await waitHealthy(deps, input.stack, appName, input.signal);
+    },
     (r) => (r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
   );
   // A redeploy runs the service with its one replica, so a stopped stack runs again.
