@@ -11,7 +11,7 @@ export class Metrics {
 
   readonly deployments = new Counter({
     name: "portal_deployments_total",
-    help: "Finished deployments by kind (deploy, delete) and outcome (succeeded, or the error code)",
+    help: "Finished deployments by kind (deploy, delete, and the owner operations stop, start, restart, redeploy, password) and outcome (succeeded, or the error code)",
     labelNames: ["kind", "outcome"] as const,
     registers: [this.registry],
   });
