@@ -196,3 +196,15 @@ describe("authorisation", () => {
     expect(refused.sort()).toEqual(["forbidden", "unauthorized"]);
   });
 });
+
+describe("delete", () => {
+  test("keeps both data volumes, the workspace and OpenCode's own data", async () => {
+    const stack = await deployAndWait(h, "dora");
+    const res = await fetch(`${h.url}/api/stacks/dora`, { method: "DELETE", headers: { authorization: `Bearer ${stack.managementToken}` } });
+    expect(res.status).toBe(202);
+    expect((await readEvents(`${h.url}${((await res.json()) as any).eventsUrl}`)).at(-1)!.data.status).toBe("deleted");
+    const state = await sandboxState(h);
+    expect(state.volumes).toEqual(expect.arrayContaining(["portal-ai-workspace-dora", "portal-ai-data-dora"]));
+    expect(state.applications.some((a: any) => a.name === "ai-stack-dora")).toBe(false);
+  });
+});
