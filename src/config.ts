@@ -174,6 +174,9 @@ export const configSchema = z
     MAX_STACKS: integer(200, 0, 1_000_000),
     MAX_CONCURRENT_DEPLOYS: integer(10, 1, 1000),
     RECONCILE_INTERVAL: duration("15m"),
+    // A stack with no OpenCode activity this long is stopped; its owner starts it again. 0: never.
+    IDLE_STOP_AFTER: duration("4h"),
+    IDLE_CHECK_INTERVAL: duration("5m"),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === "production") {

@@ -75,6 +75,12 @@ export class Metrics {
     labelNames: ["operation", "outcome"] as const,
     registers: [this.registry],
   });
+  readonly idleChecks = new Counter({
+    name: "portal_idle_checks_total",
+    help: "Idle checks of running stacks by outcome: stopped (an idle stop), busy, active, unknown (OpenCode could not be read), skipped",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
   readonly deployQueue = new Gauge({
     name: "portal_deploy_queue_length",
     help: "Deploys waiting in the portal's own queue for a slot",

@@ -14,6 +14,7 @@ import { Metrics } from "./metrics.ts";
 import { DeploySlots } from "./stacks/slots.ts";
 import { Reconciler } from "./stacks/reconcile.ts";
 import { StackOperations } from "./stacks/operations/service.ts";
+import { IdleStopper } from "./stacks/idle.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -95,6 +96,11 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     onRequest: (operation, outcome) => metrics.operations.inc({ operation, outcome }),
     secrets: [opts.dokployApiKey, config.ADMIN_TOKEN, config.METRICS_TOKEN],
   });
+  const idle = new IdleStopper(sagaDeps, operations, {
+    afterMs: config.IDLE_STOP_AFTER,
+    intervalMs: config.IDLE_CHECK_INTERVAL,
+    onCheck: (outcome) => metrics.idleChecks.inc({ outcome }),
+  });
   const reconciler = new Reconciler(sagaDeps, (report) => metrics.observeReconcile(report));
   const app = createApp({
     log,
@@ -127,6 +133,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   const recoveredOperations = operations.recover();
   if (recovered || recoveredOperations) log.warn({ recovered, recoveredOperations }, "resuming deployments interrupted by a restart");
   reconciler.start(config.RECONCILE_INTERVAL);
+  idle.start();
   const server = Bun.serve({
     hostname: config.HOST,
     port: config.PORT,
@@ -142,6 +149,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     stacks,
     async stop() {
       reconciler.stop();
+      await idle.stop();
       await server.stop(true);
       store.close();
     },

@@ -1,11 +1,11 @@
 // A real `opencode serve` behind a sandbox stack, in place of the emulated answer: the
 // probe, password rotation and session checks then meet the real server. Each process
 // takes about 250 MB, so tests choose the few stacks that get one.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 export interface RealOpenCodeOptions {
-  /** The `opencode` executable (node_modules/.bin/opencode from the opencode-ai package). */
+  /** The native `opencode` executable: see findOpenCodeBinary. */
   command: string;
   /** Stacks whose appName contains one of these substrings run the real server. */
   match: string[];
@@ -28,6 +28,20 @@ export interface OpenCodeLaunch {
 }
 
 const LISTENING = /listening on (http:\/\/\S+)/;
+
+/**
+ * The native binary of the opencode-ai package (opencode-<platform>-<arch>[-baseline]). Not
+ * node_modules/.bin/opencode: that is a Node wrapper whose child would outlive a kill.
+ */
+export function findOpenCodeBinary(nodeModules: string): string | null {
+  const platform = process.platform === "win32" ? "windows" : process.platform;
+  const arch = process.arch === "x64" ? "x64" : process.arch;
+  for (const variant of ["", "-baseline", "-musl", "-baseline-musl"]) {
+    const path = join(nodeModules, `opencode-${platform}-${arch}${variant}`, "bin", "opencode");
+    if (existsSync(path)) return path;
+  }
+  return null;
+}
 
 export function wantsRealOpenCode(opts: RealOpenCodeOptions | undefined, appName: string): opts is RealOpenCodeOptions {
   return opts !== undefined && opts.match.some((m) => appName.includes(m));

@@ -11,7 +11,7 @@ import { FaultRegistry, type Fault, type FaultInput } from "./faults.ts";
 import { nanoid } from "./ids.ts";
 import { DeploymentLogs } from "./logs.ts";
 import { BuildQueue } from "./queue.ts";
-import { Stacks } from "./stacks.ts";
+import { type OpenCodeActivity, Stacks } from "./stacks.ts";
 import type { RealOpenCodeOptions } from "./opencode-process.ts";
 import { snapshotState, type SandboxState } from "./state.ts";
 import { HangRegistry, type ServerLike } from "./transport.ts";
@@ -38,6 +38,8 @@ export interface Sandbox {
   addFault(input: FaultInput): Fault;
   clearFaults(): void;
   listFaults(): Fault[];
+  /** What the emulated OpenCode of an appName answers on /session and /session/status. */
+  setOpenCodeActivity(appName: string, activity: OpenCodeActivity): void;
   /** Empties everything; settings go back to the values given at creation, faults are cleared. */
   reset(): void;
   /** A Dokploy restart: waiting jobs are lost, running deployments become cancelled, apps idle. */
@@ -132,6 +134,9 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     },
     listFaults() {
       return ctx.faults.list();
+    },
+    setOpenCodeActivity(appName, activity) {
+      ctx.stacks.activity.set(appName, activity);
     },
     reset() {
       timers.clearAll();

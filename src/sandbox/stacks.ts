@@ -53,6 +53,12 @@ export interface Task {
   realUrl?: string | null;
 }
 
+export interface OpenCodeActivity {
+  sessions: { id: string; time: { created: number; updated: number } }[];
+  /** sessionID -> {type: "busy" | "retry" | "idle"}. */
+  status: Record<string, { type: string }>;
+}
+
 export interface SwarmUpdateConfig {
   Parallelism: number;
   Order: string;
@@ -109,6 +115,8 @@ export class Stacks {
   /** One entry per Traefik file /etc/dokploy/traefik/dynamic/<appName>.yml. */
   routers = new Map<string, TraefikRouter[]>();
   volumes = new Set<string>();
+  /** What the emulated OpenCode of an appName says on /session and /session/status (tests set it). */
+  activity = new Map<string, OpenCodeActivity>();
 
   constructor(private readonly opts: StacksOptions = {}) {}
 
@@ -117,6 +125,7 @@ export class Stacks {
     this.services.clear();
     this.routers.clear();
     this.volumes.clear();
+    this.activity.clear();
   }
 
   /** mechanizeDockerContainer: create or update the swarm service; named volumes come into being. */
@@ -332,7 +341,7 @@ export class Stacks {
     const task = svc ? this.serving(svc, Date.now()) : null;
     if (!task) return textResponse(502, "Bad Gateway");
     if (task.real) return proxy(req, `${task.realUrl}${target.path}${new URL(req.url).search}`);
-    return openCodeServer(req, target.path, task.env);
+    return openCodeServer(req, target.path, task.env, this.activity.get(target.appName));
   }
 }
 
@@ -362,7 +371,7 @@ const OPENCODE_HTML =
   '<body><div id="root">OpenCode (sandbox)</div></body></html>\n';
 
 /** Just enough of an OpenCode server for health probes and "is the UI up" checks. */
-function openCodeServer(req: Request, path: string, env: Record<string, string>): Response {
+function openCodeServer(req: Request, path: string, env: Record<string, string>, activity: OpenCodeActivity | undefined): Response {
   const password = env.OPENCODE_SERVER_PASSWORD;
   if (password) {
     const username = env.OPENCODE_SERVER_USERNAME || "opencode";
@@ -373,6 +382,11 @@ function openCodeServer(req: Request, path: string, env: Record<string, string>)
   const isRead = req.method === "GET" || req.method === "HEAD";
   if (isRead && path === "/") {
     return new Response(OPENCODE_HTML, { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  }
+  // The session list and which sessions work now, as OpenCode's API has them.
+  if (isRead && (path === "/session" || path === "/session/status")) {
+    const body = path === "/session" ? (activity?.sessions ?? []) : (activity?.status ?? {});
+    return new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
   }
   if (isRead && path === "/global/health") {
     return new Response(JSON.stringify({ healthy: true, version: "sandbox" }), {

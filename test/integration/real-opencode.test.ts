@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findOpenCodeBinary } from "../../src/sandbox/opencode-process.ts";
 import { type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
 
 /**
@@ -11,7 +12,7 @@ import { type Harness, deployAndWait, readEvents, sandboxState, startHarness } f
  * (about 250 MB) at a time: the updates are stop-first.
  */
 
-const OPENCODE = join(import.meta.dir, "../../node_modules/.bin/opencode");
+const OPENCODE = findOpenCodeBinary(join(import.meta.dir, "../../node_modules")) ?? "opencode";
 const root = mkdtempSync(join(tmpdir(), "sandbox-opencode-"));
 let h: Harness;
 beforeAll(async () => {

@@ -17,6 +17,8 @@ export interface OperationInput {
   resumeFrom?: StepId;
   /** Only in memory, for a password change: it goes to Dokploy's environment and nowhere else. */
   password?: string;
+  /** Why a stop happens: "owner" (the default) or "idle". */
+  reason?: string;
 }
 
 export type Step = <T>(step: StepId, fn: () => Promise<T>, message?: (result: T) => string | undefined) => Promise<T>;

@@ -12,7 +12,9 @@ async function stopSteps(deps: SagaDeps, input: OperationInput, step: Step): Pro
   const { applicationId, appName } = applicationOf(deps, input.stack.id);
   await step("stop_service", async () => {
     await deps.client.applicationStop(applicationId, input.signal);
-    deps.store.lifecycle.setStopped(input.stack.id, "owner", now());
+    // After a restart the reason is gone from memory, but the first run may have stored it.
+    const reason = input.reason ?? deps.store.lifecycle.runState(input.stack.id).stopReason ?? "owner";
+    deps.store.lifecycle.setStopped(input.stack.id, reason, now());
   });
   await step("wait_stopped", () => waitStopped(deps, input.stack, appName, input.signal));
 }

@@ -1,3 +1,4 @@
+import { stackCredentials } from "../opencode-api.ts";
 import { planStack } from "../plan.ts";
 import { stackEnv } from "../provision.ts";
 import { type SagaDeps, SagaError, now } from "../saga.ts";
@@ -22,14 +23,6 @@ import {
  * redeployed without a pull. Both end when the probe sees the stack answer.
  */
 
-const PASSWORD_LINE = /^OPENCODE_SERVER_PASSWORD=(.*)$/m;
-
-/** The stack's password as Dokploy holds it (the portal keeps no copy). */
-async function currentPassword(deps: SagaDeps, applicationId: string, signal: AbortSignal): Promise<string | null> {
-  const env = await deps.client.applicationEnvironment(applicationId, signal);
-  return PASSWORD_LINE.exec(env)?.[1]?.trim() || null;
-}
-
 async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string> {
   const { client, store, config } = deps;
   const { signal, stack } = input;
@@ -45,7 +38,8 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
     mountIds.push(mount.mountId);
     store.stacks.setResources(stack.id, { mountIds }, now());
   }
-  const password = await currentPassword(deps, applicationId, signal);
+  // The stack's password as Dokploy holds it (the portal keeps no copy).
+  const password = (await stackCredentials(deps, applicationId, signal))?.password;
   await Promise.all([
     client.saveDockerProvider(dockerProvider(applicationId, config), signal),
     client.applicationUpdate(applicationSettings(applicationId, config), signal),

@@ -95,7 +95,29 @@ export class StackOperations {
   private start(kind: OperationKind, rawName: string, bearer: string | undefined): Result<OperationAccepted> & { runningId?: string } {
     const access = this.access(rawName, bearer);
     if (!access.ok) return access;
-    const { stack, actor } = access;
+    return this.begin(kind, access.stack, access.actor, {});
+  }
+
+  /**
+   * Stops a stack nobody used for a while (idle.ts): the same stop as the owner's, with
+   * "idle" as its reason, refused like any operation while another one runs.
+   */
+  idleStop(stack: Stack): Result<OperationAccepted> & { runningId?: string } {
+    const result = this.begin("stop", stack, "system", { reason: "idle" });
+    this.deps.store.audit.record({
+      at: now(),
+      action: "idle_stop",
+      stackName: stack.name,
+      deploymentId: result.ok ? result.deploymentId : null,
+      client: null,
+      actor: "system",
+      outcome: result.ok ? (result.nothingToDo ? "nothing_to_do" : "accepted") : result.code,
+      detail: null,
+    });
+    return result;
+  }
+
+  private begin(kind: OperationKind, stack: Stack, actor: Actor, extra: Partial<OperationInput>): Result<OperationAccepted> & { runningId?: string } {
     const { store } = this.deps;
     const password = kind === "password" ? newStackPassword() : undefined;
     // Check and insert in one transaction: two requests at once cannot both start.
@@ -126,7 +148,7 @@ export class StackOperations {
     const deployment = (started as { deployment: Deployment }).deployment;
     this.deps.events.emit(deployment.id, { type: "status", data: { status: "accepted", at: now(), message: `${kind} of ${stack.name}` } });
     this.deps.log.info({ deploymentId: deployment.id, stack: stack.name, kind, actor }, "operation accepted");
-    this.launch(kind, deployment, stack, { password });
+    this.launch(kind, deployment, stack, { ...extra, password });
     return { ok: true, name: stack.name, actor, kind, deploymentId: deployment.id, ...(password ? { password } : {}) };
   }
 
