@@ -44,7 +44,7 @@ export function findOpenCodeBinary(nodeModules: string): string | null {
 }
 
 export function wantsRealOpenCode(opts: RealOpenCodeOptions | undefined, appName: string): opts is RealOpenCodeOptions {
-  return opts !== undefined && opts.match.some((m) => appName.includes(m));
+  return opts?.match.some((m) => appName.includes(m)) ?? false;
 }
 
 /**
@@ -86,8 +86,7 @@ export function launchOpenCode(opts: RealOpenCodeOptions, launch: OpenCodeLaunch
     let buffer = "";
     for await (const chunk of stream) {
       buffer += decoder.decode(chunk, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf("\n")) >= 0) {
+      for (let cut = buffer.indexOf("\n"); cut >= 0; cut = buffer.indexOf("\n")) {
         const line = buffer.slice(0, cut).trimEnd();
         buffer = buffer.slice(cut + 1);
         const url = LISTENING.exec(line)?.[1];
