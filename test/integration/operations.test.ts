@@ -208,3 +208,23 @@ describe("delete", () => {
     expect(state.applications.some((a: any) => a.name === "ai-stack-dora")).toBe(false);
   });
 });
+
+describe("delete during an operation", () => {
+  test("the operation is cancelled and the delete goes through", async () => {
+    const stack = await deployAndWait(h, "vera");
+    h.sandbox.updateSettings({ stackStartMs: 3000 });
+    try {
+      const res = await post("vera", "restart", stack.managementToken);
+      const restart = (await res.json()) as any;
+      await readEvents(`${h.url}${restart.eventsUrl}`, { until: (e) => e.event === "step" && e.data.step === "wait_healthy" });
+      const del = await fetch(`${h.url}/api/stacks/vera`, { method: "DELETE", headers: { authorization: `Bearer ${stack.managementToken}` } });
+      expect(del.status).toBe(202);
+      const deleted = await readEvents(`${h.url}${((await del.json()) as any).eventsUrl}`);
+      expect(deleted.at(-1)!.data.status).toBe("deleted");
+      const ended = await readEvents(`${h.url}${restart.eventsUrl}`);
+      expect(ended.at(-1)!.data).toMatchObject({ status: "failed", error: { code: "cancelled" } });
+    } finally {
+      h.sandbox.updateSettings({ stackStartMs: 20 });
+    }
+  });
+});

@@ -44,6 +44,10 @@ export async function runOperation(deps: SagaDeps, input: OperationInput, body: 
     deps.log.info({ deploymentId: id, stack: input.stack.name, kind: deployment.kind }, "operation succeeded");
   } catch (err) {
     const error = toDeploymentError(err, signal);
+    // The generic texts speak of a deploy.
+    if (signal.aborted)
+      error.message =
+        error.code === "cancelled" ? "The operation was cancelled because the stack is being deleted" : "The portal stopped during the operation";
     deps.store.deployments.finish(id, "failed", error, now());
     deps.events.emit(id, { type: "done", data: { status: "failed", at: now(), error } });
     deps.log.warn({ deploymentId: id, stack: input.stack.name, kind: deployment.kind, error }, "operation failed");
