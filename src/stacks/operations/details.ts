@@ -33,7 +33,8 @@ export async function stackDetails(deps: SagaDeps, stack: Stack) {
     stopReason: run.stopReason,
     createdAt: stack.createdAt,
     readyAt: stack.readyAt,
-    startedAt: run.startedAt,
+    // Until the first start, the deploy that made it ready started it.
+    startedAt: run.startedAt ?? stack.readyAt,
     stoppedAt: run.stoppedAt,
     runningOperation: running ? { deploymentId: running.id, kind: running.kind } : null,
     dokploy: app
