@@ -47,6 +47,7 @@ export const FAST_ENV: Record<string, string> = {
   RATE_LIMIT_DEPLOY: "off",
   RATE_LIMIT_DELETE: "off",
   RATE_LIMIT_CHECK: "off",
+  RATE_LIMIT_OPERATIONS: "off",
   RECONCILE_INTERVAL: "0",
   IDLE_STOP_AFTER: "0",
 };
