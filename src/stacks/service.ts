@@ -128,8 +128,8 @@ export class StackService {
     return result;
   }
 
-  /** Every deploy, delete and operation request, accepted or not, goes to the audit log. */
-  audit(action: string, name: string, ctx: RequestContext, result: Result<{ deploymentId: string }>, actor: Actor): void {
+  /** Every deploy and delete request, accepted or not, goes to the audit log. */
+  private audit(action: string, name: string, ctx: RequestContext, result: Result<{ deploymentId: string }>, actor: Actor): void {
     this.deps.store.audit.record({
       at: now(),
       action,
