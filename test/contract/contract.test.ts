@@ -89,9 +89,9 @@ beforeAll(async () => {
   await ignore(c.deploymentLogs(rows[0]?.deploymentId ?? "x", 25));
   await ignore(c.applicationStop(app.applicationId));
   await ignore(c.applicationStart(app.applicationId));
-  await c.applicationReadLogs({ applicationId: app.applicationId, tail: 50 });
+  await ignore(c.applicationReadLogs({ applicationId: app.applicationId, tail: 50 }));
   await c.serviceTasks(app.appName);
-  await c.applicationReadLogs({ applicationId: app.applicationId, tail: 10, since: "5m" });
+  await ignore(c.applicationReadLogs({ applicationId: app.applicationId, tail: 10, since: "5m" }));
   await c.version();
   await c.applicationDelete(app.applicationId);
   await c.projectRemove(project.projectId);
