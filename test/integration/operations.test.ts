@@ -81,6 +81,31 @@ describe("stop and start", () => {
   });
 });
 
+describe("Swarm decides what there is to do", () => {
+  test("a stack stopped in Dokploy itself is started, not 'nothing to do'; one started there is not started twice", async () => {
+    const stack = await deployAndWait(h, "sven");
+    const app = (await sandboxState(h)).applications.find((a: any) => a.name === "ai-stack-sven");
+    const dokploy = (procedure: string) =>
+      fetch(`${h.sandboxUrl}/api/${procedure}`, {
+        method: "POST",
+        headers: { "x-api-key": h.env.DOKPLOY_API_TOKEN!, "content-type": "application/json" },
+        body: JSON.stringify({ applicationId: app.applicationId }),
+      });
+    expect((await dokploy("application.stop")).status).toBe(200);
+    await Bun.sleep(400);
+    const start = await operate("sven", "start", stack.managementToken);
+    expect(start.done.data.status).toBe("ready");
+    expect(await stackAnswers("sven")).toBe(401);
+
+    const stop = await operate("sven", "stop", stack.managementToken);
+    expect(stop.done.data.status).toBe("stopped");
+    expect((await dokploy("application.start")).status).toBe(200);
+    const again = await post("sven", "start", stack.managementToken);
+    expect(again.status).toBe(200);
+    expect(((await (await get("sven", "details", stack.managementToken)).json()) as any).state).toBe("running");
+  });
+});
+
 describe("one operation at a time", () => {
   test("a second operation while one runs: 409 operation_in_progress with the running deployment's id", async () => {
     const stack = await deployAndWait(h, "otto");

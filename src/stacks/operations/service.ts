@@ -3,7 +3,8 @@ import { type SagaDeps, now } from "../saga.ts";
 import { newStackPassword } from "../secrets.ts";
 import type { Actor, Problem, RequestContext, Result, StackService } from "../service.ts";
 import type { OperationKind } from "../steps.ts";
-import type { OperationInput } from "./common.ts";
+import { type OperationInput, runningTasks } from "./common.ts";
+import type { RunState } from "../../store/lifecycle.ts";
 import { stackDetails } from "./details.ts";
 import { stackLogs } from "./logs.ts";
 import { startStack, restartStack, stopStack } from "./power.ts";
@@ -75,7 +76,7 @@ export class StackOperations {
   }
 
   async request(kind: OperationKind, rawName: string, ctx: RequestContext = {}): Promise<Result<OperationAccepted> & { runningId?: string }> {
-    const result = this.start(kind, rawName, ctx.bearer);
+    const result = await this.start(kind, rawName, ctx.bearer);
     const outcome = result.ok ? (result.nothingToDo ? "nothing_to_do" : "accepted") : result.code;
     this.opts.onRequest?.(kind, outcome);
     // The audit record of deploys and deletes (StackService.audit), with "nothing_to_do" as an outcome of its own.
@@ -92,10 +93,24 @@ export class StackOperations {
     return result;
   }
 
-  private start(kind: OperationKind, rawName: string, bearer: string | undefined): Result<OperationAccepted> & { runningId?: string } {
+  private async start(kind: OperationKind, rawName: string, bearer: string | undefined): Promise<Result<OperationAccepted> & { runningId?: string }> {
     const access = this.access(rawName, bearer);
     if (!access.ok) return access;
-    return this.begin(kind, access.stack, access.actor, {});
+    // Whether there is anything to stop or start is Swarm's to say: the stack may have been
+    // stopped or started in Dokploy itself.
+    const observed = kind === "stop" || kind === "start" ? await this.observedState(access.stack) : null;
+    return this.begin(kind, access.stack, access.actor, {}, observed);
+  }
+
+  /** running or stopped as Swarm's task list says, or null when Dokploy cannot tell. */
+  private async observedState(stack: Stack): Promise<RunState["state"] | null> {
+    if (!stack.appName) return null;
+    try {
+      const tasks = await runningTasks(this.deps, stack.appName, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT));
+      return tasks.length > 0 ? "running" : "stopped";
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -117,7 +132,13 @@ export class StackOperations {
     return result;
   }
 
-  private begin(kind: OperationKind, stack: Stack, actor: Actor, extra: Partial<OperationInput>): Result<OperationAccepted> & { runningId?: string } {
+  private begin(
+    kind: OperationKind,
+    stack: Stack,
+    actor: Actor,
+    extra: Partial<OperationInput>,
+    observed: RunState["state"] | null = null,
+  ): Result<OperationAccepted> & { runningId?: string } {
     const { store } = this.deps;
     const password = kind === "password" ? newStackPassword() : undefined;
     // Check and insert in one transaction: two requests at once cannot both start.
@@ -125,8 +146,14 @@ export class StackOperations {
       const running = store.deployments.runningFor(stack.id);
       if (running) return { running };
       if (stack.status !== "ready") return { notReady: true as const };
-      const state = store.lifecycle.runState(stack.id).state;
-      if ((kind === "stop" && state === "stopped") || (kind === "start" && state === "running")) return { nothing: state };
+      const recorded = store.lifecycle.runState(stack.id).state;
+      const state = observed ?? recorded;
+      if ((kind === "stop" && state === "stopped") || (kind === "start" && state === "running")) {
+        // The portal's record follows what Swarm says.
+        if (state !== recorded && state === "running") store.lifecycle.setRunning(stack.id, now());
+        if (state !== recorded && state === "stopped") store.lifecycle.setStopped(stack.id, "dokploy", now());
+        return { nothing: state };
+      }
       return { deployment: store.deployments.insert(crypto.randomUUID(), stack.id, kind, now()) };
     });
     if ("running" in started && started.running)
