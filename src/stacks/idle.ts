@@ -10,6 +10,8 @@ import type { SagaDeps } from "./saga.ts";
  * left alone: only a stack known to be idle is stopped, never a busy one.
  */
 
+const CONCURRENT_CHECKS = 4;
+
 export type IdleOutcome = "stopped" | "busy" | "active" | "unknown" | "skipped";
 
 export interface IdleStopperOptions {
@@ -46,15 +48,23 @@ export class IdleStopper {
     await this.running;
   }
 
-  /** One pass over the running stacks, one at a time (each costs Dokploy one read). */
+  /**
+   * One pass over the stacks, a few at a time: each costs Dokploy one read and the stack two
+   * requests, and an unreachable one waits for its timeouts. The next pass starts only after
+   * this one, so slow passes never pile up.
+   */
   async checkAll(): Promise<void> {
-    for (const stack of this.deps.store.stacks.list()) {
-      if (this.stopped) return;
-      const outcome = await this.check(stack).catch((err) => {
-        this.deps.log.warn({ stack: stack.name, err: err instanceof Error ? err.message : String(err) }, "idle check failed");
-        return "unknown" as const;
-      });
-      this.opts.onCheck?.(outcome);
+    const stacks = this.deps.store.stacks.list({ limit: 1_000_000 });
+    for (let i = 0; i < stacks.length && !this.stopped; i += CONCURRENT_CHECKS) {
+      await Promise.all(
+        stacks.slice(i, i + CONCURRENT_CHECKS).map(async (stack) => {
+          const outcome = await this.check(stack).catch((err) => {
+            this.deps.log.warn({ stack: stack.name, err: err instanceof Error ? err.message : String(err) }, "idle check failed");
+            return "unknown" as const;
+          });
+          this.opts.onCheck?.(outcome);
+        }),
+      );
     }
   }
 
