@@ -253,3 +253,30 @@ describe("delete during an operation", () => {
     }
   });
 });
+
+describe("a failed redeploy", () => {
+  test("ends deploy_failed, the stack keeps running, and the logs say why with secrets scrubbed", async () => {
+    const stack = await deployAndWait(h, "fay");
+    h.sandbox.addFault({
+      procedure: "*",
+      kind: "deploy_error",
+      match: "ai-stack-fay",
+      times: 1,
+      message: `pull https://bot:${stack.credentials.password}@registry.test/x denied; OPENCODE_SERVER_PASSWORD=${stack.credentials.password} Authorization: Bearer abcdef123456`,
+    });
+    const re = await operate("fay", "redeploy", stack.managementToken);
+    expect(re.done.data).toMatchObject({ status: "failed", error: { code: "deploy_failed" } });
+    expect(await stackAnswers("fay")).toBe(401);
+    const logs = (await (await get("fay", "logs", stack.managementToken)).json()) as any;
+    expect(logs.deploy.status).toBe("error");
+    const text = logs.deploy.lines.join("\n");
+    expect(text).toContain("denied");
+    expect(text).toContain("OPENCODE_SERVER_PASSWORD=[redacted]");
+    expect(text).toContain("https://[redacted]@registry.test");
+    expect(text).toContain("Authorization: Bearer [redacted]");
+    expect(JSON.stringify(logs)).not.toContain(stack.credentials.password);
+    expect(JSON.stringify(logs)).not.toContain("abcdef123456");
+    const details = (await (await get("fay", "details", stack.managementToken)).json()) as any;
+    expect(details.operations[0]).toMatchObject({ kind: "redeploy", status: "failed", error: { code: "deploy_failed" } });
+  });
+});
