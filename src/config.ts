@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cpuCount, memorySize } from "./config-units.ts";
 
 /**
  * Every environment variable the portal reads, parsed once at start.
@@ -92,7 +93,7 @@ const proxyHops = z
 const MOUNT = /^([a-z0-9][a-z0-9-]{0,30}):(\/[^\s,:]*)$/;
 const mounts = z
   .string()
-  .default("workspace:/workspace")
+  .default("workspace:/workspace,data:/home/bun/.local/share/opencode")
   .transform((value, ctx) => {
     const entries = value
       .split(",")
@@ -160,6 +161,11 @@ export const configSchema = z
     STACK_REGISTRY_PASSWORD: optionalText,
     STACK_CERTIFICATE_TYPE: z.enum(["letsencrypt", "none", "custom"]).default("letsencrypt"),
     STACK_CERT_RESOLVER: optionalText,
+    // Per stack, so that one runaway agent cannot starve the host; applied at create and redeploy.
+    STACK_MEMORY_LIMIT: memorySize("4g"),
+    STACK_MEMORY_RESERVATION: memorySize("512m"),
+    STACK_CPU_LIMIT: cpuCount("2"),
+    STACK_CPU_RESERVATION: cpuCount("none"),
     STACK_PROBE_URLS: z.string().default("https://{host}/,http://{host}/,http://{appName}:{port}/"),
 
     RESERVED_NAMES: list("admin,api,www,root,system,test,demo,portal,deploy").transform((names) => names.map((n) => n.toLowerCase())),
@@ -185,9 +191,13 @@ export const configSchema = z
     RATE_LIMIT_DELETE: rateLimit("10/10m"),
     RATE_LIMIT_CHECK: rateLimit("60/1m"),
     RATE_LIMIT_AUTH: rateLimit("10/10m"),
+    RATE_LIMIT_OPERATIONS: rateLimit("30/10m"),
     MAX_STACKS: integer(200, 0, 1_000_000),
     MAX_CONCURRENT_DEPLOYS: integer(10, 1, 1000),
     RECONCILE_INTERVAL: duration("15m"),
+    // A stack with no OpenCode activity this long is stopped; its owner starts it again. 0: never.
+    IDLE_STOP_AFTER: duration("4h"),
+    IDLE_CHECK_INTERVAL: duration("5m"),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === "production") {
@@ -198,6 +208,10 @@ export const configSchema = z
       ctx.addIssue({ code: "custom", path: ["DOKPLOY_API_TOKEN"], message: "is required when DOKPLOY_URL is set" });
     if (c.STACK_CERTIFICATE_TYPE === "custom" && !c.STACK_CERT_RESOLVER)
       ctx.addIssue({ code: "custom", path: ["STACK_CERT_RESOLVER"], message: "is required when STACK_CERTIFICATE_TYPE=custom" });
+    if (c.STACK_MEMORY_LIMIT !== null && c.STACK_MEMORY_RESERVATION !== null && c.STACK_MEMORY_RESERVATION > c.STACK_MEMORY_LIMIT)
+      ctx.addIssue({ code: "custom", path: ["STACK_MEMORY_RESERVATION"], message: "cannot be more than STACK_MEMORY_LIMIT" });
+    if (c.STACK_CPU_LIMIT !== null && c.STACK_CPU_RESERVATION !== null && c.STACK_CPU_RESERVATION > c.STACK_CPU_LIMIT)
+      ctx.addIssue({ code: "custom", path: ["STACK_CPU_RESERVATION"], message: "cannot be more than STACK_CPU_LIMIT" });
     if (Boolean(c.STACK_REGISTRY_USERNAME) !== Boolean(c.STACK_REGISTRY_PASSWORD))
       ctx.addIssue({
         code: "custom",

@@ -42,6 +42,8 @@ async function resolveDokploy(): Promise<{ url: string; apiKey: string; probeUrl
     apiKey,
     deployDurationMs: config.SANDBOX_DEPLOY_DURATION,
     stackStartMs: config.SANDBOX_STACK_START,
+    // A stopped container lingers briefly after Dokploy's stop returns, as in Swarm.
+    stackStopMs: 500,
   });
   log.warn(
     { sandbox: sandbox.url, unauthenticated: `${sandbox.url}/__sandbox/state` },

@@ -11,7 +11,7 @@ export class Metrics {
 
   readonly deployments = new Counter({
     name: "portal_deployments_total",
-    help: "Finished deployments by kind (deploy, delete) and outcome (succeeded, or the error code)",
+    help: "Finished deployments by kind (deploy, delete, and the owner operations stop, start, restart, redeploy, password) and outcome (succeeded, or the error code)",
     labelNames: ["kind", "outcome"] as const,
     registers: [this.registry],
   });
@@ -67,6 +67,18 @@ export class Metrics {
     name: "portal_orphaned_resources",
     help: "Resources found by the last reconcile: Dokploy projects unknown to the store, stacks whose Dokploy resources are gone, rollback leftovers",
     labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly operations = new Counter({
+    name: "portal_stack_operations_total",
+    help: "Owner operation requests (stop, start, restart, redeploy, password) by outcome: accepted, nothing_to_do, or the refusal's code",
+    labelNames: ["operation", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly idleChecks = new Counter({
+    name: "portal_idle_checks_total",
+    help: "Idle checks of running stacks by outcome: stopped (an idle stop), busy, active, unknown (OpenCode could not be read), skipped",
+    labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
   readonly deployQueue = new Gauge({

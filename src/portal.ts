@@ -13,6 +13,8 @@ import { Store } from "./store/index.ts";
 import { Metrics } from "./metrics.ts";
 import { DeploySlots } from "./stacks/slots.ts";
 import { Reconciler } from "./stacks/reconcile.ts";
+import { StackOperations } from "./stacks/operations/service.ts";
+import { IdleStopper } from "./stacks/idle.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -92,6 +94,15 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     slots,
     onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
   });
+  const operations = new StackOperations(sagaDeps, stacks, {
+    onRequest: (operation, outcome) => metrics.operations.inc({ operation, outcome }),
+    secrets: [opts.dokployApiKey, config.ADMIN_TOKEN, config.METRICS_TOKEN],
+  });
+  const idle = new IdleStopper(sagaDeps, operations, {
+    afterMs: config.IDLE_STOP_AFTER,
+    intervalMs: config.IDLE_CHECK_INTERVAL,
+    onCheck: (outcome) => metrics.idleChecks.inc({ outcome }),
+  });
   const reconciler = new Reconciler(sagaDeps, (report) => metrics.observeReconcile(report));
   const app = createApp({
     log,
@@ -113,11 +124,20 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     trustProxy: config.TRUST_PROXY,
     bodyTimeoutMs: config.BODY_TIMEOUT,
     corsOrigins: config.CORS_ORIGINS,
-    limits: { deploy: config.RATE_LIMIT_DEPLOY, delete: config.RATE_LIMIT_DELETE, check: config.RATE_LIMIT_CHECK, auth: config.RATE_LIMIT_AUTH },
+    limits: {
+      deploy: config.RATE_LIMIT_DEPLOY,
+      delete: config.RATE_LIMIT_DELETE,
+      check: config.RATE_LIMIT_CHECK,
+      auth: config.RATE_LIMIT_AUTH,
+      operations: config.RATE_LIMIT_OPERATIONS,
+    },
+    operations,
   });
   const recovered = stacks.recover();
-  if (recovered) log.warn({ recovered }, "resuming deployments interrupted by a restart");
+  const recoveredOperations = operations.recover();
+  if (recovered || recoveredOperations) log.warn({ recovered, recoveredOperations }, "resuming deployments interrupted by a restart");
   reconciler.start(config.RECONCILE_INTERVAL);
+  idle.start();
   const server = Bun.serve({
     hostname: config.HOST,
     port: config.PORT,
@@ -133,6 +153,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     stacks,
     async stop() {
       reconciler.stop();
+      await idle.stop();
       await server.stop(true);
       store.close();
     },

@@ -15,6 +15,11 @@ const STEP: Record<string, Key> = {
   cancel_deploy: "step.cancel_deploy",
   delete_application: "step.delete_application",
   remove_project: "step.remove_project",
+  stop_service: "step.stop_service",
+  wait_stopped: "step.wait_stopped",
+  start_service: "step.start_service",
+  apply_plan: "step.apply_plan",
+  set_password: "step.set_password",
 };
 
 const STATE: Record<StepState, Key> = {
@@ -55,6 +60,9 @@ const ERROR: Record<string, Key> = {
   cancelled: "error.cancelled",
   cleanup_failed: "error.cleanup_failed",
   application_missing: "error.application_missing",
+  stop_timeout: "error.stop_timeout",
+  operation_in_progress: "error.operation_in_progress",
+  stack_not_ready: "error.stack_not_ready",
   internal: "error.internal",
   invalid_request: "error.invalid_request",
   invalid_json: "error.invalid_json",

@@ -128,8 +128,37 @@ export class DokployClient {
    * Changes only the fields given (CONTRACT.md §3): here Swarm's update order, so that with
    * "stop-first" the old container stops before the new one starts. Returns `true`.
    */
-  applicationUpdate(input: { applicationId: string; updateConfigSwarm?: SwarmUpdateConfig | null }, signal?: AbortSignal) {
+  applicationUpdate(
+    input: {
+      applicationId: string;
+      updateConfigSwarm?: SwarmUpdateConfig | null;
+      /** Bytes and nano-CPUs as strings (Dokploy parses them at deploy time); null removes. */
+      memoryLimit?: string | null;
+      memoryReservation?: string | null;
+      cpuLimit?: string | null;
+      cpuReservation?: string | null;
+    },
+    signal?: AbortSignal,
+  ) {
     return this.call("POST", "application.update", input, inline(s.saved), signal);
+  }
+  /** application.one with the image, limits and update order (for the stack page). */
+  applicationSettings(applicationId: string, signal?: AbortSignal) {
+    return this.call("GET", "application.one", { applicationId }, inline(s.applicationSettings), signal);
+  }
+  /**
+   * The application's dotenv text. application.one returns it decrypted; only this method
+   * keeps it, so that the other readers never carry the stack's password.
+   */
+  applicationEnvironment(applicationId: string, signal?: AbortSignal) {
+    return this.call("GET", "application.one", { applicationId }, inline(s.applicationEnv), signal).then((a) => a.env ?? "");
+  }
+  /**
+   * The container's (or Swarm service's) recent output: `docker logs --timestamps`, as a
+   * string. 500 when Dokploy finds neither a container nor a service (CONTRACT.md §3).
+   */
+  applicationReadLogs(input: { applicationId: string; tail: number; since?: string }, signal?: AbortSignal) {
+    return this.call("GET", "application.readLogs", { ...input, since: input.since ?? "all" }, inline(s.logText), signal);
   }
   applicationDeploy(input: { applicationId: string; title?: string; description?: string }, signal?: AbortSignal) {
     return this.call("POST", "application.deploy", input, null, signal);
@@ -206,6 +235,13 @@ export class DokployClient {
   }
   deploymentLogs(deploymentId: string, tail = 50, signal?: AbortSignal) {
     return this.call("GET", "deployment.readLogs", { deploymentId, tail }, inline(s.logText), signal);
+  }
+
+  // --- docker ----------------------------------------------------------------------------
+
+  /** The Swarm service's tasks, newest first, with history; `[]` when there is no service. */
+  serviceTasks(appName: string, signal?: AbortSignal) {
+    return this.call("GET", "docker.getServiceContainersByAppName", { appName }, inline(z.array(s.serviceTask)), signal);
   }
 
   // --- settings --------------------------------------------------------------------------

@@ -90,6 +90,33 @@ export const applicationDetail = applicationRow.extend({
   mounts: z.array(mountRow).default([]),
 });
 
+/** What the stack page shows of an application: image, limits and update order. */
+export const applicationSettings = applicationDetail.extend({
+  dockerImage: z.string().nullable().optional(),
+  memoryLimit: z.string().nullable().optional(),
+  memoryReservation: z.string().nullable().optional(),
+  cpuLimit: z.string().nullable().optional(),
+  cpuReservation: z.string().nullable().optional(),
+  replicas: z.number().optional(),
+  updateConfigSwarm: z.object({ Order: z.string().optional() }).passthrough().nullable().optional(),
+});
+export type ApplicationSettings = z.infer<typeof applicationSettings>;
+
+/** Only the environment of application.one (it holds the stack's password). */
+export const applicationEnv = z.object({ env: z.string().nullable().optional() });
+
+/** A row of docker.getServiceContainersByAppName (`docker service ps`, parsed by Dokploy). */
+export const serviceTask = z.object({
+  containerId: z.string(),
+  name: z.string(),
+  /** The desired state, lowercased: running or shutdown. */
+  state: z.string(),
+  /** "Running 5 seconds ago", "Shutdown 2 seconds ago", "Preparing ...". */
+  currentState: z.string().default(""),
+  error: z.string().default(""),
+});
+export type ServiceTask = z.infer<typeof serviceTask>;
+
 export const deletedApplication = z.object({ applicationId: id, appName: z.string() });
 export const saved = z.boolean();
 export const logText = z.string();

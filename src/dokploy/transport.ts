@@ -73,6 +73,8 @@ function errorFrom(procedure: string, status: number, text: string): DokployErro
   // The outer auth wrapper's 401 has no code; tRPC's 401 (permission) has one.
   if (status === 401 && code === undefined) return new DokployError(procedure, "unauthorized", "Dokploy rejected the API key", status);
   if (status === 404) return new DokployError(procedure, "not_found", message, status, code);
+  // application.readLogs says "no container" with a 500 (a plain Error): an answer, not an outage.
+  if (status === 500 && /^No container or service found/.test(message)) return new DokployError(procedure, "not_found", message, status, code);
   if (status >= 500 || status === 408 || status === 429) return new DokployError(procedure, "unavailable", message, status, code);
   return new DokployError(procedure, "rejected", message, status, code);
 }

@@ -18,6 +18,8 @@ import { type Limit, limitPerClient } from "./rate-limits.ts";
 import { securityMiddleware } from "./security.ts";
 import { type AdminDeps, adminRoutes } from "./routes/admin.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { ownerRoutes } from "./routes/owner.ts";
+import type { StackOperations } from "../stacks/operations/service.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
@@ -28,7 +30,8 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   /** BODY_TIMEOUT: how long a request body may take to arrive. */
   bodyTimeoutMs: number;
   corsOrigins: string[];
-  limits: { deploy: Limit; delete: Limit; check: Limit; auth: Limit };
+  limits: { deploy: Limit; delete: Limit; check: Limit; auth: Limit; operations: Limit };
+  operations: StackOperations;
   metrics: Metrics;
   metricsToken?: string;
   refreshMetrics: () => void;
@@ -53,11 +56,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.post("/api/deploy", limitPerClient("deploy", deps.limits.deploy, limited("deploy"), { exempt, counts: (c) => c.res.status === 202 }));
   app.delete("/api/stack/:name", guard, del).delete("/api/stacks/:name", guard, del);
   app.get("/api/stacks", guard).use("/api/admin/*", guard).get("/metrics", guard).get("/api/deployments/:id", guard);
+  // The owner's operations: a budget per client (not for the admin token); wrong tokens count as failed sign-ins.
+  const ops = limitPerClient("operations", deps.limits.operations, limited("operations"), { exempt });
+  app.post("/api/stacks/:name/:operation", guard, ops);
+  app.get("/api/stacks/:name/details", guard).get("/api/stacks/:name/logs", guard);
   app.route("/", healthRoutes(deps));
   app.route("/", checkRoutes(deps.availability));
   app.route("/", deployRoutes(deps.stacks));
   app.route("/", deploymentRoutes(deps));
   app.route("/", stackRoutes(deps));
+  app.route("/", ownerRoutes(deps.operations));
   app.route("/", adminRoutes(deps));
   app.route("/", metricsRoutes(deps.metrics, { token: deps.metricsToken, refresh: deps.refreshMetrics }));
   app.route("/", pageRoutes({ mode: deps.mode }));

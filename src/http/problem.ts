@@ -16,6 +16,8 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   capacity_reached: 503,
   idempotency_key_reused: 422,
   stack_deleted: 410,
+  operation_in_progress: 409,
+  stack_not_ready: 409,
 };
 
 export function statusFor(code: string): ContentfulStatusCode {

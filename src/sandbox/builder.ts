@@ -5,6 +5,7 @@ import { resolveServiceEnv } from "./dotenv.ts";
 import { nowIso } from "./ids.ts";
 import type { BuildJob } from "./queue.ts";
 import { buildDeployment, type ApplicationRow, type DeploymentRow } from "./rows.ts";
+import type { ServiceResources, SwarmUpdateConfig } from "./stacks.ts";
 
 /** Dokploy keeps the 10 newest deployments before inserting a new one. */
 const KEEP_DEPLOYMENTS = 10;
@@ -16,6 +17,7 @@ interface Snapshot {
   projectEnv: string | null;
   environmentEnv: string | null;
   volumes: string[];
+  mounts: { volumeName: string; mountPath: string }[];
 }
 
 type Outcome = { status: "done" } | { status: "error" } | { status: "cancelled" };
@@ -50,11 +52,15 @@ export class Builder {
 
     const env = db.environments.get(app.environmentId);
     const project = env ? db.projects.get(env.projectId) : undefined;
+    const mounts = db
+      .mountsOf(app.applicationId)
+      .flatMap((m) => (m.type === "volume" && m.volumeName ? [{ volumeName: m.volumeName, mountPath: m.mountPath }] : []));
     const snapshot: Snapshot = {
       app: structuredClone(app),
       projectEnv: project?.env ?? null,
       environmentEnv: env?.env ?? null,
-      volumes: db.mountsOf(app.applicationId).flatMap((m) => (m.type === "volume" && m.volumeName ? [m.volumeName] : [])),
+      mounts,
+      volumes: mounts.map((m) => m.volumeName),
     };
     const name = { name: app.name, appName: app.appName };
     const cancelled = faults.takeDeployFault("deploy_cancelled", name);
@@ -147,7 +153,11 @@ export class Builder {
       env,
       replicas: app.replicas,
       volumes: snap.volumes,
+      mounts: snap.mounts,
+      updateConfig: (app.updateConfigSwarm as SwarmUpdateConfig | null) ?? undefined,
+      resources: calculateResources(app),
       startDelayMs: settings.stackStartMs,
+      stopDelayMs: settings.stackStopMs,
       neverReady,
     });
     if (!this.ctx.db.applications.has(app.applicationId)) {
@@ -170,6 +180,15 @@ export class Builder {
     if (liveApp) liveApp.applicationStatus = outcome.status === "cancelled" ? "idle" : outcome.status;
     this.ctx.log("sandbox build finished", { appName: app.appName, deploymentId: dep.deploymentId, status: outcome.status });
   }
+}
+
+/** Dokploy's calculateResources: Number.parseInt of each string column, unset when empty. */
+function calculateResources(app: ApplicationRow): ServiceResources {
+  const int = (v: unknown) => (typeof v === "string" && v ? Number.parseInt(v, 10) : undefined);
+  return {
+    Limits: { MemoryBytes: int(app.memoryLimit), NanoCPUs: int(app.cpuLimit) },
+    Reservations: { MemoryBytes: int(app.memoryReservation), NanoCPUs: int(app.cpuReservation) },
+  };
 }
 
 function providerName(sourceType: string): string {

@@ -1,6 +1,6 @@
 // Standalone sandbox Dokploy for integration tests and manual poking:
 //   bun src/sandbox/cli.ts --port N [--api-key K] [--deploy-ms D]
-//       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--hostname H] [--verbose]
+//       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--hostname H] [--verbose]
 // Prints exactly one line to stdout once listening; notes go to stderr.
 import { parseArgs } from "node:util";
 import { startSandbox } from "./server.ts";
@@ -8,7 +8,7 @@ import { startSandbox } from "./server.ts";
 const DEFAULT_API_KEY = "sandbox-key";
 
 const USAGE = `usage: bun src/sandbox/cli.ts [--port N] [--hostname H] [--api-key K] [--deploy-ms D]
-       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--verbose]`;
+       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--verbose]`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -33,6 +33,7 @@ function parse() {
         "build-concurrency": { type: "string" },
         "latency-ms": { type: "string" },
         "stack-start-ms": { type: "string" },
+        "stack-stop-ms": { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -60,6 +61,7 @@ const started = await startSandbox({
   buildConcurrency: num("build-concurrency", args["build-concurrency"], 1),
   latencyMs: num("latency-ms", args["latency-ms"], 0),
   stackStartMs: num("stack-start-ms", args["stack-start-ms"], 0),
+  stackStopMs: num("stack-stop-ms", args["stack-stop-ms"], 0),
   log: args.verbose ? (msg, fields) => process.stderr.write(`${JSON.stringify({ msg, ...fields })}\n`) : undefined,
 });
 process.stdout.write(`sandbox dokploy listening on ${started.url}\n`);

@@ -14,6 +14,8 @@ export interface SandboxSettings {
   buildConcurrency: number;
   /** Delay between "done" and the container answering HTTP. */
   stackStartMs: number;
+  /** How long a stopped task keeps running after `docker service scale =0` returned. */
+  stackStopMs: number;
 }
 
 export const DEFAULT_SETTINGS: SandboxSettings = {
@@ -21,6 +23,7 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
   deployDurationMs: 300,
   buildConcurrency: 1,
   stackStartMs: 0,
+  stackStopMs: 0,
 };
 
 export type LogFn = (msg: string, fields?: Record<string, unknown>) => void;

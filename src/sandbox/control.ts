@@ -5,6 +5,7 @@ import type { SandboxSettings } from "./context.ts";
 import { jsonResponse } from "./errors.ts";
 import type { Fault, FaultInput } from "./faults.ts";
 import type { SandboxState } from "./state.ts";
+import type { OpenCodeActivity } from "./stacks.ts";
 
 export const settingsPatchSchema = z
   .object({
@@ -12,6 +13,7 @@ export const settingsPatchSchema = z
     deployDurationMs: z.number().min(0).optional(),
     buildConcurrency: z.number().int().min(1).optional(),
     stackStartMs: z.number().min(0).optional(),
+    stackStopMs: z.number().min(0).optional(),
   })
   .strict();
 
@@ -26,11 +28,23 @@ export interface ControlTarget {
   addFault(input: FaultInput): Fault;
   clearFaults(): void;
   listFaults(): Fault[];
+  setOpenCodeActivity(appName: string, activity: OpenCodeActivity): void;
 }
+
+const activitySchema = z.object({
+  sessions: z.array(z.object({ id: z.string(), time: z.object({ created: z.number(), updated: z.number() }) })).default([]),
+  status: z.record(z.string(), z.object({ type: z.string() })).default({}),
+});
 
 export async function handleControl(target: ControlTarget, req: Request, url: URL): Promise<Response> {
   const route = `${req.method} ${url.pathname.replace(/\/+$/, "")}`;
   try {
+    const opencode = /^POST \/__sandbox\/opencode\/([A-Za-z0-9._-]+)$/.exec(route);
+    if (opencode?.[1]) {
+      // What the emulated OpenCode of that appName reports as its sessions and their status.
+      target.setOpenCodeActivity(opencode[1], activitySchema.parse(await readJson(req)));
+      return jsonResponse(200, { ok: true });
+    }
     switch (route) {
       case "GET /__sandbox/state":
         return jsonResponse(200, target.state());

@@ -33,3 +33,23 @@ export class DeploymentLogs {
     return lines.slice(-n).join("\n") + (endsWithNewline ? "\n" : "");
   }
 }
+
+const SINCE_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * `docker service logs --timestamps --raw --tail N [--since X] 2>&1 [| grep -iF S]` over a
+ * service's output lines (each starts with its ISO timestamp), as one string.
+ */
+export function containerLogs(output: string[], opts: { tail: number; since: string; search?: string }): string {
+  let lines = output.slice(-opts.tail);
+  const since = /^(\d+)([smhd])$/.exec(opts.since);
+  if (since) {
+    const from = Date.now() - Number(since[1]) * SINCE_MS[since[2] as keyof typeof SINCE_MS];
+    lines = lines.filter((l) => Date.parse(l.slice(0, l.indexOf(" "))) >= from);
+  }
+  if (opts.search) {
+    const needle = opts.search.toLowerCase();
+    lines = lines.filter((l) => l.toLowerCase().includes(needle));
+  }
+  return lines.map((l) => `${l}\n`).join("");
+}

@@ -11,7 +11,8 @@ import { FaultRegistry, type Fault, type FaultInput } from "./faults.ts";
 import { nanoid } from "./ids.ts";
 import { DeploymentLogs } from "./logs.ts";
 import { BuildQueue } from "./queue.ts";
-import { Stacks } from "./stacks.ts";
+import { type OpenCodeActivity, Stacks } from "./stacks.ts";
+import type { RealOpenCodeOptions } from "./opencode-process.ts";
 import { snapshotState, type SandboxState } from "./state.ts";
 import { HangRegistry, type ServerLike } from "./transport.ts";
 
@@ -22,6 +23,9 @@ export interface SandboxOptions {
   buildConcurrency?: number;
   latencyMs?: number;
   stackStartMs?: number;
+  stackStopMs?: number;
+  /** Stacks whose appName matches run a real `opencode serve` instead of the emulated answer. */
+  openCode?: RealOpenCodeOptions;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -34,6 +38,8 @@ export interface Sandbox {
   addFault(input: FaultInput): Fault;
   clearFaults(): void;
   listFaults(): Fault[];
+  /** What the emulated OpenCode of an appName answers on /session and /session/status. */
+  setOpenCodeActivity(appName: string, activity: OpenCodeActivity): void;
   /** Empties everything; settings go back to the values given at creation, faults are cleared. */
   reset(): void;
   /** A Dokploy restart: waiting jobs are lost, running deployments become cancelled, apps idle. */
@@ -45,7 +51,7 @@ export interface Sandbox {
   stop(): void;
 }
 
-const SETTING_KEYS = ["latencyMs", "deployDurationMs", "buildConcurrency", "stackStartMs"] as const;
+const SETTING_KEYS = ["latencyMs", "deployDurationMs", "buildConcurrency", "stackStartMs", "stackStopMs"] as const;
 
 export function createSandbox(opts: SandboxOptions): Sandbox {
   const initial: SandboxSettings = {
@@ -53,6 +59,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     deployDurationMs: opts.deployDurationMs ?? DEFAULT_SETTINGS.deployDurationMs,
     buildConcurrency: opts.buildConcurrency ?? DEFAULT_SETTINGS.buildConcurrency,
     stackStartMs: opts.stackStartMs ?? DEFAULT_SETTINGS.stackStartMs,
+    stackStopMs: opts.stackStopMs ?? DEFAULT_SETTINGS.stackStopMs,
   };
   const log: LogFn = opts.log ?? (() => {});
   const timers = new TimerSet();
@@ -72,7 +79,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
 
   const ctx: SandboxContext = {
     db: new Db(),
-    stacks: new Stacks(),
+    stacks: new Stacks({ openCode: opts.openCode, timers }),
     logs: new DeploymentLogs(),
     faults: new FaultRegistry(),
     queue: undefined as unknown as BuildQueue,
@@ -128,6 +135,9 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     listFaults() {
       return ctx.faults.list();
     },
+    setOpenCodeActivity(appName, activity) {
+      ctx.stacks.activity.set(appName, activity);
+    },
     reset() {
       timers.clearAll();
       hangs.releaseAll();
@@ -151,6 +161,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     stop() {
       timers.clearAll();
       hangs.releaseAll();
+      // Real OpenCode processes must not outlive the sandbox.
+      ctx.stacks.clear();
     },
   };
   return sandbox;

@@ -2,8 +2,10 @@
 // Traefik dynamic config its domain calls write, and the named volumes. The
 // sandbox's own HTTP port plays Traefik's entry point; a running service
 // answers like an OpenCode server.
+import type { TimerSet } from "./context.ts";
 import { textResponse } from "./errors.ts";
-import { nowIso } from "./ids.ts";
+import { nanoid, nowIso } from "./ids.ts";
+import { type OpenCodeProcess, type RealOpenCodeOptions, launchOpenCode, wantsRealOpenCode } from "./opencode-process.ts";
 
 export interface SwarmService {
   appName: string;
@@ -14,16 +16,61 @@ export interface SwarmService {
   env: Record<string, string>;
   replicas: number;
   volumes: string[];
+  /** Volume name and mount path, as the container sees them. */
+  mounts: { volumeName: string; mountPath: string }[];
+  /** Swarm's UpdateConfig as Dokploy builds it (its default is start-first). */
+  updateConfig: SwarmUpdateConfig;
+  /** Dokploy's calculateResources: bytes and nano-CPUs parsed from the application's strings. */
+  resources: ServiceResources;
   createdAt: string;
   updatedAt: string;
-  /** Epoch ms from which the container accepts connections ("done" is not "running"). */
-  readyAt: number;
+  /** Tasks (containers), oldest first; gone ones are pruned. */
+  tasks: Task[];
+  /** The most tasks that ever ran at once: 2 means two OpenCode processes shared the volumes. */
+  maxTasks: number;
+  /** One entry per service update of a service that had a task: the order it used. */
+  updates: { at: string; order: string; overlapped: boolean }[];
+  /** Container output, `docker service logs --timestamps` style. */
+  output: string[];
   /** Fault stack_never_ready: the container never starts answering. */
   neverReady: boolean;
   orphaned: { reason: string; at: string } | null;
 }
 
-export type ServiceState = "starting" | "running" | "stopped" | "never_ready";
+export interface Task {
+  id: string;
+  image: string;
+  env: Record<string, string>;
+  /** Epoch ms at which the container exists (stop-first: after the old one is gone). */
+  startsAt: number;
+  /** Epoch ms from which the container accepts connections ("done" is not "running"). */
+  readyAt: number;
+  /** Epoch ms at which it is gone (null: runs until told otherwise). */
+  goneAt: number | null;
+  neverReady: boolean;
+  /** A real `opencode serve` answering for this task. */
+  real?: OpenCodeProcess;
+  realUrl?: string | null;
+}
+
+export interface OpenCodeActivity {
+  sessions: { id: string; time: { created: number; updated: number } }[];
+  /** sessionID -> {type: "busy" | "retry" | "idle"}. */
+  status: Record<string, { type: string }>;
+}
+
+export interface SwarmUpdateConfig {
+  Parallelism: number;
+  Order: string;
+  [key: string]: unknown;
+}
+
+export interface ServiceResources {
+  Limits: { MemoryBytes?: number; NanoCPUs?: number };
+  Reservations: { MemoryBytes?: number; NanoCPUs?: number };
+}
+
+export type ServiceState = "starting" | "running" | "stopping" | "stopped" | "never_ready";
 
 export interface TraefikRouter {
   domainId: string;
@@ -43,57 +90,124 @@ export interface DeploySpec {
   env: Record<string, string>;
   replicas: number;
   volumes: string[];
+  mounts?: { volumeName: string; mountPath: string }[];
+  updateConfig?: SwarmUpdateConfig;
+  resources?: ServiceResources;
   startDelayMs: number;
+  /** How long an old task takes to be gone after it is told to stop. */
+  stopDelayMs?: number;
   neverReady: boolean;
 }
 
+/** Dokploy's UpdateConfig when the application has none (generateConfigContainer). */
+export const DEFAULT_UPDATE_CONFIG: SwarmUpdateConfig = { Parallelism: 1, Order: "start-first", FailureAction: "rollback" };
+const OUTPUT_LINES = 1000;
+
 type Target = { appName: string; path: string };
+
+export interface StacksOptions {
+  openCode?: RealOpenCodeOptions;
+  timers?: TimerSet;
+}
 
 export class Stacks {
   services = new Map<string, SwarmService>();
   /** One entry per Traefik file /etc/dokploy/traefik/dynamic/<appName>.yml. */
   routers = new Map<string, TraefikRouter[]>();
   volumes = new Set<string>();
+  /** What the emulated OpenCode of an appName says on /session and /session/status (tests set it). */
+  activity = new Map<string, OpenCodeActivity>();
+
+  constructor(private readonly opts: StacksOptions = {}) {}
 
   clear(): void {
+    for (const svc of this.services.values()) for (const t of svc.tasks) t.real?.stop();
     this.services.clear();
     this.routers.clear();
     this.volumes.clear();
+    this.activity.clear();
   }
 
   /** mechanizeDockerContainer: create or update the swarm service; named volumes come into being. */
   deployService(spec: DeploySpec): SwarmService {
     const now = nowIso();
+    const at = Date.now();
     const existing = this.services.get(spec.appName);
-    const svc: SwarmService = {
+    const updateConfig = spec.updateConfig ?? DEFAULT_UPDATE_CONFIG;
+    const svc: SwarmService = existing ?? {
       appName: spec.appName,
       applicationId: spec.applicationId,
       image: spec.image,
       env: spec.env,
       replicas: spec.replicas,
       volumes: spec.volumes,
-      createdAt: existing?.createdAt ?? now,
+      mounts: [],
+      updateConfig,
+      resources: { Limits: {}, Reservations: {} },
+      createdAt: now,
       updatedAt: now,
-      readyAt: Date.now() + spec.startDelayMs,
+      tasks: [],
+      maxTasks: 0,
+      updates: [],
+      output: [],
       neverReady: spec.neverReady,
-      orphaned: existing?.orphaned ?? null,
+      orphaned: null,
     };
+    Object.assign(svc, {
+      applicationId: spec.applicationId,
+      image: spec.image,
+      env: spec.env,
+      replicas: spec.replicas,
+      volumes: spec.volumes,
+      mounts: spec.mounts ?? spec.volumes.map((v) => ({ volumeName: v, mountPath: "/" })),
+      updateConfig,
+      resources: spec.resources ?? { Limits: {}, Reservations: {} },
+      updatedAt: now,
+      neverReady: spec.neverReady,
+    });
     this.services.set(spec.appName, svc);
     for (const v of spec.volumes) this.volumes.add(v);
+    const old = this.alive(svc, at);
+    if (spec.replicas > 0) {
+      // Swarm's rolling update of the one replica: stop-first waits for the old task to be gone.
+      const stopFirst = updateConfig.Order === "stop-first";
+      const stopDelay = spec.stopDelayMs ?? 0;
+      const startsAt = stopFirst && old.length ? at + stopDelay : at;
+      for (const t of old) t.goneAt = Math.min(t.goneAt ?? Number.POSITIVE_INFINITY, stopFirst ? at + stopDelay : startsAt + spec.startDelayMs);
+      if (old.length) svc.updates.push({ at: now, order: updateConfig.Order, overlapped: !stopFirst });
+      this.addTask(svc, startsAt, spec.startDelayMs, old.length && !stopFirst ? old.length + 1 : 1);
+    } else {
+      for (const t of old) t.goneAt = Math.min(t.goneAt ?? Number.POSITIVE_INFINITY, at + (spec.stopDelayMs ?? 0));
+    }
+    this.scheduleEnds(svc);
     return svc;
   }
 
-  /** `docker service scale <appName>=n`; false when the service does not exist. */
-  scale(appName: string, replicas: number, startDelayMs: number): boolean {
+  /**
+   * `docker service scale <appName>=n`; false when the service does not exist. Like the CLI
+   * as Dokploy calls it, this returns at once: a stopping task lingers for `stopDelayMs`,
+   * a new one answers after `startDelayMs`.
+   */
+  scale(appName: string, replicas: number, startDelayMs: number, stopDelayMs = 0): boolean {
     const svc = this.services.get(appName);
     if (!svc) return false;
-    if (replicas > 0 && svc.replicas === 0) svc.readyAt = Date.now() + startDelayMs;
+    const at = Date.now();
+    const alive = this.alive(svc, at);
+    if (replicas <= 0) {
+      for (const t of alive) t.goneAt = Math.min(t.goneAt ?? Number.POSITIVE_INFINITY, at + stopDelayMs);
+    } else if (!alive.some((t) => t.goneAt === null)) {
+      // A task still shutting down and the new one exist side by side, as in Swarm.
+      this.addTask(svc, at, startDelayMs, alive.length + 1);
+    }
     svc.replicas = replicas;
     svc.updatedAt = nowIso();
+    this.scheduleEnds(svc);
     return true;
   }
 
   removeService(appName: string): boolean {
+    const svc = this.services.get(appName);
+    for (const t of svc?.tasks ?? []) t.real?.stop();
     return this.services.delete(appName);
   }
 
@@ -106,9 +220,80 @@ export class Stacks {
   }
 
   state(svc: SwarmService): ServiceState {
-    if (svc.replicas <= 0) return "stopped";
-    if (svc.neverReady) return "never_ready";
-    return Date.now() >= svc.readyAt ? "running" : "starting";
+    const at = Date.now();
+    const alive = this.alive(svc, at);
+    if (svc.replicas <= 0) return alive.length ? "stopping" : "stopped";
+    const newest = svc.tasks.at(-1);
+    if (!newest) return "stopped";
+    if (newest.neverReady) return "never_ready";
+    return this.serving(svc, at) ? "running" : "starting";
+  }
+
+  /** Tasks that exist now (started and not yet gone). */
+  alive(svc: SwarmService, at = Date.now()): Task[] {
+    return svc.tasks.filter((t) => at >= t.startsAt && (t.goneAt === null || at < t.goneAt));
+  }
+
+  /** The task that answers requests: the newest one that is up. */
+  private serving(svc: SwarmService, at: number): Task | null {
+    const up = this.alive(svc, at).filter((t) => !t.neverReady && at >= t.readyAt && (t.real === undefined || Boolean(t.realUrl)));
+    return up.at(-1) ?? null;
+  }
+
+  private addTask(svc: SwarmService, startsAt: number, startDelayMs: number, together: number): void {
+    const task: Task = {
+      id: nanoid(),
+      image: svc.image,
+      env: svc.env,
+      startsAt,
+      readyAt: startsAt + startDelayMs,
+      goneAt: null,
+      neverReady: svc.neverReady,
+    };
+    // Swarm keeps a short task history (task-history-limit 5).
+    svc.tasks = [...svc.tasks, task].slice(-5);
+    svc.maxTasks = Math.max(svc.maxTasks, together);
+    const start = () => {
+      this.log(svc, `${svc.appName}.1.${task.id} started from ${task.image}`);
+      if (wantsRealOpenCode(this.opts.openCode, svc.appName) && !task.neverReady) {
+        task.real = launchOpenCode(this.opts.openCode, {
+          appName: svc.appName,
+          env: task.env,
+          mounts: svc.mounts,
+          onOutput: (l) => this.log(svc, l),
+        });
+        void task.real.ready.then((url) => {
+          task.realUrl = url;
+        });
+        // Gone before it started: stop it at once.
+        if (task.goneAt !== null && Date.now() >= task.goneAt) task.real.stop();
+      } else if (!task.neverReady) {
+        this.log(svc, `opencode server listening on http://0.0.0.0:${svc.env.PORT ?? "8080"}`);
+      }
+    };
+    const delay = startsAt - Date.now();
+    if (delay > 0 && this.opts.timers) this.opts.timers.after(delay, start);
+    else start();
+  }
+
+  /** Stops real processes (and logs) when their task's time is up. */
+  private scheduleEnds(svc: SwarmService): void {
+    for (const t of svc.tasks) {
+      if (t.goneAt === null || (t as { endScheduled?: boolean }).endScheduled) continue;
+      (t as { endScheduled?: boolean }).endScheduled = true;
+      const end = () => {
+        t.real?.stop();
+        this.log(svc, `${svc.appName}.1.${t.id} shut down`);
+      };
+      const delay = t.goneAt - Date.now();
+      if (delay > 0 && this.opts.timers) this.opts.timers.after(delay, end);
+      else end();
+    }
+  }
+
+  private log(svc: SwarmService, line: string): void {
+    svc.output.push(`${nowIso()} ${line}`);
+    if (svc.output.length > OUTPUT_LINES) svc.output.splice(0, svc.output.length - OUTPUT_LINES);
   }
 
   addRouter(appName: string, router: TraefikRouter): void {
@@ -150,11 +335,26 @@ export class Stacks {
     return null;
   }
 
-  /** Forward to the service, or answer as Traefik does when the backend is not there. */
-  handle(req: Request, target: Target): Response {
+  /** Forward to the service's serving task, or answer as Traefik does when there is none. */
+  async handle(req: Request, target: Target): Promise<Response> {
     const svc = this.services.get(target.appName);
-    if (!svc || this.state(svc) !== "running") return textResponse(502, "Bad Gateway");
-    return openCodeServer(req, target.path, svc.env);
+    const task = svc ? this.serving(svc, Date.now()) : null;
+    if (!task) return textResponse(502, "Bad Gateway");
+    if (task.real) return proxy(req, `${task.realUrl}${target.path}${new URL(req.url).search}`);
+    return openCodeServer(req, target.path, task.env, this.activity.get(target.appName));
+  }
+}
+
+/** Traefik in front of the real server: 502 when it does not answer. */
+async function proxy(req: Request, url: string): Promise<Response> {
+  try {
+    const headers = new Headers(req.headers);
+    headers.delete("host");
+    const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
+    const res = await fetch(url, { method: req.method, headers, body, redirect: "manual" });
+    return new Response(res.body, { status: res.status, headers: res.headers });
+  } catch {
+    return textResponse(502, "Bad Gateway");
   }
 }
 
@@ -171,7 +371,7 @@ const OPENCODE_HTML =
   '<body><div id="root">OpenCode (sandbox)</div></body></html>\n';
 
 /** Just enough of an OpenCode server for health probes and "is the UI up" checks. */
-function openCodeServer(req: Request, path: string, env: Record<string, string>): Response {
+function openCodeServer(req: Request, path: string, env: Record<string, string>, activity: OpenCodeActivity | undefined): Response {
   const password = env.OPENCODE_SERVER_PASSWORD;
   if (password) {
     const username = env.OPENCODE_SERVER_USERNAME || "opencode";
@@ -182,6 +382,11 @@ function openCodeServer(req: Request, path: string, env: Record<string, string>)
   const isRead = req.method === "GET" || req.method === "HEAD";
   if (isRead && path === "/") {
     return new Response(OPENCODE_HTML, { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  }
+  // The session list and which sessions work now, as OpenCode's API has them.
+  if (isRead && (path === "/session" || path === "/session/status")) {
+    const body = path === "/session" ? (activity?.sessions ?? []) : (activity?.status ?? {});
+    return new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
   }
   if (isRead && path === "/global/health") {
     return new Response(JSON.stringify({ healthy: true, version: "sandbox" }), {

@@ -5,7 +5,7 @@ import type { SandboxContext, SandboxSettings } from "./context.ts";
 import type { Fault } from "./faults.ts";
 import type { BuildJob } from "./queue.ts";
 import type { ApplicationRow, DeploymentRow, DomainRow, EnvironmentRow, MountRow, ProjectRow } from "./rows.ts";
-import type { ServiceState, SwarmService, TraefikRouter } from "./stacks.ts";
+import type { ServiceResources, ServiceState, SwarmService, SwarmUpdateConfig, TraefikRouter } from "./stacks.ts";
 
 export interface ServiceView {
   appName: string;
@@ -19,6 +19,13 @@ export interface ServiceView {
   /** Env as deployed (secrets included: this surface is for tests only). */
   env: Record<string, string>;
   basicAuth: boolean;
+  /** Swarm's UpdateConfig the service was last deployed with. */
+  updateConfig: SwarmUpdateConfig;
+  resources: ServiceResources;
+  /** Tasks alive now, and the most that were ever alive at once. */
+  tasks: number;
+  maxTasks: number;
+  updates: { at: string; order: string; overlapped: boolean }[];
   createdAt: string;
   updatedAt: string;
   orphaned: { reason: string; at: string } | null;
@@ -66,6 +73,11 @@ export function snapshotState(ctx: SandboxContext, faults: Fault[], stats: ApiSt
     volumes: [...svc.volumes],
     env: { ...svc.env },
     basicAuth: Boolean(svc.env.OPENCODE_SERVER_PASSWORD),
+    updateConfig: { ...svc.updateConfig },
+    resources: structuredClone(svc.resources),
+    tasks: stacks.alive(svc).length,
+    maxTasks: svc.maxTasks,
+    updates: svc.updates.map((u) => ({ ...u })),
     createdAt: svc.createdAt,
     updatedAt: svc.updatedAt,
     orphaned: svc.orphaned ? { ...svc.orphaned } : null,

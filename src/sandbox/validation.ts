@@ -28,6 +28,44 @@ const njson = () =>
     .nullable()
     .optional();
 
+// Dokploy's strict Swarm shapes (schema/shared.ts): an unknown key is a 400. The numbers
+// are inside JSON objects, which the adapter does not coerce.
+const UpdateConfigSwarm = z
+  .object({
+    Parallelism: z.number(),
+    Delay: z.number().optional(),
+    FailureAction: z.string().optional(),
+    Monitor: z.number().optional(),
+    MaxFailureRatio: z.number().optional(),
+    Order: z.string(),
+  })
+  .strict();
+const PlacementSwarm = z
+  .object({
+    Constraints: z.array(z.string()).optional(),
+    Preferences: z.array(z.object({ Spread: z.object({ SpreadDescriptor: z.string() }) }).strict()).optional(),
+    MaxReplicas: z.number().optional(),
+    Platforms: z.array(z.object({ Architecture: z.string(), OS: z.string() }).strict()).optional(),
+  })
+  .strict();
+const HealthCheckSwarm = z
+  .object({
+    Test: z.array(z.string()).optional(),
+    Interval: z.number().optional(),
+    Timeout: z.number().optional(),
+    StartPeriod: z.number().optional(),
+    Retries: z.number().optional(),
+  })
+  .strict();
+const RestartPolicySwarm = z
+  .object({
+    Condition: z.string().optional(),
+    Delay: z.number().optional(),
+    MaxAttempts: z.number().optional(),
+    Window: z.number().optional(),
+  })
+  .strict();
+
 export const schemas = {
   projectCreate: z.object({
     name: z.string().min(1),
@@ -147,11 +185,11 @@ export const schemas = {
     dockerContextPath: nstr(),
     dockerBuildStage: nstr(),
     dropBuildPath: nstr(),
-    healthCheckSwarm: njson(),
-    restartPolicySwarm: njson(),
-    placementSwarm: njson(),
-    updateConfigSwarm: njson(),
-    rollbackConfigSwarm: njson(),
+    healthCheckSwarm: HealthCheckSwarm.nullable().optional(),
+    restartPolicySwarm: RestartPolicySwarm.nullable().optional(),
+    placementSwarm: PlacementSwarm.nullable().optional(),
+    updateConfigSwarm: UpdateConfigSwarm.nullable().optional(),
+    rollbackConfigSwarm: UpdateConfigSwarm.nullable().optional(),
     modeSwarm: njson(),
     labelsSwarm: njson(),
     networkSwarm: njson(),
@@ -224,6 +262,27 @@ export const schemas = {
     forwardAuthEnabled: z.coerce.boolean().optional(),
   }),
   domainId: z.object({ domainId: z.string().min(1) }),
+
+  applicationReadLogs: z.object({
+    applicationId: z.string().min(1),
+    tail: z.coerce.number().int().min(1).max(10000).default(100),
+    since: z
+      .string()
+      .regex(/^(all|\d+[smhd])$/, "Invalid since format")
+      .default("all"),
+    search: z
+      .string()
+      .regex(/^[a-zA-Z0-9 ._-]{0,500}$/)
+      .optional(),
+  }),
+
+  serviceContainers: z.object({
+    appName: z
+      .string()
+      .min(1)
+      .regex(/^[a-zA-Z0-9.\-_]+$/, "Invalid app name."),
+    serverId: z.string().optional(),
+  }),
 
   deploymentReadLogs: z.object({
     deploymentId: z.string().min(1),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DELETE_STEPS, DEPLOY_STEPS, STEP_IDS } from "./steps.ts";
+import { DELETE_STEPS, DEPLOY_STEPS, OPERATION_KINDS, STEP_IDS } from "./steps.ts";
 
 /** The domain's vocabulary: what a stack, a deployment and a progress event are. */
 
@@ -37,7 +37,7 @@ export type Stack = z.infer<typeof stack>;
 /** The Dokploy ids of a stack, written the moment Dokploy returns each. */
 export type StackResources = Pick<Stack, "projectId" | "environmentId" | "applicationId" | "appName" | "domainId" | "mountIds">;
 
-export const deploymentKind = z.enum(["deploy", "delete", "redeploy"]);
+export const deploymentKind = z.enum(["deploy", "delete", ...OPERATION_KINDS]);
 export type DeploymentKind = z.infer<typeof deploymentKind>;
 
 export const deploymentStatus = z.enum(["running", "succeeded", "failed"]);
@@ -62,6 +62,8 @@ export const errorCode = z.enum([
   "cleanup_failed",
   /** A resumed deploy found that Dokploy no longer knows the stack's application. */
   "application_missing",
+  /** A stopped stack still answered when the wait ran out. */
+  "stop_timeout",
   "internal",
 ]);
 
@@ -112,7 +114,7 @@ export const statusEventData = z.object({
   position: z.number().int().optional(),
 });
 export const doneEventData = z.object({
-  status: z.enum(["ready", "failed", "deleted"]),
+  status: z.enum(["ready", "failed", "deleted", "stopped"]),
   at: z.string(),
   url: z.string().optional(),
   error: deploymentError.optional(),

@@ -16,7 +16,7 @@ export interface StackPlan {
 export type PlanConfig = Pick<Config, "STACK_PROJECT_PREFIX" | "STACK_VOLUME_PREFIX" | "STACK_DOMAIN_SUFFIX" | "STACK_PORT" | "STACK_MOUNTS">;
 
 /** `volumeGeneration`: whose volumes the stack mounts (see volumes.ts); 0 is the plain naming. */
-export function planStack(name: string, config: PlanConfig, volumeGeneration = 0): StackPlan {
+export function planStack(name: string, config: PlanConfig, volumeGeneration: number): StackPlan {
   const host = `${name}.${config.STACK_DOMAIN_SUFFIX}`;
   return {
     name,

@@ -2,6 +2,7 @@ import { planStack, type StackPlan } from "./plan.ts";
 import { expandProbeTargets } from "./probe.ts";
 import { removeStackResources } from "./teardown.ts";
 import { waitForDokployDeploy } from "./wait-deploy.ts";
+import { applicationSettings, dockerProvider } from "./spec.ts";
 import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "./saga.ts";
 import { DokployError } from "../dokploy/errors.ts";
 import type { Deployment, Leftover, Stack, StepId } from "./model.ts";
@@ -150,12 +151,11 @@ async function createResources(deps: SagaDeps, stack: Stack, plan: StackPlan, pa
 
   await step("configure", async () => {
     const mountIds: string[] = [];
-    const registry = config.STACK_REGISTRY_USERNAME
-      ? { username: config.STACK_REGISTRY_USERNAME, password: config.STACK_REGISTRY_PASSWORD ?? null, registryUrl: config.STACK_REGISTRY_URL ?? null }
-      : { username: null, password: null, registryUrl: config.STACK_REGISTRY_URL ?? null };
     const calls: Promise<unknown>[] = [
-      client.saveDockerProvider({ applicationId: app.applicationId, dockerImage: config.STACK_IMAGE, ...registry }, signal),
+      client.saveDockerProvider(dockerProvider(app.applicationId, config), signal),
       client.saveEnvironment({ applicationId: app.applicationId, env: stackEnv(plan, password) }, signal),
+      // Stop-first updates and resource limits (spec.ts).
+      client.applicationUpdate(applicationSettings(app.applicationId, config), signal),
       ...plan.volumes.map((v) =>
         client.mountCreate({ applicationId: app.applicationId, volumeName: v.volumeName, mountPath: v.mountPath }, signal).then((m) => {
           mountIds.push(m.mountId);
@@ -188,7 +188,7 @@ async function createResources(deps: SagaDeps, stack: Stack, plan: StackPlan, pa
 }
 
 /** dotenv text for the stack. The password is alphanumeric, so no quoting or `${{` issues. */
-function stackEnv(plan: StackPlan, password: string): string {
+export function stackEnv(plan: StackPlan, password: string): string {
   return [`OPENCODE_SERVER_USERNAME=opencode`, `OPENCODE_SERVER_PASSWORD=${password}`, `STACK_NAME=${plan.name}`].join("\n");
 }
 

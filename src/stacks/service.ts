@@ -134,8 +134,8 @@ export class StackService {
     };
   }
 
-  /** Who a bearer token speaks for, for this stack. */
-  private authorize(stack: Stack, bearer: string | undefined): Actor | Problem {
+  /** Who a bearer token speaks for, for this stack. The one check for every owner action. */
+  authorize(stack: Stack, bearer: string | undefined): Actor | Problem {
     if (!bearer) return fail("unauthorized", "This needs the stack's management token (Authorization: Bearer <token>)");
     if (this.opts.adminToken && secretEquals(bearer, this.opts.adminToken)) return "admin";
     const hash = this.deps.store.stacks.tokenHash(stack.id);
@@ -221,7 +221,8 @@ export class StackService {
    * resources all exist resume waiting; earlier ones roll back; deletes run again.
    */
   recover(): number {
-    const interrupted = this.deps.store.deployments.running();
+    // The owner's operations recover in operations/service.ts.
+    const interrupted = this.deps.store.deployments.running().filter((d) => d.kind === "deploy" || d.kind === "delete");
     for (const deployment of interrupted) {
       const stack = this.deps.store.stacks.byId(deployment.stackId)!;
       this.deps.events.emit(deployment.id, {
@@ -247,6 +248,14 @@ export class StackService {
       );
     }
     return interrupted.length;
+  }
+
+  /**
+   * Runs an owner's operation like a deploy: tracked, so that a delete cancels it, and in a
+   * deploy slot when it makes Dokploy build.
+   */
+  runOperation(deploymentId: string, kind: string, saga: (signal: AbortSignal) => Promise<void>, opts: { slot: boolean }): void {
+    this.track(deploymentId, kind, (signal) => (opts.slot ? this.inSlot(deploymentId, signal, () => saga(signal)) : saga(signal)));
   }
 
   /** Stops a running deploy (its rollback runs) and waits for it. False if none ran. */

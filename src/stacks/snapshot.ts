@@ -1,5 +1,5 @@
 import type { Deployment, DeploymentError, DeploymentEvent, Leftover, StepId, StepState } from "./model.ts";
-import { DELETE_STEPS, DEPLOY_STEPS } from "./model.ts";
+import { STEPS_BY_KIND } from "./steps.ts";
 
 /** A deployment as one JSON document: its steps folded from the persisted events. */
 export interface StepSnapshot {
@@ -27,7 +27,7 @@ export interface DeploymentSnapshot {
 }
 
 export function snapshotOf(deployment: Deployment, events: DeploymentEvent[]): DeploymentSnapshot {
-  const order = deployment.kind === "delete" ? DELETE_STEPS : DEPLOY_STEPS;
+  const order = STEPS_BY_KIND[deployment.kind] as readonly StepId[];
   const steps = new Map<StepId, StepSnapshot>(order.map((step) => [step, { step, state: "pending", startedAt: null, finishedAt: null }]));
   let url: string | null = null;
   // The done event's error may carry Dokploy's detail, which the row does not keep.

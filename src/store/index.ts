@@ -5,18 +5,21 @@ import { StackRepo } from "./stacks.ts";
 import { DeploymentRepo } from "./deployments.ts";
 import { AuditRepo } from "./audit.ts";
 import { IdempotencyRepo } from "./idempotency.ts";
+import { LifecycleRepo } from "./lifecycle.ts";
 
 export class Store {
   readonly stacks: StackRepo;
   readonly deployments: DeploymentRepo;
   readonly audit: AuditRepo;
   readonly idempotency: IdempotencyRepo;
+  readonly lifecycle: LifecycleRepo;
 
   constructor(readonly db: Database) {
     this.stacks = new StackRepo(db);
     this.deployments = new DeploymentRepo(db);
     this.audit = new AuditRepo(db);
     this.idempotency = new IdempotencyRepo(db);
+    this.lifecycle = new LifecycleRepo(db);
   }
 
   /** Throws DataDirError, one line naming DATA_DIR and what to do, when it cannot open. */

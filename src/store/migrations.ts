@@ -91,4 +91,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE stacks ADD COLUMN volume_generation INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: the owner's operations. Whether a ready stack runs or was stopped (and why), and for
+  // an operation that redeploys, Dokploy's newest deployment before it ("" for none), so
+  // that a restarted portal knows which deployment row and which Swarm task are the operation's.
+  `
+  ALTER TABLE stacks ADD COLUMN run_state TEXT NOT NULL DEFAULT 'running';
+  ALTER TABLE stacks ADD COLUMN started_at TEXT;
+  ALTER TABLE stacks ADD COLUMN stopped_at TEXT;
+  ALTER TABLE stacks ADD COLUMN stop_reason TEXT;
+  ALTER TABLE deployments ADD COLUMN dokploy_baseline TEXT;
+  `,
 ];

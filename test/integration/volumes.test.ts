@@ -58,6 +58,19 @@ describe("volume generations, without quarantine", () => {
     expect(usedNow.size).toBe(6);
   });
 
+  test("a redeploy (an upgrade) keeps the stack on its own generation's volumes", async () => {
+    const live = (await (await fetch(`${h.url}/api/stacks?limit=1`, { headers: { authorization: `Bearer ${h.env.ADMIN_TOKEN}` } })).json()) as any;
+    expect(live.stacks[0].volumeGeneration).toBe(1);
+    const owner = ((await sandboxState(h)).runningServices as any[]).find((s) => s.hosts.includes("volreuse.stacks.test"));
+    const res = await fetch(`${h.url}/api/stacks/volreuse/redeploy`, { method: "POST", headers: { authorization: `Bearer ${h.env.ADMIN_TOKEN}` } });
+    expect(res.status).toBe(202);
+    const events = await readEvents(`${h.url}${((await res.json()) as any).eventsUrl}`);
+    expect(events.at(-1)!.data.status).toBe("ready");
+    const after = ((await sandboxState(h)).runningServices as any[]).find((s) => s.hosts.includes("volreuse.stacks.test"));
+    expect([...after.volumes].sort()).toEqual([...owner.volumes].sort());
+    expect([...after.volumes].sort()).toEqual(["portal-ai-data-volreuse_g1", "portal-ai-workspace-volreuse_g1"]);
+  });
+
   test("the generation is recorded with the stack (admin list)", async () => {
     const res = await fetch(`${h.url}/api/stacks?all=true`, { headers: { authorization: `Bearer ${h.env.ADMIN_TOKEN}` } });
     const rows = ((await res.json()) as any).stacks.filter((s: any) => s.name === "volreuse");

@@ -179,7 +179,7 @@ describe("control surface", () => {
     const bad = await fetch(`${c.url}/__sandbox/settings`, { method: "POST", body: JSON.stringify({ deployDurationMS: 5 }) });
     expect(bad.status).toBe(400);
     await c.control("reset");
-    expect((await c.state()).settings).toEqual({ latencyMs: 0, deployDurationMs: 40, buildConcurrency: 1, stackStartMs: 0 });
+    expect((await c.state()).settings).toEqual({ latencyMs: 0, deployDurationMs: 40, buildConcurrency: 1, stackStartMs: 0, stackStopMs: 0 });
   });
 
   test("the TypeScript API mirrors the routes", async () => {

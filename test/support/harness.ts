@@ -48,7 +48,9 @@ export const FAST_ENV: Record<string, string> = {
   RATE_LIMIT_DELETE: "off",
   RATE_LIMIT_CHECK: "off",
   RATE_LIMIT_AUTH: "off",
+  RATE_LIMIT_OPERATIONS: "off",
   RECONCILE_INTERVAL: "0",
+  IDLE_STOP_AFTER: "0",
 };
 
 /** The environment of a portal that talks to the sandbox at `sandboxUrl`. */

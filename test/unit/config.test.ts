@@ -20,7 +20,16 @@ describe("configuration", () => {
     expect(c.STACK_IMAGE).toBe("git.app.flexinit.nl/oussamadouhou/oh-my-opencode-free:latest");
     expect(c.RESERVED_NAMES).toEqual(["admin", "api", "www", "root", "system", "test", "demo", "portal", "deploy"]);
     expect(c.STACK_PORT).toBe(8080);
-    expect(c.STACK_MOUNTS).toEqual([{ key: "workspace", mountPath: "/workspace" }]);
+    expect(c.STACK_MOUNTS).toEqual([
+      { key: "workspace", mountPath: "/workspace" },
+      { key: "data", mountPath: "/home/bun/.local/share/opencode" },
+    ]);
+    expect([c.STACK_MEMORY_LIMIT, c.STACK_MEMORY_RESERVATION, c.STACK_CPU_LIMIT, c.STACK_CPU_RESERVATION]).toEqual([
+      4 * 1024 ** 3,
+      512 * 1024 ** 2,
+      2_000_000_000,
+      null,
+    ]);
     expect(c.STACK_CERTIFICATE_TYPE).toBe("letsencrypt");
     expect(c.NAME_QUARANTINE_DAYS).toBe(30);
     expect(c.DOKPLOY_URL).toBeUndefined();
@@ -57,6 +66,29 @@ describe("configuration", () => {
     expect(text).toContain("letsencrypt");
     expect(text).toContain("DEPLOY_TIMEOUT: expected a duration");
     expect(text).toContain("STACK_MOUNTS: expected comma-separated key:/absolute/path");
+  });
+
+  test("resource limits take human units and become bytes and nano-CPUs", () => {
+    const c = loadConfig({ STACK_MEMORY_LIMIT: "1.5g", STACK_MEMORY_RESERVATION: "256MiB", STACK_CPU_LIMIT: "0.5", STACK_CPU_RESERVATION: "0.25" });
+    expect([c.STACK_MEMORY_LIMIT, c.STACK_MEMORY_RESERVATION, c.STACK_CPU_LIMIT, c.STACK_CPU_RESERVATION]).toEqual([
+      1.5 * 1024 ** 3,
+      256 * 1024 ** 2,
+      500_000_000,
+      250_000_000,
+    ]);
+    const none = loadConfig({ STACK_MEMORY_LIMIT: "none", STACK_MEMORY_RESERVATION: "0", STACK_CPU_LIMIT: "none" });
+    expect([none.STACK_MEMORY_LIMIT, none.STACK_MEMORY_RESERVATION, none.STACK_CPU_LIMIT]).toEqual([null, null, null]);
+    expect(loadConfig({ STACK_MEMORY_LIMIT: "2147483648" }).STACK_MEMORY_LIMIT).toBe(2 * 1024 ** 3);
+  });
+
+  test("bad resource limits are refused at start", () => {
+    const err = errorOf({ STACK_MEMORY_LIMIT: "lots", STACK_CPU_LIMIT: "-1", STACK_MEMORY_RESERVATION: "1k" });
+    expect(err.message).toContain("STACK_MEMORY_LIMIT: expected a memory size");
+    expect(err.message).toContain("STACK_CPU_LIMIT: expected a number of CPUs");
+    expect(err.message).toContain("STACK_MEMORY_RESERVATION: expected a memory size");
+    const over = errorOf({ STACK_MEMORY_LIMIT: "1g", STACK_MEMORY_RESERVATION: "2g", STACK_CPU_LIMIT: "1", STACK_CPU_RESERVATION: "2" });
+    expect(over.problems).toContain("STACK_MEMORY_RESERVATION: cannot be more than STACK_MEMORY_LIMIT");
+    expect(over.problems).toContain("STACK_CPU_RESERVATION: cannot be more than STACK_CPU_LIMIT");
   });
 
   test("production needs Dokploy's URL and token", () => {

@@ -6,6 +6,7 @@ import { schemas } from "../validation.ts";
 import { mutation, query, type Procedure } from "./define.ts";
 import { failedUpdateMessage } from "./pg.ts";
 import { applicationWithRelations } from "./views.ts";
+import { containerLogs } from "../logs.ts";
 
 function findApplication(ctx: SandboxContext, applicationId: string): ApplicationRow {
   const app = ctx.db.applications.get(applicationId);
@@ -107,7 +108,8 @@ export const applicationProcedures: Procedure[] = [
     const app = findApplication(ctx, input.applicationId);
     // The answer is read before the change, so its applicationStatus is stale.
     const before = applicationWithRelations(ctx, app);
-    ctx.stacks.scale(app.appName, 0, 0); // `docker service scale` errors are swallowed here
+    // `docker service scale` errors are swallowed here; the task is still there when this returns.
+    ctx.stacks.scale(app.appName, 0, 0, ctx.settings.stackStopMs);
     app.applicationStatus = "idle";
     return before;
   }),
@@ -115,12 +117,20 @@ export const applicationProcedures: Procedure[] = [
   mutation("application.start", schemas.applicationId, (ctx, input) => {
     const app = findApplication(ctx, input.applicationId);
     const before = applicationWithRelations(ctx, app);
-    if (!ctx.stacks.scale(app.appName, 1, ctx.settings.stackStartMs)) {
+    if (!ctx.stacks.scale(app.appName, 1, ctx.settings.stackStartMs, ctx.settings.stackStopMs)) {
       // Not swallowed on start: a plain Error, hence a 500 carrying the shell output.
       throw new Error(`Command execution failed: Command failed: docker service scale ${app.appName}=1 \nError: No such service: ${app.appName}\n`);
     }
     app.applicationStatus = "done";
     return before;
+  }),
+
+  query("application.readLogs", schemas.applicationReadLogs, (ctx, input) => {
+    const app = findApplication(ctx, input.applicationId);
+    const svc = ctx.stacks.services.get(app.appName);
+    // getContainerLogs: neither a container nor a service -> a plain Error, hence 500.
+    if (!svc) throw new Error(`No container or service found for: ${app.appName}`);
+    return containerLogs(svc.output, input);
   }),
 
   mutation("application.delete", schemas.applicationId, (ctx, input) => {

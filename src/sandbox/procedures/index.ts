@@ -3,6 +3,7 @@
 import { applicationProcedures } from "./application.ts";
 import type { Procedure } from "./define.ts";
 import { deploymentProcedures } from "./deployment.ts";
+import { dockerProcedures } from "./docker.ts";
 import { domainProcedures } from "./domain.ts";
 import { environmentProcedures } from "./environment.ts";
 import { mountProcedures } from "./mounts.ts";
@@ -19,6 +20,7 @@ export const PROCEDURES: readonly Procedure[] = [
   ...domainProcedures,
   ...deploymentProcedures,
   ...settingsProcedures,
+  ...dockerProcedures,
 ];
 
 const BY_LOWER_PATH = new Map(PROCEDURES.map((p) => [p.path.toLowerCase(), p]));

@@ -1,0 +1,66 @@
+import { type Context, Hono } from "hono";
+import type { StackOperations } from "../../stacks/operations/service.ts";
+import { OPERATION_KINDS, type OperationKind } from "../../stacks/steps.ts";
+import type { AppEnv } from "../env.ts";
+import { bearerToken } from "../middleware.ts";
+import { problem, statusFor } from "../problem.ts";
+
+/**
+ * The owner's API for one stack, authorised by its management token or ADMIN_TOKEN:
+ * details, logs, and the operations (stop, start, restart, redeploy, password).
+ */
+
+const TAIL = /^\d{1,4}$/;
+
+function refuse(c: Context<AppEnv>, code: string, message: string, runningId?: string) {
+  const headers: Record<string, string> = code === "unauthorized" ? { "WWW-Authenticate": 'Bearer realm="stack"' } : {};
+  // A conflicting operation: its id lets the caller follow it instead.
+  if (runningId) return c.json({ error: { code, message, deploymentId: runningId } }, 409, headers);
+  return problem(c, statusFor(code), code, message, headers);
+}
+
+export function ownerRoutes(operations: StackOperations) {
+  const app = new Hono<AppEnv>();
+  const bearer = (c: Context<AppEnv>) => bearerToken(c.req.header("authorization"));
+
+  app.get("/api/stacks/:name/details", async (c) => {
+    const result = await operations.details(c.req.param("name"), bearer(c));
+    if (!result.ok) return refuse(c, result.code, result.message);
+    c.header("Cache-Control", "no-store");
+    return c.json(result.details);
+  });
+
+  app.get("/api/stacks/:name/logs", async (c) => {
+    const lines = c.req.query("lines") ?? "100";
+    if (!TAIL.test(lines) || Number(lines) < 1 || Number(lines) > 1000)
+      return problem(c, 400, "invalid_request", "lines must be a whole number from 1 to 1000");
+    const result = await operations.logs(c.req.param("name"), bearer(c), Number(lines));
+    if (!result.ok) return refuse(c, result.code, result.message);
+    c.header("Cache-Control", "no-store");
+    return c.json(result.logs);
+  });
+
+  for (const kind of OPERATION_KINDS) {
+    app.post(`/api/stacks/:name/${kind}`, async (c) => {
+      const result = await operations.request(kind as OperationKind, c.req.param("name"), { bearer: bearer(c), client: c.get("client") });
+      if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
+      c.header("Cache-Control", "no-store");
+      if (result.deploymentId === null)
+        return c.json({ name: result.name, operation: kind, deploymentId: null, nothingToDo: true, message: result.message }, 200);
+      c.header("Location", `/api/deployments/${result.deploymentId}`);
+      return c.json(
+        {
+          deploymentId: result.deploymentId,
+          name: result.name,
+          operation: kind,
+          eventsUrl: `/api/deployments/${result.deploymentId}/events`,
+          statusUrl: `/api/deployments/${result.deploymentId}`,
+          // The new password, shown only here, like the first one.
+          ...(result.password ? { credentials: { username: "opencode", password: result.password } } : {}),
+        },
+        202,
+      );
+    });
+  }
+  return app;
+}

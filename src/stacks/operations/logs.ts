@@ -1,0 +1,64 @@
+import { DokployError } from "../../dokploy/errors.ts";
+import type { Stack } from "../model.ts";
+import type { SagaDeps } from "../saga.ts";
+
+/**
+ * The last lines of a stack's logs, for its owner: Dokploy's log of the newest deploy
+ * (deployment.readLogs) and the container's recent output (application.readLogs, which
+ * Dokploy v0.30 offers over its REST API as `docker service logs --timestamps`). Secrets
+ * are scrubbed: values of password, token, secret and key variables, credentials in URLs
+ * and Authorization headers, and the portal's own secrets wherever they appear.
+ */
+
+const ASSIGNMENT = /\b([A-Za-z0-9_]*(?:PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_KEY)[A-Za-z0-9_]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi;
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/:@]+:[^\s/@]+@/gi;
+const AUTH_HEADER = /\b(authorization|x-api-key)(\s*:\s*)(basic|bearer)?\s*\S+/gi;
+
+export function scrub(text: string, secrets: (string | undefined)[]): string {
+  let out = text
+    .replace(ASSIGNMENT, (_m, key: string, sep: string) => `${key}${sep}[redacted]`)
+    .replace(URL_CREDENTIALS, "$1[redacted]@")
+    .replace(AUTH_HEADER, (_m, key: string, sep: string, scheme?: string) => `${key}${sep}${scheme ? `${scheme} ` : ""}[redacted]`);
+  for (const secret of secrets) if (secret && secret.length >= 6) out = out.split(secret).join("[redacted]");
+  return out;
+}
+
+const lines = (text: string) => text.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
+
+export async function stackLogs(deps: SagaDeps, stack: Stack, tail: number, portalSecrets: (string | undefined)[]) {
+  const secrets = [...portalSecrets, deps.config.STACK_REGISTRY_PASSWORD];
+  const applicationId = stack.applicationId;
+  const unavailable = (err: unknown) => (err instanceof DokployError ? `${err.procedure}: ${err.failure}` : "unavailable");
+  let deploy: { dokployDeploymentId: string; status: string | null; createdAt: string; lines: string[] } | null = null;
+  let deployError: string | null = null;
+  let container: { lines: string[] } | null = null;
+  let containerError: string | null = null;
+  if (applicationId) {
+    await Promise.all([
+      (async () => {
+        try {
+          const newest = (await deps.client.deployments(applicationId))[0];
+          if (!newest) return;
+          const text = await deps.client.deploymentLogs(newest.deploymentId, tail);
+          deploy = {
+            dokployDeploymentId: newest.deploymentId,
+            status: newest.status,
+            createdAt: newest.createdAt,
+            lines: lines(scrub(text, secrets)),
+          };
+        } catch (err) {
+          deployError = unavailable(err);
+        }
+      })(),
+      (async () => {
+        try {
+          container = { lines: lines(scrub(await deps.client.applicationReadLogs({ applicationId, tail }), secrets)) };
+        } catch (err) {
+          // Dokploy answers 500 when there is neither a container nor a service (never deployed).
+          containerError = err instanceof DokployError && err.failure === "not_found" ? "no_container" : unavailable(err);
+        }
+      })(),
+    ]);
+  }
+  return { name: stack.name, tail, deploy, deployError, container, containerError };
+}

@@ -1,0 +1,55 @@
+import { now, type SagaDeps } from "../saga.ts";
+import { RESTART_STEPS } from "../steps.ts";
+import { type OperationInput, type Step, applicationOf, from, runOperation, waitHealthy, waitStopped } from "./common.ts";
+
+/**
+ * Stop, start and restart. Dokploy scales the Swarm service to 0 or 1 and answers before
+ * the task is gone or up (CONTRACT.md §3), so each ends with a wait for the real state.
+ * All steps are safe to repeat, so a restarted portal runs them again from the start.
+ */
+
+async function stopSteps(deps: SagaDeps, input: OperationInput, step: Step): Promise<void> {
+  const { applicationId, appName } = applicationOf(deps, input.stack.id);
+  await step("stop_service", async () => {
+    await deps.client.applicationStop(applicationId, input.signal);
+    // After a restart the reason is gone from memory, but the first run may have stored it.
+    const reason = input.reason ?? deps.store.lifecycle.runState(input.stack.id).stopReason ?? "owner";
+    deps.store.lifecycle.setStopped(input.stack.id, reason, now());
+  });
+  await step("wait_stopped", () => waitStopped(deps, input.stack, appName, input.signal));
+}
+
+async function startSteps(deps: SagaDeps, input: OperationInput, step: Step): Promise<void> {
+  const { applicationId, appName } = applicationOf(deps, input.stack.id);
+  await step("start_service", () => deps.client.applicationStart(applicationId, input.signal));
+  await step(
+    "wait_healthy",
+    () => waitHealthy(deps, input.stack, appName, input.signal),
+    (r) => (r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
+  );
+  await step("ready", async () => deps.store.lifecycle.setRunning(input.stack.id, now()));
+}
+
+export function stopStack(deps: SagaDeps, input: OperationInput): Promise<void> {
+  return runOperation(deps, input, async (step) => {
+    await stopSteps(deps, input, step);
+    return { status: "stopped", message: "The stack is stopped. Its data is kept; start it again whenever you like." };
+  });
+}
+
+export function startStack(deps: SagaDeps, input: OperationInput): Promise<void> {
+  return runOperation(deps, input, async (step) => {
+    await startSteps(deps, input, step);
+    return { status: "ready", message: "The stack is running." };
+  });
+}
+
+export function restartStack(deps: SagaDeps, input: OperationInput): Promise<void> {
+  // Once the stop is through, a restarted portal only has to start it again.
+  const steps = from(RESTART_STEPS, input.resumeFrom === "start_service" || input.resumeFrom === "wait_healthy" ? "start_service" : undefined);
+  return runOperation(deps, input, async (step) => {
+    if (steps.has("stop_service")) await stopSteps(deps, input, step);
+    await startSteps(deps, input, step);
+    return { status: "ready", message: "The stack was restarted and answers again." };
+  });
+}

@@ -1,0 +1,105 @@
+import { stackCredentials } from "../opencode-api.ts";
+import { planStack } from "../plan.ts";
+import { stackEnv } from "../provision.ts";
+import { type SagaDeps, SagaError, now } from "../saga.ts";
+import { applicationSettings, dockerProvider } from "../spec.ts";
+import { PASSWORD_STEPS, REDEPLOY_STEPS } from "../steps.ts";
+import {
+  type OperationInput,
+  type Step,
+  applicationOf,
+  from,
+  runOperation,
+  startDokployDeploy,
+  waitDokployDeploy,
+  waitHealthy,
+  waitNewTask,
+} from "./common.ts";
+
+/**
+ * Redeploy applies the portal's current plan to an existing stack (image, environment,
+ * mounts, limits, stop-first updates) and deploys it, which pulls the image: this is how an
+ * owner gets a new image. A new password is saved in Dokploy's environment and then
+ * redeployed without a pull. Both end when the probe sees the stack answer.
+ */
+
+async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string> {
+  const { client, store, config } = deps;
+  const { signal, stack } = input;
+  const { applicationId } = applicationOf(deps, stack.id);
+  const plan = planStack(stack.name, config, stack.volumeGeneration);
+  const app = await client.applicationSettings(applicationId, signal);
+  // Mounts are matched by path: a volume added to STACK_MOUNTS since the stack was created
+  // is created now; existing ones (and their data) are left as they are.
+  const missing = plan.volumes.filter((v) => !app.mounts.some((m) => m.mountPath === v.mountPath));
+  const mountIds = [...(store.stacks.byId(stack.id)?.mountIds ?? [])];
+  for (const v of missing) {
+    const mount = await client.mountCreate({ applicationId, volumeName: v.volumeName, mountPath: v.mountPath }, signal);
+    mountIds.push(mount.mountId);
+    store.stacks.setResources(stack.id, { mountIds }, now());
+  }
+  // The stack's password as Dokploy holds it (the portal keeps no copy).
+  const password = (await stackCredentials(deps, applicationId, signal))?.password;
+  await Promise.all([
+    client.saveDockerProvider(dockerProvider(applicationId, config), signal),
+    client.applicationUpdate(applicationSettings(applicationId, config), signal),
+    // Without a password in Dokploy's environment there is nothing to rewrite safely.
+    password ? client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, signal) : Promise.resolve(true),
+  ]);
+  return missing.length ? `New volumes: ${missing.map((v) => v.volumeName).join(", ")}` : `Image ${config.STACK_IMAGE}`;
+}
+
+async function deployAndWait(deps: SagaDeps, input: OperationInput, step: Step, steps: Set<string>, how: "deploy" | "redeploy") {
+  const { applicationId, appName } = applicationOf(deps, input.stack.id);
+  const id = input.deployment.id;
+  if (steps.has("deploy")) await step("deploy", () => startDokployDeploy(deps, id, applicationId, how, input.signal));
+  if (steps.has("wait_running")) await step("wait_running", () => waitDokployDeploy(deps, id, applicationId, input.signal));
+  await step(
+    "wait_healthy",
+    async () => {
+      await waitNewTask(deps, appName, deps.store.lifecycle.baseline(id)?.tasks ?? [], input.signal);
+      return await waitHealthy(deps, input.stack, appName, input.signal);
+    },
+    (r) => (r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
+  );
+  // A redeploy runs the service with its one replica, so a stopped stack runs again.
+  await step("ready", async () => deps.store.lifecycle.setRunning(input.stack.id, now()));
+}
+
+export function redeployStack(deps: SagaDeps, input: OperationInput): Promise<void> {
+  // Before Dokploy's deploy is known to run, everything is simply done again.
+  const resume =
+    input.resumeFrom === "wait_running" || input.resumeFrom === "wait_healthy" || input.resumeFrom === "ready" ? input.resumeFrom : undefined;
+  const steps = from(REDEPLOY_STEPS, resume === "ready" ? "wait_healthy" : resume);
+  return runOperation(deps, input, async (step) => {
+    if (steps.has("apply_plan"))
+      await step(
+        "apply_plan",
+        () => applyPlan(deps, input),
+        (message) => message,
+      );
+    await deployAndWait(deps, input, step, steps, "deploy");
+    return { status: "ready", message: "The stack was redeployed with the current image and settings." };
+  });
+}
+
+export function changePassword(deps: SagaDeps, input: OperationInput): Promise<void> {
+  const resume = input.resumeFrom === "ready" ? "wait_healthy" : input.resumeFrom;
+  const steps = from(PASSWORD_STEPS, resume);
+  return runOperation(deps, input, async (step) => {
+    if (steps.has("set_password")) {
+      // The new password lived only in memory: after a restart it is gone.
+      if (!input.password) throw new SagaError("interrupted", "The portal restarted before the new password was saved; ask for a new one again");
+      const password = input.password;
+      await step("set_password", async () => {
+        const { applicationId } = applicationOf(deps, input.stack.id);
+        const plan = planStack(input.stack.name, deps.config, input.stack.volumeGeneration);
+        await deps.client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, input.signal);
+        // Stop-first, so the old password's OpenCode is gone before the new one starts.
+        await deps.client.applicationUpdate(applicationSettings(applicationId, deps.config), input.signal);
+      });
+    }
+    await deployAndWait(deps, input, step, steps, "redeploy");
+    return { status: "ready", message: "The stack runs with the new password; the old one no longer works." };
+  });
+}

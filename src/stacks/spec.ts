@@ -1,0 +1,46 @@
+import type { Config } from "../config.ts";
+import type { SwarmUpdateConfig } from "../dokploy/client.ts";
+
+/**
+ * The Swarm settings the portal puts on every stack's application, at create and at each
+ * redeploy (so stacks created before a change catch up).
+ *
+ * Dokploy's default update order is start-first: during a redeploy the new OpenCode starts
+ * while the old one still runs, two processes on one data volume. Stop-first stops the old
+ * task before the new one starts; a failed update rolls back.
+ */
+export const STACK_UPDATE_CONFIG = { Parallelism: 1, Order: "stop-first", FailureAction: "rollback" } as const satisfies SwarmUpdateConfig;
+
+export type SpecConfig = Pick<Config, "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION">;
+type RegistryConfig = Pick<Config, "STACK_IMAGE" | "STACK_REGISTRY_URL" | "STACK_REGISTRY_USERNAME" | "STACK_REGISTRY_PASSWORD">;
+
+/** The body of saveDockerProvider: the image, and registry credentials only as a pair. */
+export function dockerProvider(applicationId: string, config: RegistryConfig) {
+  const registry = config.STACK_REGISTRY_USERNAME
+    ? { username: config.STACK_REGISTRY_USERNAME, password: config.STACK_REGISTRY_PASSWORD ?? null, registryUrl: config.STACK_REGISTRY_URL ?? null }
+    : { username: null, password: null, registryUrl: config.STACK_REGISTRY_URL ?? null };
+  return { applicationId, dockerImage: config.STACK_IMAGE, ...registry };
+}
+
+/** Dokploy's resource columns: strings of bytes and nano-CPUs, null for "no limit". */
+export interface StackResourceSettings {
+  memoryLimit: string | null;
+  memoryReservation: string | null;
+  cpuLimit: string | null;
+  cpuReservation: string | null;
+}
+
+export function resourceSettings(config: SpecConfig): StackResourceSettings {
+  const text = (n: number | null) => (n === null ? null : String(n));
+  return {
+    memoryLimit: text(config.STACK_MEMORY_LIMIT),
+    memoryReservation: text(config.STACK_MEMORY_RESERVATION),
+    cpuLimit: text(config.STACK_CPU_LIMIT),
+    cpuReservation: text(config.STACK_CPU_RESERVATION),
+  };
+}
+
+/** The body of the application.update that applies the portal's settings. */
+export function applicationSettings(applicationId: string, config: SpecConfig) {
+  return { applicationId, updateConfigSwarm: { ...STACK_UPDATE_CONFIG }, ...resourceSettings(config) };
+}

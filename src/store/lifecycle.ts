@@ -1,0 +1,94 @@
+import type { Database } from "bun:sqlite";
+import type { DeploymentError, DeploymentKind, DeploymentStatus } from "../stacks/model.ts";
+
+/** Before an operation's deploy: Dokploy's newest deployment (null: none) and the running tasks. */
+export interface Baseline {
+  deploymentId: string | null;
+  tasks: string[];
+}
+
+/** Whether a ready stack runs, as the portal last left it (migration 4). */
+export interface RunState {
+  state: "running" | "stopped";
+  startedAt: string | null;
+  stoppedAt: string | null;
+  /** Why it was stopped: "owner", or "idle" for an idle stop. */
+  stopReason: string | null;
+}
+
+export interface OperationSummary {
+  deploymentId: string;
+  kind: DeploymentKind;
+  status: DeploymentStatus;
+  error: DeploymentError | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** The owner's operations: run state of stacks, their recent deployments, redeploy baselines. */
+export class LifecycleRepo {
+  constructor(private readonly db: Database) {}
+
+  runState(stackId: number): RunState {
+    const row = this.db.query("SELECT run_state, started_at, stopped_at, stop_reason FROM stacks WHERE id = ?").get(stackId) as {
+      run_state: RunState["state"];
+      started_at: string | null;
+      stopped_at: string | null;
+      stop_reason: string | null;
+    } | null;
+    return {
+      state: row?.run_state ?? "running",
+      startedAt: row?.started_at ?? null,
+      stoppedAt: row?.stopped_at ?? null,
+      stopReason: row?.stop_reason ?? null,
+    };
+  }
+
+  setRunning(stackId: number, now: string): void {
+    this.db.query("UPDATE stacks SET run_state = 'running', started_at = ?1, stop_reason = NULL, updated_at = ?1 WHERE id = ?2").run(now, stackId);
+  }
+
+  setStopped(stackId: number, reason: string, now: string): void {
+    this.db
+      .query("UPDATE stacks SET run_state = 'stopped', stopped_at = ?1, stop_reason = ?2, updated_at = ?1 WHERE id = ?3")
+      .run(now, reason, stackId);
+  }
+
+  /** The newest deployments of a stack (deploy, delete and operations), newest first. */
+  recent(stackId: number, limit: number): OperationSummary[] {
+    const rows = this.db
+      .query(
+        `SELECT id, kind, status, error_code, error_message, created_at, finished_at FROM deployments
+         WHERE stack_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(stackId, limit) as {
+      id: string;
+      kind: DeploymentKind;
+      status: DeploymentStatus;
+      error_code: string | null;
+      error_message: string | null;
+      created_at: string;
+      finished_at: string | null;
+    }[];
+    return rows.map((r) => ({
+      deploymentId: r.id,
+      kind: r.kind,
+      status: r.status,
+      error: r.error_code ? ({ code: r.error_code, message: r.error_message ?? "" } as DeploymentError) : null,
+      createdAt: r.created_at,
+      finishedAt: r.finished_at,
+    }));
+  }
+
+  setBaseline(deploymentId: string, baseline: Baseline): void {
+    this.db.query("UPDATE deployments SET dokploy_baseline = ? WHERE id = ?").run(JSON.stringify(baseline), deploymentId);
+  }
+
+  /** What Dokploy had before the operation's deploy; undefined when not recorded yet. */
+  baseline(deploymentId: string): Baseline | undefined {
+    const row = this.db.query("SELECT dokploy_baseline FROM deployments WHERE id = ?").get(deploymentId) as {
+      dokploy_baseline: string | null;
+    } | null;
+    return row?.dokploy_baseline ? (JSON.parse(row.dokploy_baseline) as Baseline) : undefined;
+  }
+}

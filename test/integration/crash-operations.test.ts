@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSandbox } from "../../src/sandbox/index.ts";
+import { SANDBOX_KEY, portalEnv, readEvents } from "../support/harness.ts";
+import { spawnPortal } from "../support/process.ts";
+
+/**
+ * The portal is killed with SIGKILL during each of the owner's operations, then started
+ * again on the same data directory: every operation must reach a terminal state.
+ */
+
+let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+beforeAll(async () => {
+  sandbox = await startSandbox({ apiKey: SANDBOX_KEY, deployDurationMs: 60, stackStartMs: 20 });
+});
+afterAll(() => sandbox.stop());
+
+const FAST = { deployDurationMs: 60, stackStartMs: 20, stackStopMs: 0 };
+const control = (path: string, body?: unknown, method = "POST") =>
+  fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+
+type Case = {
+  op: "stop" | "start" | "restart" | "redeploy" | "password";
+  step: string;
+  hold: () => Promise<unknown>;
+  /** The terminal event's status after the restart. */
+  end: "stopped" | "ready" | "failed";
+  stoppedFirst?: boolean;
+};
+
+const CASES: Case[] = [
+  { op: "stop", step: "wait_stopped", hold: () => control("settings", { stackStopMs: 2500 }), end: "stopped" },
+  { op: "start", step: "wait_healthy", hold: () => control("settings", { stackStartMs: 2500 }), end: "ready", stoppedFirst: true },
+  { op: "restart", step: "wait_stopped", hold: () => control("settings", { stackStopMs: 2500 }), end: "ready" },
+  { op: "redeploy", step: "wait_running", hold: () => control("settings", { deployDurationMs: 2500 }), end: "ready" },
+  { op: "password", step: "wait_running", hold: () => control("settings", { deployDurationMs: 2500 }), end: "ready" },
+  // The new password lived only in the killed process: the operation ends failed, interrupted.
+  {
+    op: "password",
+    step: "set_password",
+    hold: () => control("faults", { procedure: "application.saveEnvironment", kind: "latency", ms: 1500, times: 1 }),
+    end: "failed",
+  },
+];
+
+describe("crash recovery of the owner's operations", () => {
+  for (const c of CASES) {
+    test(`SIGKILL during ${c.op} (${c.step}), restart: ${c.end}`, async () => {
+      const name = `crash-${c.op}-${c.step.replace("_", "-")}`;
+      const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-op-"));
+      const env = portalEnv(sandbox.url, dataDir, { DOKPLOY_TIMEOUT: "3s", DEPLOY_TIMEOUT: "8s", HEALTH_TIMEOUT: "8s" });
+      try {
+        let portal = await spawnPortal(env);
+        const deployed = (await (
+          await fetch(`${portal.url}/api/deploy`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) })
+        ).json()) as any;
+        expect((await readEvents(`${portal.url}${deployed.eventsUrl}`)).at(-1)!.data.status).toBe("ready");
+        const auth = { authorization: `Bearer ${deployed.managementToken}` };
+        if (c.stoppedFirst) {
+          const stop = (await (await fetch(`${portal.url}/api/stacks/${name}/stop`, { method: "POST", headers: auth })).json()) as any;
+          expect((await readEvents(`${portal.url}${stop.eventsUrl}`)).at(-1)!.data.status).toBe("stopped");
+        }
+        await c.hold();
+        const res = await fetch(`${portal.url}/api/stacks/${name}/${c.op}`, { method: "POST", headers: auth });
+        expect(res.status).toBe(202);
+        const accepted = (await res.json()) as any;
+        await readEvents(`${portal.url}${accepted.eventsUrl}`, {
+          until: (e) => e.event === "step" && e.data.step === c.step && e.data.state === "started",
+        });
+        await Bun.sleep(100);
+        await portal.kill("SIGKILL");
+        await Bun.sleep(1600);
+        await control("settings", FAST);
+
+        portal = await spawnPortal(env);
+        try {
+          const events = await readEvents(`${portal.url}${accepted.eventsUrl}`);
+          const done = events.at(-1)!;
+          expect(done.event).toBe("done");
+          expect(done.data.status).toBe(c.end);
+          if (c.end === "failed") expect(done.data.error.code).toBe("interrupted");
+          expect(events.some((e) => e.event === "status" && e.data.status === "recovering")).toBe(true);
+          const snap = (await (await fetch(`${portal.url}${accepted.statusUrl}`)).json()) as any;
+          expect(snap.status).not.toBe("running");
+          const details = (await (await fetch(`${portal.url}/api/stacks/${name}/details`, { headers: auth })).json()) as any;
+          expect(details.runningOperation).toBeNull();
+          expect(details.state).toBe(c.end === "stopped" ? "stopped" : "running");
+        } finally {
+          await portal.kill("SIGTERM");
+        }
+      } finally {
+        await control("faults", undefined, "DELETE");
+        await control("settings", FAST);
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }, 30_000);
+  }
+});
