@@ -108,6 +108,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     mode: opts.mode,
     startedAt: Date.now(),
     adminToken: config.ADMIN_TOKEN,
+    nameQuarantineDays: config.NAME_QUARANTINE_DAYS,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
     limits: { deploy: config.RATE_LIMIT_DEPLOY, delete: config.RATE_LIMIT_DELETE, check: config.RATE_LIMIT_CHECK },

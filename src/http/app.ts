@@ -16,6 +16,10 @@ import { type Limit, limitPerClient } from "./rate-limits.ts";
 import { securityMiddleware } from "./security.ts";
 import { type AdminDeps, adminRoutes } from "./routes/admin.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { stackAccessRoutes } from "./routes/stack-access.ts";
+import { deploymentReportRoutes } from "./routes/deployment-report.ts";
+import { infoRoutes } from "./routes/info.ts";
+import { adminStackRoutes } from "./routes/admin-stacks.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
@@ -27,6 +31,7 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   metrics: Metrics;
   metricsToken?: string;
   refreshMetrics: () => void;
+  nameQuarantineDays: number;
 }
 
 /** The portal's HTTP surface. Handlers are thin: parse, call the domain, map the result. */
@@ -37,7 +42,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limited = (name: string) => () => deps.metrics.rateLimited.inc({ limit: name });
   const check = limitPerClient("check", deps.limits.check, limited("check"));
   const del = limitPerClient("delete", deps.limits.delete, limited("delete"));
-  app.get("/api/check", check).get("/api/check/*", check);
+  app.get("/api/check", check).get("/api/check/*", check).get("/api/stacks/:name/access", check);
   app.post("/api/deploy", limitPerClient("deploy", deps.limits.deploy, limited("deploy")));
   app.delete("/api/stack/:name", del).delete("/api/stacks/:name", del);
   app.route("/", healthRoutes(deps));
@@ -46,6 +51,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", deploymentRoutes(deps));
   app.route("/", stackRoutes(deps));
   app.route("/", adminRoutes(deps));
+  app.route("/", stackAccessRoutes(deps));
+  app.route("/", deploymentReportRoutes(deps));
+  app.route("/", infoRoutes(deps));
+  app.route("/", adminStackRoutes(deps));
   app.route("/", metricsRoutes(deps.metrics, { token: deps.metricsToken, refresh: deps.refreshMetrics }));
   app.route("/", pageRoutes({ mode: deps.mode }));
   // Registered last so it sees every route; answers 405 in the portal's error format.
