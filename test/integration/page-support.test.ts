@@ -84,7 +84,8 @@ describe("GET /api/deployments/:id/report and /log", () => {
       expect(lines.length).toBeLessThanOrEqual(20);
       const text = lines.join("\n");
       expect(text).toContain("pull access denied");
-      for (const secret of ["hunter2-secret-value", "abcdefghijklmnop", "s3cretpass", failed.credentials.password]) expect(text).not.toContain(secret);
+      for (const secret of ["hunter2-secret-value", "abcdefghijklmnop", "s3cretpass", failed.credentials.password])
+        expect(text).not.toContain(secret);
       expect(text).toContain("[REDACTED]");
       expect((await fetch(logUrl, { headers: bearer(ADMIN_TOKEN) })).status).toBe(200);
     } finally {
@@ -99,7 +100,11 @@ describe("GET /api/deployments/:id/report and /log", () => {
       const failed = await deployAndWait(h, "rep-vol");
       expect(failed.done.data.error.code).toBe("health_timeout");
       const report = await json(await fetch(`${h.url}/api/deployments/${failed.deploymentId}/report`));
-      expect(report.cleanup).toEqual({ removed: [], kept: [{ kind: "volume", name: "portal-ai-workspace-rep-vol" }], left: ["application", "project"] });
+      expect(report.cleanup).toEqual({
+        removed: [],
+        kept: [{ kind: "volume", name: "portal-ai-workspace-rep-vol" }],
+        left: ["application", "project"],
+      });
       expect(report.logAvailable).toBe(false);
     } finally {
       await clearFaults();
@@ -156,7 +161,11 @@ describe("GET /api/admin/stacks", () => {
     expect(row.lastDeployment).toMatchObject({ id: deletion.deploymentId, kind: "delete", status: "succeeded", errorCode: null });
     expect(Date.parse(row.nameFreeAt) - Date.parse(row.deletedAt)).toBe(12 * 86_400_000);
     const failed = body.stacks.find((s: any) => s.name === "rep-fail");
-    expect(failed).toMatchObject({ status: "failed", nameFreeAt: null, lastDeployment: { kind: "deploy", status: "failed", errorCode: "deploy_failed" } });
+    expect(failed).toMatchObject({
+      status: "failed",
+      nameFreeAt: null,
+      lastDeployment: { kind: "deploy", status: "failed", errorCode: "deploy_failed" },
+    });
     const live = await json(await fetch(`${h.url}/api/admin/stacks`, { headers: bearer(ADMIN_TOKEN) }));
     expect(live.stacks.some((s: any) => s.name === "adm-hist")).toBe(false);
     expect(JSON.stringify(live)).not.toMatch(/token_?hash|mt_/i);
