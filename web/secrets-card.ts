@@ -16,7 +16,7 @@ export function detailsList(url: string, secrets: Secrets | null, status: HTMLEl
       "div",
       { class: "detail", "data-detail": id },
       h("dt", {}, label),
-      h("dd", { class: "detail-line" }, h("span", { class: "detail-value", tabindex: "0" }, value), copyButton(raw, label, id, status)),
+      h("dd", { class: "detail-line" }, h("span", { class: "detail-value" }, value), copyButton(raw, label, id, status)),
       extra.length ? h("dd", { class: "detail-extra" }, ...extra) : null,
     );
   const link = h("a", { href: url, target: "_blank", rel: "noopener noreferrer", dir: "ltr", class: "code url-value" }, url);
