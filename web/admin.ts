@@ -515,7 +515,9 @@ function reconcileItems(r: api.ReconcileReport): HTMLElement[] {
     h("li", { "data-item": kind }, content, done ? h("span", { class: "item-done" }, ` (${t(done)})`) : null);
   const items: HTMLElement[] = [];
   for (const o of r.orphanProjects)
-    items.push(item("orphan", tn("admin.item_orphan", { name: nameCode(o.name), project: id(o.projectId) }), o.removed ? "admin.item_removed" : undefined));
+    items.push(
+      item("orphan", tn("admin.item_orphan", { name: nameCode(o.name), project: id(o.projectId) }), o.removed ? "admin.item_removed" : undefined),
+    );
   for (const l of r.lostStacks)
     items.push(
       item(

@@ -347,9 +347,7 @@ function renderDialog(): void {
   if (!p) return;
   el.dialogTitle.replaceChildren(tn("delete.confirm_title", { name: nameCode(p.name) }));
   el.dialogRemoves.replaceChildren(
-    p.ran
-      ? tn("delete.confirm_removes", { url: code(p.url, "code url-value") })
-      : tn("delete.confirm_removes_unstarted", { name: nameCode(p.name) }),
+    p.ran ? tn("delete.confirm_removes", { url: code(p.url, "code url-value") }) : tn("delete.confirm_removes_unstarted", { name: nameCode(p.name) }),
   );
   const days = portalInfo?.nameQuarantineDays;
   el.dialogKeeps.replaceChildren(
@@ -658,9 +656,7 @@ function resultOf(p: Progress): Node {
       h(
         "p",
         { class: "result-deleted-text" },
-        days === undefined
-          ? tn("result.deleted_text", { name: nameCode(p.name) })
-          : tn("result.deleted_text_days", { name: nameCode(p.name), days }),
+        days === undefined ? tn("result.deleted_text", { name: nameCode(p.name) }) : tn("result.deleted_text_days", { name: nameCode(p.name), days }),
       ),
       h("div", { class: "actions" }, startOver),
     );
