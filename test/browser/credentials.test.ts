@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, startHarness } from "../support/harness.ts";
-import { LANGS, LOCALE, type Launched, launch, msg, openPage, overflow, sandboxControl } from "./support.ts";
+import { LANGS, LOCALE, type Launched, launch, msg, openPage as openGuarded, overflow, sandboxControl } from "./support.ts";
 
 /**
  * Issue 12, the person's side: the once-only credentials are never lost by accident, a long
@@ -10,6 +13,8 @@ import { LANGS, LOCALE, type Launched, launch, msg, openPage, overflow, sandboxC
  */
 
 const T = 30_000;
+/** `UPDATE_SCREENSHOTS=1` refreshes the README's phone pictures; other runs leave the tree clean. */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(import.meta.dir, "../../docs/screenshots") : mkdtempSync(join(tmpdir(), "shots-"));
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
 
@@ -26,6 +31,13 @@ afterAll(async () => {
   await chrome?.close();
   await h?.stop();
 }, T);
+
+/** A guarded page whose waits give up well within the test's limit, so a failure says what failed. */
+async function openPage(...args: Parameters<typeof openGuarded>) {
+  const guarded = await openGuarded(...args);
+  guarded.context.setDefaultTimeout(8000);
+  return guarded;
+}
 
 const text = (page: Page, selector: string) => page.locator(selector).innerText();
 const normalise = (s: string) => s.replace(/\s+/g, " ").trim();
@@ -163,6 +175,8 @@ describe("the credentials", () => {
         const body = await deployFromPage(page, name);
         await waitDone(page, "ready");
         expect(await overflow(page)).toBe(0);
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.screenshot({ path: join(SCREENSHOTS, `ready-${lang}-phone.png`), fullPage: true });
         for (const detail of ["url", "username", "password", "token"]) {
           // A value broken over lines has more than one box; scrolled sideways it has one.
           const lines = await page.evaluate((d) => {

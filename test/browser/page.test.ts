@@ -66,6 +66,7 @@ describe("the page in each language", () => {
       async () => {
         const { context, page, problems } = await openPage(chrome.browser, h.url, {
           locale: LOCALE[lang],
+          viewport: { width: 1280, height: 800 },
           permissions: ["clipboard-read", "clipboard-write"],
         });
         const response = await page.goto(`${h.url}/`);
