@@ -518,6 +518,8 @@ function renderProgress(): void {
   el.queue.hidden = !isQueued(p);
   el.connection.hidden = p.connection !== "reconnecting" || p.done !== null;
   el.keepOpen.hidden = p.done !== null;
+  // Closing is safe for the work, not for the once-only details this tab still holds.
+  setText(el.keepOpen, t(p.kind === "deploy" && saved.secretsFor(p.id) ? "progress.keep_open_unsaved" : "progress.keep_open"));
   setText(el.summary, summaryOf(p));
   // Once done, the result says it (the live region still announces it).
   el.summary.classList.toggle("visually-hidden", p.done !== null);
@@ -638,7 +640,8 @@ async function confirmSaved(p: Progress): Promise<void> {
   saved.forgetSecrets(p.id);
   tellGone(p.id);
   confirmedSaved.add(p.id);
-  renderResult(p);
+  if (active === p) renderProgress();
+  else renderResult(p);
   (document.getElementById("result-title") ?? el.progressHeading).focus();
 }
 

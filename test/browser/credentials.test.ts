@@ -86,6 +86,7 @@ describe("the credentials", () => {
           expect(await text(page, '.save-panel [data-detail="token"] .detail-value')).toBe(body.managementToken);
           expect(await text(page, '.save-panel [data-detail="username"] .detail-value')).toBe("opencode");
           expect(await text(page, ".save-panel .once-note")).toBe(msg(lang, "result.once"));
+          expect(await text(page, "#progress-keep")).toBe(msg(lang, "progress.keep_open_unsaved"));
 
           // A sense of time: elapsed, the portal's typical duration, and the step in the tab title.
           expect(await text(page, "#progress-elapsed")).toStartWith(before(lang, "progress.elapsed"));
