@@ -186,6 +186,14 @@ describe("the credentials", () => {
           }, detail);
           expect({ detail, lines }).toEqual({ detail, lines: 1 });
         }
+        // A value wider than its box shows its beginning (scrolling reveals the rest), also right to left.
+        const start = await page.evaluate(() => {
+          const scroller = document.querySelector('[data-detail="url"] .detail-value') as HTMLElement;
+          const value = scroller.firstElementChild!.getBoundingClientRect();
+          const box = scroller.getBoundingClientRect();
+          return { overflows: scroller.scrollWidth > scroller.clientWidth, startVisible: value.left >= box.left - 1 };
+        });
+        expect(start).toEqual({ overflows: true, startVisible: true });
         const open = page.locator('[data-action="open-stack"]');
         expect(await open.getAttribute("href")).toBe(body.url);
         expect(await open.innerText()).toBe(msg(lang, "result.open"));
