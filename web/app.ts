@@ -409,8 +409,10 @@ async function loadFailure(p: Progress): Promise<void> {
     const res = await api.report(p.id);
     reports.set(p.id, res.ok ? res.value : null);
     const report = reports.get(p.id);
-    if (report?.logAvailable && secrets && !saved.logFor(p.id)) {
-      const log = await api.logTail(p.id, secrets.managementToken);
+    // The owner's token while this tab holds it; else an administrator signed in here.
+    const token = secrets?.managementToken ?? saved.adminToken();
+    if (report?.logAvailable && token && !saved.logFor(p.id)) {
+      const log = await api.logTail(p.id, token);
       if (log.ok) saved.saveLog(p.id, log.value.lines);
     }
   }

@@ -293,6 +293,9 @@ describe("the admin view", () => {
       await waitDone(page, "failed");
       expect(deploymentIdOf(page)).toBe(failed.deploymentId);
       expect(normalise(await text(page, ".result-explanation"))).toBe(msg("en", "error.deploy_failed"));
+      // Signed in, the administrator reads the log the owner saw.
+      await page.waitForSelector(".result-log pre");
+      expect(await text(page, ".result-log pre")).toContain("Error response from daemon");
       expect(problems).toEqual([]);
       await context.close();
     },
