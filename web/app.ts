@@ -467,7 +467,8 @@ async function openDeployment(id: string, moveFocus: boolean): Promise<void> {
   }
   active = fromSnapshot(snap.value);
   if (!saved.secretsFor(id)) askOtherTabs(id);
-  if (active.kind === "deploy" && !active.done) void loadInfo();
+  // The typical time is fresh for each deploy followed; the quarantine only needs loading once.
+  if ((active.kind === "deploy" && !active.done) || !portalInfo) void loadInfo();
   renderProgress();
   if (moveFocus) el.progressHeading.focus();
   watch = new Watch(active, (what) => onWatch(what, seq));
@@ -611,6 +612,7 @@ function renderResult(p: Progress): void {
     secrets ? "secrets" : confirmedSaved.has(p.id) ? "confirmed" : isHeldElsewhere(p.id) ? "elsewhere" : "none",
     reports.has(p.id) ? "report" : "",
     saved.logFor(p.id) ? "log" : "",
+    portalInfo ? "info" : "",
   ].join("|");
   if (key === resultKey && el.result.childNodes.length) return;
   resultKey = key;
