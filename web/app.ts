@@ -1,6 +1,6 @@
 import { hideAdmin, initAdmin, renderAdmin, showAdmin } from "./admin.ts";
 import * as api from "./api.ts";
-import { type Message, byId, copyText, h, setText } from "./dom.ts";
+import { type Message, byId, h, setText } from "./dom.ts";
 import { type Key, LANGS, code, dir, formatDuration, initLang, isLang, lang, langName, onLangChange, setLang, t, tn } from "./i18n.ts";
 import { errorKey, reasonKey, stateKey, statusKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, completedSteps, currentStep, fromSnapshot, isQueued } from "./progress.ts";
