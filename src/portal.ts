@@ -121,6 +121,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     mode: opts.mode,
     startedAt: Date.now(),
     adminToken: config.ADMIN_TOKEN,
+    nameQuarantineDays: config.NAME_QUARANTINE_DAYS,
     trustProxy: config.TRUST_PROXY,
     bodyTimeoutMs: config.BODY_TIMEOUT,
     corsOrigins: config.CORS_ORIGINS,

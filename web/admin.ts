@@ -4,6 +4,7 @@ import { type Key, code, formatAgo, formatDateTime, formatNumber, formatTime, t,
 import { errorKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, currentStep } from "./progress.ts";
 import * as saved from "./state.ts";
+import { askConfirm } from "./confirm.ts";
 
 /**
  * The admin view (`#admin`): signed in with the admin token (kept in this tab's
@@ -33,6 +34,8 @@ const el = {
   reconcileCounts: byId("reconcile-counts"),
   reconcileError: byId("reconcile-error"),
   reconcileRun: byId<HTMLButtonElement>("reconcile-run"),
+  reconcileApply: byId<HTMLButtonElement>("reconcile-apply"),
+  reconcileItems: byId("reconcile-items"),
   dialog: byId<HTMLDialogElement>("admin-dialog"),
   dialogTitle: byId("admin-dialog-title"),
   dialogRemoves: byId("admin-dialog-removes"),
@@ -88,6 +91,8 @@ let notice: Message | null = null;
 let noticeTone: "ok" | "error" = "ok";
 
 let stacks: api.StackInfo[] | null = null;
+/** NAME_QUARANTINE_DAYS, as the stack list reports it. */
+let quarantineDays: number | null = null;
 let loadedAt: number | null = null;
 let loading = false;
 let loadSeq = 0;
@@ -162,7 +167,7 @@ async function signIn(): Promise<void> {
   }
   saved.setAdminToken(value);
   el.tokenInput.value = "";
-  if (seq === loadSeq) accept(res.value.stacks);
+  if (seq === loadSeq) accept(res.value.stacks, res.value.nameQuarantineDays);
   renderAdmin();
   el.stacksHeading.focus();
   void loadReport();
@@ -193,8 +198,9 @@ function signOut(why: Message | null = null): void {
 // ---------------------------------------------------------------------------------------
 // The list
 
-function accept(list: api.StackInfo[]): void {
+function accept(list: api.StackInfo[], days: number): void {
   stacks = list;
+  quarantineDays = days;
   loadedAt = Date.now();
   // Finished deletes have had their say; the list now shows where they left the stack.
   for (const [name, f] of following) if (f.progress.done) following.delete(name);
@@ -216,7 +222,7 @@ async function load(): Promise<void> {
     if (isAuthProblem(res.status)) return signOut(explain(res.error.code));
     listMessage = explain(res.error.code);
   } else {
-    accept(res.value.stacks);
+    accept(res.value.stacks, res.value.nameQuarantineDays);
   }
   renderAdmin();
 }
@@ -303,18 +309,20 @@ async function loadReport(): Promise<void> {
   renderAdmin();
 }
 
-async function runCheck(): Promise<void> {
+async function runCheck(apply = false): Promise<void> {
   const current = token();
   if (!current || reconcileBusy) return;
+  if (apply && !(await askConfirm({ title: "admin.apply_title", text: "admin.apply_text", yes: "admin.apply_yes", no: "delete.cancel" }))) return;
   reconcileBusy = true;
   reconcileMessage = null;
   renderAdmin();
-  const res = await api.runReconcile(current);
+  const res = await api.runReconcile(current, apply);
   reconcileBusy = false;
   if (token() !== current) return;
   if (res.ok) {
     report = res.value.report;
-    say(() => t("admin.reconcile_done"));
+    say(() => t(apply ? "admin.reconcile_applied" : "admin.reconcile_done"));
+    if (apply) void load();
   } else if (isAuthProblem(res.status)) {
     return signOut(explain(res.error.code));
   } else {
@@ -421,10 +429,39 @@ function row(stack: api.StackInfo): HTMLLIElement {
         ),
       ),
       h("div", { class: "stack-fact" }, h("dt", {}, t("result.address")), h("dd", { class: "stack-url" }, address)),
+      ...historyFacts(stack),
     ),
+    deploymentLink(stack),
     inProgress && h("p", { class: "stack-progress" }, progressText(inProgress)),
     remove && h("div", { class: "stack-actions" }, remove),
   );
+}
+
+/** For a stack that failed or is gone: why, when, when its name is free. */
+function historyFacts(stack: api.StackInfo): HTMLElement[] {
+  const d = stack.lastDeployment;
+  if (!d || stack.status === "ready" || stack.status === "deploying") return [];
+  const fact = (key: Key, id: string, value: Node | string, vars: Record<string, number> = {}) =>
+    h("div", { class: "stack-fact", "data-fact": id }, h("dt", {}, t(key, vars)), h("dd", {}, value));
+  const at = d.finishedAt ? Date.parse(d.finishedAt) : Number.NaN;
+  const facts: HTMLElement[] = [];
+  if (Number.isFinite(at)) facts.push(fact("admin.last_change", "at", h("time", { datetime: d.finishedAt ?? "" }, formatDateTime(at))));
+  if (d.errorCode) facts.push(fact("admin.reason", "reason", explain(d.errorCode, stack.name)()));
+  if (d.leftovers > 0) facts.push(fact("admin.leftovers", "leftovers", "", { count: d.leftovers }));
+  if (stack.status === "deleted" || stack.status === "failed") {
+    const free = stack.nameFreeAt ? Date.parse(stack.nameFreeAt) : Number.NaN;
+    const when =
+      Number.isFinite(free) && free > Date.now() ? h("time", { datetime: stack.nameFreeAt ?? "" }, formatDateTime(free)) : t("admin.name_free_now");
+    facts.push(fact("admin.name_free", "free", when));
+  }
+  return facts;
+}
+
+/** The stack's latest deployment, opened in the progress view. */
+function deploymentLink(stack: api.StackInfo): HTMLElement | null {
+  const d = stack.lastDeployment;
+  if (!d || stack.status === "ready" || stack.status === "deploying") return null;
+  return h("p", { class: "stack-deployment" }, h("a", { href: saved.hashFor(d.id), "data-action": "open-deployment" }, t("admin.open_deployment")));
 }
 
 function progressText(p: Progress): string {
@@ -460,17 +497,65 @@ function renderReconcile(): void {
       count("admin.reconcile_cleanup", report.cleanupFailed.length, "cleanup"),
     );
   }
+  el.reconcileItems.hidden = !report;
+  el.reconcileItems.replaceChildren(...(report ? reconcileItems(report) : []));
+  const found = report ? report.orphanProjects.length + report.lostStacks.length : 0;
+  el.reconcileApply.hidden = !report || report.applied || found === 0;
+  setText(el.reconcileApply, t("admin.reconcile_apply"));
+  el.reconcileApply.setAttribute("aria-busy", String(reconcileBusy));
   showMessage(el.reconcileError, reconcileMessage);
   el.reconcileRun.setAttribute("aria-busy", String(reconcileBusy));
   setText(el.reconcileRun, t(reconcileBusy ? "admin.reconcile_running" : "admin.reconcile_run"));
+}
+
+/** Each item the check found: names, Dokploy ids, and what is left (or what applying did). */
+function reconcileItems(r: api.ReconcileReport): HTMLElement[] {
+  const id = (v: string | null) => code(v ?? "–", "code");
+  const item = (kind: string, content: Node, done?: Key) =>
+    h("li", { "data-item": kind }, content, done ? h("span", { class: "item-done" }, ` (${t(done)})`) : null);
+  const items: HTMLElement[] = [];
+  for (const o of r.orphanProjects)
+    items.push(
+      item("orphan", tn("admin.item_orphan", { name: nameCode(o.name), project: id(o.projectId) }), o.removed ? "admin.item_removed" : undefined),
+    );
+  for (const l of r.lostStacks)
+    items.push(
+      item(
+        "lost",
+        tn("admin.item_lost", { name: nameCode(l.name), project: id(l.projectId), application: id(l.applicationId) }),
+        l.marked ? "admin.item_marked" : undefined,
+      ),
+    );
+  for (const c of r.cleanupFailed)
+    for (const left of c.leftovers)
+      items.push(
+        item(
+          "left",
+          tn(left.kind === "project" ? "admin.item_left_project" : "admin.item_left_application", {
+            name: nameCode(c.name),
+            id: id(left.id),
+            error: left.error,
+          }),
+        ),
+      );
+  return items;
 }
 
 function renderDialog(): void {
   const s = pending;
   if (!s) return;
   el.dialogTitle.replaceChildren(tn("delete.confirm_title", { name: nameCode(s.name) }));
-  el.dialogRemoves.replaceChildren(tn("delete.confirm_removes", { url: code(s.url, "code url-value") }));
-  el.dialogKeeps.replaceChildren(tn("admin.confirm_keeps", { name: nameCode(s.name) }));
+  // A stack that never ran has nothing that "stops working".
+  el.dialogRemoves.replaceChildren(
+    s.readyAt
+      ? tn("delete.confirm_removes", { url: code(s.url, "code url-value") })
+      : tn("delete.confirm_removes_unstarted", { name: nameCode(s.name) }),
+  );
+  el.dialogKeeps.replaceChildren(
+    quarantineDays === null
+      ? tn("admin.confirm_keeps", { name: nameCode(s.name) })
+      : tn("admin.confirm_keeps_days", { name: nameCode(s.name), days: quarantineDays }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -488,6 +573,7 @@ export function initAdmin(): void {
   el.all.addEventListener("change", () => void load());
   el.signOut.addEventListener("click", () => signOut());
   el.reconcileRun.addEventListener("click", () => void runCheck());
+  el.reconcileApply.addEventListener("click", () => void runCheck(true));
   el.dialogCancel.addEventListener("click", () => el.dialog.close());
   el.dialogConfirm.addEventListener("click", () => void runDelete());
   el.dialog.addEventListener("close", () => {

@@ -4,6 +4,8 @@ import type { Availability } from "../src/stacks/availability.ts";
 import type { Stack } from "../src/stacks/model.ts";
 import type { ReconcileReport } from "../src/stacks/reconcile.ts";
 import type { DeploymentSnapshot, StepSnapshot } from "../src/stacks/snapshot.ts";
+import type { CleanupReport } from "../src/stacks/report.ts";
+import type { StackWithHistory } from "../src/stacks/stack-history.ts";
 
 export type { ReconcileReport };
 
@@ -33,6 +35,8 @@ export interface DeleteAccepted {
 export interface ApiError {
   code: string;
   message?: string;
+  /** Seconds to wait, from a 429's Retry-After. */
+  retryAfter?: number;
 }
 
 export type Snapshot = DeploymentSnapshot;
@@ -55,7 +59,15 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<Result<T>>
   }
   if (res.ok && body !== null) return { ok: true, value: body as T };
   const error = (body as { error?: ApiError } | null)?.error;
-  return { ok: false, status: res.status, error: error?.code ? error : { code: res.status >= 500 ? "internal" : "unknown" } };
+  const retryAfter = Number.parseInt(res.headers.get("retry-after") ?? "", 10);
+  return {
+    ok: false,
+    status: res.status,
+    error: {
+      ...(error?.code ? error : { code: res.status >= 500 ? "internal" : "unknown" }),
+      ...(res.status === 429 && retryAfter > 0 ? { retryAfter } : {}),
+    },
+  };
 }
 
 export function checkName(name: string, signal?: AbortSignal): Promise<Result<CheckResult>> {
@@ -77,6 +89,44 @@ export function deleteStack(name: string, token: string): Promise<Result<DeleteA
   });
 }
 
+export interface Access {
+  name: string;
+  status: string;
+  url: string;
+  actor: "management" | "admin";
+  readyAt: string | null;
+}
+
+/** Does this token manage this live stack? Read-only: nothing changes. */
+export function access(name: string, token: string): Promise<Result<Access>> {
+  return call<Access>(`/api/stacks/${encodeURIComponent(name)}/access`, { headers: { authorization: `Bearer ${token}` } });
+}
+
+export interface PortalInfo {
+  nameQuarantineDays: number;
+  typicalDeployMs: number | null;
+  typicalDeploySamples: number;
+}
+
+export function info(): Promise<Result<PortalInfo>> {
+  return call<PortalInfo>("/api/info");
+}
+
+export interface DeploymentReport {
+  deploymentId: string;
+  cleanup: CleanupReport | null;
+  logAvailable: boolean;
+}
+
+export function report(id: string): Promise<Result<DeploymentReport>> {
+  return call<DeploymentReport>(`/api/deployments/${encodeURIComponent(id)}/report`);
+}
+
+/** The scrubbed tail of Dokploy's deploy log: the stack's management token (or the admin's) only. */
+export function logTail(id: string, token: string): Promise<Result<{ lines: string[] }>> {
+  return call<{ lines: string[] }>(`/api/deployments/${encodeURIComponent(id)}/log`, { headers: { authorization: `Bearer ${token}` } });
+}
+
 export function snapshot(id: string): Promise<Result<Snapshot>> {
   return call<Snapshot>(`/api/deployments/${encodeURIComponent(id)}`);
 }
@@ -91,24 +141,26 @@ export function eventsUrl(id: string, lastEventId = 0): string {
 
 export type StackStatus = Stack["status"];
 
-export type StackInfo = Stack;
+export type StackInfo = StackWithHistory;
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Live stacks; with `all`, the failed and deleted ones too. */
-export function listStacks(token: string, all = false): Promise<Result<{ stacks: StackInfo[] }>> {
-  return call<{ stacks: StackInfo[] }>(all ? "/api/stacks?all=true" : "/api/stacks", { headers: bearer(token) });
+/** Live stacks (with `all`, the failed and deleted ones too), each with its latest deployment. */
+export function listStacks(token: string, all = false): Promise<Result<{ stacks: StackInfo[]; nameQuarantineDays: number }>> {
+  return call<{ stacks: StackInfo[]; nameQuarantineDays: number }>(all ? "/api/admin/stacks?all=true" : "/api/admin/stacks", {
+    headers: bearer(token),
+  });
 }
 
 export function reconcileReport(token: string): Promise<Result<{ report: ReconcileReport | null }>> {
   return call<{ report: ReconcileReport | null }>("/api/admin/reconcile", { headers: bearer(token) });
 }
 
-/** A dry run: reports what is out of step, changes nothing. */
-export function runReconcile(token: string): Promise<Result<{ report: ReconcileReport }>> {
+/** A dry run reports what is out of step and changes nothing; `apply` cleans it up. */
+export function runReconcile(token: string, apply = false): Promise<Result<{ report: ReconcileReport }>> {
   return call<{ report: ReconcileReport }>("/api/admin/reconcile", {
     method: "POST",
     headers: { ...bearer(token), "content-type": "application/json" },
-    body: JSON.stringify({ apply: false }),
+    body: JSON.stringify({ apply }),
   });
 }

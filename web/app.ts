@@ -1,10 +1,15 @@
 import { hideAdmin, initAdmin, renderAdmin, showAdmin } from "./admin.ts";
 import * as api from "./api.ts";
-import { type Message, byId, copyText, h, setText } from "./dom.ts";
+import { type Message, byId, h, setText } from "./dom.ts";
 import { type Key, LANGS, code, dir, formatDuration, initLang, isLang, lang, langName, onLangChange, setLang, t, tn } from "./i18n.ts";
 import { errorKey, reasonKey, stateKey, statusKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, completedSteps, currentStep, fromSnapshot, isQueued } from "./progress.ts";
 import * as saved from "./state.ts";
+import { askConfirm, initConfirm, renderConfirm } from "./confirm.ts";
+import { formatAbout, formatWait } from "./durations.ts";
+import { failureSection, isBlocked } from "./failure.ts";
+import { askOtherTabs, initOtherTabs, isHeldElsewhere, tellGone } from "./other-tabs.ts";
+import { detailsList, onceNotes } from "./secrets-card.ts";
 
 /**
  * The page: choose a name (checked as you type), deploy, follow the progress live, get the
@@ -28,6 +33,12 @@ const el = {
   reclaimToken: byId<HTMLInputElement>("reclaim-token"),
   deployError: byId("deploy-error"),
   deployButton: byId<HTMLButtonElement>("deploy-button"),
+  deployWhy: byId("deploy-why"),
+  reclaimError: byId("reclaim-error"),
+  yourStack: byId("your-stack"),
+  yourStackText: byId("your-stack-text"),
+  yourStackShow: byId<HTMLButtonElement>("your-stack-show"),
+  typical: byId("progress-typical"),
   deleteSection: byId<HTMLDetailsElement>("delete-section"),
   deleteForm: byId<HTMLFormElement>("delete-form"),
   deleteName: byId<HTMLInputElement>("delete-name"),
@@ -52,11 +63,14 @@ const el = {
   dialogConfirm: byId<HTMLButtonElement>("delete-confirm"),
 };
 
+/** An error in the person's words, by its stable code (never the server's message). */
 const explain =
-  (errorCode: string, name = ""): Message =>
+  (error: string | api.ApiError, name = ""): Message =>
   () => {
-    const key = errorKey(errorCode);
-    return key ? tn(key, { name: nameCode(name) }) : tn("error.unknown", { code: code(errorCode) });
+    const e = typeof error === "string" ? { code: error } : error;
+    if (e.code === "rate_limited" && e.retryAfter) return t("error.rate_limited_wait", { time: formatWait(e.retryAfter) });
+    const key = errorKey(e.code);
+    return key ? tn(key, { name: nameCode(name) }) : tn("error.unknown", { code: code(e.code) });
   };
 const nameCode = (name: string) => code(name, "code name-value");
 
@@ -75,6 +89,13 @@ type NameState =
   | { kind: "failed"; input: string };
 
 const CHECK_DELAY_MS = 300;
+/** "Too short" after the first letter is noise: such verdicts wait until typing pauses or the field is left. */
+const SETTLE_MS = 1500;
+const PREMATURE: ReadonlySet<string> = new Set(["too_short", "invalid_end", "consecutive_hyphens"]);
+let typingUntil = 0;
+let settleTimer: ReturnType<typeof setTimeout> | null = null;
+/** A reclaim token the portal refused for this name: Deploy waits until it is changed. */
+let refusedToken: { name: string; token: string } | null = null;
 let nameState: NameState = { kind: "idle" };
 let checkTimer: ReturnType<typeof setTimeout> | null = null;
 let checkAbort: AbortController | null = null;
@@ -84,6 +105,9 @@ let deployMessage: Message | null = null;
 
 function onNameInput(): void {
   deployMessage = null;
+  typingUntil = Date.now() + SETTLE_MS;
+  if (settleTimer) clearTimeout(settleTimer);
+  settleTimer = setTimeout(renderName, SETTLE_MS);
   const input = el.nameInput.value;
   if (checkTimer) clearTimeout(checkTimer);
   checkTimer = null;
@@ -119,10 +143,28 @@ function checkedResult(): api.CheckResult | null {
 }
 
 function canDeploy(): boolean {
+  return !deploying && whyNot() === null;
+}
+
+/** Why Deploy cannot be pressed yet, said next to the button (which stays reachable). */
+function whyNot(): Key | null {
+  if (!el.nameInput.value.trim()) return "deploy.why_empty";
   const r = checkedResult();
-  if (deploying || !r || !r.valid) return false;
-  if (r.available) return true;
-  return r.reason === "recently_deleted" && el.reclaimToken.value.trim() !== "";
+  if (!r) return nameState.kind === "failed" ? "deploy.why_bad" : "deploy.why_checking";
+  if (!r.valid) return "deploy.why_bad";
+  if (r.available) return null;
+  if (r.reason !== "recently_deleted") return "deploy.why_bad";
+  const token = el.reclaimToken.value.trim();
+  if (!token) return "deploy.why_token";
+  return tokenRefused() ? "deploy.why_mismatch" : null;
+}
+
+const tokenRefused = () =>
+  refusedToken !== null && refusedToken.name === checkedResult()?.name && refusedToken.token === el.reclaimToken.value.trim();
+
+/** A verdict that may only mean "not finished typing", while the person is still typing. */
+function premature(r: api.CheckResult): boolean {
+  return !r.valid && PREMATURE.has(r.reason ?? "") && document.activeElement === el.nameInput && Date.now() < typingUntil;
 }
 
 function renderName(): void {
@@ -141,7 +183,17 @@ function renderName(): void {
       break;
     case "checked": {
       const r = nameState.result;
-      if (r.valid && r.available) {
+      if (premature(r)) {
+        state = "typing";
+      } else if (r.reason === "recently_deleted") {
+        // Not an error: the name may be the person's own, to take back with its token.
+        state = "held";
+        reason = r.reason;
+        parts.push(
+          h("p", { class: "name-verdict" }, h("span", { class: "mark", "aria-hidden": "true" }), tn("name.unavailable", { name: nameCode(r.name) })),
+          h("p", { class: "name-reason" }, tn("reason.recently_deleted", { name: nameCode(r.name) })),
+        );
+      } else if (r.valid && r.available) {
         state = "ok";
         parts.push(
           h("p", { class: "name-verdict" }, h("span", { class: "mark", "aria-hidden": "true" }), tn("name.available", { name: nameCode(r.name) })),
@@ -160,7 +212,7 @@ function renderName(): void {
     }
   }
   // Typing on while a check is pending: leave the live region alone (no repeated announcement).
-  const unchanged = state === "checking" && box.dataset.state === "checking" && box.dataset.lang === lang();
+  const unchanged = (state === "checking" || state === "typing") && box.dataset.state === state && box.dataset.lang === lang();
   box.dataset.state = state;
   box.dataset.reason = reason;
   box.dataset.lang = lang();
@@ -168,14 +220,26 @@ function renderName(): void {
   if (state === "bad") el.nameInput.setAttribute("aria-invalid", "true");
   else el.nameInput.removeAttribute("aria-invalid");
   el.reclaim.hidden = !(nameState.kind === "checked" && nameState.result.reason === "recently_deleted");
+  renderReclaim();
   renderDeployButton();
   showMessage(el.deployError, deployMessage);
 }
 
+function renderReclaim(): void {
+  const refused = tokenRefused();
+  if (refused) el.reclaimToken.setAttribute("aria-invalid", "true");
+  else el.reclaimToken.removeAttribute("aria-invalid");
+  el.reclaimError.hidden = !refused;
+  el.reclaimError.replaceChildren(refused ? tn("reclaim.mismatch", { name: nameCode(refusedToken?.name ?? "") }) : "");
+}
+
 function renderDeployButton(): void {
-  el.deployButton.disabled = !canDeploy();
+  // aria-disabled, not disabled: the button stays in the tab order and says why it waits.
+  const why = deploying ? null : whyNot();
+  el.deployButton.setAttribute("aria-disabled", String(deploying || why !== null));
   el.deployButton.setAttribute("aria-busy", String(deploying));
   setText(el.deployButton, t(deploying ? "deploy.starting" : "deploy.button"));
+  setText(el.deployWhy, why ? t(why) : "");
 }
 
 async function submitDeploy(): Promise<void> {
@@ -186,7 +250,10 @@ async function submitDeploy(): Promise<void> {
   }
   const r = checkedResult();
   if (!r || !canDeploy()) {
-    el.nameInput.focus();
+    // Pressed while it waits: show the verdict now, and go where the fix is.
+    typingUntil = 0;
+    renderName();
+    (r?.reason === "recently_deleted" ? el.reclaimToken : el.nameInput).focus();
     return;
   }
   await startDeploy(r.name, r.reason === "recently_deleted" ? el.reclaimToken.value.trim() : undefined);
@@ -204,17 +271,28 @@ async function startDeploy(name: string, token?: string): Promise<void> {
     if (el.nameInput.value.trim().toLowerCase() !== name) el.nameInput.value = name;
     // A name problem found at deploy time (taken meanwhile, say): show it by the name too.
     if (reasonKey(res.error.code)) await runCheck(el.nameInput.value);
-    deployMessage = explain(res.error.code, name);
+    if (token && res.error.code === "recently_deleted") {
+      // The name is still held, and this token is not the one that holds it.
+      refusedToken = { name, token };
+      deployMessage = null;
+      renderName();
+      el.reclaimToken.focus();
+      return;
+    }
+    deployMessage = explain(res.error, name);
     renderName();
     return;
   }
   const a = res.value;
+  refusedToken = null;
   saved.saveSecrets(a.deploymentId, {
     url: a.url,
     username: a.credentials.username,
     password: a.credentials.password,
     managementToken: a.managementToken,
+    ...(token ? { reclaimed: true } : {}),
   });
+  saved.setMine({ id: a.deploymentId, name: a.name });
   el.reclaimToken.value = "";
   renderDeployButton();
   go(a.deploymentId);
@@ -224,7 +302,7 @@ async function startDeploy(name: string, token?: string): Promise<void> {
 // Delete: name + management token, a confirmation saying what goes and what stays.
 
 let deleteMessage: Message | null = null;
-let pendingDelete: { name: string; token: string; url: string | null } | null = null;
+let pendingDelete: { name: string; token: string; url: string; ran: boolean } | null = null;
 /** The last delete asked for, kept in memory only, so "Try again" needs no retyping. */
 let lastDelete: { name: string; token: string } | null = null;
 
@@ -242,9 +320,23 @@ async function submitDelete(): Promise<void> {
   await confirmDelete(name, token);
 }
 
+/** Checks name and token first (read-only), and asks to confirm only what can really happen. */
 async function confirmDelete(name: string, token: string): Promise<void> {
-  const check = await api.checkName(name).catch(() => null);
-  pendingDelete = { name, token, url: check?.ok ? check.value.url : null };
+  el.deleteButton.setAttribute("aria-busy", "true");
+  setText(el.deleteButton, t("delete.checking"));
+  const [check] = await Promise.all([api.access(name, token), portalInfo ? null : loadInfo()]);
+  el.deleteButton.setAttribute("aria-busy", "false");
+  setText(el.deleteButton, t("delete.button"));
+  if (!check.ok) {
+    deleteMessage = explain(check.error, name);
+    if (el.viewStart.hidden) go(null);
+    el.deleteSection.open = true;
+    el.deleteName.value = name;
+    showMessage(el.deleteError, deleteMessage);
+    (check.error.code === "not_found" ? el.deleteName : el.deleteToken).focus();
+    return;
+  }
+  pendingDelete = { name: check.value.name, token, url: check.value.url, ran: check.value.readyAt !== null };
   renderDialog();
   el.dialog.showModal();
   el.dialogCancel.focus();
@@ -254,8 +346,13 @@ function renderDialog(): void {
   const p = pendingDelete;
   if (!p) return;
   el.dialogTitle.replaceChildren(tn("delete.confirm_title", { name: nameCode(p.name) }));
-  el.dialogRemoves.replaceChildren(tn("delete.confirm_removes", { url: code(p.url ?? p.name, "code url-value") }));
-  el.dialogKeeps.replaceChildren(tn("delete.confirm_keeps", { name: nameCode(p.name) }));
+  el.dialogRemoves.replaceChildren(
+    p.ran ? tn("delete.confirm_removes", { url: code(p.url, "code url-value") }) : tn("delete.confirm_removes_unstarted", { name: nameCode(p.name) }),
+  );
+  const days = portalInfo?.nameQuarantineDays;
+  el.dialogKeeps.replaceChildren(
+    days === undefined ? tn("delete.confirm_keeps", { name: nameCode(p.name) }) : tn("delete.confirm_keeps_days", { name: nameCode(p.name), days }),
+  );
 }
 
 async function runDelete(): Promise<void> {
@@ -267,7 +364,7 @@ async function runDelete(): Promise<void> {
   const res = await api.deleteStack(p.name, p.token);
   el.deleteButton.disabled = false;
   if (!res.ok) {
-    deleteMessage = explain(res.error.code, p.name);
+    deleteMessage = explain(res.error, p.name);
     if (el.viewStart.hidden) go(null);
     el.deleteSection.open = true;
     el.deleteName.value = p.name;
@@ -289,6 +386,53 @@ let ticker: ReturnType<typeof setInterval> | null = null;
 let openSeq = 0;
 /** Deployments whose credentials the person confirmed saving during this visit. */
 const confirmedSaved = new Set<string>();
+/** Failed deployments: what their rollback did (fetched once they are done). */
+const reports = new Map<string, api.DeploymentReport | null>();
+/** The portal's quarantine and typical deploy time (GET /api/info). */
+let portalInfo: api.PortalInfo | null = null;
+
+async function loadInfo(): Promise<void> {
+  const res = await api.info();
+  if (!res.ok) return;
+  portalInfo = res.value;
+  if (!el.viewProgress.hidden) renderProgress();
+  renderDialog();
+}
+
+/**
+ * A failed deployment: fetch what its rollback did and, for a failed build, the log tail
+ * (with the token still in this tab). Only then are the useless credentials forgotten.
+ */
+async function loadFailure(p: Progress): Promise<void> {
+  const secrets = saved.secretsFor(p.id);
+  if (!reports.has(p.id)) {
+    const res = await api.report(p.id);
+    reports.set(p.id, res.ok ? res.value : null);
+    const report = reports.get(p.id);
+    // The owner's token while this tab holds it; else an administrator signed in here.
+    const token = secrets?.managementToken ?? saved.adminToken();
+    if (report?.logAvailable && token && !saved.logFor(p.id)) {
+      const log = await api.logTail(p.id, token);
+      if (log.ok) saved.saveLog(p.id, log.value.lines);
+    }
+  }
+  if (p.kind === "deploy" && secrets) {
+    saved.forgetSecrets(p.id);
+    tellGone(p.id);
+  }
+  if (active === p) renderProgress();
+}
+
+/** Unconfirmed once-only details are on screen: leaving would lose them. */
+function holdingUnsaved(): boolean {
+  const p = active;
+  return !el.viewProgress.hidden && p !== null && p.kind === "deploy" && p.done?.status !== "failed" && saved.secretsFor(p.id) !== null;
+}
+
+async function leaveAllowed(): Promise<boolean> {
+  if (!holdingUnsaved()) return true;
+  return askConfirm({ title: "leave.title", text: "leave.text", yes: "leave.go", no: "leave.stay" });
+}
 
 function stopWatching(): void {
   watch?.stop();
@@ -322,6 +466,9 @@ async function openDeployment(id: string, moveFocus: boolean): Promise<void> {
     return;
   }
   active = fromSnapshot(snap.value);
+  if (!saved.secretsFor(id)) askOtherTabs(id);
+  // The typical time is fresh for each deploy followed; the quarantine only needs loading once.
+  if ((active.kind === "deploy" && !active.done) || !portalInfo) void loadInfo();
   renderProgress();
   if (moveFocus) el.progressHeading.focus();
   watch = new Watch(active, (what) => onWatch(what, seq));
@@ -341,8 +488,8 @@ function onWatch(what: "event" | "connection" | "done" | "gone", seq: number): v
   if (what === "done") {
     if (ticker) clearInterval(ticker);
     ticker = null;
-    // A failed deploy left nothing behind: its credentials open nothing.
-    if (active.kind === "deploy" && active.done?.status === "failed") saved.forgetSecrets(active.id);
+    // A failed deploy: its credentials open nothing; first read what went wrong with them.
+    if (active.done?.status === "failed") void loadFailure(active);
     renderProgress();
     const title = document.getElementById("result-title");
     if (title && (document.activeElement === document.body || el.viewProgress.contains(document.activeElement))) title.focus();
@@ -374,6 +521,8 @@ function renderProgress(): void {
   el.queue.hidden = !isQueued(p);
   el.connection.hidden = p.connection !== "reconnecting" || p.done !== null;
   el.keepOpen.hidden = p.done !== null;
+  // Closing is safe for the work, not for the once-only details this tab still holds.
+  setText(el.keepOpen, t(p.kind === "deploy" && saved.secretsFor(p.id) ? "progress.keep_open_unsaved" : "progress.keep_open"));
   setText(el.summary, summaryOf(p));
   // Once done, the result says it (the live region still announces it).
   el.summary.classList.toggle("visually-hidden", p.done !== null);
@@ -382,8 +531,30 @@ function renderProgress(): void {
   el.bar.value = p.done?.status === "failed" ? done : p.done ? total : done;
   el.bar.classList.toggle("progress--failed", p.done?.status === "failed");
   renderElapsed();
+  const typical = p.kind === "deploy" && !p.done ? portalInfo?.typicalDeployMs : null;
+  el.typical.hidden = !typical;
+  setText(el.typical, typical ? t("progress.typical", { time: formatAbout(typical) }) : "");
   renderSteps(p);
   renderResult(p);
+  renderTabTitle(p);
+}
+
+/** Progress and outcome in the tab's title, for a person looking at another tab. */
+function renderTabTitle(p: Progress | null): void {
+  let title = "";
+  if (p) {
+    const name = p.name;
+    if (p.done) {
+      const key: Key = p.done.status === "ready" ? "title.ready" : p.done.status === "deleted" ? "title.deleted" : "title.failed";
+      title = t(key, { name });
+    } else if (p.kind === "delete") title = t("title.deleting", { name });
+    else if (isQueued(p)) title = t("title.queued", { name });
+    else {
+      const { done, total } = completedSteps(p);
+      title = t("title.progress", { current: Math.min(done + 1, total), total, name });
+    }
+  }
+  document.title = title ? `${title} · ${t("app.title")}` : t("app.title");
 }
 
 function summaryOf(p: Progress): string {
@@ -429,88 +600,96 @@ function renderSteps(p: Progress): void {
   );
 }
 
+/** What was last drawn into #result: redrawn only when it changes, so copying and selecting survive events. */
+let resultKey = "";
+
 function renderResult(p: Progress): void {
+  const secrets = saved.secretsFor(p.id);
+  const key = [
+    p.id,
+    p.done?.status ?? "running",
+    lang(),
+    secrets ? "secrets" : confirmedSaved.has(p.id) ? "confirmed" : isHeldElsewhere(p.id) ? "elsewhere" : "none",
+    reports.has(p.id) ? "report" : "",
+    saved.logFor(p.id) ? "log" : "",
+    portalInfo ? "info" : "",
+  ].join("|");
+  if (key === resultKey && el.result.childNodes.length) return;
+  resultKey = key;
   const focused = (document.activeElement as HTMLElement | null)?.dataset?.focusId;
-  el.result.replaceChildren(p.done ? resultOf(p) : "");
+  el.result.replaceChildren(p.done ? resultOf(p) : p.kind === "deploy" ? savePanel(p) : "");
   if (focused) el.result.querySelector<HTMLElement>(`[data-focus-id="${focused}"]`)?.focus();
+}
+
+/** While the deploy runs: the details to save now, before anything else. */
+function savePanel(p: Progress): Node | string {
+  const secrets = saved.secretsFor(p.id);
+  if (!secrets) {
+    return isHeldElsewhere(p.id) ? h("p", { class: "notice secrets-elsewhere" }, t("result.other_tab")) : "";
+  }
+  const status = h("p", { class: "copy-status", role: "status", "aria-live": "polite" });
+  return h(
+    "section",
+    { class: "save-panel", "aria-labelledby": "save-title" },
+    h("h3", { id: "save-title" }, t("secrets.title")),
+    detailsList(secrets.url, secrets, status, false),
+    ...onceNotes(p.name, secrets, () => void confirmSaved(p)),
+    status,
+  );
+}
+
+async function confirmSaved(p: Progress): Promise<void> {
+  const yes = await askConfirm({ title: "forget.title", text: "forget.text", yes: "forget.yes", no: "delete.cancel" });
+  if (!yes) return;
+  saved.forgetSecrets(p.id);
+  tellGone(p.id);
+  confirmedSaved.add(p.id);
+  if (active === p) renderProgress();
+  else renderResult(p);
+  (document.getElementById("result-title") ?? el.progressHeading).focus();
 }
 
 function resultOf(p: Progress): Node {
   const done = p.done!;
   const title = (key: Key) => h("h3", { id: "result-title", tabindex: "-1", "data-focus-id": "result-title" }, t(key));
-  const startOver = button(t("result.start_over"), "start-over", startAfresh, "button");
+  const startOver = button(t("result.start_over"), "start-over", () => void startAfresh(), "button");
 
   if (done.status === "deleted") {
+    const days = portalInfo?.nameQuarantineDays;
     return h(
       "section",
       { class: "result result--deleted", "aria-labelledby": "result-title" },
       title("result.deleted_title"),
-      h("p", {}, tn("result.deleted_text", { name: nameCode(p.name) })),
+      h(
+        "p",
+        { class: "result-deleted-text" },
+        days === undefined ? tn("result.deleted_text", { name: nameCode(p.name) }) : tn("result.deleted_text_days", { name: nameCode(p.name), days }),
+      ),
       h("div", { class: "actions" }, startOver),
     );
   }
 
   if (done.status === "failed") {
-    const errorCode = done.error?.code ?? "internal";
-    const leftovers = done.leftovers?.length ?? 0;
-    const retry = button(t("result.retry"), "retry", () => void retryAfterFailure(p), "button button--primary");
-    return h(
-      "section",
-      { class: "result result--failed", "aria-labelledby": "result-title", "data-error": errorCode },
-      title(p.kind === "delete" ? "result.delete_failed_title" : "result.failed_title"),
-      h("p", { class: "result-explanation" }, explain(errorCode, p.name)()),
-      leftovers > 0 && h("p", {}, t("result.leftovers", { count: leftovers })),
-      h("div", { class: "actions" }, retry, startOver),
-    );
+    const report = reports.get(p.id) ?? null;
+    return failureSection({
+      p,
+      report,
+      log: saved.logFor(p.id),
+      explanation: explain(done.error?.code ?? "internal", p.name),
+      title: title(p.kind === "delete" ? "result.delete_failed_title" : "result.failed_title"),
+      retry: button(t("result.retry"), "retry", () => void retryAfterFailure(p), "button button--primary"),
+      startOver: isBlocked(p, report) ? button(t("result.start_over"), "start-over", () => void startAfresh(), "button button--primary") : startOver,
+    });
   }
 
   const secrets = saved.secretsFor(p.id);
   const url = p.url ?? secrets?.url ?? "";
   const copyStatus = h("p", { class: "copy-status", role: "status", "aria-live": "polite" });
-  const row = (label: string, id: string, value: Node, raw: string, extra?: Node) =>
-    h(
-      "div",
-      { class: "detail", "data-detail": id },
-      h("dt", {}, label),
-      h("dd", {}, h("span", { class: "detail-value" }, value), copyButton(raw, label, id, copyStatus)),
-      extra ? h("dd", { class: "detail-extra" }, extra) : null,
-    );
-  const link = h("a", { href: url, target: "_blank", rel: "noopener noreferrer", dir: "ltr", class: "code url-value" }, url);
-  const details = h("dl", { class: "details" }, row(t("result.address"), "url", link, url));
-  const parts: (Node | false)[] = [title("result.ready_title"), details];
-  if (secrets) {
-    details.append(
-      row(t("result.username"), "username", code(secrets.username, "code secret"), secrets.username),
-      row(t("result.password"), "password", code(secrets.password, "code secret"), secrets.password),
-      row(
-        t("result.token"),
-        "token",
-        code(secrets.managementToken, "code secret"),
-        secrets.managementToken,
-        h("span", { class: "hint" }, t("result.token_hint")),
-      ),
-    );
-    parts.push(
-      h("p", { class: "notice notice--important once-note" }, t("result.once")),
-      h("p", { class: "hint" }, t("result.session_note")),
-      h(
-        "div",
-        { class: "actions" },
-        button(
-          t("result.confirm_saved"),
-          "confirm-saved",
-          () => {
-            saved.forgetSecrets(p.id);
-            confirmedSaved.add(p.id);
-            renderResult(p);
-            document.getElementById("result-title")?.focus();
-          },
-          "button button--primary",
-        ),
-      ),
-    );
-  } else {
-    parts.push(h("p", { class: "notice secrets-gone" }, t(confirmedSaved.has(p.id) ? "result.forgotten" : "result.unavailable")));
+  const parts: Node[] = [title("result.ready_title"), detailsList(url, secrets, copyStatus, true)];
+  if (secrets) parts.push(...onceNotes(p.name, secrets, () => void confirmSaved(p)));
+  else {
+    const key: Key = confirmedSaved.has(p.id) ? "result.forgotten" : isHeldElsewhere(p.id) ? "result.other_tab" : "result.unavailable";
+    parts.push(h("p", { class: "notice secrets-gone", "data-why": key }, t(key)));
   }
   parts.push(copyStatus, h("div", { class: "actions" }, startOver));
   return h("section", { class: "result result--ready", "aria-labelledby": "result-title" }, ...parts);
@@ -522,23 +701,9 @@ function button(label: string, id: string, onClick: () => void, className: strin
   return b;
 }
 
-function copyButton(value: string, what: string, id: string, status: HTMLElement): HTMLButtonElement {
-  const b = button(
-    t("result.copy"),
-    `copy-${id}`,
-    () => {
-      void copyText(value).then((ok) => {
-        setText(status, ok ? t("result.copied", { what }) : t("result.copy_failed"));
-      });
-    },
-    "button button--small copy",
-  );
-  b.setAttribute("aria-label", t("result.copy_label", { what }));
-  return b;
-}
-
 /** Back to the start with an empty form: the next stack needs a new name. */
-function startAfresh(): void {
+async function startAfresh(): Promise<void> {
+  if (!(await leaveAllowed())) return;
   el.nameInput.value = "";
   el.reclaimToken.value = "";
   nameState = { kind: "idle" };
@@ -549,6 +714,7 @@ function startAfresh(): void {
 
 async function retryAfterFailure(p: Progress): Promise<void> {
   if (p.kind === "deploy") {
+    refusedToken = null;
     el.nameInput.value = p.name;
     nameState = { kind: "idle" };
     await startDeploy(p.name);
@@ -568,16 +734,23 @@ async function retryAfterFailure(p: Progress): Promise<void> {
 // Views and navigation: the deployment id lives in the address (#deployment=<id>), the
 // admin view is #admin.
 
-function showView(view: "start" | "progress" | "admin"): void {
-  el.viewStart.hidden = view !== "start";
-  el.viewProgress.hidden = view !== "progress";
-  el.viewAdmin.hidden = view !== "admin";
+/** The page's views; a new one is one more entry here and a route below. */
+const VIEWS = { start: el.viewStart, progress: el.viewProgress, admin: el.viewAdmin } as const;
+type View = keyof typeof VIEWS;
+
+function showView(view: View): void {
+  for (const [name, section] of Object.entries(VIEWS)) section.hidden = name !== view;
+  if (view !== "progress") {
+    resultKey = "";
+    renderTabTitle(null);
+  }
   if (view === "admin") el.adminLink.setAttribute("aria-current", "page");
   else el.adminLink.removeAttribute("aria-current");
   if (view !== "admin") hideAdmin();
 }
 
-function goAdmin(): void {
+async function goAdmin(): Promise<void> {
+  if (!(await leaveAllowed())) return;
   if (!saved.isAdminHash(location.hash)) history.pushState(null, "", saved.ADMIN_HASH);
   route(true);
 }
@@ -607,9 +780,21 @@ function route(moveFocus: boolean): void {
   }
   saved.setCurrentDeployment(null);
   showView("start");
+  renderYourStack();
   // What was checked before may have changed meanwhile (the name deployed since, say).
   if (el.nameInput.value.trim() && !deploying) onNameInput();
   if (moveFocus) el.deployHeading.focus();
+}
+
+/** The start page's way back to the stack deployed in this tab (and its unsaved details). */
+function renderYourStack(): void {
+  const mine = saved.mine();
+  el.yourStack.hidden = !mine;
+  if (!mine) return;
+  const parts: (Node | string)[] = [tn("your_stack.text", { name: nameCode(mine.name) })];
+  if (saved.secretsFor(mine.id)) parts.push(" ", h("strong", { class: "your-stack-unsaved" }, t("your_stack.unsaved")));
+  el.yourStackText.replaceChildren(...parts);
+  setText(el.yourStackShow, t("your_stack.show"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -625,8 +810,10 @@ function renderLangOptions(): void {
 function renderAll(): void {
   renderLangOptions();
   renderName();
+  renderYourStack();
   showMessage(el.deleteError, deleteMessage);
   renderDialog();
+  renderConfirm();
   if (!el.viewProgress.hidden) renderProgress();
   renderAdmin();
 }
@@ -642,17 +829,22 @@ function init(): void {
   });
 
   el.nameInput.addEventListener("input", onNameInput);
-  el.reclaimToken.addEventListener("input", renderDeployButton);
+  // Leaving the field: whatever the verdict is, it is shown now.
+  el.nameInput.addEventListener("blur", () => {
+    typingUntil = 0;
+    renderName();
+  });
+  el.reclaimToken.addEventListener("input", () => {
+    renderReclaim();
+    renderDeployButton();
+  });
+  el.yourStackShow.addEventListener("click", () => {
+    const mine = saved.mine();
+    if (mine) go(mine.id);
+  });
   el.deployForm.addEventListener("submit", (e) => {
     e.preventDefault();
     void submitDeploy();
-  });
-  // Enter while the name is still being checked (the button is disabled then).
-  el.nameInput.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && el.deployButton.disabled) {
-      e.preventDefault();
-      void submitDeploy();
-    }
   });
   el.deleteForm.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -669,9 +861,22 @@ function init(): void {
   });
 
   initAdmin();
+  initConfirm();
+  initOtherTabs(
+    (id) => saved.secretsFor(id) !== null,
+    () => {
+      if (active) renderResult(active);
+    },
+  );
+  // Closing or reloading the tab while once-only details are unconfirmed: the browser asks.
+  window.addEventListener("beforeunload", (e) => {
+    if (!holdingUnsaved()) return;
+    e.preventDefault();
+    e.returnValue = "";
+  });
   el.adminLink.addEventListener("click", (e) => {
     e.preventDefault();
-    goAdmin();
+    void goAdmin();
   });
   el.adminBack.addEventListener("click", (e) => {
     e.preventDefault();

@@ -9,11 +9,15 @@ export interface Secrets {
   username: string;
   password: string;
   managementToken: string;
+  /** A deleted name taken back: this token replaces the old one. */
+  reclaimed?: boolean;
 }
 
 const CURRENT = "asd.current";
 const SECRETS = "asd.secrets.";
 const ADMIN = "asd.admin";
+const MINE = "asd.mine";
+const LOG = "asd.log.";
 
 function read<T>(key: string): T | null {
   try {
@@ -39,6 +43,18 @@ export const setCurrentDeployment = (id: string | null): void => write(CURRENT, 
 export const secretsFor = (deploymentId: string): Secrets | null => read<Secrets>(SECRETS + deploymentId);
 export const saveSecrets = (deploymentId: string, secrets: Secrets): void => write(SECRETS + deploymentId, secrets);
 export const forgetSecrets = (deploymentId: string): void => write(SECRETS + deploymentId, null);
+
+/** The last deploy started in this tab, for the start page's way back to it. */
+export interface Mine {
+  id: string;
+  name: string;
+}
+export const mine = (): Mine | null => read<Mine>(MINE);
+export const setMine = (value: Mine | null): void => write(MINE, value);
+
+/** A failed deploy's log tail, read once with the token (which is then forgotten). */
+export const logFor = (deploymentId: string): string[] | null => read<string[]>(LOG + deploymentId);
+export const saveLog = (deploymentId: string, lines: string[]): void => write(LOG + deploymentId, lines);
 
 /** The admin token: this tab only (never localStorage), until "Sign out" or the tab closes. */
 export const adminToken = (): string | null => read<string>(ADMIN);

@@ -20,6 +20,10 @@ import { type AdminDeps, adminRoutes } from "./routes/admin.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { ownerRoutes } from "./routes/owner.ts";
 import type { StackOperations } from "../stacks/operations/service.ts";
+import { stackAccessRoutes } from "./routes/stack-access.ts";
+import { deploymentReportRoutes } from "./routes/deployment-report.ts";
+import { infoRoutes } from "./routes/info.ts";
+import { adminStackRoutes } from "./routes/admin-stacks.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
@@ -35,6 +39,7 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   metrics: Metrics;
   metricsToken?: string;
   refreshMetrics: () => void;
+  nameQuarantineDays: number;
 }
 
 /** The portal's HTTP surface. Handlers are thin: parse, call the domain, map the result. */
@@ -49,7 +54,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const check = limitPerClient("check", deps.limits.check, limited("check"), { exempt });
   const del = limitPerClient("delete", deps.limits.delete, limited("delete"), { exempt });
   const guard = authFailureGuard(deps.limits.auth, deps.store.audit, limited("auth"));
-  app.get("/api/check", check).get("/api/check/*", check);
+  app.get("/api/check", check).get("/api/check/*", check).get("/api/stacks/:name/access", check);
   // A stack's status tells whether a name exists: it shares the name check's budget.
   app.get("/api/stacks/:name", check);
   // Only accepted deploys use up the budget; a rejected name costs nothing.
@@ -67,6 +72,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", stackRoutes(deps));
   app.route("/", ownerRoutes(deps.operations));
   app.route("/", adminRoutes(deps));
+  app.route("/", stackAccessRoutes(deps));
+  app.route("/", deploymentReportRoutes(deps));
+  app.route("/", infoRoutes(deps));
+  app.route("/", adminStackRoutes(deps));
   app.route("/", metricsRoutes(deps.metrics, { token: deps.metricsToken, refresh: deps.refreshMetrics }));
   app.route("/", pageRoutes({ mode: deps.mode }));
   // Registered last so it sees every route; answers 405 in the portal's error format.

@@ -23,11 +23,15 @@ export async function deleteStack(deps: SagaDeps, input: DeleteInput): Promise<v
   const step = <T>(s: StepId, fn: () => Promise<T>, msg?: (r: T) => string | undefined) => runStep(deps, id, KIND, s, fn, msg);
   const leftovers: Leftover[] = [];
   try {
-    await step(
-      "cancel_deploy",
-      () => input.cancelDeploy(),
-      (cancelled) => (cancelled ? "The running deploy was stopped and rolled back" : "No deploy was running"),
-    );
+    // Nothing to stop: the step is shown as skipped, not as done.
+    const deployRunning = deps.store.deployments.running().some((d) => d.stackId === stackId && d.kind === "deploy");
+    if (deployRunning)
+      await step(
+        "cancel_deploy",
+        () => input.cancelDeploy(),
+        (cancelled) => (cancelled ? "The running deploy was stopped and rolled back" : "No deploy was running"),
+      );
+    else deps.events.emit(id, { type: "step", data: { step: "cancel_deploy", state: "skipped", at: now(), message: "No deploy was running" } });
     const footprint = await findFootprint(deps, deps.store.stacks.byId(stackId)!);
     leftovers.push(...footprint.uninspected);
     await step("delete_application", async () => {

@@ -6,6 +6,9 @@ import { applicationSettings, dockerProvider } from "./spec.ts";
 import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "./saga.ts";
 import { DokployError } from "../dokploy/errors.ts";
 import type { Deployment, Leftover, Stack, StepId } from "./model.ts";
+import { LOG_TAIL_LINES } from "./report.ts";
+import { cleanupReportOf } from "./cleanup-report.ts";
+import { scrubLogTail } from "./log-scrub.ts";
 
 /**
  * The deploy saga (DESIGN.md "The deploy, step by step"). Every Dokploy id is stored the
@@ -50,7 +53,7 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
     if (input.resumeFrom !== "wait_healthy")
       await step("wait_running", async () => {
         await resumed();
-        await waitRunning(deps, id, applicationId, signal);
+        await waitRunning(deps, id, applicationId, signal, input.password);
       });
 
     const targets = expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName, port: plan.port });
@@ -89,7 +92,7 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
 }
 
 /** Until Dokploy's deployment of the application is done; its failure fails the saga. */
-async function waitRunning(deps: SagaDeps, id: string, applicationId: string, signal: AbortSignal): Promise<void> {
+async function waitRunning(deps: SagaDeps, id: string, applicationId: string, signal: AbortSignal, password?: string): Promise<void> {
   const row = await waitForDokployDeploy(deps.client, {
     applicationId,
     // A stack's application is new, so any deployment row is ours.
@@ -106,7 +109,7 @@ async function waitRunning(deps: SagaDeps, id: string, applicationId: string, si
     onRunning: () => deps.events.emit(id, { type: "status", data: { status: "building", at: now(), message: "Dokploy is deploying the stack" } }),
   });
   if (row.status === "done") return;
-  await logFailure(deps, id, row.deploymentId);
+  await logFailure(deps, id, row.deploymentId, password);
   throw new SagaError(
     "deploy_failed",
     row.status === "cancelled" ? "Dokploy cancelled the deploy" : "Dokploy could not start the stack (see the portal log)",
@@ -192,26 +195,38 @@ export function stackEnv(plan: StackPlan, password: string): string {
   return [`OPENCODE_SERVER_USERNAME=opencode`, `OPENCODE_SERVER_PASSWORD=${password}`, `STACK_NAME=${plan.name}`].join("\n");
 }
 
-async function logFailure(deps: SagaDeps, id: string, dokployDeploymentId: string): Promise<void> {
+/** Logs Dokploy's deploy log, and keeps its scrubbed tail for the stack's owner to read. */
+async function logFailure(deps: SagaDeps, id: string, dokployDeploymentId: string, password?: string): Promise<void> {
   try {
     const logs = await deps.client.deploymentLogs(dokployDeploymentId, 50);
     deps.log.warn({ deploymentId: id, dokployDeploymentId, logs: logs.split("\n").slice(-50) }, "Dokploy deploy failed");
+    deps.store.reports.saveLogTail(id, scrubLogTail(logs, [password, deps.config.STACK_REGISTRY_PASSWORD], LOG_TAIL_LINES), now());
   } catch (err) {
     deps.log.warn({ deploymentId: id, dokployDeploymentId, err: String(err) }, "Dokploy deploy failed; its log could not be read");
   }
 }
+
+/** Dokploy finished its deploy (the service, and with it the volumes, came into being). */
+const serviceStarted = (deps: SagaDeps, id: string) =>
+  deps.store.deployments.events(id).some((e) => e.type === "step" && e.data.step === "wait_running" && e.data.state === "succeeded");
 
 async function rollback(deps: SagaDeps, input: ProvisionInput, error: ReturnType<typeof toDeploymentError>): Promise<void> {
   const id = input.deployment.id;
   deps.log.warn({ deploymentId: id, stack: input.stack.name, error }, "deploy failed; rolling back");
   deps.events.emit(id, { type: "status", data: { status: "rolling_back", at: now(), message: error.message } });
   let leftovers: Leftover[] = [];
+  const before = deps.store.stacks.byId(input.stack.id)!;
   await runStep(deps, id, KIND, "rollback", async () => {
     leftovers = await removeStackResources(deps, input.stack.id);
     if (leftovers.length) throw new SagaError("cleanup_failed", `${leftovers.length} Dokploy resource(s) could not be removed`);
   }).catch(() => undefined);
   deps.store.transaction(() => {
     deps.store.deployments.setLeftovers(id, leftovers, now());
+    deps.store.reports.saveCleanup(
+      id,
+      cleanupReportOf(before, leftovers, planStack(before.name, deps.config, before.volumeGeneration), serviceStarted(deps, id)),
+      now(),
+    );
     // A delete that cancelled us owns the stack's status from here on.
     if (deps.store.stacks.byId(input.stack.id)?.status === "deploying")
       deps.store.stacks.setStatus(input.stack.id, leftovers.length ? "cleanup_failed" : "failed", now());

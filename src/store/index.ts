@@ -6,6 +6,8 @@ import { DeploymentRepo } from "./deployments.ts";
 import { AuditRepo } from "./audit.ts";
 import { IdempotencyRepo } from "./idempotency.ts";
 import { LifecycleRepo } from "./lifecycle.ts";
+import { ReportRepo } from "./reports.ts";
+import { DeployStatsRepo } from "./deploy-stats.ts";
 
 export class Store {
   readonly stacks: StackRepo;
@@ -13,6 +15,8 @@ export class Store {
   readonly audit: AuditRepo;
   readonly idempotency: IdempotencyRepo;
   readonly lifecycle: LifecycleRepo;
+  readonly reports: ReportRepo;
+  readonly stats: DeployStatsRepo;
 
   constructor(readonly db: Database) {
     this.stacks = new StackRepo(db);
@@ -20,6 +24,8 @@ export class Store {
     this.audit = new AuditRepo(db);
     this.idempotency = new IdempotencyRepo(db);
     this.lifecycle = new LifecycleRepo(db);
+    this.reports = new ReportRepo(db);
+    this.stats = new DeployStatsRepo(db);
   }
 
   /** Throws DataDirError, one line naming DATA_DIR and what to do, when it cannot open. */

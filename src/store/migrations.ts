@@ -101,4 +101,16 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE stacks ADD COLUMN stop_reason TEXT;
   ALTER TABLE deployments ADD COLUMN dokploy_baseline TEXT;
   `,
+  // 7: what a failed deploy's rollback removed and kept, and the tail of Dokploy's deploy
+  // log (scrubbed of secrets), for the page to explain the failure.
+  `
+  CREATE TABLE deployment_reports (
+    deployment_id   TEXT PRIMARY KEY REFERENCES deployments(id),
+    cleanup         TEXT,
+    log_tail        TEXT,
+    updated_at      TEXT NOT NULL
+  );
+  -- The page's typical deploy time: the newest successful deploys.
+  CREATE INDEX deployments_succeeded_deploys ON deployments(finished_at) WHERE kind = 'deploy' AND status = 'succeeded';
+  `,
 ];

@@ -113,7 +113,7 @@ describe("the admin view", () => {
       expect(await focused(page)).toBe("admin-dialog-cancel");
       expect(normalise(await text(page, "#admin-dialog-title"))).toBe(msg("en", "delete.confirm_title", { name: TWO }));
       expect(normalise(await text(page, "#admin-dialog-removes"))).toBe(msg("en", "delete.confirm_removes", { url: `https://${TWO}.stacks.test` }));
-      expect(normalise(await text(page, "#admin-dialog-keeps"))).toBe(msg("en", "admin.confirm_keeps", { name: TWO }));
+      expect(normalise(await text(page, "#admin-dialog-keeps"))).toBe(msg("en", "admin.confirm_keeps_days", { name: TWO, days: "30" }));
       // Escape cancels, back on the row's button; then confirm for real.
       await page.keyboard.press("Escape");
       await page.waitForSelector("#admin-dialog:not([open])", { state: "attached" });
@@ -238,7 +238,7 @@ describe("the admin view", () => {
       // The confirmation too.
       await item.locator('[data-action="admin-delete"]').click();
       await page.waitForSelector("#admin-dialog[open]");
-      expect(normalise(await text(page, "#admin-dialog-keeps"))).toBe(msg("ar", "admin.confirm_keeps", { name: ONE }));
+      expect(normalise(await text(page, "#admin-dialog-keeps"))).toBe(msg("ar", "admin.confirm_keeps_days", { name: ONE, days: "30" }));
       expect(await overflow(page)).toBe(0);
       await page.click("#admin-dialog-cancel");
       expect(await storedTokens(page)).toEqual({ local: false, session: true });

@@ -36,10 +36,22 @@ afterAll(async () => {
 const text = (page: Page, selector: string) => page.locator(selector).innerText();
 const normalise = (s: string) => s.replace(/\s+/g, " ").trim();
 
-async function typeName(page: Page, name: string, state: "ok" | "bad") {
+async function typeName(page: Page, name: string, state: "ok" | "bad" | "held") {
+  // A verdict like "too short" waits until typing pauses or the field is left: leave it.
   await page.fill("#name-input", name);
+  if (state === "bad") await page.locator("#name-input").blur();
   await page.waitForSelector(`#name-status[data-state="${state}"]`);
 }
+
+/** Answers the page's own "are you sure" question (#confirm-dialog) with yes. */
+async function confirmYes(page: Page) {
+  await page.waitForSelector("#confirm-dialog[open]");
+  await page.click("#confirm-yes");
+  await page.waitForSelector("#confirm-dialog:not([open])", { state: "attached" });
+}
+
+/** Deploy looks and acts disabled while it waits, yet stays reachable by keyboard. */
+const deployDisabled = async (page: Page) => (await page.getAttribute("#deploy-button", "aria-disabled")) === "true";
 
 async function waitDone(page: Page, status: "ready" | "failed" | "deleted") {
   await page.waitForSelector(`#view-progress[data-status="${status}"]`, { timeout: 15_000 });
@@ -54,6 +66,7 @@ describe("the page in each language", () => {
       async () => {
         const { context, page, problems } = await openPage(chrome.browser, h.url, {
           locale: LOCALE[lang],
+          viewport: { width: 1280, height: 800 },
           permissions: ["clipboard-read", "clipboard-write"],
         });
         const response = await page.goto(`${h.url}/`);
@@ -71,7 +84,7 @@ describe("the page in each language", () => {
         await typeName(page, "9lives", "bad");
         expect(await page.getAttribute("#name-status", "data-reason")).toBe("must_start_with_letter");
         expect(normalise(await text(page, "#name-status .name-reason"))).toBe(msg(lang, "reason.must_start_with_letter"));
-        expect(await page.isDisabled("#deploy-button")).toBe(true);
+        expect(await deployDisabled(page)).toBe(true);
         expect(await page.getAttribute("#name-input", "aria-invalid")).toBe("true");
         await typeName(page, "admin", "bad");
         expect(normalise(await text(page, "#name-status .name-reason"))).toBe(msg(lang, "reason.reserved", { name: "admin" }));
@@ -82,7 +95,7 @@ describe("the page in each language", () => {
         await typeName(page, ` Alice-${lang.toUpperCase()} `, "ok");
         expect(normalise(await text(page, "#name-status .name-verdict"))).toBe(msg(lang, "name.available", { name }));
         expect(normalise(await text(page, "#name-status .name-address"))).toBe(msg(lang, "name.address", { url }));
-        expect(await page.isEnabled("#deploy-button")).toBe(true);
+        expect(await deployDisabled(page)).toBe(false);
 
         // Deploy: every step, then ready with the once-only credentials.
         await page.click("#deploy-button");
@@ -140,6 +153,7 @@ describe("the page in each language", () => {
 
         // "I have saved them": gone from the page and from the tab's storage.
         await page.click('[data-action="confirm-saved"]');
+        await confirmYes(page);
         expect(await text(page, ".secrets-gone")).toBe(msg(lang, "result.forgotten"));
         expect(await page.locator('[data-detail="password"]').count()).toBe(0);
         expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith("asd.secrets.")))).toEqual([]);
@@ -151,25 +165,24 @@ describe("the page in each language", () => {
         await page.fill("#delete-name", name);
         await page.fill("#delete-token", "mt_not-the-right-token-000000000000");
         await page.click("#delete-button");
-        await page.waitForSelector("#delete-dialog[open]");
-        expect(normalise(await text(page, "#delete-dialog-title"))).toBe(msg(lang, "delete.confirm_title", { name }));
-        expect(normalise(await text(page, "#delete-dialog-removes"))).toBe(msg(lang, "delete.confirm_removes", { url }));
-        expect(normalise(await text(page, "#delete-dialog-keeps"))).toBe(msg(lang, "delete.confirm_keeps", { name }));
-        await page.click("#delete-confirm");
         await page.waitForSelector("#delete-error:not([hidden])");
         expect(await text(page, "#delete-error")).toBe(msg(lang, "error.forbidden"));
+        expect(await page.isVisible("#delete-dialog[open]")).toBe(false);
 
         // ... and the right one deletes it, with its own progress.
         await page.fill("#delete-token", token);
         await page.click("#delete-button");
         await page.waitForSelector("#delete-dialog[open]");
+        expect(normalise(await text(page, "#delete-dialog-title"))).toBe(msg(lang, "delete.confirm_title", { name }));
+        expect(normalise(await text(page, "#delete-dialog-removes"))).toBe(msg(lang, "delete.confirm_removes", { url }));
+        expect(normalise(await text(page, "#delete-dialog-keeps"))).toBe(msg(lang, "delete.confirm_keeps_days", { name, days: "30" }));
         await page.click("#delete-confirm");
         await waitDone(page, "deleted");
         expect(await page.getAttribute("#view-progress", "data-kind")).toBe("delete");
         expect(normalise(await text(page, "#progress-heading"))).toBe(msg(lang, "progress.heading_done", { name }));
         for (const step of DELETE_STEPS) {
           const item = page.locator(`#progress-steps li[data-step="${step}"]`);
-          expect(await item.getAttribute("data-state")).toBe("succeeded");
+          expect(await item.getAttribute("data-state")).toBe(step === "cancel_deploy" ? "skipped" : "succeeded");
           expect(await item.locator(".step-label").innerText()).toBe(msg(lang, `step.${step}`));
         }
         expect(await text(page, "#result-title")).toBe(msg(lang, "result.deleted_title"));
@@ -178,13 +191,13 @@ describe("the page in each language", () => {
 
         // The name is held for its owner, who takes it back with the management token.
         await page.click('[data-action="start-over"]');
-        await typeName(page, name, "bad");
+        await typeName(page, name, "held");
         expect(await page.getAttribute("#name-status", "data-reason")).toBe("recently_deleted");
         expect(normalise(await text(page, "#name-status .name-reason"))).toBe(msg(lang, "reason.recently_deleted", { name }));
         expect(await page.isVisible("#reclaim-token")).toBe(true);
-        expect(await page.isDisabled("#deploy-button")).toBe(true);
+        expect(await deployDisabled(page)).toBe(true);
         await page.fill("#reclaim-token", token);
-        expect(await page.isEnabled("#deploy-button")).toBe(true);
+        expect(await deployDisabled(page)).toBe(false);
         await page.click("#deploy-button");
         await waitDone(page, "ready");
         expect(deploymentIdOf(page)).not.toBe(id);
@@ -194,6 +207,7 @@ describe("the page in each language", () => {
         const failing = `fail-${lang}`;
         await sandboxControl(h.sandboxUrl, "faults", { kind: "deploy_error", match: failing, times: 1 });
         await page.click('[data-action="start-over"]');
+        await confirmYes(page);
         await page.waitForSelector("#reclaim", { state: "hidden" });
         await typeName(page, failing, "ok");
         await page.click("#deploy-button");
@@ -225,6 +239,8 @@ describe("the progress view", () => {
     async () => {
       const proxy = await startCuttableProxy(h.url);
       const { context, page, problems } = await openPage(chrome.browser, proxy.url, { locale: "en-US" });
+      // Reloading with unconfirmed details on the page: the browser asks first; say leave.
+      page.on("dialog", (d) => void d.accept());
       const eventRequests: Promise<string | undefined>[] = [];
       page.on("request", (req) => {
         if (req.url().includes("/events")) eventRequests.push(req.allHeaders().then((headers) => headers["last-event-id"]));
@@ -281,6 +297,7 @@ describe("the progress view", () => {
         await waitDone(page, "ready");
         expect(await text(page, '[data-detail="password"] .detail-value')).toBe(stored.password);
         await page.click('[data-action="confirm-saved"]');
+        await confirmYes(page);
         await page.reload();
         await waitDone(page, "ready");
         expect(await text(page, ".secrets-gone")).toBe(msg("en", "result.unavailable"));
@@ -313,7 +330,7 @@ describe("errors and modes", () => {
       await page.waitForSelector("#deploy-error:not([hidden])");
       expect(await text(page, "#deploy-error")).toBe(msg("nl", "error.capacity_reached"));
       expect(await page.isVisible("#view-start")).toBe(true);
-      expect(await page.isEnabled("#deploy-button")).toBe(true);
+      expect(await deployDisabled(page)).toBe(false);
 
       await page.goto(`${h.url}/#deployment=00000000-0000-4000-8000-000000000000`);
       await page.waitForSelector("#deploy-error:not([hidden])");
@@ -407,6 +424,7 @@ describe("language, keyboard and small screens", () => {
       await page.keyboard.press("Tab");
       expect(await page.evaluate(() => document.activeElement?.getAttribute("data-action"))).toBe("copy-url");
       await page.click('[data-action="start-over"]');
+      await confirmYes(page);
       expect(await focused()).toBe("deploy-heading");
       // Enter in the name field deploys too, even before the check has answered.
       await page.focus("#name-input");

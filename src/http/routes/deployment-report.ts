@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import { mayReadDeployment } from "../../stacks/access.ts";
+import type { Store } from "../../store/index.ts";
+import type { AppEnv } from "../env.ts";
+import { bearerToken } from "../middleware.ts";
+import { problem } from "../problem.ts";
+
+/**
+ * What a finished deployment's page needs besides the snapshot: what the rollback removed
+ * and kept (public, like the snapshot: kinds and volume names, no Dokploy ids), and the
+ * scrubbed tail of Dokploy's deploy log (only with the stack's management token or the
+ * admin token: build output is the owner's business).
+ */
+export function deploymentReportRoutes(deps: { store: Store; adminToken?: string }) {
+  return new Hono<AppEnv>()
+    .get("/api/deployments/:id/report", (c) => {
+      const id = c.req.param("id");
+      const deployment = deps.store.deployments.byId(id);
+      if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
+      const report = deps.store.reports.get(id);
+      c.header("Cache-Control", "no-store");
+      return c.json({ deploymentId: id, cleanup: report.cleanup, logAvailable: report.logTail !== null });
+    })
+    .get("/api/deployments/:id/log", (c) => {
+      const id = c.req.param("id");
+      const deployment = deps.store.deployments.byId(id);
+      if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
+      const bearer = bearerToken(c.req.header("authorization"));
+      if (!bearer) return problem(c, 401, "unauthorized", "This needs the stack's management token", { "WWW-Authenticate": 'Bearer realm="stack"' });
+      if (!mayReadDeployment(deps.store, deps.adminToken, deployment.stackId, bearer))
+        return problem(c, 403, "forbidden", "That token does not manage this stack");
+      c.header("Cache-Control", "no-store");
+      return c.json({ deploymentId: id, lines: deps.store.reports.get(id).logTail ?? [] });
+    });
+}

@@ -1,0 +1,33 @@
+import type { Store } from "../store/index.ts";
+import type { Deployment, Stack } from "./model.ts";
+
+/**
+ * The admin's list: each stack with its latest deployment (what happened, when, why) and,
+ * for a deleted one, when its name is free for anyone again.
+ */
+export interface StackWithHistory extends Stack {
+  lastDeployment: {
+    id: string;
+    kind: Deployment["kind"];
+    status: Deployment["status"];
+    errorCode: string | null;
+    leftovers: number;
+    finishedAt: string | null;
+  } | null;
+  /** Deleted: when the quarantine ends. Otherwise null (live: not free; failed: free now). */
+  nameFreeAt: string | null;
+}
+
+export function stacksWithHistory(store: Store, opts: { includeGone: boolean; quarantineDays: number }): StackWithHistory[] {
+  return store.stacks.list({ includeGone: opts.includeGone }).map((stack) => {
+    const d = store.deployments.latestFor(stack.id);
+    const deletedAt = stack.status === "deleted" && stack.deletedAt ? Date.parse(stack.deletedAt) : Number.NaN;
+    return {
+      ...stack,
+      lastDeployment: d
+        ? { id: d.id, kind: d.kind, status: d.status, errorCode: d.error?.code ?? null, leftovers: d.leftovers.length, finishedAt: d.finishedAt }
+        : null,
+      nameFreeAt: Number.isFinite(deletedAt) ? new Date(deletedAt + opts.quarantineDays * 86_400_000).toISOString() : null,
+    };
+  });
+}

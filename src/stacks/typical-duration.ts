@@ -1,0 +1,13 @@
+/**
+ * "Usually about a minute": the median of the portal's own recent successful deploys. With
+ * too few of them there is no honest figure, and the page then says nothing.
+ */
+export const TYPICAL_SAMPLE = 20;
+export const TYPICAL_MIN_SAMPLES = 3;
+
+export function typicalDuration(durationsMs: number[]): number | null {
+  if (durationsMs.length < TYPICAL_MIN_SAMPLES) return null;
+  const sorted = [...durationsMs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return Math.round(sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2);
+}
