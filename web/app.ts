@@ -399,6 +399,9 @@ async function loadInfo(): Promise<void> {
   renderDialog();
 }
 
+/** The management tokens of this tab's failed deploys, for "Try again" (never stored). */
+const retryTokens = new Map<string, string>();
+
 /**
  * A failed deployment: fetch what its rollback did and, for a failed build, the log tail
  * (with the token still in this tab). Only then are the useless credentials forgotten.
@@ -417,6 +420,8 @@ async function loadFailure(p: Progress): Promise<void> {
     }
   }
   if (p.kind === "deploy" && secrets) {
+    // Only the token stays, in memory: "Try again" sends it, so the kept volumes stay this person's.
+    retryTokens.set(p.id, secrets.managementToken);
     saved.forgetSecrets(p.id);
     tellGone(p.id);
   }
@@ -717,7 +722,8 @@ async function retryAfterFailure(p: Progress): Promise<void> {
     refusedToken = null;
     el.nameInput.value = p.name;
     nameState = { kind: "idle" };
-    await startDeploy(p.name);
+    // The failed stack's token makes the new one the same owner's: its kept volumes come back.
+    await startDeploy(p.name, retryTokens.get(p.id));
     return;
   }
   if (lastDelete?.name === p.name) {

@@ -24,12 +24,14 @@ export async function deleteStack(deps: SagaDeps, input: DeleteInput): Promise<v
   const leftovers: Leftover[] = [];
   try {
     // Nothing to stop: the step is shown as skipped, not as done.
-    const deployRunning = deps.store.deployments.running().some((d) => d.stackId === stackId && d.kind === "deploy");
-    if (deployRunning)
+    // A deploy or an owner's operation (restart, redeploy, ...) on the stack: stopped first.
+    const running = deps.store.deployments.running().find((d) => d.stackId === stackId && d.kind !== "delete");
+    if (running)
       await step(
         "cancel_deploy",
         () => input.cancelDeploy(),
-        (cancelled) => (cancelled ? "The running deploy was stopped and rolled back" : "No deploy was running"),
+        (cancelled) =>
+          cancelled ? `The running ${running.kind} was stopped${running.kind === "deploy" ? " and rolled back" : ""}` : "No deploy was running",
       );
     else deps.events.emit(id, { type: "step", data: { step: "cancel_deploy", state: "skipped", at: now(), message: "No deploy was running" } });
     const footprint = await findFootprint(deps, deps.store.stacks.byId(stackId)!);

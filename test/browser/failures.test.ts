@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, startHarness } from "../support/harness.ts";
+import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
 import { LANGS, LOCALE, type Lang, type Launched, launch, msg, openPage as openGuarded, sandboxControl } from "./support.ts";
 
 /**
@@ -108,8 +108,16 @@ describe("a failed deploy", () => {
         await page.waitForSelector(".result-kept");
         expect(normalise(await text(page, ".result-explanation"))).toBe(msg("nl", "error.health_timeout"));
         expect(await text(page, ".result-advice")).toBe(msg("nl", "advice.health_timeout"));
-        expect(normalise(await text(page, ".result-kept"))).toBe(msg("nl", "cleanup.kept_volume", { volume: `portal-ai-workspace-${name}`, name }));
+        const kept = (await page.locator(".result-kept").allInnerTexts()).map(normalise);
+        expect(kept).toEqual(
+          [`portal-ai-workspace-${name}`, `portal-ai-data-${name}`].map((volume) => msg("nl", "cleanup.kept_volume", { volume, name })),
+        );
         expect(await page.locator(".result-log").count()).toBe(0);
+        // "Try again" is the same person: the new stack mounts the kept volumes, not fresh ones.
+        await page.click('[data-action="retry"]');
+        await waitDone(page, "ready");
+        const service = ((await sandboxState(h)).runningServices as any[]).find((s) => s.hosts.includes(`${name}.stacks.test`));
+        expect([...service.volumes].sort()).toEqual([`portal-ai-data-${name}`, `portal-ai-workspace-${name}`]);
         expect(problems).toEqual([]);
       } finally {
         await clearFaults();

@@ -218,7 +218,8 @@ describe("the page in each language", () => {
         expect(normalise(await text(page, ".result-explanation"))).toBe(msg(lang, "error.deploy_failed"));
         expect(await page.getAttribute('#progress-steps li[data-step="wait_running"]', "data-state")).toBe("failed");
         expect(await page.getAttribute('#progress-steps li[data-step="rollback"]', "data-state")).toBe("succeeded");
-        expect(await page.evaluate((k) => sessionStorage.getItem(k), `asd.secrets.${failedId}`)).toBeNull();
+        // Forgotten once the failure's report (and log) are in.
+        await page.waitForFunction((k) => sessionStorage.getItem(k) === null, `asd.secrets.${failedId}`);
         expect(await text(page, '[data-action="retry"]')).toBe(msg(lang, "result.retry"));
         await page.click('[data-action="retry"]');
         await page.waitForFunction((old) => location.hash && !location.hash.includes(old), failedId);

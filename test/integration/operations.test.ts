@@ -10,7 +10,8 @@ import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, sta
 let h: Harness;
 beforeAll(async () => {
   // A stopped task lingers a little after Dokploy's stop returns, as a real one does.
-  h = await startHarness({ sandbox: { stackStopMs: 300 } });
+  // A roomy health deadline: "delete during an operation" must find the restart still waiting, even on a loaded machine.
+  h = await startHarness({ sandbox: { stackStopMs: 300 }, env: { HEALTH_TIMEOUT: "20s" } });
 });
 afterAll(() => h.stop());
 
@@ -237,7 +238,7 @@ describe("delete", () => {
 describe("delete during an operation", () => {
   test("the operation is cancelled and the delete goes through", async () => {
     const stack = await deployAndWait(h, "vera");
-    h.sandbox.updateSettings({ stackStartMs: 3000 });
+    h.sandbox.updateSettings({ stackStartMs: 15_000 });
     try {
       const res = await post("vera", "restart", stack.managementToken);
       const restart = (await res.json()) as any;

@@ -102,7 +102,10 @@ describe("GET /api/deployments/:id/report and /log", () => {
       const report = await json(await fetch(`${h.url}/api/deployments/${failed.deploymentId}/report`));
       expect(report.cleanup).toEqual({
         removed: [],
-        kept: [{ kind: "volume", name: "portal-ai-workspace-rep-vol" }],
+        kept: [
+          { kind: "volume", name: "portal-ai-workspace-rep-vol" },
+          { kind: "volume", name: "portal-ai-data-rep-vol" },
+        ],
         left: ["application", "project"],
       });
       expect(report.logAvailable).toBe(false);
