@@ -144,6 +144,10 @@ export class DokployClient {
   applicationStart(applicationId: string, signal?: AbortSignal) {
     return this.call("POST", "application.start", { applicationId }, inline(s.applicationRow), signal);
   }
+  /** Drops the application's jobs still waiting in Dokploy's build queue; a running build goes on. */
+  applicationCleanQueues(applicationId: string, signal?: AbortSignal) {
+    return this.call("POST", "application.cleanQueues", { applicationId }, null, signal);
+  }
   /** Takes the app's domains, mounts and deployments with it; named volumes survive. */
   applicationDelete(applicationId: string, signal?: AbortSignal) {
     return this.call("POST", "application.delete", { applicationId }, inline(s.deletedApplication), signal);
@@ -206,6 +210,16 @@ export class DokployClient {
   }
   deploymentLogs(deploymentId: string, tail = 50, signal?: AbortSignal) {
     return this.call("GET", "deployment.readLogs", { deploymentId, tail }, inline(s.logText), signal);
+  }
+
+  // --- swarm -----------------------------------------------------------------------------
+
+  /**
+   * Every Swarm service on Dokploy's own server (`docker service ls`), Dokploy's helpers
+   * ("dokploy-…") left out. An empty answer (Docker wrote to stderr) fails to parse: unknown.
+   */
+  swarmServices(signal?: AbortSignal) {
+    return this.call("GET", "swarm.getNodeApps", undefined, inline(s.swarmServiceList), signal);
   }
 
   // --- settings --------------------------------------------------------------------------

@@ -3,9 +3,11 @@
 // sandbox's own HTTP port plays Traefik's entry point; a running service
 // answers like an OpenCode server.
 import { textResponse } from "./errors.ts";
-import { nowIso } from "./ids.ts";
+import { nowIso, swarmId } from "./ids.ts";
 
 export interface SwarmService {
+  /** Docker's 25-character service id; kept across updates of the same service. */
+  id: string;
   appName: string;
   /** null once the application row is gone but the service lives on. */
   applicationId: string | null;
@@ -54,6 +56,8 @@ export class Stacks {
   /** One entry per Traefik file /etc/dokploy/traefik/dynamic/<appName>.yml. */
   routers = new Map<string, TraefikRouter[]>();
   volumes = new Set<string>();
+  /** Dokploy's own Swarm service ("dokploy"), listed by `docker service ls` too. */
+  readonly dokployServiceId = swarmId();
 
   clear(): void {
     this.services.clear();
@@ -66,6 +70,7 @@ export class Stacks {
     const now = nowIso();
     const existing = this.services.get(spec.appName);
     const svc: SwarmService = {
+      id: existing?.id ?? swarmId(),
       appName: spec.appName,
       applicationId: spec.applicationId,
       image: spec.image,

@@ -71,6 +71,8 @@ beforeAll(async () => {
   await ignore(c.applicationStop(app.applicationId));
   await ignore(c.applicationStart(app.applicationId));
   await c.version();
+  await c.swarmServices();
+  await c.applicationCleanQueues(app.applicationId);
   await c.applicationDelete(app.applicationId);
   await c.projectRemove(project.projectId);
 });

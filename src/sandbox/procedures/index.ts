@@ -8,6 +8,7 @@ import { environmentProcedures } from "./environment.ts";
 import { mountProcedures } from "./mounts.ts";
 import { projectProcedures } from "./project.ts";
 import { settingsProcedures } from "./settings.ts";
+import { swarmProcedures } from "./swarm.ts";
 
 export type { Procedure } from "./define.ts";
 
@@ -19,6 +20,7 @@ export const PROCEDURES: readonly Procedure[] = [
   ...domainProcedures,
   ...deploymentProcedures,
   ...settingsProcedures,
+  ...swarmProcedures,
 ];
 
 const BY_LOWER_PATH = new Map(PROCEDURES.map((p) => [p.path.toLowerCase(), p]));
