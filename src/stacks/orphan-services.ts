@@ -96,6 +96,7 @@ export class OrphanServiceWatch {
   private async run(): Promise<void> {
     while (this.watching.size > 0 && !this.stopped) {
       await sleep(this.intervalMs);
+      if (this.stopped) return;
       let names: Set<string>;
       try {
         names = new Set((await this.deps.client.swarmServices()).map((s) => s.Name));
