@@ -59,6 +59,8 @@ try {
     portalEnv(sandbox.url, data.path, {
       ADMIN_TOKEN,
       NAME_QUARANTINE_DAYS: "0",
+      // Every client is 127.0.0.1: a few stale management tokens must not lock the others out.
+      RATE_LIMIT_AUTH: "off",
       DOKPLOY_TIMEOUT: "3s",
       DOKPLOY_CIRCUIT_COOLDOWN: "2s",
       DEPLOY_TIMEOUT: "60s",
