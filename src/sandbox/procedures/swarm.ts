@@ -26,7 +26,8 @@ function line(id: string, name: string, image: string, replicas: string): Servic
 
 /** `docker service ls` shows the image without its digest; Swarm pins an untagged image to :latest. */
 function displayImage(image: string): string {
-  const bare = image.split("@")[0]!;
+  const at = image.indexOf("@");
+  const bare = at >= 0 ? image.slice(0, at) : image;
   const lastSegment = bare.slice(bare.lastIndexOf("/") + 1);
   return lastSegment.includes(":") ? bare : `${bare}:latest`;
 }
