@@ -65,7 +65,7 @@ export class Metrics {
   });
   readonly orphans = new Gauge({
     name: "portal_orphaned_resources",
-    help: "Resources found by the last reconcile: Dokploy projects unknown to the store, stacks whose Dokploy resources are gone, rollback leftovers",
+    help: "Resources found by the last reconcile: Dokploy projects unknown to the store, stacks whose Dokploy resources are gone, rollback leftovers, Swarm services with no application",
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
@@ -99,6 +99,8 @@ export class Metrics {
       { kind: "leftover" },
       report.cleanupFailed.reduce((n, c) => n + c.leftovers.length, 0),
     );
+    // Unknown (the service list could not be read) keeps the last count.
+    if (report.orphanServices) this.orphans.set({ kind: "service" }, report.orphanServices.length);
   }
 
   /** Gauges read at scrape time. */

@@ -12,6 +12,7 @@ import { StackService } from "./stacks/service.ts";
 import { Store } from "./store/index.ts";
 import { Metrics } from "./metrics.ts";
 import { DeploySlots } from "./stacks/slots.ts";
+import { OrphanServiceWatch } from "./stacks/orphan-services.ts";
 import { Reconciler } from "./stacks/reconcile.ts";
 import { StackOperations } from "./stacks/operations/service.ts";
 import { IdleStopper } from "./stacks/idle.ts";
@@ -86,6 +87,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     waitUntilUp,
     cleanup: opts.cleanup ?? { attempts: 5, baseDelayMs: 500 },
     onStep: (kind: string, step: string, state: string, ms: number) => metrics.stepDuration.observe({ kind, step, state }, ms / 1000),
+    // serviceWatch is made below; a teardown cannot run before start-up is done.
+    onBuildOutlivedDelete: (appName: string) => serviceWatch.expect(appName),
   };
   const slots = new DeploySlots(config.MAX_CONCURRENT_DEPLOYS, (n) => metrics.deployQueue.set(n));
   const stacks = new StackService(sagaDeps, availability, {
@@ -104,6 +107,10 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     onCheck: (outcome) => metrics.idleChecks.inc({ outcome }),
   });
   const reconciler = new Reconciler(sagaDeps, (report) => metrics.observeReconcile(report));
+  // A build that outlives its application's delete: once its service shows, a reconcile reports it.
+  const serviceWatch = new OrphanServiceWatch(sagaDeps, () => {
+    reconciler.run(false).catch((err) => log.warn({ err: String(err) }, "reconcile after an orphaned service failed"));
+  });
   const app = createApp({
     log,
     availability,
@@ -155,6 +162,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     async stop() {
       reconciler.stop();
       await idle.stop();
+      serviceWatch.stop();
       await server.stop(true);
       store.close();
     },

@@ -173,6 +173,10 @@ export class DokployClient {
   applicationStart(applicationId: string, signal?: AbortSignal) {
     return this.call("POST", "application.start", { applicationId }, inline(s.applicationRow), signal);
   }
+  /** Drops the application's jobs still waiting in Dokploy's build queue; a running build goes on. */
+  applicationCleanQueues(applicationId: string, signal?: AbortSignal) {
+    return this.call("POST", "application.cleanQueues", { applicationId }, null, signal);
+  }
   /** Takes the app's domains, mounts and deployments with it; named volumes survive. */
   applicationDelete(applicationId: string, signal?: AbortSignal) {
     return this.call("POST", "application.delete", { applicationId }, inline(s.deletedApplication), signal);
@@ -242,6 +246,16 @@ export class DokployClient {
   /** The Swarm service's tasks, newest first, with history; `[]` when there is no service. */
   serviceTasks(appName: string, signal?: AbortSignal) {
     return this.call("GET", "docker.getServiceContainersByAppName", { appName }, inline(z.array(s.serviceTask)), signal);
+  }
+
+  // --- swarm -----------------------------------------------------------------------------
+
+  /**
+   * Every Swarm service on Dokploy's own server (`docker service ls`), Dokploy's helpers
+   * ("dokploy-…") left out. An empty answer (Docker wrote to stderr) fails to parse: unknown.
+   */
+  swarmServices(signal?: AbortSignal) {
+    return this.call("GET", "swarm.getNodeApps", undefined, inline(s.swarmServiceList), signal);
   }
 
   // --- settings --------------------------------------------------------------------------

@@ -86,6 +86,7 @@ export type DeploymentRow = z.infer<typeof deploymentRow>;
 
 export const applicationDetail = applicationRow.extend({
   environmentId: id,
+  deployments: z.array(z.object({ status: deploymentStatus.nullable() })).default([]),
   domains: z.array(domainRow).default([]),
   mounts: z.array(mountRow).default([]),
 });
@@ -117,7 +118,27 @@ export const serviceTask = z.object({
 });
 export type ServiceTask = z.infer<typeof serviceTask>;
 
-export const deletedApplication = z.object({ applicationId: id, appName: z.string() });
+/**
+ * application.delete answers with the application as read just before the delete, relations
+ * included: its status and deployments tell whether a build was running at that moment.
+ */
+export const deletedApplication = z.object({
+  applicationId: id,
+  appName: z.string(),
+  applicationStatus: applicationStatus.optional(),
+  deployments: z.array(z.object({ status: deploymentStatus.nullable() })).default([]),
+});
+
+/** One line of `docker service ls --format '{{json .}}'`, as swarm.getNodeApps passes it on. */
+export const swarmService = z.object({
+  ID: z.string(),
+  Name: z.string().min(1),
+  Image: z.string().default(""),
+  Mode: z.string().default(""),
+  Replicas: z.string().default(""),
+});
+export type SwarmService = z.infer<typeof swarmService>;
+export const swarmServiceList = z.array(swarmService);
 export const saved = z.boolean();
 export const logText = z.string();
 export const version = z.string();

@@ -20,6 +20,11 @@ export function nanoid(): string {
   return out;
 }
 
+/** A Swarm object id: 25 characters of [a-z0-9], as `docker service create` prints. */
+export function swarmId(): string {
+  return randomFrom("abcdefghijklmnopqrstuvwxyz0123456789", 25);
+}
+
 /** `generatePassword(6)` in Dokploy's templates: the suffix appended to appName. */
 export function appNameSuffix(): string {
   return randomFrom("abcdefghijklmnopqrstuvwxyz0123456789", 6);

@@ -4,10 +4,12 @@
 // answers like an OpenCode server.
 import type { TimerSet } from "./context.ts";
 import { textResponse } from "./errors.ts";
-import { nanoid, nowIso } from "./ids.ts";
+import { nanoid, nowIso, swarmId } from "./ids.ts";
 import { type OpenCodeProcess, type RealOpenCodeOptions, launchOpenCode, wantsRealOpenCode } from "./opencode-process.ts";
 
 export interface SwarmService {
+  /** Docker's 25-character service id; kept across updates of the same service. */
+  id: string;
   appName: string;
   /** null once the application row is gone but the service lives on. */
   applicationId: string | null;
@@ -120,6 +122,9 @@ export class Stacks {
 
   constructor(private readonly opts: StacksOptions = {}) {}
 
+  /** Dokploy's own Swarm service ("dokploy"), listed by `docker service ls` too. */
+  readonly dokployServiceId = swarmId();
+
   clear(): void {
     for (const svc of this.services.values()) for (const t of svc.tasks) t.real?.stop();
     this.services.clear();
@@ -135,6 +140,7 @@ export class Stacks {
     const existing = this.services.get(spec.appName);
     const updateConfig = spec.updateConfig ?? DEFAULT_UPDATE_CONFIG;
     const svc: SwarmService = existing ?? {
+      id: swarmId(),
       appName: spec.appName,
       applicationId: spec.applicationId,
       image: spec.image,

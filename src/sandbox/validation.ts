@@ -86,6 +86,8 @@ export const schemas = {
     sourceType: z.enum(SOURCE_TYPES).optional(),
   }),
   applicationId: z.object({ applicationId: z.string().min(1) }),
+  // swarm.getNodeApps and friends: an optional remote server.
+  serverIdOptional: z.object({ serverId: z.string().optional() }),
   // `.required()`: every key must be present; null is still allowed.
   saveDockerProvider: z
     .object({

@@ -1,6 +1,7 @@
 import { LIVE_STATUSES } from "../store/stacks.ts";
 import type { Leftover } from "./model.ts";
 import { checkName } from "./names.ts";
+import { type OrphanService, findOrphanServices } from "./orphan-services.ts";
 import { stackNameOfProject } from "./plan.ts";
 import { type SagaDeps, now } from "./saga.ts";
 import { deleteApplications, removeProjects, removeStackResources } from "./teardown.ts";
@@ -9,7 +10,9 @@ import { deleteApplications, removeProjects, removeStackResources } from "./tear
  * Compares the store with Dokploy. Finds Dokploy projects that follow the portal's naming
  * but belong to no stack we know (orphans), stacks we think exist whose Dokploy resources
  * are gone (lost), and stacks whose cleanup left resources behind. Changes nothing unless
- * asked to apply: then orphans are removed and lost stacks are marked deleted.
+ * asked to apply: then orphans are removed and lost stacks are marked deleted. Swarm
+ * services of the portal's naming with no application are reported, never removed: Dokploy's
+ * API has no call that could (orphan-services.ts).
  */
 
 export interface ReconcileReport {
@@ -18,15 +21,22 @@ export interface ReconcileReport {
   orphanProjects: { projectId: string; name: string; removed?: boolean; error?: string }[];
   lostStacks: { name: string; projectId: string | null; applicationId: string | null; marked?: boolean }[];
   cleanupFailed: { name: string; leftovers: Leftover[] }[];
+  /** null when Dokploy's service list could not be read (swarm.getNodeApps failed). */
+  orphanServices: OrphanService[] | null;
 }
 
 export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promise<ReconcileReport> {
   const { store, client, config } = deps;
+  // Read before the projects: see findOrphanServices.
+  const services = await client.swarmServices().catch((err) => {
+    deps.log.warn({ err: String(err) }, "reconcile: could not list Dokploy's Swarm services");
+    return null;
+  });
   const projects = await client.projectAll();
   const stacks = store.stacks.list({ limit: 1_000_000 }).filter((s) => LIVE_STATUSES.includes(s.status));
   const byProjectId = new Map(stacks.filter((s) => s.projectId).map((s) => [s.projectId!, s]));
   const names = new Set(stacks.map((s) => s.name));
-  const report: ReconcileReport = { at: now(), applied: opts.apply, orphanProjects: [], lostStacks: [], cleanupFailed: [] };
+  const report: ReconcileReport = { at: now(), applied: opts.apply, orphanProjects: [], lostStacks: [], cleanupFailed: [], orphanServices: null };
 
   for (const p of projects) {
     const name = stackNameOfProject(p.name, config.STACK_PROJECT_PREFIX);
@@ -51,6 +61,13 @@ export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promi
   for (const s of stacks.filter((s) => s.status === "cleanup_failed")) {
     const latest = store.deployments.latestFor(s.id);
     report.cleanupFailed.push({ name: s.name, leftovers: latest?.leftovers ?? [] });
+  }
+
+  if (services) {
+    report.orphanServices = await findOrphanServices(deps, services, projects).catch((err) => {
+      deps.log.warn({ err: String(err) }, "reconcile: could not check Swarm services");
+      return null;
+    });
   }
 
   if (opts.apply) {
@@ -92,7 +109,7 @@ export class Reconciler {
       const report = await reconcile(this.deps, { apply });
       this.last = report;
       this.onReport?.(report);
-      const found = report.orphanProjects.length + report.lostStacks.length + report.cleanupFailed.length;
+      const found = report.orphanProjects.length + report.lostStacks.length + report.cleanupFailed.length + (report.orphanServices?.length ?? 0);
       if (found) this.deps.log.warn({ ...report }, apply ? "reconcile applied" : "reconcile found differences");
       return report;
     };

@@ -43,6 +43,8 @@ export interface SagaDeps {
   /** Attempts and first delay for compensations; Dokploy blips should not leave leftovers. */
   cleanup: { attempts: number; baseDelayMs: number };
   onStep?: (kind: string, step: StepId, state: "succeeded" | "failed", durationMs: number) => void;
+  /** application.delete found a build still running: its service will outlive the application. */
+  onBuildOutlivedDelete?: (appName: string) => void;
 }
 
 export const now = () => new Date().toISOString();

@@ -50,14 +50,19 @@ export async function findFootprint(deps: SagaDeps, stack: Stack): Promise<Stack
 
 /**
  * Dokploy cannot cancel a build, and a build that finishes after its application was
- * deleted still creates the Swarm service, orphaned. So wait while the application's
- * status says a build runs (a job still queued is dropped by application.delete).
+ * deleted still creates the Swarm service, orphaned (and no API call can remove it, see
+ * orphan-services.ts). So first drop the jobs still waiting in Dokploy's queue, which no
+ * worker can then pick up, and wait while a build runs (the application's status, or a
+ * deployment still "running": a redeploy's saveDockerProvider resets the status mid-build).
  */
 async function waitForBuildToEnd(deps: SagaDeps, applicationId: string): Promise<void> {
+  await withCleanupRetries(deps, () => deps.client.applicationCleanQueues(applicationId)).catch((err) => {
+    if (!gone(err)) deps.log.warn({ applicationId, err: reason(err) }, "could not clear Dokploy's build queue before the delete");
+  });
   const deadline = Date.now() + deps.config.DEPLOY_TIMEOUT;
   for (;;) {
     const app = await withCleanupRetries(deps, () => deps.client.applicationOne(applicationId));
-    if (app.applicationStatus !== "running") return;
+    if (!buildRunning(app)) return;
     if (Date.now() > deadline) {
       deps.log.warn({ applicationId }, "Dokploy is still building; deleting the application anyway");
       return;
@@ -66,13 +71,19 @@ async function waitForBuildToEnd(deps: SagaDeps, applicationId: string): Promise
   }
 }
 
+const buildRunning = (app: { applicationStatus?: string; deployments: { status: string | null }[] }) =>
+  app.applicationStatus === "running" || app.deployments.some((d) => d.status === "running");
+
 /** Deletes the applications; `stack` (if any) has its stored ids cleared as they go. */
 export async function deleteApplications(deps: SagaDeps, stack: Stack | null, applicationIds: string[]): Promise<Leftover[]> {
   const leftovers: Leftover[] = [];
   for (const applicationId of applicationIds) {
     try {
       await waitForBuildToEnd(deps, applicationId);
-      await withCleanupRetries(deps, () => deps.client.applicationDelete(applicationId));
+      const deleted = await withCleanupRetries(deps, () => deps.client.applicationDelete(applicationId));
+      // The answer is the application as read just before the delete: a build running then
+      // creates its service after it.
+      if (buildRunning(deleted)) deps.onBuildOutlivedDelete?.(deleted.appName);
     } catch (err) {
       if (!gone(err)) {
         leftovers.push({ kind: "application", id: applicationId, error: reason(err) });

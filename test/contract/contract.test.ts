@@ -94,6 +94,8 @@ beforeAll(async () => {
   await c.serviceTasks(app.appName);
   await ignore(c.applicationReadLogs({ applicationId: app.applicationId, tail: 10, since: "5m" }));
   await c.version();
+  await c.swarmServices();
+  await c.applicationCleanQueues(app.applicationId);
   await c.applicationDelete(app.applicationId);
   await c.projectRemove(project.projectId);
 });

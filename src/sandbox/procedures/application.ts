@@ -133,6 +133,13 @@ export const applicationProcedures: Procedure[] = [
     return containerLogs(svc.output, input);
   }),
 
+  mutation("application.cleanQueues", schemas.applicationId, (ctx, input) => {
+    // cleanQueuesByApplication: drops waiting jobs only; a build a worker runs goes on. No lookup of
+    // the application, and nothing returned (an empty 200 body).
+    ctx.queue.dropWaitingFor(input.applicationId);
+    return undefined;
+  }),
+
   mutation("application.delete", schemas.applicationId, (ctx, input) => {
     const app = findApplication(ctx, input.applicationId);
     const before = applicationWithRelations(ctx, app);

@@ -9,6 +9,7 @@ import { environmentProcedures } from "./environment.ts";
 import { mountProcedures } from "./mounts.ts";
 import { projectProcedures } from "./project.ts";
 import { settingsProcedures } from "./settings.ts";
+import { swarmProcedures } from "./swarm.ts";
 
 export type { Procedure } from "./define.ts";
 
@@ -21,6 +22,7 @@ export const PROCEDURES: readonly Procedure[] = [
   ...deploymentProcedures,
   ...settingsProcedures,
   ...dockerProcedures,
+  ...swarmProcedures,
 ];
 
 const BY_LOWER_PATH = new Map(PROCEDURES.map((p) => [p.path.toLowerCase(), p]));
