@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { authVariables, checkAuthVariables } from "./auth/config.ts";
 
 /**
  * Every environment variable the portal reads, parsed once at start.
@@ -6,7 +7,7 @@ import { z } from "zod";
  * is expected; values of secret variables are never echoed.
  */
 
-export const SECRET_VARIABLES = ["DOKPLOY_API_TOKEN", "STACK_REGISTRY_PASSWORD", "ADMIN_TOKEN", "METRICS_TOKEN"] as const;
+export const SECRET_VARIABLES = ["DOKPLOY_API_TOKEN", "STACK_REGISTRY_PASSWORD", "ADMIN_TOKEN", "METRICS_TOKEN", "OIDC_CLIENT_SECRET"] as const;
 
 const DURATION = /^(\d+)(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -167,8 +168,11 @@ export const configSchema = z
     MAX_STACKS: integer(200, 0, 1_000_000),
     MAX_CONCURRENT_DEPLOYS: integer(10, 1, 1000),
     RECONCILE_INTERVAL: duration("15m"),
+    // Sign-in (src/auth/config.ts).
+    ...authVariables,
   })
   .superRefine((c, ctx) => {
+    checkAuthVariables(c, ctx);
     if (c.NODE_ENV === "production") {
       if (!c.DOKPLOY_URL) ctx.addIssue({ code: "custom", path: ["DOKPLOY_URL"], message: "is required when NODE_ENV=production" });
       if (!c.DOKPLOY_API_TOKEN) ctx.addIssue({ code: "custom", path: ["DOKPLOY_API_TOKEN"], message: "is required when NODE_ENV=production" });

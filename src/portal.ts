@@ -13,6 +13,7 @@ import { Store } from "./store/index.ts";
 import { Metrics } from "./metrics.ts";
 import { DeploySlots } from "./stacks/slots.ts";
 import { Reconciler } from "./stacks/reconcile.ts";
+import { authFromConfig } from "./auth/index.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -84,8 +85,11 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     onStep: (kind: string, step: string, state: string, ms: number) => metrics.stepDuration.observe({ kind, step, state }, ms / 1000),
   };
   const slots = new DeploySlots(config.MAX_CONCURRENT_DEPLOYS, (n) => metrics.deployQueue.set(n));
+  const auth = authFromConfig(config, store);
   const stacks = new StackService(sagaDeps, availability, {
     adminToken: config.ADMIN_TOKEN,
+    requireSignIn: auth !== null,
+    maxStacksPerUser: config.MAX_STACKS_PER_USER,
     maxStacks: config.MAX_STACKS,
     slots,
     onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
@@ -111,6 +115,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
     limits: { deploy: config.RATE_LIMIT_DEPLOY, delete: config.RATE_LIMIT_DELETE, check: config.RATE_LIMIT_CHECK },
+    auth,
   });
   const recovered = stacks.recover();
   if (recovered) log.warn({ recovered }, "resuming deployments interrupted by a restart");

@@ -16,6 +16,9 @@ import { type Limit, limitPerClient } from "./rate-limits.ts";
 import { securityMiddleware } from "./security.ts";
 import { type AdminDeps, adminRoutes } from "./routes/admin.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import type { Auth } from "../auth/index.ts";
+import { sessionMiddleware } from "./session.ts";
+import { authRoutes } from "./routes/auth.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
@@ -27,6 +30,8 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   metrics: Metrics;
   metricsToken?: string;
   refreshMetrics: () => void;
+  /** Sign-in (AUTH_MODE=oidc); null in open mode. */
+  auth: Auth | null;
 }
 
 /** The portal's HTTP surface. Handlers are thin: parse, call the domain, map the result. */
@@ -34,6 +39,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestContext(deps.log, deps.trustProxy));
   app.use(...securityMiddleware({ corsOrigins: deps.corsOrigins, trustProxy: deps.trustProxy }));
+  if (deps.auth) app.use(sessionMiddleware(deps.auth));
   const limited = (name: string) => () => deps.metrics.rateLimited.inc({ limit: name });
   const check = limitPerClient("check", deps.limits.check, limited("check"));
   const del = limitPerClient("delete", deps.limits.delete, limited("delete"));
@@ -41,6 +47,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.post("/api/deploy", limitPerClient("deploy", deps.limits.deploy, limited("deploy")));
   app.delete("/api/stack/:name", del).delete("/api/stacks/:name", del);
   app.route("/", healthRoutes(deps));
+  app.route("/", authRoutes(deps));
   app.route("/", checkRoutes(deps.availability));
   app.route("/", deployRoutes(deps.stacks));
   app.route("/", deploymentRoutes(deps));

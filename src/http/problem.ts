@@ -15,6 +15,10 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   not_found: 404,
   capacity_reached: 503,
   idempotency_key_reused: 422,
+  sign_in_required: 401,
+  session_expired: 401,
+  user_stack_limit: 409,
+  already_owned: 409,
 };
 
 export function statusFor(code: string): ContentfulStatusCode {

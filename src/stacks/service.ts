@@ -8,6 +8,7 @@ import { hashToken, newManagementToken, newStackPassword, secretEquals, tokenMat
 import { IdempotencyGuard } from "./idempotency.ts";
 import type { DeploySlots } from "./slots.ts";
 import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
+import { type Person, ownerOf, sameOwner } from "./owner.ts";
 
 /**
  * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
@@ -17,10 +18,12 @@ import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 export type Problem = { ok: false; code: string; message: string };
 export type Result<T> = ({ ok: true } & T) | Problem;
 
-export type Actor = "anonymous" | "management" | "admin" | "system";
+export type Actor = "anonymous" | "management" | "admin" | "system" | "owner" | "person";
 
 export interface RequestContext {
   bearer?: string;
+  /** The signed-in person (AUTH_MODE=oidc), if any. */
+  person?: Person;
   /** The client's address, for the audit log. */
   client?: string;
   /** A repeated deploy with the same key returns the same deployment. */
@@ -31,7 +34,8 @@ export interface DeployAccepted {
   deploymentId: string;
   name: string;
   url: string;
-  managementToken: string;
+  /** Absent when sign-in is on: the signed-in owner manages the stack without one. */
+  managementToken?: string;
   credentials: { username: string; password: string };
 }
 
@@ -51,6 +55,10 @@ export interface StackServiceOptions {
   /** Live stacks at most; 0 means no limit. */
   maxStacks: number;
   slots: DeploySlots;
+  /** AUTH_MODE=oidc: deploying needs a signed-in person, who becomes the stack's owner. */
+  requireSignIn?: boolean;
+  /** Live stacks a person may own at once; 0 means no limit. */
+  maxStacksPerUser?: number;
   /** Called when a deployment ends, with "succeeded" or its error code. */
   onFinished?: (kind: string, outcome: string) => void;
 }
@@ -75,15 +83,23 @@ export class StackService {
 
   async deploy(rawName: string, ctx: RequestContext = {}): Promise<Result<DeployAccepted & { replayed?: boolean }>> {
     const name = rawName.trim().toLowerCase();
-    const start = () => this.startDeploy(rawName, ctx.bearer);
-    const result = ctx.idempotencyKey ? await this.idempotency.run(ctx.idempotencyKey, name, start) : await start();
-    this.audit("deploy", name, ctx, result, result.ok && ctx.bearer ? "management" : "anonymous");
+    const start = () => this.startDeploy(rawName, ctx);
+    const result =
+      this.opts.requireSignIn && !ctx.person
+        ? fail("sign_in_required", "Sign in to deploy a stack")
+        : ctx.idempotencyKey
+          ? await this.idempotency.run(ctx.idempotencyKey, name, start)
+          : await start();
+    this.audit("deploy", name, ctx, result, ctx.person ? "person" : result.ok && ctx.bearer ? "management" : "anonymous");
     return result;
   }
 
-  private async startDeploy(rawName: string, bearer?: string): Promise<Result<DeployAccepted>> {
+  private async startDeploy(rawName: string, ctx: RequestContext): Promise<Result<DeployAccepted>> {
+    const { bearer, person } = ctx;
     const check = await this.availability.check(rawName, {
-      quarantineToken: (hash) => bearer !== undefined && tokenMatches(bearer, hash),
+      // A quarantined name goes back to whoever shows its token, or to its signed-in owner.
+      quarantineToken: (hash, owner) =>
+        (bearer !== undefined && tokenMatches(bearer, hash)) || (person !== undefined && owner !== null && sameOwner(owner, person)),
     });
     if (check.reason) return fail(check.reason, messageFor(check.reason, check.name));
     const managementToken = newManagementToken();
@@ -91,11 +107,14 @@ export class StackService {
     const deploymentId = crypto.randomUUID();
     const created = this.deps.store.transaction(() => {
       if (this.opts.maxStacks > 0 && this.deps.store.stacks.countLive() >= this.opts.maxStacks) return "full" as const;
+      if (person && this.atPersonalLimit(person)) return "personal_limit" as const;
       const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now());
       if (!stack) return null;
+      if (person) this.deps.store.owners.claim(stack.id, ownerOf(person), now());
       return { stack, deployment: this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now()) };
     });
     if (created === "full") return fail("capacity_reached", "The portal is at its stack limit; try again later");
+    if (created === "personal_limit") return fail("user_stack_limit", this.personalLimitMessage());
     // Lost the race for the name to a concurrent request.
     if (!created) return fail("taken", messageFor("taken", check.name));
     this.deps.events.emit(deploymentId, { type: "status", data: { status: "accepted", at: now(), message: `Deploying ${check.name}` } });
@@ -108,23 +127,107 @@ export class StackService {
       deploymentId,
       name: check.name,
       url: check.url,
-      managementToken,
+      ...(this.opts.requireSignIn ? {} : { managementToken }),
       credentials: { username: "opencode", password },
     };
   }
 
-  /** Who a bearer token speaks for, for this stack. */
-  private authorize(stack: Stack, bearer: string | undefined): Actor | Problem {
-    if (!bearer) return fail("unauthorized", "This needs the stack's management token (Authorization: Bearer <token>)");
+  /**
+   * Who may manage this stack: a signed-in admin or the signed-in owner, else whoever the
+   * bearer token speaks for (the admin token or the stack's management token).
+   */
+  private authorize(stack: Stack, ctx: RequestContext): Actor | Problem {
+    const { bearer, person } = ctx;
+    if (person?.admin) return "admin";
+    if (person && stack.owner && sameOwner(stack.owner, person)) return "owner";
+    if (!bearer) {
+      if (person) return fail("forbidden", "This stack belongs to someone else");
+      return fail(
+        "unauthorized",
+        this.opts.requireSignIn
+          ? "Sign in as the stack's owner, or send its management token (Authorization: Bearer <token>)"
+          : "This needs the stack's management token (Authorization: Bearer <token>)",
+      );
+    }
     if (this.opts.adminToken && secretEquals(bearer, this.opts.adminToken)) return "admin";
     const hash = this.deps.store.stacks.tokenHash(stack.id);
     if (hash && tokenMatches(bearer, hash)) return "management";
     return fail("forbidden", "That token does not manage this stack");
   }
 
+  private atPersonalLimit(person: Person): boolean {
+    const max = this.opts.maxStacksPerUser ?? 0;
+    return max > 0 && this.deps.store.owners.countLive(person) >= max;
+  }
+
+  private personalLimitMessage(): string {
+    const max = this.opts.maxStacksPerUser ?? 0;
+    return `You already have ${max} stack${max === 1 ? "" : "s"}, the most one person may have; delete one first`;
+  }
+
+  /**
+   * A stack deployed before sign-in was switched on becomes the signed-in person's when they
+   * show its management token. The token keeps working afterwards.
+   */
+  claim(rawName: string, ctx: RequestContext): Result<{ name: string }> {
+    const name = rawName.trim().toLowerCase();
+    const result = this.startClaim(name, ctx);
+    this.deps.store.audit.record({
+      at: now(),
+      action: "claim",
+      stackName: name.slice(0, 64),
+      deploymentId: null,
+      client: ctx.client ?? null,
+      actor: ctx.person ? "person" : "anonymous",
+      outcome: result.ok ? "accepted" : result.code,
+      detail: null,
+      person: ctx.person ? ownerOf(ctx.person) : null,
+    });
+    return result;
+  }
+
+  private startClaim(name: string, { bearer, person }: RequestContext): Result<{ name: string }> {
+    if (!person) return fail("sign_in_required", "Sign in to claim a stack");
+    const stack = this.deps.store.stacks.live(name);
+    if (!stack) return fail("not_found", `There is no stack named "${name}"`);
+    if (stack.owner && sameOwner(stack.owner, person)) return { ok: true, name };
+    if (!bearer) return fail("unauthorized", "Send the stack's management token (Authorization: Bearer <token>)");
+    const hash = this.deps.store.stacks.tokenHash(stack.id);
+    if (!hash || !tokenMatches(bearer, hash)) return fail("forbidden", "That token does not manage this stack");
+    if (stack.owner) return fail("already_owned", "This stack already belongs to someone");
+    const claimed = this.deps.store.transaction(() => {
+      if (this.atPersonalLimit(person)) return "personal_limit" as const;
+      return this.deps.store.owners.claim(stack.id, ownerOf(person), now());
+    });
+    if (claimed === "personal_limit") return fail("user_stack_limit", this.personalLimitMessage());
+    if (!claimed) return fail("already_owned", "This stack already belongs to someone");
+    return { ok: true, name };
+  }
+
+  /** The signed-in person's live stacks, with the deployment to follow for each. */
+  stacksOf(person: Person) {
+    return this.deps.store.owners.liveStacksOf(person).map((stack) => ({
+      name: stack.name,
+      url: stack.url,
+      status: stack.status,
+      createdAt: stack.createdAt,
+      readyAt: stack.readyAt,
+      deploymentId: this.deps.store.deployments.latestFor(stack.id)?.id ?? null,
+    }));
+  }
+
+  /** Whether the request may follow this stack's deployments: anyone in open mode, else who may manage it. */
+  mayWatch(stackId: number, ctx: RequestContext): Result<object> {
+    if (!this.opts.requireSignIn) return { ok: true };
+    const stack = this.deps.store.stacks.byId(stackId);
+    if (!stack) return fail("not_found", "No such stack");
+    const actor = this.authorize(stack, ctx);
+    return typeof actor === "string" ? { ok: true } : actor;
+  }
+
   async remove(rawName: string, ctx: RequestContext = {}): Promise<Result<DeleteAccepted>> {
-    const result = await this.startDelete(rawName, ctx.bearer);
-    this.audit("delete", rawName.trim().toLowerCase(), ctx, result, result.ok ? result.actor : "anonymous");
+    const result = await this.startDelete(rawName, ctx);
+    this.audit("delete", rawName.trim().toLowerCase(), ctx, result, result.ok ? result.actor : ctx.person ? "person" : "anonymous");
     return result;
   }
 
@@ -140,14 +243,15 @@ export class StackService {
       actor,
       outcome: result.ok ? "accepted" : result.code,
       detail: null,
+      person: ctx.person ? ownerOf(ctx.person) : null,
     });
   }
 
-  private async startDelete(rawName: string, bearer: string | undefined): Promise<Result<DeleteAccepted>> {
+  private async startDelete(rawName: string, ctx: RequestContext): Promise<Result<DeleteAccepted>> {
     const name = rawName.trim().toLowerCase();
     const stack = this.deps.store.stacks.live(name);
     if (!stack) return fail("not_found", `There is no stack named "${name}"`);
-    const actor = this.authorize(stack, bearer);
+    const actor = this.authorize(stack, ctx);
     if (typeof actor !== "string") return actor;
     // A delete already under way is the answer to a repeated delete.
     const current = this.deps.store.deployments.runningFor(stack.id);

@@ -4,6 +4,7 @@ import type { StackService } from "../../stacks/service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { problem } from "../problem.ts";
+import { refused, requestCredentials } from "../session.ts";
 import { EventStreams } from "../sse/event-stream.ts";
 
 export interface DeploymentRouteDeps {
@@ -24,14 +25,20 @@ export function deploymentRoutes(deps: DeploymentRouteDeps) {
   });
   return new Hono<AppEnv>()
     .get("/api/deployments/:id", (c) => {
-      const snapshot = deps.stacks.snapshot(c.req.param("id"));
-      if (!snapshot) return problem(c, 404, "not_found", "No deployment with that id");
+      const deployment = deps.store.deployments.byId(c.req.param("id"));
+      const snapshot = deployment ? deps.stacks.snapshot(deployment.id) : null;
+      if (!deployment || !snapshot) return problem(c, 404, "not_found", "No deployment with that id");
+      const access = deps.stacks.mayWatch(deployment.stackId, requestCredentials(c));
+      if (!access.ok) return refused(c, access.code, access.message);
       c.header("Cache-Control", "no-store");
       return c.json(snapshot);
     })
     .get("/api/deployments/:id/events", (c) => {
       const id = c.req.param("id");
-      if (!deps.store.deployments.byId(id)) return problem(c, 404, "not_found", "No deployment with that id");
+      const deployment = deps.store.deployments.byId(id);
+      if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
+      const access = deps.stacks.mayWatch(deployment.stackId, requestCredentials(c));
+      if (!access.ok) return refused(c, access.code, access.message);
       const lastEventId = Number.parseInt(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0", 10);
       return c.body(streams.stream(id, Number.isFinite(lastEventId) ? lastEventId : 0), 200, {
         "Content-Type": "text/event-stream",
