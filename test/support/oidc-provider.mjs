@@ -37,6 +37,8 @@ const provider = new Provider(config.issuer, {
   },
 });
 provider.on("server_error", (_ctx, err) => console.error(JSON.stringify({ server_error: String(err) })));
+// What the provider refused at its token endpoint, and why (tests read this).
+provider.on("grant.error", (_ctx, err) => console.error(JSON.stringify({ grant_error: err.error_detail ?? err.message })));
 
 let swap = null;
 provider.use(async (ctx, next) => {

@@ -103,8 +103,8 @@ export function authRoutes(deps: AuthRouteDeps) {
         signedIn = await auth.oidc.finish(query, attempt);
       } catch (err) {
         // openid-client and jose errors say which check failed; they carry no token values.
-        const e = err as { code?: string; error?: string; message?: string };
-        log.warn({ reason: e.code ?? e.error ?? "error", err: e.message ?? String(err) }, "sign-in refused");
+        const e = err as { code?: string; error?: string; error_description?: string };
+        log.warn({ reason: e.code ?? e.error ?? "error", error: e.error, description: e.error_description, err: messages(err) }, "sign-in refused");
         audit(c, "sign_in", "failed", null, { reason: e.code ?? e.error ?? "error" });
         return back(c, "failed");
       }
@@ -151,4 +151,11 @@ export function authRoutes(deps: AuthRouteDeps) {
       if (!result.ok) return refused(c, result.code, result.message);
       return c.json({ name: result.name, owned: true });
     });
+}
+
+/** An error's message with those of its causes (which say which claim or parameter failed); never their values. */
+function messages(err: unknown): string {
+  const out: string[] = [];
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) out.push(e.message);
+  return out.join(": ") || String(err);
 }
