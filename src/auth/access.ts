@@ -34,7 +34,7 @@ export function personFrom(issuer: string, claims: Claims, rules: AccessRules): 
   const groups = groupsOf(claims, rules.groupsClaim);
   // An e-mail address the provider has said is unverified is not trusted for domain rules.
   const email = claims.email_verified === false ? null : text(claims.email);
-  const username = text(claims.preferred_username) ?? text(claims.nickname) ?? (email ? email.split("@")[0]! : null);
+  const username = text(claims.preferred_username) ?? text(claims.nickname) ?? email?.split("@")[0] ?? null;
   return {
     issuer,
     subject,

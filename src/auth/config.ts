@@ -80,8 +80,7 @@ export function checkAuthVariables(c: AuthInput, ctx: z.RefinementCtx): void {
   if (c.AUTH_MODE !== "oidc") return;
   for (const key of ["PUBLIC_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] as const)
     if (!c[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when AUTH_MODE=oidc" });
-  if (!c.OIDC_SCOPES.split(/\s+/).includes("openid"))
-    ctx.addIssue({ code: "custom", path: ["OIDC_SCOPES"], message: 'must include "openid"' });
+  if (!c.OIDC_SCOPES.split(/\s+/).includes("openid")) ctx.addIssue({ code: "custom", path: ["OIDC_SCOPES"], message: 'must include "openid"' });
   if (c.SESSION_IDLE_TIMEOUT > c.SESSION_MAX_AGE)
     ctx.addIssue({ code: "custom", path: ["SESSION_IDLE_TIMEOUT"], message: "must not be longer than SESSION_MAX_AGE" });
 }

@@ -24,13 +24,15 @@ export interface Auth {
 /** Null in AUTH_MODE=open: nothing of sign-in is wired then. */
 export function authFromConfig(config: Config, store: Store): Auth | null {
   if (config.AUTH_MODE !== "oidc") return null;
-  // checkAuthVariables made these required in oidc mode.
-  const publicUrl = config.PUBLIC_URL!;
+  const { PUBLIC_URL: publicUrl, OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret } = config;
+  // checkAuthVariables requires them in oidc mode; this only tells the compiler.
+  if (!publicUrl || !issuer || !clientId || !clientSecret)
+    throw new Error("AUTH_MODE=oidc needs PUBLIC_URL and OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET");
   return {
     oidc: new OidcClient({
-      issuer: config.OIDC_ISSUER!,
-      clientId: config.OIDC_CLIENT_ID!,
-      clientSecret: config.OIDC_CLIENT_SECRET!,
+      issuer,
+      clientId,
+      clientSecret,
       publicUrl,
       scopes: config.OIDC_SCOPES,
     }),

@@ -8,7 +8,10 @@ import { NAME_MAX, checkName } from "./names.ts";
  */
 export function suggestName(username: string | null, reserved: readonly string[] = []): string | null {
   if (!username) return null;
-  const ascii = username.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  const ascii = username
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase();
   const name = ascii
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^[^a-z]+/, "")

@@ -119,7 +119,8 @@ export class StackRepo {
     }[];
     const newest = deleted.reduce<(typeof deleted)[number] | null>((a, b) => (a && a.deleted_at >= b.deleted_at ? a : b), null);
     if (!newest) return null;
-    const owner = newest.owner_issuer !== null && newest.owner_subject !== null ? { issuer: newest.owner_issuer, subject: newest.owner_subject } : null;
+    const owner =
+      newest.owner_issuer !== null && newest.owner_subject !== null ? { issuer: newest.owner_issuer, subject: newest.owner_subject } : null;
     return { live: false, tokenHash: newest.token_hash, owner };
   }
 

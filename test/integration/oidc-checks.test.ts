@@ -44,7 +44,6 @@ afterAll(async () => {
 });
 
 const me = async (jar: Jar) => (await fetch(`${portalUrl}/api/me`, { headers: { cookie: jar.header() } })).json();
-const refusals = () => h.logs.filter((l) => l.includes("sign-in refused")).join("\n");
 const param = (url: string, name: string) => new URL(url).searchParams.get(name)!;
 
 /** Asserts a callback was refused: back to the page with `signin=failed`, no session. */
@@ -80,7 +79,12 @@ async function idTokenFrom(at: TestProvider, opts: { clientId: string; secret: s
   const res = await fetch(`${at.url}/token`, {
     method: "POST",
     headers: { authorization: `Basic ${btoa(`${opts.clientId}:${opts.secret}`)}`, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "authorization_code", code: param(callback, "code"), redirect_uri: `${portalUrl}/auth/callback`, code_verifier: verifier }),
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code: param(callback, "code"),
+      redirect_uri: `${portalUrl}/auth/callback`,
+      code_verifier: verifier,
+    }),
   });
   const body = (await res.json()) as { id_token?: string };
   if (!body.id_token) throw new Error(`no id_token from ${at.url}: ${JSON.stringify(body)}`);
@@ -129,7 +133,9 @@ describe("the ID token", () => {
   test("control: a token swapped in with the right issuer, audience, nonce and key is accepted", async () => {
     const jar = new Jar();
     const start = await beginLogin(portalUrl, jar);
-    await provider.swapIdToken(await idTokenFrom(provider, { clientId: CLIENT_ID, secret: CLIENT_SECRET, nonce: param(start, "nonce"), login: "alice" }));
+    await provider.swapIdToken(
+      await idTokenFrom(provider, { clientId: CLIENT_ID, secret: CLIENT_SECRET, nonce: param(start, "nonce"), login: "alice" }),
+    );
     const done = await finishLogin(await signInAtProvider(start, "alice"), jar);
     expect(done.location).toBe("/");
     expect((await me(jar)).person.name).toBe("Alice Example");
@@ -149,7 +155,9 @@ describe("the ID token", () => {
     extra.push(other);
     const jar = new Jar();
     const start = await beginLogin(portalUrl, jar);
-    await provider.swapIdToken(await idTokenFrom(other, { clientId: CLIENT_ID, secret: CLIENT_SECRET, nonce: param(start, "nonce"), login: "alice" }));
+    await provider.swapIdToken(
+      await idTokenFrom(other, { clientId: CLIENT_ID, secret: CLIENT_SECRET, nonce: param(start, "nonce"), login: "alice" }),
+    );
     await expectRefused(await signInAtProvider(start, "alice"), jar, /"iss\\?" \(issuer\)/);
   });
 
@@ -159,7 +167,9 @@ describe("the ID token", () => {
     extra.push(rogue);
     const jar = new Jar();
     const start = await beginLogin(portalUrl, jar);
-    await provider.swapIdToken(await idTokenFrom(rogue, { clientId: CLIENT_ID, secret: CLIENT_SECRET, nonce: param(start, "nonce"), login: "alice" }));
+    await provider.swapIdToken(
+      await idTokenFrom(rogue, { clientId: CLIENT_ID, secret: CLIENT_SECRET, nonce: param(start, "nonce"), login: "alice" }),
+    );
     await expectRefused(await signInAtProvider(start, "alice"), jar, /no applicable key|matching key|JWKSNoMatchingKey/i);
   });
 });

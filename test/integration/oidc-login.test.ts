@@ -2,7 +2,7 @@
 // deploy, who owns and manages a stack, admins, cross-site requests, sign-out.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Harness, startHarness } from "../support/harness.ts";
-import { Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
+import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
 
 let provider: TestProvider;
 let h: Harness;
@@ -87,7 +87,7 @@ describe("AUTH_MODE=oidc", () => {
     const bob = (await signIn(portalUrl, "bob")).jar;
     expect((await json(await api(`/api/deployments/${deployed.body.deploymentId}`, bob))).status).toBe(403);
     expect((await api(`/api/deployments/${deployed.body.deploymentId}/events`, bob)).status).toBe(403);
-    expect((await json(await api("/api/deployments/" + deployed.body.deploymentId, null))).status).toBe(401);
+    expect((await json(await api(`/api/deployments/${deployed.body.deploymentId}`, null))).status).toBe(401);
     const bobDelete = await json(await api("/api/stacks/alice-example", bob, { method: "DELETE" }));
     expect(bobDelete.status).toBe(403);
     expect(bobDelete.body.error.code).toBe("forbidden");
@@ -185,7 +185,9 @@ describe("AUTH_MODE=oidc", () => {
     // The old cookie is dead.
     const after = await json(await api("/api/me", null, { headers: { cookie: `asd-session=${session}` } }));
     expect(after.body.person).toBeNull();
-    const deploy = await json(await api("/api/deploy", null, { method: "POST", body: { name: "dave-late" }, headers: { cookie: `asd-session=${session}` } }));
+    const deploy = await json(
+      await api("/api/deploy", null, { method: "POST", body: { name: "dave-late" }, headers: { cookie: `asd-session=${session}` } }),
+    );
     expect(deploy.status).toBe(401);
   });
 

@@ -169,7 +169,8 @@ export async function signInAtProvider(authorizationUrl: string, login: string, 
     }
     const html = await res.text();
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
-    if (res.status !== 200 || !action || !html.includes('name="login"')) throw new Error(`unexpected provider page ${res.status}: ${html.slice(0, 300)}`);
+    if (res.status !== 200 || !action || !html.includes('name="login"'))
+      throw new Error(`unexpected provider page ${res.status}: ${html.slice(0, 300)}`);
     const posted = await fetch(new URL(action.replace(/&amp;/g, "&"), url), {
       method: "POST",
       redirect: "manual",

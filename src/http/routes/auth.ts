@@ -84,7 +84,13 @@ export function authRoutes(deps: AuthRouteDeps) {
       const id = newId();
       const at = Date.now();
       deps.store.loginAttempts.prune(at - auth.loginTtlMs);
-      deps.store.loginAttempts.create(hashId(id), { state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, returnTo, createdAt: at });
+      deps.store.loginAttempts.create(hashId(id), {
+        state: start.state,
+        nonce: start.nonce,
+        codeVerifier: start.codeVerifier,
+        returnTo,
+        createdAt: at,
+      });
       c.header("Cache-Control", "no-store");
       c.header("Set-Cookie", cookieHeader(auth.cookies.login, id, auth.cookies.secure, auth.loginTtlMs / 1000));
       return c.redirect(start.url, 303);
