@@ -17,7 +17,8 @@ export interface DeployAccepted {
   url: string;
   eventsUrl: string;
   statusUrl: string;
-  managementToken: string;
+  /** Absent with sign-in on (AUTH_MODE=oidc): the signed-in owner needs none. */
+  managementToken?: string;
   credentials: { username: string; password: string };
 }
 

@@ -1,4 +1,5 @@
 import { hideAdmin, initAdmin, renderAdmin, showAdmin } from "./admin.ts";
+import { initAccount, refreshAccount, renderAccount } from "./account.ts";
 import * as api from "./api.ts";
 import { type Message, byId, copyText, h, setText } from "./dom.ts";
 import { type Key, LANGS, code, dir, formatDuration, initLang, isLang, lang, langName, onLangChange, setLang, t, tn } from "./i18n.ts";
@@ -482,14 +483,18 @@ function resultOf(p: Progress): Node {
     details.append(
       row(t("result.username"), "username", code(secrets.username, "code secret"), secrets.username),
       row(t("result.password"), "password", code(secrets.password, "code secret"), secrets.password),
-      row(
-        t("result.token"),
-        "token",
-        code(secrets.managementToken, "code secret"),
-        secrets.managementToken,
-        h("span", { class: "hint" }, t("result.token_hint")),
-      ),
     );
+    // With sign-in on (AUTH_MODE=oidc) there is no token: the signed-in owner manages the stack.
+    if (secrets.managementToken)
+      details.append(
+        row(
+          t("result.token"),
+          "token",
+          code(secrets.managementToken, "code secret"),
+          secrets.managementToken,
+          h("span", { class: "hint" }, t("result.token_hint")),
+        ),
+      );
     parts.push(
       h("p", { class: "notice notice--important once-note" }, t("result.once")),
       h("p", { class: "hint" }, t("result.session_note")),
@@ -572,6 +577,7 @@ function showView(view: "start" | "progress" | "admin"): void {
   el.viewStart.hidden = view !== "start";
   el.viewProgress.hidden = view !== "progress";
   el.viewAdmin.hidden = view !== "admin";
+  if (view === "start") void refreshAccount();
   if (view === "admin") el.adminLink.setAttribute("aria-current", "page");
   else el.adminLink.removeAttribute("aria-current");
   if (view !== "admin") hideAdmin();
@@ -629,6 +635,7 @@ function renderAll(): void {
   renderDialog();
   if (!el.viewProgress.hidden) renderProgress();
   renderAdmin();
+  renderAccount();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -669,6 +676,14 @@ function init(): void {
   });
 
   initAdmin();
+  initAccount({
+    openDeployment: (id) => go(id),
+    suggestName: (name) => {
+      if (el.nameInput.value.trim()) return;
+      el.nameInput.value = name;
+      onNameInput();
+    },
+  });
   el.adminLink.addEventListener("click", (e) => {
     e.preventDefault();
     goAdmin();

@@ -8,7 +8,8 @@ export interface Secrets {
   url: string;
   username: string;
   password: string;
-  managementToken: string;
+  /** Absent with sign-in on (AUTH_MODE=oidc). */
+  managementToken?: string;
 }
 
 const CURRENT = "asd.current";
