@@ -62,7 +62,7 @@ export async function refreshAccount(): Promise<void> {
 
 export function renderAccount(): void {
   const me = state;
-  if (!me || me.authMode !== "oidc") {
+  if (me?.authMode !== "oidc") {
     el.header.hidden = true;
     el.panel.hidden = true;
     return;
