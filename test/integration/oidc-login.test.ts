@@ -116,6 +116,8 @@ describe("AUTH_MODE=oidc", () => {
     expect(deleteEntry).toMatchObject({ actor: "owner", person: { subject: "alice" } });
 
     // The name is held for her: she (and nobody else) may take it back, without a token.
+    expect((await json(await api("/api/check/alice-example", bob))).body.reason).toBe("recently_deleted");
+    expect((await json(await api("/api/check/alice-example", alice))).body).toMatchObject({ available: true, reason: null });
     const bobTakes = await json(await api("/api/deploy", bob, { method: "POST", body: { name: "alice-example" } }));
     expect(bobTakes.body.error.code).toBe("recently_deleted");
     const again = await json(await api("/api/deploy", alice, { method: "POST", body: { name: "alice-example" } }));
