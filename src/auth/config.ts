@@ -50,10 +50,20 @@ const httpUrl = z
   .transform((v) => v.replace(/\/+$/, ""))
   .optional();
 
+/** The issuer exactly as the provider spells it (a trailing slash matters in the `iss` comparison). */
+const issuerUrl = z
+  .string()
+  .url("expected an http(s) URL")
+  .refine(
+    (v) => /^https:/.test(v) || (/^http:/.test(v) && isLoopbackHost(new URL(v).hostname)),
+    "expected https (plain http only on localhost or a loopback address)",
+  )
+  .optional();
+
 export const authVariables = {
   AUTH_MODE: z.enum(["open", "oidc"]).default("open"),
   PUBLIC_URL: httpUrl,
-  OIDC_ISSUER: httpUrl,
+  OIDC_ISSUER: issuerUrl,
   OIDC_CLIENT_ID: optional,
   OIDC_CLIENT_SECRET: optional,
   OIDC_SCOPES: z.string().default("openid profile email"),
