@@ -66,6 +66,7 @@ export const authVariables = {
   OIDC_ISSUER: issuerUrl,
   OIDC_CLIENT_ID: optional,
   OIDC_CLIENT_SECRET: optional,
+  /** `groups` is added where the provider offers it (src/auth/oidc.ts). */
   OIDC_SCOPES: z.string().default("openid profile email"),
   OIDC_PROVIDER_NAME: z.string().trim().min(1).max(40).default("your organisation"),
   OIDC_GROUPS_CLAIM: z.string().trim().min(1).default("groups"),

@@ -80,7 +80,7 @@ export class OidcClient {
     const nonce = client.randomNonce();
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: this.redirectUri,
-      scope: this.opts.scopes,
+      scope: scopesFor(this.opts.scopes, config.serverMetadata().scopes_supported),
       code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: "S256",
       state,
@@ -124,6 +124,13 @@ export class OidcClient {
     this.keys ??= createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: 1_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
     return this.keys;
   }
+}
+
+/** The configured scopes, plus `groups` where the provider offers it (Gitea): the access rules need it. */
+export function scopesFor(configured: string, supported: readonly string[] | undefined): string {
+  const scopes = configured.split(/\s+/).filter(Boolean);
+  if (supported?.includes("groups") && !scopes.includes("groups")) scopes.push("groups");
+  return scopes.join(" ");
 }
 
 function stripUndefined(claims: Claims): Claims {

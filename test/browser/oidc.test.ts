@@ -138,7 +138,7 @@ describe("signing in on the page", () => {
     async () => {
       const idleUrl = `http://127.0.0.1:${await freePort()}`;
       const idp = await startProvider({ keys: [await newSigningKey("key-1")], portalUrl: idleUrl });
-      const portal = await startHarness({ env: oidcEnv(idp, idleUrl, { SESSION_IDLE_TIMEOUT: "1s", SESSION_MAX_AGE: "1h" }) });
+      const portal = await startHarness({ env: oidcEnv(idp, idleUrl, { SESSION_IDLE_TIMEOUT: "3s", SESSION_MAX_AGE: "1h" }) });
       try {
         const { context, page } = await open("ar", idleUrl);
         await page.click('#account [data-action="sign-in"]');
@@ -147,7 +147,7 @@ describe("signing in on the page", () => {
         await page.fill('input[name="password"]', "x");
         await page.click('button[type="submit"]');
         await page.waitForSelector("#account [data-person]");
-        await Bun.sleep(1_300);
+        await Bun.sleep(3_300);
         await page.reload();
         await page.waitForSelector('[data-signin="expired"]');
         expect(plain(await text(page, '[data-signin="expired"]'))).toBe(msg("ar", "account.expired"));

@@ -203,7 +203,7 @@ describe("sessions", () => {
     const idlePortalUrl = `http://127.0.0.1:${await freePort()}`;
     const idp = await startProvider({ keys: [key1], portalUrl: idlePortalUrl });
     extra.push(idp);
-    const portal = await startHarness({ env: oidcEnv(idp, idlePortalUrl, { SESSION_IDLE_TIMEOUT: "1500ms", SESSION_MAX_AGE: "1h" }) });
+    const portal = await startHarness({ env: oidcEnv(idp, idlePortalUrl, { SESSION_IDLE_TIMEOUT: "2s", SESSION_MAX_AGE: "1h" }) });
     try {
       const { jar } = await signIn(idlePortalUrl, "alice");
       const ask = async () => (await fetch(`${idlePortalUrl}/api/me`, { headers: { cookie: jar.header() } })).json();
@@ -212,7 +212,7 @@ describe("sessions", () => {
         await Bun.sleep(500);
         expect((await ask()).person?.name).toBe("Alice Example");
       }
-      await Bun.sleep(1_700);
+      await Bun.sleep(2_300);
       const deploy = await fetch(`${idlePortalUrl}/api/deploy`, {
         method: "POST",
         headers: { cookie: jar.header(), "content-type": "application/json", origin: idlePortalUrl },
@@ -232,15 +232,15 @@ describe("sessions", () => {
     const agePortalUrl = `http://127.0.0.1:${await freePort()}`;
     const idp = await startProvider({ keys: [key1], portalUrl: agePortalUrl });
     extra.push(idp);
-    const portal = await startHarness({ env: oidcEnv(idp, agePortalUrl, { SESSION_IDLE_TIMEOUT: "1s", SESSION_MAX_AGE: "2s" }) });
+    const portal = await startHarness({ env: oidcEnv(idp, agePortalUrl, { SESSION_IDLE_TIMEOUT: "2s", SESSION_MAX_AGE: "4s" }) });
     try {
       const { jar } = await signIn(agePortalUrl, "alice");
       const ask = async () => (await fetch(`${agePortalUrl}/api/me`, { headers: { cookie: jar.header() } })).json();
-      for (let i = 0; i < 4; i++) {
-        await Bun.sleep(400);
+      for (let i = 0; i < 6; i++) {
+        await Bun.sleep(500);
         expect((await ask()).person?.name).toBe("Alice Example");
       }
-      await Bun.sleep(600);
+      await Bun.sleep(1_300);
       expect(await ask()).toMatchObject({ person: null, expired: true });
     } finally {
       await portal.stop();

@@ -206,7 +206,7 @@ export function oidcEnv(provider: { issuer: string }, portalUrl: string, extra: 
     OIDC_ISSUER: provider.issuer,
     OIDC_CLIENT_ID: CLIENT_ID,
     OIDC_CLIENT_SECRET: CLIENT_SECRET,
-    OIDC_SCOPES: "openid profile email groups",
+    // The default scopes: the portal adds `groups`, which the provider offers.
     OIDC_PROVIDER_NAME: "Gitea",
     OIDC_ALLOWED_GROUPS: "staff",
     OIDC_ALLOWED_EMAIL_DOMAINS: "partner.test",
