@@ -128,8 +128,9 @@ function panel(me: Extract<Me, { authMode: "oidc" }>, atLimit: boolean): Node[] 
 
 function stackItem(s: MyStack): HTMLLIElement {
   const buttons: Node[] = [];
-  if (s.deploymentId)
-    buttons.push(action(t("account.details"), `details-${s.name}`, () => hooks?.openDeployment(s.deploymentId!), "button button--small"));
+  const deploymentId = s.deploymentId;
+  if (deploymentId)
+    buttons.push(action(t("account.details"), `details-${s.name}`, () => hooks?.openDeployment(deploymentId), "button button--small"));
   if (s.status === "ready" || s.status === "failed" || s.status === "cleanup_failed") {
     if (confirming === s.name)
       buttons.push(
