@@ -421,6 +421,14 @@ function row(stack: api.StackInfo): HTMLLIElement {
         ),
       ),
       h("div", { class: "stack-fact" }, h("dt", {}, t("result.address")), h("dd", { class: "stack-url" }, address)),
+      // AUTH_MODE=oidc: who signed in and deployed (or claimed) it.
+      stack.owner &&
+        h(
+          "div",
+          { class: "stack-fact", "data-owner": "" },
+          h("dt", {}, t("admin.owner")),
+          h("dd", {}, [stack.owner.name, stack.owner.email && `<${stack.owner.email}>`].filter(Boolean).join(" ")),
+        ),
     ),
     inProgress && h("p", { class: "stack-progress" }, progressText(inProgress)),
     remove && h("div", { class: "stack-actions" }, remove),

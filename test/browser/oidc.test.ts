@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
-import { type TestProvider, freePort, newSigningKey, oidcEnv, startProvider } from "../support/oidc.ts";
+import { type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
 import { LOCALE, type Lang, type Launched, launch, msg, openPage } from "./support.ts";
 
 const T = 30_000;
@@ -157,6 +157,29 @@ describe("signing in on the page", () => {
         await portal.stop();
         await idp.stop();
       }
+    },
+    T,
+  );
+
+  test(
+    "the admin view shows each stack's owner",
+    async () => {
+      const { jar } = await signIn(portalUrl, "bob");
+      const res = await fetch(`${portalUrl}/api/deploy`, {
+        method: "POST",
+        headers: { cookie: jar.header(), origin: portalUrl, "content-type": "application/json" },
+        body: JSON.stringify({ name: "bob-stack" }),
+      });
+      expect(res.status).toBe(202);
+      const { context, page } = await open("nl");
+      await page.goto(`${portalUrl}/#admin`);
+      await page.fill("#admin-token", h.env.ADMIN_TOKEN!);
+      await page.click("#admin-sign-in");
+      await page.waitForSelector('#admin-stacks li[data-name="bob-stack"] [data-owner]');
+      expect(await text(page, '#admin-stacks li[data-name="bob-stack"] [data-owner]')).toBe(
+        `${msg("nl", "admin.owner")} Bob Builder <bob@example.org>`,
+      );
+      await context.close();
     },
     T,
   );
