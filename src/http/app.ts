@@ -44,6 +44,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const check = limitPerClient("check", deps.limits.check, limited("check"));
   const del = limitPerClient("delete", deps.limits.delete, limited("delete"));
   app.get("/api/check", check).get("/api/check/*", check);
+  // Each "Sign in" stores a login attempt: the name check's limit keeps that bounded.
+  app.get("/auth/login", check);
   app.post("/api/deploy", limitPerClient("deploy", deps.limits.deploy, limited("deploy")));
   app.delete("/api/stack/:name", del).delete("/api/stacks/:name", del);
   app.route("/", healthRoutes(deps));
