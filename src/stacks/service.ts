@@ -9,6 +9,7 @@ import { IdempotencyGuard } from "./idempotency.ts";
 import type { DeploySlots } from "./slots.ts";
 import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 import { type Person, ownerOf, sameOwner } from "./owner.ts";
+import { Ownership } from "./ownership.ts";
 
 /**
  * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
@@ -68,6 +69,8 @@ const fail = (code: string, message: string): Problem => ({ ok: false, code, mes
 export class StackService {
   private readonly running = new Map<string, Running>();
   private readonly idempotency: IdempotencyGuard;
+  /** Who owns which stack (AUTH_MODE=oidc): claims, "Your stacks", the per-person limit. */
+  readonly ownership: Ownership;
 
   constructor(
     private readonly deps: SagaDeps,
@@ -75,6 +78,7 @@ export class StackService {
     private readonly opts: StackServiceOptions,
   ) {
     this.idempotency = new IdempotencyGuard(deps.store.idempotency);
+    this.ownership = new Ownership(deps.store, opts.maxStacksPerUser ?? 0);
   }
 
   private get log(): Logger {
@@ -107,14 +111,14 @@ export class StackService {
     const deploymentId = crypto.randomUUID();
     const created = this.deps.store.transaction(() => {
       if (this.opts.maxStacks > 0 && this.deps.store.stacks.countLive() >= this.opts.maxStacks) return "full" as const;
-      if (person && this.atPersonalLimit(person)) return "personal_limit" as const;
+      if (person && this.ownership.atLimit(person)) return "personal_limit" as const;
       const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now());
       if (!stack) return null;
       if (person) this.deps.store.owners.claim(stack.id, ownerOf(person), now());
       return { stack, deployment: this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now()) };
     });
     if (created === "full") return fail("capacity_reached", "The portal is at its stack limit; try again later");
-    if (created === "personal_limit") return fail("user_stack_limit", this.personalLimitMessage());
+    if (created === "personal_limit") return fail("user_stack_limit", this.ownership.limitMessage());
     // Lost the race for the name to a concurrent request.
     if (!created) return fail("taken", messageFor("taken", check.name));
     this.deps.events.emit(deploymentId, { type: "status", data: { status: "accepted", at: now(), message: `Deploying ${check.name}` } });
@@ -153,67 +157,6 @@ export class StackService {
     const hash = this.deps.store.stacks.tokenHash(stack.id);
     if (hash && tokenMatches(bearer, hash)) return "management";
     return fail("forbidden", "That token does not manage this stack");
-  }
-
-  private atPersonalLimit(person: Person): boolean {
-    const max = this.opts.maxStacksPerUser ?? 0;
-    return max > 0 && this.deps.store.owners.countLive(person) >= max;
-  }
-
-  private personalLimitMessage(): string {
-    const max = this.opts.maxStacksPerUser ?? 0;
-    return `You already have ${max} stack${max === 1 ? "" : "s"}, the most one person may have; delete one first`;
-  }
-
-  /**
-   * A stack deployed before sign-in was switched on becomes the signed-in person's when they
-   * show its management token. The token keeps working afterwards.
-   */
-  claim(rawName: string, ctx: RequestContext): Result<{ name: string }> {
-    const name = rawName.trim().toLowerCase();
-    const result = this.startClaim(name, ctx);
-    this.deps.store.audit.record({
-      at: now(),
-      action: "claim",
-      stackName: name.slice(0, 64),
-      deploymentId: null,
-      client: ctx.client ?? null,
-      actor: ctx.person ? "person" : "anonymous",
-      outcome: result.ok ? "accepted" : result.code,
-      detail: null,
-      person: ctx.person ? ownerOf(ctx.person) : null,
-    });
-    return result;
-  }
-
-  private startClaim(name: string, { bearer, person }: RequestContext): Result<{ name: string }> {
-    if (!person) return fail("sign_in_required", "Sign in to claim a stack");
-    const stack = this.deps.store.stacks.live(name);
-    if (!stack) return fail("not_found", `There is no stack named "${name}"`);
-    if (stack.owner && sameOwner(stack.owner, person)) return { ok: true, name };
-    if (!bearer) return fail("unauthorized", "Send the stack's management token (Authorization: Bearer <token>)");
-    const hash = this.deps.store.stacks.tokenHash(stack.id);
-    if (!hash || !tokenMatches(bearer, hash)) return fail("forbidden", "That token does not manage this stack");
-    if (stack.owner) return fail("already_owned", "This stack already belongs to someone");
-    const claimed = this.deps.store.transaction(() => {
-      if (this.atPersonalLimit(person)) return "personal_limit" as const;
-      return this.deps.store.owners.claim(stack.id, ownerOf(person), now());
-    });
-    if (claimed === "personal_limit") return fail("user_stack_limit", this.personalLimitMessage());
-    if (!claimed) return fail("already_owned", "This stack already belongs to someone");
-    return { ok: true, name };
-  }
-
-  /** The signed-in person's live stacks, with the deployment to follow for each. */
-  stacksOf(person: Person) {
-    return this.deps.store.owners.liveStacksOf(person).map((stack) => ({
-      name: stack.name,
-      url: stack.url,
-      status: stack.status,
-      createdAt: stack.createdAt,
-      readyAt: stack.readyAt,
-      deploymentId: this.deps.store.deployments.latestFor(stack.id)?.id ?? null,
-    }));
   }
 
   /** Whether the request may follow this stack's deployments: anyone in open mode, else who may manage it. */

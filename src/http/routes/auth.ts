@@ -45,7 +45,7 @@ export function authRoutes(deps: AuthRouteDeps) {
       maxStacksPerUser: auth.maxStacksPerUser,
       person: person ? { name: person.name, email: person.email, username: person.username, admin: person.admin } : null,
       suggestedName: person ? suggestName(person.username) : null,
-      stacks: person ? deps.stacks.stacksOf(person) : [],
+      stacks: person ? deps.stacks.ownership.stacksOf(person) : [],
     });
   });
 
@@ -153,7 +153,7 @@ export function authRoutes(deps: AuthRouteDeps) {
       return c.json({ redirect });
     })
     .post("/api/stacks/:name/claim", (c) => {
-      const result = deps.stacks.claim(c.req.param("name"), requestCredentials(c));
+      const result = deps.stacks.ownership.claim(c.req.param("name"), requestCredentials(c));
       if (!result.ok) return refused(c, result.code, result.message);
       return c.json({ name: result.name, owned: true });
     });
