@@ -1,4 +1,5 @@
 import * as accountApi from "./account-api.ts";
+import { setSessionAdmin } from "./admin.ts";
 import type { Me, MyStack } from "./account-api.ts";
 import { byId, h } from "./dom.ts";
 import { type Key, code, t, tn } from "./i18n.ts";
@@ -30,6 +31,8 @@ let outcome: string | null = null;
 let message: { key: Key; vars?: Record<string, string> } | null = null;
 let confirming: string | null = null;
 let suggested = false;
+/** The portal says "expired" once (then forgets the cookie): keep saying it until a sign-in. */
+let expired = false;
 
 const OUTCOME: Record<string, Key> = {
   not_allowed: "account.not_allowed",
@@ -53,6 +56,8 @@ export async function refreshAccount(): Promise<void> {
   const answer = await accountApi.me();
   if (!answer.ok) return;
   state = answer.value;
+  expired = state.person === null && (expired || state.expired);
+  setSessionAdmin(state.authMode === "oidc" && state.person?.admin === true);
   if (state.authMode === "oidc" && state.person && state.suggestedName && !suggested) {
     suggested = true;
     hooks?.suggestName(state.suggestedName);
@@ -98,7 +103,7 @@ function panel(me: Extract<Me, { authMode: "oidc" }>, atLimit: boolean): Node[] 
         t(key, { provider }),
       ),
     );
-  else if (me.expired) notices.push(h("p", { class: "notice notice--warning", role: "alert", "data-signin": "expired" }, t("account.expired")));
+  else if (expired) notices.push(h("p", { class: "notice notice--warning", role: "alert", "data-signin": "expired" }, t("account.expired")));
   if (!me.person) {
     notices.push(
       h(

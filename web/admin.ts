@@ -110,7 +110,19 @@ function say(message: Message | null, tone: "ok" | "error" = "ok"): void {
   noticeTone = tone;
 }
 
-const token = (): string | null => saved.adminToken();
+/** A person signed in through OIDC_ADMIN_GROUPS needs no token (account.ts says so). */
+let sessionAdmin = false;
+const token = (): string | null => saved.adminToken() ?? (sessionAdmin ? api.SESSION_ADMIN : null);
+
+export function setSessionAdmin(on: boolean): void {
+  if (on === sessionAdmin) return;
+  sessionAdmin = on;
+  if (on && visible) {
+    void load();
+    void loadReport();
+  }
+  renderAdmin();
+}
 
 // ---------------------------------------------------------------------------------------
 // Showing and hiding the view (the router in app.ts decides when)
@@ -334,6 +346,8 @@ export function renderAdmin(): void {
   el.status.dataset.tone = noticeTone;
   showMessage(el.loginError, signedIn ? null : loginMessage);
   el.signIn.setAttribute("aria-busy", String(signingIn));
+  // A signed-in admin signs out in the header, not here.
+  el.signOut.hidden = token() === api.SESSION_ADMIN;
   // Drawn signed out too: what a previous token showed must not linger in the page.
   renderList();
   renderReconcile();

@@ -74,7 +74,7 @@ export function deploy(name: string, token?: string): Promise<Result<DeployAccep
 export function deleteStack(name: string, token: string): Promise<Result<DeleteAccepted>> {
   return call<DeleteAccepted>(`/api/stack/${encodeURIComponent(name)}`, {
     method: "DELETE",
-    headers: { authorization: `Bearer ${token}` },
+    headers: token === SESSION_ADMIN ? {} : { authorization: `Bearer ${token}` },
   });
 }
 
@@ -94,7 +94,13 @@ export type StackStatus = Stack["status"];
 
 export type StackInfo = Stack;
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+/**
+ * Stands for "no token: the session cookie of a person signed in through one of
+ * OIDC_ADMIN_GROUPS" (AUTH_MODE=oidc); no Authorization header is sent for it.
+ */
+export const SESSION_ADMIN = "(signed-in admin)";
+
+const bearer = (token: string): Record<string, string> => (token === SESSION_ADMIN ? {} : { authorization: `Bearer ${token}` });
 
 /** Live stacks; with `all`, the failed and deleted ones too. */
 export function listStacks(token: string, all = false): Promise<Result<{ stacks: StackInfo[] }>> {
