@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { cpuCount, memorySize } from "./config-units.ts";
+import { authVariables, checkAuthVariables } from "./auth/config.ts";
 
 /**
  * Every environment variable the portal reads, parsed once at start.
@@ -7,7 +8,7 @@ import { cpuCount, memorySize } from "./config-units.ts";
  * is expected; values of secret variables are never echoed.
  */
 
-export const SECRET_VARIABLES = ["DOKPLOY_API_TOKEN", "STACK_REGISTRY_PASSWORD", "ADMIN_TOKEN", "METRICS_TOKEN"] as const;
+export const SECRET_VARIABLES = ["DOKPLOY_API_TOKEN", "STACK_REGISTRY_PASSWORD", "ADMIN_TOKEN", "METRICS_TOKEN", "OIDC_CLIENT_SECRET"] as const;
 
 const DURATION = /^(\d+)(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -198,8 +199,11 @@ export const configSchema = z
     // A stack with no OpenCode activity this long is stopped; its owner starts it again. 0: never.
     IDLE_STOP_AFTER: duration("4h"),
     IDLE_CHECK_INTERVAL: duration("5m"),
+    // Sign-in (src/auth/config.ts).
+    ...authVariables,
   })
   .superRefine((c, ctx) => {
+    checkAuthVariables(c, ctx);
     if (c.NODE_ENV === "production") {
       if (!c.DOKPLOY_URL) ctx.addIssue({ code: "custom", path: ["DOKPLOY_URL"], message: "is required when NODE_ENV=production" });
       if (!c.DOKPLOY_API_TOKEN) ctx.addIssue({ code: "custom", path: ["DOKPLOY_API_TOKEN"], message: "is required when NODE_ENV=production" });

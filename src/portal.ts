@@ -16,6 +16,7 @@ import { OrphanServiceWatch } from "./stacks/orphan-services.ts";
 import { Reconciler } from "./stacks/reconcile.ts";
 import { StackOperations } from "./stacks/operations/service.ts";
 import { IdleStopper } from "./stacks/idle.ts";
+import { authFromConfig } from "./auth/index.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -91,8 +92,11 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     onBuildOutlivedDelete: (appName: string) => serviceWatch.expect(appName),
   };
   const slots = new DeploySlots(config.MAX_CONCURRENT_DEPLOYS, (n) => metrics.deployQueue.set(n));
+  const auth = authFromConfig(config, store);
   const stacks = new StackService(sagaDeps, availability, {
     adminToken: config.ADMIN_TOKEN,
+    requireSignIn: auth !== null,
+    maxStacksPerUser: config.MAX_STACKS_PER_USER,
     maxStacks: config.MAX_STACKS,
     slots,
     onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
@@ -140,6 +144,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
       operations: config.RATE_LIMIT_OPERATIONS,
     },
     operations,
+    auth,
   });
   const recovered = stacks.recover();
   const recoveredOperations = operations.recover();

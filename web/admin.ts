@@ -115,7 +115,19 @@ function say(message: Message | null, tone: "ok" | "error" = "ok"): void {
   noticeTone = tone;
 }
 
-const token = (): string | null => saved.adminToken();
+/** A person signed in through OIDC_ADMIN_GROUPS needs no token (account.ts says so). */
+let sessionAdmin = false;
+const token = (): string | null => saved.adminToken() ?? (sessionAdmin ? api.SESSION_ADMIN : null);
+
+export function setSessionAdmin(on: boolean): void {
+  if (on === sessionAdmin) return;
+  sessionAdmin = on;
+  if (on && visible) {
+    void load();
+    void loadReport();
+  }
+  renderAdmin();
+}
 
 // ---------------------------------------------------------------------------------------
 // Showing and hiding the view (the router in app.ts decides when)
@@ -342,6 +354,8 @@ export function renderAdmin(): void {
   el.status.dataset.tone = noticeTone;
   showMessage(el.loginError, signedIn ? null : loginMessage);
   el.signIn.setAttribute("aria-busy", String(signingIn));
+  // A signed-in admin signs out in the header, not here.
+  el.signOut.hidden = token() === api.SESSION_ADMIN;
   // Drawn signed out too: what a previous token showed must not linger in the page.
   renderList();
   renderReconcile();
@@ -430,6 +444,14 @@ function row(stack: api.StackInfo): HTMLLIElement {
       ),
       h("div", { class: "stack-fact" }, h("dt", {}, t("result.address")), h("dd", { class: "stack-url" }, address)),
       ...historyFacts(stack),
+      // AUTH_MODE=oidc: who signed in and deployed (or claimed) it.
+      stack.owner &&
+        h(
+          "div",
+          { class: "stack-fact", "data-owner": "" },
+          h("dt", {}, t("admin.owner")),
+          h("dd", {}, [stack.owner.name, stack.owner.email && `<${stack.owner.email}>`].filter(Boolean).join(" ")),
+        ),
     ),
     deploymentLink(stack),
     inProgress && h("p", { class: "stack-progress" }, progressText(inProgress)),

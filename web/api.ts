@@ -19,7 +19,8 @@ export interface DeployAccepted {
   url: string;
   eventsUrl: string;
   statusUrl: string;
-  managementToken: string;
+  /** Absent with sign-in on (AUTH_MODE=oidc): the signed-in owner needs none. */
+  managementToken?: string;
   credentials: { username: string; password: string };
 }
 
@@ -85,7 +86,7 @@ export function deploy(name: string, token?: string): Promise<Result<DeployAccep
 export function deleteStack(name: string, token: string): Promise<Result<DeleteAccepted>> {
   return call<DeleteAccepted>(`/api/stack/${encodeURIComponent(name)}`, {
     method: "DELETE",
-    headers: { authorization: `Bearer ${token}` },
+    headers: token === SESSION_ADMIN ? {} : { authorization: `Bearer ${token}` },
   });
 }
 
@@ -143,7 +144,13 @@ export type StackStatus = Stack["status"];
 
 export type StackInfo = StackWithHistory;
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+/**
+ * Stands for "no token: the session cookie of a person signed in through one of
+ * OIDC_ADMIN_GROUPS" (AUTH_MODE=oidc); no Authorization header is sent for it.
+ */
+export const SESSION_ADMIN = "(signed-in admin)";
+
+const bearer = (token: string): Record<string, string> => (token === SESSION_ADMIN ? {} : { authorization: `Bearer ${token}` });
 
 /** Live stacks (with `all`, the failed and deleted ones too), each with its latest deployment. */
 export function listStacks(token: string, all = false): Promise<Result<{ stacks: StackInfo[]; nameQuarantineDays: number }>> {

@@ -1,4 +1,5 @@
 import { hideAdmin, initAdmin, renderAdmin, showAdmin } from "./admin.ts";
+import { initAccount, refreshAccount, renderAccount } from "./account.ts";
 import * as api from "./api.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
 import { type Key, LANGS, code, dir, formatDuration, initLang, isLang, lang, langName, onLangChange, setLang, t, tn } from "./i18n.ts";
@@ -421,7 +422,7 @@ async function loadFailure(p: Progress): Promise<void> {
   }
   if (p.kind === "deploy" && secrets) {
     // Only the token stays, in memory: "Try again" sends it, so the kept volumes stay this person's.
-    retryTokens.set(p.id, secrets.managementToken);
+    if (secrets.managementToken) retryTokens.set(p.id, secrets.managementToken);
     saved.forgetSecrets(p.id);
     tellGone(p.id);
   }
@@ -750,6 +751,7 @@ function showView(view: View): void {
     resultKey = "";
     renderTabTitle(null);
   }
+  if (view === "start") void refreshAccount();
   if (view === "admin") el.adminLink.setAttribute("aria-current", "page");
   else el.adminLink.removeAttribute("aria-current");
   if (view !== "admin") hideAdmin();
@@ -822,6 +824,7 @@ function renderAll(): void {
   renderConfirm();
   if (!el.viewProgress.hidden) renderProgress();
   renderAdmin();
+  renderAccount();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -867,6 +870,14 @@ function init(): void {
   });
 
   initAdmin();
+  initAccount({
+    openDeployment: (id) => go(id),
+    suggestName: (name) => {
+      if (el.nameInput.value.trim()) return;
+      el.nameInput.value = name;
+      onNameInput();
+    },
+  });
   initConfirm();
   initOtherTabs(
     (id) => saved.secretsFor(id) !== null,

@@ -73,6 +73,11 @@ const ERROR: Record<string, Key> = {
   forbidden: "error.forbidden",
   not_found: "error.not_found",
   network: "error.network",
+  sign_in_required: "error.sign_in_required",
+  session_expired: "error.session_expired",
+  user_stack_limit: "error.user_stack_limit",
+  already_owned: "error.already_owned",
+  cross_site_request: "error.cross_site_request",
 };
 
 export const stepKey = (step: string): Key | null => STEP[step] ?? null;

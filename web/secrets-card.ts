@@ -35,14 +35,18 @@ export function detailsList(url: string, secrets: Secrets | null, status: HTMLEl
     list.append(
       row(t("result.username"), "username", code(secrets.username, "code secret"), secrets.username),
       row(t("result.password"), "password", code(secrets.password, "code secret"), secrets.password),
-      row(
-        t("result.token"),
-        "token",
-        code(secrets.managementToken, "code secret"),
-        secrets.managementToken,
-        h("span", { class: "hint" }, t("result.token_hint")),
-      ),
     );
+    // With sign-in on (AUTH_MODE=oidc) there is no token: the signed-in owner manages the stack.
+    if (secrets.managementToken)
+      list.append(
+        row(
+          t("result.token"),
+          "token",
+          code(secrets.managementToken, "code secret"),
+          secrets.managementToken,
+          h("span", { class: "hint" }, t("result.token_hint")),
+        ),
+      );
   }
   return list;
 }

@@ -8,7 +8,8 @@ export interface Secrets {
   url: string;
   username: string;
   password: string;
-  managementToken: string;
+  /** Absent with sign-in on (AUTH_MODE=oidc): the signed-in owner manages the stack. */
+  managementToken?: string;
   /** A deleted name taken back: this token replaces the old one. */
   reclaimed?: boolean;
 }

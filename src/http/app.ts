@@ -24,6 +24,9 @@ import { stackAccessRoutes } from "./routes/stack-access.ts";
 import { deploymentReportRoutes } from "./routes/deployment-report.ts";
 import { infoRoutes } from "./routes/info.ts";
 import { adminStackRoutes } from "./routes/admin-stacks.ts";
+import type { Auth } from "../auth/index.ts";
+import { sessionMiddleware } from "./session.ts";
+import { authRoutes } from "./routes/auth.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
@@ -40,6 +43,8 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   metricsToken?: string;
   refreshMetrics: () => void;
   nameQuarantineDays: number;
+  /** Sign-in (AUTH_MODE=oidc); null in open mode. */
+  auth: Auth | null;
 }
 
 /** The portal's HTTP surface. Handlers are thin: parse, call the domain, map the result. */
@@ -48,6 +53,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(requestContext(deps.log, deps.trustProxy));
   app.use(bodyDeadline({ timeoutMs: deps.bodyTimeoutMs, perClient: 8, total: 256 }));
   app.use(...securityMiddleware({ corsOrigins: deps.corsOrigins, trustProxy: deps.trustProxy > 0 }));
+  if (deps.auth) app.use(sessionMiddleware(deps.auth));
   const limited = (name: string) => () => deps.metrics.rateLimited.inc({ limit: name });
   // The admin token is for operators, who are not held to per-client budgets.
   const exempt = (c: Context<AppEnv>) => isAdminRequest(c.req.header("authorization"), deps.adminToken);
@@ -55,6 +61,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const del = limitPerClient("delete", deps.limits.delete, limited("delete"), { exempt });
   const guard = authFailureGuard(deps.limits.auth, deps.store.audit, limited("auth"));
   app.get("/api/check", check).get("/api/check/*", check).get("/api/stacks/:name/access", check);
+  // Each "Sign in" stores a login attempt: the name check's limit keeps that bounded.
+  app.get("/auth/login", check);
   // A stack's status tells whether a name exists: it shares the name check's budget.
   app.get("/api/stacks/:name", check);
   // Only accepted deploys use up the budget; a rejected name costs nothing.
@@ -66,6 +74,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.post("/api/stacks/:name/:operation", guard, ops);
   app.get("/api/stacks/:name/details", guard).get("/api/stacks/:name/logs", guard);
   app.route("/", healthRoutes(deps));
+  app.route("/", authRoutes(deps));
   app.route("/", checkRoutes(deps.availability));
   app.route("/", deployRoutes(deps.stacks));
   app.route("/", deploymentRoutes(deps));

@@ -1,4 +1,5 @@
 import type { Logger } from "../log.ts";
+import type { Person } from "../stacks/owner.ts";
 
 /** What handlers log with: every line carries the request id. */
 export interface RequestLog {
@@ -26,5 +27,9 @@ export type AppEnv = {
     requestId: string;
     log: RequestLog;
     client: string;
+    /** AUTH_MODE=oidc (src/http/session.ts): the signed-in person, their session cookie, or a session that ended. */
+    person?: Person;
+    sessionId?: string;
+    sessionExpired?: boolean;
   };
 };

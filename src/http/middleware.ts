@@ -44,9 +44,11 @@ export function isAdminRequest(authorization: string | undefined, adminToken: st
 /**
  * Lets a request through only with `Authorization: Bearer <token>`: 401 without credentials,
  * 403 with wrong ones (constant-time). No token configured means nobody gets in.
+ * With `signedInAdmin`, a person signed in through one of OIDC_ADMIN_GROUPS is let in too.
  */
-export function requireToken(token: string | undefined, realm: string): MiddlewareHandler<AppEnv> {
+export function requireToken(token: string | undefined, realm: string, opts: { signedInAdmin?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (opts.signedInAdmin && c.get("person")?.admin) return next();
     const bearer = bearerToken(c.req.header("authorization"));
     if (!bearer) return problem(c, 401, "unauthorized", `This needs the ${realm} token`, { "WWW-Authenticate": `Bearer realm="${realm}"` });
     if (!token || !secretEquals(bearer, token)) return problem(c, 403, "forbidden", `That is not the ${realm} token`);

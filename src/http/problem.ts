@@ -18,6 +18,10 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   stack_deleted: 410,
   operation_in_progress: 409,
   stack_not_ready: 409,
+  sign_in_required: 401,
+  session_expired: 401,
+  user_stack_limit: 409,
+  already_owned: 409,
 };
 
 export function statusFor(code: string): ContentfulStatusCode {

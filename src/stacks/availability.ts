@@ -45,7 +45,11 @@ export class AvailabilityIndex {
     this.foreign = new ForeignDomains(client, opts.suffix, 10 * 60_000, log);
   }
 
-  async check(raw: string, opts: { quarantineToken?: (hash: string) => boolean } = {}): Promise<Availability> {
+  /** `quarantineToken` says whether the asker may take back a quarantined name (its token hash, its owner). */
+  async check(
+    raw: string,
+    opts: { quarantineToken?: (hash: string, owner: { issuer: string; subject: string } | null) => boolean } = {},
+  ): Promise<Availability> {
     const verdict = checkName(raw, this.opts.reserved);
     // An invalid name is echoed only in part: it is user input, possibly huge.
     const shown = verdict.valid ? verdict.name : verdict.name.slice(0, 64);
@@ -63,7 +67,7 @@ export class AvailabilityIndex {
     const since = new Date(Date.now() - this.opts.quarantineDays * 86_400_000).toISOString();
     const holder = this.store.stacks.holder(name, since);
     if (holder?.live) return answer("taken");
-    if (holder && !opts.quarantineToken?.(holder.tokenHash)) return answer("recently_deleted");
+    if (holder && !opts.quarantineToken?.(holder.tokenHash, holder.owner)) return answer("recently_deleted");
     // A stack we deleted keeps no project, so any project of our naming not live here is foreign.
     const dokploy = await this.dokployNames();
     if (dokploy?.has(name) || this.foreign.has(`${name}.${this.opts.suffix}`)) return answer("taken");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DELETE_STEPS, DEPLOY_STEPS, OPERATION_KINDS, STEP_IDS } from "./steps.ts";
+import { owner } from "./owner.ts";
 
 /** The domain's vocabulary: what a stack, a deployment and a progress event are. */
 
@@ -32,6 +33,8 @@ export const stack = z.object({
   updatedAt: z.string(),
   readyAt: z.string().nullable(),
   deletedAt: z.string().nullable(),
+  /** Who signed in and deployed (or claimed) it; null for stacks of AUTH_MODE=open. */
+  owner: owner.nullable(),
 });
 export type Stack = z.infer<typeof stack>;
 /** The Dokploy ids of a stack, written the moment Dokploy returns each. */

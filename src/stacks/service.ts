@@ -11,6 +11,8 @@ import { volumeGenerationFor } from "./volumes.ts";
 import type { DeploySlots } from "./slots.ts";
 import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 import { publicDeployment, publicEvent } from "./public-view.ts";
+import { type Person, ownerOf, sameOwner } from "./owner.ts";
+import { Ownership } from "./ownership.ts";
 
 /**
  * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
@@ -20,10 +22,12 @@ import { publicDeployment, publicEvent } from "./public-view.ts";
 export type Problem = { ok: false; code: string; message: string };
 export type Result<T> = ({ ok: true } & T) | Problem;
 
-export type Actor = "anonymous" | "management" | "admin" | "system";
+export type Actor = "anonymous" | "management" | "admin" | "system" | "owner" | "person";
 
 export interface RequestContext {
   bearer?: string;
+  /** The signed-in person (AUTH_MODE=oidc), if any. */
+  person?: Person;
   /** The client's address, for the audit log. */
   client?: string;
   /** A repeated deploy with the same key returns the same deployment. */
@@ -34,7 +38,8 @@ export interface DeployAccepted {
   deploymentId: string;
   name: string;
   url: string;
-  managementToken: string;
+  /** Absent when sign-in is on: the signed-in owner manages the stack without one. */
+  managementToken?: string;
   credentials: { username: string; password: string };
 }
 
@@ -54,6 +59,10 @@ export interface StackServiceOptions {
   /** Live stacks at most; 0 means no limit. */
   maxStacks: number;
   slots: DeploySlots;
+  /** AUTH_MODE=oidc: deploying needs a signed-in person, who becomes the stack's owner. */
+  requireSignIn?: boolean;
+  /** Live stacks a person may own at once; 0 means no limit. */
+  maxStacksPerUser?: number;
   /** Called when a deployment ends, with "succeeded" or its error code. */
   onFinished?: (kind: string, outcome: string) => void;
 }
@@ -63,6 +72,8 @@ const fail = (code: string, message: string): Problem => ({ ok: false, code, mes
 export class StackService {
   private readonly running = new Map<string, Running>();
   private readonly idempotency: IdempotencyGuard;
+  /** Who owns which stack (AUTH_MODE=oidc): claims, "Your stacks", the per-person limit. */
+  readonly ownership: Ownership;
 
   constructor(
     private readonly deps: SagaDeps,
@@ -74,6 +85,7 @@ export class StackService {
       const status = deployment ? deps.store.stacks.byId(deployment.stackId)?.status : undefined;
       return status === undefined || status === "deleting" || status === "deleted";
     });
+    this.ownership = new Ownership(deps.store, opts.maxStacksPerUser ?? 0);
   }
 
   private get log(): Logger {
@@ -85,20 +97,30 @@ export class StackService {
     // Any Bearer value may come along; only one that reclaimed a held name speaks for an owner.
     let reclaimed = false;
     const start = () =>
-      this.startDeploy(rawName, ctx.bearer, () => {
+      this.startDeploy(rawName, ctx, () => {
         reclaimed = true;
       });
-    const result = ctx.idempotencyKey ? await this.idempotency.run(ctx.idempotencyKey, name, start) : await start();
-    this.audit("deploy", name, ctx, result, result.ok && reclaimed ? "management" : "anonymous");
+    const result =
+      this.opts.requireSignIn && !ctx.person
+        ? fail("sign_in_required", "Sign in to deploy a stack")
+        : ctx.idempotencyKey
+          ? await this.idempotency.run(ctx.idempotencyKey, name, start)
+          : await start();
+    this.audit("deploy", name, ctx, result, ctx.person ? "person" : result.ok && reclaimed ? "management" : "anonymous");
     return result;
   }
 
-  private async startDeploy(rawName: string, bearer: string | undefined, onReclaim: () => void): Promise<Result<DeployAccepted>> {
+  private async startDeploy(rawName: string, ctx: RequestContext, onReclaim: () => void): Promise<Result<DeployAccepted>> {
+    const { bearer, person } = ctx;
+    /** Is this the earlier owner of a stack of the name: its token, or its signed-in owner. */
+    const owns = (hash: string, owner: { issuer: string; subject: string } | null) =>
+      (bearer !== undefined && tokenMatches(bearer, hash)) || (person !== undefined && owner !== null && sameOwner(owner, person));
     const check = await this.availability.check(rawName, {
-      quarantineToken: (hash) => {
-        const owner = bearer !== undefined && tokenMatches(bearer, hash);
-        if (owner) onReclaim();
-        return owner;
+      // A quarantined name goes back to whoever shows its token, or to its signed-in owner.
+      quarantineToken: (hash, owner) => {
+        const own = owns(hash, owner);
+        if (own) onReclaim();
+        return own;
       },
     });
     if (check.reason) return fail(check.reason, messageFor(check.reason, check.name));
@@ -107,16 +129,16 @@ export class StackService {
     const deploymentId = crypto.randomUUID();
     const created = this.deps.store.transaction(() => {
       if (this.opts.maxStacks > 0 && this.deps.store.stacks.countLive() >= this.opts.maxStacks) return "full" as const;
-      // A new owner gets volumes never used; a returning one (their old token) their own.
-      const generation = volumeGenerationFor(
-        this.deps.store.stacks.volumeHistory(check.name),
-        (hash) => bearer !== undefined && tokenMatches(bearer, hash),
-      );
+      if (person && this.ownership.atLimit(person)) return "personal_limit" as const;
+      // A new owner gets volumes never used; a returning one (their old token, or signed in) their own.
+      const generation = volumeGenerationFor(this.deps.store.stacks.volumeHistory(check.name), (h) => owns(h.tokenHash, h.owner));
       const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now(), generation);
       if (!stack) return null;
+      if (person) this.deps.store.owners.claim(stack.id, ownerOf(person), now());
       return { stack, deployment: this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now()) };
     });
     if (created === "full") return fail("capacity_reached", "The portal is at its stack limit; try again later");
+    if (created === "personal_limit") return fail("user_stack_limit", this.ownership.limitMessage());
     // Lost the race for the name to a concurrent request.
     if (!created) return fail("taken", messageFor("taken", check.name));
     this.deps.events.emit(deploymentId, { type: "status", data: { status: "accepted", at: now(), message: `Deploying ${check.name}` } });
@@ -129,23 +151,46 @@ export class StackService {
       deploymentId,
       name: check.name,
       url: check.url,
-      managementToken,
+      ...(this.opts.requireSignIn ? {} : { managementToken }),
       credentials: { username: "opencode", password },
     };
   }
 
-  /** Who a bearer token speaks for, for this stack. The one check for every owner action. */
-  authorize(stack: Stack, bearer: string | undefined): Actor | Problem {
-    if (!bearer) return fail("unauthorized", "This needs the stack's management token (Authorization: Bearer <token>)");
+  /**
+   * Who may manage this stack: a signed-in admin or the signed-in owner, else whoever the
+   * bearer token speaks for (the admin token or the stack's management token).
+   */
+  authorize(stack: Stack, ctx: RequestContext): Actor | Problem {
+    const { bearer, person } = ctx;
+    if (person?.admin) return "admin";
+    if (person && stack.owner && sameOwner(stack.owner, person)) return "owner";
+    if (!bearer) {
+      if (person) return fail("forbidden", "This stack belongs to someone else");
+      return fail(
+        "unauthorized",
+        this.opts.requireSignIn
+          ? "Sign in as the stack's owner, or send its management token (Authorization: Bearer <token>)"
+          : "This needs the stack's management token (Authorization: Bearer <token>)",
+      );
+    }
     if (this.opts.adminToken && secretEquals(bearer, this.opts.adminToken)) return "admin";
     const hash = this.deps.store.stacks.tokenHash(stack.id);
     if (hash && tokenMatches(bearer, hash)) return "management";
     return fail("forbidden", "That token does not manage this stack");
   }
 
+  /** Whether the request may follow this stack's deployments: anyone in open mode, else who may manage it. */
+  mayWatch(stackId: number, ctx: RequestContext): Result<object> {
+    if (!this.opts.requireSignIn) return { ok: true };
+    const stack = this.deps.store.stacks.byId(stackId);
+    if (!stack) return fail("not_found", "No such stack");
+    const actor = this.authorize(stack, ctx);
+    return typeof actor === "string" ? { ok: true } : actor;
+  }
+
   async remove(rawName: string, ctx: RequestContext = {}): Promise<Result<DeleteAccepted>> {
-    const result = await this.startDelete(rawName, ctx.bearer);
-    this.audit("delete", normaliseName(rawName), ctx, result, result.ok ? result.actor : "anonymous");
+    const result = await this.startDelete(rawName, ctx);
+    this.audit("delete", normaliseName(rawName), ctx, result, result.ok ? result.actor : ctx.person ? "person" : "anonymous");
     return result;
   }
 
@@ -161,14 +206,15 @@ export class StackService {
       actor,
       outcome: result.ok ? "accepted" : result.code,
       detail: null,
+      person: ctx.person ? ownerOf(ctx.person) : null,
     });
   }
 
-  private async startDelete(rawName: string, bearer: string | undefined): Promise<Result<DeleteAccepted>> {
+  private async startDelete(rawName: string, ctx: RequestContext): Promise<Result<DeleteAccepted>> {
     const name = normaliseName(rawName);
     const stack = this.deps.store.stacks.live(name);
     if (!stack) return fail("not_found", `There is no stack named "${name}"`);
-    const actor = this.authorize(stack, bearer);
+    const actor = this.authorize(stack, ctx);
     if (typeof actor !== "string") return actor;
     // A delete already under way is the answer to a repeated delete.
     const current = this.deps.store.deployments.runningFor(stack.id);
@@ -188,13 +234,14 @@ export class StackService {
    * stack's management token or the admin token also shows Dokploy's detail. A wrong token
    * is refused, so that it cannot be guessed here more cheaply than elsewhere.
    */
-  snapshot(deploymentId: string, bearer?: string): Result<{ snapshot: DeploymentSnapshot }> | null {
+  snapshot(deploymentId: string, ctx: RequestContext = {}): Result<{ snapshot: DeploymentSnapshot }> | null {
     const deployment = this.deps.store.deployments.byId(deploymentId);
     if (!deployment) return null;
     const events = this.deps.store.deployments.events(deploymentId);
-    if (bearer === undefined) return { ok: true, snapshot: snapshotOf(publicDeployment(deployment), events.map(publicEvent)) };
+    if (ctx.bearer === undefined && ctx.person === undefined)
+      return { ok: true, snapshot: snapshotOf(publicDeployment(deployment), events.map(publicEvent)) };
     const stack = this.deps.store.stacks.byId(deployment.stackId);
-    const actor = stack ? this.authorize(stack, bearer) : fail("forbidden", "That token does not manage this stack");
+    const actor = stack ? this.authorize(stack, ctx) : fail("forbidden", "That token does not manage this stack");
     if (typeof actor !== "string") return actor;
     return { ok: true, snapshot: snapshotOf(deployment, events) };
   }

@@ -12,11 +12,13 @@
 export interface VolumeLineage {
   tokenHash: string;
   generation: number;
+  /** Its signed-in owner (AUTH_MODE=oidc), if any. */
+  owner: { issuer: string; subject: string } | null;
 }
 
-/** `history` is the name's stacks, newest first; `owns` tells whether the caller's token matches a hash. */
-export function volumeGenerationFor(history: readonly VolumeLineage[], owns: (tokenHash: string) => boolean): number {
-  const own = history.find((h) => owns(h.tokenHash));
+/** `history` is the name's stacks, newest first; `owns` tells whether the caller owned one (its token, or signed in). */
+export function volumeGenerationFor(history: readonly VolumeLineage[], owns: (earlier: VolumeLineage) => boolean): number {
+  const own = history.find((h) => owns(h));
   if (own) return own.generation;
   return history.length === 0 ? 0 : Math.max(...history.map((h) => h.generation)) + 1;
 }

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { z } from "zod";
+import { owner } from "../stacks/owner.ts";
 
 export const auditEntry = z.object({
   id: z.number().int(),
@@ -8,21 +9,36 @@ export const auditEntry = z.object({
   stackName: z.string().nullable(),
   deploymentId: z.string().nullable(),
   client: z.string().nullable(),
-  /** Which kind of credential acted: none, the stack's management token, or the admin token. */
-  actor: z.enum(["anonymous", "management", "admin", "system"]),
+  /**
+   * Which kind of credential acted: none, the stack's management token, the admin token (or an
+   * OIDC admin), the stack's signed-in owner, or a signed-in person (deploy, claim, sign-in).
+   */
+  actor: z.enum(["anonymous", "management", "admin", "system", "owner", "person"]),
+  /** The signed-in person who acted (AUTH_MODE=oidc), else null. */
+  person: owner.nullable(),
   outcome: z.string(),
   detail: z.record(z.string(), z.unknown()).nullable(),
 });
 export type AuditEntry = z.infer<typeof auditEntry>;
-export type NewAuditEntry = Omit<AuditEntry, "id">;
+export type NewAuditEntry = Omit<AuditEntry, "id" | "person"> & { person?: AuditEntry["person"] };
 
 export class AuditRepo {
   constructor(private readonly db: Database) {}
 
   record(e: NewAuditEntry): void {
     this.db
-      .query(`INSERT INTO audit (at, action, stack_name, deployment_id, client, actor, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(e.at, e.action, e.stackName, e.deploymentId, e.client, e.actor, e.outcome, e.detail ? JSON.stringify(e.detail) : null);
+      .query(`INSERT INTO audit (at, action, stack_name, deployment_id, client, actor, outcome, detail, person) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(
+        e.at,
+        e.action,
+        e.stackName,
+        e.deploymentId,
+        e.client,
+        e.actor,
+        e.outcome,
+        e.detail ? JSON.stringify(e.detail) : null,
+        e.person ? JSON.stringify(e.person) : null,
+      );
   }
 
   /** Newest first; `before` is the id of the last entry of the previous page. */
@@ -42,6 +58,7 @@ export class AuditRepo {
         actor: r.actor,
         outcome: r.outcome,
         detail: r.detail ? JSON.parse(r.detail as string) : null,
+        person: r.person ? JSON.parse(r.person as string) : null,
       }),
     );
   }

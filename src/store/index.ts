@@ -8,6 +8,8 @@ import { IdempotencyRepo } from "./idempotency.ts";
 import { LifecycleRepo } from "./lifecycle.ts";
 import { ReportRepo } from "./reports.ts";
 import { DeployStatsRepo } from "./deploy-stats.ts";
+import { OwnerRepo } from "./owners.ts";
+import { LoginAttemptRepo, SessionRepo } from "./sessions.ts";
 
 export class Store {
   readonly stacks: StackRepo;
@@ -17,6 +19,9 @@ export class Store {
   readonly lifecycle: LifecycleRepo;
   readonly reports: ReportRepo;
   readonly stats: DeployStatsRepo;
+  readonly owners: OwnerRepo;
+  readonly sessions: SessionRepo;
+  readonly loginAttempts: LoginAttemptRepo;
 
   constructor(readonly db: Database) {
     this.stacks = new StackRepo(db);
@@ -26,6 +31,9 @@ export class Store {
     this.lifecycle = new LifecycleRepo(db);
     this.reports = new ReportRepo(db);
     this.stats = new DeployStatsRepo(db);
+    this.owners = new OwnerRepo(db);
+    this.sessions = new SessionRepo(db);
+    this.loginAttempts = new LoginAttemptRepo(db);
   }
 
   /** Throws DataDirError, one line naming DATA_DIR and what to do, when it cannot open. */

@@ -113,4 +113,35 @@ export const MIGRATIONS: readonly string[] = [
   -- The page's typical deploy time: the newest successful deploys.
   CREATE INDEX deployments_succeeded_deploys ON deployments(finished_at) WHERE kind = 'deploy' AND status = 'succeeded';
   `,
+  // 8: sign-in (AUTH_MODE=oidc). Sessions and login attempts are keyed by the SHA-256 of
+  // their cookie value, so the database alone lets nobody in. A stack records its owner.
+  `
+  CREATE TABLE sessions (
+    id_hash         TEXT PRIMARY KEY,
+    issuer          TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    person          TEXT NOT NULL,
+    id_token        TEXT,
+    created_at      INTEGER NOT NULL,
+    seen_at         INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX sessions_seen ON sessions(seen_at);
+
+  CREATE TABLE login_attempts (
+    id_hash         TEXT PRIMARY KEY,
+    state           TEXT NOT NULL,
+    nonce           TEXT NOT NULL,
+    code_verifier   TEXT NOT NULL,
+    return_to       TEXT NOT NULL,
+    created_at      INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  ALTER TABLE stacks ADD COLUMN owner_issuer TEXT;
+  ALTER TABLE stacks ADD COLUMN owner_subject TEXT;
+  ALTER TABLE stacks ADD COLUMN owner_name TEXT;
+  ALTER TABLE stacks ADD COLUMN owner_email TEXT;
+  CREATE INDEX stacks_owner ON stacks(owner_subject, owner_issuer) WHERE owner_subject IS NOT NULL;
+
+  ALTER TABLE audit ADD COLUMN person TEXT;
+  `,
 ];

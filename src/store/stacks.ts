@@ -1,7 +1,8 @@
+import type { VolumeLineage } from "../stacks/volumes.ts";
 import type { Database } from "bun:sqlite";
 import type { Stack, StackResources, StackStatus } from "../stacks/model.ts";
 
-interface StackRow {
+export interface StackRow {
   id: number;
   name: string;
   status: StackStatus;
@@ -18,13 +19,17 @@ interface StackRow {
   updated_at: string;
   ready_at: string | null;
   deleted_at: string | null;
+  owner_issuer: string | null;
+  owner_subject: string | null;
+  owner_name: string | null;
+  owner_email: string | null;
 }
 
 export const LIVE_STATUSES: readonly StackStatus[] = ["deploying", "ready", "deleting", "cleanup_failed"];
 /** Must match the partial unique index `stacks_live_name` (migration 1). */
-const LIVE = `status IN (${LIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`;
+export const LIVE = `status IN (${LIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`;
 
-function toStack(r: StackRow): Stack {
+export function toStack(r: StackRow): Stack {
   return {
     id: r.id,
     name: r.name,
@@ -41,6 +46,10 @@ function toStack(r: StackRow): Stack {
     updatedAt: r.updated_at,
     readyAt: r.ready_at,
     deletedAt: r.deleted_at,
+    owner:
+      r.owner_issuer !== null && r.owner_subject !== null
+        ? { issuer: r.owner_issuer, subject: r.owner_subject, name: r.owner_name, email: r.owner_email }
+        : null,
   };
 }
 
@@ -59,7 +68,9 @@ export class StackRepo {
 
   constructor(private readonly db: Database) {
     this.liveHolder = db.prepare(`SELECT token_hash FROM stacks WHERE name = ? AND ${LIVE}`);
-    this.quarantined = db.prepare(`SELECT token_hash, deleted_at FROM stacks WHERE name = ?1 AND status = 'deleted' AND deleted_at >= ?2`);
+    this.quarantined = db.prepare(
+      `SELECT token_hash, deleted_at, owner_issuer, owner_subject FROM stacks WHERE name = ?1 AND status = 'deleted' AND deleted_at >= ?2`,
+    );
   }
 
   /** Inserts a deploying stack; returns null when a live stack already has the name. */
@@ -100,22 +111,32 @@ export class StackRepo {
    * (the quarantine), else nobody. The name check runs this on every request, so both
    * lookups are prepared and indexed, and skip ORDER BY (measured: ten times slower here).
    */
-  holder(name: string, since: string): { live: boolean; tokenHash: string } | null {
+  holder(name: string, since: string): { live: boolean; tokenHash: string; owner: { issuer: string; subject: string } | null } | null {
     const live = this.liveHolder.get(name) as { token_hash: string } | null;
-    if (live) return { live: true, tokenHash: live.token_hash };
-    const deleted = this.quarantined.all(name, since) as { token_hash: string; deleted_at: string }[];
+    if (live) return { live: true, tokenHash: live.token_hash, owner: null };
+    const deleted = this.quarantined.all(name, since) as {
+      token_hash: string;
+      deleted_at: string;
+      owner_issuer: string | null;
+      owner_subject: string | null;
+    }[];
     const newest = deleted.reduce<(typeof deleted)[number] | null>((a, b) => (a && a.deleted_at >= b.deleted_at ? a : b), null);
-    return newest ? { live: false, tokenHash: newest.token_hash } : null;
+    if (!newest) return null;
+    const owner =
+      newest.owner_issuer !== null && newest.owner_subject !== null ? { issuer: newest.owner_issuer, subject: newest.owner_subject } : null;
+    return { live: false, tokenHash: newest.token_hash, owner };
   }
 
   /** Every stack the name ever had, newest first: whose token, which volume generation. */
-  volumeHistory(name: string): { tokenHash: string; generation: number }[] {
-    return (
-      this.db.query("SELECT token_hash, volume_generation FROM stacks WHERE name = ? ORDER BY id DESC").all(name) as {
-        token_hash: string;
-        volume_generation: number;
-      }[]
-    ).map((r) => ({ tokenHash: r.token_hash, generation: r.volume_generation }));
+  volumeHistory(name: string): VolumeLineage[] {
+    const rows = this.db
+      .query("SELECT token_hash, volume_generation, owner_issuer, owner_subject FROM stacks WHERE name = ? ORDER BY id DESC")
+      .all(name) as { token_hash: string; volume_generation: number; owner_issuer: string | null; owner_subject: string | null }[];
+    return rows.map((r) => ({
+      tokenHash: r.token_hash,
+      generation: r.volume_generation,
+      owner: r.owner_issuer !== null && r.owner_subject !== null ? { issuer: r.owner_issuer, subject: r.owner_subject } : null,
+    }));
   }
 
   tokenHash(id: number): string | null {

@@ -160,7 +160,9 @@ export async function deploy(h: Harness, name: string, headers: Record<string, s
   return { status: res.status, body: (await res.json()) as any };
 }
 
+/** The harness runs in open mode: every deploy hands out its management token. */
 export interface DeployResult extends DeployAccepted {
+  managementToken: string;
   events: SseEvent[];
   done: SseEvent;
 }
@@ -169,6 +171,7 @@ export interface DeployResult extends DeployAccepted {
 export async function deployAndWait(h: Harness, name: string): Promise<DeployResult> {
   const accepted = await deploy(h, name);
   if (accepted.status !== 202) throw new Error(`deploy ${name}: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  if (typeof accepted.body.managementToken !== "string") throw new Error(`deploy ${name}: no management token in the 202`);
   const events = await readEvents(`${h.url}${accepted.body.eventsUrl}`);
   return { ...accepted.body, events, done: events.at(-1)! };
 }

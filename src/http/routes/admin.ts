@@ -20,7 +20,7 @@ export function adminRoutes(deps: AdminDeps) {
   const audit = (c: { get: (k: "client") => string }, action: string, outcome: string, detail: Record<string, unknown> | null = null) =>
     deps.store.audit.record({ at: now(), action, stackName: null, deploymentId: null, client: c.get("client"), actor: "admin", outcome, detail });
   return new Hono<AppEnv>()
-    .use("/api/admin/*", requireToken(deps.adminToken, "admin"))
+    .use("/api/admin/*", requireToken(deps.adminToken, "admin", { signedInAdmin: true }))
     .get("/api/admin/audit", (c) => {
       const limit = Math.min(Math.max(Number.parseInt(c.req.query("limit") ?? "50", 10) || 50, 1), 500);
       const before = Number.parseInt(c.req.query("before") ?? "", 10);

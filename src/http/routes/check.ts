@@ -1,4 +1,5 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { sameOwner } from "../../stacks/owner.ts";
 import type { AvailabilityIndex } from "../../stacks/availability.ts";
 import type { AppEnv } from "../env.ts";
 
@@ -15,8 +16,17 @@ function nameFromPath(url: string): string {
   }
 }
 
-/** GET /api/check/:name: always 200 with a verdict, whatever the input. */
+/**
+ * GET /api/check/:name: always 200 with a verdict, whatever the input. A name held after a
+ * delete is available to its signed-in owner (AUTH_MODE=oidc).
+ */
 export function checkRoutes(availability: AvailabilityIndex) {
-  const handler = async (c: { req: { url: string }; json: (v: unknown) => Response }) => c.json(await availability.check(nameFromPath(c.req.url)));
+  const handler = async (c: Context<AppEnv>) => {
+    const person = c.get("person");
+    const mine = person
+      ? { quarantineToken: (_hash: string, owner: { issuer: string; subject: string } | null) => owner !== null && sameOwner(owner, person) }
+      : {};
+    return c.json(await availability.check(nameFromPath(c.req.url), mine));
+  };
   return new Hono<AppEnv>().get("/api/check", handler).get("/api/check/*", handler);
 }

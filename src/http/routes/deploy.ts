@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { StackService } from "../../stacks/service.ts";
 import type { AppEnv } from "../env.ts";
 import { bearerToken } from "../middleware.ts";
-import { problem, statusFor } from "../problem.ts";
+import { problem } from "../problem.ts";
+import { refused } from "../session.ts";
 import { readJson } from "../json-body.ts";
 import { IDEMPOTENCY_KEY_RULE, isStrongIdempotencyKey } from "../idempotency-key.ts";
 
@@ -19,10 +20,11 @@ export function deployRoutes(stacks: StackService) {
       return problem(c, 400, "invalid_idempotency_key", IDEMPOTENCY_KEY_RULE);
     const result = await stacks.deploy(body.value.name, {
       bearer: bearerToken(c.req.header("authorization")),
+      person: c.get("person"),
       client: c.get("client"),
       idempotencyKey,
     });
-    if (!result.ok) return problem(c, statusFor(result.code), result.code, result.message);
+    if (!result.ok) return refused(c, result.code, result.message);
     const { deploymentId, name, url, managementToken, credentials } = result;
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     c.header("Cache-Control", "no-store");

@@ -4,7 +4,7 @@ import type { StackService } from "../../stacks/service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { problem, statusFor } from "../problem.ts";
-import { bearerToken } from "../middleware.ts";
+import { refused, requestCredentials } from "../session.ts";
 import { EventStreams } from "../sse/event-stream.ts";
 
 export interface DeploymentRouteDeps {
@@ -25,7 +25,12 @@ export function deploymentRoutes(deps: DeploymentRouteDeps) {
   });
   return new Hono<AppEnv>()
     .get("/api/deployments/:id", (c) => {
-      const result = deps.stacks.snapshot(c.req.param("id"), bearerToken(c.req.header("authorization")));
+      const deployment = deps.store.deployments.byId(c.req.param("id"));
+      if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
+      // With sign-in on, only people who may see the stack follow it.
+      const access = deps.stacks.mayWatch(deployment.stackId, requestCredentials(c));
+      if (!access.ok) return refused(c, access.code, access.message);
+      const result = deps.stacks.snapshot(deployment.id, requestCredentials(c));
       if (!result) return problem(c, 404, "not_found", "No deployment with that id");
       if (!result.ok) return problem(c, statusFor(result.code), result.code, result.message);
       c.header("Cache-Control", "no-store");
@@ -33,7 +38,10 @@ export function deploymentRoutes(deps: DeploymentRouteDeps) {
     })
     .get("/api/deployments/:id/events", (c) => {
       const id = c.req.param("id");
-      if (!deps.store.deployments.byId(id)) return problem(c, 404, "not_found", "No deployment with that id");
+      const deployment = deps.store.deployments.byId(id);
+      if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
+      const access = deps.stacks.mayWatch(deployment.stackId, requestCredentials(c));
+      if (!access.ok) return refused(c, access.code, access.message);
       const parsed = Number.parseInt(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0", 10);
       const lastEventId = Number.isFinite(parsed) ? parsed : 0;
       // The watcher has seen the end: nothing will follow, and 204 tells EventSource not to reconnect.

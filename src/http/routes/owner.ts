@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import type { StackOperations } from "../../stacks/operations/service.ts";
 import { OPERATION_KINDS, type OperationKind } from "../../stacks/steps.ts";
 import type { AppEnv } from "../env.ts";
-import { bearerToken } from "../middleware.ts";
+import { requestCredentials } from "../session.ts";
 import { problem, statusFor } from "../problem.ts";
 
 /**
@@ -21,10 +21,9 @@ function refuse(c: Context<AppEnv>, code: string, message: string, runningId?: s
 
 export function ownerRoutes(operations: StackOperations) {
   const app = new Hono<AppEnv>();
-  const bearer = (c: Context<AppEnv>) => bearerToken(c.req.header("authorization"));
 
   app.get("/api/stacks/:name/details", async (c) => {
-    const result = await operations.details(c.req.param("name"), bearer(c));
+    const result = await operations.details(c.req.param("name"), requestCredentials(c));
     if (!result.ok) return refuse(c, result.code, result.message);
     c.header("Cache-Control", "no-store");
     return c.json(result.details);
@@ -34,7 +33,7 @@ export function ownerRoutes(operations: StackOperations) {
     const lines = c.req.query("lines") ?? "100";
     if (!TAIL.test(lines) || Number(lines) < 1 || Number(lines) > 1000)
       return problem(c, 400, "invalid_request", "lines must be a whole number from 1 to 1000");
-    const result = await operations.logs(c.req.param("name"), bearer(c), Number(lines));
+    const result = await operations.logs(c.req.param("name"), requestCredentials(c), Number(lines));
     if (!result.ok) return refuse(c, result.code, result.message);
     c.header("Cache-Control", "no-store");
     return c.json(result.logs);
@@ -42,7 +41,7 @@ export function ownerRoutes(operations: StackOperations) {
 
   for (const kind of OPERATION_KINDS) {
     app.post(`/api/stacks/:name/${kind}`, async (c) => {
-      const result = await operations.request(kind as OperationKind, c.req.param("name"), { bearer: bearer(c), client: c.get("client") });
+      const result = await operations.request(kind as OperationKind, c.req.param("name"), requestCredentials(c));
       if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
       c.header("Cache-Control", "no-store");
       if (result.deploymentId === null)

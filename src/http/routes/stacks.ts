@@ -2,9 +2,10 @@ import { type Context, Hono } from "hono";
 import type { StackService } from "../../stacks/service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
-import { bearerToken, requireToken } from "../middleware.ts";
+import { requireToken } from "../middleware.ts";
 import { pageQuery } from "../paging.ts";
-import { problem, statusFor } from "../problem.ts";
+import { problem } from "../problem.ts";
+import { refused, requestCredentials } from "../session.ts";
 
 export interface StackRouteDeps {
   stacks: StackService;
@@ -16,11 +17,8 @@ export interface StackRouteDeps {
 export function stackRoutes(deps: StackRouteDeps) {
   const remove = async (c: Context<AppEnv, "/api/stacks/:name" | "/api/stack/:name">) => {
     const name = c.req.param("name");
-    const result = await deps.stacks.remove(name, { bearer: bearerToken(c.req.header("authorization")), client: c.get("client") });
-    if (!result.ok) {
-      const headers: Record<string, string> = result.code === "unauthorized" ? { "WWW-Authenticate": 'Bearer realm="stack"' } : {};
-      return problem(c, statusFor(result.code), result.code, result.message, headers);
-    }
+    const result = await deps.stacks.remove(name, requestCredentials(c));
+    if (!result.ok) return refused(c, result.code, result.message);
     return c.json(
       {
         deploymentId: result.deploymentId,
@@ -34,7 +32,7 @@ export function stackRoutes(deps: StackRouteDeps) {
     );
   };
   return new Hono<AppEnv>()
-    .get("/api/stacks", requireToken(deps.adminToken, "admin"), (c) => {
+    .get("/api/stacks", requireToken(deps.adminToken, "admin", { signedInAdmin: true }), (c) => {
       const includeGone = c.req.query("all") === "true";
       const query = pageQuery(c, { defaultLimit: 1000, maxLimit: 1000 });
       if (!query.ok) return query.response;

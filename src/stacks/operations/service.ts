@@ -3,6 +3,7 @@ import { type SagaDeps, now } from "../saga.ts";
 import { newStackPassword } from "../secrets.ts";
 import type { Actor, Problem, RequestContext, Result, StackService } from "../service.ts";
 import type { OperationKind } from "../steps.ts";
+import { normaliseName } from "../names.ts";
 import { type OperationInput, runningTasks } from "./common.ts";
 import type { RunState } from "../../store/lifecycle.ts";
 import { stackDetails } from "./details.ts";
@@ -54,29 +55,29 @@ export class StackOperations {
   ) {}
 
   /** The live stack of that name and who the token speaks for, or why not. */
-  access(rawName: string, bearer: string | undefined): Result<{ stack: Stack; actor: Actor }> {
-    const name = rawName.trim().toLowerCase();
+  access(rawName: string, ctx: RequestContext): Result<{ stack: Stack; actor: Actor }> {
+    const name = normaliseName(rawName);
     const stack = this.deps.store.stacks.live(name);
     if (!stack) return fail("not_found", `There is no stack named "${name}"`);
-    const actor = this.stacks.authorize(stack, bearer);
+    const actor = this.stacks.authorize(stack, ctx);
     if (typeof actor !== "string") return actor;
     return { ok: true, stack, actor };
   }
 
-  async details(rawName: string, bearer: string | undefined): Promise<Result<{ details: Awaited<ReturnType<typeof stackDetails>> }>> {
-    const access = this.access(rawName, bearer);
+  async details(rawName: string, ctx: RequestContext): Promise<Result<{ details: Awaited<ReturnType<typeof stackDetails>> }>> {
+    const access = this.access(rawName, ctx);
     if (!access.ok) return access;
     return { ok: true, details: await stackDetails(this.deps, access.stack) };
   }
 
-  async logs(rawName: string, bearer: string | undefined, tail: number): Promise<Result<{ logs: Awaited<ReturnType<typeof stackLogs>> }>> {
-    const access = this.access(rawName, bearer);
+  async logs(rawName: string, ctx: RequestContext, tail: number): Promise<Result<{ logs: Awaited<ReturnType<typeof stackLogs>> }>> {
+    const access = this.access(rawName, ctx);
     if (!access.ok) return access;
     return { ok: true, logs: await stackLogs(this.deps, access.stack, tail, this.opts.secrets ?? []) };
   }
 
   async request(kind: OperationKind, rawName: string, ctx: RequestContext = {}): Promise<Result<OperationAccepted> & { runningId?: string }> {
-    const result = await this.start(kind, rawName, ctx.bearer);
+    const result = await this.start(kind, rawName, ctx);
     const outcome = result.ok ? (result.nothingToDo ? "nothing_to_do" : "accepted") : result.code;
     this.opts.onRequest?.(kind, outcome);
     // The audit record of deploys and deletes (StackService.audit), with "nothing_to_do" as an outcome of its own.
@@ -93,8 +94,8 @@ export class StackOperations {
     return result;
   }
 
-  private async start(kind: OperationKind, rawName: string, bearer: string | undefined): Promise<Result<OperationAccepted> & { runningId?: string }> {
-    const access = this.access(rawName, bearer);
+  private async start(kind: OperationKind, rawName: string, ctx: RequestContext): Promise<Result<OperationAccepted> & { runningId?: string }> {
+    const access = this.access(rawName, ctx);
     if (!access.ok) return access;
     // Whether there is anything to stop or start is Swarm's to say: the stack may have been
     // stopped or started in Dokploy itself.

@@ -1,0 +1,167 @@
+import { type Context, Hono } from "hono";
+import { isAllowed, personFrom } from "../../auth/access.ts";
+import { cookieHeader, readCookie } from "../../auth/cookies.ts";
+import type { Auth } from "../../auth/index.ts";
+import { hashId, newId } from "../../auth/sessions.ts";
+import { type Person, ownerOf } from "../../stacks/owner.ts";
+import { now } from "../../stacks/saga.ts";
+import type { StackService } from "../../stacks/service.ts";
+import { suggestName } from "../../stacks/suggest-name.ts";
+import type { Store } from "../../store/index.ts";
+import type { AppEnv } from "../env.ts";
+import { refused, requestCredentials } from "../session.ts";
+
+export interface AuthRouteDeps {
+  auth: Auth | null;
+  stacks: StackService;
+  store: Store;
+}
+
+/** Where the page goes after a sign-in: a path on the portal, nothing else. */
+const LOCAL_PATH = /^\/(?![/\\])[\x21-\x7e]{0,200}$/;
+
+/**
+ * Sign-in (AUTH_MODE=oidc): `/auth/login` sends the browser to the provider, `/auth/callback`
+ * takes it back and starts a session, `POST /auth/logout` ends it (and tells the page where
+ * the provider ends its own). `GET /api/me` says who is signed in, in either mode.
+ * Outcomes the page explains arrive as `/?signin=<outcome>`.
+ */
+export function authRoutes(deps: AuthRouteDeps) {
+  const app = new Hono<AppEnv>();
+  const { auth } = deps;
+
+  app.get("/api/me", (c) => {
+    c.header("Cache-Control", "no-store");
+    if (!auth) return c.json({ authMode: "open", person: null, expired: false });
+    const person = c.get("person");
+    const expired = c.get("sessionExpired") === true;
+    // Tell the page once, then forget the dead cookie.
+    if (expired) c.header("Set-Cookie", cookieHeader(auth.cookies.session, "", auth.cookies.secure, 0));
+    return c.json({
+      authMode: "oidc",
+      providerName: auth.providerName,
+      signInUrl: "/auth/login",
+      expired,
+      maxStacksPerUser: auth.maxStacksPerUser,
+      person: person ? { name: person.name, email: person.email, username: person.username, admin: person.admin } : null,
+      suggestedName: person ? suggestName(person.username) : null,
+      stacks: person ? deps.stacks.ownership.stacksOf(person) : [],
+    });
+  });
+
+  if (!auth) return app;
+
+  const audit = (c: Context<AppEnv>, action: string, outcome: string, person: Person | null, detail: Record<string, unknown> | null = null) =>
+    deps.store.audit.record({
+      at: now(),
+      action,
+      stackName: null,
+      deploymentId: null,
+      client: c.get("client"),
+      actor: person ? "person" : "anonymous",
+      outcome,
+      detail,
+      person: person ? ownerOf(person) : null,
+    });
+
+  const back = (c: Context<AppEnv>, outcome: string) => {
+    c.header("Cache-Control", "no-store");
+    c.header("Set-Cookie", cookieHeader(auth.cookies.login, "", auth.cookies.secure, 0), { append: true });
+    return c.redirect(`/?signin=${outcome}`, 303);
+  };
+
+  return app
+    .get("/auth/login", async (c) => {
+      const wanted = c.req.query("returnTo") ?? "/";
+      const returnTo = LOCAL_PATH.test(wanted) ? wanted : "/";
+      let start: Awaited<ReturnType<typeof auth.oidc.start>>;
+      try {
+        start = await auth.oidc.start();
+      } catch (err) {
+        c.get("log").error({ err: err instanceof Error ? err.message : String(err) }, "the identity provider could not be reached");
+        return back(c, "unavailable");
+      }
+      const id = newId();
+      const at = Date.now();
+      deps.store.loginAttempts.prune(at - auth.loginTtlMs);
+      deps.store.loginAttempts.create(hashId(id), {
+        state: start.state,
+        nonce: start.nonce,
+        codeVerifier: start.codeVerifier,
+        returnTo,
+        createdAt: at,
+      });
+      c.header("Cache-Control", "no-store");
+      c.header("Set-Cookie", cookieHeader(auth.cookies.login, id, auth.cookies.secure, auth.loginTtlMs / 1000));
+      return c.redirect(start.url, 303);
+    })
+    .get("/auth/callback", async (c) => {
+      const log = c.get("log");
+      const id = readCookie(c.req.header("cookie"), auth.cookies.login);
+      const attempt = id ? deps.store.loginAttempts.take(hashId(id)) : null;
+      if (!attempt || Date.now() - attempt.createdAt > auth.loginTtlMs) {
+        log.warn({}, "sign-in callback without a login attempt of this browser");
+        return back(c, "failed");
+      }
+      const query = new URL(c.req.url).search;
+      let signedIn: Awaited<ReturnType<typeof auth.oidc.finish>>;
+      try {
+        signedIn = await auth.oidc.finish(query, attempt);
+      } catch (err) {
+        // openid-client and jose errors say which check failed; they carry no token values.
+        const e = err as { code?: string; error?: string; error_description?: string };
+        log.warn({ reason: e.code ?? e.error ?? "error", error: e.error, description: e.error_description, err: messages(err) }, "sign-in refused");
+        audit(c, "sign_in", "failed", null, { reason: e.code ?? e.error ?? "error" });
+        return back(c, "failed");
+      }
+      let person: Person;
+      try {
+        person = personFrom(signedIn.issuer, signedIn.claims, auth.rules);
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, "sign-in refused");
+        return back(c, "failed");
+      }
+      const previous = readCookie(c.req.header("cookie"), auth.cookies.session);
+      if (!isAllowed(person, auth.rules)) {
+        if (previous) auth.sessions.end(previous);
+        audit(c, "sign_in", "not_allowed", person);
+        log.info({ subject: person.subject }, "sign-in of a person outside the allowed groups and domains");
+        const response = back(c, "not_allowed");
+        c.header("Set-Cookie", cookieHeader(auth.cookies.session, "", auth.cookies.secure, 0), { append: true });
+        return response;
+      }
+      // Always a new session id at sign-in (no fixation); the one sent along ends.
+      const session = auth.sessions.create(person, signedIn.idToken, previous);
+      audit(c, "sign_in", "accepted", person);
+      c.header("Cache-Control", "no-store");
+      c.header("Set-Cookie", cookieHeader(auth.cookies.login, "", auth.cookies.secure, 0));
+      c.header("Set-Cookie", cookieHeader(auth.cookies.session, session, auth.cookies.secure, auth.sessionMaxAgeMs / 1000), { append: true });
+      return c.redirect(attempt.returnTo, 303);
+    })
+    .post("/auth/logout", async (c) => {
+      const id = c.get("sessionId");
+      const person = c.get("person");
+      let redirect = "/";
+      if (id && person) {
+        const session = auth.sessions.lookup(id);
+        auth.sessions.end(id);
+        audit(c, "sign_out", "accepted", person);
+        redirect = (await auth.oidc.endSessionUrl(session.state === "active" ? session.idToken : null)) ?? "/";
+      }
+      c.header("Cache-Control", "no-store");
+      c.header("Set-Cookie", cookieHeader(auth.cookies.session, "", auth.cookies.secure, 0));
+      return c.json({ redirect });
+    })
+    .post("/api/stacks/:name/claim", (c) => {
+      const result = deps.stacks.ownership.claim(c.req.param("name"), requestCredentials(c));
+      if (!result.ok) return refused(c, result.code, result.message);
+      return c.json({ name: result.name, owned: true });
+    });
+}
+
+/** An error's message with those of its causes (which say which claim or parameter failed); never their values. */
+function messages(err: unknown): string {
+  const out: string[] = [];
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) out.push(e.message);
+  return out.join(": ") || String(err);
+}
