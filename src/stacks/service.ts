@@ -179,6 +179,29 @@ export class StackService {
     return fail("forbidden", "That token does not manage this stack");
   }
 
+  /**
+   * "Does this request manage this live stack?", answered without changing anything, so the
+   * page can check a delete before asking to confirm it. Without credentials it says only
+   * that they are needed (not whether the name exists).
+   */
+  access(rawName: string, ctx: RequestContext): Result<{ name: string; status: string; url: string; actor: Actor; readyAt: string | null }> {
+    if (ctx.bearer === undefined && ctx.person === undefined)
+      return fail("unauthorized", "This needs the stack's management token (Authorization: Bearer <token>)");
+    const stack = this.deps.store.stacks.live(normaliseName(rawName));
+    if (!stack) return fail("not_found", "There is no stack with that name");
+    const actor = this.authorize(stack, ctx);
+    if (typeof actor !== "string") return actor;
+    return { ok: true, name: stack.name, status: stack.status, url: stack.url, actor, readyAt: stack.readyAt };
+  }
+
+  /** Whether the request may read what only the stack's owner (or an admin) may read. */
+  mayRead(stackId: number, ctx: RequestContext): Result<object> {
+    const stack = this.deps.store.stacks.byId(stackId);
+    if (!stack) return fail("not_found", "No such stack");
+    const actor = this.authorize(stack, ctx);
+    return typeof actor === "string" ? { ok: true } : actor;
+  }
+
   /** Whether the request may follow this stack's deployments: anyone in open mode, else who may manage it. */
   mayWatch(stackId: number, ctx: RequestContext): Result<object> {
     if (!this.opts.requireSignIn) return { ok: true };

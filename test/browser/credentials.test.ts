@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, startHarness } from "../support/harness.ts";
-import { LANGS, LOCALE, type Launched, launch, msg, openPage as openGuarded, overflow, sandboxControl } from "./support.ts";
+import { confirmDialog, LANGS, LOCALE, type Launched, launch, msg, openPage as openGuarded, overflow, sandboxControl } from "./support.ts";
 
 /**
  * Issue 12, the person's side: the once-only credentials are never lost by accident, a long
@@ -58,12 +58,6 @@ async function deployFromPage(page: Page, name: string): Promise<any> {
   const accepted = page.waitForResponse((r) => r.url().endsWith("/api/deploy") && r.request().method() === "POST");
   await page.click("#deploy-button");
   return (await accepted).json();
-}
-
-async function confirmDialog(page: Page, answer: "yes" | "no") {
-  await page.waitForSelector("#confirm-dialog[open]");
-  await page.click(answer === "yes" ? "#confirm-yes" : "#confirm-no");
-  await page.waitForSelector("#confirm-dialog:not([open])", { state: "attached" });
 }
 
 describe("the credentials", () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
-import { LOCALE, type Lang, type Launched, launch, msg, openPage } from "./support.ts";
+import { confirmDialog, LOCALE, type Lang, type Launched, launch, msg, openPage } from "./support.ts";
 
 const T = 30_000;
 let provider: TestProvider;
@@ -77,8 +77,10 @@ describe("signing in on the page", () => {
       expect(await page.locator('[data-detail="token"]').count()).toBe(0);
       expect(h.portal.store.stacks.live("alice-example")?.owner?.subject).toBe("alice");
 
-      // Back to the start: the stack is listed, and the per-person limit (1) hides the form.
+      // Back to the start (the page asks first: the password is not confirmed as saved): the
+      // stack is listed, and the per-person limit (1) hides the form.
       await page.click('[data-action="start-over"]');
+      await confirmDialog(page, "yes");
       await page.waitForSelector('#your-stacks [data-stack="alice-example"][data-status="ready"]');
       expect(await page.isHidden("#deploy-form")).toBe(true);
       expect(await text(page, "#your-stacks [data-limit]")).toBe(msg("en", "account.limit", { count: "1" }));

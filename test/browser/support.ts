@@ -136,3 +136,10 @@ export async function sandboxControl(sandboxUrl: string, path: string, body: unk
   });
   if (!res.ok) throw new Error(`sandbox ${path}: ${res.status} ${await res.text()}`);
 }
+
+/** Answers the page's own confirmation dialog (leave, forget, delete, ...). */
+export async function confirmDialog(page: Page, answer: "yes" | "no"): Promise<void> {
+  await page.waitForSelector("#confirm-dialog[open]");
+  await page.click(answer === "yes" ? "#confirm-yes" : "#confirm-no");
+  await page.waitForSelector("#confirm-dialog:not([open])", { state: "attached" });
+}

@@ -6,7 +6,7 @@ import { requireToken } from "../middleware.ts";
 
 /** GET /api/admin/stacks: the stacks with their latest deployment and when a held name is free. */
 export function adminStackRoutes(deps: { store: Store; adminToken?: string; nameQuarantineDays: number }) {
-  return new Hono<AppEnv>().get("/api/admin/stacks", requireToken(deps.adminToken, "admin"), (c) =>
+  return new Hono<AppEnv>().get("/api/admin/stacks", requireToken(deps.adminToken, "admin", { signedInAdmin: true }), (c) =>
     c.json({
       nameQuarantineDays: deps.nameQuarantineDays,
       stacks: stacksWithHistory(deps.store, { includeGone: c.req.query("all") === "true", quarantineDays: deps.nameQuarantineDays }),

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
-import { mayReadDeployment } from "../../stacks/access.ts";
+import type { StackService } from "../../stacks/service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
-import { bearerToken } from "../middleware.ts";
 import { problem } from "../problem.ts";
+import { refused, requestCredentials } from "../session.ts";
 
 /**
  * What a finished deployment's page needs besides the snapshot: what the rollback removed
@@ -11,7 +11,7 @@ import { problem } from "../problem.ts";
  * scrubbed tail of Dokploy's deploy log (only with the stack's management token or the
  * admin token: build output is the owner's business).
  */
-export function deploymentReportRoutes(deps: { store: Store; adminToken?: string }) {
+export function deploymentReportRoutes(deps: { store: Store; stacks: StackService }) {
   return new Hono<AppEnv>()
     .get("/api/deployments/:id/report", (c) => {
       const id = c.req.param("id");
@@ -25,10 +25,8 @@ export function deploymentReportRoutes(deps: { store: Store; adminToken?: string
       const id = c.req.param("id");
       const deployment = deps.store.deployments.byId(id);
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
-      const bearer = bearerToken(c.req.header("authorization"));
-      if (!bearer) return problem(c, 401, "unauthorized", "This needs the stack's management token", { "WWW-Authenticate": 'Bearer realm="stack"' });
-      if (!mayReadDeployment(deps.store, deps.adminToken, deployment.stackId, bearer))
-        return problem(c, 403, "forbidden", "That token does not manage this stack");
+      const access = deps.stacks.mayRead(deployment.stackId, requestCredentials(c));
+      if (!access.ok) return refused(c, access.code, access.message);
       c.header("Cache-Control", "no-store");
       return c.json({ deploymentId: id, lines: deps.store.reports.get(id).logTail ?? [] });
     });

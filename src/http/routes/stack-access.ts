@@ -1,19 +1,14 @@
 import { Hono } from "hono";
-import { checkAccess } from "../../stacks/access.ts";
-import type { Store } from "../../store/index.ts";
+import type { StackService } from "../../stacks/service.ts";
 import type { AppEnv } from "../env.ts";
-import { bearerToken } from "../middleware.ts";
-import { problem, statusFor } from "../problem.ts";
+import { refused, requestCredentials } from "../session.ts";
 
-/** GET /api/stacks/:name/access: does this bearer token manage this live stack? Read-only. */
-export function stackAccessRoutes(deps: { store: Store; adminToken?: string }) {
+/** GET /api/stacks/:name/access: does this request (token or signed-in owner) manage this live stack? Read-only. */
+export function stackAccessRoutes(deps: { stacks: StackService }) {
   return new Hono<AppEnv>().get("/api/stacks/:name/access", (c) => {
-    const result = checkAccess(deps.store, deps.adminToken, c.req.param("name"), bearerToken(c.req.header("authorization")));
+    const result = deps.stacks.access(c.req.param("name"), requestCredentials(c));
     c.header("Cache-Control", "no-store");
-    if (!result.ok) {
-      const headers: Record<string, string> = result.code === "unauthorized" ? { "WWW-Authenticate": 'Bearer realm="stack"' } : {};
-      return problem(c, statusFor(result.code), result.code, result.message, headers);
-    }
+    if (!result.ok) return refused(c, result.code, result.message);
     const { ok: _, ...body } = result;
     return c.json(body);
   });
