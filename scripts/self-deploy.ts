@@ -363,7 +363,7 @@ class Run {
     } else this.step("project", `found ${found.projectId}`);
 
     if (!applicationId) {
-      // Not retried: a second create would make a second application (CONTRACT.md §5).
+      // Not retried: a second create would make a second application (docs/dokploy.md §5).
       const app = await client.applicationCreate({
         name: APPLICATION_NAME,
         appName: "ai-stack-deployer",
@@ -374,7 +374,7 @@ class Run {
       this.step("application", `created ${applicationId} (${app.appName})`);
     } else this.step("application", `found ${applicationId}`);
 
-    // saveDockerProvider during a deploy would reset its status (CONTRACT.md §4).
+    // saveDockerProvider during a deploy would reset its status (docs/dokploy.md §4).
     if (found.running) {
       this.step("waiting", `for the running deployment ${found.running.deploymentId} to finish`);
       const row = await this.waitDeploy(applicationId, null);
@@ -417,7 +417,7 @@ class Run {
 
     const baseline = (await client.deployments(applicationId))[0]?.deploymentId ?? null;
     const deployRequestedAt = Date.now();
-    // deploy, not redeploy: only deploy pulls the image (CONTRACT.md §3).
+    // deploy, not redeploy: only deploy pulls the image (docs/dokploy.md §3).
     await client.applicationDeploy({ applicationId, title: "self-deploy", description: plan.image });
     this.step("deploy", "requested");
     const row = await this.waitDeploy(applicationId, baseline);

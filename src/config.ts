@@ -110,7 +110,8 @@ const mounts = z
         });
         return z.NEVER;
       }
-      parsed.push({ key: match[1]!, mountPath: match[2]! });
+      const [, key = "", mountPath = ""] = match;
+      parsed.push({ key, mountPath });
     }
     const keys = new Set(parsed.map((m) => m.key));
     if (keys.size !== parsed.length) {

@@ -4,7 +4,7 @@ import * as api from "./api.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
 import { type Key, LANGS, code, dir, formatDuration, initLang, isLang, lang, langName, onLangChange, setLang, t, tn } from "./i18n.ts";
 import { errorKey, reasonKey, stateKey, statusKey, stepKey } from "./messages.ts";
-import { type Progress, Watch, completedSteps, currentStep, fromSnapshot, isQueued } from "./progress.ts";
+import { type DoneData, type Progress, Watch, completedSteps, currentStep, fromSnapshot, isQueued } from "./progress.ts";
 import * as saved from "./state.ts";
 import { askConfirm, initConfirm, renderConfirm } from "./confirm.ts";
 import { formatAbout, formatWait } from "./durations.ts";
@@ -623,7 +623,7 @@ function renderResult(p: Progress): void {
   if (key === resultKey && el.result.childNodes.length) return;
   resultKey = key;
   const focused = (document.activeElement as HTMLElement | null)?.dataset?.focusId;
-  el.result.replaceChildren(p.done ? resultOf(p) : p.kind === "deploy" ? savePanel(p) : "");
+  el.result.replaceChildren(p.done ? resultOf(p, p.done) : p.kind === "deploy" ? savePanel(p) : "");
   if (focused) el.result.querySelector<HTMLElement>(`[data-focus-id="${focused}"]`)?.focus();
 }
 
@@ -655,8 +655,7 @@ async function confirmSaved(p: Progress): Promise<void> {
   (document.getElementById("result-title") ?? el.progressHeading).focus();
 }
 
-function resultOf(p: Progress): Node {
-  const done = p.done!;
+function resultOf(p: Progress, done: DoneData): Node {
   const title = (key: Key) => h("h3", { id: "result-title", tabindex: "-1", "data-focus-id": "result-title" }, t(key));
   const startOver = button(t("result.start_over"), "start-over", () => void startAfresh(), "button");
 

@@ -73,19 +73,30 @@ export function reset(p: Progress): void {
   p.lastEventId = 0;
 }
 
-export function apply(p: Progress, type: string, data: any, id: number): void {
+/** An event's JSON as it arrives: the fields read here, each checked before use. */
+interface EventData {
+  step?: unknown;
+  state?: StepState;
+  status?: unknown;
+  at?: string;
+  url?: string;
+}
+
+export function apply(p: Progress, type: string, data: EventData | null, id: number): void {
   if (id) p.lastEventId = id;
-  if (type === "step" && typeof data?.step === "string") {
-    let view = p.steps.find((s) => s.step === data.step);
-    if (!view) p.steps.push((view = pending(data.step)));
-    view.state = data.state;
-  } else if (type === "status" && typeof data?.status === "string") {
+  if (!data) return;
+  if (type === "step" && typeof data.step === "string") {
+    const step = data.step;
+    const view = p.steps.find((s) => s.step === step) ?? pending(step);
+    if (!p.steps.includes(view)) p.steps.push(view);
+    if (data.state) view.state = data.state;
+  } else if (type === "status" && typeof data.status === "string") {
     p.status = data.status;
     // The build queue let go of us: the step is running again.
     if (data.status === "building") for (const s of p.steps) if (s.state === "queued") s.state = "started";
-  } else if (type === "done" && data?.status) {
+  } else if (type === "done" && data.status) {
     p.done = data as DoneData;
-    p.finishedAt = Date.parse(data.at) || Date.now();
+    p.finishedAt = Date.parse(data.at ?? "") || Date.now();
     if (data.url) p.url = data.url;
   }
 }
@@ -97,8 +108,7 @@ export function currentStep(p: Progress): { view: StepView; number: number; tota
   const main = p.steps.filter((s) => s.step !== "rollback");
   const rollback = p.steps.find((s) => s.step === "rollback");
   if (rollback && (rollback.state === "started" || rollback.state === "queued")) return null;
-  for (let i = main.length - 1; i >= 0; i--) {
-    const view = main[i]!;
+  for (const [i, view] of [...main.entries()].reverse()) {
     if (view.state === "started" || view.state === "queued") return { view, number: i + 1, total: main.length };
   }
   return null;
@@ -160,7 +170,7 @@ export class Watch {
       } catch {
         return;
       }
-      apply(this.p, type, data, id);
+      apply(this.p, type, typeof data === "object" ? (data as EventData | null) : null, id);
       if (type === "done") {
         this.stop();
         this.p.connection = "live";

@@ -68,7 +68,7 @@ export const isAdminHash = (hash: string): boolean => hash === ADMIN_HASH;
 /** The deployment id in the address (`#deployment=<id>`), so a reload or a link shows it again. */
 export function deploymentFromHash(hash: string): string | null {
   const match = /^#deployment=([A-Za-z0-9-]{1,64})$/.exec(hash);
-  return match ? match[1]! : null;
+  return match?.[1] ?? null;
 }
 
 export const hashFor = (deploymentId: string): string => `#deployment=${deploymentId}`;

@@ -8,7 +8,7 @@ import { offThread } from "./off-thread.ts";
 
 /**
  * The only code that speaks Dokploy's API: one typed method per procedure the portal uses.
- * Bodies carry every key Dokploy requires, with null where unused (CONTRACT.md §8).
+ * Bodies carry every key Dokploy requires, with null where unused (docs/dokploy.md §8).
  */
 
 export type CertificateType = "letsencrypt" | "none" | "custom";
@@ -125,7 +125,7 @@ export class DokployClient {
     return this.call("POST", "application.saveEnvironment", body, inline(s.saved), signal);
   }
   /**
-   * Changes only the fields given (CONTRACT.md §3): here Swarm's update order, so that with
+   * Changes only the fields given (docs/dokploy.md §3): here Swarm's update order, so that with
    * "stop-first" the old container stops before the new one starts. Returns `true`.
    */
   applicationUpdate(
@@ -155,7 +155,7 @@ export class DokployClient {
   }
   /**
    * The container's (or Swarm service's) recent output: `docker logs --timestamps`, as a
-   * string. 500 when Dokploy finds neither a container nor a service (CONTRACT.md §3).
+   * string. 500 when Dokploy finds neither a container nor a service (docs/dokploy.md §3).
    */
   applicationReadLogs(input: { applicationId: string; tail: number; since?: string }, signal?: AbortSignal) {
     return this.call("GET", "application.readLogs", { ...input, since: input.since ?? "all" }, inline(s.logText), signal);
@@ -166,7 +166,7 @@ export class DokployClient {
   applicationRedeploy(input: { applicationId: string; title?: string; description?: string }, signal?: AbortSignal) {
     return this.call("POST", "application.redeploy", input, null, signal);
   }
-  /** Returns the application as read before the change, so its status is stale (CONTRACT.md §3). */
+  /** Returns the application as read before the change, so its status is stale (docs/dokploy.md §3). */
   applicationStop(applicationId: string, signal?: AbortSignal) {
     return this.call("POST", "application.stop", { applicationId }, inline(s.applicationRow), signal);
   }
@@ -190,7 +190,7 @@ export class DokployClient {
       volumeName: input.volumeName,
       mountPath: input.mountPath,
       serviceId: input.applicationId,
-      // Without it Dokploy sets no foreign key and the mount is orphaned (CONTRACT.md §3).
+      // Without it Dokploy sets no foreign key and the mount is orphaned (docs/dokploy.md §3).
       serviceType: "application",
     };
     return this.call("POST", "mounts.create", body, inline(s.mountRow), signal);

@@ -17,7 +17,7 @@ import { DokployError } from "./errors.ts";
 /**
  * The policies around every Dokploy call: a per-call timeout, a bulkhead bounding calls
  * in flight, a circuit breaker shared by all calls, and retries for reads only (a retried
- * create would make a second resource, CONTRACT.md §5).
+ * create would make a second resource, docs/dokploy.md §5).
  */
 
 export type CircuitStateName = "closed" | "open" | "half-open";

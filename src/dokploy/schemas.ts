@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Zod schemas of the Dokploy responses we read (CONTRACT.md §2-3). Only the fields the
+ * Zod schemas of the Dokploy responses we read (docs/dokploy.md §2-3). Only the fields the
  * portal uses are declared; z.object strips the rest, which keeps secrets that Dokploy
  * returns (env values, registry passwords) from travelling further than the parser.
  */
@@ -143,7 +143,7 @@ export const saved = z.boolean();
 export const logText = z.string();
 export const version = z.string();
 
-/** The tRPC error body (CONTRACT.md §1.4 b). The wrapper's 401 has only `message`. */
+/** The tRPC error body (docs/dokploy.md §1.4 b). The wrapper's 401 has only `message`. */
 export const errorBody = z.object({
   message: z.string().optional(),
   code: z.string().optional(),

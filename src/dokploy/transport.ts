@@ -4,7 +4,7 @@ import { errorBody } from "./schemas.ts";
 import type { ResponseParser } from "./parse.ts";
 
 /**
- * One HTTP exchange with Dokploy's REST surface, in its exact wire format (CONTRACT.md §1):
+ * One HTTP exchange with Dokploy's REST surface, in its exact wire format (docs/dokploy.md §1):
  * `GET /api/<proc>?k=v` for queries, `POST /api/<proc>` with a JSON body for mutations,
  * `x-api-key` for auth. Turns every failure into a DokployError.
  */
@@ -53,7 +53,7 @@ export async function exchange<T>(
     throw new DokployError(procedure, "unavailable", "connection lost while reading the response", res.status);
   });
   if (!res.ok) throw errorFrom(procedure, res.status, text);
-  // deploy and redeploy answer 200 with an empty body (CONTRACT.md §1.3).
+  // deploy and redeploy answer 200 with an empty body (docs/dokploy.md §1.3).
   if (parser === null) return undefined as T;
   const parsed = await parser.parse(text);
   if (!parsed.ok) throw new DokployError(procedure, "unavailable", parsed.problem, res.status);

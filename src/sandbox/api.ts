@@ -1,5 +1,5 @@
 // The /api/* surface as Next.js + pages/api/[...trpc].ts + @dokploy/trpc-openapi
-// answer it (CONTRACT §1). Order of checks, as in the real stack:
+// answer it (docs/dokploy.md §1). Order of checks, as in the real stack:
 //   (sandbox faults and latency) -> Next body parser (413 / "Invalid JSON")
 //   -> outer x-api-key check (bare 401) -> route lookup (404, no data.path)
 //   -> POST content type (415) -> zod input (400) -> procedure.

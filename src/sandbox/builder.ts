@@ -1,5 +1,5 @@
 // The build worker: what happens to a job once the queue hands it over
-// (CONTRACT §4 steps 3-5), including the deploy faults.
+// (docs/dokploy.md §4 steps 3-5), including the deploy faults.
 import type { SandboxContext } from "./context.ts";
 import { resolveServiceEnv } from "./dotenv.ts";
 import { nowIso } from "./ids.ts";

@@ -1,5 +1,5 @@
 // The in-memory "Postgres": tables keyed by primary key (Map keeps insertion
-// order) plus the FK cascades of CONTRACT §7.
+// order) plus the FK cascades of docs/dokploy.md §7.
 import type { ApplicationRow, DeploymentRow, DomainRow, EnvironmentRow, MountRow, ProjectRow } from "./rows.ts";
 
 export class Db {

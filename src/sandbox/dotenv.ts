@@ -1,6 +1,6 @@
 // dotenv.parse (v16) and Dokploy's prepareEnvironmentVariables, so env text is
 // interpreted at deploy time exactly as the real deploy would (including the
-// "unresolvable ${{...}} fails the deploy" rule of CONTRACT §3 saveEnvironment).
+// "unresolvable ${{...}} fails the deploy" rule of docs/dokploy.md §3 saveEnvironment).
 
 const LINE =
   /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm;

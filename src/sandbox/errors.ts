@@ -1,4 +1,4 @@
-// The two error shapes of CONTRACT §1.4: the outer wrapper's bare 401 and the
+// The two error shapes of docs/dokploy.md §1.4: the outer wrapper's bare 401 and the
 // tRPC OpenAPI adapter's {message, code, data:{...}, issues?} (production mode,
 // so no data.stack).
 import { z } from "zod";

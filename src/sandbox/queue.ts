@@ -1,4 +1,4 @@
-// Dokploy v0.30's in-memory deployment queue (CONTRACT §4): one partition
+// Dokploy v0.30's in-memory deployment queue (docs/dokploy.md §4): one partition
 // (`__local__`), `buildConcurrency` workers, jobs of one application FIFO and
 // never in parallel. Waiting jobs have no deployment row.
 import { nanoid, nowIso } from "./ids.ts";

@@ -1,4 +1,4 @@
-// Row shapes and their defaults (CONTRACT §2). Key order follows the drizzle
+// Row shapes and their defaults (docs/dokploy.md §2). Key order follows the drizzle
 // column order, because JSON output order is what a client sees.
 import { nanoid, nowIso } from "./ids.ts";
 

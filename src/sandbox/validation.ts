@@ -1,5 +1,5 @@
 // Request schemas reproducing Dokploy's zod inputs (drizzle-zod 0.5.1 rules,
-// CONTRACT §1.2 / §3, openapi.json). Coercion quirk: the OpenAPI adapter turns
+// docs/dokploy.md §1.2 / §3, openapi.json). Coercion quirk: the OpenAPI adapter turns
 // on `coerce` for every number/boolean it can unwrap through optional/nullable/
 // default, so those use z.coerce ("false" -> true). Fields wrapped by
 // `.required()` (nonoptional) are not unwrapped and therefore not coerced.

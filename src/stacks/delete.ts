@@ -5,7 +5,7 @@ import { deleteApplications, findFootprint, removeProjects } from "./teardown.ts
 /**
  * The delete saga: stop a deploy still in flight, then application.delete, then
  * project.remove. Safe to run again on a half-deleted stack: what is gone is skipped.
- * The data volume stays in Dokploy (CONTRACT.md §7) and the name is quarantined.
+ * The data volume stays in Dokploy (docs/dokploy.md §7) and the name is quarantined.
  */
 
 export interface DeleteInput {
@@ -34,15 +34,15 @@ export async function deleteStack(deps: SagaDeps, input: DeleteInput): Promise<v
           cancelled ? `The running ${running.kind} was stopped${running.kind === "deploy" ? " and rolled back" : ""}` : "No deploy was running",
       );
     else deps.events.emit(id, { type: "step", data: { step: "cancel_deploy", state: "skipped", at: now(), message: "No deploy was running" } });
-    const footprint = await findFootprint(deps, deps.store.stacks.byId(stackId)!);
+    const footprint = await findFootprint(deps, deps.store.stacks.existing(stackId));
     leftovers.push(...footprint.uninspected);
     await step("delete_application", async () => {
-      const left = await deleteApplications(deps, deps.store.stacks.byId(stackId)!, footprint.applicationIds);
+      const left = await deleteApplications(deps, deps.store.stacks.existing(stackId), footprint.applicationIds);
       leftovers.push(...left);
       if (left.length) throw new SagaError("cleanup_failed", "The stack's application could not be deleted");
     });
     await step("remove_project", async () => {
-      const left = await removeProjects(deps, deps.store.stacks.byId(stackId)!, footprint.projectIds);
+      const left = await removeProjects(deps, deps.store.stacks.existing(stackId), footprint.projectIds);
       leftovers.push(...left);
       if (left.length || footprint.uninspected.length) throw new SagaError("cleanup_failed", "The stack's project could not be removed");
     });

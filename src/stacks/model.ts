@@ -101,7 +101,7 @@ export const deployment = z.object({
 });
 export type Deployment = z.infer<typeof deployment>;
 
-/** SSE event payloads (DESIGN.md "Events"). */
+/** SSE event payloads (the events of GET /api/deployments/:id/events in the README). */
 export const stepEventData = z.object({
   step: stepId,
   state: stepState,

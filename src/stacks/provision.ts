@@ -11,7 +11,7 @@ import { cleanupReportOf } from "./cleanup-report.ts";
 import { scrubLogTail } from "./log-scrub.ts";
 
 /**
- * The deploy saga (DESIGN.md "The deploy, step by step"). Every Dokploy id is stored the
+ * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
  * moment it is returned; on any failure, timeout or cancel the compensations run and the
  * deployment ends failed with a stable code, reporting anything that could not be removed.
  */
@@ -41,7 +41,7 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
       if (!input.password) throw new Error("a new deploy needs its password");
       await createResources(deps, input.stack, plan, input.password, id, signal);
     }
-    const stack = deps.store.stacks.byId(input.stack.id)!;
+    const stack = deps.store.stacks.existing(input.stack.id);
     if (!stack.applicationId || !stack.appName) throw new SagaError("interrupted", "The stack has no application to wait for");
     const applicationId = stack.applicationId;
     const appName = stack.appName;
@@ -215,7 +215,7 @@ async function rollback(deps: SagaDeps, input: ProvisionInput, error: ReturnType
   deps.log.warn({ deploymentId: id, stack: input.stack.name, error }, "deploy failed; rolling back");
   deps.events.emit(id, { type: "status", data: { status: "rolling_back", at: now(), message: error.message } });
   let leftovers: Leftover[] = [];
-  const before = deps.store.stacks.byId(input.stack.id)!;
+  const before = deps.store.stacks.existing(input.stack.id);
   await runStep(deps, id, KIND, "rollback", async () => {
     leftovers = await removeStackResources(deps, input.stack.id);
     if (leftovers.length) throw new SagaError("cleanup_failed", `${leftovers.length} Dokploy resource(s) could not be removed`);

@@ -34,7 +34,7 @@ export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promi
   });
   const projects = await client.projectAll();
   const stacks = store.stacks.list({ limit: 1_000_000 }).filter((s) => LIVE_STATUSES.includes(s.status));
-  const byProjectId = new Map(stacks.filter((s) => s.projectId).map((s) => [s.projectId!, s]));
+  const byProjectId = new Map(stacks.flatMap((s) => (s.projectId ? [[s.projectId, s] as const] : [])));
   const names = new Set(stacks.map((s) => s.name));
   const report: ReconcileReport = { at: now(), applied: opts.apply, orphanProjects: [], lostStacks: [], cleanupFailed: [], orphanServices: null };
 

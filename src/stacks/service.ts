@@ -294,7 +294,7 @@ export class StackService {
     // The owner's operations recover in operations/service.ts.
     const interrupted = this.deps.store.deployments.running().filter((d) => d.kind === "deploy" || d.kind === "delete");
     for (const deployment of interrupted) {
-      const stack = this.deps.store.stacks.byId(deployment.stackId)!;
+      const stack = this.deps.store.stacks.existing(deployment.stackId);
       this.deps.events.emit(deployment.id, {
         type: "status",
         data: { status: "recovering", at: now(), message: "The portal restarted; picking this up again" },
@@ -358,7 +358,8 @@ export class StackService {
   /** A deploy cancelled while still in the portal's queue: nothing was created. */
   private endUnstarted(deploymentId: string, signal: AbortSignal): void {
     const error = toDeploymentError(undefined, signal);
-    const deployment = this.deps.store.deployments.byId(deploymentId)!;
+    const deployment = this.deps.store.deployments.byId(deploymentId);
+    if (!deployment) return;
     this.deps.store.transaction(() => {
       if (this.deps.store.stacks.byId(deployment.stackId)?.status === "deploying")
         this.deps.store.stacks.setStatus(deployment.stackId, "failed", now());

@@ -4,7 +4,7 @@ import { type SagaDeps, now, sleep, withCleanupRetries } from "./saga.ts";
 
 /**
  * Removing a stack's Dokploy resources, shared by rollback, delete and crash recovery.
- * Order matters (CONTRACT.md §7): application.delete first, which takes domains, mounts
+ * Order matters (docs/dokploy.md §7): application.delete first, which takes domains, mounts
  * and the Swarm service with it; project.remove only after, because on its own it leaves
  * the running service behind. Named volumes survive both, by design.
  */
@@ -22,7 +22,7 @@ const reason = (err: unknown) => (err instanceof DokployError ? `${err.procedure
 /**
  * Everything of this stack that exists in Dokploy. Ids we recorded come first; when a crash
  * came between Dokploy's answer and our write, the project is found by its name and its
- * applications by listing it (CONTRACT.md §8.4).
+ * applications by listing it (docs/dokploy.md §8.4).
  */
 export async function findFootprint(deps: SagaDeps, stack: Stack): Promise<StackFootprint> {
   const projectName = `${deps.config.STACK_PROJECT_PREFIX}${stack.name}`;
@@ -114,7 +114,7 @@ export async function removeProjects(deps: SagaDeps, stack: Stack | null, projec
 
 /** The whole removal. Projects whose applications could not all be deleted are kept. */
 export async function removeStackResources(deps: SagaDeps, stackId: number): Promise<Leftover[]> {
-  const stack = deps.store.stacks.byId(stackId)!;
+  const stack = deps.store.stacks.existing(stackId);
   let footprint: StackFootprint;
   try {
     footprint = await findFootprint(deps, stack);
@@ -127,6 +127,6 @@ export async function removeStackResources(deps: SagaDeps, stackId: number): Pro
     appLeftovers.length > 0
       ? footprint.projectIds.map((id) => ({ kind: "project" as const, id, error: "kept: an application in it could not be deleted" }))
       : [];
-  const projectLeftovers = await removeProjects(deps, deps.store.stacks.byId(stackId)!, projectIds);
+  const projectLeftovers = await removeProjects(deps, deps.store.stacks.existing(stackId), projectIds);
   return [...footprint.uninspected, ...appLeftovers, ...kept, ...projectLeftovers];
 }

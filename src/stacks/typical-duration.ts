@@ -9,5 +9,6 @@ export function typicalDuration(durationsMs: number[]): number | null {
   if (durationsMs.length < TYPICAL_MIN_SAMPLES) return null;
   const sorted = [...durationsMs].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return Math.round(sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2);
+  const upper = sorted[mid] ?? 0;
+  return Math.round(sorted.length % 2 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2);
 }

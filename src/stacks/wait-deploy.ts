@@ -3,7 +3,7 @@ import type { DeploymentRow } from "../dokploy/schemas.ts";
 import { SagaError, sleep } from "./saga.ts";
 
 /**
- * Waits for Dokploy to run the deploy we queued, the way CONTRACT.md §4 recommends:
+ * Waits for Dokploy to run the deploy we queued, the way docs/dokploy.md §4 recommends:
  * a new deployment row appears only when Dokploy's worker picks the job up (until then we
  * are queued), then its status goes to done, error or cancelled.
  */

@@ -67,9 +67,10 @@ export function probeWrite(db: Database): void {
 
 export function migrate(db: Database): void {
   const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-  for (let version = current; version < MIGRATIONS.length; version++) {
+  for (const [version, migration] of MIGRATIONS.entries()) {
+    if (version < current) continue;
     db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
+      db.exec(migration);
       db.exec(`PRAGMA user_version = ${version + 1}`);
     })();
   }

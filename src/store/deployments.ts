@@ -51,7 +51,9 @@ export class DeploymentRepo {
     this.db
       .query(`INSERT INTO deployments (id, stack_id, kind, status, created_at, updated_at) VALUES (?, ?, ?, 'running', ?, ?)`)
       .run(id, stackId, kind, now, now);
-    return this.byId(id)!;
+    const inserted = this.byId(id);
+    if (!inserted) throw new Error(`deployment ${id} was not inserted`);
+    return inserted;
   }
 
   byId(id: string): Deployment | null {

@@ -94,6 +94,13 @@ export class StackRepo {
     return row ? toStack(row) : null;
   }
 
+  /** A stack a deployment or a saga already holds: rows are never deleted, so it is there. */
+  existing(id: number): Stack {
+    const stack = this.byId(id);
+    if (!stack) throw new Error(`stack ${id} is not in the store`);
+    return stack;
+  }
+
   /** The live stack of that name, if any. */
   live(name: string): Stack | null {
     const row = this.db.query(`SELECT * FROM stacks WHERE name = ? AND ${LIVE}`).get(name) as StackRow | null;

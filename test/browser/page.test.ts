@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
-import { LANGS, LOCALE, type Lang, type Launched, launch, msg, openPage, sandboxControl, startCuttableProxy, overflow } from "./support.ts";
+import { LANGS, LOCALE, type Launched, launch, msg, openPage, sandboxControl, startCuttableProxy, overflow } from "./support.ts";
 
 /**
  * The page in a real browser (Debian's Chromium driven by playwright-core) against a real

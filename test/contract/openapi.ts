@@ -6,7 +6,7 @@ import { join } from "node:path";
 /**
  * Validates a request against the request schema of Dokploy's own OpenAPI document
  * (dokploy-v0.30.2.openapi.json beside this file). Top-level objects are made strict, so a misspelt or
- * renamed field fails here even though Dokploy would silently strip it (CONTRACT.md §1.2).
+ * renamed field fails here even though Dokploy would silently strip it (docs/dokploy.md §1.2).
  */
 
 /** Dokploy v0.30.2's own document, cut to the routers we use (see README.md beside this file). */

@@ -38,7 +38,7 @@ describe("DELETE /api/stack/:name", () => {
     const state = await sandboxState(h);
     expect(state.projects.some((p: any) => p.name === "ai-stack-carol")).toBe(false);
     expect(state.applications.some((a: any) => a.name === "ai-stack-carol")).toBe(false);
-    // The data volume outlives the stack (CONTRACT.md §7).
+    // The data volume outlives the stack (docs/dokploy.md §7).
     expect(state.volumes).toContain("portal-ai-workspace-carol");
     const status = (await (await fetch(`${h.url}/api/stacks/carol`)).json()) as any;
     expect(status.status).toBe("deleted");

@@ -27,7 +27,7 @@ describe("POST /api/deploy", () => {
     expect(ids[0]).toBe(1);
     for (const e of steps) expect(Date.parse(e.data.at)).not.toBeNaN();
 
-    // Dokploy holds exactly what DESIGN.md lists, configured as CONTRACT.md requires.
+    // Dokploy holds exactly the planned resources, configured as docs/dokploy.md says they must be.
     const state = await sandboxState(h);
     const project = state.projects.find((p: any) => p.name === "ai-stack-alice");
     expect(project).toBeDefined();

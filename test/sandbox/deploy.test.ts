@@ -1,4 +1,4 @@
-// The asynchronous deploy of CONTRACT §4: queue (no row) -> running -> done/error.
+// The asynchronous deploy of docs/dokploy.md §4: queue (no row) -> running -> done/error.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { type Client, deployAndWait, deployments, makeApp, startClient, waitFor } from "./helpers.ts";
 

@@ -1,4 +1,4 @@
-// Return shapes, defaults and cascades (CONTRACT §2, §3, §7).
+// Return shapes, defaults and cascades (docs/dokploy.md §2, §3, §7).
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { type Client, deployAndWait, makeApp, startClient } from "./helpers.ts";
 

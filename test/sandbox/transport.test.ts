@@ -1,4 +1,4 @@
-// The HTTP surface of CONTRACT §1: routing, auth, content types, validation.
+// The HTTP surface of docs/dokploy.md §1: routing, auth, content types, validation.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { type Client, KEY, startClient } from "./helpers.ts";
 

@@ -25,7 +25,7 @@ export function adminRoutes(deps: AdminDeps) {
       const limit = Math.min(Math.max(Number.parseInt(c.req.query("limit") ?? "50", 10) || 50, 1), 500);
       const before = Number.parseInt(c.req.query("before") ?? "", 10);
       const entries = deps.store.audit.page(limit, Number.isFinite(before) ? before : undefined);
-      const next = entries.length === limit ? entries.at(-1)!.id : null;
+      const next = entries.length === limit ? (entries.at(-1)?.id ?? null) : null;
       return c.json({ entries, next: next === null ? null : `/api/admin/audit?limit=${limit}&before=${next}` });
     })
     .get("/api/admin/reconcile", (c) => c.json({ report: deps.reconciler.last }))

@@ -1,4 +1,4 @@
-// The text a failed drizzle query surfaces (CONTRACT §3: domain.create with an
+// The text a failed drizzle query surfaces (docs/dokploy.md §3: domain.create with an
 // unknown applicationId answers with the raw "Failed query: ..." message).
 
 function param(v: unknown): string {

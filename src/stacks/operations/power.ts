@@ -4,7 +4,7 @@ import { type OperationInput, type Step, applicationOf, from, runOperation, wait
 
 /**
  * Stop, start and restart. Dokploy scales the Swarm service to 0 or 1 and answers before
- * the task is gone or up (CONTRACT.md §3), so each ends with a wait for the real state.
+ * the task is gone or up (docs/dokploy.md §3), so each ends with a wait for the real state.
  * All steps are safe to repeat, so a restarted portal runs them again from the start.
  */
 
