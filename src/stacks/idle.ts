@@ -72,12 +72,23 @@ export class IdleStopper {
     const { store } = this.deps;
     const run = store.lifecycle.runState(stack.id);
     if (stack.status !== "ready" || run.state !== "running" || store.deployments.runningFor(stack.id)) return "skipped";
-    const activity = await readActivity(this.deps, stack, this.deps.config.PROBE_ATTEMPT_TIMEOUT);
-    if (!activity) return "unknown";
-    if (activity.busy) return "busy";
     // A stack just started (or deployed) counts as used then.
-    const since = Math.max(activity.lastUpdated ?? 0, Date.parse(run.startedAt ?? stack.readyAt ?? stack.createdAt));
-    if (Date.now() - since < this.opts.afterMs) return "active";
+    const started = Date.parse(run.startedAt ?? stack.readyAt ?? stack.createdAt);
+    // Idle as of when its OpenCode was asked (a slow answer must not age the activity it
+    // reports), and asked twice: a session opened during the first look keeps the stack running.
+    const idleSince = async (): Promise<IdleOutcome | number> => {
+      const askedAt = Date.now();
+      const activity = await readActivity(this.deps, stack, this.deps.config.PROBE_ATTEMPT_TIMEOUT);
+      if (!activity) return "unknown";
+      if (activity.busy) return "busy";
+      const since = Math.max(activity.lastUpdated ?? 0, started);
+      return askedAt - since < this.opts.afterMs ? "active" : since;
+    };
+    const first = await idleSince();
+    if (typeof first !== "number") return first;
+    const second = await idleSince();
+    if (typeof second !== "number") return second;
+    const since = second;
     const result = this.operations.idleStop(stack);
     if (!result.ok) return "skipped";
     this.deps.log.info({ stack: stack.name, deploymentId: result.deploymentId, idleSince: new Date(since).toISOString() }, "stopping an idle stack");

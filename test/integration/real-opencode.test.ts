@@ -32,7 +32,7 @@ const stack = (path: string, password?: string, init: RequestInit = {}) =>
 
 describe("a real OpenCode behind the sandbox", () => {
   test("deploy waits for the real server; a new password locks the old one out; sessions survive the redeploy", async () => {
-    const deployed = await deployAndWait(h, "real-one");
+    const deployed = await deployAndWait(h, "real-one", { timeoutMs: 40_000 });
     expect(deployed.done.data.status).toBe("ready");
     const health = await stack("/global/health", deployed.credentials.password);
     expect(health.status).toBe(200);

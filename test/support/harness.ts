@@ -168,11 +168,11 @@ export interface DeployResult extends DeployAccepted {
 }
 
 /** Deploys and waits for the terminal event; returns the 202 body and every event. */
-export async function deployAndWait(h: Harness, name: string): Promise<DeployResult> {
+export async function deployAndWait(h: Harness, name: string, opts: { timeoutMs?: number } = {}): Promise<DeployResult> {
   const accepted = await deploy(h, name);
   if (accepted.status !== 202) throw new Error(`deploy ${name}: ${accepted.status} ${JSON.stringify(accepted.body)}`);
   if (typeof accepted.body.managementToken !== "string") throw new Error(`deploy ${name}: no management token in the 202`);
-  const events = await readEvents(`${h.url}${accepted.body.eventsUrl}`);
+  const events = await readEvents(`${h.url}${accepted.body.eventsUrl}`, { timeoutMs: opts.timeoutMs });
   return { ...accepted.body, events, done: events.at(-1)! };
 }
 
