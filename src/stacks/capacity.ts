@@ -27,7 +27,10 @@ export interface NodeCapacity {
 /** Per-node figures as Dokploy reports them; null when Dokploy cannot tell (no cluster). */
 export type NodeSource = () => Promise<NodeCapacity[] | null>;
 
-type CapacityConfig = Pick<Config, "MAX_STACKS" | "STACK_IMAGE" | "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION">;
+type CapacityConfig = Pick<
+  Config,
+  "MAX_STACKS" | "STACK_IMAGE" | "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION"
+>;
 
 export async function fleetCapacity(store: Store, config: CapacityConfig, nodes?: NodeSource) {
   const byStatus = store.stacks.countByStatus();
@@ -68,7 +71,10 @@ export async function fleetCapacity(store: Store, config: CapacityConfig, nodes?
       defaultImage: config.STACK_IMAGE,
       /** What the running stacks reserve and may use at most, by the portal's settings (null: none set). */
       running: {
-        reserved: { memoryBytes: times(byRunState.running, config.STACK_MEMORY_RESERVATION), nanoCpus: times(byRunState.running, config.STACK_CPU_RESERVATION) },
+        reserved: {
+          memoryBytes: times(byRunState.running, config.STACK_MEMORY_RESERVATION),
+          nanoCpus: times(byRunState.running, config.STACK_CPU_RESERVATION),
+        },
         limited: { memoryBytes: times(byRunState.running, config.STACK_MEMORY_LIMIT), nanoCpus: times(byRunState.running, config.STACK_CPU_LIMIT) },
       },
     },

@@ -38,6 +38,8 @@ export class ImageRepo {
   }
 
   forDeployment(deploymentId: string): string | null {
-    return (this.db.query("SELECT image FROM deployment_images WHERE deployment_id = ?").get(deploymentId) as { image: string } | null)?.image ?? null;
+    return (
+      (this.db.query("SELECT image FROM deployment_images WHERE deployment_id = ?").get(deploymentId) as { image: string } | null)?.image ?? null
+    );
   }
 }

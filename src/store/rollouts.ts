@@ -59,14 +59,12 @@ export class RolloutRepo {
 
   insert(r: Pick<Rollout, "id" | "image" | "batchSize" | "maxFailures">, stacks: { stackId: number; previousImage: string | null }[], now: string) {
     this.db
-      .query(
-        `INSERT INTO rollouts (id, image, batch_size, max_failures, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'running', ?, ?)`,
-      )
+      .query(`INSERT INTO rollouts (id, image, batch_size, max_failures, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'running', ?, ?)`)
       .run(r.id, r.image, r.batchSize, r.maxFailures, now, now);
     const add = this.db.query(
       `INSERT INTO rollout_stacks (rollout_id, stack_id, position, state, previous_image, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)`,
     );
-    stacks.forEach((s, i) => add.run(r.id, s.stackId, i, s.previousImage, now));
+    for (const [i, s] of stacks.entries()) add.run(r.id, s.stackId, i, s.previousImage, now);
   }
 
   byId(id: string): Rollout | null {
@@ -89,9 +87,7 @@ export class RolloutRepo {
   stacks(id: string): RolloutStack[] {
     return (
       this.db
-        .query(
-          `SELECT rs.*, s.name AS name FROM rollout_stacks rs JOIN stacks s ON s.id = rs.stack_id WHERE rs.rollout_id = ? ORDER BY rs.position`,
-        )
+        .query(`SELECT rs.*, s.name AS name FROM rollout_stacks rs JOIN stacks s ON s.id = rs.stack_id WHERE rs.rollout_id = ? ORDER BY rs.position`)
         .all(id) as RolloutStackRow[]
     ).map(toStack);
   }
@@ -109,7 +105,14 @@ export class RolloutRepo {
   ): void {
     const sets: string[] = ["updated_at = ?"];
     const values: (string | number | null)[] = [now];
-    const columns = { state: "state", phase: "phase", deploymentId: "deployment_id", error: "error", batch: "batch", previousImage: "previous_image" } as const;
+    const columns = {
+      state: "state",
+      phase: "phase",
+      deploymentId: "deployment_id",
+      error: "error",
+      batch: "batch",
+      previousImage: "previous_image",
+    } as const;
     for (const [key, column] of Object.entries(columns)) {
       const value = patch[key as keyof typeof columns];
       if (value === undefined) continue;
@@ -123,7 +126,9 @@ export class RolloutRepo {
   /** Failed stacks go back in line (a resume after the cause was fixed tries them again). */
   requeueFailed(id: string, now: string): number {
     return this.db
-      .query(`UPDATE rollout_stacks SET state = 'pending', phase = NULL, deployment_id = NULL, error = NULL, updated_at = ? WHERE rollout_id = ? AND state = 'failed'`)
+      .query(
+        `UPDATE rollout_stacks SET state = 'pending', phase = NULL, deployment_id = NULL, error = NULL, updated_at = ? WHERE rollout_id = ? AND state = 'failed'`,
+      )
       .run(now, id).changes;
   }
 

@@ -4,7 +4,7 @@ import type { StackOperations } from "../operations/service.ts";
 import { type SagaDeps, now, sleep } from "../saga.ts";
 import type { Problem, Result } from "../service.ts";
 import { dockerProvider } from "../spec.ts";
-import { type Rollout, type RolloutPhase, type RolloutRequest, type RolloutStack, type RolloutStackState } from "./model.ts";
+import type { Rollout, RolloutPhase, RolloutRequest, RolloutStack, RolloutStackState } from "./model.ts";
 
 /**
  * Runs image rollouts (model.ts): one at a time, persisted after every change, so that a
@@ -65,7 +65,13 @@ export class RolloutManager {
       return true;
     });
     if (!inserted) return this.refused(fail("rollout_in_progress", "Another rollout started a moment ago"), who, image);
-    this.audit("rollout_start", who, "accepted", { rolloutId: id, image, stacks: targets.length, batchSize: req.batchSize, maxFailures: req.maxFailures });
+    this.audit("rollout_start", who, "accepted", {
+      rolloutId: id,
+      image,
+      stacks: targets.length,
+      batchSize: req.batchSize,
+      maxFailures: req.maxFailures,
+    });
     this.deps.log.info({ rolloutId: id, image, stacks: targets.length }, "rollout started");
     this.hooks.onStatus?.("running");
     this.kick();
@@ -167,7 +173,14 @@ export class RolloutManager {
     return { ok: true, view };
   }
 
-  private audit(action: string, who: Actor, outcome: string, detail: Record<string, unknown>, stackName: string | null = null, deploymentId: string | null = null) {
+  private audit(
+    action: string,
+    who: Actor,
+    outcome: string,
+    detail: Record<string, unknown>,
+    stackName: string | null = null,
+    deploymentId: string | null = null,
+  ) {
     this.deps.store.audit.record({ at: now(), action, stackName, deploymentId, client: who.client, actor: who.actor, outcome, detail });
   }
 
@@ -278,11 +291,18 @@ export class RolloutManager {
     const stack = store.stacks.byId(row.stackId);
     const end = (state: RolloutStackState, error: string | null = null, deploymentId: string | null = null) => {
       store.rollouts.updateStack(r.id, row.stackId, { state, error, phase: null }, now());
-      this.audit("rollout_stack", { actor: "system", client: null }, state, { rolloutId: r.id, image: r.image, error }, stack?.name ?? null, deploymentId);
+      this.audit(
+        "rollout_stack",
+        { actor: "system", client: null },
+        state,
+        { rolloutId: r.id, image: r.image, error },
+        stack?.name ?? null,
+        deploymentId,
+      );
       this.hooks.onStack?.(state);
       this.publish(r.id);
     };
-    if (!stack || stack.status !== "ready") return end("skipped", "The stack is no longer ready");
+    if (stack?.status !== "ready") return end("skipped", "The stack is no longer ready");
     const phase: RolloutPhase = row.phase ?? (store.lifecycle.runState(stack.id).state === "stopped" ? "stopped" : "upgrade");
     if (phase === "stopped") {
       const error = await this.setImageOfStopped(stack, r.image);
@@ -302,7 +322,11 @@ export class RolloutManager {
     const back = await this.redeploy(r, row, stack, row.previousImage, "rollback");
     if (this.stopped) return;
     if (back.skipped) return end("skipped", back.error, back.deploymentId);
-    end(back.ok ? "failed" : "rollback_failed", back.ok ? row.error : `${row.error ?? "Failed"}; putting it back failed too: ${back.error}`, back.deploymentId);
+    end(
+      back.ok ? "failed" : "rollback_failed",
+      back.ok ? row.error : `${row.error ?? "Failed"}; putting it back failed too: ${back.error}`,
+      back.deploymentId,
+    );
   }
 
   /** A stopped stack keeps its state: the image is saved in Dokploy, and its next start deploys it. */
@@ -356,9 +380,8 @@ export class RolloutManager {
     const interval = Math.min(Math.max(this.deps.config.POLL_INTERVAL, 50), 500);
     for (;;) {
       const d = this.deps.store.deployments.byId(deploymentId);
-      if (!d || d.status !== "running" || this.stopped) return d;
+      if (d?.status !== "running" || this.stopped) return d;
       await sleep(interval);
     }
   }
 }
-

@@ -77,4 +77,3 @@ export interface RolloutStack {
   error: string | null;
   updatedAt: string;
 }
-
