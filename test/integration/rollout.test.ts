@@ -65,6 +65,10 @@ const service = async (name: string) => (await sandboxState(h)).services.find((s
 describe("image rollout", () => {
   test("input and authorization", async () => {
     expect((await fetch(`${h.url}/api/admin/rollouts`, { method: "POST" })).status).toBe(401);
+    expect((await fetch(`${h.url}/api/admin/capacity`)).status).toBe(401);
+    expect((await fetch(`${h.url}/api/admin/rollouts`, { method: "POST", headers: { authorization: "Bearer wrong-token-0000000000" } })).status).toBe(
+      403,
+    );
     expect((await post("/api/admin/rollouts", { batchSize: 0 })).body.error.code).toBe("invalid_request");
     expect((await post("/api/admin/rollouts", { image: "has space" })).status).toBe(400);
     expect((await post("/api/admin/rollouts", { image: NEW, extra: 1 })).status).toBe(400);
