@@ -123,11 +123,11 @@ export class RolloutRepo {
     this.db.query(`UPDATE rollout_stacks SET ${sets.join(", ")} WHERE rollout_id = ? AND stack_id = ?`).run(...values, id, stackId);
   }
 
-  /** Failed stacks go back in line (a resume after the cause was fixed tries them again). */
+  /** Failed stacks go back in line (a resume after the cause was fixed tries them again, those that could not be put back too). */
   requeueFailed(id: string, now: string): number {
     return this.db
       .query(
-        `UPDATE rollout_stacks SET state = 'pending', phase = NULL, deployment_id = NULL, error = NULL, updated_at = ? WHERE rollout_id = ? AND state = 'failed'`,
+        `UPDATE rollout_stacks SET state = 'pending', phase = NULL, deployment_id = NULL, error = NULL, updated_at = ? WHERE rollout_id = ? AND state IN ('failed', 'rollback_failed')`,
       )
       .run(now, id).changes;
   }
