@@ -175,4 +175,34 @@ describe("image rollout", () => {
     const audit = (await api("/api/admin/audit?limit=500")).body.entries.map((e: any) => e.action);
     for (const action of ["rollout_start", "rollout_paused", "rollout_resume", "rollout_finished", "rollout_stack"]) expect(audit).toContain(action);
   }, 60_000);
+
+  test("a stopped stack in the current batch cannot be started meanwhile; cancel leaves the rest as they are", async () => {
+    const V3 = "registry.test/opencode:v3";
+    const stop = await api("/api/stacks/fleet-a01/stop", { method: "POST" });
+    expect((await readEvents(`${h.url}${stop.body.eventsUrl}`)).at(-1)!.data.status).toBe("stopped");
+    // Dokploy is slow to save the stopped stack's new image: the window in which its owner might start it.
+    await fetch(`${h.sandboxUrl}/__sandbox/faults`, {
+      method: "POST",
+      body: JSON.stringify({ procedure: "application.saveDockerProvider", kind: "latency", ms: 1000, match: "opencode:v3", times: 1 }),
+    });
+    const started = await post("/api/admin/rollouts", { image: V3, batchSize: 30 });
+    expect(started.status).toBe(202);
+    const id = started.body.rollout.id;
+    await follow(id, (v) => v.stacks.find((s: any) => s.name === "fleet-a01").state === "active");
+    const refused = await api("/api/stacks/fleet-a01/start", { method: "POST" });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("operation_in_progress");
+    expect(refused.body.error.message).toContain("rollout");
+    expect((await post(`/api/admin/rollouts/${id}/pause`)).status).toBe(200);
+    expect((await post(`/api/admin/rollouts/${id}/cancel`)).status).toBe(200);
+    const end = await follow(id, (v) => v.counts.active === 0);
+    const last = end.views.at(-1);
+    expect(last.rollout.status).toBe("cancelled");
+    expect(last.stacks.find((s: any) => s.name === "fleet-a01").state).toBe("updated_stopped");
+    expect(last.counts.skipped).toBe(29);
+    expect((await post(`/api/admin/rollouts/${id}/resume`)).body.error.code).toBe("rollout_not_changeable");
+    // The others were not touched.
+    expect((await service("fleet-a02")).image).toBe(NEW);
+    expect((await service("fleet-a01")).state).toBe("stopped");
+  });
 });

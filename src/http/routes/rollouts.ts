@@ -36,7 +36,8 @@ function progressStream(rollouts: RolloutManager, id: string, heartbeatMs: numbe
         if (closed) return;
         seq += 1;
         controller.enqueue(encoder.encode(`id: ${seq}\nevent: progress\ndata: ${JSON.stringify(view)}\n\n`));
-        if (TERMINAL.has(view.rollout.status)) {
+        // A cancelled rollout's last batch still finishes: the stream ends after it.
+        if (TERMINAL.has(view.rollout.status) && view.counts.active === 0) {
           controller.enqueue(encoder.encode(`event: done\ndata: ${JSON.stringify({ status: view.rollout.status, counts: view.counts })}\n\n`));
           closed = true;
           cleanup();
