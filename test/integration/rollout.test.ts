@@ -168,7 +168,13 @@ describe("image rollout", () => {
     const capacity = await api("/api/admin/capacity");
     expect(capacity.body.fleet.byImage).toEqual({ [NEW]: 30 });
     expect(capacity.body.fleet.byStatus.ready).toBe(30);
-    expect(capacity.body.fleet).toMatchObject({ live: 30, maxStacks: 200, freeStacks: 170, byRunState: { running: 30, stopped: 0 }, pendingImages: 0 });
+    expect(capacity.body.fleet).toMatchObject({
+      live: 30,
+      maxStacks: 200,
+      freeStacks: 170,
+      byRunState: { running: 30, stopped: 0 },
+      pendingImages: 0,
+    });
     // 512m reserved and 4g limit per running stack (the defaults); no cluster, so no per-node figures.
     expect(capacity.body.fleet.running.reserved.memoryBytes).toBe(30 * 512 * 1024 * 1024);
     expect(capacity.body.nodes).toBeNull();
