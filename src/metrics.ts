@@ -87,6 +87,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rolloutStacks = new Counter({
+    name: "portal_rollout_stacks_total",
+    help: "Stacks handled by image rollouts, by outcome: done, updated_stopped, failed (put back on the previous image), rollback_failed, skipped",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly rollouts = new Counter({
+    name: "portal_rollout_transitions_total",
+    help: "Image rollout status changes, by the status entered: running, paused, cancelled, finished",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+  });
+  readonly rolloutRemaining = new Gauge({
+    name: "portal_rollout_remaining_stacks",
+    help: "Stacks the current image rollout has yet to handle (0 without one)",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "portal_" });
   }

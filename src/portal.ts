@@ -17,6 +17,7 @@ import { Reconciler } from "./stacks/reconcile.ts";
 import { StackOperations } from "./stacks/operations/service.ts";
 import { IdleStopper } from "./stacks/idle.ts";
 import { authFromConfig } from "./auth/index.ts";
+import { RolloutManager } from "./stacks/rollout/manager.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -105,6 +106,11 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     onRequest: (operation, outcome) => metrics.operations.inc({ operation, outcome }),
     secrets: [opts.dokployApiKey, config.ADMIN_TOKEN, config.METRICS_TOKEN],
   });
+  const rollouts = new RolloutManager(sagaDeps, operations, {
+    onStack: (outcome) => metrics.rolloutStacks.inc({ outcome }),
+    onStatus: (status) => metrics.rollouts.inc({ status }),
+    onRemaining: (n) => metrics.rolloutRemaining.set(n),
+  });
   const idle = new IdleStopper(sagaDeps, operations, {
     afterMs: config.IDLE_STOP_AFTER,
     intervalMs: config.IDLE_CHECK_INTERVAL,
@@ -145,9 +151,13 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     },
     operations,
     auth,
+    rollouts,
+    capacityConfig: config,
   });
   const recovered = stacks.recover();
   const recoveredOperations = operations.recover();
+  // After the operations: a rollout waits for its redeploys that were recovered just now.
+  rollouts.recover();
   if (recovered || recoveredOperations) log.warn({ recovered, recoveredOperations }, "resuming deployments interrupted by a restart");
   reconciler.start(config.RECONCILE_INTERVAL);
   idle.start();
@@ -166,6 +176,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     stacks,
     async stop() {
       reconciler.stop();
+      await rollouts.stop();
       await idle.stop();
       serviceWatch.stop();
       await server.stop(true);

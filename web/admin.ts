@@ -5,6 +5,7 @@ import { errorKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, currentStep } from "./progress.ts";
 import * as saved from "./state.ts";
 import { askConfirm } from "./confirm.ts";
+import { forgetRollout, initRollout, loadRollout, renderRollout } from "./admin-rollout.ts";
 
 /**
  * The admin view (`#admin`): signed in with the admin token (kept in this tab's
@@ -125,6 +126,7 @@ export function setSessionAdmin(on: boolean): void {
   if (on && visible) {
     void load();
     void loadReport();
+    void loadRollout();
   }
   renderAdmin();
 }
@@ -139,6 +141,7 @@ export function showAdmin(moveFocus: boolean): void {
   if (!wasVisible && token()) {
     void load();
     void loadReport();
+    void loadRollout();
   }
   ageTimer ??= setInterval(renderAges, AGE_TICK_MS);
   if (moveFocus) el.heading.focus();
@@ -183,6 +186,7 @@ async function signIn(): Promise<void> {
   renderAdmin();
   el.stacksHeading.focus();
   void loadReport();
+  void loadRollout();
 }
 
 /** Forgets the token (and everything it showed); `why` says why when it was not asked for. */
@@ -195,6 +199,7 @@ function signOut(why: Message | null = null): void {
   listMessage = null;
   report = undefined;
   reconcileMessage = null;
+  forgetRollout();
   for (const { watch } of following.values()) watch.stop();
   following.clear();
   if (el.dialog.open) {
@@ -359,6 +364,7 @@ export function renderAdmin(): void {
   // Drawn signed out too: what a previous token showed must not linger in the page.
   renderList();
   renderReconcile();
+  renderRollout();
   renderDialog();
 }
 
@@ -443,6 +449,14 @@ function row(stack: api.StackInfo): HTMLLIElement {
         ),
       ),
       h("div", { class: "stack-fact" }, h("dt", {}, t("result.address")), h("dd", { class: "stack-url" }, address)),
+      // The image the portal last gave it (rollouts); a stopped stack's new one waits for its next start.
+      stack.image &&
+        h(
+          "div",
+          { class: "stack-fact", "data-fact": "image" },
+          h("dt", {}, t("rollout.image")),
+          h("dd", {}, code(stack.image.image), stack.image.pending ? ` (${t("rollout.state_updated_stopped")})` : ""),
+        ),
       ...historyFacts(stack),
       // AUTH_MODE=oidc: who signed in and deployed (or claimed) it.
       stack.owner &&
@@ -591,9 +605,11 @@ export function initAdmin(): void {
     say(null);
     void load();
     void loadReport();
+    void loadRollout();
   });
   el.all.addEventListener("change", () => void load());
   el.signOut.addEventListener("click", () => signOut());
+  initRollout(token, (errorCode) => signOut(explain(errorCode)));
   el.reconcileRun.addEventListener("click", () => void runCheck());
   el.reconcileApply.addEventListener("click", () => void runCheck(true));
   el.dialogCancel.addEventListener("click", () => el.dialog.close());

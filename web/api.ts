@@ -171,3 +171,27 @@ export function runReconcile(token: string, apply = false): Promise<Result<{ rep
     body: JSON.stringify({ apply }),
   });
 }
+
+/** An image rollout as GET /api/admin/rollouts/:id shows it. */
+export type RolloutView = import("../src/stacks/rollout/manager.ts").RolloutView;
+export type RolloutSummary = RolloutView["rollout"];
+
+export function listRollouts(token: string): Promise<Result<{ rollouts: RolloutSummary[] }>> {
+  return call<{ rollouts: RolloutSummary[] }>("/api/admin/rollouts", { headers: bearer(token) });
+}
+
+export function rollout(token: string, id: string): Promise<Result<RolloutView>> {
+  return call<RolloutView>(`/api/admin/rollouts/${encodeURIComponent(id)}`, { headers: bearer(token) });
+}
+
+export function startRollout(token: string, body: { image?: string; batchSize: number; maxFailures: number }): Promise<Result<RolloutView>> {
+  return call<RolloutView>("/api/admin/rollouts", {
+    method: "POST",
+    headers: { ...bearer(token), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+export function changeRollout(token: string, id: string, action: "pause" | "resume" | "cancel"): Promise<Result<RolloutView>> {
+  return call<RolloutView>(`/api/admin/rollouts/${encodeURIComponent(id)}/${action}`, { method: "POST", headers: bearer(token) });
+}

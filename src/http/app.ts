@@ -27,8 +27,10 @@ import { adminStackRoutes } from "./routes/admin-stacks.ts";
 import type { Auth } from "../auth/index.ts";
 import { sessionMiddleware } from "./session.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { type RolloutRouteDeps, rolloutRoutes } from "./routes/rollouts.ts";
+import { type CapacityRouteDeps, capacityRoutes } from "./routes/capacity.ts";
 
-export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
+export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, RolloutRouteDeps, CapacityRouteDeps {
   log: Logger;
   availability: AvailabilityIndex;
   adminToken?: string;
@@ -85,6 +87,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", deploymentReportRoutes(deps));
   app.route("/", infoRoutes(deps));
   app.route("/", adminStackRoutes(deps));
+  app.route("/", rolloutRoutes(deps));
+  app.route("/", capacityRoutes(deps));
   app.route("/", metricsRoutes(deps.metrics, { token: deps.metricsToken, refresh: deps.refreshMetrics }));
   app.route("/", pageRoutes({ mode: deps.mode }));
   // Registered last so it sees every route; answers 405 in the portal's error format.

@@ -62,7 +62,7 @@ export class Builder {
       mounts,
       volumes: mounts.map((m) => m.volumeName),
     };
-    const name = { name: app.name, appName: app.appName };
+    const name = { name: app.name, appName: app.appName, dockerImage: app.dockerImage };
     const cancelled = faults.takeDeployFault("deploy_cancelled", name);
     const failed = cancelled ? null : faults.takeDeployFault("deploy_error", name);
     if (job.kind === "deploy" && app.sourceType === "docker" && app.dockerImage) {
@@ -145,7 +145,7 @@ export class Builder {
       logs.append(id, `Error: ${(err as Error).message}`, ...FAILED_TRAILER);
       return { status: "error" };
     }
-    const neverReady = faults.takeDeployFault("stack_never_ready", { name: app.name, appName: app.appName }) !== null;
+    const neverReady = faults.takeDeployFault("stack_never_ready", { name: app.name, appName: app.appName, dockerImage: app.dockerImage }) !== null;
     stacks.deployService({
       appName: app.appName,
       applicationId: app.applicationId,

@@ -21,6 +21,8 @@ export const faultInputSchema = z
     times: z.number().int().min(1).optional(),
     /** Request faults: substring of the raw body or query string. Deploy faults: substring of the app's name or appName. */
     match: z.string().optional(),
+    /** Deploy faults only: fire only when the deployed image contains this (a bad image for one stack, not the old one). */
+    image: z.string().min(1).optional(),
     /** status 401 only: answer with the outer wrapper's `{"message":"Unauthorized"}` instead of the tRPC shape. */
     authShape: z.boolean().optional(),
     /** Answer with a plain-text body (what a proxy in front of Dokploy would send, e.g. 502 "Bad Gateway"). */
@@ -89,10 +91,11 @@ export class FaultRegistry {
     return plan;
   }
 
-  takeDeployFault(kind: DeployFaultKind, app: { name: string; appName: string }): Fault | null {
+  takeDeployFault(kind: DeployFaultKind, app: { name: string; appName: string; dockerImage?: string | null }): Fault | null {
     for (const f of this.faults) {
       if (f.kind !== kind || f.remaining === 0) continue;
       if (f.match !== undefined && !app.name.includes(f.match) && !app.appName.includes(f.match)) continue;
+      if (f.image !== undefined && !(app.dockerImage ?? "").includes(f.image)) continue;
       this.consume(f);
       return f;
     }

@@ -81,6 +81,7 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
     await step("ready", async () => {
       deps.store.transaction(() => {
         deps.store.stacks.setStatus(input.stack.id, "ready", now());
+        deps.store.images.set(input.stack.id, deps.config.STACK_IMAGE, false, now());
         deps.store.deployments.finish(id, "succeeded", null, now());
       });
     });

@@ -14,11 +14,14 @@ export interface StackWithHistory extends Stack {
     leftovers: number;
     finishedAt: string | null;
   } | null;
+  /** The image the portal last gave the stack (pending: applied at its next start); null when not recorded. */
+  image: { image: string; pending: boolean } | null;
   /** Deleted: when the quarantine ends. Otherwise null (live: not free; failed: free now). */
   nameFreeAt: string | null;
 }
 
 export function stacksWithHistory(store: Store, opts: { includeGone: boolean; quarantineDays: number }): StackWithHistory[] {
+  const images = store.images.all();
   return store.stacks.list({ includeGone: opts.includeGone }).map((stack) => {
     const d = store.deployments.latestFor(stack.id);
     const deletedAt = stack.status === "deleted" && stack.deletedAt ? Date.parse(stack.deletedAt) : Number.NaN;
@@ -27,6 +30,7 @@ export function stacksWithHistory(store: Store, opts: { includeGone: boolean; qu
       lastDeployment: d
         ? { id: d.id, kind: d.kind, status: d.status, errorCode: d.error?.code ?? null, leftovers: d.leftovers.length, finishedAt: d.finishedAt }
         : null,
+      image: images.get(stack.id) ?? null,
       nameFreeAt: Number.isFinite(deletedAt) ? new Date(deletedAt + opts.quarantineDays * 86_400_000).toISOString() : null,
     };
   });

@@ -10,6 +10,8 @@ import { ReportRepo } from "./reports.ts";
 import { DeployStatsRepo } from "./deploy-stats.ts";
 import { OwnerRepo } from "./owners.ts";
 import { LoginAttemptRepo, SessionRepo } from "./sessions.ts";
+import { ImageRepo } from "./images.ts";
+import { RolloutRepo } from "./rollouts.ts";
 
 export class Store {
   readonly stacks: StackRepo;
@@ -22,6 +24,8 @@ export class Store {
   readonly owners: OwnerRepo;
   readonly sessions: SessionRepo;
   readonly loginAttempts: LoginAttemptRepo;
+  readonly images: ImageRepo;
+  readonly rollouts: RolloutRepo;
 
   constructor(readonly db: Database) {
     this.stacks = new StackRepo(db);
@@ -34,6 +38,8 @@ export class Store {
     this.owners = new OwnerRepo(db);
     this.sessions = new SessionRepo(db);
     this.loginAttempts = new LoginAttemptRepo(db);
+    this.images = new ImageRepo(db);
+    this.rollouts = new RolloutRepo(db);
   }
 
   /** Throws DataDirError, one line naming DATA_DIR and what to do, when it cannot open. */

@@ -144,4 +144,46 @@ export const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE audit ADD COLUMN person TEXT;
   `,
+  // 9: image rollouts (src/stacks/rollout/). Each stack's image as the portal last set it
+  // (pending: saved in Dokploy while the stack was stopped, applied at its next start), the
+  // image an operation deploys (so a restarted portal deploys the same one), and the rollouts
+  // with one row per stack they cover.
+  `
+  CREATE TABLE stack_images (
+    stack_id        INTEGER PRIMARY KEY REFERENCES stacks(id),
+    image           TEXT NOT NULL,
+    pending         INTEGER NOT NULL DEFAULT 0,
+    updated_at      TEXT NOT NULL
+  );
+  CREATE TABLE deployment_images (
+    deployment_id   TEXT PRIMARY KEY REFERENCES deployments(id),
+    image           TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE rollouts (
+    id              TEXT PRIMARY KEY,
+    image           TEXT NOT NULL,
+    batch_size      INTEGER NOT NULL,
+    max_failures    INTEGER NOT NULL,
+    status          TEXT NOT NULL,
+    reason          TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    finished_at     TEXT
+  ) WITHOUT ROWID;
+  CREATE TABLE rollout_stacks (
+    rollout_id      TEXT NOT NULL REFERENCES rollouts(id),
+    stack_id        INTEGER NOT NULL REFERENCES stacks(id),
+    position        INTEGER NOT NULL,
+    batch           INTEGER,
+    state           TEXT NOT NULL,
+    phase           TEXT,
+    previous_image  TEXT,
+    deployment_id   TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    error           TEXT,
+    updated_at      TEXT NOT NULL,
+    PRIMARY KEY (rollout_id, stack_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX rollout_stacks_active ON rollout_stacks(stack_id) WHERE state = 'active';
+  `,
 ];

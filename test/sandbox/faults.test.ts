@@ -168,6 +168,27 @@ describe("deploy faults", () => {
     await deployAndWait(c, app.applicationId);
     expect((await fetch(`${c.url}/global/health`, { headers: { host: "silent.stacks.test" } })).status).toBe(200);
   });
+
+  test("image: a deploy fault fires only for that image (a bad new image; the old one still runs)", async () => {
+    await c.control("faults", "POST", { kind: "stack_never_ready", match: "picky", image: ":v2" });
+    const { app } = await makeApp(c, { name: "picky", image: "nginx:v1" });
+    await c.call("domain.create", { host: "picky.stacks.test", applicationId: app.applicationId, port: 4096 });
+    const health = async () => (await fetch(`${c.url}/global/health`, { headers: { host: "picky.stacks.test" } })).status;
+    expect((await deployAndWait(c, app.applicationId)).status).toBe("done");
+    await Bun.sleep(50);
+    expect(await health()).toBe(200);
+    const provider = { applicationId: app.applicationId, username: null, password: null, registryUrl: null };
+    await c.call("application.saveDockerProvider", { ...provider, dockerImage: "nginx:v2" });
+    expect((await deployAndWait(c, app.applicationId)).status).toBe("done");
+    await Bun.sleep(50);
+    expect(await health()).toBe(502);
+    // Back on the old image it answers again, however often the fault may fire.
+    await c.call("application.saveDockerProvider", { ...provider, dockerImage: "nginx:v1" });
+    await deployAndWait(c, app.applicationId);
+    await Bun.sleep(50);
+    expect(await health()).toBe(200);
+    expect((await c.control("faults", "GET"))[0].hits).toBe(1);
+  });
 });
 
 describe("control surface", () => {

@@ -19,6 +19,8 @@ export interface OperationInput {
   password?: string;
   /** Why a stop happens: "owner" (the default) or "idle". */
   reason?: string;
+  /** A redeploy's image when not STACK_IMAGE (a rollout); also recorded with the deployment. */
+  image?: string;
 }
 
 export type Step = <T>(step: StepId, fn: () => Promise<T>, message?: (result: T) => string | undefined) => Promise<T>;

@@ -1,6 +1,16 @@
 import { now, type SagaDeps } from "../saga.ts";
 import { RESTART_STEPS } from "../steps.ts";
-import { type OperationInput, type Step, applicationOf, from, runOperation, waitHealthy, waitStopped } from "./common.ts";
+import {
+  type OperationInput,
+  type Step,
+  applicationOf,
+  from,
+  runOperation,
+  startDokployDeploy,
+  waitDokployDeploy,
+  waitHealthy,
+  waitStopped,
+} from "./common.ts";
 
 /**
  * Stop, start and restart. Dokploy scales the Swarm service to 0 or 1 and answers before
@@ -21,13 +31,23 @@ async function stopSteps(deps: SagaDeps, input: OperationInput, step: Step): Pro
 
 async function startSteps(deps: SagaDeps, input: OperationInput, step: Step): Promise<void> {
   const { applicationId, appName } = applicationOf(deps, input.stack.id);
-  await step("start_service", () => deps.client.applicationStart(applicationId, input.signal));
+  // A rollout gave the stopped stack a new image in Dokploy: scaling the service up would run
+  // the old one (Swarm's spec still names it), so the start is a deploy, which runs it.
+  const pending = deps.store.images.of(input.stack.id);
+  await step("start_service", async () => {
+    if (!pending?.pending) return deps.client.applicationStart(applicationId, input.signal);
+    await startDokployDeploy(deps, input.deployment.id, applicationId, "deploy", input.signal);
+    await waitDokployDeploy(deps, input.deployment.id, applicationId, input.signal);
+  });
   await step(
     "wait_healthy",
     () => waitHealthy(deps, input.stack, appName, input.signal),
     (r) => (r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
   );
-  await step("ready", async () => deps.store.lifecycle.setRunning(input.stack.id, now()));
+  await step("ready", async () => {
+    deps.store.lifecycle.setRunning(input.stack.id, now());
+    if (pending?.pending) deps.store.images.set(input.stack.id, pending.image, false, now());
+  });
 }
 
 export function stopStack(deps: SagaDeps, input: OperationInput): Promise<void> {

@@ -23,8 +23,14 @@ import {
  * redeployed without a pull. Both end when the probe sees the stack answer.
  */
 
+/** The image a redeploy applies: the rollout's (in memory, or recorded after a restart), else STACK_IMAGE. */
+export function redeployImage(deps: SagaDeps, input: OperationInput): string {
+  return input.image ?? deps.store.images.forDeployment(input.deployment.id) ?? deps.config.STACK_IMAGE;
+}
+
 async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string> {
   const { client, store, config } = deps;
+  const image = redeployImage(deps, input);
   const { signal, stack } = input;
   const { applicationId } = applicationOf(deps, stack.id);
   const plan = planStack(stack.name, config, stack.volumeGeneration);
@@ -41,12 +47,12 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
   // The stack's password as Dokploy holds it (the portal keeps no copy).
   const password = (await stackCredentials(deps, applicationId, signal))?.password;
   await Promise.all([
-    client.saveDockerProvider(dockerProvider(applicationId, config), signal),
+    client.saveDockerProvider(dockerProvider(applicationId, { ...config, STACK_IMAGE: image }), signal),
     client.applicationUpdate(applicationSettings(applicationId, config), signal),
     // Without a password in Dokploy's environment there is nothing to rewrite safely.
     password ? client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, signal) : Promise.resolve(true),
   ]);
-  return missing.length ? `New volumes: ${missing.map((v) => v.volumeName).join(", ")}` : `Image ${config.STACK_IMAGE}`;
+  return missing.length ? `New volumes: ${missing.map((v) => v.volumeName).join(", ")}` : `Image ${image}`;
 }
 
 async function deployAndWait(deps: SagaDeps, input: OperationInput, step: Step, steps: Set<string>, how: "deploy" | "redeploy") {
@@ -63,7 +69,11 @@ async function deployAndWait(deps: SagaDeps, input: OperationInput, step: Step, 
     (r) => (r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
   );
   // A redeploy runs the service with its one replica, so a stopped stack runs again.
-  await step("ready", async () => deps.store.lifecycle.setRunning(input.stack.id, now()));
+  await step("ready", async () => {
+    deps.store.lifecycle.setRunning(input.stack.id, now());
+    // A password change deploys whatever image Dokploy holds; only a redeploy sets one.
+    if (how === "deploy") deps.store.images.set(input.stack.id, redeployImage(deps, input), false, now());
+  });
 }
 
 export function redeployStack(deps: SagaDeps, input: OperationInput): Promise<void> {

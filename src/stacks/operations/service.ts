@@ -146,6 +146,9 @@ export class StackOperations {
     const started = store.transaction(() => {
       const running = store.deployments.runningFor(stack.id);
       if (running) return { running };
+      // A stack in a rollout's current batch is the rollout's until its turn ends.
+      const rollout = extra.image === undefined ? store.rollouts.holding(stack.id) : null;
+      if (rollout) return { rollout };
       if (stack.status !== "ready") return { notReady: true as const };
       const recorded = store.lifecycle.runState(stack.id).state;
       const state = observed ?? recorded;
@@ -155,13 +158,17 @@ export class StackOperations {
         if (state !== recorded && state === "stopped") store.lifecycle.setStopped(stack.id, "dokploy", now());
         return { nothing: state };
       }
-      return { deployment: store.deployments.insert(crypto.randomUUID(), stack.id, kind, now()) };
+      const deployment = store.deployments.insert(crypto.randomUUID(), stack.id, kind, now());
+      if (extra.image !== undefined) store.images.setForDeployment(deployment.id, extra.image);
+      return { deployment };
     });
     if ("running" in started && started.running)
       return {
         ...fail("operation_in_progress", `Another operation on "${stack.name}" is still running: ${started.running.kind} ${started.running.id}`),
         runningId: started.running.id,
       };
+    if ("rollout" in started)
+      return fail("operation_in_progress", `"${stack.name}" is being moved to a new image by a rollout (${started.rollout}); try again in a minute`);
     if ("notReady" in started) return fail("stack_not_ready", `"${stack.name}" is ${stack.status}; this needs a ready stack`);
     if ("nothing" in started)
       return {
@@ -184,6 +191,14 @@ export class StackOperations {
     this.stacks.runOperation(deployment.id, kind, (signal) => SAGAS[kind](this.deps, { deployment, stack, signal, ...extra }), {
       slot: BUILDS.has(kind),
     });
+  }
+
+  /**
+   * A rollout's redeploy of one stack onto `image` (or back onto its previous one): the
+   * owner's redeploy, started by the system, refused like any operation while another runs.
+   */
+  rolloutRedeploy(stack: Stack, image: string): Result<OperationAccepted> & { runningId?: string } {
+    return this.begin("redeploy", stack, "system", { image });
   }
 
   /** After a restart: every operation still marked running goes on from where it was. */

@@ -1,0 +1,84 @@
+import type { Config } from "../config.ts";
+import type { Store } from "../store/index.ts";
+import { LIVE_STATUSES } from "../store/stacks.ts";
+
+/**
+ * Capacity at a glance (GET /api/admin/capacity): across the fleet, the stacks by status,
+ * run state and image, and what the running ones reserve and may use by the portal's
+ * settings (which every create and redeploy sends to Dokploy). Per node only what Dokploy
+ * reports about nodes: `nodes` comes from a NodeSource (Dokploy's Swarm cluster), null
+ * without one, so a single-node portal invents no node figures.
+ */
+
+export interface NodeCapacity {
+  id: string;
+  hostname: string | null;
+  /** Swarm's node status and availability (ready / down, active / drain / pause). */
+  status: string | null;
+  availability: string | null;
+  resources: { memoryBytes: number | null; nanoCpus: number | null } | null;
+  stacks: number;
+  reserved: { memoryBytes: number; nanoCpus: number };
+  limited: { memoryBytes: number; nanoCpus: number };
+  /** Room for new stacks by memory reservation and any per-node limit; null when unknown. */
+  freeStacks: number | null;
+}
+
+/** Per-node figures as Dokploy reports them; null when Dokploy cannot tell (no cluster). */
+export type NodeSource = () => Promise<NodeCapacity[] | null>;
+
+type CapacityConfig = Pick<
+  Config,
+  "MAX_STACKS" | "STACK_IMAGE" | "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION"
+>;
+
+export async function fleetCapacity(store: Store, config: CapacityConfig, nodes?: NodeSource) {
+  const byStatus = store.stacks.countByStatus();
+  const live = store.stacks.list({ limit: 1_000_000 });
+  const images = store.images.all();
+  const byImage: Record<string, number> = {};
+  const byRunState = { running: 0, stopped: 0 };
+  let pendingImages = 0;
+  for (const s of live) {
+    if (s.status !== "ready") continue;
+    const image = images.get(s.id);
+    const key = image?.image ?? "unknown";
+    byImage[key] = (byImage[key] ?? 0) + 1;
+    if (image?.pending) pendingImages += 1;
+    byRunState[store.lifecycle.runState(s.id).state] += 1;
+  }
+  const liveCount = LIVE_STATUSES.reduce((n, status) => n + (byStatus[status] ?? 0), 0);
+  const times = (n: number, each: number | null) => (each === null ? null : n * each);
+  let nodeFigures: NodeCapacity[] | null = null;
+  let nodesError: string | null = null;
+  if (nodes) {
+    try {
+      nodeFigures = await nodes();
+    } catch (err) {
+      nodesError = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return {
+    fleet: {
+      live: liveCount,
+      maxStacks: config.MAX_STACKS === 0 ? null : config.MAX_STACKS,
+      freeStacks: config.MAX_STACKS === 0 ? null : Math.max(0, config.MAX_STACKS - liveCount),
+      byStatus,
+      byRunState,
+      byImage,
+      /** Stopped stacks whose new image waits for their next start. */
+      pendingImages,
+      defaultImage: config.STACK_IMAGE,
+      /** What the running stacks reserve and may use at most, by the portal's settings (null: none set). */
+      running: {
+        reserved: {
+          memoryBytes: times(byRunState.running, config.STACK_MEMORY_RESERVATION),
+          nanoCpus: times(byRunState.running, config.STACK_CPU_RESERVATION),
+        },
+        limited: { memoryBytes: times(byRunState.running, config.STACK_MEMORY_LIMIT), nanoCpus: times(byRunState.running, config.STACK_CPU_LIMIT) },
+      },
+    },
+    nodes: nodeFigures,
+    nodesError,
+  };
+}

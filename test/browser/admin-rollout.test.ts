@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { ADMIN_TOKEN, type Harness, deployAndWait, startHarness } from "../support/harness.ts";
+import { type Launched, launch, msg, openPage } from "./support.ts";
+
+/**
+ * The admin view's image rollout in a real browser: started from the form, it shows per
+ * stack what happened (one stack fails on the new image and is put back), the counts of
+ * done, failed and remaining, and why it paused; resumed once the fault is gone, it finishes.
+ */
+
+const T = 30_000;
+const OLD = "registry.test/opencode:v1";
+const NEW = "registry.test/opencode:v2";
+const NAMES = ["roll-b1", "roll-b2", "roll-b3", "roll-b4"];
+
+let h: Harness;
+let chrome: Launched;
+
+beforeAll(async () => {
+  [h, chrome] = await Promise.all([startHarness({ env: { STACK_IMAGE: OLD, HEALTH_TIMEOUT: "1s" }, sandbox: { buildConcurrency: 4 } }), launch()]);
+  for (const name of NAMES) expect((await deployAndWait(h, name)).done.data.status).toBe("ready");
+}, T);
+
+afterAll(async () => {
+  await chrome?.close();
+  await h?.stop();
+}, T);
+
+test(
+  "start a rollout, see each stack's outcome and why it paused, resume it to the end",
+  async () => {
+    await fetch(`${h.sandboxUrl}/__sandbox/faults`, {
+      method: "POST",
+      body: JSON.stringify({ kind: "stack_never_ready", match: "roll-b3", image: NEW }),
+    });
+    const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: "en-GB" });
+    await page.goto(`${h.url}/#admin`);
+    await page.waitForSelector("#view-admin:not([hidden])");
+    await page.fill("#admin-token", ADMIN_TOKEN);
+    await page.press("#admin-token", "Enter");
+    await page.waitForSelector("#admin-panel:not([hidden])");
+    // Each stack shows the image it runs.
+    await page.waitForSelector('#admin-stacks li[data-name="roll-b1"] [data-fact="image"]');
+    expect(await page.locator('#admin-stacks li[data-name="roll-b1"] [data-fact="image"] dd').innerText()).toBe(OLD);
+
+    expect(await page.locator("#rollout-heading").innerText()).toBe(msg("en", "rollout.heading"));
+    await page.fill("#rollout-image", NEW);
+    await page.fill("#rollout-batch", "2");
+    await page.fill("#rollout-failures", "1");
+    await page.click("#rollout-start");
+    await page.waitForSelector("#rollout-current:not([hidden])");
+    // Polled while it runs, until it pauses at the failure.
+    await page.waitForSelector("#rollout-resume:not([hidden])", { timeout: 15_000 });
+    const summary = await page.locator("#rollout-summary").innerText();
+    expect(summary).toContain(NEW);
+    expect(summary).toContain(msg("en", "rollout.status_paused"));
+    expect(summary).toContain("roll-b3");
+    expect(await page.getAttribute('#rollout-stacks li[data-name="roll-b3"]', "data-state")).toBe("failed");
+    expect(await page.locator('#rollout-stacks li[data-name="roll-b3"] .rollout-state').innerText()).toBe(msg("en", "rollout.state_failed"));
+    expect(await page.getAttribute('#rollout-stacks li[data-name="roll-b1"]', "data-state")).toBe("done");
+    expect(await page.locator('#rollout-counts [data-count="failed"] dd').innerText()).toBe("1");
+    expect(Number(await page.locator('#rollout-counts [data-count="remaining"] dd').innerText())).toBeGreaterThan(0);
+
+    await fetch(`${h.sandboxUrl}/__sandbox/faults`, { method: "DELETE" });
+    await page.click("#rollout-resume");
+    await page.waitForFunction(() => document.querySelector("#rollout-summary")?.textContent?.includes("finished"), undefined, { timeout: 15_000 });
+    expect(await page.locator('#rollout-counts [data-count="done"] dd').innerText()).toBe(String(NAMES.length));
+    expect(await page.locator('#rollout-counts [data-count="remaining"] dd').innerText()).toBe("0");
+    expect(await page.isHidden("#rollout-cancel")).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  },
+  T,
+);
