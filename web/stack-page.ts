@@ -1,7 +1,7 @@
 import type { ApiError } from "./api.ts";
 import { askConfirm } from "./confirm.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
-import { type Key, code, t, tn } from "./i18n.ts";
+import { type Key, code, lang, t, tn } from "./i18n.ts";
 import { errorKey, stateKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, completedSteps, currentStep, fromSnapshot } from "./progress.ts";
 import * as api from "./api.ts";
@@ -72,6 +72,14 @@ let error: Message | null = null;
 let newPassword: { username: string; password: string } | null = null;
 let manageMessage: Message | null = null;
 let seq = 0;
+/** What each redrawn part last showed: redrawn only when it changes, so focus and "Copied" survive events. */
+const drawn = new Map<string, string>();
+
+function changed(part: string, key: string): boolean {
+  if (drawn.get(part) === key) return false;
+  drawn.set(part, key);
+  return true;
+}
 
 const nameCode = (n: string) => code(n, "code name-value");
 
@@ -159,6 +167,7 @@ export function hideStack(): void {
   message = null;
   error = null;
   newPassword = null;
+  drawn.clear();
 }
 
 const token = (): string | null => (name ? tokenFor(name) : null);
@@ -354,6 +363,7 @@ function busyText(p: Progress): string {
 }
 
 function renderAddress(d: stackApi.StackDetails | null, state: string): void {
+  if (!changed("address", `${lang()}|${d?.url}|${state === "running"}`)) return;
   if (!d) {
     el.address.replaceChildren();
     return;
@@ -373,6 +383,7 @@ function renderAddress(d: stackApi.StackDetails | null, state: string): void {
 /** The new password, like the first one: shown once, with "shown only now". */
 function renderPassword(): void {
   const secret = newPassword;
+  if (!changed("password", `${lang()}|${secret?.password}|${Boolean(details)}`)) return;
   if (!secret || !details) {
     el.password.replaceChildren();
     return;
@@ -397,15 +408,19 @@ function renderPassword(): void {
   );
 }
 
+/** The action buttons, made once (focus stays on them across redraws). */
+const buttons = ACTIONS.map((a) => {
+  const b = h("button", { type: "button", class: a.className, "data-action": `stack-${a.kind}` });
+  b.addEventListener("click", () => void run(a));
+  return { action: a, button: b };
+});
+
 function renderButtons(state: string): void {
-  el.buttons.replaceChildren(
-    ...ACTIONS.map((a) => {
-      const b = h("button", { type: "button", class: a.className, "data-action": `stack-${a.kind}` }, t(a.label));
-      b.disabled = !a.when.includes(state as StackState);
-      b.addEventListener("click", () => void run(a));
-      return b;
-    }),
-  );
+  if (el.buttons.childElementCount !== buttons.length) el.buttons.replaceChildren(...buttons.map((b) => b.button));
+  for (const { action, button } of buttons) {
+    setText(button, t(action.label));
+    button.disabled = !action.when.includes(state as StackState);
+  }
 }
 
 function renderProgress(): void {

@@ -56,7 +56,7 @@ const health = (name: string, password: string) =>
 describe("your stack", () => {
   for (const lang of LANGS) {
     test(
-      `${lang}: open by name and token, see details and logs, stop then start live, a new password shown once`,
+      `${lang}: open by name and token, see details and logs, stop then start live`,
       async () => {
         const name = `own-${lang}`;
         const stack = await deployAndWait(h, name);
@@ -135,6 +135,24 @@ describe("your stack", () => {
           expect((await serviceOf(name)).state).not.toBe("stopped");
           await page.waitForSelector('.stack-operation[data-kind="start"][data-outcome="succeeded"]');
 
+          expect(await overflow(page)).toBe(0);
+          expect(problems).toEqual([]);
+        } finally {
+          await context.close();
+        }
+      },
+      T,
+    );
+
+    test(
+      `${lang}: a new password, asked first, shown once`,
+      async () => {
+        const name = `pw-${lang}`;
+        const stack = await deployAndWait(h, name);
+        const { context, page, problems } = await openPage(lang);
+        try {
+          await openByToken(page, name, stack.managementToken);
+          await page.waitForSelector('#view-stack[data-state="running"]');
           // A new password logs everyone out: asked first; then shown once, and it is the one that works.
           await page.click('[data-action="stack-password"]');
           await page.waitForSelector("#confirm-dialog[open]");
