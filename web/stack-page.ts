@@ -186,6 +186,8 @@ async function load(withLogs: boolean): Promise<void> {
       askToken(stack, res.error);
       return;
     }
+    // Gone meanwhile (deleted elsewhere): nothing left to act on.
+    if (res.status === 404) details = null;
     error = explain(res.error);
     render();
     scheduleRefresh();
@@ -477,7 +479,8 @@ export function initStack(h: StackHooks): void {
     e.preventDefault();
     void submitManage();
   });
-  el.logsRefresh.addEventListener("click", () => void loadLogs());
+  // The logs with the details they explain.
+  el.logsRefresh.addEventListener("click", () => void load(true));
   el.forget.addEventListener("click", () => {
     if (!name) return;
     // Forgotten on this device; this tab keeps it until it closes.

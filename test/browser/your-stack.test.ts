@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
+import { type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
 import { confirmDialog, LANGS, LOCALE, type Lang, type Launched, launch, msg, openPage as openGuarded, overflow } from "./support.ts";
 
 /**
@@ -136,6 +136,18 @@ describe("your stack", () => {
           await page.waitForSelector('.stack-operation[data-kind="start"][data-outcome="succeeded"]');
 
           expect(await overflow(page)).toBe(0);
+
+          // Deleted elsewhere meanwhile: the page says so and offers nothing to do on it.
+          const gone = await fetch(`${h.url}/api/stacks/${name}`, {
+            method: "DELETE",
+            headers: { authorization: `Bearer ${stack.managementToken}` },
+          });
+          expect(gone.status).toBe(202);
+          expect((await readEvents(`${h.url}${((await gone.json()) as any).eventsUrl}`)).at(-1)?.data.status).toBe("deleted");
+          await page.click("#stack-logs-refresh");
+          await page.waitForFunction((t) => document.getElementById("stack-error")?.textContent === t, msg(lang, "error.not_found"));
+          expect(await page.isDisabled('[data-action="stack-start"]')).toBe(true);
+          expect(await page.isDisabled('[data-action="stack-stop"]')).toBe(true);
           expect(problems).toEqual([]);
         } finally {
           await context.close();
