@@ -14,6 +14,8 @@ import { errorKey } from "./messages.ts";
 export interface AccountHooks {
   /** Show a deployment's progress or result (the app's own view). */
   openDeployment(id: string): void;
+  /** Show a stack's own page ("Your stack"); the session authorises it. */
+  openStack(name: string): void;
   /** A name to put in the name field when it is still empty. */
   suggestName(name: string): void;
 }
@@ -134,6 +136,8 @@ function panel(me: Extract<Me, { authMode: "oidc" }>, atLimit: boolean): Node[] 
 function stackItem(s: MyStack): HTMLLIElement {
   const buttons: Node[] = [];
   const deploymentId = s.deploymentId;
+  if (s.status === "ready")
+    buttons.push(action(t("stack.manage"), `manage-${s.name}`, () => hooks?.openStack(s.name), "button button--small button--primary"));
   if (deploymentId)
     buttons.push(action(t("account.details"), `details-${s.name}`, () => hooks?.openDeployment(deploymentId), "button button--small"));
   if (s.status === "ready" || s.status === "failed" || s.status === "cleanup_failed") {

@@ -38,13 +38,15 @@ export interface ApiError {
   message?: string;
   /** Seconds to wait, from a 429's Retry-After. */
   retryAfter?: number;
+  /** A 409 operation_in_progress: the running operation, to follow instead. */
+  deploymentId?: string;
 }
 
 export type Snapshot = DeploymentSnapshot;
 
 export type Result<T> = { ok: true; value: T } | { ok: false; status: number; error: ApiError };
 
-async function call<T>(path: string, init: RequestInit = {}): Promise<Result<T>> {
+export async function call<T>(path: string, init: RequestInit = {}): Promise<Result<T>> {
   let res: Response;
   try {
     res = await fetch(path, { ...init, headers: { accept: "application/json", ...init.headers }, cache: "no-store" });

@@ -11,6 +11,7 @@ import { formatAbout, formatWait } from "./durations.ts";
 import { failureSection, isBlocked } from "./failure.ts";
 import { askOtherTabs, initOtherTabs, isHeldElsewhere, tellGone } from "./other-tabs.ts";
 import { detailsList, onceNotes } from "./secrets-card.ts";
+import { hideStack, initStack, openStack, renderStack, showStack, stackFromHash } from "./stack-page.ts";
 
 /**
  * The page: choose a name (checked as you type), deploy, follow the progress live, get the
@@ -24,6 +25,7 @@ const el = {
   viewStart: byId("view-start"),
   viewProgress: byId("view-progress"),
   viewAdmin: byId("view-admin"),
+  viewStack: byId("view-stack"),
   adminLink: byId<HTMLAnchorElement>("admin-link"),
   adminBack: byId<HTMLAnchorElement>("admin-back"),
   deployForm: byId<HTMLFormElement>("deploy-form"),
@@ -696,7 +698,9 @@ function resultOf(p: Progress, done: DoneData): Node {
     const key: Key = confirmedSaved.has(p.id) ? "result.forgotten" : isHeldElsewhere(p.id) ? "result.other_tab" : "result.unavailable";
     parts.push(h("p", { class: "notice secrets-gone", "data-why": key }, t(key)));
   }
-  parts.push(copyStatus, h("div", { class: "actions" }, startOver));
+  // Its page: state, actions and logs (the token goes along while this tab holds it).
+  const manage = button(t("stack.manage"), "manage-stack", () => void manageStack(p.name, secrets?.managementToken), "button");
+  parts.push(copyStatus, h("div", { class: "actions" }, manage, startOver));
   return h("section", { class: "result result--ready", "aria-labelledby": "result-title" }, ...parts);
 }
 
@@ -704,6 +708,12 @@ function button(label: string, id: string, onClick: () => void, className: strin
   const b = h("button", { type: "button", class: className, "data-focus-id": id, "data-action": id }, label);
   b.addEventListener("click", onClick);
   return b;
+}
+
+/** The stack's own page; unsaved once-only details on screen are asked about first. */
+async function manageStack(name: string, token: string | undefined): Promise<void> {
+  if (!(await leaveAllowed())) return;
+  openStack(name, token);
 }
 
 /** Back to the start with an empty form: the next stack needs a new name. */
@@ -741,7 +751,7 @@ async function retryAfterFailure(p: Progress): Promise<void> {
 // admin view is #admin.
 
 /** The page's views; a new one is one more entry here and a route below. */
-const VIEWS = { start: el.viewStart, progress: el.viewProgress, admin: el.viewAdmin } as const;
+const VIEWS = { start: el.viewStart, progress: el.viewProgress, admin: el.viewAdmin, stack: el.viewStack } as const;
 type View = keyof typeof VIEWS;
 
 function showView(view: View): void {
@@ -754,6 +764,7 @@ function showView(view: View): void {
   if (view === "admin") el.adminLink.setAttribute("aria-current", "page");
   else el.adminLink.removeAttribute("aria-current");
   if (view !== "admin") hideAdmin();
+  if (view !== "stack") hideStack();
 }
 
 async function goAdmin(): Promise<void> {
@@ -778,6 +789,13 @@ function route(moveFocus: boolean): void {
   stopWatching();
   openSeq++;
   active = null;
+  const stack = stackFromHash(location.hash);
+  if (stack) {
+    saved.setCurrentDeployment(null);
+    showView("stack");
+    showStack(stack, moveFocus);
+    return;
+  }
   if (saved.isAdminHash(location.hash)) {
     if (el.dialog.open) el.dialog.close();
     const already = !el.viewAdmin.hidden;
@@ -824,6 +842,7 @@ function renderAll(): void {
   if (!el.viewProgress.hidden) renderProgress();
   renderAdmin();
   renderAccount();
+  renderStack();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -869,8 +888,15 @@ function init(): void {
   });
 
   initAdmin();
+  initStack({
+    navigate: (hash) => {
+      history.pushState(null, "", hash ?? location.pathname + location.search);
+      route(true);
+    },
+  });
   initAccount({
     openDeployment: (id) => go(id),
+    openStack: (name) => openStack(name),
     suggestName: (name) => {
       if (el.nameInput.value.trim()) return;
       el.nameInput.value = name;
@@ -903,11 +929,12 @@ function init(): void {
   // An address typed or edited by hand: follow it unless popstate already did.
   window.addEventListener("hashchange", () => {
     const admin = saved.isAdminHash(location.hash);
-    if (admin === el.viewAdmin.hidden) route(true);
+    const stack = stackFromHash(location.hash);
+    if (admin === el.viewAdmin.hidden || (stack !== null) === el.viewStack.hidden) route(true);
   });
 
   // A reload without the hash (or a lost one): the deployment of this tab, if any.
-  if (!saved.deploymentFromHash(location.hash) && !saved.isAdminHash(location.hash)) {
+  if (!saved.deploymentFromHash(location.hash) && !saved.isAdminHash(location.hash) && !stackFromHash(location.hash)) {
     const current = saved.currentDeployment();
     if (current) history.replaceState(null, "", saved.hashFor(current));
   }

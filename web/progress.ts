@@ -1,6 +1,6 @@
 import { type ApiError, type Snapshot, type StepState, eventsUrl, snapshot } from "./api.ts";
-// The same step lists the portal's sagas run.
-import { DELETE_STEPS, DEPLOY_STEPS } from "../src/stacks/steps.ts";
+// The same step lists the portal's sagas and the owner's operations run.
+import { type OperationKind, STEPS_BY_KIND } from "../src/stacks/steps.ts";
 
 /** A deployment's progress, folded from its event stream (the same events the server persists). */
 
@@ -10,7 +10,8 @@ export interface StepView {
 }
 
 export interface DoneData {
-  status: "ready" | "failed" | "deleted";
+  /** `stopped`: an owner's stop ended as asked. */
+  status: "ready" | "failed" | "deleted" | "stopped";
   at: string;
   url?: string;
   error?: ApiError;
@@ -19,7 +20,7 @@ export interface DoneData {
 
 export interface Progress {
   id: string;
-  kind: "deploy" | "delete";
+  kind: "deploy" | "delete" | OperationKind;
   name: string;
   url: string | null;
   steps: StepView[];
@@ -32,10 +33,13 @@ export interface Progress {
   connection: "connecting" | "live" | "reconnecting";
 }
 
-const orderFor = (kind: Progress["kind"]): readonly string[] => (kind === "delete" ? DELETE_STEPS : DEPLOY_STEPS);
+const orderFor = (kind: Progress["kind"]): readonly string[] => STEPS_BY_KIND[kind];
+
+/** How a succeeded deployment of this kind ended. */
+const succeeded = (kind: Progress["kind"]): DoneData["status"] => (kind === "delete" ? "deleted" : kind === "stop" ? "stopped" : "ready");
 
 export function fromSnapshot(s: Snapshot): Progress {
-  const kind = s.kind === "delete" ? "delete" : "deploy";
+  const kind: Progress["kind"] = s.kind;
   const steps = s.steps.length ? s.steps.map(({ step, state }) => ({ step, state })) : orderFor(kind).map(pending);
   const finished = s.status !== "running";
   return {
@@ -48,7 +52,7 @@ export function fromSnapshot(s: Snapshot): Progress {
     done:
       finished && s.finishedAt
         ? {
-            status: s.status === "succeeded" ? (kind === "delete" ? "deleted" : "ready") : "failed",
+            status: s.status === "succeeded" ? succeeded(kind) : "failed",
             at: s.finishedAt,
             ...(s.url ? { url: s.url } : {}),
             ...(s.error ? { error: s.error } : {}),

@@ -1,0 +1,49 @@
+/**
+ * The owner's part of the portal's API, as the "Your stack" view uses it: details, logs and
+ * the operations. Authorised by the stack's management token, or with sign-in on
+ * (AUTH_MODE=oidc) by the session cookie alone (no token: no Authorization header).
+ */
+// The answers' types are the server's own (type-only imports: nothing of it reaches the bundle).
+import type { stackDetails } from "../src/stacks/operations/details.ts";
+import type { OperationKind } from "../src/stacks/steps.ts";
+import { type Result, call } from "./api.ts";
+
+export type StackDetails = Awaited<ReturnType<typeof stackDetails>>;
+/** GET /api/stacks/:name/logs (the server's type loses these fields in its closures). */
+export interface StackLogs {
+  deploy: { dokployDeploymentId: string; status: string | null; createdAt: string; lines: string[] } | null;
+  deployError: string | null;
+  container: { lines: string[] } | null;
+  containerError: string | null;
+}
+export type { OperationKind };
+
+export interface OperationAccepted {
+  deploymentId: string;
+  name: string;
+  operation: OperationKind;
+  /** A new password: shown only here, like the first one. */
+  credentials?: { username: string; password: string };
+}
+
+export interface NothingToDo {
+  deploymentId: null;
+  nothingToDo: true;
+  operation: OperationKind;
+}
+
+const auth = (token: string | null): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+const path = (name: string, what: string) => `/api/stacks/${encodeURIComponent(name)}/${what}`;
+
+export function details(name: string, token: string | null): Promise<Result<StackDetails>> {
+  return call<StackDetails>(path(name, "details"), { headers: auth(token) });
+}
+
+export function logs(name: string, token: string | null, lines = 100): Promise<Result<StackLogs>> {
+  return call<StackLogs>(`${path(name, "logs")}?lines=${lines}`, { headers: auth(token) });
+}
+
+/** 202 with a deployment to follow, 200 when there is nothing to do, 409 with the running one's id. */
+export function operate(kind: OperationKind, name: string, token: string | null): Promise<Result<OperationAccepted | NothingToDo>> {
+  return call<OperationAccepted | NothingToDo>(path(name, kind), { method: "POST", headers: auth(token) });
+}

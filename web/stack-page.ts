@@ -1,0 +1,496 @@
+import type { ApiError } from "./api.ts";
+import { askConfirm } from "./confirm.ts";
+import { type Message, byId, h, setText } from "./dom.ts";
+import { type Key, code, lang, t, tn } from "./i18n.ts";
+import { errorKey, stateKey, stepKey } from "./messages.ts";
+import { type Progress, Watch, completedSteps, currentStep, fromSnapshot } from "./progress.ts";
+import * as api from "./api.ts";
+import { detailsList } from "./secrets-card.ts";
+import * as stackApi from "./stack-api.ts";
+import { type StackState, factRows, logText, operationItems, stateOf, stateText } from "./stack-facts.ts";
+import { forgetToken, isRemembered, keepToken, stackFromHash, stackHash, tokenFor } from "./stack-token.ts";
+
+/**
+ * "Your stack" (`#stack=<name>`): a stack's state, live; its address with Open; its details
+ * and last operations; stop, start, restart, upgrade and a new password, each confirmed where
+ * work can be lost and followed step by step; a new password shown once; the logs.
+ * Reached from a deploy's result, from the start page (name + management token) and, with
+ * sign-in on, from "Your stacks" (the session is the authorisation, no token).
+ */
+
+export { stackFromHash, stackHash };
+
+export interface StackHooks {
+  /** Go to an address of the page (pushState and route). */
+  navigate(hash: string | null): void;
+}
+
+const el = {
+  view: byId("view-stack"),
+  heading: byId("stack-heading"),
+  state: byId("stack-state"),
+  error: byId("stack-error"),
+  address: byId("stack-address"),
+  password: byId("stack-password"),
+  buttons: byId("stack-buttons"),
+  message: byId("stack-message"),
+  progress: byId("stack-progress"),
+  summary: byId("stack-summary"),
+  bar: byId<HTMLProgressElement>("stack-bar"),
+  steps: byId("stack-steps"),
+  dokployError: byId("stack-dokploy-error"),
+  facts: byId("stack-details"),
+  noOperations: byId("stack-no-operations"),
+  operations: byId("stack-operations"),
+  logsRefresh: byId<HTMLButtonElement>("stack-logs-refresh"),
+  logsContainer: byId("stack-logs-container"),
+  logsDeploy: byId("stack-logs-deploy"),
+  forget: byId<HTMLButtonElement>("stack-forget"),
+  back: byId<HTMLAnchorElement>("stack-back"),
+  manageSection: byId<HTMLDetailsElement>("manage-section"),
+  manageForm: byId<HTMLFormElement>("manage-form"),
+  manageName: byId<HTMLInputElement>("manage-name"),
+  manageToken: byId<HTMLInputElement>("manage-token"),
+  manageRemember: byId<HTMLInputElement>("manage-remember"),
+  manageError: byId("manage-error"),
+  manageButton: byId<HTMLButtonElement>("manage-button"),
+};
+
+/** While nothing runs, the details are read again this often (an idle stop, a change elsewhere). */
+const REFRESH_MS = 10_000;
+
+let hooks: StackHooks | null = null;
+let name: string | null = null;
+let details: stackApi.StackDetails | null = null;
+let logs: stackApi.StackLogs | null = null;
+let progress: Progress | null = null;
+let watch: Watch | null = null;
+let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+let message: Message | null = null;
+let error: Message | null = null;
+/** The new password, in memory only, until the person says it is saved. */
+let newPassword: { username: string; password: string } | null = null;
+let manageMessage: Message | null = null;
+let seq = 0;
+/** What each redrawn part last showed: redrawn only when it changes, so focus and "Copied" survive events. */
+const drawn = new Map<string, string>();
+
+function changed(part: string, key: string): boolean {
+  if (drawn.get(part) === key) return false;
+  drawn.set(part, key);
+  return true;
+}
+
+const nameCode = (n: string) => code(n, "code name-value");
+
+const explain =
+  (e: ApiError | string, stack = name ?? ""): Message =>
+  () => {
+    const c = typeof e === "string" ? e : e.code;
+    const key = errorKey(c);
+    return key ? tn(key, { name: nameCode(stack) }) : tn("error.unknown", { code: code(c) });
+  };
+
+// ---------------------------------------------------------------------------------------
+// Opening: from the start page's form, a deploy's result, or "Your stacks".
+
+/** Opens the view for a stack; a token given here is kept for this tab (or remembered). */
+export function openStack(stack: string, token?: string, remember = false): void {
+  if (token) keepToken(stack, token, remember);
+  hooks?.navigate(stackHash(stack));
+}
+
+/** The start page's form: checks name and token (read-only) before opening the view. */
+async function submitManage(): Promise<void> {
+  const stack = el.manageName.value.trim().toLowerCase();
+  const token = el.manageToken.value.trim();
+  if (!stack || !token) {
+    manageMessage = () => t("delete.missing");
+    renderManage();
+    (stack ? el.manageToken : el.manageName).focus();
+    return;
+  }
+  el.manageButton.setAttribute("aria-busy", "true");
+  const res = await stackApi.details(stack, token);
+  el.manageButton.setAttribute("aria-busy", "false");
+  if (!res.ok) {
+    manageMessage = explain(res.error, stack);
+    renderManage();
+    (res.error.code === "not_found" ? el.manageName : el.manageToken).focus();
+    return;
+  }
+  manageMessage = null;
+  el.manageToken.value = "";
+  renderManage();
+  openStack(stack, token, el.manageRemember.checked);
+}
+
+/** The view asked for a token it does not have (or one no longer valid): the start page's form. */
+function askToken(stack: string, e: ApiError): void {
+  manageMessage = explain(e.code === "forbidden" ? e : "unauthorized", stack);
+  hooks?.navigate(null);
+  el.manageSection.open = true;
+  el.manageName.value = stack;
+  renderManage();
+  el.manageToken.focus();
+}
+
+function renderManage(): void {
+  el.manageError.hidden = manageMessage === null;
+  el.manageError.replaceChildren(manageMessage ? manageMessage() : "");
+}
+
+// ---------------------------------------------------------------------------------------
+// The view's life: shown, refreshed, hidden.
+
+export function showStack(stack: string, moveFocus: boolean): void {
+  if (name === stack && details) {
+    render();
+    return;
+  }
+  hideStack();
+  name = stack;
+  render();
+  if (moveFocus) el.heading.focus();
+  void load(true);
+}
+
+export function hideStack(): void {
+  seq++;
+  stopFollowing();
+  if (refreshTimer) clearTimeout(refreshTimer);
+  refreshTimer = null;
+  name = null;
+  details = null;
+  logs = null;
+  progress = null;
+  message = null;
+  error = null;
+  newPassword = null;
+  drawn.clear();
+}
+
+const token = (): string | null => (name ? tokenFor(name) : null);
+
+async function load(withLogs: boolean): Promise<void> {
+  const stack = name;
+  if (!stack) return;
+  const mine = seq;
+  if (refreshTimer) clearTimeout(refreshTimer);
+  refreshTimer = null;
+  const res = await stackApi.details(stack, token());
+  if (mine !== seq) return;
+  if (!res.ok) {
+    if (res.status === 401 || res.status === 403) {
+      forgetToken(stack);
+      askToken(stack, res.error);
+      return;
+    }
+    // Gone meanwhile (deleted elsewhere): nothing left to act on.
+    if (res.status === 404) details = null;
+    error = explain(res.error);
+    render();
+    scheduleRefresh();
+    return;
+  }
+  error = null;
+  details = res.value;
+  // An operation started elsewhere (another tab, an idle stop): follow it here too.
+  const running = details.runningOperation;
+  if (running && progress?.id !== running.deploymentId) void follow(running.deploymentId);
+  render();
+  if (withLogs) void loadLogs();
+  scheduleRefresh();
+}
+
+function scheduleRefresh(): void {
+  if (refreshTimer) clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => {
+    if (!watch) void load(false);
+    else scheduleRefresh();
+  }, REFRESH_MS);
+}
+
+async function loadLogs(): Promise<void> {
+  const stack = name;
+  if (!stack) return;
+  const mine = seq;
+  el.logsRefresh.setAttribute("aria-busy", "true");
+  const res = await stackApi.logs(stack, token());
+  el.logsRefresh.setAttribute("aria-busy", "false");
+  if (mine !== seq) return;
+  logs = res.ok ? res.value : null;
+  renderLogs(res.ok ? null : explain(res.error));
+}
+
+// ---------------------------------------------------------------------------------------
+// Actions: confirmed where work can be lost, then followed over the event stream.
+
+interface Action {
+  kind: stackApi.OperationKind;
+  label: Key;
+  /** Allowed in these states. */
+  when: StackState[];
+  confirm?: { title: Key; text: Key; yes: Key };
+  className: string;
+}
+
+const ACTIONS: Action[] = [
+  { kind: "start", label: "stack.start", when: ["stopped"], className: "button button--primary" },
+  {
+    kind: "stop",
+    label: "stack.stop",
+    when: ["running"],
+    confirm: { title: "stack.confirm_stop_title", text: "stack.confirm_stop_text", yes: "stack.stop" },
+    className: "button",
+  },
+  {
+    kind: "restart",
+    label: "stack.restart",
+    when: ["running"],
+    confirm: { title: "stack.confirm_restart_title", text: "stack.confirm_restart_text", yes: "stack.restart" },
+    className: "button",
+  },
+  {
+    kind: "redeploy",
+    label: "stack.redeploy",
+    when: ["running", "stopped"],
+    confirm: { title: "stack.confirm_redeploy_title", text: "stack.confirm_redeploy_text", yes: "stack.redeploy" },
+    className: "button",
+  },
+  {
+    kind: "password",
+    label: "stack.password",
+    when: ["running", "stopped"],
+    confirm: { title: "stack.confirm_password_title", text: "stack.confirm_password_text", yes: "stack.password" },
+    className: "button button--danger",
+  },
+];
+
+async function run(action: Action): Promise<void> {
+  const stack = name;
+  if (!stack || !details) return;
+  if (action.confirm && !(await askConfirm({ ...action.confirm, no: "delete.cancel" }))) return;
+  if (name !== stack) return;
+  message = null;
+  error = null;
+  const res = await stackApi.operate(action.kind, stack, token());
+  if (name !== stack) return;
+  if (!res.ok) {
+    if (res.status === 401 || res.status === 403) {
+      forgetToken(stack);
+      askToken(stack, res.error);
+      return;
+    }
+    // Another action runs already: follow that one instead.
+    if (res.error.code === "operation_in_progress" && res.error.deploymentId) void follow(res.error.deploymentId);
+    error = explain(res.error);
+    render();
+    return;
+  }
+  const answer = res.value;
+  if (answer.deploymentId === null) {
+    message = () => t(answer.operation === "stop" ? "stack.nothing_stop" : "stack.nothing_start");
+    await load(false);
+    return;
+  }
+  if ("credentials" in answer && answer.credentials) newPassword = answer.credentials;
+  await follow(answer.deploymentId);
+  void load(false);
+}
+
+async function follow(id: string): Promise<void> {
+  const mine = seq;
+  stopFollowing();
+  const snap = await api.snapshot(id);
+  if (mine !== seq || !snap.ok) return;
+  const p = fromSnapshot(snap.value);
+  progress = p;
+  watch = new Watch(p, (what) => {
+    if (mine !== seq || progress !== p) return;
+    if (what === "done" || what === "gone") {
+      watch = null;
+      void load(true);
+    }
+    render();
+  });
+  watch.start();
+  render();
+}
+
+function stopFollowing(): void {
+  watch?.stop();
+  watch = null;
+}
+
+// ---------------------------------------------------------------------------------------
+// Drawing
+
+export function renderStack(): void {
+  if (name) render();
+  renderManage();
+}
+
+function render(): void {
+  const stack = name;
+  if (!stack) return;
+  const d = details;
+  const state = d ? (watch ? "busy" : stateOf(d)) : "loading";
+  el.view.dataset.state = state;
+  el.view.dataset.stack = stack;
+  el.heading.replaceChildren(tn("stack.heading", { name: nameCode(stack) }));
+  setText(el.state, d ? (watch && progress ? busyText(progress) : stateText(d)) : t("stack.loading"));
+  el.error.hidden = error === null;
+  el.error.replaceChildren(error ? error() : "");
+  el.message.hidden = message === null;
+  el.message.replaceChildren(message ? message() : "");
+  renderAddress(d, state);
+  renderPassword();
+  renderButtons(state);
+  renderProgress();
+  el.dokployError.hidden = !d?.dokployError;
+  el.facts.replaceChildren(...(d ? factRows(d) : []));
+  el.noOperations.hidden = !d || d.operations.length > 0;
+  el.operations.replaceChildren(...(d ? operationItems(d) : []));
+  if (logs) renderLogs(null);
+  el.forget.hidden = !isRemembered(stack);
+  document.title = `${t("stack.heading", { name: stack })} · ${t("app.title")}`;
+}
+
+function busyText(p: Progress): string {
+  const current = currentStep(p);
+  const key = current ? stepKey(current.view.step) : null;
+  if (current && key) return t("progress.step_of", { current: current.number, total: current.total, label: t(key) });
+  return t("stack.busy");
+}
+
+function renderAddress(d: stackApi.StackDetails | null, state: string): void {
+  if (!changed("address", `${lang()}|${d?.url}|${state === "running"}`)) return;
+  if (!d) {
+    el.address.replaceChildren();
+    return;
+  }
+  const link = h("a", { href: d.url, target: "_blank", rel: "noopener noreferrer", dir: "ltr", class: "code url-value" }, d.url);
+  const open = h(
+    "a",
+    { href: d.url, target: "_blank", rel: "noopener noreferrer", class: "button button--primary open-stack", "data-action": "open-stack" },
+    t("result.open"),
+  );
+  el.address.replaceChildren(
+    h("p", { class: "address stack-url" }, tn("progress.address", { url: link })),
+    state === "running" ? h("div", { class: "actions" }, open) : h("p", { class: "hint" }, t("stack.open_when_running")),
+  );
+}
+
+/** The new password, like the first one: shown once, with "shown only now". */
+function renderPassword(): void {
+  const secret = newPassword;
+  if (!changed("password", `${lang()}|${secret?.password}|${Boolean(details)}`)) return;
+  if (!secret || !details) {
+    el.password.replaceChildren();
+    return;
+  }
+  const status = h("p", { class: "copy-status", role: "status", "aria-live": "polite" });
+  const done = h("button", { type: "button", class: "button button--primary", "data-action": "password-saved" }, t("stack.password_saved"));
+  done.addEventListener("click", () => {
+    newPassword = null;
+    render();
+    el.heading.focus();
+  });
+  el.password.replaceChildren(
+    h(
+      "section",
+      { class: "save-panel new-password", "aria-labelledby": "new-password-title" },
+      h("h3", { id: "new-password-title" }, t("stack.password_title")),
+      detailsList(details.url, { url: details.url, ...secret }, status, false),
+      h("p", { class: "notice notice--important once-note" }, t("stack.password_once")),
+      h("div", { class: "actions" }, done),
+      status,
+    ),
+  );
+}
+
+/** The action buttons, made once (focus stays on them across redraws). */
+const buttons = ACTIONS.map((a) => {
+  const b = h("button", { type: "button", class: a.className, "data-action": `stack-${a.kind}` });
+  b.addEventListener("click", () => void run(a));
+  return { action: a, button: b };
+});
+
+function renderButtons(state: string): void {
+  if (el.buttons.childElementCount !== buttons.length) el.buttons.replaceChildren(...buttons.map((b) => b.button));
+  for (const { action, button } of buttons) {
+    setText(button, t(action.label));
+    button.disabled = !action.when.includes(state as StackState);
+  }
+}
+
+function renderProgress(): void {
+  const p = progress;
+  el.progress.hidden = p === null;
+  if (!p) return;
+  el.progress.dataset.kind = p.kind;
+  el.progress.dataset.status = p.done?.status ?? "running";
+  const { done, total } = completedSteps(p);
+  el.bar.max = total;
+  el.bar.value = p.done && p.done.status !== "failed" ? total : done;
+  el.bar.classList.toggle("progress--failed", p.done?.status === "failed");
+  setText(el.summary, summaryOf(p));
+  const current = p.done ? null : currentStep(p);
+  el.steps.replaceChildren(
+    ...p.steps.map((s) => {
+      const key = stepKey(s.step);
+      return h(
+        "li",
+        { class: `step step--${s.state}`, "data-step": s.step, "data-state": s.state, "aria-current": current?.view === s ? "step" : undefined },
+        h("span", { class: "step-icon", "aria-hidden": "true" }),
+        h("span", { class: "step-label" }, key ? t(key) : s.step),
+        h("span", { class: "step-state" }, t(stateKey(s.state))),
+      );
+    }),
+  );
+}
+
+function summaryOf(p: Progress): string {
+  if (!p.done) return busyText(p);
+  if (p.done.status === "failed") {
+    const key = p.done.error ? errorKey(p.done.error.code) : null;
+    return `${t("stack.action_failed")} ${key ? t(key, { name: p.name }) : ""}`.trim();
+  }
+  return t(p.done.status === "stopped" ? "stack.action_stopped" : "stack.action_ready");
+}
+
+function renderLogs(failure: Message | null): void {
+  if (failure || !logs) {
+    const text = failure ? failure() : t("stack.loading");
+    el.logsContainer.replaceChildren(text);
+    el.logsDeploy.replaceChildren(typeof text === "string" ? text : text.cloneNode(true));
+    return;
+  }
+  setText(el.logsContainer, logText(logs, "container"));
+  setText(el.logsDeploy, logText(logs, "deploy"));
+}
+
+// ---------------------------------------------------------------------------------------
+
+export function initStack(h: StackHooks): void {
+  hooks = h;
+  el.manageForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void submitManage();
+  });
+  // The logs with the details they explain.
+  el.logsRefresh.addEventListener("click", () => void load(true));
+  el.forget.addEventListener("click", () => {
+    if (!name) return;
+    // Forgotten on this device; this tab keeps it until it closes.
+    const kept = tokenFor(name);
+    forgetToken(name);
+    if (kept) keepToken(name, kept, false);
+    render();
+  });
+  el.back.addEventListener("click", (e) => {
+    e.preventDefault();
+    hooks?.navigate(null);
+  });
+}
