@@ -27,6 +27,7 @@ import { adminStackRoutes } from "./routes/admin-stacks.ts";
 import type { Auth } from "../auth/index.ts";
 import { sessionMiddleware } from "./session.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", deploymentReportRoutes(deps));
   app.route("/", infoRoutes(deps));
   app.route("/", adminStackRoutes(deps));
+  app.route("/", openApiRoutes({ version: deps.version }));
   app.route("/", metricsRoutes(deps.metrics, { token: deps.metricsToken, refresh: deps.refreshMetrics }));
   app.route("/", pageRoutes({ mode: deps.mode }));
   // Registered last so it sees every route; answers 405 in the portal's error format.

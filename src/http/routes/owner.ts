@@ -4,6 +4,7 @@ import { OPERATION_KINDS, type OperationKind } from "../../stacks/steps.ts";
 import type { AppEnv } from "../env.ts";
 import { requestCredentials } from "../session.ts";
 import { problem, statusFor } from "../problem.ts";
+import type { OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
 
 /**
  * The owner's API for one stack, authorised by its management token or ADMIN_TOKEN:
@@ -45,7 +46,10 @@ export function ownerRoutes(operations: StackOperations) {
       if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
       c.header("Cache-Control", "no-store");
       if (result.deploymentId === null)
-        return c.json({ name: result.name, operation: kind, deploymentId: null, nothingToDo: true, message: result.message }, 200);
+        return c.json(
+          { name: result.name, operation: kind, deploymentId: null, nothingToDo: true, message: result.message } satisfies OperationNothingToDoBody,
+          200,
+        );
       c.header("Location", `/api/deployments/${result.deploymentId}`);
       return c.json(
         {
@@ -56,7 +60,7 @@ export function ownerRoutes(operations: StackOperations) {
           statusUrl: `/api/deployments/${result.deploymentId}`,
           // The new password, shown only here, like the first one.
           ...(result.password ? { credentials: { username: "opencode", password: result.password } } : {}),
-        },
+        } satisfies OperationAcceptedBody,
         202,
       );
     });
