@@ -141,3 +141,11 @@ export type AdminStacksBody = z.infer<typeof adminStacksBody>;
 /** GET: the last comparison (null before the first); POST: a new one. */
 export const reconcileResult = z.object({ report: reconcileReport.nullable() });
 export type ReconcileResultBody = z.infer<typeof reconcileResult>;
+
+/** GET /api/openapi.json: the document itself (its parts are OpenAPI's, not the portal's). */
+export const openApiDocument = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+  components: z.record(z.string(), z.unknown()),
+});

@@ -60,6 +60,7 @@ const NAMED: Record<string, z.ZodType> = {
   OrphanService: orphanService,
   ReconcileReport: reconcileReport,
   ReconcileResult: bodies.reconcileResult,
+  OpenApiDocument: bodies.openApiDocument,
 };
 
 const SECURITY: Record<Access, Record<string, string[]>[] | undefined> = {

@@ -17,6 +17,7 @@ import {
   infoBody,
   logoutBody,
   meBody,
+  openApiDocument,
   operationAccepted,
   operationNothingToDo,
   reconcileResult,
@@ -164,7 +165,7 @@ export const ROUTES: RouteDoc[] = [
     tag: "public",
     access: "public",
     summary: "This document",
-    answers: { 200: { description: "OpenAPI 3.1", contentType: "application/json" } },
+    answers: { 200: { description: "OpenAPI 3.1", schema: openApiDocument } },
   },
   {
     method: "get",
