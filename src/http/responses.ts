@@ -105,7 +105,9 @@ export const meBody = z.union([meOpen, meOidc]);
 export type MeBody = z.infer<typeof meBody>;
 
 export const logoutBody = z.object({ redirect: z.string() });
+export type LogoutBody = z.infer<typeof logoutBody>;
 export const claimedBody = z.object({ name: z.string(), owned: z.literal(true) });
+export type ClaimedBody = z.infer<typeof claimedBody>;
 
 export const stackAccessBody = z.object({
   name: z.string(),
