@@ -126,7 +126,12 @@ describe("the document", () => {
     expect(doc.paths["/api/stacks/{name}/details"].get.parameters).toContainEqual(
       expect.objectContaining({ name: "name", in: "path", required: true }),
     );
-    expect(doc.paths["/api/stacks/{name}/logs"].get.parameters).toContainEqual(expect.objectContaining({ name: "lines", in: "query" }));
+    expect(doc.paths["/api/stacks/{name}/logs"].get.parameters).toContainEqual(
+      expect.objectContaining({ name: "lines", in: "query", schema: { type: "string", pattern: "^\\d{1,4}$" } }),
+    );
+    expect(doc.paths["/api/stacks"].get.parameters).toContainEqual(
+      expect.objectContaining({ name: "limit", in: "query", schema: { type: "string", pattern: "^\\d{1,7}$" } }),
+    );
     // Stable codes per route, in the document itself.
     expect(doc.paths["/api/deploy"].post.responses["409"].content["application/json"].schema.allOf[1].properties.error.properties.code.enum).toEqual([
       "taken",

@@ -24,7 +24,9 @@ import {
   stackAccessBody,
   stackPage,
 } from "../responses.ts";
+import { pageBeforeParam, pageLimitParam } from "../paging.ts";
 import { reconcileBody } from "../routes/admin.ts";
+import { logLinesParam } from "../routes/owner.ts";
 import { deployBody } from "../routes/deploy.ts";
 
 /**
@@ -94,11 +96,8 @@ const rateLimited: Answer = {
 };
 const notFound = (what: string): Answer => ({ description: `No ${what}`, codes: ["not_found"] });
 const noStore = { "Cache-Control": "no-store" };
-const pageLimit = (max: number, dflt: number) => ({
-  description: `Items per page, 1 to ${max} (default ${dflt})`,
-  schema: z.string().regex(/^\d{1,7}$/),
-});
-const before = { description: "The `id` of the last item of the previous page (use `next`)", schema: z.string().regex(/^\d{1,15}$/) };
+const pageLimit = (max: number, dflt: number) => ({ description: `Items per page, 1 to ${max} (default ${dflt})`, schema: pageLimitParam(max) });
+const before = { description: "The `id` of the last item of the previous page (use `next`)", schema: pageBeforeParam };
 const badBody: Answer = {
   description: "Not JSON, or a body of the wrong shape",
   codes: ["invalid_json", "invalid_request"],
@@ -359,7 +358,7 @@ export const ROUTES: RouteDoc[] = [
     access: "owner",
     summary: "The newest Dokploy deploy log and the container's recent output, secrets scrubbed",
     params: name,
-    query: { lines: { description: "How many lines, 1 to 1000 (default 100)", schema: z.string().regex(/^\d{1,4}$/) } },
+    query: { lines: { description: "How many lines, 1 to 1000 (default 100)", schema: logLinesParam } },
     answers: {
       200: { description: "The logs", schema: ownerStackLogs, headers: noStore },
       400: { description: "`lines` is not a whole number from 1 to 1000", codes: ["invalid_request"] },

@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { z } from "zod";
 import type { StackOperations } from "../../stacks/operations/service.ts";
 import { OPERATION_KINDS, type OperationKind } from "../../stacks/steps.ts";
 import type { AppEnv } from "../env.ts";
@@ -11,7 +12,12 @@ import type { OperationAcceptedBody, OperationNothingToDoBody } from "../respons
  * details, logs, and the operations (stop, start, restart, redeploy, password).
  */
 
-const TAIL = /^\d{1,4}$/;
+/** `?lines=` of the logs: 1 to 1000 (also the OpenAPI document's). */
+export const logLinesParam = z
+  .string()
+  .regex(/^\d{1,4}$/)
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(1000));
 
 function refuse(c: Context<AppEnv>, code: string, message: string, runningId?: string) {
   const headers: Record<string, string> = code === "unauthorized" ? { "WWW-Authenticate": 'Bearer realm="stack"' } : {};
@@ -31,10 +37,9 @@ export function ownerRoutes(operations: StackOperations) {
   });
 
   app.get("/api/stacks/:name/logs", async (c) => {
-    const lines = c.req.query("lines") ?? "100";
-    if (!TAIL.test(lines) || Number(lines) < 1 || Number(lines) > 1000)
-      return problem(c, 400, "invalid_request", "lines must be a whole number from 1 to 1000");
-    const result = await operations.logs(c.req.param("name"), requestCredentials(c), Number(lines));
+    const lines = logLinesParam.safeParse(c.req.query("lines") ?? "100");
+    if (!lines.success) return problem(c, 400, "invalid_request", "lines must be a whole number from 1 to 1000");
+    const result = await operations.logs(c.req.param("name"), requestCredentials(c), lines.data);
     if (!result.ok) return refuse(c, result.code, result.message);
     c.header("Cache-Control", "no-store");
     return c.json(result.logs);
