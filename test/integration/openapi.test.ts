@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
 import type { Hono } from "hono";
 import { inspectRoutes } from "hono/dev";
@@ -109,8 +110,12 @@ async function followEvents(eventsUrl: string, headers: Record<string, string> =
 }
 
 describe("the document", () => {
-  test("is OpenAPI 3.1 with bearer and session cookie security and valid JSON Schemas", () => {
+  test("is OpenAPI 3.1 with bearer and session cookie security and valid JSON Schemas", async () => {
     expect(doc.openapi).toBe("3.1.0");
+    // The specification's own JSON Schema for 3.1 documents.
+    const spec = await new Validator().validate(structuredClone(doc));
+    expect(spec.errors ?? []).toEqual([]);
+    expect(spec.valid).toBe(true);
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
     expect(doc.components.securitySchemes.session).toMatchObject({ type: "apiKey", in: "cookie", name: "asd-session" });
     const strict = new Ajv2020({ strict: true, allErrors: true });
