@@ -23,6 +23,7 @@ export const errorBody = z.object({
     deploymentId: z.string().optional(),
   }),
 });
+export type ErrorBody = z.infer<typeof errorBody>;
 
 const credentials = z.object({ username: z.string(), password: z.string() });
 

@@ -5,7 +5,7 @@ import { OPERATION_KINDS, type OperationKind } from "../../stacks/steps.ts";
 import type { AppEnv } from "../env.ts";
 import { requestCredentials } from "../session.ts";
 import { problem, statusFor } from "../problem.ts";
-import type { OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
+import type { ErrorBody, OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
 
 /**
  * The owner's API for one stack, authorised by its management token or ADMIN_TOKEN:
@@ -22,7 +22,7 @@ export const logLinesParam = z
 function refuse(c: Context<AppEnv>, code: string, message: string, runningId?: string) {
   const headers: Record<string, string> = code === "unauthorized" ? { "WWW-Authenticate": 'Bearer realm="stack"' } : {};
   // A conflicting operation: its id lets the caller follow it instead.
-  if (runningId) return c.json({ error: { code, message, deploymentId: runningId } }, 409, headers);
+  if (runningId) return c.json({ error: { code, message, deploymentId: runningId } } satisfies ErrorBody, 409, headers);
   return problem(c, statusFor(code), code, message, headers);
 }
 
