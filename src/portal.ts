@@ -3,7 +3,9 @@ import pkg from "../package.json" with { type: "json" };
 import type { Config } from "./config.ts";
 import { DokployClient } from "./dokploy/client.ts";
 import { DokployHealthCheck } from "./dokploy/health.ts";
+import type { Hono } from "hono";
 import { createApp } from "./http/app.ts";
+import type { AppEnv } from "./http/env.ts";
 import type { Logger } from "./log.ts";
 import { AvailabilityIndex } from "./stacks/availability.ts";
 import { EventBus } from "./stacks/events.ts";
@@ -41,6 +43,8 @@ export interface PortalOptions {
 
 export interface Portal {
   server: Server<unknown>;
+  /** The HTTP app (its routes are what the OpenAPI document must describe). */
+  app: Hono<AppEnv>;
   url: string;
   store: Store;
   stacks: StackService;
@@ -171,6 +175,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${server.port}`;
   return {
     server,
+    app,
     url,
     store,
     stacks,

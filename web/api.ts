@@ -4,8 +4,8 @@ import type { Availability } from "../src/stacks/availability.ts";
 import type { Stack } from "../src/stacks/model.ts";
 import type { ReconcileReport } from "../src/stacks/reconcile.ts";
 import type { DeploymentSnapshot, StepSnapshot } from "../src/stacks/snapshot.ts";
-import type { CleanupReport } from "../src/stacks/report.ts";
 import type { StackWithHistory } from "../src/stacks/stack-history.ts";
+import type { DeleteAcceptedBody, DeployAcceptedBody, DeploymentReportBody, InfoBody } from "../src/http/responses.ts";
 
 export type { ReconcileReport };
 
@@ -13,25 +13,9 @@ export type StepState = StepSnapshot["state"];
 
 export type CheckResult = Availability;
 
-export interface DeployAccepted {
-  deploymentId: string;
-  name: string;
-  url: string;
-  eventsUrl: string;
-  statusUrl: string;
-  /** Absent with sign-in on (AUTH_MODE=oidc): the signed-in owner needs none. */
-  managementToken?: string;
-  credentials: { username: string; password: string };
-}
-
-export interface DeleteAccepted {
-  deploymentId: string;
-  name: string;
-  eventsUrl: string;
-  statusUrl: string;
-  volumeKept: boolean;
-  message: string;
-}
+/** managementToken is absent with sign-in on (AUTH_MODE=oidc): the signed-in owner needs none. */
+export type DeployAccepted = DeployAcceptedBody;
+export type DeleteAccepted = DeleteAcceptedBody;
 
 export interface ApiError {
   code: string;
@@ -105,21 +89,13 @@ export function access(name: string, token: string): Promise<Result<Access>> {
   return call<Access>(`/api/stacks/${encodeURIComponent(name)}/access`, { headers: { authorization: `Bearer ${token}` } });
 }
 
-export interface PortalInfo {
-  nameQuarantineDays: number;
-  typicalDeployMs: number | null;
-  typicalDeploySamples: number;
-}
+export type PortalInfo = InfoBody;
 
 export function info(): Promise<Result<PortalInfo>> {
   return call<PortalInfo>("/api/info");
 }
 
-export interface DeploymentReport {
-  deploymentId: string;
-  cleanup: CleanupReport | null;
-  logAvailable: boolean;
-}
+export type DeploymentReport = DeploymentReportBody;
 
 export function report(id: string): Promise<Result<DeploymentReport>> {
   return call<DeploymentReport>(`/api/deployments/${encodeURIComponent(id)}/report`);

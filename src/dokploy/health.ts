@@ -1,14 +1,16 @@
+import { z } from "zod";
 import type { DokployClient } from "./client.ts";
 import { DokployError } from "./errors.ts";
 import type { CircuitStateName } from "./resilience.ts";
 
-export interface DokployHealth {
-  status: "up" | "unreachable" | "unauthorized" | "timeout" | "circuit_open" | "error";
-  latencyMs: number | null;
-  circuit: CircuitStateName;
-  version?: string;
-  message?: string;
-}
+export const dokployHealth = z.object({
+  status: z.enum(["up", "unreachable", "unauthorized", "timeout", "circuit_open", "error"]),
+  latencyMs: z.number().nullable(),
+  circuit: z.enum(["closed", "open", "half-open"] satisfies CircuitStateName[]),
+  version: z.string().optional(),
+  message: z.string().optional(),
+});
+export type DokployHealth = z.infer<typeof dokployHealth>;
 
 /**
  * Dokploy's health as /health reports it. Answers within `budgetMs` even while Dokploy

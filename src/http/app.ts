@@ -29,6 +29,7 @@ import { sessionMiddleware } from "./session.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { type RolloutRouteDeps, rolloutRoutes } from "./routes/rollouts.ts";
 import { type CapacityRouteDeps, capacityRoutes } from "./routes/capacity.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, RolloutRouteDeps, CapacityRouteDeps {
   log: Logger;
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", adminStackRoutes(deps));
   app.route("/", rolloutRoutes(deps));
   app.route("/", capacityRoutes(deps));
+  app.route("/", openApiRoutes({ version: deps.version }));
   app.route("/", metricsRoutes(deps.metrics, { token: deps.metricsToken, refresh: deps.refreshMetrics }));
   app.route("/", pageRoutes({ mode: deps.mode }));
   // Registered last so it sees every route; answers 405 in the portal's error format.

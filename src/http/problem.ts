@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorBody } from "./responses.ts";
 
 /** The portal's one error format: `{"error": {"code", "message"}}` with a stable code. */
 export function problem(c: Context, status: ContentfulStatusCode, code: string, message: string, headers?: Record<string, string>) {
-  return c.json({ error: { code, message } }, status, headers);
+  return c.json({ error: { code, message } } satisfies ErrorBody, status, headers);
 }
 
 /** HTTP status for each domain code the stacks layer returns. */

@@ -1,19 +1,23 @@
 import type { DokployClient } from "../dokploy/client.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/index.ts";
-import { type NameProblem, checkName } from "./names.ts";
+import { z } from "zod";
+import { checkName, nameProblem } from "./names.ts";
 import { ForeignDomains } from "./foreign-domains.ts";
 import { stackNameOfProject, stackUrl } from "./plan.ts";
 
-export type Unavailable = NameProblem | "taken" | "recently_deleted";
+export const unavailable = z.enum([...nameProblem.options, "taken", "recently_deleted"]);
+export type Unavailable = z.infer<typeof unavailable>;
 
-export interface Availability {
-  name: string;
-  valid: boolean;
-  available: boolean;
-  reason: Unavailable | null;
-  url: string;
-}
+/** GET /api/check/:name's verdict. */
+export const availability = z.object({
+  name: z.string(),
+  valid: z.boolean(),
+  available: z.boolean(),
+  reason: unavailable.nullable(),
+  url: z.string(),
+});
+export type Availability = z.infer<typeof availability>;
 
 export interface AvailabilityOptions {
   prefix: string;

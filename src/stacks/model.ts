@@ -37,6 +37,21 @@ export const stack = z.object({
   owner: owner.nullable(),
 });
 export type Stack = z.infer<typeof stack>;
+/** A stack as anyone may see it (GET /api/stacks/:name): no ids, no secrets. */
+export const publicStack = z.object({
+  name: z.string(),
+  url: z.string(),
+  status: stackStatus,
+  createdAt: z.string(),
+  readyAt: z.string().nullable(),
+  deletedAt: z.string().nullable(),
+  /** Its latest deployment, to follow or read. */
+  deploymentId: z.string().nullable(),
+});
+export type PublicStack = z.infer<typeof publicStack>;
+/** One of a signed-in person's stacks (GET /api/me). */
+export const ownedStack = publicStack.omit({ deletedAt: true });
+export type OwnedStack = z.infer<typeof ownedStack>;
 /** The Dokploy ids of a stack, written the moment Dokploy returns each. */
 export type StackResources = Pick<Stack, "projectId" | "environmentId" | "applicationId" | "appName" | "domainId" | "mountIds">;
 

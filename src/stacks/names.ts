@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * Stack name rules. Pure: the same input always gives the same verdict, so the page, the
  * check endpoint and the deploy endpoint agree on every name.
@@ -6,14 +8,16 @@
 export const NAME_MIN = 3;
 export const NAME_MAX = 32;
 
-export type NameProblem =
-  | "too_short"
-  | "too_long"
-  | "invalid_characters"
-  | "must_start_with_letter"
-  | "invalid_end"
-  | "consecutive_hyphens"
-  | "reserved";
+export const nameProblem = z.enum([
+  "too_short",
+  "too_long",
+  "invalid_characters",
+  "must_start_with_letter",
+  "invalid_end",
+  "consecutive_hyphens",
+  "reserved",
+]);
+export type NameProblem = z.infer<typeof nameProblem>;
 
 export type NameVerdict = { name: string; valid: true } | { name: string; valid: false; reason: NameProblem };
 

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { SwarmService } from "../dokploy/schemas.ts";
 import { type SagaDeps, sleep } from "./saga.ts";
 
@@ -12,14 +13,15 @@ import { type SagaDeps, sleep } from "./saga.ts";
  * They are therefore reported, and the teardown avoids making them (teardown.ts).
  */
 
-export interface OrphanService {
-  name: string;
-  image: string;
+export const orphanService = z.object({
+  name: z.string(),
+  image: z.string(),
   /** Docker's "running/desired". */
-  replicas: string;
+  replicas: z.string(),
   /** What an operator runs, since Dokploy's API cannot do it. */
-  remedy: string;
-}
+  remedy: z.string(),
+});
+export type OrphanService = z.infer<typeof orphanService>;
 
 type ProjectSummary = { projectId: string; environments: { applications: { applicationId: string }[] }[] };
 

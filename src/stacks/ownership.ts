@@ -1,4 +1,5 @@
 import type { Store } from "../store/index.ts";
+import type { OwnedStack } from "./model.ts";
 import { type Person, ownerOf, sameOwner } from "./owner.ts";
 import { now } from "./saga.ts";
 import { tokenMatches } from "./secrets.ts";
@@ -28,7 +29,7 @@ export class Ownership {
   }
 
   /** The person's live stacks, with the deployment to follow for each. */
-  stacksOf(person: Person) {
+  stacksOf(person: Person): OwnedStack[] {
     return this.store.owners.liveStacksOf(person).map((stack) => ({
       name: stack.name,
       url: stack.url,

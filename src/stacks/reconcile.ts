@@ -1,7 +1,8 @@
+import { z } from "zod";
 import { LIVE_STATUSES } from "../store/stacks.ts";
-import type { Leftover } from "./model.ts";
+import { leftover } from "./model.ts";
 import { checkName } from "./names.ts";
-import { type OrphanService, findOrphanServices } from "./orphan-services.ts";
+import { findOrphanServices, orphanService } from "./orphan-services.ts";
 import { stackNameOfProject } from "./plan.ts";
 import { type SagaDeps, now } from "./saga.ts";
 import { deleteApplications, removeProjects, removeStackResources } from "./teardown.ts";
@@ -15,15 +16,18 @@ import { deleteApplications, removeProjects, removeStackResources } from "./tear
  * API has no call that could (orphan-services.ts).
  */
 
-export interface ReconcileReport {
-  at: string;
-  applied: boolean;
-  orphanProjects: { projectId: string; name: string; removed?: boolean; error?: string }[];
-  lostStacks: { name: string; projectId: string | null; applicationId: string | null; marked?: boolean }[];
-  cleanupFailed: { name: string; leftovers: Leftover[] }[];
+export const reconcileReport = z.object({
+  at: z.string(),
+  applied: z.boolean(),
+  orphanProjects: z.array(z.object({ projectId: z.string(), name: z.string(), removed: z.boolean().optional(), error: z.string().optional() })),
+  lostStacks: z.array(
+    z.object({ name: z.string(), projectId: z.string().nullable(), applicationId: z.string().nullable(), marked: z.boolean().optional() }),
+  ),
+  cleanupFailed: z.array(z.object({ name: z.string(), leftovers: z.array(leftover) })),
   /** null when Dokploy's service list could not be read (swarm.getNodeApps failed). */
-  orphanServices: OrphanService[] | null;
-}
+  orphanServices: z.array(orphanService).nullable(),
+});
+export type ReconcileReport = z.infer<typeof reconcileReport>;
 
 export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promise<ReconcileReport> {
   const { store, client, config } = deps;

@@ -1,5 +1,5 @@
 import type { Logger } from "../log.ts";
-import type { Stack } from "./model.ts";
+import type { PublicStack, Stack } from "./model.ts";
 import type { AvailabilityIndex } from "./availability.ts";
 import { deleteStack } from "./delete.ts";
 import { provision } from "./provision.ts";
@@ -270,7 +270,7 @@ export class StackService {
   }
 
   /** Public status of a stack: no ids, no secrets. */
-  publicStatus(rawName: string) {
+  publicStatus(rawName: string): PublicStack | null {
     const name = normaliseName(rawName);
     const stack = this.deps.store.stacks.latest(name);
     if (!stack) return null;

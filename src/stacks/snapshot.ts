@@ -1,30 +1,44 @@
-import type { Deployment, DeploymentError, DeploymentEvent, Leftover, StepId, StepState } from "./model.ts";
+import { z } from "zod";
+import {
+  type Deployment,
+  type DeploymentError,
+  type DeploymentEvent,
+  deploymentError,
+  deploymentKind,
+  deploymentStatus,
+  leftover,
+  type StepId,
+  stepId,
+  stepState,
+} from "./model.ts";
 import { STEPS_BY_KIND } from "./steps.ts";
 
 /** A deployment as one JSON document: its steps folded from the persisted events. */
-export interface StepSnapshot {
-  step: StepId;
-  state: StepState | "pending";
-  startedAt: string | null;
-  finishedAt: string | null;
-  message?: string;
-  error?: DeploymentError;
-}
+export const stepSnapshot = z.object({
+  step: stepId,
+  state: z.enum([...stepState.options, "pending"]),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  message: z.string().optional(),
+  error: deploymentError.optional(),
+});
+export type StepSnapshot = z.infer<typeof stepSnapshot>;
 
-export interface DeploymentSnapshot {
-  id: string;
-  name: string;
-  kind: Deployment["kind"];
-  status: Deployment["status"];
-  currentStep: StepId | null;
-  steps: StepSnapshot[];
-  error: DeploymentError | null;
-  leftovers: Leftover[];
-  url: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  lastEventId: number;
-}
+export const deploymentSnapshot = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: deploymentKind,
+  status: deploymentStatus,
+  currentStep: stepId.nullable(),
+  steps: z.array(stepSnapshot),
+  error: deploymentError.nullable(),
+  leftovers: z.array(leftover),
+  url: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  lastEventId: z.number().int(),
+});
+export type DeploymentSnapshot = z.infer<typeof deploymentSnapshot>;
 
 export function snapshotOf(deployment: Deployment, events: DeploymentEvent[]): DeploymentSnapshot {
   const order = STEPS_BY_KIND[deployment.kind] as readonly StepId[];

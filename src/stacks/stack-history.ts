@@ -1,24 +1,28 @@
 import type { Store } from "../store/index.ts";
-import type { Deployment, Stack } from "./model.ts";
+import { z } from "zod";
+import { deploymentKind, deploymentStatus, stack as storedStack } from "./model.ts";
 
 /**
  * The admin's list: each stack with its latest deployment (what happened, when, why) and,
  * for a deleted one, when its name is free for anyone again.
  */
-export interface StackWithHistory extends Stack {
-  lastDeployment: {
-    id: string;
-    kind: Deployment["kind"];
-    status: Deployment["status"];
-    errorCode: string | null;
-    leftovers: number;
-    finishedAt: string | null;
-  } | null;
+export const stackWithHistory = storedStack.extend({
+  lastDeployment: z
+    .object({
+      id: z.string(),
+      kind: deploymentKind,
+      status: deploymentStatus,
+      errorCode: z.string().nullable(),
+      leftovers: z.number().int(),
+      finishedAt: z.string().nullable(),
+    })
+    .nullable(),
   /** The image the portal last gave the stack (pending: applied at its next start); null when not recorded. */
-  image: { image: string; pending: boolean } | null;
+  image: z.object({ image: z.string(), pending: z.boolean() }).nullable(),
   /** Deleted: when the quarantine ends. Otherwise null (live: not free; failed: free now). */
-  nameFreeAt: string | null;
-}
+  nameFreeAt: z.string().nullable(),
+});
+export type StackWithHistory = z.infer<typeof stackWithHistory>;
 
 export function stacksWithHistory(store: Store, opts: { includeGone: boolean; quarantineDays: number }): StackWithHistory[] {
   const images = store.images.all();

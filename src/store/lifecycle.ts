@@ -1,5 +1,13 @@
 import type { Database } from "bun:sqlite";
-import type { DeploymentError, DeploymentKind, DeploymentStatus } from "../stacks/model.ts";
+import { z } from "zod";
+import {
+  type DeploymentError,
+  type DeploymentKind,
+  type DeploymentStatus,
+  deploymentError,
+  deploymentKind,
+  deploymentStatus,
+} from "../stacks/model.ts";
 
 /** Before an operation's deploy: Dokploy's newest deployment (null: none) and the running tasks. */
 export interface Baseline {
@@ -16,14 +24,15 @@ export interface RunState {
   stopReason: string | null;
 }
 
-export interface OperationSummary {
-  deploymentId: string;
-  kind: DeploymentKind;
-  status: DeploymentStatus;
-  error: DeploymentError | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
+export const operationSummary = z.object({
+  deploymentId: z.string(),
+  kind: deploymentKind,
+  status: deploymentStatus,
+  error: deploymentError.nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type OperationSummary = z.infer<typeof operationSummary>;
 
 /** The owner's operations: run state of stacks, their recent deployments, redeploy baselines. */
 export class LifecycleRepo {

@@ -115,10 +115,10 @@ export interface SseEvent {
 /** Reads an SSE stream to its end (or until `until` says stop) and returns its events. */
 export async function readEvents(
   url: string,
-  opts: { lastEventId?: string; until?: (e: SseEvent) => boolean; timeoutMs?: number } = {},
+  opts: { lastEventId?: string; until?: (e: SseEvent) => boolean; timeoutMs?: number; headers?: Record<string, string> } = {},
 ): Promise<SseEvent[]> {
   const res = await fetch(url, {
-    headers: opts.lastEventId ? { "Last-Event-ID": opts.lastEventId } : {},
+    headers: { ...opts.headers, ...(opts.lastEventId ? { "Last-Event-ID": opts.lastEventId } : {}) },
     signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
   });
   if (!res.ok || !res.body) throw new Error(`SSE ${url}: HTTP ${res.status}`);

@@ -3,6 +3,7 @@ import { stacksWithHistory } from "../../stacks/stack-history.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { requireToken } from "../middleware.ts";
+import type { AdminStacksBody } from "../responses.ts";
 
 /** GET /api/admin/stacks: the stacks with their latest deployment and when a held name is free. */
 export function adminStackRoutes(deps: { store: Store; adminToken?: string; nameQuarantineDays: number }) {
@@ -10,6 +11,6 @@ export function adminStackRoutes(deps: { store: Store; adminToken?: string; name
     c.json({
       nameQuarantineDays: deps.nameQuarantineDays,
       stacks: stacksWithHistory(deps.store, { includeGone: c.req.query("all") === "true", quarantineDays: deps.nameQuarantineDays }),
-    }),
+    } satisfies AdminStacksBody),
   );
 }

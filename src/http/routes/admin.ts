@@ -7,6 +7,7 @@ import type { AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { requireToken } from "../middleware.ts";
 import { problem } from "../problem.ts";
+import type { AuditPageBody, ReconcileResultBody } from "../responses.ts";
 
 export interface AdminDeps {
   store: Store;
@@ -14,7 +15,8 @@ export interface AdminDeps {
   adminToken?: string;
 }
 
-const reconcileBody = z.object({ apply: z.boolean().default(false) });
+/** POST /api/admin/reconcile's body (also the OpenAPI document's). */
+export const reconcileBody = z.object({ apply: z.boolean().default(false) });
 
 export function adminRoutes(deps: AdminDeps) {
   const audit = (c: { get: (k: "client") => string }, action: string, outcome: string, detail: Record<string, unknown> | null = null) =>
@@ -26,9 +28,9 @@ export function adminRoutes(deps: AdminDeps) {
       const before = Number.parseInt(c.req.query("before") ?? "", 10);
       const entries = deps.store.audit.page(limit, Number.isFinite(before) ? before : undefined);
       const next = entries.length === limit ? (entries.at(-1)?.id ?? null) : null;
-      return c.json({ entries, next: next === null ? null : `/api/admin/audit?limit=${limit}&before=${next}` });
+      return c.json({ entries, next: next === null ? null : `/api/admin/audit?limit=${limit}&before=${next}` } satisfies AuditPageBody);
     })
-    .get("/api/admin/reconcile", (c) => c.json({ report: deps.reconciler.last }))
+    .get("/api/admin/reconcile", (c) => c.json({ report: deps.reconciler.last } satisfies ReconcileResultBody))
     .post("/api/admin/reconcile", async (c) => {
       // A bare POST (no body) is a dry run.
       const body = c.req.header("content-type") ? await readJson(c, reconcileBody) : ({ ok: true, value: { apply: false } } as const);
@@ -39,7 +41,7 @@ export function adminRoutes(deps: AdminDeps) {
           orphans: report.orphanProjects.length,
           lost: report.lostStacks.length,
         });
-        return c.json({ report });
+        return c.json({ report } satisfies ReconcileResultBody);
       } catch (err) {
         audit(c, "reconcile", "failed");
         c.get("log").warn({ err: err instanceof Error ? err.message : String(err) }, "reconcile failed");

@@ -9,6 +9,7 @@ import type { StackService } from "../../stacks/service.ts";
 import { suggestName } from "../../stacks/suggest-name.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
+import type { ClaimedBody, LogoutBody, MeBody } from "../responses.ts";
 import { refused, requestCredentials } from "../session.ts";
 
 export interface AuthRouteDeps {
@@ -32,7 +33,7 @@ export function authRoutes(deps: AuthRouteDeps) {
 
   app.get("/api/me", (c) => {
     c.header("Cache-Control", "no-store");
-    if (!auth) return c.json({ authMode: "open", person: null, expired: false });
+    if (!auth) return c.json({ authMode: "open", person: null, expired: false } satisfies MeBody);
     const person = c.get("person");
     const expired = c.get("sessionExpired") === true;
     // Tell the page once, then forget the dead cookie.
@@ -46,7 +47,7 @@ export function authRoutes(deps: AuthRouteDeps) {
       person: person ? { name: person.name, email: person.email, username: person.username, admin: person.admin } : null,
       suggestedName: person ? suggestName(person.username) : null,
       stacks: person ? deps.stacks.ownership.stacksOf(person) : [],
-    });
+    } satisfies MeBody);
   });
 
   if (!auth) return app;
@@ -150,12 +151,12 @@ export function authRoutes(deps: AuthRouteDeps) {
       }
       c.header("Cache-Control", "no-store");
       c.header("Set-Cookie", cookieHeader(auth.cookies.session, "", auth.cookies.secure, 0));
-      return c.json({ redirect });
+      return c.json({ redirect } satisfies LogoutBody);
     })
     .post("/api/stacks/:name/claim", (c) => {
       const result = deps.stacks.ownership.claim(c.req.param("name"), requestCredentials(c));
       if (!result.ok) return refused(c, result.code, result.message);
-      return c.json({ name: result.name, owned: true });
+      return c.json({ name: result.name, owned: true } satisfies ClaimedBody);
     });
 }
 

@@ -7,8 +7,10 @@ import { problem } from "../problem.ts";
 import { refused } from "../session.ts";
 import { readJson } from "../json-body.ts";
 import { IDEMPOTENCY_KEY_RULE, isStrongIdempotencyKey } from "../idempotency-key.ts";
+import type { DeployAcceptedBody } from "../responses.ts";
 
-const deployBody = z.object({ name: z.string({ message: "name must be a string" }).max(256, "name is too long") });
+/** POST /api/deploy's body (also the OpenAPI document's). */
+export const deployBody = z.object({ name: z.string({ message: "name must be a string" }).max(256, "name is too long") });
 
 /** POST /api/deploy: 202 with everything the owner needs, secrets included, exactly once. */
 export function deployRoutes(stacks: StackService) {
@@ -38,7 +40,7 @@ export function deployRoutes(stacks: StackService) {
         statusUrl: `/api/deployments/${deploymentId}`,
         managementToken,
         credentials,
-      },
+      } satisfies DeployAcceptedBody,
       202,
     );
   });

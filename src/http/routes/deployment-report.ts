@@ -3,6 +3,7 @@ import type { StackService } from "../../stacks/service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { problem } from "../problem.ts";
+import type { DeploymentLogBody, DeploymentReportBody } from "../responses.ts";
 import { refused, requestCredentials } from "../session.ts";
 
 /**
@@ -19,7 +20,7 @@ export function deploymentReportRoutes(deps: { store: Store; stacks: StackServic
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
       const report = deps.store.reports.get(id);
       c.header("Cache-Control", "no-store");
-      return c.json({ deploymentId: id, cleanup: report.cleanup, logAvailable: report.logTail !== null });
+      return c.json({ deploymentId: id, cleanup: report.cleanup, logAvailable: report.logTail !== null } satisfies DeploymentReportBody);
     })
     .get("/api/deployments/:id/log", (c) => {
       const id = c.req.param("id");
@@ -28,6 +29,6 @@ export function deploymentReportRoutes(deps: { store: Store; stacks: StackServic
       const access = deps.stacks.mayRead(deployment.stackId, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
       c.header("Cache-Control", "no-store");
-      return c.json({ deploymentId: id, lines: deps.store.reports.get(id).logTail ?? [] });
+      return c.json({ deploymentId: id, lines: deps.store.reports.get(id).logTail ?? [] } satisfies DeploymentLogBody);
     });
 }

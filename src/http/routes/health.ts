@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { DokployHealthCheck } from "../../dokploy/health.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
+import type { HealthBody } from "../responses.ts";
 
 export interface HealthDeps {
   dokploy: DokployHealthCheck;
@@ -24,7 +25,7 @@ export function healthRoutes(deps: HealthDeps) {
         uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
         mode: deps.mode,
         checks: { dokploy, database: { status: database } },
-      },
+      } satisfies HealthBody,
       status === "unhealthy" ? 503 : 200,
     );
   });

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { TYPICAL_SAMPLE, typicalDuration } from "../../stacks/typical-duration.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
+import type { InfoBody } from "../responses.ts";
 
 /**
  * GET /api/info: what the page tells people about the portal's rules and pace: how long a
@@ -16,6 +17,6 @@ export function infoRoutes(deps: { store: Store; nameQuarantineDays: number }) {
       nameQuarantineDays: deps.nameQuarantineDays,
       typicalDeployMs: typicalDuration(durations),
       typicalDeploySamples: durations.length,
-    });
+    } satisfies InfoBody);
   });
 }

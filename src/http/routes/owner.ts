@@ -1,21 +1,28 @@
 import { type Context, Hono } from "hono";
+import { z } from "zod";
 import type { StackOperations } from "../../stacks/operations/service.ts";
 import { OPERATION_KINDS, type OperationKind } from "../../stacks/steps.ts";
 import type { AppEnv } from "../env.ts";
 import { requestCredentials } from "../session.ts";
 import { problem, statusFor } from "../problem.ts";
+import type { ErrorBody, OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
 
 /**
  * The owner's API for one stack, authorised by its management token or ADMIN_TOKEN:
  * details, logs, and the operations (stop, start, restart, redeploy, password).
  */
 
-const TAIL = /^\d{1,4}$/;
+/** `?lines=` of the logs: 1 to 1000 (also the OpenAPI document's). */
+export const logLinesParam = z
+  .string()
+  .regex(/^\d{1,4}$/)
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(1000));
 
 function refuse(c: Context<AppEnv>, code: string, message: string, runningId?: string) {
   const headers: Record<string, string> = code === "unauthorized" ? { "WWW-Authenticate": 'Bearer realm="stack"' } : {};
   // A conflicting operation: its id lets the caller follow it instead.
-  if (runningId) return c.json({ error: { code, message, deploymentId: runningId } }, 409, headers);
+  if (runningId) return c.json({ error: { code, message, deploymentId: runningId } } satisfies ErrorBody, 409, headers);
   return problem(c, statusFor(code), code, message, headers);
 }
 
@@ -30,10 +37,9 @@ export function ownerRoutes(operations: StackOperations) {
   });
 
   app.get("/api/stacks/:name/logs", async (c) => {
-    const lines = c.req.query("lines") ?? "100";
-    if (!TAIL.test(lines) || Number(lines) < 1 || Number(lines) > 1000)
-      return problem(c, 400, "invalid_request", "lines must be a whole number from 1 to 1000");
-    const result = await operations.logs(c.req.param("name"), requestCredentials(c), Number(lines));
+    const lines = logLinesParam.safeParse(c.req.query("lines") ?? "100");
+    if (!lines.success) return problem(c, 400, "invalid_request", "lines must be a whole number from 1 to 1000");
+    const result = await operations.logs(c.req.param("name"), requestCredentials(c), lines.data);
     if (!result.ok) return refuse(c, result.code, result.message);
     c.header("Cache-Control", "no-store");
     return c.json(result.logs);
@@ -45,7 +51,10 @@ export function ownerRoutes(operations: StackOperations) {
       if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
       c.header("Cache-Control", "no-store");
       if (result.deploymentId === null)
-        return c.json({ name: result.name, operation: kind, deploymentId: null, nothingToDo: true, message: result.message }, 200);
+        return c.json(
+          { name: result.name, operation: kind, deploymentId: null, nothingToDo: true, message: result.message } satisfies OperationNothingToDoBody,
+          200,
+        );
       c.header("Location", `/api/deployments/${result.deploymentId}`);
       return c.json(
         {
@@ -56,7 +65,7 @@ export function ownerRoutes(operations: StackOperations) {
           statusUrl: `/api/deployments/${result.deploymentId}`,
           // The new password, shown only here, like the first one.
           ...(result.password ? { credentials: { username: "opencode", password: result.password } } : {}),
-        },
+        } satisfies OperationAcceptedBody,
         202,
       );
     });

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { StackService } from "../../stacks/service.ts";
 import type { AppEnv } from "../env.ts";
+import type { StackAccessBody } from "../responses.ts";
 import { refused, requestCredentials } from "../session.ts";
 
 /** GET /api/stacks/:name/access: does this request (token or signed-in owner) manage this live stack? Read-only. */
@@ -10,6 +11,6 @@ export function stackAccessRoutes(deps: { stacks: StackService }) {
     c.header("Cache-Control", "no-store");
     if (!result.ok) return refused(c, result.code, result.message);
     const { ok: _, ...body } = result;
-    return c.json(body);
+    return c.json(body satisfies StackAccessBody);
   });
 }

@@ -5,6 +5,7 @@ import type { AppEnv } from "../env.ts";
 import { requireToken } from "../middleware.ts";
 import { pageQuery } from "../paging.ts";
 import { problem } from "../problem.ts";
+import type { DeleteAcceptedBody, StackPageBody } from "../responses.ts";
 import { refused, requestCredentials } from "../session.ts";
 
 export interface StackRouteDeps {
@@ -27,7 +28,7 @@ export function stackRoutes(deps: StackRouteDeps) {
         statusUrl: `/api/deployments/${result.deploymentId}`,
         volumeKept: true,
         message: "The stack is being deleted. Its data volume is kept in Dokploy, and the name is held for you.",
-      },
+      } satisfies DeleteAcceptedBody,
       202,
     );
   };
@@ -39,7 +40,7 @@ export function stackRoutes(deps: StackRouteDeps) {
       const { stacks, more } = deps.store.stacks.page({ includeGone, limit: query.limit, before: query.before });
       const last = stacks.at(-1);
       const next = more && last ? `/api/stacks?${includeGone ? "all=true&" : ""}limit=${query.limit}&before=${last.id}` : null;
-      return c.json({ stacks, next });
+      return c.json({ stacks, next } satisfies StackPageBody);
     })
     .get("/api/stacks/:name", (c) => {
       const status = deps.stacks.publicStatus(c.req.param("name"));

@@ -1,6 +1,8 @@
+import { z } from "zod";
 import { DokployError } from "../../dokploy/errors.ts";
-import type { ApplicationSettings } from "../../dokploy/schemas.ts";
-import type { Stack } from "../model.ts";
+import { type ApplicationSettings, applicationStatus } from "../../dokploy/schemas.ts";
+import { operationSummary } from "../../store/lifecycle.ts";
+import { deploymentKind, type Stack, stackStatus } from "../model.ts";
 import type { SagaDeps } from "../saga.ts";
 
 /**
@@ -9,14 +11,47 @@ import type { SagaDeps } from "../saga.ts";
  * away does not hide the rest: its part is null with the reason.
  */
 
+export const ownerStackDetails = z.object({
+  name: z.string(),
+  url: z.string(),
+  status: stackStatus,
+  /** running or stopped, as the portal last left it. */
+  state: z.enum(["running", "stopped"]),
+  /** "owner", or "idle" for an idle stop. */
+  stopReason: z.string().nullable(),
+  createdAt: z.string(),
+  readyAt: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  stoppedAt: z.string().nullable(),
+  runningOperation: z.object({ deploymentId: z.string(), kind: deploymentKind }).nullable(),
+  dokploy: z
+    .object({
+      applicationStatus,
+      image: z.string().nullable(),
+      volumes: z.array(z.object({ name: z.string(), mountPath: z.string() })),
+      limits: z.object({
+        memoryBytes: z.number().int().nullable(),
+        memoryReservationBytes: z.number().int().nullable(),
+        nanoCpus: z.number().int().nullable(),
+        nanoCpusReservation: z.number().int().nullable(),
+      }),
+      updateOrder: z.string(),
+    })
+    .nullable(),
+  /** Why `dokploy` is null although the stack has an application. */
+  dokployError: z.enum(["not_found", "unavailable"]).nullable(),
+  operations: z.array(operationSummary),
+});
+export type StackDetails = z.infer<typeof ownerStackDetails>;
+
 const num = (v: string | null | undefined) => (v ? Number.parseInt(v, 10) : null);
 
-export async function stackDetails(deps: SagaDeps, stack: Stack) {
+export async function stackDetails(deps: SagaDeps, stack: Stack): Promise<StackDetails> {
   const { store } = deps;
   const run = store.lifecycle.runState(stack.id);
   const running = store.deployments.runningFor(stack.id);
   let app: ApplicationSettings | null = null;
-  let dokployError: string | null = null;
+  let dokployError: StackDetails["dokployError"] = null;
   if (stack.applicationId) {
     try {
       app = await deps.client.applicationSettings(stack.applicationId, AbortSignal.timeout(deps.config.PROBE_ATTEMPT_TIMEOUT));

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { DokployError } from "../../dokploy/errors.ts";
 import type { Stack } from "../model.ts";
 import type { SagaDeps } from "../saga.ts";
@@ -23,15 +24,27 @@ export function scrub(text: string, secrets: (string | undefined)[]): string {
   return out;
 }
 
+export const ownerStackLogs = z.object({
+  name: z.string(),
+  tail: z.number().int(),
+  /** Dokploy's log of the newest deploy; null when there is none or it could not be read (deployError). */
+  deploy: z.object({ dokployDeploymentId: z.string(), status: z.string().nullable(), createdAt: z.string(), lines: z.array(z.string()) }).nullable(),
+  deployError: z.string().nullable(),
+  /** The container's recent output; null with containerError ("no_container", or the failed call). */
+  container: z.object({ lines: z.array(z.string()) }).nullable(),
+  containerError: z.string().nullable(),
+});
+export type StackLogs = z.infer<typeof ownerStackLogs>;
+
 const lines = (text: string) => text.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
 
-export async function stackLogs(deps: SagaDeps, stack: Stack, tail: number, portalSecrets: (string | undefined)[]) {
+export async function stackLogs(deps: SagaDeps, stack: Stack, tail: number, portalSecrets: (string | undefined)[]): Promise<StackLogs> {
   const secrets = [...portalSecrets, deps.config.STACK_REGISTRY_PASSWORD];
   const applicationId = stack.applicationId;
   const unavailable = (err: unknown) => (err instanceof DokployError ? `${err.procedure}: ${err.failure}` : "unavailable");
-  let deploy: { dokployDeploymentId: string; status: string | null; createdAt: string; lines: string[] } | null = null;
+  let deploy: StackLogs["deploy"] = null;
   let deployError: string | null = null;
-  let container: { lines: string[] } | null = null;
+  let container: StackLogs["container"] = null;
   let containerError: string | null = null;
   if (applicationId) {
     await Promise.all([

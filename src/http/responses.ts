@@ -1,0 +1,154 @@
+import { z } from "zod";
+import { dokployHealth } from "../dokploy/health.ts";
+import { reconcileReport } from "../stacks/reconcile.ts";
+import { auditEntry } from "../store/audit.ts";
+import { ownedStack, stack } from "../stacks/model.ts";
+import { person } from "../stacks/owner.ts";
+import { cleanupReport } from "../stacks/report.ts";
+import { stackWithHistory } from "../stacks/stack-history.ts";
+import { OPERATION_KINDS } from "../stacks/steps.ts";
+
+/**
+ * The bodies the HTTP layer puts together itself (the domain's own views have their schemas
+ * next to the code that builds them). Routes type their answers with these, and the OpenAPI
+ * document (src/http/openapi/) is generated from them, so the two cannot drift apart.
+ */
+
+/** The portal's one error format (problem.ts); a conflicting operation names the running deployment. */
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    /** 409 operation_in_progress: the operation already running, to follow instead. */
+    deploymentId: z.string().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBody>;
+
+const credentials = z.object({ username: z.string(), password: z.string() });
+
+export const deployAccepted = z.object({
+  deploymentId: z.string(),
+  name: z.string(),
+  url: z.string(),
+  eventsUrl: z.string(),
+  statusUrl: z.string(),
+  /** Shown only here. Absent with AUTH_MODE=oidc: the signed-in owner manages the stack. */
+  managementToken: z.string().optional(),
+  /** OpenCode's login, shown only here. */
+  credentials,
+});
+export type DeployAcceptedBody = z.infer<typeof deployAccepted>;
+
+export const deleteAccepted = z.object({
+  deploymentId: z.string(),
+  name: z.string(),
+  eventsUrl: z.string(),
+  statusUrl: z.string(),
+  volumeKept: z.literal(true),
+  message: z.string(),
+});
+export type DeleteAcceptedBody = z.infer<typeof deleteAccepted>;
+
+export const operationKind = z.enum(OPERATION_KINDS);
+
+export const operationAccepted = z.object({
+  deploymentId: z.string(),
+  name: z.string(),
+  operation: operationKind,
+  eventsUrl: z.string(),
+  statusUrl: z.string(),
+  /** POST .../password only: the new OpenCode login, shown only here. */
+  credentials: credentials.optional(),
+});
+export type OperationAcceptedBody = z.infer<typeof operationAccepted>;
+
+/** Stop on a stopped stack, start on a running one. */
+export const operationNothingToDo = z.object({
+  name: z.string(),
+  operation: operationKind,
+  deploymentId: z.null(),
+  nothingToDo: z.literal(true),
+  message: z.string(),
+});
+export type OperationNothingToDoBody = z.infer<typeof operationNothingToDo>;
+
+export const healthBody = z.object({
+  status: z.enum(["healthy", "degraded", "unhealthy"]),
+  version: z.string(),
+  uptimeSeconds: z.number().int(),
+  mode: z.enum(["dokploy", "sandbox"]),
+  checks: z.object({ dokploy: dokployHealth, database: z.object({ status: z.enum(["up", "down"]) }) }),
+});
+export type HealthBody = z.infer<typeof healthBody>;
+
+export const infoBody = z.object({
+  nameQuarantineDays: z.number().int(),
+  /** Median of the last successful deploys; null while there are too few. */
+  typicalDeployMs: z.number().nullable(),
+  typicalDeploySamples: z.number().int(),
+});
+export type InfoBody = z.infer<typeof infoBody>;
+
+export const meOpen = z.object({ authMode: z.literal("open"), person: z.null(), expired: z.literal(false) });
+export const meOidc = z.object({
+  authMode: z.literal("oidc"),
+  providerName: z.string(),
+  signInUrl: z.string(),
+  /** The session cookie sent along had ended (said once; the cookie is cleared). */
+  expired: z.boolean(),
+  maxStacksPerUser: z.number().int(),
+  person: person.pick({ name: true, email: true, username: true, admin: true }).nullable(),
+  suggestedName: z.string().nullable(),
+  stacks: z.array(ownedStack),
+});
+export const meBody = z.union([meOpen, meOidc]);
+export type MeBody = z.infer<typeof meBody>;
+
+export const logoutBody = z.object({ redirect: z.string() });
+export type LogoutBody = z.infer<typeof logoutBody>;
+export const claimedBody = z.object({ name: z.string(), owned: z.literal(true) });
+export type ClaimedBody = z.infer<typeof claimedBody>;
+
+export const stackAccessBody = z.object({
+  name: z.string(),
+  status: z.string(),
+  url: z.string(),
+  /** How the request manages the stack. */
+  actor: auditEntry.shape.actor,
+  readyAt: z.string().nullable(),
+});
+export type StackAccessBody = z.infer<typeof stackAccessBody>;
+
+export const deploymentReportBody = z.object({
+  deploymentId: z.string(),
+  /** What a rollback removed and kept; null when nothing was rolled back. */
+  cleanup: cleanupReport.nullable(),
+  /** Whether GET .../log has Dokploy's deploy log for the owner. */
+  logAvailable: z.boolean(),
+});
+export type DeploymentReportBody = z.infer<typeof deploymentReportBody>;
+
+export const deploymentLogBody = z.object({ deploymentId: z.string(), lines: z.array(z.string()) });
+export type DeploymentLogBody = z.infer<typeof deploymentLogBody>;
+
+/** Keyset pages: `next` is the link to the following page, or null. */
+export const stackPage = z.object({ stacks: z.array(stack), next: z.string().nullable() });
+export type StackPageBody = z.infer<typeof stackPage>;
+export const auditPage = z.object({ entries: z.array(auditEntry), next: z.string().nullable() });
+export type AuditPageBody = z.infer<typeof auditPage>;
+
+export const adminStacksBody = z.object({ nameQuarantineDays: z.number().int(), stacks: z.array(stackWithHistory) });
+export type AdminStacksBody = z.infer<typeof adminStacksBody>;
+
+/** GET: the last comparison (null before the first); POST: a new one. */
+export const reconcileResult = z.object({ report: reconcileReport.nullable() });
+export type ReconcileResultBody = z.infer<typeof reconcileResult>;
+
+/** GET /api/openapi.json: the document itself (its parts are OpenAPI's, not the portal's). */
+export const openApiDocument = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+  components: z.record(z.string(), z.unknown()),
+});
