@@ -151,7 +151,7 @@ export function runReconcile(token: string, apply = false): Promise<Result<{ rep
 }
 
 /** An image rollout as GET /api/admin/rollouts/:id shows it. */
-export type RolloutView = import("../src/stacks/rollout/manager.ts").RolloutView;
+export type RolloutView = import("../src/stacks/rollout/model.ts").RolloutView;
 export type RolloutSummary = RolloutView["rollout"];
 
 export function listRollouts(token: string): Promise<Result<{ rollouts: RolloutSummary[] }>> {

@@ -7,6 +7,7 @@ import { person } from "../stacks/owner.ts";
 import { cleanupReport } from "../stacks/report.ts";
 import { stackWithHistory } from "../stacks/stack-history.ts";
 import { OPERATION_KINDS } from "../stacks/steps.ts";
+import { rollout, rolloutView } from "../stacks/rollout/model.ts";
 
 /**
  * The bodies the HTTP layer puts together itself (the domain's own views have their schemas
@@ -152,3 +153,11 @@ export const openApiDocument = z.looseObject({
   paths: z.record(z.string(), z.record(z.string(), z.unknown())),
   components: z.record(z.string(), z.unknown()),
 });
+
+/** POST /api/admin/rollouts: the new rollout and where to follow it. */
+export const rolloutStarted = rolloutView.extend({ statusUrl: z.string(), eventsUrl: z.string() });
+
+/** GET /api/admin/rollouts: the newest rollouts. */
+export const rolloutList = z.object({ rollouts: z.array(rollout) });
+export type RolloutStarted = z.infer<typeof rolloutStarted>;
+export type RolloutList = z.infer<typeof rolloutList>;

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Config } from "../config.ts";
 import type { Store } from "../store/index.ts";
 import { LIVE_STATUSES } from "../store/stacks.ts";
@@ -10,19 +11,43 @@ import { LIVE_STATUSES } from "../store/stacks.ts";
  * without one, so a single-node portal invents no node figures.
  */
 
-export interface NodeCapacity {
-  id: string;
-  hostname: string | null;
+const amounts = z.object({ memoryBytes: z.number(), nanoCpus: z.number() });
+const maybeAmounts = z.object({ memoryBytes: z.number().nullable(), nanoCpus: z.number().nullable() });
+
+export const nodeCapacity = z.object({
+  id: z.string(),
+  hostname: z.string().nullable(),
   /** Swarm's node status and availability (ready / down, active / drain / pause). */
-  status: string | null;
-  availability: string | null;
-  resources: { memoryBytes: number | null; nanoCpus: number | null } | null;
-  stacks: number;
-  reserved: { memoryBytes: number; nanoCpus: number };
-  limited: { memoryBytes: number; nanoCpus: number };
+  status: z.string().nullable(),
+  availability: z.string().nullable(),
+  resources: maybeAmounts.nullable(),
+  stacks: z.number().int(),
+  reserved: amounts,
+  limited: amounts,
   /** Room for new stacks by memory reservation and any per-node limit; null when unknown. */
-  freeStacks: number | null;
-}
+  freeStacks: z.number().int().nullable(),
+});
+export type NodeCapacity = z.infer<typeof nodeCapacity>;
+
+/** GET /api/admin/capacity's answer. */
+export const capacityReport = z.object({
+  fleet: z.object({
+    live: z.number().int(),
+    maxStacks: z.number().int().nullable(),
+    freeStacks: z.number().int().nullable(),
+    byStatus: z.record(z.string(), z.number().int()),
+    byRunState: z.object({ running: z.number().int(), stopped: z.number().int() }),
+    byImage: z.record(z.string(), z.number().int()),
+    /** Stopped stacks whose new image waits for their next start. */
+    pendingImages: z.number().int(),
+    defaultImage: z.string(),
+    /** What the running stacks reserve and may use at most, by the portal's settings (null: none set). */
+    running: z.object({ reserved: maybeAmounts, limited: maybeAmounts }),
+  }),
+  nodes: z.array(nodeCapacity).nullable(),
+  nodesError: z.string().nullable(),
+});
+export type CapacityReport = z.infer<typeof capacityReport>;
 
 /** Per-node figures as Dokploy reports them; null when Dokploy cannot tell (no cluster). */
 export type NodeSource = () => Promise<NodeCapacity[] | null>;
@@ -32,7 +57,7 @@ type CapacityConfig = Pick<
   "MAX_STACKS" | "STACK_IMAGE" | "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION"
 >;
 
-export async function fleetCapacity(store: Store, config: CapacityConfig, nodes?: NodeSource) {
+export async function fleetCapacity(store: Store, config: CapacityConfig, nodes?: NodeSource): Promise<CapacityReport> {
   const byStatus = store.stacks.countByStatus();
   const live = store.stacks.list({ limit: 1_000_000 });
   const images = store.images.all();
@@ -66,10 +91,8 @@ export async function fleetCapacity(store: Store, config: CapacityConfig, nodes?
       byStatus,
       byRunState,
       byImage,
-      /** Stopped stacks whose new image waits for their next start. */
       pendingImages,
       defaultImage: config.STACK_IMAGE,
-      /** What the running stacks reserve and may use at most, by the portal's settings (null: none set). */
       running: {
         reserved: {
           memoryBytes: times(byRunState.running, config.STACK_MEMORY_RESERVATION),

@@ -12,6 +12,8 @@ import { deploymentSnapshot, stepSnapshot } from "../../stacks/snapshot.ts";
 import { stackWithHistory } from "../../stacks/stack-history.ts";
 import { auditEntry } from "../../store/audit.ts";
 import { operationSummary } from "../../store/lifecycle.ts";
+import { capacityReport, nodeCapacity } from "../../stacks/capacity.ts";
+import { rollout, rolloutStack, rolloutView } from "../../stacks/rollout/model.ts";
 import * as bodies from "../responses.ts";
 import { type Access, type Answer, ROUTES, type RouteDoc } from "./routes.ts";
 
@@ -61,6 +63,13 @@ const NAMED: Record<string, z.ZodType> = {
   ReconcileReport: reconcileReport,
   ReconcileResult: bodies.reconcileResult,
   OpenApiDocument: bodies.openApiDocument,
+  Rollout: rollout,
+  RolloutStack: rolloutStack,
+  RolloutView: rolloutView,
+  RolloutStarted: bodies.rolloutStarted,
+  RolloutList: bodies.rolloutList,
+  NodeCapacity: nodeCapacity,
+  Capacity: capacityReport,
 };
 
 const SECURITY: Record<Access, Record<string, string[]>[] | undefined> = {

@@ -21,6 +21,8 @@ import {
   operationAccepted,
   operationNothingToDo,
   reconcileResult,
+  rolloutList,
+  rolloutStarted,
   stackAccessBody,
   stackPage,
 } from "../responses.ts";
@@ -28,6 +30,8 @@ import { pageBeforeParam, pageLimitParam } from "../paging.ts";
 import { reconcileBody } from "../routes/admin.ts";
 import { logLinesParam } from "../routes/owner.ts";
 import { deployBody } from "../routes/deploy.ts";
+import { rolloutRequest, rolloutView } from "../../stacks/rollout/model.ts";
+import { capacityReport } from "../../stacks/capacity.ts";
 
 /**
  * Every route of the portal's API as the OpenAPI document describes it (document.ts turns
@@ -492,4 +496,96 @@ export const ROUTES: RouteDoc[] = [
       503: { description: "Dokploy's projects could not be read", codes: ["dokploy_unavailable"] },
     },
   },
+  {
+    method: "get",
+    path: "/api/admin/capacity",
+    tag: "admin",
+    access: "admin",
+    summary: "The fleet by status, run state and image, what running stacks reserve, and per node what Dokploy reports",
+    answers: { 200: { description: "Capacity", schema: capacityReport }, 401: adminUnauthorized, 403: adminForbidden, 429: rateLimited },
+  },
+  {
+    method: "post",
+    path: "/api/admin/rollouts",
+    tag: "admin",
+    access: "admin",
+    summary: "Roll an image out to every ready stack not on it: one canary, then batches; a failing stack goes back to its image",
+    description: "A bare POST rolls `STACK_IMAGE` out with the defaults. One rollout at a time.",
+    body: rolloutRequest,
+    bodyOptional: true,
+    answers: {
+      202: {
+        description: "Started; follow `eventsUrl`",
+        schema: rolloutStarted,
+        headers: { Location: "the rollout" },
+      },
+      400: badBody,
+      401: adminUnauthorized,
+      403: adminForbidden,
+      409: { description: "Another rollout is running or paused", codes: ["rollout_in_progress"] },
+      415: notJson,
+      429: rateLimited,
+    },
+  },
+  {
+    method: "get",
+    path: "/api/admin/rollouts",
+    tag: "admin",
+    access: "admin",
+    summary: "The 20 newest rollouts",
+    answers: {
+      200: { description: "Rollouts", schema: rolloutList },
+      401: adminUnauthorized,
+      403: adminForbidden,
+      429: rateLimited,
+    },
+  },
+  {
+    method: "get",
+    path: "/api/admin/rollouts/{id}",
+    tag: "admin",
+    access: "admin",
+    summary: "A rollout with each stack's state",
+    params: { id: { description: "The rollout's id", schema: z.string() } },
+    answers: {
+      200: { description: "The rollout", schema: rolloutView },
+      401: adminUnauthorized,
+      403: adminForbidden,
+      404: notFound("rollout"),
+      429: rateLimited,
+    },
+  },
+  {
+    method: "get",
+    path: "/api/admin/rollouts/{id}/events",
+    tag: "admin",
+    access: "admin",
+    summary: "A rollout's progress (SSE): the whole view on connect and after each change, then `done`",
+    params: { id: { description: "The rollout's id", schema: z.string() } },
+    answers: {
+      200: { description: "The event stream", contentType: "text/event-stream", events: { progress: rolloutView } },
+      401: adminUnauthorized,
+      403: adminForbidden,
+      404: notFound("rollout"),
+      429: rateLimited,
+    },
+  },
+  ...(["pause", "resume", "cancel"] as const).map(
+    (action): RouteDoc => ({
+      method: "post",
+      path: `/api/admin/rollouts/{id}/${action}`,
+      tag: "admin",
+      access: "admin",
+      summary: `${action[0]?.toUpperCase()}${action.slice(1)} the rollout (the current batch finishes first)`,
+      params: { id: { description: "The rollout's id", schema: z.string() } },
+      answers: {
+        200: { description: "The rollout", schema: rolloutView },
+        401: adminUnauthorized,
+        403: adminForbidden,
+        404: notFound("rollout"),
+        409: { description: "Not possible in the rollout's state", codes: ["rollout_not_changeable"] },
+        429: rateLimited,
+      },
+    }),
+  ),
 ];

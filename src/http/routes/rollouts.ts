@@ -1,10 +1,12 @@
 import { type Context, Hono } from "hono";
 import { rolloutRequest } from "../../stacks/rollout/model.ts";
-import type { RolloutManager, RolloutView } from "../../stacks/rollout/manager.ts";
+import type { RolloutManager } from "../../stacks/rollout/manager.ts";
+import type { RolloutView } from "../../stacks/rollout/model.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { requireToken } from "../middleware.ts";
 import { problem } from "../problem.ts";
+import type { RolloutList, RolloutStarted } from "../responses.ts";
 
 /**
  * The fleet's image rollouts (admin): start one, follow it (snapshot or SSE), pause,
@@ -70,11 +72,14 @@ export function rolloutRoutes(deps: RolloutRouteDeps) {
     if (!result.ok) return refuse(c, result.code, result.message);
     const id = result.view.rollout.id;
     c.header("Location", `/api/admin/rollouts/${id}`);
-    return c.json({ ...result.view, statusUrl: `/api/admin/rollouts/${id}`, eventsUrl: `/api/admin/rollouts/${id}/events` }, 202);
+    return c.json(
+      { ...result.view, statusUrl: `/api/admin/rollouts/${id}`, eventsUrl: `/api/admin/rollouts/${id}/events` } satisfies RolloutStarted,
+      202,
+    );
   });
   app.get("/api/admin/rollouts", admin, (c) => {
     c.header("Cache-Control", "no-store");
-    return c.json({ rollouts: deps.rollouts.recent(20) });
+    return c.json({ rollouts: deps.rollouts.recent(20) } satisfies RolloutList);
   });
   app.get("/api/admin/rollouts/:id", admin, (c) => {
     const view = deps.rollouts.view(c.req.param("id"));

@@ -4,7 +4,7 @@ import type { StackOperations } from "../operations/service.ts";
 import { type SagaDeps, now, sleep } from "../saga.ts";
 import type { Problem, Result } from "../service.ts";
 import { dockerProvider } from "../spec.ts";
-import type { Rollout, RolloutPhase, RolloutRequest, RolloutStack, RolloutStackState } from "./model.ts";
+import type { Rollout, RolloutPhase, RolloutRequest, RolloutStack, RolloutStackState, RolloutView } from "./model.ts";
 
 /**
  * Runs image rollouts (model.ts): one at a time, persisted after every change, so that a
@@ -12,12 +12,6 @@ import type { Rollout, RolloutPhase, RolloutRequest, RolloutStack, RolloutStackS
  * owner's redeploy operation with an explicit image, so they are recovered, cancelled by a
  * delete and followed like any other operation.
  */
-
-export interface RolloutView {
-  rollout: Rollout;
-  counts: Record<RolloutStackState, number> & { remaining: number };
-  stacks: RolloutStack[];
-}
 
 export interface RolloutHooks {
   /** Each stack's outcome (done, updated_stopped, failed, rollback_failed, skipped). */

@@ -51,29 +51,39 @@ export const rolloutRequest = z
   .strict();
 export type RolloutRequest = z.infer<typeof rolloutRequest>;
 
-export interface Rollout {
-  id: string;
-  image: string;
-  batchSize: number;
-  maxFailures: number;
-  status: RolloutStatus;
-  reason: string | null;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
+export const rollout = z.object({
+  id: z.string(),
+  image: z.string(),
+  batchSize: z.number().int(),
+  maxFailures: z.number().int(),
+  status: rolloutStatus,
+  reason: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type Rollout = z.infer<typeof rollout>;
 
-export interface RolloutStack {
-  stackId: number;
-  name: string;
-  position: number;
+export const rolloutStack = z.object({
+  stackId: z.number().int(),
+  name: z.string(),
+  position: z.number().int(),
   /** The batch it was handled in: 0 is the canary, then batches of batchSize; null until its turn. */
-  batch: number | null;
-  state: RolloutStackState;
-  phase: RolloutPhase | null;
-  previousImage: string | null;
-  deploymentId: string | null;
-  attempts: number;
-  error: string | null;
-  updatedAt: string;
-}
+  batch: z.number().int().nullable(),
+  state: rolloutStackState,
+  phase: rolloutPhase.nullable(),
+  previousImage: z.string().nullable(),
+  deploymentId: z.string().nullable(),
+  attempts: z.number().int(),
+  error: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type RolloutStack = z.infer<typeof rolloutStack>;
+
+/** A rollout with its stacks, and how many are in each state. */
+export const rolloutView = z.object({
+  rollout,
+  counts: z.record(z.enum([...rolloutStackState.options, "remaining"]), z.number().int()),
+  stacks: z.array(rolloutStack),
+});
+export type RolloutView = z.infer<typeof rolloutView>;
