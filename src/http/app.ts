@@ -27,6 +27,8 @@ import { adminStackRoutes } from "./routes/admin-stacks.ts";
 import type { Auth } from "../auth/index.ts";
 import { sessionMiddleware } from "./session.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { adminFleetRoutes } from "./routes/admin-fleet.ts";
+import type { Fleet } from "../stacks/fleet.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
@@ -45,6 +47,8 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   nameQuarantineDays: number;
   /** Sign-in (AUTH_MODE=oidc); null in open mode. */
   auth: Auth | null;
+  /** Stacks across Dokploy's Swarm nodes. */
+  fleet: Fleet;
 }
 
 /** The portal's HTTP surface. Handlers are thin: parse, call the domain, map the result. */
@@ -85,6 +89,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", deploymentReportRoutes(deps));
   app.route("/", infoRoutes(deps));
   app.route("/", adminStackRoutes(deps));
+  app.route("/", adminFleetRoutes(deps));
   app.route("/", metricsRoutes(deps.metrics, { token: deps.metricsToken, refresh: deps.refreshMetrics }));
   app.route("/", pageRoutes({ mode: deps.mode }));
   // Registered last so it sees every route; answers 405 in the portal's error format.

@@ -28,8 +28,8 @@ export interface NodeInput {
   labels?: Record<string, string>;
 }
 
-/** What the manager node looks like: a 16 GiB, 8-CPU server. */
-const MANAGER: NodeInput = { hostname: "dokploy-manager", role: "manager", memoryBytes: 16 * 1024 ** 3, nanoCpus: 8e9 };
+/** The manager node: roomy (64 GiB, 16 CPUs), so that tests deploying many stacks on one server fit. */
+const MANAGER: NodeInput = { hostname: "dokploy-manager", role: "manager", memoryBytes: 64 * 1024 ** 3, nanoCpus: 16e9 };
 
 export class Cluster {
   nodes = new Map<string, ClusterNode>();

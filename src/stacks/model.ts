@@ -67,6 +67,8 @@ export const errorCode = z.enum([
   "application_missing",
   /** A stopped stack still answered when the wait ran out. */
   "stop_timeout",
+  /** The backup before a delete did not succeed: nothing was deleted. */
+  "backup_failed",
   "internal",
 ]);
 

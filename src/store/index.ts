@@ -10,6 +10,8 @@ import { ReportRepo } from "./reports.ts";
 import { DeployStatsRepo } from "./deploy-stats.ts";
 import { OwnerRepo } from "./owners.ts";
 import { LoginAttemptRepo, SessionRepo } from "./sessions.ts";
+import { PlacementRepo } from "./placements.ts";
+import { BackupRepo } from "./backups.ts";
 
 export class Store {
   readonly stacks: StackRepo;
@@ -22,6 +24,8 @@ export class Store {
   readonly owners: OwnerRepo;
   readonly sessions: SessionRepo;
   readonly loginAttempts: LoginAttemptRepo;
+  readonly placements: PlacementRepo;
+  readonly backups: BackupRepo;
 
   constructor(readonly db: Database) {
     this.stacks = new StackRepo(db);
@@ -34,6 +38,8 @@ export class Store {
     this.owners = new OwnerRepo(db);
     this.sessions = new SessionRepo(db);
     this.loginAttempts = new LoginAttemptRepo(db);
+    this.placements = new PlacementRepo(db);
+    this.backups = new BackupRepo(db);
   }
 
   /** Throws DataDirError, one line naming DATA_DIR and what to do, when it cannot open. */
