@@ -57,8 +57,8 @@ export class VolumeBackupStore {
     this.files = [];
   }
 
-  addDestination(name: string): DestinationRow {
-    const row = { destinationId: nanoid(), name, bucket: `bucket-${name}` };
+  addDestination(name: string, destinationId = nanoid()): DestinationRow {
+    const row = { destinationId, name, bucket: `bucket-${name}` };
     this.destinations.set(row.destinationId, row);
     return row;
   }

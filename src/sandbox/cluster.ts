@@ -76,9 +76,10 @@ export class Cluster {
   }
 
   /** `docker node update --availability ...`, or the node going down / coming back. */
-  update(id: string, patch: { state?: NodeState; availability?: NodeAvailability }): ClusterNode | null {
+  update(id: string, patch: { state?: NodeState; availability?: NodeAvailability; memoryBytes?: number }): ClusterNode | null {
     const node = this.nodes.get(id);
     if (!node) return null;
+    if (patch.memoryBytes !== undefined) node.memoryBytes = patch.memoryBytes;
     if (patch.state) node.state = patch.state;
     if (patch.availability) node.availability = patch.availability;
     node.updatedAt = nowIso();

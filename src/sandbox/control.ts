@@ -24,11 +24,11 @@ export interface ClusterControl {
   /** A worker (or manager) joins; pending tasks may start on it. */
   addNode(input: NodeInput): ClusterNode;
   /** A node goes down / comes back / is drained; its tasks are rescheduled as Swarm would. */
-  updateNode(id: string, patch: { state?: NodeState; availability?: NodeAvailability }): ClusterNode | null;
+  updateNode(id: string, patch: { state?: NodeState; availability?: NodeAvailability; memoryBytes?: number }): ClusterNode | null;
   /** Puts files into a node's named volume (what a user would have written there). */
   writeVolume(nodeId: string, volumeName: string, files: Record<string, string>): boolean;
-  /** An S3 destination as configured in Dokploy's settings. */
-  addDestination(name: string): DestinationRow;
+  /** An S3 destination as configured in Dokploy's settings (with a chosen id, for tests). */
+  addDestination(name: string, destinationId?: string): DestinationRow;
   /** Every enabled volume backup runs, as its cron schedule would; returns how many ran. */
   runScheduledBackups(): number;
 }
@@ -43,7 +43,11 @@ const nodeSchema = z
   })
   .strict();
 const nodePatchSchema = z
-  .object({ state: z.enum(["ready", "down", "unknown", "disconnected"]).optional(), availability: z.enum(["active", "pause", "drain"]).optional() })
+  .object({
+    state: z.enum(["ready", "down", "unknown", "disconnected"]).optional(),
+    availability: z.enum(["active", "pause", "drain"]).optional(),
+    memoryBytes: z.number().int().min(0).optional(),
+  })
   .strict();
 
 /** The subset of the Sandbox the control routes need. */
@@ -87,8 +91,10 @@ export async function handleControl(target: ControlTarget, req: Request, url: UR
     switch (route) {
       case "POST /__sandbox/nodes":
         return jsonResponse(200, target.addNode(nodeSchema.parse(await readJson(req))));
-      case "POST /__sandbox/destinations":
-        return jsonResponse(200, target.addDestination(z.object({ name: z.string().min(1) }).parse(await readJson(req)).name));
+      case "POST /__sandbox/destinations": {
+        const input = z.object({ name: z.string().min(1), destinationId: z.string().min(1).optional() }).parse(await readJson(req));
+        return jsonResponse(200, target.addDestination(input.name, input.destinationId));
+      }
       case "POST /__sandbox/backups/run":
         return jsonResponse(200, { ran: target.runScheduledBackups() });
       case "GET /__sandbox/state":

@@ -159,8 +159,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       Object.assign(ctx.cluster.ensureVolume(nodeId, volumeName), files);
       return true;
     },
-    addDestination(name) {
-      return ctx.backups.addDestination(name);
+    addDestination(name, destinationId) {
+      return ctx.backups.addDestination(name, destinationId);
     },
     runScheduledBackups() {
       let ran = 0;

@@ -1,6 +1,6 @@
 import type { Stack } from "./model.ts";
 import type { SagaDeps } from "./saga.ts";
-import { backupSummary } from "./backups.ts";
+import { backupSummary, refreshBackupRuns } from "./backups.ts";
 import { type ClusterNode, type ClusterView, type PlacementConfig, roomOf } from "./placement.ts";
 import { now } from "./saga.ts";
 import type { Placement } from "../store/placements.ts";
@@ -51,15 +51,21 @@ export class Fleet {
   /** The status a reader sees: "unavailable" (not "failed") while the stack's node is out. */
   async statusOf(stack: Stack): Promise<{ status: string; unavailableReason: Unavailable | null; message?: string }> {
     const reason = Fleet.unavailable(stack, await this.nodeOf(stack));
-    return reason ? { status: "unavailable", unavailableReason: reason, message: UNAVAILABLE_MESSAGE[reason] } : { status: stack.status, unavailableReason: null };
+    return reason
+      ? { status: "unavailable", unavailableReason: reason, message: UNAVAILABLE_MESSAGE[reason] }
+      : { status: stack.status, unavailableReason: null };
   }
 
   /** The stack page's extra part: node, availability and backups. */
   async detailsOf(stack: Stack) {
+    // The backups' newest runs, as Dokploy has them now (the store keeps the last known).
+    await refreshBackupRuns(this.deps, stack.id, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT)).catch(() => undefined);
     const node = await this.nodeOf(stack);
     const reason = Fleet.unavailable(stack, node);
     return {
-      ...(reason ? { status: "unavailable", unavailableReason: reason, unavailableMessage: UNAVAILABLE_MESSAGE[reason] } : { unavailableReason: null }),
+      ...(reason
+        ? { status: "unavailable", unavailableReason: reason, unavailableMessage: UNAVAILABLE_MESSAGE[reason] }
+        : { unavailableReason: null }),
       node: node ? { hostname: node.hostname, health: node.health } : null,
       backups: backupSummary(this.deps, stack.id),
     };
@@ -74,7 +80,8 @@ export class Fleet {
     const stacks = placed.map((p) => {
       const node = byNode.get(p.nodeId);
       const health = node?.health ?? "gone";
-      const reason = p.status !== "ready" ? null : health === "down" || health === "gone" ? "node_down" : health === "drained" ? "node_drained" : null;
+      const reason =
+        p.status !== "ready" ? null : health === "down" || health === "gone" ? "node_down" : health === "drained" ? "node_drained" : null;
       const backups = backupSummary(this.deps, p.stackId);
       return {
         name: p.name,
@@ -108,7 +115,10 @@ export class Fleet {
    * with an empty workspace unless restored from a backup (docs/operations.md). The caller
    * redeploys it so that the pin takes effect.
    */
-  async move(stack: Stack, nodeId: string): Promise<{ ok: true; from: Placement | null; to: ClusterNode } | { ok: false; code: string; message: string }> {
+  async move(
+    stack: Stack,
+    nodeId: string,
+  ): Promise<{ ok: true; from: Placement | null; to: ClusterNode } | { ok: false; code: string; message: string }> {
     this.cluster.forget();
     const nodes = await this.cluster.nodes();
     const node = nodes.find((n) => n.id === nodeId || n.hostname === nodeId);

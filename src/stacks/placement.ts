@@ -93,7 +93,7 @@ export class ClusterView {
 
   constructor(
     private readonly client: DokployClient,
-    private readonly ttlMs = 5_000,
+    private readonly ttlMs = 2_000,
   ) {}
 
   async nodes(signal?: AbortSignal): Promise<ClusterNode[]> {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { Fleet, MOVE_WARNING } from "../../stacks/fleet.ts";
+import { type Fleet, MOVE_WARNING } from "../../stacks/fleet.ts";
 import { normaliseName } from "../../stacks/names.ts";
 import type { StackOperations } from "../../stacks/operations/service.ts";
 import type { Store } from "../../store/index.ts";
@@ -32,7 +32,8 @@ export function adminFleetRoutes(deps: { fleet: Fleet; store: Store; operations:
       const stack = deps.store.stacks.live(normaliseName(c.req.param("name")));
       if (!stack) return problem(c, 404, "not_found", "There is no stack with that name");
       if (stack.status !== "ready") return problem(c, 409, "stack_not_ready", "Only a ready stack can be moved");
-      if (body.value.acknowledgeDataLoss !== true) return problem(c, 409, "confirmation_required", `${MOVE_WARNING} Send acknowledgeDataLoss: true to move it.`);
+      if (body.value.acknowledgeDataLoss !== true)
+        return problem(c, 409, "confirmation_required", `${MOVE_WARNING} Send acknowledgeDataLoss: true to move it.`);
       let moved: Awaited<ReturnType<Fleet["move"]>>;
       try {
         moved = await deps.fleet.move(stack, body.value.node);
@@ -58,6 +59,9 @@ export function adminFleetRoutes(deps: { fleet: Fleet; store: Store; operations:
         detail: { from: moved.from?.hostname ?? null, to: moved.to.hostname },
         person: null,
       });
-      return c.json({ name: stack.name, from: moved.from?.hostname ?? null, to: moved.to.hostname, deploymentId: result.deploymentId, warning: MOVE_WARNING }, 202);
+      return c.json(
+        { name: stack.name, from: moved.from?.hostname ?? null, to: moved.to.hostname, deploymentId: result.deploymentId, warning: MOVE_WARNING },
+        202,
+      );
     });
 }

@@ -70,7 +70,11 @@ export class StackOperations {
   async details(
     rawName: string,
     ctx: RequestContext,
-  ): Promise<Result<{ details: Omit<Awaited<ReturnType<typeof stackDetails>>, "status"> & { status: string } & Partial<Awaited<ReturnType<Fleet["detailsOf"]>>> }>> {
+  ): Promise<
+    Result<{
+      details: Omit<Awaited<ReturnType<typeof stackDetails>>, "status"> & { status: string } & Partial<Awaited<ReturnType<Fleet["detailsOf"]>>>;
+    }>
+  > {
     const access = this.access(rawName, ctx);
     if (!access.ok) return access;
     const [details, fleet] = await Promise.all([stackDetails(this.deps, access.stack), this.opts.fleet?.detailsOf(access.stack)]);
