@@ -91,7 +91,7 @@ export function backupSummary(deps: Pick<SagaDeps, "store">, stackId: number) {
   const successes = backups.map((b) => b.lastSuccessAt);
   return {
     /** The oldest of the volumes' last good backups: everything is backed up at least as of then. */
-    lastBackupAt: successes.every((s) => s !== null) ? (successes as string[]).sort()[0] : null,
+    lastBackupAt: successes.every((s) => s !== null) ? ((successes as string[]).sort()[0] ?? null) : null,
     failing: backups.some((b) => b.lastStatus === "error"),
     volumes: backups.map((b) => ({ volumeName: b.volumeName, lastRunAt: b.lastRunAt, lastStatus: b.lastStatus, lastSuccessAt: b.lastSuccessAt })),
   };

@@ -40,6 +40,14 @@ export class Fleet {
     return { id: placement.nodeId, hostname: node?.hostname ?? placement.hostname, health: node?.health ?? "gone" };
   }
 
+  /** Each node's health by id ("gone" for one Dokploy no longer lists); undefined when Dokploy cannot say. */
+  async healthLookup(): Promise<((nodeId: string) => string | null) | undefined> {
+    const nodes = await this.cluster.nodes().catch(() => this.cluster.known());
+    if (!nodes) return undefined;
+    const byId = new Map(nodes.map((n) => [n.id, n.health]));
+    return (nodeId) => byId.get(nodeId) ?? "gone";
+  }
+
   /** Why a stack that should run cannot: its node is down (or gone) or drained. */
   static unavailable(stack: Stack, node: StackNode | null): Unavailable | null {
     if (stack.status !== "ready" || !node) return null;

@@ -34,7 +34,7 @@ const details = async (name: string, token: string) =>
 const del = (name: string, token: string, query = "") =>
   fetch(`${h.url}/api/stacks/${name}${query}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
 
-const tokens: Record<string, string> = {};
+const tokens = { alice: "", bobby: "" };
 
 describe("volume backups", () => {
   test("a stack gets a nightly backup of its workspace and OpenCode data volumes", async () => {
@@ -70,6 +70,8 @@ describe("volume backups", () => {
     expect(failing.backups.volumes.find((v: any) => v.volumeName === "portal-ai-data-alice").lastStatus).toBe("error");
     const overview = (await (await fetch(`${h.url}/api/admin/nodes`, { headers: { authorization: `Bearer ${h.env.ADMIN_TOKEN}` } })).json()) as any;
     expect(overview.stacks.find((s: any) => s.name === "alice").backupFailing).toBe(true);
+    const listed = (await (await fetch(`${h.url}/api/admin/stacks`, { headers: { authorization: `Bearer ${h.env.ADMIN_TOKEN}` } })).json()) as any;
+    expect(listed.stacks.find((s: any) => s.name === "alice").backup).toMatchObject({ failing: true, lastBackupAt: ok.backups.lastBackupAt });
   });
 
   test("a failed final backup stops the delete; nothing is removed", async () => {

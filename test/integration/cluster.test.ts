@@ -110,6 +110,10 @@ describe("placement across three nodes", () => {
       ["st2", "node_down"],
       ["st5", "node_down"],
     ]);
+    // The admin's stack list says which server each stack is on and that it is down.
+    const listed = (await (await fetch(`${h.url}/api/admin/stacks`, { headers: admin })).json()) as any;
+    expect(listed.stacks.find((s: any) => s.name === "st5").node).toEqual({ hostname: "worker-b", unavailableReason: "node_down" });
+    expect(listed.stacks.find((s: any) => s.name === "st4").node).toEqual({ hostname: "dokploy-manager", unavailableReason: null });
     // Swarm cannot honour the pin elsewhere: the task waits, on no node.
     const state = await sandboxState(h);
     expect(serviceOf(state, "st2").node).toBeNull();
