@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { cpuCount, memorySize } from "./config-units.ts";
 import { authVariables, checkAuthVariables } from "./auth/config.ts";
+import { fleetVariables } from "./fleet-config.ts";
 
 /**
  * Every environment variable the portal reads, parsed once at start.
@@ -202,6 +203,8 @@ export const configSchema = z
     IDLE_CHECK_INTERVAL: duration("5m"),
     // Sign-in (src/auth/config.ts).
     ...authVariables,
+    // Nodes of a Swarm cluster, and workspace backups (src/fleet-config.ts).
+    ...fleetVariables,
   })
   .superRefine((c, ctx) => {
     checkAuthVariables(c, ctx);

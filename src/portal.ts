@@ -20,6 +20,9 @@ import { StackOperations } from "./stacks/operations/service.ts";
 import { IdleStopper } from "./stacks/idle.ts";
 import { authFromConfig } from "./auth/index.ts";
 import { RolloutManager } from "./stacks/rollout/manager.ts";
+import { ClusterView } from "./stacks/placement.ts";
+import { Fleet } from "./stacks/fleet.ts";
+import { BackupKeeper } from "./stacks/backups.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -96,6 +99,9 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     // serviceWatch is made below; a teardown cannot run before start-up is done.
     onBuildOutlivedDelete: (appName: string) => serviceWatch.expect(appName),
   };
+  const cluster = new ClusterView(client);
+  const fleet = new Fleet(sagaDeps, cluster, config);
+  const backups = new BackupKeeper(sagaDeps, config.NAME_QUARANTINE_DAYS);
   const slots = new DeploySlots(config.MAX_CONCURRENT_DEPLOYS, (n) => metrics.deployQueue.set(n));
   const auth = authFromConfig(config, store);
   const stacks = new StackService(sagaDeps, availability, {
@@ -105,10 +111,12 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     maxStacks: config.MAX_STACKS,
     slots,
     onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
+    cluster,
   });
   const operations = new StackOperations(sagaDeps, stacks, {
     onRequest: (operation, outcome) => metrics.operations.inc({ operation, outcome }),
     secrets: [opts.dokployApiKey, config.ADMIN_TOKEN, config.METRICS_TOKEN],
+    fleet,
   });
   const rollouts = new RolloutManager(sagaDeps, operations, {
     onStack: (outcome) => metrics.rolloutStacks.inc({ outcome }),
@@ -157,6 +165,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     auth,
     rollouts,
     capacityConfig: config,
+    fleet,
   });
   const recovered = stacks.recover();
   const recoveredOperations = operations.recover();
@@ -165,6 +174,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   if (recovered || recoveredOperations) log.warn({ recovered, recoveredOperations }, "resuming deployments interrupted by a restart");
   reconciler.start(config.RECONCILE_INTERVAL);
   idle.start();
+  // Backups past their stack's quarantine are removed at start and every hour after.
+  backups.start(60 * 60 * 1000);
   const server = Bun.serve({
     hostname: config.HOST,
     port: config.PORT,
@@ -183,6 +194,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
       reconciler.stop();
       await rollouts.stop();
       await idle.stop();
+      await backups.stop();
       serviceWatch.stop();
       await server.stop(true);
       store.close();

@@ -458,6 +458,7 @@ function row(stack: api.StackInfo): HTMLLIElement {
           h("dd", {}, code(stack.image.image), stack.image.pending ? ` (${t("rollout.state_updated_stopped")})` : ""),
         ),
       ...historyFacts(stack),
+      ...fleetFacts(stack),
       // AUTH_MODE=oidc: who signed in and deployed (or claimed) it.
       stack.owner &&
         h(
@@ -471,6 +472,40 @@ function row(stack: api.StackInfo): HTMLLIElement {
     inProgress && h("p", { class: "stack-progress" }, progressText(inProgress)),
     remove && h("div", { class: "stack-actions" }, remove),
   );
+}
+
+/** Its server (and whether that server is down or drained), and its last backup. */
+function fleetFacts(stack: api.StackInfo): HTMLElement[] {
+  if (!LIVE.has(stack.status)) return [];
+  const facts: HTMLElement[] = [];
+  const node = stack.node;
+  if (node) {
+    const text = node.unavailableReason
+      ? t(node.unavailableReason === "node_down" ? "admin.node_down" : "admin.node_drained", { host: node.hostname })
+      : node.hostname;
+    facts.push(
+      h(
+        "div",
+        { class: "stack-fact", "data-fact": "node", "data-unavailable": node.unavailableReason ?? "" },
+        h("dt", {}, t("admin.node")),
+        h("dd", {}, text),
+      ),
+    );
+  }
+  const backup = stack.backup;
+  if (backup) {
+    const at = backup.lastBackupAt ? Date.parse(backup.lastBackupAt) : Number.NaN;
+    const when = Number.isFinite(at) ? formatDateTime(at) : t("admin.backup_never");
+    facts.push(
+      h(
+        "div",
+        { class: "stack-fact", "data-fact": "backup", "data-failing": backup.failing ? "true" : "false" },
+        h("dt", {}, t("admin.last_backup")),
+        h("dd", {}, backup.failing ? t("admin.backup_failing", { time: when }) : when),
+      ),
+    );
+  }
+  return facts;
 }
 
 /** For a stack that failed or is gone: why, when, when its name is free. */

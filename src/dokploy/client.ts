@@ -3,6 +3,7 @@ import { type Input, type Method, type TransportOptions, exchange } from "./tran
 import { Resilience, type ResilienceOptions } from "./resilience.ts";
 import { DokployError } from "./errors.ts";
 import * as s from "./schemas.ts";
+import * as cs from "./cluster-schemas.ts";
 import { type ResponseParser, inline } from "./parse.ts";
 import { offThread } from "./off-thread.ts";
 
@@ -12,6 +13,13 @@ import { offThread } from "./off-thread.ts";
  */
 
 export type CertificateType = "letsencrypt" | "none" | "custom";
+
+/** Docker Swarm's Placement as Dokploy stores it (strict: no other keys). */
+export interface SwarmPlacement {
+  Constraints?: string[];
+  Preferences?: { Spread: { SpreadDescriptor: string } }[];
+  MaxReplicas?: number;
+}
 
 /** Docker Swarm's UpdateConfig as Dokploy stores it; Parallelism and Order are required. */
 export interface SwarmUpdateConfig {
@@ -132,6 +140,8 @@ export class DokployClient {
     input: {
       applicationId: string;
       updateConfigSwarm?: SwarmUpdateConfig | null;
+      /** Where Swarm may run the service; null lets it run anywhere. */
+      placementSwarm?: SwarmPlacement | null;
       /** Bytes and nano-CPUs as strings (Dokploy parses them at deploy time); null removes. */
       memoryLimit?: string | null;
       memoryReservation?: string | null;
@@ -256,6 +266,47 @@ export class DokployClient {
    */
   swarmServices(signal?: AbortSignal) {
     return this.call("GET", "swarm.getNodeApps", undefined, inline(s.swarmServiceList), signal);
+  }
+
+  // --- cluster ---------------------------------------------------------------------------
+
+  /** The Swarm's nodes (managers and workers), as the Docker Engine API lists them. */
+  clusterNodes(signal?: AbortSignal) {
+    return this.call("GET", "cluster.getNodes", undefined, inline(cs.swarmNodeList), signal);
+  }
+
+  // --- volume backups --------------------------------------------------------------------
+
+  /**
+   * A scheduled backup of one named volume to an S3 destination. Without an applicationId it
+   * outlives the application (a row with one is deleted with it, docs/dokploy.md).
+   */
+  volumeBackupCreate(
+    input: {
+      name: string;
+      volumeName: string;
+      prefix: string;
+      appName: string;
+      cronExpression: string;
+      keepLatestCount: number;
+      destinationId: string;
+    },
+    signal?: AbortSignal,
+  ) {
+    const body = { ...input, serviceType: "application", turnOff: false, enabled: true, applicationId: null };
+    return this.call("POST", "volumeBackups.create", body, inline(cs.volumeBackupRow), signal);
+  }
+  /** Runs the backup and answers when it has ended, done or failed alike: read its runs for the outcome. */
+  volumeBackupRun(volumeBackupId: string, signal?: AbortSignal) {
+    return this.call("POST", "volumeBackups.runManually", { volumeBackupId }, null, signal);
+  }
+  /** Removes the schedule; the files already in the destination stay there. */
+  volumeBackupDelete(volumeBackupId: string, signal?: AbortSignal) {
+    return this.call("POST", "volumeBackups.delete", { volumeBackupId }, null, signal);
+  }
+  /** The backup's runs, newest first (Dokploy keeps about ten). */
+  volumeBackupRuns(volumeBackupId: string, signal?: AbortSignal) {
+    return this.call("GET", "deployment.allByType", { id: volumeBackupId, type: "volumeBackup" }, inline(z.array(cs.backupRun)), signal);
   }
 
   // --- settings --------------------------------------------------------------------------

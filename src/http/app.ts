@@ -30,6 +30,8 @@ import { authRoutes } from "./routes/auth.ts";
 import { type RolloutRouteDeps, rolloutRoutes } from "./routes/rollouts.ts";
 import { type CapacityRouteDeps, capacityRoutes } from "./routes/capacity.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { adminFleetRoutes } from "./routes/admin-fleet.ts";
+import type { Fleet } from "../stacks/fleet.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, RolloutRouteDeps, CapacityRouteDeps {
   log: Logger;
@@ -48,6 +50,8 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, Rol
   nameQuarantineDays: number;
   /** Sign-in (AUTH_MODE=oidc); null in open mode. */
   auth: Auth | null;
+  /** Stacks across Dokploy's Swarm nodes. */
+  fleet: Fleet;
 }
 
 /** The portal's HTTP surface. Handlers are thin: parse, call the domain, map the result. */
@@ -91,6 +95,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", rolloutRoutes(deps));
   app.route("/", capacityRoutes(deps));
   app.route("/", openApiRoutes({ version: deps.version }));
+  app.route("/", adminFleetRoutes(deps));
   app.route("/", metricsRoutes(deps.metrics, { token: deps.metricsToken, refresh: deps.refreshMetrics }));
   app.route("/", pageRoutes({ mode: deps.mode }));
   // Registered last so it sees every route; answers 405 in the portal's error format.

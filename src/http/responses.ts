@@ -161,3 +161,16 @@ export const rolloutStarted = rolloutView.extend({ statusUrl: z.string(), events
 export const rolloutList = z.object({ rollouts: z.array(rollout) });
 export type RolloutStarted = z.infer<typeof rolloutStarted>;
 export type RolloutList = z.infer<typeof rolloutList>;
+
+/** POST /api/admin/stacks/:name/move: the new pin and the redeploy that applies it. */
+export const stackMoved = z.object({
+  name: z.string(),
+  from: z.string().nullable(),
+  to: z.string(),
+  deploymentId: z.string().nullable(),
+  warning: z.string(),
+});
+export type StackMoved = z.infer<typeof stackMoved>;
+
+/** GET /api/admin/nodes (described loosely for now: Fleet.overview in src/stacks/fleet.ts). */
+export const fleetOverview = z.record(z.string(), z.unknown());

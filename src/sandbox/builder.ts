@@ -156,6 +156,7 @@ export class Builder {
       mounts: snap.mounts,
       updateConfig: (app.updateConfigSwarm as SwarmUpdateConfig | null) ?? undefined,
       resources: calculateResources(app),
+      constraints: (app.placementSwarm as { Constraints?: string[] } | null | undefined)?.Constraints ?? [],
       startDelayMs: settings.stackStartMs,
       stopDelayMs: settings.stackStopMs,
       neverReady,

@@ -4,6 +4,8 @@ import type { FaultRegistry } from "./faults.ts";
 import type { DeploymentLogs } from "./logs.ts";
 import type { BuildQueue } from "./queue.ts";
 import type { Stacks } from "./stacks.ts";
+import type { Cluster } from "./cluster.ts";
+import type { VolumeBackupStore } from "./backups.ts";
 
 export interface SandboxSettings {
   /** Added to every /api request before it is handled. */
@@ -58,6 +60,10 @@ export class TimerSet {
 export interface SandboxContext {
   db: Db;
   stacks: Stacks;
+  /** Swarm nodes, where tasks run, and each node's volumes. */
+  cluster: Cluster;
+  /** Backup destinations and the files volume backups put there. */
+  backups: VolumeBackupStore;
   logs: DeploymentLogs;
   faults: FaultRegistry;
   queue: BuildQueue;

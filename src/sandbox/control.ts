@@ -6,6 +6,8 @@ import { jsonResponse } from "./errors.ts";
 import type { Fault, FaultInput } from "./faults.ts";
 import type { SandboxState } from "./state.ts";
 import type { OpenCodeActivity } from "./stacks.ts";
+import type { ClusterNode, NodeAvailability, NodeInput, NodeState } from "./cluster.ts";
+import type { DestinationRow } from "./backups.ts";
 
 export const settingsPatchSchema = z
   .object({
@@ -17,8 +19,39 @@ export const settingsPatchSchema = z
   })
   .strict();
 
+/** The emulated Swarm cluster and backup destinations (docs in src/sandbox/README.md). */
+export interface ClusterControl {
+  /** A worker (or manager) joins; pending tasks may start on it. */
+  addNode(input: NodeInput): ClusterNode;
+  /** A node goes down / comes back / is drained; its tasks are rescheduled as Swarm would. */
+  updateNode(id: string, patch: { state?: NodeState; availability?: NodeAvailability; memoryBytes?: number }): ClusterNode | null;
+  /** Puts files into a node's named volume (what a user would have written there). */
+  writeVolume(nodeId: string, volumeName: string, files: Record<string, string>): boolean;
+  /** An S3 destination as configured in Dokploy's settings (with a chosen id, for tests). */
+  addDestination(name: string, destinationId?: string): DestinationRow;
+  /** Every enabled volume backup runs, as its cron schedule would; returns how many ran. */
+  runScheduledBackups(): number;
+}
+
+const nodeSchema = z
+  .object({
+    hostname: z.string().min(1),
+    role: z.enum(["manager", "worker"]).optional(),
+    memoryBytes: z.number().int().min(0).optional(),
+    nanoCpus: z.number().int().min(0).optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+const nodePatchSchema = z
+  .object({
+    state: z.enum(["ready", "down", "unknown", "disconnected"]).optional(),
+    availability: z.enum(["active", "pause", "drain"]).optional(),
+    memoryBytes: z.number().int().min(0).optional(),
+  })
+  .strict();
+
 /** The subset of the Sandbox the control routes need. */
-export interface ControlTarget {
+export interface ControlTarget extends ClusterControl {
   state(): SandboxState;
   reset(): void;
   restart(): void;
@@ -45,7 +78,25 @@ export async function handleControl(target: ControlTarget, req: Request, url: UR
       target.setOpenCodeActivity(opencode[1], activitySchema.parse(await readJson(req)));
       return jsonResponse(200, { ok: true });
     }
+    const node = /^POST \/__sandbox\/nodes\/([A-Za-z0-9]+)$/.exec(route);
+    if (node?.[1]) {
+      const updated = target.updateNode(node[1], nodePatchSchema.parse(await readJson(req)));
+      return updated ? jsonResponse(200, updated) : jsonResponse(404, { error: "no such node" });
+    }
+    const volume = /^POST \/__sandbox\/volumes\/([A-Za-z0-9]+)\/([A-Za-z0-9._-]+)$/.exec(route);
+    if (volume?.[1] && volume[2]) {
+      const files = z.object({ files: z.record(z.string(), z.string()) }).parse(await readJson(req)).files;
+      return target.writeVolume(volume[1], volume[2], files) ? jsonResponse(200, { ok: true }) : jsonResponse(404, { error: "no such node" });
+    }
     switch (route) {
+      case "POST /__sandbox/nodes":
+        return jsonResponse(200, target.addNode(nodeSchema.parse(await readJson(req))));
+      case "POST /__sandbox/destinations": {
+        const input = z.object({ name: z.string().min(1), destinationId: z.string().min(1).optional() }).parse(await readJson(req));
+        return jsonResponse(200, target.addDestination(input.name, input.destinationId));
+      }
+      case "POST /__sandbox/backups/run":
+        return jsonResponse(200, { ran: target.runScheduledBackups() });
       case "GET /__sandbox/state":
         return jsonResponse(200, target.state());
       case "POST /__sandbox/reset":

@@ -1,6 +1,7 @@
 // The in-memory "Postgres": tables keyed by primary key (Map keeps insertion
 // order) plus the FK cascades of docs/dokploy.md §7.
 import type { ApplicationRow, DeploymentRow, DomainRow, EnvironmentRow, MountRow, ProjectRow } from "./rows.ts";
+import type { VolumeBackupRow } from "./backups.ts";
 
 export class Db {
   projects = new Map<string, ProjectRow>();
@@ -9,6 +10,7 @@ export class Db {
   domains = new Map<string, DomainRow>();
   mounts = new Map<string, MountRow>();
   deployments = new Map<string, DeploymentRow>();
+  volumeBackups = new Map<string, VolumeBackupRow>();
   /** Postgres serial behind domain.uniqueConfigKey; failed inserts consume values too. */
   private domainSerial = 0;
 
@@ -24,6 +26,7 @@ export class Db {
     this.domains.clear();
     this.mounts.clear();
     this.deployments.clear();
+    this.volumeBackups.clear();
     this.domainSerial = 0;
   }
 
@@ -53,7 +56,13 @@ export class Db {
     return env ? this.projects.get(env.projectId) : undefined;
   }
 
-  /** DELETE FROM application: ON DELETE CASCADE to domains, mounts, deployments. */
+  /** DELETE FROM volume_backup: its run rows (deployment.volumeBackupId) cascade. */
+  deleteVolumeBackup(volumeBackupId: string): void {
+    this.volumeBackups.delete(volumeBackupId);
+    for (const [id, d] of this.deployments) if (d.volumeBackupId === volumeBackupId) this.deployments.delete(id);
+  }
+
+  /** DELETE FROM application: ON DELETE CASCADE to domains, mounts, deployments, volume backups. */
   deleteApplication(applicationId: string): { app: ApplicationRow; deploymentIds: string[] } | undefined {
     const app = this.applications.get(applicationId);
     if (!app) return undefined;
@@ -61,6 +70,7 @@ export class Db {
     this.applications.delete(applicationId);
     for (const [id, d] of this.domains) if (d.applicationId === applicationId) this.domains.delete(id);
     for (const [id, m] of this.mounts) if (m.applicationId === applicationId) this.mounts.delete(id);
+    for (const [id, b] of this.volumeBackups) if (b.applicationId === applicationId) this.deleteVolumeBackup(id);
     for (const [id, d] of this.deployments) {
       if (d.applicationId !== applicationId) continue;
       this.deployments.delete(id);

@@ -5,7 +5,14 @@ import { z } from "zod";
 import { nanoid } from "./ids.ts";
 
 export const REQUEST_FAULT_KINDS = ["status", "drop", "hang", "latency"] as const;
-export const DEPLOY_FAULT_KINDS = ["deploy_error", "deploy_never_picked", "deploy_cancelled", "stack_never_ready"] as const;
+export const DEPLOY_FAULT_KINDS = [
+  "deploy_error",
+  "deploy_never_picked",
+  "deploy_cancelled",
+  "stack_never_ready",
+  // A volume backup run fails (`match`: substring of the backup's name or volume name).
+  "backup_error",
+] as const;
 
 export const faultInputSchema = z
   .object({

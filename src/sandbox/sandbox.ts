@@ -12,6 +12,9 @@ import { nanoid } from "./ids.ts";
 import { DeploymentLogs } from "./logs.ts";
 import { BuildQueue } from "./queue.ts";
 import { type OpenCodeActivity, Stacks } from "./stacks.ts";
+import { Cluster } from "./cluster.ts";
+import { VolumeBackupStore } from "./backups.ts";
+import type { ClusterControl } from "./control.ts";
 import type { RealOpenCodeOptions } from "./opencode-process.ts";
 import { snapshotState, type SandboxState } from "./state.ts";
 import { HangRegistry, type ServerLike } from "./transport.ts";
@@ -29,7 +32,7 @@ export interface SandboxOptions {
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
-export interface Sandbox {
+export interface Sandbox extends ClusterControl {
   /** Handles /api/*, /__sandbox/* and requests for deployed stacks (by Host header). */
   fetch(req: Request, server?: ServerLike): Promise<Response>;
   /** Live settings; assigning a field takes effect immediately. */
@@ -77,9 +80,12 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     });
   }
 
+  const cluster = new Cluster();
   const ctx: SandboxContext = {
     db: new Db(),
-    stacks: new Stacks({ openCode: opts.openCode, timers }),
+    stacks: new Stacks({ openCode: opts.openCode, timers, cluster }),
+    cluster,
+    backups: new VolumeBackupStore(),
     logs: new DeploymentLogs(),
     faults: new FaultRegistry(),
     queue: undefined as unknown as BuildQueue,
@@ -138,6 +144,34 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     setOpenCodeActivity(appName, activity) {
       ctx.stacks.activity.set(appName, activity);
     },
+    addNode(input) {
+      const node = ctx.cluster.add(input);
+      ctx.stacks.reschedule(settings.stackStartMs);
+      return node;
+    },
+    updateNode(id, patch) {
+      const node = ctx.cluster.update(id, patch);
+      ctx.stacks.reschedule(settings.stackStartMs);
+      return node;
+    },
+    writeVolume(nodeId, volumeName, files) {
+      if (!ctx.cluster.nodes.has(nodeId)) return false;
+      Object.assign(ctx.cluster.ensureVolume(nodeId, volumeName), files);
+      return true;
+    },
+    addDestination(name, destinationId) {
+      return ctx.backups.addDestination(name, destinationId);
+    },
+    runScheduledBackups() {
+      let ran = 0;
+      for (const vb of [...ctx.db.volumeBackups.values()]) {
+        if (!vb.enabled) continue;
+        const fail = ctx.faults.takeDeployFault("backup_error", { name: vb.name, appName: vb.volumeName }) !== null;
+        ctx.backups.run(ctx.db, ctx.cluster, vb, fail);
+        ran += 1;
+      }
+      return ran;
+    },
     reset() {
       timers.clearAll();
       hangs.releaseAll();
@@ -145,6 +179,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       queue.clear();
       ctx.db.clear();
       ctx.stacks.clear();
+      ctx.cluster.clear();
+      ctx.backups.clear();
       ctx.logs.clear();
       ctx.faults.clear();
       for (const key of SETTING_KEYS) values[key] = initial[key];

@@ -6,6 +6,7 @@ import type { TimerSet } from "./context.ts";
 import { textResponse } from "./errors.ts";
 import { nanoid, nowIso, swarmId } from "./ids.ts";
 import { type OpenCodeProcess, type RealOpenCodeOptions, launchOpenCode, wantsRealOpenCode } from "./opencode-process.ts";
+import type { Cluster } from "./cluster.ts";
 
 export interface SwarmService {
   /** Docker's 25-character service id; kept across updates of the same service. */
@@ -24,6 +25,8 @@ export interface SwarmService {
   updateConfig: SwarmUpdateConfig;
   /** Dokploy's calculateResources: bytes and nano-CPUs parsed from the application's strings. */
   resources: ServiceResources;
+  /** Swarm placement constraints (the application's placementSwarm.Constraints). */
+  constraints: string[];
   createdAt: string;
   updatedAt: string;
   /** Tasks (containers), oldest first; gone ones are pruned. */
@@ -50,6 +53,8 @@ export interface Task {
   /** Epoch ms at which it is gone (null: runs until told otherwise). */
   goneAt: number | null;
   neverReady: boolean;
+  /** The cluster node it runs on; null while no node suits it (pending). */
+  node: string | null;
   /** A real `opencode serve` answering for this task. */
   real?: OpenCodeProcess;
   realUrl?: string | null;
@@ -72,7 +77,7 @@ export interface ServiceResources {
   Reservations: { MemoryBytes?: number; NanoCPUs?: number };
 }
 
-export type ServiceState = "starting" | "running" | "stopping" | "stopped" | "never_ready";
+export type ServiceState = "starting" | "pending" | "running" | "stopping" | "stopped" | "never_ready";
 
 export interface TraefikRouter {
   domainId: string;
@@ -95,6 +100,7 @@ export interface DeploySpec {
   mounts?: { volumeName: string; mountPath: string }[];
   updateConfig?: SwarmUpdateConfig;
   resources?: ServiceResources;
+  constraints?: string[];
   startDelayMs: number;
   /** How long an old task takes to be gone after it is told to stop. */
   stopDelayMs?: number;
@@ -110,6 +116,8 @@ type Target = { appName: string; path: string };
 export interface StacksOptions {
   openCode?: RealOpenCodeOptions;
   timers?: TimerSet;
+  /** Where tasks run; without it every task runs on the one server and volumes are global. */
+  cluster?: Cluster;
 }
 
 export class Stacks {
@@ -150,6 +158,7 @@ export class Stacks {
       mounts: [],
       updateConfig,
       resources: { Limits: {}, Reservations: {} },
+      constraints: [],
       createdAt: now,
       updatedAt: now,
       tasks: [],
@@ -168,6 +177,7 @@ export class Stacks {
       mounts: spec.mounts ?? spec.volumes.map((v) => ({ volumeName: v, mountPath: "/" })),
       updateConfig,
       resources: spec.resources ?? { Limits: {}, Reservations: {} },
+      constraints: spec.constraints ?? [],
       updatedAt: now,
       neverReady: spec.neverReady,
     });
@@ -231,6 +241,7 @@ export class Stacks {
     if (svc.replicas <= 0) return alive.length ? "stopping" : "stopped";
     const newest = svc.tasks.at(-1);
     if (!newest) return "stopped";
+    if (newest.node === null) return "pending";
     if (newest.neverReady) return "never_ready";
     return this.serving(svc, at) ? "running" : "starting";
   }
@@ -242,8 +253,65 @@ export class Stacks {
 
   /** The task that answers requests: the newest one that is up. */
   private serving(svc: SwarmService, at: number): Task | null {
-    const up = this.alive(svc, at).filter((t) => !t.neverReady && at >= t.readyAt && (t.real === undefined || Boolean(t.realUrl)));
+    const up = this.alive(svc, at).filter(
+      (t) => !t.neverReady && this.onUsableNode(t) && at >= t.readyAt && (t.real === undefined || Boolean(t.realUrl)),
+    );
     return up.at(-1) ?? null;
+  }
+
+  private onUsableNode(t: Task): boolean {
+    return this.opts.cluster ? t.node !== null && this.opts.cluster.usable(t.node) : true;
+  }
+
+  /** Swarm's choice of node for a new task of svc (tasks on their way out still count). */
+  private placeTask(svc: SwarmService): string | null {
+    const cluster = this.opts.cluster;
+    if (!cluster) return "local";
+    const at = Date.now();
+    return cluster.place(svc.constraints, svc.resources.Reservations.MemoryBytes ?? 0, (nodeId) => {
+      let tasks = 0;
+      let reserved = 0;
+      for (const other of this.services.values()) {
+        if (other === svc) continue;
+        const here = this.alive(other, at).filter((t) => t.node === nodeId && t.goneAt === null).length;
+        tasks += here;
+        if (here) reserved += other.resources.Reservations.MemoryBytes ?? 0;
+      }
+      return { tasks, reserved };
+    });
+  }
+
+  /** The task's volumes on its node: created empty there when the node never had them. */
+  private attachVolumes(svc: SwarmService, task: Task): void {
+    if (!this.opts.cluster || task.node === null) return;
+    for (const v of svc.volumes) this.opts.cluster.ensureVolume(task.node, v);
+  }
+
+  /**
+   * After a node changed state: a running task on a node that is down or drained is shut
+   * down and replaced by one placed anew (pending when its constraints allow no other node);
+   * a pending task starts once a node suits it.
+   */
+  reschedule(startDelayMs: number): void {
+    if (!this.opts.cluster) return;
+    const at = Date.now();
+    for (const svc of this.services.values()) {
+      if (svc.replicas <= 0) continue;
+      const newest = svc.tasks.at(-1);
+      if (!newest || newest.goneAt !== null) continue;
+      if (newest.node === null) {
+        const node = this.placeTask(svc);
+        if (node === null) continue;
+        Object.assign(newest, { node, startsAt: at, readyAt: at + startDelayMs });
+        this.attachVolumes(svc, newest);
+        this.log(svc, `${svc.appName}.1.${newest.id} assigned to node ${node}`);
+        continue;
+      }
+      if (this.opts.cluster.usable(newest.node)) continue;
+      newest.goneAt = at;
+      this.addTask(svc, at, startDelayMs, 1);
+      this.scheduleEnds(svc);
+    }
   }
 
   private addTask(svc: SwarmService, startsAt: number, startDelayMs: number, together: number): void {
@@ -255,7 +323,9 @@ export class Stacks {
       readyAt: startsAt + startDelayMs,
       goneAt: null,
       neverReady: svc.neverReady,
+      node: this.placeTask(svc),
     };
+    this.attachVolumes(svc, task);
     // Swarm keeps a short task history (task-history-limit 5).
     svc.tasks = [...svc.tasks, task].slice(-5);
     svc.maxTasks = Math.max(svc.maxTasks, together);

@@ -1,6 +1,7 @@
 // The snapshot behind GET /__sandbox/state and Sandbox.state(): every
 // resource the sandbox holds, as plain JSON (deep copies, safe to keep).
 import type { ApiStats } from "./api.ts";
+import type { BackupFile, DestinationRow, VolumeBackupRow } from "./backups.ts";
 import type { SandboxContext, SandboxSettings } from "./context.ts";
 import type { Fault } from "./faults.ts";
 import type { BuildJob } from "./queue.ts";
@@ -22,6 +23,9 @@ export interface ServiceView {
   /** Swarm's UpdateConfig the service was last deployed with. */
   updateConfig: SwarmUpdateConfig;
   resources: ServiceResources;
+  /** The node of the newest task (null: pending, no node suits it). */
+  node: string | null;
+  constraints: string[];
   /** Tasks alive now, and the most that were ever alive at once. */
   tasks: number;
   maxTasks: number;
@@ -55,6 +59,13 @@ export interface SandboxState {
   traefik: Record<string, TraefikRouter[]>;
   /** Named Docker volumes ever created by a deploy; nothing in the API removes them. */
   volumes: string[];
+  /** Swarm nodes, and each node's named volumes with their files. */
+  nodes: ReturnType<SandboxContext["cluster"]["snapshot"]>["nodes"];
+  nodeVolumes: Record<string, Record<string, Record<string, string>>>;
+  volumeBackups: VolumeBackupRow[];
+  destinations: DestinationRow[];
+  /** Files volume backups put in their destinations. */
+  backupFiles: BackupFile[];
   calls: Record<string, number>;
   inFlight: number;
   maxInFlight: number;
@@ -75,6 +86,8 @@ export function snapshotState(ctx: SandboxContext, faults: Fault[], stats: ApiSt
     basicAuth: Boolean(svc.env.OPENCODE_SERVER_PASSWORD),
     updateConfig: { ...svc.updateConfig },
     resources: structuredClone(svc.resources),
+    node: svc.tasks.at(-1)?.node ?? null,
+    constraints: [...svc.constraints],
     tasks: stacks.alive(svc).length,
     maxTasks: svc.maxTasks,
     updates: svc.updates.map((u) => ({ ...u })),
@@ -100,6 +113,10 @@ export function snapshotState(ctx: SandboxContext, faults: Fault[], stats: ApiSt
     orphanedServices: services.filter((s) => s.orphaned !== null),
     traefik: Object.fromEntries(stacks.routers),
     volumes: [...stacks.volumes],
+    ...ctx.cluster.snapshot(),
+    volumeBackups: [...db.volumeBackups.values()],
+    destinations: [...ctx.backups.destinations.values()],
+    backupFiles: ctx.backups.files,
     calls: stats.calls,
     inFlight: stats.inFlight,
     maxInFlight: stats.maxInFlight,

@@ -1,6 +1,7 @@
 import type { Deployment, Leftover, Stack, StepId } from "./model.ts";
 import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "./saga.ts";
 import { deleteApplications, findFootprint, removeProjects } from "./teardown.ts";
+import { runBackupsNow } from "./backups.ts";
 
 /**
  * The delete saga: stop a deploy still in flight, then application.delete, then
@@ -13,6 +14,8 @@ export interface DeleteInput {
   stack: Stack;
   /** Cancels a deploy of this stack that is still running and resolves when it has stopped. */
   cancelDeploy: () => Promise<boolean>;
+  /** false: the owner said not to back the volumes up before the delete. */
+  finalBackup?: boolean;
 }
 
 const KIND = "delete";
@@ -22,6 +25,8 @@ export async function deleteStack(deps: SagaDeps, input: DeleteInput): Promise<v
   const stackId = input.stack.id;
   const step = <T>(s: StepId, fn: () => Promise<T>, msg?: (r: T) => string | undefined) => runStep(deps, id, KIND, s, fn, msg);
   const leftovers: Leftover[] = [];
+  // The backup comes first and is waited for: a failed one stops the delete before anything goes.
+  if (!(await finalBackup(deps, input))) return;
   try {
     // Nothing to stop: the step is shown as skipped, not as done.
     // A deploy or an owner's operation (restart, redeploy, ...) on the stack: stopped first.
@@ -67,5 +72,46 @@ export async function deleteStack(deps: SagaDeps, input: DeleteInput): Promise<v
     });
     deps.log.error({ deploymentId: id, stack: input.stack.name, error, leftovers }, "delete failed");
     deps.events.emit(id, { type: "done", data: { status: "failed", at: now(), error, ...(leftovers.length ? { leftovers } : {}) } });
+  }
+}
+
+/**
+ * A backup of the stack's volumes before it goes (when it has backups), unless the owner said
+ * not to, or a delete resumed after a restart already passed this step. False: it failed, the
+ * delete ended and the stack is as it was.
+ */
+async function finalBackup(deps: SagaDeps, input: DeleteInput): Promise<boolean> {
+  const id = input.deployment.id;
+  const stackId = input.stack.id;
+  const skip = (message: string) => {
+    deps.events.emit(id, { type: "step", data: { step: "final_backup", state: "skipped", at: now(), message } });
+    return true;
+  };
+  const passed = deps.store.deployments
+    .events(id)
+    .some((e) => e.type === "step" && e.data.step === "final_backup" && (e.data.state === "succeeded" || e.data.state === "skipped"));
+  if (passed) return true;
+  if (!deps.store.backups.of(stackId).length) return skip("The stack has no backups");
+  if (input.finalBackup === false) return skip("Skipped at the owner's request");
+  try {
+    await runStep(deps, id, KIND, "final_backup", async () => {
+      const failed = await runBackupsNow(deps, stackId).catch((err) => {
+        deps.log.warn({ deploymentId: id, err: err instanceof Error ? err.message : String(err) }, "Dokploy could not run the final backup");
+        throw new SagaError("backup_failed", "Dokploy could not run the backup");
+      });
+      if (failed.length) throw new SagaError("backup_failed", `The backup of ${failed.join(", ")} failed`);
+    });
+    return true;
+  } catch (err) {
+    const error = toDeploymentError(err);
+    // Nothing was removed: the stack is back to what it was before the delete.
+    const previous = input.stack.status === "deleting" ? "ready" : input.stack.status;
+    deps.store.transaction(() => {
+      deps.store.stacks.setStatus(stackId, previous, now());
+      deps.store.deployments.finish(id, "failed", error, now());
+    });
+    deps.log.warn({ deploymentId: id, stack: input.stack.name, error }, "final backup failed; the stack was not deleted");
+    deps.events.emit(id, { type: "done", data: { status: "failed", at: now(), error } });
+    return false;
   }
 }

@@ -49,6 +49,16 @@ export const publicStack = z.object({
   deploymentId: z.string().nullable(),
 });
 export type PublicStack = z.infer<typeof publicStack>;
+
+/** Why a ready stack cannot run now: its Swarm node is down (or gone) or drained. */
+export const unavailableReason = z.enum(["node_down", "node_drained"]);
+
+/** GET /api/stacks/:name: the public status, "unavailable" while its node is out (a cluster). */
+export const publicStackStatus = publicStack.extend({
+  status: z.union([stackStatus, z.literal("unavailable")]),
+  unavailableReason: unavailableReason.nullable().optional(),
+  message: z.string().optional(),
+});
 /** One of a signed-in person's stacks (GET /api/me). */
 export const ownedStack = publicStack.omit({ deletedAt: true });
 export type OwnedStack = z.infer<typeof ownedStack>;
@@ -82,6 +92,8 @@ export const errorCode = z.enum([
   "application_missing",
   /** A stopped stack still answered when the wait ran out. */
   "stop_timeout",
+  /** The backup before a delete did not succeed: nothing was deleted. */
+  "backup_failed",
   "internal",
 ]);
 

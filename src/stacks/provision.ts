@@ -9,6 +9,7 @@ import type { Deployment, Leftover, Stack, StepId } from "./model.ts";
 import { LOG_TAIL_LINES } from "./report.ts";
 import { cleanupReportOf } from "./cleanup-report.ts";
 import { scrubLogTail } from "./log-scrub.ts";
+import { ensureBackups, removeBackups } from "./backups.ts";
 
 /**
  * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
@@ -159,7 +160,9 @@ async function createResources(deps: SagaDeps, stack: Stack, plan: StackPlan, pa
       client.saveDockerProvider(dockerProvider(app.applicationId, config), signal),
       client.saveEnvironment({ applicationId: app.applicationId, env: stackEnv(plan, password) }, signal),
       // Stop-first updates and resource limits (spec.ts).
-      client.applicationUpdate(applicationSettings(app.applicationId, config), signal),
+      client.applicationUpdate(applicationSettings(app.applicationId, config, store.placements.of(stack.id)?.nodeId), signal),
+      // Nightly backups of the volumes (BACKUP_DESTINATION_ID), made with the stack.
+      ensureBackups(deps, config, stack, plan, signal),
       ...plan.volumes.map((v) =>
         client.mountCreate({ applicationId: app.applicationId, volumeName: v.volumeName, mountPath: v.mountPath }, signal).then((m) => {
           mountIds.push(m.mountId);
@@ -219,6 +222,9 @@ async function rollback(deps: SagaDeps, input: ProvisionInput, error: ReturnType
   const before = deps.store.stacks.existing(input.stack.id);
   await runStep(deps, id, KIND, "rollback", async () => {
     leftovers = await removeStackResources(deps, input.stack.id);
+    // A stack that never ran has nothing worth keeping a backup of.
+    const backupsLeft = await removeBackups(deps, input.stack.id);
+    if (backupsLeft.length) deps.log.warn({ deploymentId: id, volumeBackupIds: backupsLeft }, "volume backups of a failed deploy not removed");
     if (leftovers.length) throw new SagaError("cleanup_failed", `${leftovers.length} Dokploy resource(s) could not be removed`);
   }).catch(() => undefined);
   deps.store.transaction(() => {

@@ -38,6 +38,11 @@ export interface SagaDeps {
     | "PROBE_INTERVAL"
     | "PROBE_ATTEMPT_TIMEOUT"
     | "RESERVED_NAMES"
+    | "STACK_NODE_LABEL"
+    | "MAX_STACKS_PER_NODE"
+    | "BACKUP_DESTINATION_ID"
+    | "BACKUP_SCHEDULE"
+    | "BACKUP_KEEP"
   >;
   waitUntilUp: (opts: WaitOptions) => Promise<WaitResult>;
   /** Attempts and first delay for compensations; Dokploy blips should not leave leftovers. */

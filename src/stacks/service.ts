@@ -13,6 +13,7 @@ import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 import { publicDeployment, publicEvent } from "./public-view.ts";
 import { type Person, ownerOf, sameOwner } from "./owner.ts";
 import { Ownership } from "./ownership.ts";
+import { type ClusterNode, type ClusterView, chooseNode } from "./placement.ts";
 
 /**
  * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
@@ -65,6 +66,8 @@ export interface StackServiceOptions {
   maxStacksPerUser?: number;
   /** Called when a deployment ends, with "succeeded" or its error code. */
   onFinished?: (kind: string, outcome: string) => void;
+  /** Dokploy's Swarm nodes: a new stack is pinned to one (placement.ts). */
+  cluster?: ClusterView;
 }
 
 const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
@@ -124,20 +127,32 @@ export class StackService {
       },
     });
     if (check.reason) return fail(check.reason, messageFor(check.reason, check.name));
+    let nodes: ClusterNode[] | null = null;
+    try {
+      nodes = this.opts.cluster ? await this.opts.cluster.nodes() : null;
+    } catch (err) {
+      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "Dokploy's node list could not be read");
+      return fail("dokploy_unavailable", "Dokploy could not say which server has room for the stack; try again shortly");
+    }
     const managementToken = newManagementToken();
     const password = newStackPassword();
     const deploymentId = crypto.randomUUID();
     const created = this.deps.store.transaction(() => {
       if (this.opts.maxStacks > 0 && this.deps.store.stacks.countLive() >= this.opts.maxStacks) return "full" as const;
       if (person && this.ownership.atLimit(person)) return "personal_limit" as const;
+      // Counted inside the transaction, so that two deploys cannot both take a node's last place.
+      const node = chooseNode(nodes, this.deps.store.placements.liveCounts(), this.deps.config);
+      if (node === "full") return "nodes_full" as const;
       // A new owner gets volumes never used; a returning one (their old token, or signed in) their own.
       const generation = volumeGenerationFor(this.deps.store.stacks.volumeHistory(check.name), (h) => owns(h.tokenHash, h.owner));
       const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now(), generation);
       if (!stack) return null;
       if (person) this.deps.store.owners.claim(stack.id, ownerOf(person), now());
+      if (node) this.deps.store.placements.set(stack.id, node.id, node.hostname, now());
       return { stack, deployment: this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now()) };
     });
     if (created === "full") return fail("capacity_reached", "The portal is at its stack limit; try again later");
+    if (created === "nodes_full") return fail("capacity_reached", "Every server is full; try again later");
     if (created === "personal_limit") return fail("user_stack_limit", this.ownership.limitMessage());
     // Lost the race for the name to a concurrent request.
     if (!created) return fail("taken", messageFor("taken", check.name));
@@ -211,8 +226,9 @@ export class StackService {
     return typeof actor === "string" ? { ok: true } : actor;
   }
 
-  async remove(rawName: string, ctx: RequestContext = {}): Promise<Result<DeleteAccepted>> {
-    const result = await this.startDelete(rawName, ctx);
+  /** `finalBackup: false`: the owner does not want the volumes backed up before the delete. */
+  async remove(rawName: string, ctx: RequestContext = {}, opts: { finalBackup?: boolean } = {}): Promise<Result<DeleteAccepted>> {
+    const result = await this.startDelete(rawName, ctx, opts.finalBackup ?? true);
     this.audit("delete", normaliseName(rawName), ctx, result, result.ok ? result.actor : ctx.person ? "person" : "anonymous");
     return result;
   }
@@ -233,7 +249,7 @@ export class StackService {
     });
   }
 
-  private async startDelete(rawName: string, ctx: RequestContext): Promise<Result<DeleteAccepted>> {
+  private async startDelete(rawName: string, ctx: RequestContext, finalBackup: boolean): Promise<Result<DeleteAccepted>> {
     const name = normaliseName(rawName);
     const stack = this.deps.store.stacks.live(name);
     if (!stack) return fail("not_found", `There is no stack named "${name}"`);
@@ -248,7 +264,9 @@ export class StackService {
       return this.deps.store.deployments.insert(deploymentId, stack.id, "delete", now());
     });
     this.log.info({ deploymentId, stack: name, actor }, "delete accepted");
-    this.track(deploymentId, "delete", () => deleteStack(this.deps, { deployment, stack, cancelDeploy: () => this.cancel(current?.id) }));
+    this.track(deploymentId, "delete", () =>
+      deleteStack(this.deps, { deployment, stack, cancelDeploy: () => this.cancel(current?.id), finalBackup }),
+    );
     return { ok: true, deploymentId, name, actor };
   }
 

@@ -1,5 +1,6 @@
 import type { Config } from "../config.ts";
 import type { SwarmUpdateConfig } from "../dokploy/client.ts";
+import { placementFor } from "./placement.ts";
 
 /**
  * The Swarm settings the portal puts on every stack's application, at create and at each
@@ -40,7 +41,11 @@ export function resourceSettings(config: SpecConfig): StackResourceSettings {
   };
 }
 
-/** The body of the application.update that applies the portal's settings. */
-export function applicationSettings(applicationId: string, config: SpecConfig) {
-  return { applicationId, updateConfigSwarm: { ...STACK_UPDATE_CONFIG }, ...resourceSettings(config) };
+/**
+ * The body of the application.update that applies the portal's settings; with the stack's
+ * node, the pin that keeps it there (placement.ts). Without one Dokploy's value is left alone.
+ */
+export function applicationSettings(applicationId: string, config: SpecConfig, nodeId?: string | null) {
+  const placementSwarm = placementFor(nodeId);
+  return { applicationId, updateConfigSwarm: { ...STACK_UPDATE_CONFIG }, ...resourceSettings(config), ...(placementSwarm ? { placementSwarm } : {}) };
 }

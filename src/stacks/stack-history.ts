@@ -1,6 +1,16 @@
 import type { Store } from "../store/index.ts";
 import { z } from "zod";
 import { deploymentKind, deploymentStatus, stack as storedStack } from "./model.ts";
+import type { Stack } from "./model.ts";
+import { backupSummary } from "./backups.ts";
+
+function nodeOf(store: Store, stack: Stack, health?: (nodeId: string) => string | null): StackWithHistory["node"] {
+  const placement = store.placements.of(stack.id);
+  if (!placement) return null;
+  const state = stack.status === "ready" ? (health?.(placement.nodeId) ?? null) : null;
+  const unavailableReason = state === "down" || state === "gone" ? "node_down" : state === "drained" ? "node_drained" : null;
+  return { hostname: placement.hostname, unavailableReason };
+}
 
 /**
  * The admin's list: each stack with its latest deployment (what happened, when, why) and,
@@ -21,10 +31,17 @@ export const stackWithHistory = storedStack.extend({
   image: z.object({ image: z.string(), pending: z.boolean() }).nullable(),
   /** Deleted: when the quarantine ends. Otherwise null (live: not free; failed: free now). */
   nameFreeAt: z.string().nullable(),
+  /** The Swarm node the stack is pinned to (null: none recorded). */
+  node: z.object({ hostname: z.string(), unavailableReason: z.enum(["node_down", "node_drained"]).nullable() }).nullable(),
+  /** The oldest of its volumes' last good backups, and whether a backup's last run failed (null: no backups). */
+  backup: z.object({ lastBackupAt: z.string().nullable(), failing: z.boolean() }).nullable(),
 });
 export type StackWithHistory = z.infer<typeof stackWithHistory>;
 
-export function stacksWithHistory(store: Store, opts: { includeGone: boolean; quarantineDays: number }): StackWithHistory[] {
+export function stacksWithHistory(
+  store: Store,
+  opts: { includeGone: boolean; quarantineDays: number; nodeHealth?: (nodeId: string) => string | null },
+): StackWithHistory[] {
   const images = store.images.all();
   return store.stacks.list({ includeGone: opts.includeGone }).map((stack) => {
     const d = store.deployments.latestFor(stack.id);
@@ -36,6 +53,8 @@ export function stacksWithHistory(store: Store, opts: { includeGone: boolean; qu
         : null,
       image: images.get(stack.id) ?? null,
       nameFreeAt: Number.isFinite(deletedAt) ? new Date(deletedAt + opts.quarantineDays * 86_400_000).toISOString() : null,
+      node: nodeOf(store, stack, opts.nodeHealth),
+      backup: backupSummary({ store }, stack.id),
     };
   });
 }

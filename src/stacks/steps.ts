@@ -3,7 +3,7 @@
  * can bundle the same list the sagas run.
  */
 export const DEPLOY_STEPS = ["create_project", "create_application", "configure", "deploy", "wait_running", "wait_healthy", "ready"] as const;
-export const DELETE_STEPS = ["cancel_deploy", "delete_application", "remove_project"] as const;
+export const DELETE_STEPS = ["final_backup", "cancel_deploy", "delete_application", "remove_project"] as const;
 
 /** The owner's operations on a running stack (operations/*.ts). */
 export const STOP_STEPS = ["stop_service", "wait_stopped"] as const;

@@ -12,6 +12,8 @@ import { OwnerRepo } from "./owners.ts";
 import { LoginAttemptRepo, SessionRepo } from "./sessions.ts";
 import { ImageRepo } from "./images.ts";
 import { RolloutRepo } from "./rollouts.ts";
+import { PlacementRepo } from "./placements.ts";
+import { BackupRepo } from "./backups.ts";
 
 export class Store {
   readonly stacks: StackRepo;
@@ -26,6 +28,8 @@ export class Store {
   readonly loginAttempts: LoginAttemptRepo;
   readonly images: ImageRepo;
   readonly rollouts: RolloutRepo;
+  readonly placements: PlacementRepo;
+  readonly backups: BackupRepo;
 
   constructor(readonly db: Database) {
     this.stacks = new StackRepo(db);
@@ -40,6 +44,8 @@ export class Store {
     this.loginAttempts = new LoginAttemptRepo(db);
     this.images = new ImageRepo(db);
     this.rollouts = new RolloutRepo(db);
+    this.placements = new PlacementRepo(db);
+    this.backups = new BackupRepo(db);
   }
 
   /** Throws DataDirError, one line naming DATA_DIR and what to do, when it cannot open. */

@@ -186,4 +186,26 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX rollout_stacks_active ON rollout_stacks(stack_id) WHERE state = 'active';
   `,
+  // 10: the Swarm node a stack is pinned to (its volumes live there), and the Dokploy volume
+  // backups of its volumes with what their last run did.
+  `
+  CREATE TABLE stack_placements (
+    stack_id        INTEGER PRIMARY KEY REFERENCES stacks(id),
+    node_id         TEXT NOT NULL,
+    hostname        TEXT NOT NULL,
+    pinned_at       TEXT NOT NULL
+  );
+  CREATE INDEX stack_placements_node ON stack_placements(node_id);
+
+  CREATE TABLE stack_backups (
+    volume_backup_id TEXT PRIMARY KEY,
+    stack_id        INTEGER NOT NULL REFERENCES stacks(id),
+    volume_name     TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    last_run_at     TEXT,
+    last_status     TEXT,
+    last_success_at TEXT
+  );
+  CREATE INDEX stack_backups_stack ON stack_backups(stack_id);
+  `,
 ];

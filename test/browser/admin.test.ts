@@ -102,6 +102,9 @@ describe("the admin view", () => {
         expect(await item.locator("time").getAttribute("datetime")).toBe(api.find((s) => s.name === name)!.createdAt);
         expect(await item.locator("time").innerText()).toMatch(/^(now|\d+ seconds? ago)$/);
         expect(await item.locator(".stack-url a").getAttribute("href")).toBe(`https://${name}.stacks.test`);
+        // The server it is pinned to (the sandbox's one manager node), up.
+        expect(await item.locator('[data-fact="node"] dd').innerText()).toBe("dokploy-manager");
+        expect(await item.locator('[data-fact="node"]').getAttribute("data-unavailable")).toBe("");
         expect(await item.locator('[data-action="admin-delete"]').getAttribute("aria-label")).toBe(msg("en", "admin.delete_label", { name }));
       }
       expect(await text(page, "#admin-summary")).toStartWith("Stacks shown: 2.");

@@ -79,6 +79,13 @@ beforeAll(async () => {
     cpuLimit: "2000000000",
     cpuReservation: null,
   });
+  const nodes = await c.clusterNodes();
+  await c.applicationUpdate({ applicationId: app.applicationId, placementSwarm: { Constraints: [`node.id==${nodes[0]?.ID}`] } });
+  await c.applicationUpdate({
+    applicationId: app.applicationId,
+    updateConfigSwarm: { Parallelism: 1, Order: "stop-first" },
+    placementSwarm: null,
+  });
   await c.applicationSettings(app.applicationId);
   await c.applicationEnvironment(app.applicationId);
   await c.applicationDeploy({ applicationId: app.applicationId });
@@ -95,6 +102,20 @@ beforeAll(async () => {
   await ignore(c.applicationReadLogs({ applicationId: app.applicationId, tail: 10, since: "5m" }));
   await c.version();
   await c.swarmServices();
+  const destination = sandbox.sandbox.addDestination("contract");
+  const backup = await c.volumeBackupCreate({
+    name: "contract workspace",
+    volumeName: "v",
+    prefix: "",
+    appName: "contract-backup",
+    cronExpression: "0 3 * * *",
+    keepLatestCount: 7,
+    destinationId: destination.destinationId,
+  });
+  await c.volumeBackupRun(backup.volumeBackupId);
+  const runs = await c.volumeBackupRuns(backup.volumeBackupId);
+  expect(runs[0]?.status).toBe("done");
+  await c.volumeBackupDelete(backup.volumeBackupId);
   await c.applicationCleanQueues(app.applicationId);
   await c.applicationDelete(app.applicationId);
   await c.projectRemove(project.projectId);
@@ -139,6 +160,16 @@ describe("requests match openapi.json", () => {
     const docker = sent.find((r) => r.procedure === "application.saveDockerProvider")!;
     const { registryUrl: _, ...missing } = docker.body as Record<string, unknown>;
     expect(validateRequest({ ...docker, body: missing })).not.toEqual([]);
+    // Dokploy's placementSwarm and updateConfigSwarm are strict: Constraints is an array of
+    // strings, Parallelism and Order are required, no other keys.
+    const pinned = sent.find((r) => r.procedure === "application.update" && (r.body as { placementSwarm?: unknown }).placementSwarm)!;
+    const pinBody = pinned.body as Record<string, unknown>;
+    expect(validateRequest({ ...pinned, body: { ...pinBody, placementSwarm: { Constraints: "node.id==x" } } })).not.toEqual([]);
+    expect(validateRequest({ ...pinned, body: { ...pinBody, placementSwarm: { constraints: ["node.id==x"] } } })).not.toEqual([]);
+    expect(validateRequest({ ...pinned, body: { ...pinBody, updateConfigSwarm: { Order: "stop-first" } } })).not.toEqual([]);
+    const backup = sent.find((r) => r.procedure === "volumeBackups.create")!;
+    const { destinationId: _d, ...noDestination } = backup.body as Record<string, unknown>;
+    expect(validateRequest({ ...backup, body: noDestination })).not.toEqual([]);
     const logs = sent.find((r) => r.procedure === "deployment.readLogs")!;
     expect(validateRequest({ ...logs, query: { deployment: "x" } })).not.toEqual([]);
     expect(validateRequest({ ...logs, method: "POST" })).not.toEqual([]);

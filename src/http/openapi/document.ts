@@ -1,7 +1,17 @@
 import { z } from "zod";
 import { dokployHealth } from "../../dokploy/health.ts";
 import { availability } from "../../stacks/availability.ts";
-import { deploymentError, doneEventData, leftover, ownedStack, publicStack, stack, statusEventData, stepEventData } from "../../stacks/model.ts";
+import {
+  deploymentError,
+  doneEventData,
+  leftover,
+  ownedStack,
+  publicStack,
+  publicStackStatus,
+  stack,
+  statusEventData,
+  stepEventData,
+} from "../../stacks/model.ts";
 import { ownerStackDetails } from "../../stacks/operations/details.ts";
 import { ownerStackLogs } from "../../stacks/operations/logs.ts";
 import { orphanService } from "../../stacks/orphan-services.ts";
@@ -28,6 +38,7 @@ const NAMED: Record<string, z.ZodType> = {
   Owner: owner,
   Stack: stack,
   PublicStack: publicStack,
+  PublicStackStatus: publicStackStatus,
   OwnedStack: ownedStack,
   DeploymentError: deploymentError,
   Leftover: leftover,
@@ -70,6 +81,8 @@ const NAMED: Record<string, z.ZodType> = {
   RolloutList: bodies.rolloutList,
   NodeCapacity: nodeCapacity,
   Capacity: capacityReport,
+  StackMoved: bodies.stackMoved,
+  FleetOverview: bodies.fleetOverview,
 };
 
 const SECURITY: Record<Access, Record<string, string[]>[] | undefined> = {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { availability } from "../../stacks/availability.ts";
-import { doneEventData, publicStack, statusEventData, stepEventData } from "../../stacks/model.ts";
+import { doneEventData, publicStackStatus, statusEventData, stepEventData } from "../../stacks/model.ts";
 import { ownerStackDetails } from "../../stacks/operations/details.ts";
 import { ownerStackLogs } from "../../stacks/operations/logs.ts";
 import { deploymentSnapshot } from "../../stacks/snapshot.ts";
@@ -20,7 +20,9 @@ import {
   openApiDocument,
   operationAccepted,
   operationNothingToDo,
+  fleetOverview,
   reconcileResult,
+  stackMoved,
   rolloutList,
   rolloutStarted,
   stackAccessBody,
@@ -305,7 +307,7 @@ export const ROUTES: RouteDoc[] = [
     access: "public",
     summary: "A stack's public status",
     params: name,
-    answers: { 200: { description: "The status", schema: publicStack }, 404: notFound("stack with that name"), 429: rateLimited },
+    answers: { 200: { description: "The status", schema: publicStackStatus }, 404: notFound("stack with that name"), 429: rateLimited },
   },
   ...(["/api/stacks/{name}", "/api/stack/{name}"] as const).map(
     (path): RouteDoc => ({
@@ -494,6 +496,43 @@ export const ROUTES: RouteDoc[] = [
       415: notJson,
       429: rateLimited,
       503: { description: "Dokploy's projects could not be read", codes: ["dokploy_unavailable"] },
+    },
+  },
+  {
+    method: "get",
+    path: "/api/admin/nodes",
+    tag: "admin",
+    access: "admin",
+    summary: "Dokploy's Swarm nodes with their room, every placed stack, and the stacks a node problem affects",
+    answers: {
+      200: { description: "The nodes", schema: fleetOverview },
+      401: adminUnauthorized,
+      403: adminForbidden,
+      429: rateLimited,
+      503: { description: "Dokploy's node list could not be read", codes: ["dokploy_unavailable"] },
+    },
+  },
+  {
+    method: "post",
+    path: "/api/admin/stacks/{name}/move",
+    tag: "admin",
+    access: "admin",
+    summary: "Pin a ready stack to another node and redeploy it there; its workspace stays behind",
+    params: name,
+    body: z.object({ node: z.string(), acknowledgeDataLoss: z.boolean().optional() }),
+    answers: {
+      202: { description: "Moved; follow the redeploy", schema: stackMoved },
+      400: badBody,
+      401: adminUnauthorized,
+      403: adminForbidden,
+      404: notFound("live stack or node with that name"),
+      409: {
+        description: "Not ready, not acknowledged, the node cannot take it, or another operation runs",
+        codes: ["stack_not_ready", "confirmation_required", "node_unavailable", "operation_in_progress"],
+      },
+      415: notJson,
+      429: rateLimited,
+      503: { description: "Dokploy's node list could not be read", codes: ["dokploy_unavailable"] },
     },
   },
   {

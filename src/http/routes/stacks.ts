@@ -7,18 +7,22 @@ import { pageQuery } from "../paging.ts";
 import { problem } from "../problem.ts";
 import type { DeleteAcceptedBody, StackPageBody } from "../responses.ts";
 import { refused, requestCredentials } from "../session.ts";
+import type { Fleet } from "../../stacks/fleet.ts";
+import { normaliseName } from "../../stacks/names.ts";
 
 export interface StackRouteDeps {
   stacks: StackService;
   store: Store;
   adminToken?: string;
+  fleet?: Fleet;
 }
 
 /** Stack status (public), delete (management or admin token), list (admin). */
 export function stackRoutes(deps: StackRouteDeps) {
   const remove = async (c: Context<AppEnv, "/api/stacks/:name" | "/api/stack/:name">) => {
     const name = c.req.param("name");
-    const result = await deps.stacks.remove(name, requestCredentials(c));
+    // ?backup=false: no backup of the volumes before the delete (when the stack has backups).
+    const result = await deps.stacks.remove(name, requestCredentials(c), { finalBackup: c.req.query("backup") !== "false" });
     if (!result.ok) return refused(c, result.code, result.message);
     return c.json(
       {
@@ -42,10 +46,12 @@ export function stackRoutes(deps: StackRouteDeps) {
       const next = more && last ? `/api/stacks?${includeGone ? "all=true&" : ""}limit=${query.limit}&before=${last.id}` : null;
       return c.json({ stacks, next } satisfies StackPageBody);
     })
-    .get("/api/stacks/:name", (c) => {
+    .get("/api/stacks/:name", async (c) => {
       const status = deps.stacks.publicStatus(c.req.param("name"));
       if (!status) return problem(c, 404, "not_found", "There is no stack with that name");
-      return c.json(status);
+      // A ready stack whose server is down or drained says so ("unavailable"), not "failed".
+      const stack = deps.fleet ? deps.store.stacks.latest(normaliseName(c.req.param("name"))) : null;
+      return c.json(stack && deps.fleet ? { ...status, ...(await deps.fleet.statusOf(stack)) } : status);
     })
     .delete("/api/stacks/:name", remove)
     .delete("/api/stack/:name", remove);

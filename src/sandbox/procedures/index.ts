@@ -10,6 +10,8 @@ import { mountProcedures } from "./mounts.ts";
 import { projectProcedures } from "./project.ts";
 import { settingsProcedures } from "./settings.ts";
 import { swarmProcedures } from "./swarm.ts";
+import { clusterProcedures } from "./cluster.ts";
+import { volumeBackupProcedures } from "./volume-backups.ts";
 
 export type { Procedure } from "./define.ts";
 
@@ -23,6 +25,8 @@ export const PROCEDURES: readonly Procedure[] = [
   ...settingsProcedures,
   ...dockerProcedures,
   ...swarmProcedures,
+  ...clusterProcedures,
+  ...volumeBackupProcedures,
 ];
 
 const BY_LOWER_PATH = new Map(PROCEDURES.map((p) => [p.path.toLowerCase(), p]));

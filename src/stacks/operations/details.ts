@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DokployError } from "../../dokploy/errors.ts";
 import { type ApplicationSettings, applicationStatus } from "../../dokploy/schemas.ts";
 import { operationSummary } from "../../store/lifecycle.ts";
-import { deploymentKind, type Stack, stackStatus } from "../model.ts";
+import { deploymentKind, type Stack, stackStatus, unavailableReason } from "../model.ts";
 import type { SagaDeps } from "../saga.ts";
 
 /**
@@ -11,37 +11,58 @@ import type { SagaDeps } from "../saga.ts";
  * away does not hide the rest: its part is null with the reason.
  */
 
-export const ownerStackDetails = z.object({
-  name: z.string(),
-  url: z.string(),
-  status: stackStatus,
-  /** running or stopped, as the portal last left it. */
-  state: z.enum(["running", "stopped"]),
-  /** "owner", or "idle" for an idle stop. */
-  stopReason: z.string().nullable(),
-  createdAt: z.string(),
-  readyAt: z.string().nullable(),
-  startedAt: z.string().nullable(),
-  stoppedAt: z.string().nullable(),
-  runningOperation: z.object({ deploymentId: z.string(), kind: deploymentKind }).nullable(),
-  dokploy: z
-    .object({
-      applicationStatus,
-      image: z.string().nullable(),
-      volumes: z.array(z.object({ name: z.string(), mountPath: z.string() })),
-      limits: z.object({
-        memoryBytes: z.number().int().nullable(),
-        memoryReservationBytes: z.number().int().nullable(),
-        nanoCpus: z.number().int().nullable(),
-        nanoCpusReservation: z.number().int().nullable(),
-      }),
-      updateOrder: z.string(),
-    })
-    .nullable(),
-  /** Why `dokploy` is null although the stack has an application. */
-  dokployError: z.enum(["not_found", "unavailable"]).nullable(),
-  operations: z.array(operationSummary),
-});
+export const ownerStackDetails = z
+  .object({
+    name: z.string(),
+    url: z.string(),
+    status: stackStatus,
+    /** running or stopped, as the portal last left it. */
+    state: z.enum(["running", "stopped"]),
+    /** "owner", or "idle" for an idle stop. */
+    stopReason: z.string().nullable(),
+    createdAt: z.string(),
+    readyAt: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    stoppedAt: z.string().nullable(),
+    runningOperation: z.object({ deploymentId: z.string(), kind: deploymentKind }).nullable(),
+    dokploy: z
+      .object({
+        applicationStatus,
+        image: z.string().nullable(),
+        volumes: z.array(z.object({ name: z.string(), mountPath: z.string() })),
+        limits: z.object({
+          memoryBytes: z.number().int().nullable(),
+          memoryReservationBytes: z.number().int().nullable(),
+          nanoCpus: z.number().int().nullable(),
+          nanoCpusReservation: z.number().int().nullable(),
+        }),
+        updateOrder: z.string(),
+      })
+      .nullable(),
+    /** Why `dokploy` is null although the stack has an application. */
+    dokployError: z.enum(["not_found", "unavailable"]).nullable(),
+    operations: z.array(operationSummary),
+    // With Dokploy's Swarm cluster and backups (src/stacks/fleet.ts):
+    unavailableReason: unavailableReason.nullable().optional(),
+    unavailableMessage: z.string().optional(),
+    node: z.object({ hostname: z.string(), health: z.string() }).nullable().optional(),
+    backups: z
+      .object({
+        lastBackupAt: z.string().nullable(),
+        failing: z.boolean(),
+        volumes: z.array(
+          z.object({
+            volumeName: z.string(),
+            lastRunAt: z.string().nullable(),
+            lastStatus: z.string().nullable(),
+            lastSuccessAt: z.string().nullable(),
+          }),
+        ),
+      })
+      .nullable()
+      .optional(),
+  })
+  .extend({ status: z.union([stackStatus, z.literal("unavailable")]) });
 export type StackDetails = z.infer<typeof ownerStackDetails>;
 
 const num = (v: string | null | undefined) => (v ? Number.parseInt(v, 10) : null);

@@ -3,6 +3,7 @@ import { planStack } from "../plan.ts";
 import { stackEnv } from "../provision.ts";
 import { type SagaDeps, SagaError, now } from "../saga.ts";
 import { applicationSettings, dockerProvider } from "../spec.ts";
+import { ensureBackups } from "../backups.ts";
 import { PASSWORD_STEPS, REDEPLOY_STEPS } from "../steps.ts";
 import {
   type OperationInput,
@@ -48,9 +49,12 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
   const password = (await stackCredentials(deps, applicationId, signal))?.password;
   await Promise.all([
     client.saveDockerProvider(dockerProvider(applicationId, { ...config, STACK_IMAGE: image }), signal),
-    client.applicationUpdate(applicationSettings(applicationId, config), signal),
+    // The stack stays on its node: its volumes are there (placement.ts).
+    client.applicationUpdate(applicationSettings(applicationId, config, store.placements.of(stack.id)?.nodeId), signal),
     // Without a password in Dokploy's environment there is nothing to rewrite safely.
     password ? client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, signal) : Promise.resolve(true),
+    // Stacks made before BACKUP_DESTINATION_ID was set get their backups now.
+    ensureBackups(deps, config, stack, plan, signal),
   ]);
   return missing.length ? `New volumes: ${missing.map((v) => v.volumeName).join(", ")}` : `Image ${image}`;
 }
@@ -106,7 +110,10 @@ export function changePassword(deps: SagaDeps, input: OperationInput): Promise<v
         const plan = planStack(input.stack.name, deps.config, input.stack.volumeGeneration);
         await deps.client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, input.signal);
         // Stop-first, so the old password's OpenCode is gone before the new one starts.
-        await deps.client.applicationUpdate(applicationSettings(applicationId, deps.config), input.signal);
+        await deps.client.applicationUpdate(
+          applicationSettings(applicationId, deps.config, deps.store.placements.of(input.stack.id)?.nodeId),
+          input.signal,
+        );
       });
     }
     await deployAndWait(deps, input, step, steps, "redeploy");

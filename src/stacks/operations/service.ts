@@ -6,7 +6,8 @@ import type { OperationKind } from "../steps.ts";
 import { normaliseName } from "../names.ts";
 import { type OperationInput, runningTasks } from "./common.ts";
 import type { RunState } from "../../store/lifecycle.ts";
-import { stackDetails } from "./details.ts";
+import { type StackDetails, stackDetails } from "./details.ts";
+import type { Fleet } from "../fleet.ts";
 import { stackLogs } from "./logs.ts";
 import { startStack, restartStack, stopStack } from "./power.ts";
 import { changePassword, redeployStack } from "./redeploy.ts";
@@ -45,6 +46,8 @@ export interface StackOperationsOptions {
   onRequest?: (kind: OperationKind, outcome: string) => void;
   /** The portal's own secrets, scrubbed from logs shown to owners. */
   secrets?: (string | undefined)[];
+  /** Adds the stack's node, its availability and its backups to the details. */
+  fleet?: Fleet;
 }
 
 export class StackOperations {
@@ -64,10 +67,11 @@ export class StackOperations {
     return { ok: true, stack, actor };
   }
 
-  async details(rawName: string, ctx: RequestContext): Promise<Result<{ details: Awaited<ReturnType<typeof stackDetails>> }>> {
+  async details(rawName: string, ctx: RequestContext): Promise<Result<{ details: StackDetails }>> {
     const access = this.access(rawName, ctx);
     if (!access.ok) return access;
-    return { ok: true, details: await stackDetails(this.deps, access.stack) };
+    const [details, fleet] = await Promise.all([stackDetails(this.deps, access.stack), this.opts.fleet?.detailsOf(access.stack)]);
+    return { ok: true, details: { ...details, ...fleet } satisfies StackDetails };
   }
 
   async logs(rawName: string, ctx: RequestContext, tail: number): Promise<Result<{ logs: Awaited<ReturnType<typeof stackLogs>> }>> {

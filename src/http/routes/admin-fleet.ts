@@ -1,0 +1,74 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { type Fleet, MOVE_WARNING } from "../../stacks/fleet.ts";
+import { normaliseName } from "../../stacks/names.ts";
+import type { StackOperations } from "../../stacks/operations/service.ts";
+import type { Store } from "../../store/index.ts";
+import type { AppEnv } from "../env.ts";
+import { readJson } from "../json-body.ts";
+import { requireToken } from "../middleware.ts";
+import { problem } from "../problem.ts";
+import type { StackMoved } from "../responses.ts";
+import { refused, requestCredentials } from "../session.ts";
+
+/**
+ * GET /api/admin/nodes: Dokploy's Swarm nodes, their room, and the stacks on them (those a
+ * node problem affects listed apart). POST /api/admin/stacks/:name/move: pin a stack to
+ * another node and redeploy it there; its workspace stays behind, so the admin must say so.
+ */
+export function adminFleetRoutes(deps: { fleet: Fleet; store: Store; operations: StackOperations; adminToken?: string }) {
+  const admin = requireToken(deps.adminToken, "admin", { signedInAdmin: true });
+  const moveBody = z.object({ node: z.string().min(1).max(200), acknowledgeDataLoss: z.boolean().optional() }).strict();
+  return new Hono<AppEnv>()
+    .get("/api/admin/nodes", admin, async (c) => {
+      try {
+        return c.json(await deps.fleet.overview());
+      } catch {
+        return problem(c, 503, "dokploy_unavailable", "Dokploy's node list could not be read");
+      }
+    })
+    .post("/api/admin/stacks/:name/move", admin, async (c) => {
+      const body = await readJson(c, moveBody);
+      if (!body.ok) return body.response;
+      const stack = deps.store.stacks.live(normaliseName(c.req.param("name")));
+      if (!stack) return problem(c, 404, "not_found", "There is no stack with that name");
+      if (stack.status !== "ready") return problem(c, 409, "stack_not_ready", "Only a ready stack can be moved");
+      if (body.value.acknowledgeDataLoss !== true)
+        return problem(c, 409, "confirmation_required", `${MOVE_WARNING} Send acknowledgeDataLoss: true to move it.`);
+      let moved: Awaited<ReturnType<Fleet["move"]>>;
+      try {
+        moved = await deps.fleet.move(stack, body.value.node);
+      } catch {
+        return problem(c, 503, "dokploy_unavailable", "Dokploy's node list could not be read");
+      }
+      if (!moved.ok) return problem(c, moved.code === "not_found" ? 404 : 409, moved.code, moved.message);
+      // The redeploy sends the new pin; Swarm starts the stack on the new node.
+      const result = await deps.operations.request("redeploy", stack.name, requestCredentials(c));
+      if (!result.ok) {
+        // Not redeployed (another operation runs): the stack stays pinned where it was.
+        if (moved.from) deps.store.placements.set(stack.id, moved.from.nodeId, moved.from.hostname, moved.from.pinnedAt);
+        return refused(c, result.code, result.message);
+      }
+      deps.store.audit.record({
+        at: new Date().toISOString(),
+        action: "move",
+        stackName: stack.name,
+        deploymentId: result.deploymentId,
+        client: null,
+        actor: "admin",
+        outcome: "accepted",
+        detail: { from: moved.from?.hostname ?? null, to: moved.to.hostname },
+        person: null,
+      });
+      return c.json(
+        {
+          name: stack.name,
+          from: moved.from?.hostname ?? null,
+          to: moved.to.hostname,
+          deploymentId: result.deploymentId,
+          warning: MOVE_WARNING,
+        } satisfies StackMoved,
+        202,
+      );
+    });
+}

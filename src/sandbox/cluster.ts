@@ -1,0 +1,166 @@
+// The Docker Swarm cluster behind the sandbox: nodes with resources and states, where each
+// task runs, and the named volumes of each node. A named volume is local to its node: a task
+// placed on another node gets a new, empty volume of the same name, as in Swarm.
+import { nowIso, swarmId } from "./ids.ts";
+
+export type NodeState = "ready" | "down" | "unknown" | "disconnected";
+export type NodeAvailability = "active" | "pause" | "drain";
+
+export interface ClusterNode {
+  id: string;
+  hostname: string;
+  role: "manager" | "worker";
+  availability: NodeAvailability;
+  state: NodeState;
+  memoryBytes: number;
+  nanoCpus: number;
+  labels: Record<string, string>;
+  addr: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NodeInput {
+  hostname: string;
+  role?: "manager" | "worker";
+  memoryBytes?: number;
+  nanoCpus?: number;
+  labels?: Record<string, string>;
+}
+
+/** The manager node: roomy (64 GiB, 16 CPUs), so that tests deploying many stacks on one server fit. */
+const MANAGER: NodeInput = { hostname: "dokploy-manager", role: "manager", memoryBytes: 64 * 1024 ** 3, nanoCpus: 16e9 };
+
+export class Cluster {
+  nodes = new Map<string, ClusterNode>();
+  /** node id -> volume name -> files (path -> content) in it. */
+  volumes = new Map<string, Map<string, Record<string, string>>>();
+  private managerId = "";
+
+  constructor() {
+    this.clear();
+  }
+
+  /** Back to one manager node; every node's volumes are gone. */
+  clear(): void {
+    this.nodes.clear();
+    this.volumes.clear();
+    this.managerId = this.add(MANAGER).id;
+  }
+
+  /** The node Dokploy itself runs on (its `docker run` commands, e.g. volume backups, run here). */
+  get manager(): ClusterNode {
+    const node = this.nodes.get(this.managerId);
+    if (!node) throw new Error("the sandbox cluster has no manager");
+    return node;
+  }
+
+  add(input: NodeInput): ClusterNode {
+    const at = nowIso();
+    const node: ClusterNode = {
+      id: swarmId(),
+      hostname: input.hostname,
+      role: input.role ?? "worker",
+      availability: "active",
+      state: "ready",
+      memoryBytes: input.memoryBytes ?? 8 * 1024 ** 3,
+      nanoCpus: input.nanoCpus ?? 4e9,
+      labels: { ...(input.labels ?? {}) },
+      addr: `10.0.0.${this.nodes.size + 2}`,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.nodes.set(node.id, node);
+    this.volumes.set(node.id, new Map());
+    return node;
+  }
+
+  /** `docker node update --availability ...`, or the node going down / coming back. */
+  update(id: string, patch: { state?: NodeState; availability?: NodeAvailability; memoryBytes?: number }): ClusterNode | null {
+    const node = this.nodes.get(id);
+    if (!node) return null;
+    if (patch.memoryBytes !== undefined) node.memoryBytes = patch.memoryBytes;
+    if (patch.state) node.state = patch.state;
+    if (patch.availability) node.availability = patch.availability;
+    node.updatedAt = nowIso();
+    return node;
+  }
+
+  /** A node Swarm schedules new tasks on and keeps tasks running on. */
+  usable(id: string | null): boolean {
+    const node = id ? this.nodes.get(id) : undefined;
+    return node !== undefined && node.state === "ready" && node.availability === "active";
+  }
+
+  /**
+   * Swarm's scheduler for one task: nodes that are ready and active, match every placement
+   * constraint and have the memory reservation free; among them the one with the fewest
+   * tasks (spread). null: no suitable node, the task stays pending.
+   */
+  place(constraints: string[], reservation: number, load: (nodeId: string) => { tasks: number; reserved: number }): string | null {
+    let best: { id: string; tasks: number } | null = null;
+    for (const node of this.nodes.values()) {
+      if (!this.usable(node.id) || !constraints.every((c) => matches(node, c))) continue;
+      const { tasks, reserved } = load(node.id);
+      if (reservation > 0 && node.memoryBytes - reserved < reservation) continue;
+      if (!best || tasks < best.tasks) best = { id: node.id, tasks };
+    }
+    return best?.id ?? null;
+  }
+
+  /** `docker volume create` on first use by a task on that node (empty). */
+  ensureVolume(nodeId: string, name: string): Record<string, string> {
+    const onNode = this.volumes.get(nodeId) ?? new Map<string, Record<string, string>>();
+    this.volumes.set(nodeId, onNode);
+    let files = onNode.get(name);
+    if (!files) {
+      files = {};
+      onNode.set(name, files);
+    }
+    return files;
+  }
+
+  /** The Docker Engine API's Node object, as dockerode's listNodes returns it. */
+  dockerNode(node: ClusterNode) {
+    return {
+      ID: node.id,
+      Version: { Index: 1 },
+      CreatedAt: node.createdAt,
+      UpdatedAt: node.updatedAt,
+      Spec: { Labels: { ...node.labels }, Role: node.role, Availability: node.availability },
+      Description: {
+        Hostname: node.hostname,
+        Platform: { Architecture: "x86_64", OS: "linux" },
+        Resources: { NanoCPUs: node.nanoCpus, MemoryBytes: node.memoryBytes },
+        Engine: { EngineVersion: "27.5.1", Plugins: [] },
+      },
+      Status: { State: node.state, Addr: node.addr },
+      ...(node.role === "manager"
+        ? { ManagerStatus: { Leader: node.id === this.managerId, Reachability: "reachable", Addr: `${node.addr}:2377` } }
+        : {}),
+    };
+  }
+
+  snapshot() {
+    return {
+      nodes: [...this.nodes.values()].map((n) => ({ ...n, labels: { ...n.labels } })),
+      nodeVolumes: Object.fromEntries(
+        [...this.volumes].map(([id, vols]) => [id, Object.fromEntries([...vols].map(([name, files]) => [name, { ...files }]))]),
+      ),
+    };
+  }
+}
+
+/** One placement constraint: node.id, node.hostname, node.role or node.labels.<key>, with == or !=. */
+export function matches(node: ClusterNode, constraint: string): boolean {
+  const m = /^\s*([a-zA-Z0-9_.-]+)\s*(==|!=)\s*(.+?)\s*$/.exec(constraint);
+  if (!m) return false;
+  const [, key = "", op, expected] = m;
+  let actual: string | undefined;
+  if (key === "node.id") actual = node.id;
+  else if (key === "node.hostname") actual = node.hostname;
+  else if (key === "node.role") actual = node.role;
+  else if (key.startsWith("node.labels.")) actual = node.labels[key.slice("node.labels.".length)];
+  else return false;
+  return op === "==" ? actual === expected : actual !== expected;
+}

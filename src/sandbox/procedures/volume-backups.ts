@@ -1,0 +1,108 @@
+import { z } from "zod";
+import type { VolumeBackupRow } from "../backups.ts";
+import type { SandboxContext } from "../context.ts";
+import { ProcError } from "../errors.ts";
+import { nanoid, nowIso } from "../ids.ts";
+import { mutation, query, type Procedure } from "./define.ts";
+import { failedInsertMessage } from "./pg.ts";
+
+/** routers/volume-backups.ts and db/schema/volume-backups.ts (createInsertSchema, not strict). */
+const SERVICE_TYPES = ["application", "postgres", "mysql", "mariadb", "mongo", "redis", "compose", "libsql"] as const;
+const nullableId = z.string().nullable().optional();
+const createSchema = z.object({
+  name: z.string(),
+  volumeName: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "Invalid volume name. Use letters, numbers, '._-' and start with a letter or number."),
+  prefix: z.string(),
+  serviceType: z.enum(SERVICE_TYPES).optional(),
+  appName: z.string().optional(),
+  serviceName: z.string().nullable().optional(),
+  turnOff: z.boolean().optional(),
+  cronExpression: z.string(),
+  keepLatestCount: z.number().int().nullable().optional(),
+  enabled: z.boolean().nullable().optional(),
+  applicationId: nullableId,
+  postgresId: nullableId,
+  mariadbId: nullableId,
+  mongoId: nullableId,
+  mysqlId: nullableId,
+  redisId: nullableId,
+  libsqlId: nullableId,
+  composeId: nullableId,
+  createdAt: z.string().optional(),
+  destinationId: z.string(),
+});
+const byId = z.object({ volumeBackupId: z.string().min(1) });
+
+function find(ctx: SandboxContext, volumeBackupId: string): VolumeBackupRow {
+  const row = ctx.db.volumeBackups.get(volumeBackupId);
+  if (!row) throw new ProcError("NOT_FOUND", "Volume backup not found");
+  return row;
+}
+
+/** findVolumeBackupById: the row with its application and destination (keys left out). */
+function withRelations(ctx: SandboxContext, row: VolumeBackupRow) {
+  const app = row.applicationId ? ctx.db.applications.get(row.applicationId) : undefined;
+  const destination = ctx.backups.destinations.get(row.destinationId);
+  return {
+    ...row,
+    application: app ? { applicationId: app.applicationId, appName: app.appName, serverId: null } : null,
+    destination: destination ? { ...destination, provider: "s3", endpoint: "http://s3.sandbox", region: "auto" } : null,
+  };
+}
+
+export const volumeBackupProcedures: Procedure[] = [
+  mutation("volumeBackups.create", createSchema, (ctx, input) => {
+    const row: VolumeBackupRow = {
+      volumeBackupId: nanoid(),
+      name: input.name,
+      volumeName: input.volumeName,
+      prefix: input.prefix,
+      serviceType: input.serviceType ?? "application",
+      appName: input.appName ?? `volumeBackup-${nanoid().slice(0, 6).toLowerCase()}`,
+      serviceName: input.serviceName ?? null,
+      turnOff: input.turnOff ?? false,
+      cronExpression: input.cronExpression,
+      keepLatestCount: input.keepLatestCount ?? null,
+      enabled: input.enabled ?? null,
+      applicationId: input.applicationId ?? null,
+      postgresId: input.postgresId ?? null,
+      mariadbId: input.mariadbId ?? null,
+      mongoId: input.mongoId ?? null,
+      mysqlId: input.mysqlId ?? null,
+      redisId: input.redisId ?? null,
+      libsqlId: input.libsqlId ?? null,
+      composeId: input.composeId ?? null,
+      createdAt: input.createdAt ?? nowIso(),
+      destinationId: input.destinationId,
+    };
+    // A service id is checked for access first (NOT_FOUND), the destination by its foreign key.
+    if (row.applicationId && !ctx.db.applications.has(row.applicationId)) throw new ProcError("NOT_FOUND", "Application not found");
+    if (!ctx.backups.destinations.has(row.destinationId)) throw new Error(failedInsertMessage("volume_backup", { ...row }));
+    ctx.db.volumeBackups.set(row.volumeBackupId, row);
+    return row;
+  }),
+
+  query("volumeBackups.one", byId, (ctx, input) => withRelations(ctx, find(ctx, input.volumeBackupId))),
+
+  query("volumeBackups.list", z.object({ id: z.string().min(1), volumeBackupType: z.enum(SERVICE_TYPES) }), (ctx, input) =>
+    [...ctx.db.volumeBackups.values()]
+      .filter((b) => (b as unknown as Record<string, unknown>)[`${input.volumeBackupType}Id`] === input.id)
+      .reverse()
+      .map((b) => withRelations(ctx, b)),
+  ),
+
+  mutation("volumeBackups.delete", byId, (ctx, input) => {
+    find(ctx, input.volumeBackupId);
+    ctx.db.deleteVolumeBackup(input.volumeBackupId);
+    // removeVolumeBackup returns nothing: an empty 200.
+    return undefined;
+  }),
+
+  mutation("volumeBackups.runManually", byId, (ctx, input) => {
+    const row = find(ctx, input.volumeBackupId);
+    const fail = ctx.faults.takeDeployFault("backup_error", { name: row.name, appName: row.volumeName }) !== null;
+    // Runs to the end before answering; the outcome is only on the run's deployment row.
+    ctx.backups.run(ctx.db, ctx.cluster, row, fail);
+    return undefined;
+  }),
+];

@@ -1,0 +1,142 @@
+import type { Stack } from "./model.ts";
+import type { SagaDeps } from "./saga.ts";
+import { backupSummary, refreshBackupRuns } from "./backups.ts";
+import { type ClusterNode, type ClusterView, type PlacementConfig, roomOf } from "./placement.ts";
+import { now } from "./saga.ts";
+import type { Placement } from "../store/placements.ts";
+
+/**
+ * The fleet across Dokploy's Swarm nodes: which node each stack is on, what a node being
+ * down or drained means for its stacks, and the admin's explicit move of a stack.
+ */
+
+export type Unavailable = "node_down" | "node_drained";
+
+export interface StackNode {
+  id: string;
+  hostname: string;
+  health: ClusterNode["health"] | "gone";
+}
+
+const UNAVAILABLE_MESSAGE: Record<Unavailable, string> = {
+  node_down: "The server this stack runs on is down; the stack comes back when the server does",
+  node_drained: "The server this stack runs on is being serviced (drained); the stack waits for it",
+};
+
+export class Fleet {
+  constructor(
+    private readonly deps: SagaDeps,
+    private readonly cluster: ClusterView,
+    private readonly config: PlacementConfig,
+  ) {}
+
+  /** The stack's node as Dokploy reports it now; null when it has none or Dokploy cannot say. */
+  async nodeOf(stack: Stack): Promise<StackNode | null> {
+    const placement = this.deps.store.placements.of(stack.id);
+    if (!placement) return null;
+    const nodes = await this.cluster.nodes().catch(() => this.cluster.known());
+    if (!nodes) return { id: placement.nodeId, hostname: placement.hostname, health: "ready" };
+    const node = nodes.find((n) => n.id === placement.nodeId);
+    return { id: placement.nodeId, hostname: node?.hostname ?? placement.hostname, health: node?.health ?? "gone" };
+  }
+
+  /** Each node's health by id ("gone" for one Dokploy no longer lists); undefined when Dokploy cannot say. */
+  async healthLookup(): Promise<((nodeId: string) => string | null) | undefined> {
+    const nodes = await this.cluster.nodes().catch(() => this.cluster.known());
+    if (!nodes) return undefined;
+    const byId = new Map(nodes.map((n) => [n.id, n.health]));
+    return (nodeId) => byId.get(nodeId) ?? "gone";
+  }
+
+  /** Why a stack that should run cannot: its node is down (or gone) or drained. */
+  static unavailable(stack: Stack, node: StackNode | null): Unavailable | null {
+    if (stack.status !== "ready" || !node) return null;
+    if (node.health === "down" || node.health === "gone") return "node_down";
+    if (node.health === "drained") return "node_drained";
+    return null;
+  }
+
+  /** The status a reader sees: "unavailable" (not "failed") while the stack's node is out. */
+  async statusOf(stack: Stack): Promise<{ status: string; unavailableReason: Unavailable | null; message?: string }> {
+    const reason = Fleet.unavailable(stack, await this.nodeOf(stack));
+    return reason
+      ? { status: "unavailable", unavailableReason: reason, message: UNAVAILABLE_MESSAGE[reason] }
+      : { status: stack.status, unavailableReason: null };
+  }
+
+  /** The stack page's extra part: node, availability and backups. */
+  async detailsOf(stack: Stack) {
+    // The backups' newest runs, as Dokploy has them now (the store keeps the last known).
+    await refreshBackupRuns(this.deps, stack.id, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT)).catch(() => undefined);
+    const node = await this.nodeOf(stack);
+    const reason = Fleet.unavailable(stack, node);
+    return {
+      ...(reason
+        ? { status: "unavailable" as const, unavailableReason: reason, unavailableMessage: UNAVAILABLE_MESSAGE[reason] }
+        : { unavailableReason: null }),
+      node: node ? { hostname: node.hostname, health: node.health } : null,
+      backups: backupSummary(this.deps, stack.id),
+    };
+  }
+
+  /** The admin view: every node with its room and stacks, and the stacks a node problem affects. */
+  async overview() {
+    const nodes = await this.cluster.nodes();
+    const rooms = roomOf(nodes, this.deps.store.placements.liveCounts(), this.config);
+    const placed = this.deps.store.placements.live();
+    const byNode = new Map(nodes.map((n) => [n.id, n]));
+    const stacks = placed.map((p) => {
+      const node = byNode.get(p.nodeId);
+      const health = node?.health ?? "gone";
+      const reason =
+        p.status !== "ready" ? null : health === "down" || health === "gone" ? "node_down" : health === "drained" ? "node_drained" : null;
+      const backups = backupSummary(this.deps, p.stackId);
+      return {
+        name: p.name,
+        status: p.status,
+        nodeId: p.nodeId,
+        hostname: node?.hostname ?? p.hostname,
+        unavailableReason: reason,
+        lastBackupAt: backups?.lastBackupAt ?? null,
+        backupFailing: backups?.failing ?? false,
+      };
+    });
+    return {
+      nodes: rooms.map((r) => ({
+        id: r.node.id,
+        hostname: r.node.hostname,
+        role: r.node.role,
+        health: r.node.health,
+        memoryBytes: r.node.memoryBytes,
+        reservedBytes: r.reservedBytes,
+        freeBytes: r.freeBytes,
+        stacks: r.stacks,
+        takesNewStacks: !r.full,
+      })),
+      stacks,
+      affected: stacks.filter((s) => s.unavailableReason !== null),
+    };
+  }
+
+  /**
+   * Pins a stack to another node. Its volumes stay on the old node: on the new one it starts
+   * with an empty workspace unless restored from a backup (docs/operations.md). The caller
+   * redeploys it so that the pin takes effect.
+   */
+  async move(
+    stack: Stack,
+    nodeId: string,
+  ): Promise<{ ok: true; from: Placement | null; to: ClusterNode } | { ok: false; code: string; message: string }> {
+    this.cluster.forget();
+    const nodes = await this.cluster.nodes();
+    const node = nodes.find((n) => n.id === nodeId || n.hostname === nodeId);
+    if (!node) return { ok: false, code: "not_found", message: "There is no such node in Dokploy's cluster" };
+    if (node.health !== "ready") return { ok: false, code: "node_unavailable", message: `The node ${node.hostname} is ${node.health}` };
+    const from = this.deps.store.placements.of(stack.id);
+    this.deps.store.placements.set(stack.id, node.id, node.hostname, now());
+    return { ok: true, from, to: node };
+  }
+}
+
+export const MOVE_WARNING =
+  "The workspace and OpenCode data stay on the old server: on the new one the stack starts empty unless they are restored from a backup (docs/operations.md, 'Restore a workspace from a backup').";

@@ -1,0 +1,114 @@
+import type { Config } from "../config.ts";
+import type { DokployClient } from "../dokploy/client.ts";
+import type { SwarmNode } from "../dokploy/cluster-schemas.ts";
+
+/**
+ * Which Swarm node a stack lives on. Swarm may run a service on any node, and a named volume
+ * exists only on the node where it was made: a stack that moved would find an empty
+ * workspace. So a stack is given a node at its first deploy and pinned there with a
+ * placement constraint, at create and at every redeploy.
+ */
+
+export type NodeHealth = "ready" | "down" | "drained" | "paused";
+
+export interface ClusterNode {
+  id: string;
+  hostname: string;
+  role: string;
+  health: NodeHealth;
+  memoryBytes: number;
+  labels: Record<string, string>;
+}
+
+export type PlacementConfig = Pick<Config, "STACK_NODE_LABEL" | "MAX_STACKS_PER_NODE" | "STACK_MEMORY_RESERVATION">;
+
+export function toClusterNode(n: SwarmNode): ClusterNode {
+  const state = n.Status?.State ?? "unknown";
+  const availability = n.Spec?.Availability ?? "active";
+  return {
+    id: n.ID,
+    hostname: n.Description?.Hostname ?? n.ID,
+    role: n.Spec?.Role ?? "worker",
+    // A node not "ready" (down, unknown, disconnected) runs nothing; drain moves tasks away.
+    health: state !== "ready" ? "down" : availability === "drain" ? "drained" : availability === "pause" ? "paused" : "ready",
+    memoryBytes: n.Description?.Resources?.MemoryBytes ?? 0,
+    labels: n.Spec?.Labels ?? {},
+  };
+}
+
+/** The Swarm constraint that keeps a service on one node. */
+export const pinConstraint = (nodeId: string) => `node.id==${nodeId}`;
+
+/** The body part of application.update that pins a stack (undefined leaves Dokploy's value). */
+export function placementFor(nodeId: string | null | undefined) {
+  return nodeId ? { Constraints: [pinConstraint(nodeId)] } : undefined;
+}
+
+export interface NodeRoom {
+  node: ClusterNode;
+  stacks: number;
+  reservedBytes: number;
+  freeBytes: number;
+  /** Takes no new stack: not ready, not matching the label, at MAX_STACKS_PER_NODE or out of memory. */
+  full: boolean;
+  eligible: boolean;
+}
+
+/** Each node's room, counting the live stacks the portal pinned there. */
+export function roomOf(nodes: ClusterNode[], stacksPerNode: Map<string, number>, config: PlacementConfig): NodeRoom[] {
+  const reservation = config.STACK_MEMORY_RESERVATION ?? 0;
+  const [labelKey, labelValue] = config.STACK_NODE_LABEL ? config.STACK_NODE_LABEL.split("=", 2) : [];
+  return nodes.map((node) => {
+    const stacks = stacksPerNode.get(node.id) ?? 0;
+    const reservedBytes = stacks * reservation;
+    const freeBytes = node.memoryBytes - reservedBytes;
+    const eligible = node.health === "ready" && (labelKey === undefined || node.labels[labelKey] === labelValue);
+    const atCount = config.MAX_STACKS_PER_NODE > 0 && stacks >= config.MAX_STACKS_PER_NODE;
+    const atMemory = reservation > 0 && freeBytes < reservation;
+    return { node, stacks, reservedBytes, freeBytes, eligible, full: !eligible || atCount || atMemory };
+  });
+}
+
+/** The node with the most free memory reservation among those that take stacks; null when all are full. */
+export function pickNode(nodes: ClusterNode[], stacksPerNode: Map<string, number>, config: PlacementConfig): ClusterNode | null {
+  const open = roomOf(nodes, stacksPerNode, config).filter((r) => !r.full);
+  // Ties go to fewer stacks, then to the node listed first (the manager), so the choice is stable.
+  open.sort((a, b) => b.freeBytes - a.freeBytes || a.stacks - b.stacks);
+  return open[0]?.node ?? null;
+}
+
+/**
+ * The node for a new stack. With one node (no cluster) it is that node, full or not: MAX_STACKS
+ * limits a single server as before. "full": every node is full. null: no node list (no pin).
+ */
+export function chooseNode(nodes: ClusterNode[] | null, stacksPerNode: Map<string, number>, config: PlacementConfig): ClusterNode | "full" | null {
+  if (!nodes || nodes.length === 0) return null;
+  if (nodes.length === 1) return nodes[0] ?? null;
+  return pickNode(nodes, stacksPerNode, config) ?? "full";
+}
+
+/** Dokploy's node list, reused for a few seconds (every deploy and status read asks). */
+export class ClusterView {
+  private cached: { at: number; nodes: ClusterNode[] } | null = null;
+
+  constructor(
+    private readonly client: DokployClient,
+    private readonly ttlMs = 2_000,
+  ) {}
+
+  async nodes(signal?: AbortSignal): Promise<ClusterNode[]> {
+    if (this.cached && Date.now() - this.cached.at < this.ttlMs) return this.cached.nodes;
+    const nodes = (await this.client.clusterNodes(signal)).map(toClusterNode);
+    this.cached = { at: Date.now(), nodes };
+    return nodes;
+  }
+
+  /** The last list read, without asking Dokploy (null before the first). */
+  known(): ClusterNode[] | null {
+    return this.cached?.nodes ?? null;
+  }
+
+  forget(): void {
+    this.cached = null;
+  }
+}

@@ -1,0 +1,50 @@
+import { describe, expect, test } from "bun:test";
+import { type ClusterNode, chooseNode, pickNode, roomOf, toClusterNode } from "../../src/stacks/placement.ts";
+
+const GiB = 1024 ** 3;
+const node = (id: string, memoryGiB: number, extra: Partial<ClusterNode> = {}): ClusterNode => ({
+  id,
+  hostname: id,
+  role: "worker",
+  health: "ready",
+  memoryBytes: memoryGiB * GiB,
+  labels: {},
+  ...extra,
+});
+const config = { STACK_NODE_LABEL: undefined, MAX_STACKS_PER_NODE: 0, STACK_MEMORY_RESERVATION: GiB };
+
+describe("choosing a node", () => {
+  test("the most free reservation wins; ties go to fewer stacks", () => {
+    const nodes = [node("m", 4), node("a", 8), node("b", 6)];
+    expect(pickNode(nodes, new Map(), config)?.id).toBe("a");
+    expect(pickNode(nodes, new Map([["a", 3]]), config)?.id).toBe("b");
+    expect(pickNode(nodes, new Map([["a", 2]]), config)?.id).toBe("b");
+  });
+
+  test("STACK_NODE_LABEL, health and MAX_STACKS_PER_NODE rule nodes out; all out is full", () => {
+    const nodes = [
+      node("m", 64, { labels: {} }),
+      node("a", 8, { labels: { stacks: "yes" } }),
+      node("b", 8, { labels: { stacks: "yes" }, health: "drained" }),
+    ];
+    const labelled = { ...config, STACK_NODE_LABEL: "stacks=yes", MAX_STACKS_PER_NODE: 2 };
+    expect(pickNode(nodes, new Map(), labelled)?.id).toBe("a");
+    expect(pickNode(nodes, new Map([["a", 2]]), labelled)).toBeNull();
+    expect(chooseNode(nodes, new Map([["a", 2]]), labelled)).toBe("full");
+    // Out of memory reservation: 8 GiB holds eight 1 GiB stacks.
+    expect(roomOf([node("a", 8)], new Map([["a", 8]]), config)[0]).toMatchObject({ full: true, freeBytes: 0 });
+  });
+
+  test("one node (no cluster) is always chosen, full or not; no node list means no pin", () => {
+    expect(chooseNode([node("only", 1)], new Map([["only", 50]]), config)).toMatchObject({ id: "only" });
+    expect(chooseNode(null, new Map(), config)).toBeNull();
+  });
+
+  test("Docker's Node objects: down, drained and paused nodes", () => {
+    const base = { ID: "n1", Spec: { Role: "worker", Availability: "active" }, Description: { Hostname: "h1", Resources: { MemoryBytes: GiB } } };
+    expect(toClusterNode({ ...base, Status: { State: "ready" } })).toMatchObject({ health: "ready", hostname: "h1", memoryBytes: GiB });
+    expect(toClusterNode({ ...base, Status: { State: "down" } }).health).toBe("down");
+    expect(toClusterNode({ ...base, Status: { State: "ready" }, Spec: { Availability: "drain" } }).health).toBe("drained");
+    expect(toClusterNode({ ...base, Status: { State: "ready" }, Spec: { Availability: "pause" } }).health).toBe("paused");
+  });
+});

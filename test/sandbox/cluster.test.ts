@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Client, makeApp, startClient, waitFor } from "./helpers.ts";
+
+/**
+ * The emulated Swarm cluster and Dokploy's volume backups, as the API shows them:
+ * cluster.getNodes in Docker's Node shape, placement by constraint, a pending task when no
+ * node suits, backups that read the manager's volume, and the cascade of a backup tied to
+ * its application.
+ */
+
+let c: Client;
+beforeAll(async () => {
+  c = await startClient({ apiKey: "sandbox-test-key", deployDurationMs: 20 });
+});
+afterAll(() => c.stop());
+
+const serviceOf = async (appName: string) => (await c.state()).services.find((s: any) => s.appName === appName);
+
+describe("cluster", () => {
+  test("cluster.getNodes answers Docker's Node objects; a pinned service runs on its node, or waits", async () => {
+    await c.control("reset");
+    const worker = await c.control("nodes", "POST", { hostname: "w1", memoryBytes: 2 ** 33, labels: { stacks: "yes" } });
+    const nodes = await c.q("cluster.getNodes");
+    expect(nodes.length).toBe(2);
+    const manager = nodes.find((n: any) => n.Spec.Role === "manager");
+    expect(manager).toMatchObject({ Status: { State: "ready" }, Spec: { Availability: "active" }, ManagerStatus: { Leader: true } });
+    expect(nodes.find((n: any) => n.ID === worker.id)).toMatchObject({
+      Description: { Hostname: "w1", Resources: { MemoryBytes: 2 ** 33 } },
+      Spec: { Role: "worker", Labels: { stacks: "yes" } },
+    });
+    expect((await c.get("/api/cluster.getNodes?serverId=x")).status).toBe(404);
+
+    const { app } = await makeApp(c, { name: "pinned", image: "img:1" });
+    // Strict, as in Dokploy: Constraints must be an array of strings.
+    expect((await c.post("/api/application.update", { applicationId: app.applicationId, placementSwarm: { Constraints: "x" } })).status).toBe(400);
+    await c.call("application.update", { applicationId: app.applicationId, placementSwarm: { Constraints: [`node.id==${worker.id}`] } });
+    await c.call("application.deploy", { applicationId: app.applicationId });
+    const svc = await waitFor(async () => ((await serviceOf(app.appName))?.state === "running" ? serviceOf(app.appName) : null), 3000, 20);
+    expect(svc.node).toBe(worker.id);
+    expect(Object.keys((await c.state()).nodeVolumes[manager.ID])).toEqual([]);
+
+    await c.control(`nodes/${worker.id}`, "POST", { state: "down" });
+    expect(await serviceOf(app.appName)).toMatchObject({ node: null, state: "pending" });
+    await c.control(`nodes/${worker.id}`, "POST", { state: "ready" });
+    expect((await serviceOf(app.appName)).node).toBe(worker.id);
+  });
+});
+
+describe("volume backups", () => {
+  test("a run reads the volume on the manager; a row tied to an application goes with it", async () => {
+    await c.control("reset");
+    const dest = await c.control("destinations", "POST", { name: "s3" });
+    const manager = (await c.state()).nodes[0].id;
+    await c.control(`volumes/${manager}/vol-a`, "POST", { files: { "a.txt": "A" } });
+    const { app } = await makeApp(c, { name: "owner", image: "img:1" });
+    const base = { prefix: "", cronExpression: "0 3 * * *", destinationId: dest.destinationId, keepLatestCount: 1 };
+    const free = await c.call("volumeBackups.create", { ...base, name: "free", volumeName: "vol-a", appName: "folder" });
+    const tied = await c.call("volumeBackups.create", { ...base, name: "tied", volumeName: "vol-b", applicationId: app.applicationId });
+    // An unknown destination fails its foreign key: a 500 with the query text.
+    const bad = await c.post("/api/volumeBackups.create", { ...base, destinationId: "nope", name: "x", volumeName: "v" });
+    expect(bad.status).toBe(500);
+
+    const answer = await c.post("/api/volumeBackups.runManually", { volumeBackupId: free.volumeBackupId });
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toBe("");
+    await c.call("volumeBackups.runManually", { volumeBackupId: free.volumeBackupId });
+    const runs = await c.q("deployment.allByType", { id: free.volumeBackupId, type: "volumeBackup" });
+    expect(runs.map((r: any) => r.status)).toEqual(["done", "done"]);
+    const files = (await c.state()).backupFiles;
+    // keepLatestCount 1: the older file is gone.
+    expect(files.length).toBe(1);
+    expect(files[0]).toMatchObject({ volumeName: "vol-a", files: { "a.txt": "A" }, node: manager });
+    expect(files[0].key).toStartWith("folder/vol-a-");
+
+    await c.call("application.delete", { applicationId: app.applicationId });
+    const left = (await c.state()).volumeBackups.map((b: any) => b.volumeBackupId);
+    expect(left).toEqual([free.volumeBackupId]);
+    expect((await c.get(`/api/volumeBackups.one?volumeBackupId=${tied.volumeBackupId}`)).status).toBe(404);
+  });
+});
