@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
+import type { StackSso } from "../stacks/stack-sso.ts";
 import type { Logger } from "../log.ts";
 import type { AppEnv } from "./env.ts";
 import { isAdminRequest, requestContext } from "./middleware.ts";
@@ -27,6 +28,7 @@ import { adminStackRoutes } from "./routes/admin-stacks.ts";
 import type { Auth } from "../auth/index.ts";
 import { sessionMiddleware } from "./session.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { stackGateRoutes } from "./routes/stack-gate.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   log: Logger;
@@ -45,6 +47,9 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps {
   nameQuarantineDays: number;
   /** Sign-in (AUTH_MODE=oidc); null in open mode. */
   auth: Auth | null;
+  /** STACK_SSO=on: the forwardAuth gate in front of every stack; null otherwise. */
+  stackSso?: StackSso | null;
+  stackDomainSuffix?: string;
 }
 
 /** The portal's HTTP surface. Handlers are thin: parse, call the domain, map the result. */
@@ -75,6 +80,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get("/api/stacks/:name/details", guard).get("/api/stacks/:name/logs", guard);
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(deps));
+  app.route("/", stackGateRoutes({ ...deps, sso: deps.stackSso ?? null, stackDomainSuffix: deps.stackDomainSuffix ?? "" }));
   app.route("/", checkRoutes(deps.availability));
   app.route("/", deployRoutes(deps.stacks));
   app.route("/", deploymentRoutes(deps));

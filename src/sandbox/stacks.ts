@@ -6,6 +6,7 @@ import type { TimerSet } from "./context.ts";
 import { textResponse } from "./errors.ts";
 import { nanoid, nowIso, swarmId } from "./ids.ts";
 import { type OpenCodeProcess, type RealOpenCodeOptions, launchOpenCode, wantsRealOpenCode } from "./opencode-process.ts";
+import { applyMiddlewares, DEFAULT_MIDDLEWARE_FILE } from "./traefik-middlewares.ts";
 
 export interface SwarmService {
   /** Docker's 25-character service id; kept across updates of the same service. */
@@ -83,6 +84,8 @@ export interface TraefikRouter {
   stripPath: boolean;
   internalPath: string | null;
   uniqueConfigKey: number;
+  /** The domain's own middlewares (domain.middlewares), after Dokploy's. */
+  middlewares: string[];
 }
 
 export interface DeploySpec {
@@ -105,7 +108,7 @@ export interface DeploySpec {
 export const DEFAULT_UPDATE_CONFIG: SwarmUpdateConfig = { Parallelism: 1, Order: "start-first", FailureAction: "rollback" };
 const OUTPUT_LINES = 1000;
 
-type Target = { appName: string; path: string };
+type Target = { appName: string; path: string; middlewares?: string[] };
 
 export interface StacksOptions {
   openCode?: RealOpenCodeOptions;
@@ -119,6 +122,8 @@ export class Stacks {
   volumes = new Set<string>();
   /** What the emulated OpenCode of an appName says on /session and /session/status (tests set it). */
   activity = new Map<string, OpenCodeActivity>();
+  /** Traefik's global middlewares.yml (settings.read/updateMiddlewareTraefikConfig). */
+  middlewareFile: string | null = DEFAULT_MIDDLEWARE_FILE;
 
   constructor(private readonly opts: StacksOptions = {}) {}
 
@@ -131,6 +136,7 @@ export class Stacks {
     this.routers.clear();
     this.volumes.clear();
     this.activity.clear();
+    this.middlewareFile = DEFAULT_MIDDLEWARE_FILE;
   }
 
   /** mechanizeDockerContainer: create or update the swarm service; named volumes come into being. */
@@ -336,13 +342,17 @@ export class Stacks {
         if (!best || len > bestLen) best = { appName, router: r };
       }
     }
-    if (best) return { appName: best.appName, path: rewritePath(pathname, best.router) };
+    if (best) return { appName: best.appName, path: rewritePath(pathname, best.router), middlewares: best.router.middlewares ?? [] };
     if (this.services.has(host) || isAppName(host)) return { appName: host, path: pathname };
     return null;
   }
 
   /** Forward to the service's serving task, or answer as Traefik does when there is none. */
   async handle(req: Request, target: Target): Promise<Response> {
+    return applyMiddlewares(req, target.middlewares ?? [], this.middlewareFile, (passed) => this.serve(passed, target));
+  }
+
+  private async serve(req: Request, target: Target): Promise<Response> {
     const svc = this.services.get(target.appName);
     const task = svc ? this.serving(svc, Date.now()) : null;
     if (!task) return textResponse(502, "Bad Gateway");

@@ -38,6 +38,7 @@ export interface SagaDeps {
     | "PROBE_INTERVAL"
     | "PROBE_ATTEMPT_TIMEOUT"
     | "RESERVED_NAMES"
+    | "STACK_SSO"
   >;
   waitUntilUp: (opts: WaitOptions) => Promise<WaitResult>;
   /** Attempts and first delay for compensations; Dokploy blips should not leave leftovers. */

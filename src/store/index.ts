@@ -10,6 +10,7 @@ import { ReportRepo } from "./reports.ts";
 import { DeployStatsRepo } from "./deploy-stats.ts";
 import { OwnerRepo } from "./owners.ts";
 import { LoginAttemptRepo, SessionRepo } from "./sessions.ts";
+import { StackPassRepo } from "./stack-passes.ts";
 
 export class Store {
   readonly stacks: StackRepo;
@@ -22,6 +23,7 @@ export class Store {
   readonly owners: OwnerRepo;
   readonly sessions: SessionRepo;
   readonly loginAttempts: LoginAttemptRepo;
+  readonly stackPasses: StackPassRepo;
 
   constructor(readonly db: Database) {
     this.stacks = new StackRepo(db);
@@ -34,6 +36,7 @@ export class Store {
     this.owners = new OwnerRepo(db);
     this.sessions = new SessionRepo(db);
     this.loginAttempts = new LoginAttemptRepo(db);
+    this.stackPasses = new StackPassRepo(db);
   }
 
   /** Throws DataDirError, one line naming DATA_DIR and what to do, when it cannot open. */

@@ -1,3 +1,4 @@
+import { syncStackDomain } from "../stack-sso.ts";
 import { stackCredentials } from "../opencode-api.ts";
 import { planStack } from "../plan.ts";
 import { stackEnv } from "../provision.ts";
@@ -45,6 +46,8 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
     client.applicationUpdate(applicationSettings(applicationId, config), signal),
     // Without a password in Dokploy's environment there is nothing to rewrite safely.
     password ? client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, signal) : Promise.resolve(true),
+    // STACK_SSO switched on or off since the stack was made: its domain follows.
+    syncStackDomain(deps, config.STACK_SSO === "on", plan.host, app.domains, signal),
   ]);
   return missing.length ? `New volumes: ${missing.map((v) => v.volumeName).join(", ")}` : `Image ${config.STACK_IMAGE}`;
 }
