@@ -46,8 +46,9 @@ export function withSsoMiddleware(original: string | null, address: string): str
   let out: string[];
   if (http < 0) {
     if (lines.some((l) => /^http:/.test(l))) throw new MiddlewareFileError("middlewares.yml writes `http` in flow style; add the middleware by hand");
-    const body = lines.length && lines.at(-1) !== "" ? [...lines, ""] : lines.length ? lines : [""];
-    out = [...body.slice(0, -1), BEGIN, "http:", "  middlewares:", ...entry("    ", address), END, ""];
+    const block = [BEGIN, "http:", "  middlewares:", ...entry("    ", address), END];
+    // Appended so that taking the block out again gives the same bytes, final newline or not.
+    out = lines.length === 0 ? [...block, ""] : lines.at(-1) === "" ? [...lines.slice(0, -1), ...block, ""] : [...lines, ...block];
   } else {
     let stop = lines.findIndex((l, i) => i > http && meaningful(l) && indentOf(l) === 0);
     if (stop < 0) stop = lines.length;
