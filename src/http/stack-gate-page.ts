@@ -44,15 +44,15 @@ export function gateLang(acceptLanguage: string | undefined): Lang {
   return "en";
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const html = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 export function gatePage(page: GatePage, acceptLanguage: string | undefined, portalUrl: string): string {
   const lang = gateLang(acceptLanguage);
   const t = TEXT[lang];
   return `<!doctype html>
 <html lang="${lang}" dir="${lang === "ar" ? "rtl" : "ltr"}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(t.title)}</title>
+<title>${html(t.title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1b1f24}a{color:#0b57d0}</style></head>
-<body><main><h1>${escape(t.title)}</h1><p data-gate="${page}">${escape(t[page])}</p><p><a href="${escape(portalUrl)}/">${escape(t.back)}</a></p></main></body></html>
+<body><main><h1>${html(t.title)}</h1><p data-gate="${page}">${html(t[page])}</p><p><a href="${html(portalUrl)}/">${html(t.back)}</a></p></main></body></html>
 `;
 }

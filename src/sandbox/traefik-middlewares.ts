@@ -4,7 +4,8 @@
 import { textResponse } from "./errors.ts";
 
 /** What Dokploy writes at install (createDefaultMiddlewares, `yaml` stringify). */
-export const DEFAULT_MIDDLEWARE_FILE = "http:\n  middlewares:\n    redirect-to-https:\n      redirectScheme:\n        scheme: https\n        permanent: true\n";
+export const DEFAULT_MIDDLEWARE_FILE =
+  "http:\n  middlewares:\n    redirect-to-https:\n      redirectScheme:\n        scheme: https\n        permanent: true\n";
 
 interface ForwardAuth {
   address: string;

@@ -56,9 +56,17 @@ export function withSsoMiddleware(original: string | null, address: string): str
     const childIndent = child ? " ".repeat(indentOf(child)) : "  ";
     const mw = lines.findIndex((l, i) => i > http && i < stop && l.startsWith(`${childIndent}middlewares:`) && indentOf(l) === childIndent.length);
     if (mw < 0) {
-      out = [...lines.slice(0, http + 1), BEGIN, `${childIndent}middlewares:`, ...entry(childIndent.repeat(2), address), END, ...lines.slice(http + 1)];
+      out = [
+        ...lines.slice(0, http + 1),
+        BEGIN,
+        `${childIndent}middlewares:`,
+        ...entry(childIndent.repeat(2), address),
+        END,
+        ...lines.slice(http + 1),
+      ];
     } else {
-      if (!/^\s*middlewares:\s*(#.*)?$/.test(lines[mw] ?? "")) throw new MiddlewareFileError("middlewares.yml writes `middlewares` in flow style; add the middleware by hand");
+      if (!/^\s*middlewares:\s*(#.*)?$/.test(lines[mw] ?? ""))
+        throw new MiddlewareFileError("middlewares.yml writes `middlewares` in flow style; add the middleware by hand");
       const first = lines.slice(mw + 1, stop).find(meaningful);
       const inner = first && indentOf(first) > childIndent.length ? " ".repeat(indentOf(first)) : childIndent.repeat(2);
       out = [...lines.slice(0, mw + 1), BEGIN, ...entry(inner, address), END, ...lines.slice(mw + 1)];

@@ -34,7 +34,13 @@ export function wantedMiddlewares(current: readonly string[] | null | undefined,
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Brings one stack's domain in line (a redeploy does this); true when it changed. */
-export async function syncStackDomain(deps: SagaDeps, on: boolean, host: string, domains: readonly DomainRow[], signal?: AbortSignal): Promise<boolean> {
+export async function syncStackDomain(
+  deps: SagaDeps,
+  on: boolean,
+  host: string,
+  domains: readonly DomainRow[],
+  signal?: AbortSignal,
+): Promise<boolean> {
   const domain = domains.find((d) => d.host === host);
   if (!domain) return false;
   const wanted = wantedMiddlewares(domain.middlewares, on);

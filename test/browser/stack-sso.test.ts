@@ -137,7 +137,11 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
       });
       expect(health).toEqual({ status: 200, body: expect.objectContaining({ healthy: true, version: "1.1.34" }) });
       const created = await page.evaluate(async () => {
-        const res = await fetch("/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "through the gate" }) });
+        const res = await fetch("/session", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ title: "through the gate" }),
+        });
         return res.status;
       });
       expect(created).toBe(200);
@@ -183,10 +187,9 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
       expect(await page.getAttribute("html", "lang")).toBe("nl");
       expect(new URL(page.url()).origin).toBe(portalUrl);
       // Straight to the ticket page again: still 403, and no ticket for alice's host.
-      const res = await context.request.get(
-        `${portalUrl}/auth/stack/start?origin=${encodeURIComponent(stackOrigin("alice-example"))}&to=%2F`,
-        { maxRedirects: 0 },
-      );
+      const res = await context.request.get(`${portalUrl}/auth/stack/start?origin=${encodeURIComponent(stackOrigin("alice-example"))}&to=%2F`, {
+        maxRedirects: 0,
+      });
       expect(res.status()).toBe(403);
       await context.close();
     },
@@ -255,7 +258,14 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
       const wrong = await viaTraefik("alice-example", "/global/health", { authorization: basic("not-the-password") });
       expect(wrong.status).toBe(401);
       // Without anything: an API call is told to sign in, a page load is sent to the portal.
-      expect((await fetch(`http://127.0.0.1:${sandboxPort}/session`, { method: "POST", headers: { host: `alice-example.stacks.localhost:${sandboxPort}` } })).status).toBe(401);
+      expect(
+        (
+          await fetch(`http://127.0.0.1:${sandboxPort}/session`, {
+            method: "POST",
+            headers: { host: `alice-example.stacks.localhost:${sandboxPort}` },
+          })
+        ).status,
+      ).toBe(401);
       expect((await viaTraefik("alice-example", "/")).status).toBe(302);
     },
     T,

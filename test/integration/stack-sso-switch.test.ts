@@ -100,7 +100,11 @@ describe("switching STACK_SSO on and off", () => {
     let p = await startWith({});
     const made: Record<string, string> = {};
     for (const name of ["early", "later"]) {
-      const res = await fetch(`${p.url}/api/deploy`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
+      const res = await fetch(`${p.url}/api/deploy`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name }),
+      });
       const body = (await res.json()) as { eventsUrl: string; managementToken: string };
       made[name] = body.managementToken;
       const events = await readEvents(`${p.url}${body.eventsUrl}`);
@@ -114,7 +118,10 @@ describe("switching STACK_SSO on and off", () => {
     await until(() => sandbox.sandbox.state().middlewareFile !== ADMINS_FILE);
     const file = sandbox.sandbox.state().middlewareFile!;
     expect(file).toContain('address: "http://portal-app:3000/auth/stack"');
-    expect(Bun.YAML.parse(file)).toMatchObject({ http: { middlewares: { "office-only": {}, "redirect-to-https": {}, "ai-stack-sso": {} } }, tcp: {} });
+    expect(Bun.YAML.parse(file)).toMatchObject({
+      http: { middlewares: { "office-only": {}, "redirect-to-https": {}, "ai-stack-sso": {} } },
+      tcp: {},
+    });
     expect(middlewaresOf("later")).toEqual([]);
     const redeploy = await fetch(`${p.url}/api/stacks/later/redeploy`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(redeploy.status).toBe(202);
@@ -133,7 +140,9 @@ describe("switching STACK_SSO on and off", () => {
     expect(await applied.json()).toEqual({ file: "unchanged", domains: { updated: ["early"], unchanged: 1, failed: [] } });
     expect(middlewaresOf("early")).toEqual(["ai-stack-sso"]);
     // Idempotent: a second run changes nothing.
-    const again = (await (await fetch(`${p.url}/api/admin/stack-sso`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any;
+    const again = (await (
+      await fetch(`${p.url}/api/admin/stack-sso`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).json()) as any;
     expect(again).toEqual({ file: "unchanged", domains: { updated: [], unchanged: 2, failed: [] } });
     expect(sandbox.sandbox.state().middlewareFile).toBe(file);
     // Only admins may run it.

@@ -35,7 +35,14 @@ const FILE = (address: string) =>
 
 async function gatedStack(middlewares: string[]) {
   const { app } = await makeApp(c, { name: "gated", image: "img:1", env: "OPENCODE_SERVER_PASSWORD=pw" });
-  await c.call("domain.create", { host: "gated.stacks.test", applicationId: app.applicationId, port: 4096, https: true, certificateType: "none", middlewares });
+  await c.call("domain.create", {
+    host: "gated.stacks.test",
+    applicationId: app.applicationId,
+    port: 4096,
+    https: true,
+    certificateType: "none",
+    middlewares,
+  });
   await deployAndWait(c, app.applicationId);
   await Bun.sleep(40);
   return app;

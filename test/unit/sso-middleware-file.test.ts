@@ -11,7 +11,8 @@ const files: Record<string, string> = {
   empty: "",
   "only a comment, no final newline": "# nothing yet",
   "http with routers but no middlewares": "http:\n  routers:\n    x:\n      rule: Host(`a.test`)\n      service: s\n",
-  "four-space indent and comments": "# admin\nhttp:\n    # mine\n    middlewares:\n        # first\n        a:\n            headers:\n                customRequestHeaders:\n                    X-A: \"1\"\ntcp:\n    routers: {}\n",
+  "four-space indent and comments":
+    '# admin\nhttp:\n    # mine\n    middlewares:\n        # first\n        a:\n            headers:\n                customRequestHeaders:\n                    X-A: "1"\ntcp:\n    routers: {}\n',
   "no http section": "tcp:\n  routers: {}\n",
 };
 
