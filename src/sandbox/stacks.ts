@@ -7,6 +7,7 @@ import { textResponse } from "./errors.ts";
 import { nanoid, nowIso, swarmId } from "./ids.ts";
 import { type OpenCodeProcess, type RealOpenCodeOptions, launchOpenCode, wantsRealOpenCode } from "./opencode-process.ts";
 import { applyMiddlewares, DEFAULT_MIDDLEWARE_FILE } from "./traefik-middlewares.ts";
+import { isUpgrade, UPGRADED, type Upgrader } from "./websocket-proxy.ts";
 
 export interface SwarmService {
   /** Docker's 25-character service id; kept across updates of the same service. */
@@ -348,14 +349,27 @@ export class Stacks {
   }
 
   /** Forward to the service's serving task, or answer as Traefik does when there is none. */
-  async handle(req: Request, target: Target): Promise<Response> {
-    return applyMiddlewares(req, target.middlewares ?? [], this.middlewareFile, (passed) => this.serve(passed, target));
+  async handle(req: Request, target: Target, server?: Partial<Upgrader>): Promise<Response> {
+    return applyMiddlewares(req, target.middlewares ?? [], this.middlewareFile, (passed, cookies) =>
+      this.serve(passed, target, req, server, cookies),
+    );
   }
 
-  private async serve(req: Request, target: Target): Promise<Response> {
+  private async serve(req: Request, target: Target, original: Request, server: Partial<Upgrader> | undefined, cookies: string[]): Promise<Response> {
     const svc = this.services.get(target.appName);
     const task = svc ? this.serving(svc, Date.now()) : null;
     if (!task) return textResponse(502, "Bad Gateway");
+    // A WebSocket to a real server: the listener upgrades the request it received, with the
+    // headers the middlewares left (Authorization from forwardAuth).
+    if (task.real && isUpgrade(req) && server?.upgrade) {
+      const headers: Record<string, string> = {};
+      const auth = req.headers.get("authorization");
+      if (auth) headers.authorization = auth;
+      const url = `${String(task.realUrl).replace(/^http/, "ws")}${target.path}${new URL(req.url).search}`;
+      const set = new Headers();
+      for (const c of cookies) set.append("set-cookie", c);
+      if (server.upgrade(original, { data: { url, headers }, headers: set })) return UPGRADED;
+    }
     if (task.real) return proxy(req, `${task.realUrl}${target.path}${new URL(req.url).search}`);
     return openCodeServer(req, target.path, task.env, this.activity.get(target.appName));
   }

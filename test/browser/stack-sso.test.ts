@@ -13,6 +13,8 @@ import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, 
 import { LOCALE, type Launched, launch } from "./support.ts";
 
 const T = 60_000;
+/** Setting up starts a provider, a portal, Chromium and a real OpenCode: generous, to catch hangs only. */
+const SETUP = 180_000;
 const OPENCODE = findOpenCodeBinary(join(import.meta.dir, "../../node_modules")) ?? "opencode";
 const root = mkdtempSync(join(tmpdir(), "sso-opencode-"));
 let provider: TestProvider;
@@ -35,9 +37,17 @@ async function deployAs(jar: Jar, name: string): Promise<string> {
     body: JSON.stringify({ name }),
   });
   expect(res.status).toBe(202);
-  const body = (await res.json()) as { credentials: { password: string } };
-  for (let i = 0; i < 600 && h.portal.store.stacks.live(name)?.status !== "ready"; i++) await Bun.sleep(50);
-  expect(h.portal.store.stacks.live(name)?.status).toBe("ready");
+  const body = (await res.json()) as { deploymentId: string; credentials: { password: string } };
+  for (let i = 0; i < 3000 && h.portal.store.stacks.live(name)?.status !== "ready"; i++) await Bun.sleep(50);
+  expect({
+    name,
+    status: h.portal.store.stacks.live(name)?.status,
+    error: h.portal.store.deployments.byId(body.deploymentId)?.error ?? null,
+  }).toEqual({
+    name,
+    status: "ready",
+    error: null,
+  });
   return body.credentials.password;
 }
 
@@ -82,7 +92,7 @@ beforeAll(async () => {
         // The probe goes to the service itself (as http://{appName}:{port}/ does in Dokploy's
         // network): through Traefik the gate answers first.
         STACK_PROBE_URLS: `http://127.0.0.1:${sandboxPort}/ {appName}`,
-        HEALTH_TIMEOUT: "30s",
+        HEALTH_TIMEOUT: "120s",
         PROBE_ATTEMPT_TIMEOUT: "2s",
         MAX_STACKS_PER_USER: "2",
       }),
@@ -93,7 +103,7 @@ beforeAll(async () => {
   const alice = await signIn(portalUrl, "alice");
   const bob = await signIn(portalUrl, "bob");
   [alicePassword] = await Promise.all([deployAs(alice.jar, "alice-example"), deployAs(bob.jar, "bob")]);
-}, T);
+}, SETUP);
 
 afterAll(async () => {
   await chrome?.close();
@@ -117,7 +127,7 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
   );
 
   test(
-    "the owner opens their stack's address, signs in once, and is in OpenCode with no password; its API and event stream answer",
+    "the owner opens their stack's address, signs in once, and is in OpenCode with no password; its API, event stream and terminal WebSocket answer",
     async () => {
       const context = await chrome.browser.newContext({ locale: LOCALE.en });
       const page = await context.newPage();
@@ -158,6 +168,30 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
           }),
       );
       expect(event).toBe("server.connected");
+      // A WebSocket through the gate: OpenCode's terminal (/pty/{id}/connect) answers a command.
+      const terminal = await page.evaluate(async () => {
+        const created = await fetch("/pty", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ command: "/bin/sh" }),
+        });
+        const { id } = await created.json();
+        return new Promise<string>((resolve, reject) => {
+          const ws = new WebSocket(`ws://${location.host}/pty/${id}/connect`);
+          let seen = "";
+          ws.onopen = () => ws.send("echo through-the-gate-$((6*7))\n");
+          ws.onmessage = async (e) => {
+            seen += typeof e.data === "string" ? e.data : await (e.data as Blob).text();
+            if (seen.includes("through-the-gate-42")) {
+              ws.close();
+              resolve("42");
+            }
+          };
+          ws.onerror = () => reject(new Error(`websocket error; saw ${seen}`));
+          setTimeout(() => reject(new Error(`no answer; saw ${JSON.stringify(seen)}`)), 10_000);
+        });
+      });
+      expect(terminal).toBe("42");
 
       // The pass: host-only, HttpOnly, SameSite=Lax; nothing for the parent domain.
       const cookies = await context.cookies();
