@@ -254,6 +254,13 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
       expect((await redeem("alice-example", other)).res.status).toBe(403);
       // Alice's pass opens alice's stack, not bob's (which sends to the portal instead).
       expect((await viaTraefik("alice-example", "/global/health", { cookie: first.cookie! })).status).toBe(200);
+      // An OIDC admin opens other people's stacks only with STACK_SSO_ADMINS=on (off here).
+      const carol = await signIn(portalUrl, "carol");
+      const asAdmin = await fetch(`${portalUrl}/auth/stack/start?origin=${encodeURIComponent(stackOrigin("alice-example"))}`, {
+        redirect: "manual",
+        headers: { cookie: carol.jar.header() },
+      });
+      expect(asAdmin.status).toBe(403);
       const bob = await viaTraefik("bob", "/global/health", { cookie: first.cookie! });
       expect(bob.status).toBe(302);
       expect(bob.headers.get("location")).toStartWith(`${portalUrl}/auth/stack/start?`);
