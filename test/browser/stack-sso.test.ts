@@ -210,6 +210,28 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
   );
 
   test(
+    "someone already signed in to the portal goes straight into their stack, without seeing the provider",
+    async () => {
+      const context = await chrome.browser.newContext({ locale: LOCALE.en });
+      const page = await context.newPage();
+      await page.goto(`${portalUrl}/auth/login`);
+      await signInAtProvider(page, "alice");
+      await page.waitForURL((u) => u.origin === portalUrl);
+      const visited: string[] = [];
+      page.on("request", (r) => visited.push(r.url()));
+      const landed = await page.goto(`${stackOrigin("alice-example")}/global/health`);
+      expect(landed?.status()).toBe(200);
+      expect(await landed?.json()).toMatchObject({ healthy: true });
+      // Through the gate and the portal's ticket, never at the provider.
+      expect(visited.some((u) => u.startsWith(`${portalUrl}/auth/stack/start?`))).toBe(true);
+      expect(visited.some((u) => u.startsWith(`${stackOrigin("alice-example")}/.portal-sso?ticket=`))).toBe(true);
+      expect(visited.filter((u) => new URL(u).port === String(provider.port))).toEqual([]);
+      await context.close();
+    },
+    T,
+  );
+
+  test(
     "nl: someone else who is signed in gets the portal's 403 page, in their language, not a password prompt",
     async () => {
       const context = await chrome.browser.newContext({ locale: LOCALE.nl });
