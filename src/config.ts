@@ -2,6 +2,7 @@ import { z } from "zod";
 import { cpuCount, memorySize } from "./config-units.ts";
 import { authVariables, checkAuthVariables } from "./auth/config.ts";
 import { fleetVariables } from "./fleet-config.ts";
+import { checkStackSsoVariables, stackSsoVariables } from "./auth/stack-sso-config.ts";
 
 /**
  * Every environment variable the portal reads, parsed once at start.
@@ -205,9 +206,11 @@ export const configSchema = z
     ...authVariables,
     // Nodes of a Swarm cluster, and workspace backups (src/fleet-config.ts).
     ...fleetVariables,
+    ...stackSsoVariables,
   })
   .superRefine((c, ctx) => {
     checkAuthVariables(c, ctx);
+    checkStackSsoVariables(c, ctx);
     if (c.NODE_ENV === "production") {
       if (!c.DOKPLOY_URL) ctx.addIssue({ code: "custom", path: ["DOKPLOY_URL"], message: "is required when NODE_ENV=production" });
       if (!c.DOKPLOY_API_TOKEN) ctx.addIssue({ code: "custom", path: ["DOKPLOY_API_TOKEN"], message: "is required when NODE_ENV=production" });

@@ -23,6 +23,7 @@ import { RolloutManager } from "./stacks/rollout/manager.ts";
 import { ClusterView } from "./stacks/placement.ts";
 import { Fleet } from "./stacks/fleet.ts";
 import { BackupKeeper } from "./stacks/backups.ts";
+import { StackSso } from "./stacks/stack-sso.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -133,6 +134,17 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   const serviceWatch = new OrphanServiceWatch(sagaDeps, () => {
     reconciler.run(false).catch((err) => log.warn({ err: String(err) }, "reconcile after an orphaned service failed"));
   });
+  // STACK_SSO: the forwardAuth gate (stack-sso.ts); off with an address left set, it cleans up.
+  const stackSso = new StackSso(sagaDeps, {
+    on: config.STACK_SSO === "on",
+    address: config.STACK_SSO_ADDRESS ?? null,
+    admins: config.STACK_SSO_ADMINS === "on",
+  });
+  if (config.STACK_SSO_ADDRESS)
+    void stackSso.atStart().then(
+      (outcome) => log.info({ outcome }, "stack sign-in (STACK_SSO) applied to Traefik's middleware file"),
+      (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "stack sign-in: Traefik's middleware file could not be updated"),
+    );
   const app = createApp({
     log,
     availability,
@@ -166,6 +178,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     rollouts,
     capacityConfig: config,
     fleet,
+    stackSso: stackSso.on ? stackSso : null,
+    stackDomainSuffix: config.STACK_DOMAIN_SUFFIX,
   });
   const recovered = stacks.recover();
   const recoveredOperations = operations.recover();

@@ -40,7 +40,11 @@ export class Sessions {
 
   lookup(id: string): SessionLookup {
     if (!ID.test(id)) return { state: "expired" };
-    const hash = hashId(id);
+    return this.lookupHash(hashId(id));
+  }
+
+  /** As lookup, for a session known only by its hash (STACK_SSO's passes keep no cookie value). */
+  lookupHash(hash: string): SessionLookup {
     const row = this.store.sessions.get(hash);
     const now = this.now();
     if (!row || now - row.seenAt > this.opts.idleMs || now - row.createdAt > this.opts.maxAgeMs) {
@@ -53,6 +57,9 @@ export class Sessions {
   }
 
   end(id: string): void {
-    if (ID.test(id)) this.store.sessions.delete(hashId(id));
+    if (!ID.test(id)) return;
+    this.store.sessions.delete(hashId(id));
+    // Stack access (STACK_SSO) ends with the session.
+    this.store.stackPasses.deleteForSession(hashId(id));
   }
 }

@@ -219,6 +219,8 @@ export class DokployClient {
       https: boolean;
       certificateType: CertificateType;
       customCertResolver?: string | null;
+      /** Traefik middlewares for the domain's router (STACK_SSO's forwardAuth). */
+      middlewares?: string[];
     },
     signal?: AbortSignal,
   ) {
@@ -231,9 +233,18 @@ export class DokployClient {
       customCertResolver: input.certificateType === "custom" ? (input.customCertResolver ?? null) : null,
       applicationId: input.applicationId,
       domainType: "application",
+      ...(input.middlewares ? { middlewares: input.middlewares } : {}),
     };
     return this.call("POST", "domain.create", body, inline(s.domainRow), signal);
   }
+  /**
+   * Dokploy's domain.update sets only the fields sent (host is required) and rewrites the
+   * application's Traefik file at once; it answers with the updated row.
+   */
+  domainUpdate(input: { domainId: string; host: string; middlewares: string[] }, signal?: AbortSignal) {
+    return this.call("POST", "domain.update", input, inline(s.domainRow), signal);
+  }
+
   domainDelete(domainId: string, signal?: AbortSignal) {
     return this.call("POST", "domain.delete", { domainId }, inline(s.domainRow), signal);
   }
@@ -310,6 +321,15 @@ export class DokployClient {
   }
 
   // --- settings --------------------------------------------------------------------------
+
+  /** Traefik's global middlewares.yml as text (null when Dokploy has none); admin keys only. */
+  readMiddlewareFile(signal?: AbortSignal) {
+    return this.call("GET", "settings.readMiddlewareTraefikConfig", undefined, inline(s.middlewareFile), signal);
+  }
+  /** Replaces the whole middlewares.yml; Traefik's file provider picks it up by itself. */
+  writeMiddlewareFile(traefikConfig: string, signal?: AbortSignal) {
+    return this.call("POST", "settings.updateMiddlewareTraefikConfig", { traefikConfig }, inline(s.done), signal);
+  }
 
   /** Cheap "reachable and the key is valid" check. */
   version(signal?: AbortSignal) {

@@ -62,6 +62,8 @@ export const domainRow = z.object({
   domainId: id,
   host: z.string(),
   applicationId: z.string().nullable().optional(),
+  /** Traefik middlewares the domain's router lists (names from the file provider). */
+  middlewares: z.array(z.string()).nullable().optional(),
 });
 export type DomainRow = z.infer<typeof domainRow>;
 
@@ -149,3 +151,8 @@ export const errorBody = z.object({
   code: z.string().optional(),
   data: z.object({ code: z.string().optional(), httpStatus: z.number().optional() }).optional(),
 });
+
+/** settings.readMiddlewareTraefikConfig: the text of Traefik's middlewares.yml, or null without one. */
+export const middlewareFile = z.string().nullable();
+/** settings.updateMiddlewareTraefikConfig (and Dokploy's other plain mutations) answer `true`. */
+export const done = z.literal(true);

@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
+import type { StackSso } from "../stacks/stack-sso.ts";
 import type { Logger } from "../log.ts";
 import type { AppEnv } from "./env.ts";
 import { isAdminRequest, requestContext } from "./middleware.ts";
@@ -32,6 +33,7 @@ import { type CapacityRouteDeps, capacityRoutes } from "./routes/capacity.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { adminFleetRoutes } from "./routes/admin-fleet.ts";
 import type { Fleet } from "../stacks/fleet.ts";
+import { stackGateRoutes } from "./routes/stack-gate.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, RolloutRouteDeps, CapacityRouteDeps {
   log: Logger;
@@ -52,6 +54,9 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, Rol
   auth: Auth | null;
   /** Stacks across Dokploy's Swarm nodes. */
   fleet: Fleet;
+  /** STACK_SSO=on: the forwardAuth gate in front of every stack; null otherwise. */
+  stackSso?: StackSso | null;
+  stackDomainSuffix?: string;
 }
 
 /** The portal's HTTP surface. Handlers are thin: parse, call the domain, map the result. */
@@ -82,6 +87,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get("/api/stacks/:name/details", guard).get("/api/stacks/:name/logs", guard);
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(deps));
+  app.route("/", stackGateRoutes({ ...deps, sso: deps.stackSso ?? null, stackDomainSuffix: deps.stackDomainSuffix ?? "" }));
   app.route("/", checkRoutes(deps.availability));
   app.route("/", deployRoutes(deps.stacks));
   app.route("/", deploymentRoutes(deps));

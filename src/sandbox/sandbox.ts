@@ -18,6 +18,7 @@ import type { ClusterControl } from "./control.ts";
 import type { RealOpenCodeOptions } from "./opencode-process.ts";
 import { snapshotState, type SandboxState } from "./state.ts";
 import { HangRegistry, type ServerLike } from "./transport.ts";
+import type { Upgrader } from "./websocket-proxy.ts";
 
 export interface SandboxOptions {
   /** The only key the outer auth check accepts (header x-api-key). */
@@ -118,7 +119,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       if (url.pathname === "/__sandbox" || url.pathname.startsWith("/__sandbox/")) return handleControl(sandbox, req, url);
       const host = hostOf(req, url);
       const target = ctx.stacks.route(host, url.pathname, (name) => [...ctx.db.applications.values()].some((a) => a.appName === name));
-      if (target) return ctx.stacks.handle(req, target);
+      if (target) return ctx.stacks.handle(req, target, server as Partial<Upgrader> | undefined);
       if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return handleApi(apiDeps, req, url, server);
       // Traefik's answer when no router matches.
       return textResponse(404, "404 page not found\n");

@@ -1,5 +1,6 @@
 // startSandbox: the sandbox behind a real Bun HTTP listener (loopback by default).
 import { createSandbox, type Sandbox, type SandboxOptions } from "./sandbox.ts";
+import { UPGRADED, websocketProxy } from "./websocket-proxy.ts";
 
 export interface StartedSandbox {
   url: string;
@@ -14,7 +15,11 @@ export async function startSandbox(opts: SandboxOptions & { port?: number; hostn
   const server = Bun.serve({
     hostname,
     port: opts.port ?? 0,
-    fetch: (req, srv) => sandbox.fetch(req, srv),
+    fetch: async (req, srv) => {
+      const res = await sandbox.fetch(req, srv);
+      return res === UPGRADED ? undefined : res;
+    },
+    websocket: websocketProxy,
     error(err) {
       opts.log?.("sandbox internal error", { error: err.message });
       return new Response("Internal Server Error", { status: 500 });

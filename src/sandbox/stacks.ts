@@ -7,6 +7,8 @@ import { textResponse } from "./errors.ts";
 import { nanoid, nowIso, swarmId } from "./ids.ts";
 import { type OpenCodeProcess, type RealOpenCodeOptions, launchOpenCode, wantsRealOpenCode } from "./opencode-process.ts";
 import type { Cluster } from "./cluster.ts";
+import { applyMiddlewares, DEFAULT_MIDDLEWARE_FILE } from "./traefik-middlewares.ts";
+import { isUpgrade, UPGRADED, type Upgrader } from "./websocket-proxy.ts";
 
 export interface SwarmService {
   /** Docker's 25-character service id; kept across updates of the same service. */
@@ -88,6 +90,8 @@ export interface TraefikRouter {
   stripPath: boolean;
   internalPath: string | null;
   uniqueConfigKey: number;
+  /** The domain's own middlewares (domain.middlewares), after Dokploy's. */
+  middlewares: string[];
 }
 
 export interface DeploySpec {
@@ -111,7 +115,7 @@ export interface DeploySpec {
 export const DEFAULT_UPDATE_CONFIG: SwarmUpdateConfig = { Parallelism: 1, Order: "start-first", FailureAction: "rollback" };
 const OUTPUT_LINES = 1000;
 
-type Target = { appName: string; path: string };
+type Target = { appName: string; path: string; middlewares?: string[] };
 
 export interface StacksOptions {
   openCode?: RealOpenCodeOptions;
@@ -127,6 +131,8 @@ export class Stacks {
   volumes = new Set<string>();
   /** What the emulated OpenCode of an appName says on /session and /session/status (tests set it). */
   activity = new Map<string, OpenCodeActivity>();
+  /** Traefik's global middlewares.yml (settings.read/updateMiddlewareTraefikConfig). */
+  middlewareFile: string | null = DEFAULT_MIDDLEWARE_FILE;
 
   constructor(private readonly opts: StacksOptions = {}) {}
 
@@ -139,6 +145,7 @@ export class Stacks {
     this.routers.clear();
     this.volumes.clear();
     this.activity.clear();
+    this.middlewareFile = DEFAULT_MIDDLEWARE_FILE;
   }
 
   /** mechanizeDockerContainer: create or update the swarm service; named volumes come into being. */
@@ -406,16 +413,33 @@ export class Stacks {
         if (!best || len > bestLen) best = { appName, router: r };
       }
     }
-    if (best) return { appName: best.appName, path: rewritePath(pathname, best.router) };
+    if (best) return { appName: best.appName, path: rewritePath(pathname, best.router), middlewares: best.router.middlewares ?? [] };
     if (this.services.has(host) || isAppName(host)) return { appName: host, path: pathname };
     return null;
   }
 
   /** Forward to the service's serving task, or answer as Traefik does when there is none. */
-  async handle(req: Request, target: Target): Promise<Response> {
+  async handle(req: Request, target: Target, server?: Partial<Upgrader>): Promise<Response> {
+    return applyMiddlewares(req, target.middlewares ?? [], this.middlewareFile, (passed, cookies) =>
+      this.serve(passed, target, req, server, cookies),
+    );
+  }
+
+  private async serve(req: Request, target: Target, original: Request, server: Partial<Upgrader> | undefined, cookies: string[]): Promise<Response> {
     const svc = this.services.get(target.appName);
     const task = svc ? this.serving(svc, Date.now()) : null;
     if (!task) return textResponse(502, "Bad Gateway");
+    // A WebSocket to a real server: the listener upgrades the request it received, with the
+    // headers the middlewares left (Authorization from forwardAuth).
+    if (task.real && isUpgrade(req) && server?.upgrade) {
+      const headers: Record<string, string> = {};
+      const auth = req.headers.get("authorization");
+      if (auth) headers.authorization = auth;
+      const url = `${String(task.realUrl).replace(/^http/, "ws")}${target.path}${new URL(req.url).search}`;
+      const set = new Headers();
+      for (const c of cookies) set.append("set-cookie", c);
+      if (server.upgrade(original, { data: { url, headers }, headers: set })) return UPGRADED;
+    }
     if (task.real) return proxy(req, `${task.realUrl}${target.path}${new URL(req.url).search}`);
     return openCodeServer(req, target.path, task.env, this.activity.get(target.appName));
   }

@@ -57,6 +57,8 @@ export interface SandboxState {
   orphanedServices: ServiceView[];
   /** Traefik dynamic files: appName -> routers. */
   traefik: Record<string, TraefikRouter[]>;
+  /** Traefik's global middlewares.yml as Dokploy would hold it. */
+  middlewareFile: string | null;
   /** Named Docker volumes ever created by a deploy; nothing in the API removes them. */
   volumes: string[];
   /** Swarm nodes, and each node's named volumes with their files. */
@@ -112,6 +114,7 @@ export function snapshotState(ctx: SandboxContext, faults: Fault[], stats: ApiSt
     runningServices: services.filter((s) => s.replicas > 0),
     orphanedServices: services.filter((s) => s.orphaned !== null),
     traefik: Object.fromEntries(stacks.routers),
+    middlewareFile: stacks.middlewareFile,
     volumes: [...stacks.volumes],
     ...ctx.cluster.snapshot(),
     volumeBackups: [...db.volumeBackups.values()],

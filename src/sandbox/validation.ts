@@ -264,6 +264,26 @@ export const schemas = {
     forwardAuthEnabled: z.coerce.boolean().optional(),
   }),
   domainId: z.object({ domainId: z.string().min(1) }),
+  // apiUpdateDomain: the same fields (no owner ids), host required, plus domainId and enabled.
+  domainUpdate: z.object({
+    domainId: z.string(),
+    host: z.string().min(1),
+    path: z.string().min(1).nullable().optional(),
+    port: z.coerce.number().min(1).max(65535).nullable().optional(),
+    customEntrypoint: nstr(),
+    https: z.coerce.boolean().optional(),
+    certificateType: z.enum(CERTIFICATE_TYPES).optional(),
+    customCertResolver: nstr(),
+    serviceName: nstr(),
+    domainType: z.enum(["compose", "application", "preview"]).nullable().optional(),
+    internalPath: nstr(),
+    stripPath: z.coerce.boolean().optional(),
+    middlewares: nstrArray(),
+    forwardAuthEnabled: z.coerce.boolean().optional(),
+    enabled: z.coerce.boolean().optional(),
+  }),
+  // apiTraefikConfig: the file's text, not checked as YAML (Dokploy writes it as given).
+  traefikConfig: z.object({ traefikConfig: z.string().min(1) }),
 
   applicationReadLogs: z.object({
     applicationId: z.string().min(1),

@@ -150,6 +150,9 @@ async function fetchStatus(url: URL, target: ProbeTarget, signal: AbortSignal, t
   const res = await fetch(url, { method: "GET", redirect: "manual", signal, headers, tls });
   // Only the status matters; cancelling releases the socket instead of buffering the body.
   res.body?.cancel().catch(() => {});
+  // STACK_SSO's gate sends a browser without a pass to the portal whether the stack runs or
+  // not: that says nothing about the stack (the next target, straight to the service, does).
+  if (res.status >= 300 && res.status < 400 && /\/auth\/stack\/start\?/.test(res.headers.get("location") ?? "")) return 511;
   return res.status;
 }
 

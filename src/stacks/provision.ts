@@ -10,6 +10,7 @@ import { LOG_TAIL_LINES } from "./report.ts";
 import { cleanupReportOf } from "./cleanup-report.ts";
 import { scrubLogTail } from "./log-scrub.ts";
 import { ensureBackups, removeBackups } from "./backups.ts";
+import { SSO_MIDDLEWARE } from "./sso-middleware-file.ts";
 
 /**
  * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
@@ -178,6 +179,8 @@ async function createResources(deps: SagaDeps, stack: Stack, plan: StackPlan, pa
             https: true,
             certificateType: config.STACK_CERTIFICATE_TYPE,
             customCertResolver: config.STACK_CERT_RESOLVER ?? null,
+            // STACK_SSO: the domain's router asks the portal first (stack-sso.ts).
+            ...(config.STACK_SSO === "on" ? { middlewares: [SSO_MIDDLEWARE] } : {}),
           },
           signal,
         )

@@ -43,6 +43,7 @@ export interface SagaDeps {
     | "BACKUP_DESTINATION_ID"
     | "BACKUP_SCHEDULE"
     | "BACKUP_KEEP"
+    | "STACK_SSO"
   >;
   waitUntilUp: (opts: WaitOptions) => Promise<WaitResult>;
   /** Attempts and first delay for compensations; Dokploy blips should not leave leftovers. */

@@ -14,6 +14,7 @@ import { ImageRepo } from "./images.ts";
 import { RolloutRepo } from "./rollouts.ts";
 import { PlacementRepo } from "./placements.ts";
 import { BackupRepo } from "./backups.ts";
+import { StackPassRepo } from "./stack-passes.ts";
 
 export class Store {
   readonly stacks: StackRepo;
@@ -30,6 +31,7 @@ export class Store {
   readonly rollouts: RolloutRepo;
   readonly placements: PlacementRepo;
   readonly backups: BackupRepo;
+  readonly stackPasses: StackPassRepo;
 
   constructor(readonly db: Database) {
     this.stacks = new StackRepo(db);
@@ -46,6 +48,7 @@ export class Store {
     this.rollouts = new RolloutRepo(db);
     this.placements = new PlacementRepo(db);
     this.backups = new BackupRepo(db);
+    this.stackPasses = new StackPassRepo(db);
   }
 
   /** Throws DataDirError, one line naming DATA_DIR and what to do, when it cannot open. */

@@ -208,4 +208,18 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX stack_backups_stack ON stack_backups(stack_id);
   `,
+  // 11: STACK_SSO: one-time tickets and per-stack passes, keyed by the SHA-256 of their value.
+  `
+  CREATE TABLE stack_passes (
+    id_hash         TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    host            TEXT NOT NULL,
+    stack_name      TEXT NOT NULL,
+    session_hash    TEXT NOT NULL,
+    return_to       TEXT NOT NULL,
+    expires_at      INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX stack_passes_session ON stack_passes(session_hash);
+  CREATE INDEX stack_passes_expiry ON stack_passes(expires_at);
+  `,
 ];

@@ -16,7 +16,8 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
   // Even so, Chromium looks up Google hosts (autofill, sign-in, updates). The tests talk to
   // loopback only: every name fails inside the browser, no DNS query leaves the machine.
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+  // Stack hosts under .localhost (STACK_SSO tests) go to loopback, like Chromium's own rule.
+  "--host-resolver-rules=MAP *.localhost 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
   "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter",
   "--disable-domain-reliability",
   "--no-pings",

@@ -67,6 +67,22 @@ beforeAll(async () => {
     customCertResolver: "wild",
   });
   await c.domainCreate({ applicationId: app.applicationId, host: "c.example.test", port: 80, https: false, certificateType: "none" });
+  // STACK_SSO: a domain listing the forwardAuth middleware, and one brought in line later.
+  const gated = await c.domainCreate({
+    applicationId: app.applicationId,
+    host: "d.example.test",
+    port: 8080,
+    https: true,
+    certificateType: "none",
+    middlewares: ["ai-stack-sso"],
+  });
+  expect(gated.middlewares).toEqual(["ai-stack-sso"]);
+  expect((await c.domainUpdate({ domainId: gated.domainId, host: gated.host, middlewares: [] })).middlewares).toEqual([]);
+  await c.domainUpdate({ domainId: gated.domainId, host: gated.host, middlewares: ["ai-stack-sso", "other@file"] });
+  const file = await c.readMiddlewareFile();
+  expect(file).toContain("redirect-to-https");
+  expect(await c.writeMiddlewareFile(`${file}# edited\n`)).toBe(true);
+  expect(await c.readMiddlewareFile()).toBe(`${file}# edited\n`);
   await c.domainsByApplication(app.applicationId);
   await c.domainDelete(domain.domainId);
   await c.applicationUpdate({ applicationId: app.applicationId, updateConfigSwarm: { Parallelism: 1, Order: "stop-first" } });

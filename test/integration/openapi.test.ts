@@ -17,6 +17,7 @@ type Json = Record<string, any>;
 
 let h: Harness;
 let oidc: Harness;
+let sso: Harness;
 let provider: TestProvider;
 let oidcUrl: string;
 let doc: Json;
@@ -27,6 +28,11 @@ beforeAll(async () => {
   oidcUrl = `http://127.0.0.1:${await freePort()}`;
   provider = await startProvider({ keys: [await newSigningKey("key-1")], portalUrl: oidcUrl });
   oidc = await startHarness({ env: oidcEnv(provider, oidcUrl) });
+  // STACK_SSO=on adds the stack gate's routes: only their presence is checked here.
+  const ssoUrl = `http://127.0.0.1:${await freePort()}`;
+  sso = await startHarness({
+    env: oidcEnv(provider, ssoUrl, { STACK_SSO: "on", STACK_SSO_ADDRESS: `${ssoUrl}/auth/stack`, STACK_DOMAIN_SUFFIX: "stacks.localhost" }),
+  });
   const res = await fetch(`${h.url}/api/openapi.json`);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toStartWith("application/json");
@@ -36,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
   await oidc?.stop();
+  await sso?.stop();
   await provider?.stop();
 });
 
@@ -148,7 +155,7 @@ describe("the document", () => {
   test("has every route the app answers, with its method, and no route it does not", () => {
     const answered = new Set<string>();
     const templates = Object.keys(doc.paths);
-    for (const app of [h.portal.app, oidc.portal.app] as Hono<any>[]) {
+    for (const app of [h.portal.app, oidc.portal.app, sso.portal.app] as Hono<any>[]) {
       for (const r of inspectRoutes(app)) {
         if (r.isMiddleware || r.method === "ALL" || r.path === "/" || r.path.startsWith("/assets/")) continue;
         let path = r.path.replace(/:(\w+)/g, "{$1}");

@@ -23,6 +23,7 @@ import { stackWithHistory } from "../../stacks/stack-history.ts";
 import { auditEntry } from "../../store/audit.ts";
 import { operationSummary } from "../../store/lifecycle.ts";
 import { capacityReport, nodeCapacity } from "../../stacks/capacity.ts";
+import { ssoApplyReport } from "../../stacks/stack-sso.ts";
 import { rollout, rolloutStack, rolloutView } from "../../stacks/rollout/model.ts";
 import * as bodies from "../responses.ts";
 import { type Access, type Answer, ROUTES, type RouteDoc } from "./routes.ts";
@@ -83,6 +84,7 @@ const NAMED: Record<string, z.ZodType> = {
   Capacity: capacityReport,
   StackMoved: bodies.stackMoved,
   FleetOverview: bodies.fleetOverview,
+  SsoApplyReport: ssoApplyReport,
 };
 
 const SECURITY: Record<Access, Record<string, string[]>[] | undefined> = {

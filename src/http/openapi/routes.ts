@@ -34,6 +34,7 @@ import { logLinesParam } from "../routes/owner.ts";
 import { deployBody } from "../routes/deploy.ts";
 import { rolloutRequest, rolloutView } from "../../stacks/rollout/model.ts";
 import { capacityReport } from "../../stacks/capacity.ts";
+import { ssoApplyReport } from "../../stacks/stack-sso.ts";
 
 /**
  * Every route of the portal's API as the OpenAPI document describes it (document.ts turns
@@ -496,6 +497,53 @@ export const ROUTES: RouteDoc[] = [
       415: notJson,
       429: rateLimited,
       503: { description: "Dokploy's projects could not be read", codes: ["dokploy_unavailable"] },
+    },
+  },
+  {
+    method: "get",
+    path: "/auth/stack",
+    tag: "auth",
+    access: "public",
+    summary: "STACK_SSO=on: Traefik's forwardAuth check in front of every stack (not for browsers or scripts)",
+    description:
+      "Reads X-Forwarded-Host, -Uri, -Method and -Proto. A 2xx lets the request through with the stack's own `Authorization: Basic`; " +
+      "without a pass it redirects to `/auth/stack/start`; a signed-in person who may not open the stack gets a 403 page.",
+    answers: {
+      200: { description: "Let through (Traefik copies `Authorization` onto the request)" },
+      302: { description: "To the portal's sign-in, or back to the stack with its pass set" },
+      403: { description: "A page: this person may not open this stack" },
+      404: { description: "A page: no stack at this host" },
+    },
+  },
+  {
+    method: "get",
+    path: "/auth/stack/start",
+    tag: "auth",
+    access: "public",
+    summary: "STACK_SSO=on: sign in if needed, then back to the stack with a one-time ticket for its host",
+    query: {
+      origin: { description: "The stack's origin (https://<name>.<suffix>)", schema: z.string() },
+      to: { description: "The path to go back to on the stack", schema: z.string() },
+    },
+    answers: {
+      302: { description: "To the provider's sign-in" },
+      303: { description: "To the stack, with a one-time ticket for its host" },
+      403: { description: "A page: this person may not open this stack" },
+      404: { description: "A page: no stack at this host" },
+    },
+  },
+  {
+    method: "post",
+    path: "/api/admin/stack-sso",
+    tag: "admin",
+    access: "admin",
+    summary: "STACK_SSO=on: put the forwardAuth middleware in Traefik's file and on every stack's domain now",
+    answers: {
+      200: { description: "Applied", schema: ssoApplyReport },
+      401: adminUnauthorized,
+      403: adminForbidden,
+      429: rateLimited,
+      502: { description: "Dokploy could not be reached or refused the change; nothing was removed", codes: ["dokploy_unavailable"] },
     },
   },
   {

@@ -15,6 +15,7 @@ function routerFor(d: DomainRow): TraefikRouter {
     stripPath: d.stripPath,
     internalPath: d.internalPath,
     uniqueConfigKey: d.uniqueConfigKey,
+    middlewares: d.middlewares ?? [],
   };
 }
 
@@ -38,6 +39,21 @@ export const domainProcedures: Procedure[] = [
       // routers/domain.ts rewraps every failure as 400 with the original message.
       throw new ProcError("BAD_REQUEST", errorMessage(err));
     }
+  }),
+
+  mutation("domain.update", schemas.domainUpdate, (ctx, input) => {
+    const row = ctx.db.domains.get(input.domainId);
+    if (!row) throw new ProcError("NOT_FOUND", "Domain not found");
+    // updateDomainById sets exactly the fields sent, then manageDomain rewrites the router.
+    const { domainId: _id, ...fields } = input;
+    const updated = { ...row, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)), host: input.host.trim() };
+    ctx.db.domains.set(row.domainId, updated);
+    const app = updated.applicationId ? ctx.db.applications.get(updated.applicationId) : undefined;
+    if (app) {
+      ctx.stacks.removeRouter(app.appName, row.domainId);
+      if (updated.enabled) ctx.stacks.addRouter(app.appName, routerFor(updated));
+    }
+    return updated;
   }),
 
   mutation("domain.delete", schemas.domainId, (ctx, input) => {

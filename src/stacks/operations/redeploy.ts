@@ -1,3 +1,4 @@
+import { syncStackDomain } from "../stack-sso.ts";
 import { stackCredentials } from "../opencode-api.ts";
 import { planStack } from "../plan.ts";
 import { stackEnv } from "../provision.ts";
@@ -55,6 +56,8 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
     password ? client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, signal) : Promise.resolve(true),
     // Stacks made before BACKUP_DESTINATION_ID was set get their backups now.
     ensureBackups(deps, config, stack, plan, signal),
+    // STACK_SSO switched on or off since the stack was made: its domain follows.
+    syncStackDomain(deps, config.STACK_SSO === "on", plan.host, app.domains, signal),
   ]);
   return missing.length ? `New volumes: ${missing.map((v) => v.volumeName).join(", ")}` : `Image ${image}`;
 }
