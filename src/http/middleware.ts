@@ -19,10 +19,12 @@ export function requestContext(log: Logger, proxyHops: number): MiddlewareHandle
     c.set("log", lazyChild(log, { requestId }));
     c.set("client", clientAddress(c, proxyHops));
     const started = performance.now();
-    c.header("X-Request-Id", requestId);
     await next();
+    // Set once, on whatever response came back (errors and streams included).
     c.header("X-Request-Id", requestId);
     const status = c.res.status;
+    // The level test first: at the usual "warn" a successful request costs no regex or path parse.
+    if (status < 500 && !log.isLevelEnabled("info") && !log.isLevelEnabled("debug")) return;
     const level = status >= 500 ? "error" : status < 400 && c.req.method === "GET" && QUIET.test(c.req.path) ? "debug" : "info";
     if (log.isLevelEnabled(level))
       log[level]({ requestId, method: c.req.method, path: c.req.path, status, ms: Math.round(performance.now() - started) }, "request");
