@@ -8,11 +8,11 @@
 export const FAST_POLL_MS = 50;
 export const FAST_WINDOW_MS = 2_000;
 /**
- * While Dokploy's queue holds the job, it waits at least for another build to end: the old
- * gentle start, backing off to twice POLL_INTERVAL. That pays for the fast window: the job's
- * start is seen a little later, its end (what the user waits for) sooner.
+ * While Dokploy's queue holds the job, it waits at least for another build to end: a slow
+ * start (500 ms), backing off to twice POLL_INTERVAL. That pays for the fast window: the
+ * job's start is seen a little later, its end (what the user waits for) sooner.
  */
-export const QUEUED_FIRST_POLL_MS = 250;
+export const QUEUED_FIRST_POLL_MS = 500;
 
 export class PollSchedule {
   private since = 0;

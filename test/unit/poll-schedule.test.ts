@@ -25,7 +25,7 @@ describe("PollSchedule (adaptive waiting for Dokploy's deploy)", () => {
   test("while queued it starts gently and backs off to twice the interval", () => {
     const clock = { t: 0 };
     const schedule = new PollSchedule(1_000, () => clock.t);
-    expect(pauses(schedule, clock, Array(6).fill("queued"))).toEqual([QUEUED_FIRST_POLL_MS, 500, 1_000, 2_000, 2_000, 2_000]);
+    expect(pauses(schedule, clock, Array(6).fill("queued"))).toEqual([QUEUED_FIRST_POLL_MS, 1_000, 2_000, 2_000, 2_000, 2_000]);
   });
 
   test("each transition starts over fast, even late in a long queue", () => {
