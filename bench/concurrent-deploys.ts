@@ -19,7 +19,16 @@ const LATENCY_MS = 25;
 const DEPLOY_MS = 400;
 const BULKHEAD = 8;
 const MAX_CONCURRENT_DEPLOYS = 10;
-const BUILD_CONCURRENCY = [1, 4];
+/**
+ * The first two runs use short intervals (POLL_INTERVAL=250ms, PROBE_INTERVAL=250ms); the last
+ * leaves them at their defaults and reports the Dokploy calls per second while the deploys wait.
+ */
+const RUNS: { buildConcurrency: number; intervals: "short" | "defaults" }[] = [
+  { buildConcurrency: 1, intervals: "short" },
+  { buildConcurrency: 4, intervals: "short" },
+  { buildConcurrency: 1, intervals: "defaults" },
+];
+const SHORT_INTERVALS = { POLL_INTERVAL: "250ms", PROBE_INTERVAL: "250ms" };
 
 interface Outcome {
   name: string;
@@ -39,7 +48,8 @@ export function run() {
       dokploy_max_concurrency: BULKHEAD,
       max_concurrent_deploys: MAX_CONCURRENT_DEPLOYS,
     };
-    for (const buildConcurrency of BUILD_CONCURRENCY) {
+    for (const { buildConcurrency, intervals } of RUNS) {
+      const label = intervals === "short" ? `build concurrency ${buildConcurrency}` : `build concurrency ${buildConcurrency}, default intervals`;
       const data = tempDir("bench-concurrent-");
       defer(data.remove);
       const portal = await startPortalProcess(
@@ -48,10 +58,9 @@ export function run() {
           MAX_CONCURRENT_DEPLOYS: String(MAX_CONCURRENT_DEPLOYS),
           DEPLOY_TIMEOUT: "5m",
           HEALTH_TIMEOUT: "1m",
-          POLL_INTERVAL: "250ms",
-          PROBE_INTERVAL: "250ms",
+          ...(intervals === "short" ? SHORT_INTERVALS : {}),
         }),
-        `portal-build-${buildConcurrency}`,
+        `portal-build-${buildConcurrency}-${intervals}`,
       );
       await sandbox.settings({ buildConcurrency });
       // Load the availability cache's project list before the burst.
@@ -61,7 +70,7 @@ export function run() {
       const t0 = wallNow();
       const outcomes = await Promise.all(
         Array.from({ length: DEPLOYS }, async (_, i): Promise<Outcome> => {
-          const name = `burst-c${buildConcurrency}-${i}`;
+          const name = `burst-c${buildConcurrency}${intervals === "short" ? "" : "d"}-${i}`;
           try {
             const accepted = await postDeploy(portal.url, name);
             let maxPosition = 0;
@@ -95,8 +104,13 @@ export function run() {
       for (const o of outcomes) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
       const totalCalls = Object.values(state.calls).reduce((a, b) => a + b, 0);
       const queued = outcomes.filter((o) => o.maxPosition > 0).length;
+      const callsPerS = totalCalls / (allDoneMs / 1000);
+      const pollsPerS = (state.calls["deployment.all"] ?? 0) / (allDoneMs / 1000);
       const row = {
         build_concurrency: buildConcurrency,
+        intervals,
+        dokploy_calls_per_s: r(callsPerS, 1),
+        dokploy_polls_per_s: r(pollsPerS, 1),
         outcomes: counts,
         all_done_ms: r(allDoneMs, 0),
         done_ms_p50: r(median(outcomes.map((o) => o.doneMs)), 0),
@@ -117,25 +131,25 @@ export function run() {
         ideal_build_ms: Math.ceil(DEPLOYS / buildConcurrency) * DEPLOY_MS,
       };
       figure(BENCH, { figure: "burst", ...row });
-      figures[`build_concurrency_${buildConcurrency}`] = row;
+      figures[`build_concurrency_${buildConcurrency}${intervals === "short" ? "" : "_default_intervals"}`] = row;
       progress(
         BENCH,
-        `build concurrency ${buildConcurrency}: ${JSON.stringify(counts)} in ${Math.round(allDoneMs)} ms, max in flight ${state.maxInFlight}`,
+        `${label}: ${JSON.stringify(counts)} in ${Math.round(allDoneMs)} ms, max in flight ${state.maxInFlight}, ${r(callsPerS, 1)} Dokploy calls/s`,
       );
       const clear = Object.keys(counts).every((k) => k === "ready" || k.startsWith("failed:"));
       targets.push({
-        target: `build concurrency ${buildConcurrency}: every deploy ready or clearly failed`,
+        target: `${label}: every deploy ready or clearly failed`,
         value: JSON.stringify(counts),
         verdict: verdict(clear),
         note: `all done after ${r(allDoneMs / 1000, 1)} s (builds alone need ${row.ideal_build_ms / 1000} s); ${queued} waited in the portal's queue`,
       });
       targets.push({
-        target: `build concurrency ${buildConcurrency}: Dokploy calls in flight <= DOKPLOY_MAX_CONCURRENCY (${BULKHEAD})`,
+        target: `${label}: Dokploy calls in flight <= DOKPLOY_MAX_CONCURRENCY (${BULKHEAD})`,
         value: state.maxInFlight,
         verdict: verdict(state.maxInFlight <= BULKHEAD),
       });
       targets.push({
-        target: `build concurrency ${buildConcurrency}: no SQLITE_BUSY in the portal's log`,
+        target: `${label}: no SQLITE_BUSY in the portal's log`,
         value: busy,
         verdict: verdict(busy === 0),
         note: `${errorLines} error lines in the log`,
@@ -145,7 +159,8 @@ export function run() {
       targets,
       figures,
       notes: [
-        `sandbox latency ${LATENCY_MS} ms per call, builds ${DEPLOY_MS} ms; POLL_INTERVAL=250ms, PROBE_INTERVAL=250ms, DEPLOY_TIMEOUT=5m`,
+        `sandbox latency ${LATENCY_MS} ms per call, builds ${DEPLOY_MS} ms, DEPLOY_TIMEOUT=5m; POLL_INTERVAL=250ms and PROBE_INTERVAL=250ms except in the default-intervals run (1s and 2s)`,
+        "Dokploy calls per second: every call the sandbox counted from the burst's start until the last deploy was done, over that time",
         `MAX_CONCURRENT_DEPLOYS left at its default ${MAX_CONCURRENT_DEPLOYS}: the portal queues the other deploys and tells their watchers their place`,
       ],
     };

@@ -28,7 +28,7 @@ const CONFIGS: Config[] = [
   // Tuned for the measurement: poll at a quarter of L, so the poll that sees "done" is late by
   // at most L + 25 ms. The probe interval only matters when the first probe fails.
   { label: "tuned", pollMs: 25, probeMs: 50, runs: 6 },
-  // The shipped defaults (POLL_INTERVAL=1s, PROBE_INTERVAL=2s), for comparison.
+  // The shipped defaults (POLL_INTERVAL=1s, PROBE_INTERVAL=2s): median <= 5 and max <= 6 (issue 16).
   { label: "defaults", pollMs: 1_000, probeMs: 2_000, runs: 3 },
 ];
 
@@ -122,9 +122,9 @@ export function run() {
       // The stack answers as soon as Dokploy says done, so no probe interval is actually spent:
       // the verdict uses (ready - D) / L, which does not subtract time that was not waited.
       targets.push({
-        target: `${config.label} (POLL_INTERVAL=${config.pollMs}ms, PROBE_INTERVAL=${config.probeMs}ms): (ready - D) / L <= 5`,
+        target: `${config.label} (POLL_INTERVAL=${config.pollMs}ms, PROBE_INTERVAL=${config.probeMs}ms): (ready - D) / L <= 5${config.label === "tuned" ? "" : ", max <= 6"}`,
         value: `median ${medStrict}, max ${maxStrict}`,
-        verdict: config.label === "tuned" ? verdict(medStrict <= 5) : "n/a",
+        verdict: config.label === "tuned" ? verdict(medStrict <= 5) : verdict(medStrict <= 5 && maxStrict <= 6),
         note: `${config.label === "tuned" ? `judged on the median; max ${maxStrict <= 5 ? "also within" : "above"} 5; ` : ""}(ready - D - probe interval) / L: median ${med}, max ${max}; ${shares.length}/${config.runs} ready`,
       });
       progress(BENCH, `${config.label}: (ready - D) / L median ${medStrict}, max ${maxStrict}`);

@@ -1,3 +1,4 @@
+import { clientOf } from "./client-address.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import { now } from "../stacks/saga.ts";
 import type { AuditRepo } from "../store/audit.ts";
@@ -23,7 +24,7 @@ export function authFailureGuard(limit: Limit, audit: AuditRepo, onLimited: (nam
       action: "auth_failed",
       stackName: null,
       deploymentId: null,
-      client: c.get("client"),
+      client: clientOf(c),
       actor: "anonymous",
       outcome: c.res.status === 401 ? "unauthorized" : "forbidden",
       // The path is user input: cut short.

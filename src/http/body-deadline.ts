@@ -1,3 +1,4 @@
+import { clientOf } from "./client-address.ts";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env.ts";
 import { problem } from "./problem.ts";
@@ -29,7 +30,7 @@ export function bodyDeadline(opts: BodyDeadlineOptions): MiddlewareHandler<AppEn
   return async (c, next) => {
     const body = c.req.raw.body;
     if (!body) return next();
-    const client = c.get("client");
+    const client = clientOf(c);
     const tooMany = (status: 429 | 503) =>
       problem(c, status, "too_many_uploads", "Too many requests are still sending their body; try again shortly", {
         "Retry-After": String(Math.ceil(opts.timeoutMs / 1000)),

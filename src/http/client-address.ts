@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import type { Context } from "hono";
+import type { AppEnv } from "./env.ts";
 import { getConnInfo } from "hono/bun";
 
 /**
@@ -19,4 +20,14 @@ export function clientAddress(c: Context, hops: number): string {
   } catch {
     return "unknown";
   }
+}
+
+/** The request's client address (requestContext's TRUST_PROXY hops), looked up once. */
+export function clientOf(c: Context<AppEnv>): string {
+  let client = c.get("client");
+  if (client === undefined) {
+    client = clientAddress(c, c.get("proxyHops") ?? 0);
+    c.set("client", client);
+  }
+  return client;
 }

@@ -26,7 +26,10 @@ export type AppEnv = {
   Variables: {
     requestId: string;
     log: RequestLog;
-    client: string;
+    /** The client's address, once clientOf (client-address.ts) has looked it up. */
+    client?: string;
+    /** TRUST_PROXY, for clientOf. */
+    proxyHops: number;
     /** AUTH_MODE=oidc (src/http/session.ts): the signed-in person, their session cookie, or a session that ended. */
     person?: Person;
     sessionId?: string;

@@ -3,7 +3,6 @@ import type { Logger } from "../log.ts";
 import { type AppEnv, lazyChild } from "./env.ts";
 import { problem } from "./problem.ts";
 import { secretEquals } from "../stacks/secrets.ts";
-import { clientAddress } from "./client-address.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -17,12 +16,16 @@ export function requestContext(log: Logger, proxyHops: number): MiddlewareHandle
     const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     c.set("requestId", requestId);
     c.set("log", lazyChild(log, { requestId }));
-    c.set("client", clientAddress(c, proxyHops));
+    // The client address is looked up when first asked for (clientOf): most requests never do.
+    c.set("proxyHops", proxyHops);
     const started = performance.now();
-    c.header("X-Request-Id", requestId);
     await next();
-    c.header("X-Request-Id", requestId);
+    // Set once, on whatever response came back (errors and streams included), on its own
+    // headers: c.header() on a finished response would copy the whole Response first.
+    c.res.headers.set("X-Request-Id", requestId);
     const status = c.res.status;
+    // The level test first: at the usual "warn" a successful request costs no regex or path parse.
+    if (status < 500 && !log.isLevelEnabled("info") && !log.isLevelEnabled("debug")) return;
     const level = status >= 500 ? "error" : status < 400 && c.req.method === "GET" && QUIET.test(c.req.path) ? "debug" : "info";
     if (log.isLevelEnabled(level))
       log[level]({ requestId, method: c.req.method, path: c.req.path, status, ms: Math.round(performance.now() - started) }, "request");

@@ -1,3 +1,4 @@
+import { clientOf } from "./client-address.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import { rateLimiter } from "hono-rate-limiter";
 import type { AppEnv } from "./env.ts";
@@ -22,7 +23,7 @@ export function limitPerClient(name: string, limit: Limit, onLimited?: (name: st
     windowMs: limit.windowMs,
     limit: limit.limit,
     standardHeaders: "draft-6",
-    keyGenerator: (c) => c.get("client"),
+    keyGenerator: (c) => clientOf(c),
     ...(opts.exempt ? { skip: opts.exempt } : {}),
     // The count is taken up front (so concurrent requests see each other) and given back
     // afterwards when the answer does not count.

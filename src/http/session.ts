@@ -1,3 +1,4 @@
+import { clientOf } from "./client-address.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Auth } from "../auth/index.ts";
 import { readCookie } from "../auth/cookies.ts";
@@ -38,7 +39,7 @@ function crossSite(c: Context<AppEnv>, publicOrigin: string): boolean {
 
 /** The credentials of a request, for the stacks service. */
 export function requestCredentials(c: Context<AppEnv>): RequestContext {
-  return { bearer: bearerToken(c.req.header("authorization")), person: c.get("person"), client: c.get("client") };
+  return { bearer: bearerToken(c.req.header("authorization")), person: c.get("person"), client: clientOf(c) };
 }
 
 /**

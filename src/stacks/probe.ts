@@ -41,6 +41,11 @@ export interface WaitOptions {
   attemptTimeoutMs: number;
   intervalMs: number;
   maxIntervalMs: number;
+  /**
+   * The first pause, doubling up to intervalMs and then on to maxIntervalMs (default
+   * intervalMs). A stack usually answers soon after it starts, so the first rounds are quick.
+   */
+  firstIntervalMs?: number;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Passed to every probe; see ProbeOptions.ca. */
@@ -237,7 +242,7 @@ function requireNumber(name: string, value: number, min: number): void {
 
 /**
  * Probe every target each round (in parallel) until one is up, backing off exponentially
- * between rounds from intervalMs to maxIntervalMs, never past timeoutMs overall.
+ * between rounds from firstIntervalMs to maxIntervalMs, never past timeoutMs overall.
  * The first target to answer as up wins; the round's other probes are cancelled.
  * Resolves, never rejects, except for invalid options.
  */
@@ -248,6 +253,7 @@ export async function waitUntilUp(opts: WaitOptions): Promise<WaitResult> {
   // >= 1: doubling a zero pause would never back off.
   requireNumber("intervalMs", opts.intervalMs, 1);
   requireNumber("maxIntervalMs", opts.maxIntervalMs, opts.intervalMs);
+  if (opts.firstIntervalMs !== undefined) requireNumber("firstIntervalMs", opts.firstIntervalMs, 1);
   requireNumber("timeoutMs", opts.timeoutMs, 0);
 
   const start = performance.now();
@@ -255,7 +261,7 @@ export async function waitUntilUp(opts: WaitOptions): Promise<WaitResult> {
   const elapsedMs = () => Math.round(performance.now() - start);
   const last: DownOutcome[] = targets.map(() => ({ up: false, reason: "not_attempted" }));
   let attempts = 0;
-  let pause = opts.intervalMs;
+  let pause = Math.min(opts.firstIntervalMs ?? opts.intervalMs, opts.intervalMs);
 
   const notUp = (aborted: boolean): WaitResult => ({ up: false, attempts, elapsedMs: elapsedMs(), last: [...last], aborted });
 

@@ -1,5 +1,6 @@
 import type { DokployClient } from "../dokploy/client.ts";
 import type { DeploymentRow } from "../dokploy/schemas.ts";
+import { PollSchedule } from "./poll-schedule.ts";
 import { SagaError, sleep } from "./saga.ts";
 
 /**
@@ -20,8 +21,8 @@ export interface WaitDeployOptions {
 
 export async function waitForDokployDeploy(client: DokployClient, opts: WaitDeployOptions): Promise<DeploymentRow> {
   let phase: "unknown" | "queued" | "running" = "unknown";
-  // Start fast: most of the wait is Dokploy's work, but the first answer tells the user a lot.
-  let interval = Math.min(250, opts.intervalMs);
+  // Fast right after Dokploy starts the job, backing off to intervalMs (poll-schedule.ts).
+  const schedule = new PollSchedule(opts.intervalMs);
   for (;;) {
     const rows = await client.deployments(opts.applicationId, opts.signal);
     const newest = rows[0];
@@ -42,7 +43,6 @@ export async function waitForDokployDeploy(client: DokployClient, opts: WaitDepl
           ? "Dokploy never started the deploy (its build queue may be full, or it restarted and lost the job)"
           : "Dokploy's deploy did not finish in time",
       );
-    await sleep(Math.min(interval, left), opts.signal);
-    interval = Math.min(interval * 2, opts.intervalMs);
+    await sleep(Math.min(schedule.next(phase), left), opts.signal);
   }
 }

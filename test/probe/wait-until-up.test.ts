@@ -47,6 +47,28 @@ describe("waitUntilUp", () => {
     }
   });
 
+  test("firstIntervalMs: the first pause is short even with a long interval (a stack that comes up soon is seen soon)", async () => {
+    const flaky = startFlaky(1);
+    try {
+      // Without the short first pause the second round would come after 10 s, past the timeout.
+      const result = await waitUntilUp({
+        attemptTimeoutMs: 1000,
+        intervalMs: 10_000,
+        maxIntervalMs: 10_000,
+        firstIntervalMs: 20,
+        timeoutMs: 3000,
+        targets: [{ url: flaky.url }],
+      });
+      expect(result).toMatchObject({ up: true, status: 200, attempts: 2 });
+    } finally {
+      flaky.stop();
+    }
+  });
+
+  test("firstIntervalMs must be a number >= 1", async () => {
+    await expect(waitUntilUp({ ...fast, firstIntervalMs: 0, targets: [{ url: `${http.url}/` }] })).rejects.toThrow(RangeError);
+  });
+
   test("the target that is up wins among failing ones", async () => {
     const targets: ProbeTarget[] = [
       { url: `http://127.0.0.1:${deadPort()}/` },

@@ -1,4 +1,5 @@
-import { Hono } from "hono";
+import { clientOf } from "../client-address.ts";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { Reconciler } from "../../stacks/reconcile.ts";
 import { now } from "../../stacks/saga.ts";
@@ -19,8 +20,8 @@ export interface AdminDeps {
 export const reconcileBody = z.object({ apply: z.boolean().default(false) });
 
 export function adminRoutes(deps: AdminDeps) {
-  const audit = (c: { get: (k: "client") => string }, action: string, outcome: string, detail: Record<string, unknown> | null = null) =>
-    deps.store.audit.record({ at: now(), action, stackName: null, deploymentId: null, client: c.get("client"), actor: "admin", outcome, detail });
+  const audit = (c: Context<AppEnv>, action: string, outcome: string, detail: Record<string, unknown> | null = null) =>
+    deps.store.audit.record({ at: now(), action, stackName: null, deploymentId: null, client: clientOf(c), actor: "admin", outcome, detail });
   return new Hono<AppEnv>()
     .use("/api/admin/*", requireToken(deps.adminToken, "admin", { signedInAdmin: true }))
     .get("/api/admin/audit", (c) => {

@@ -1,3 +1,4 @@
+import { clientOf } from "../client-address.ts";
 import { type Context, Hono } from "hono";
 import { isAllowed, personFrom } from "../../auth/access.ts";
 import { cookieHeader, readCookie } from "../../auth/cookies.ts";
@@ -58,7 +59,7 @@ export function authRoutes(deps: AuthRouteDeps) {
       action,
       stackName: null,
       deploymentId: null,
-      client: c.get("client"),
+      client: clientOf(c),
       actor: person ? "person" : "anonymous",
       outcome,
       detail,

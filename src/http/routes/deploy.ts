@@ -1,3 +1,4 @@
+import { clientOf } from "../client-address.ts";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { StackService } from "../../stacks/service.ts";
@@ -23,7 +24,7 @@ export function deployRoutes(stacks: StackService) {
     const result = await stacks.deploy(body.value.name, {
       bearer: bearerToken(c.req.header("authorization")),
       person: c.get("person"),
-      client: c.get("client"),
+      client: clientOf(c),
       idempotencyKey,
     });
     if (!result.ok) return refused(c, result.code, result.message);

@@ -1,6 +1,7 @@
 import type { Deployment, Stack, StepId } from "../model.ts";
 import { planStack } from "../plan.ts";
 import { expandProbeTargets, probeOnce } from "../probe.ts";
+import { FIRST_PROBE_PAUSE_MS } from "../poll-schedule.ts";
 import { type SagaDeps, SagaError, now, runStep, sleep, toDeploymentError } from "../saga.ts";
 import { waitForDokployDeploy } from "../wait-deploy.ts";
 
@@ -74,6 +75,7 @@ export async function waitHealthy(deps: SagaDeps, stack: Stack, appName: string,
     targets: probeTargets(deps, stack, appName),
     attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
     intervalMs: deps.config.PROBE_INTERVAL,
+    firstIntervalMs: FIRST_PROBE_PAUSE_MS,
     maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
     timeoutMs: deps.config.HEALTH_TIMEOUT,
     signal,
