@@ -7,6 +7,7 @@ import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { requireToken } from "../middleware.ts";
+import { clientOf } from "../client-address.ts";
 import { problem } from "../problem.ts";
 import type { StackMoved } from "../responses.ts";
 import { refused, requestCredentials } from "../session.ts";
@@ -54,7 +55,7 @@ export function adminFleetRoutes(deps: { fleet: Fleet; store: Store; operations:
         action: "move",
         stackName: stack.name,
         deploymentId: result.deploymentId,
-        client: null,
+        client: clientOf(c),
         actor: "admin",
         outcome: "accepted",
         detail: { from: moved.from?.hostname ?? null, to: moved.to.hostname },

@@ -5,6 +5,7 @@ import type { RolloutView } from "../../stacks/rollout/model.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { requireToken } from "../middleware.ts";
+import { clientOf } from "../client-address.ts";
 import { problem } from "../problem.ts";
 import type { RolloutList, RolloutStarted } from "../responses.ts";
 
@@ -62,7 +63,7 @@ function progressStream(rollouts: RolloutManager, id: string, heartbeatMs: numbe
 
 export function rolloutRoutes(deps: RolloutRouteDeps) {
   const admin = requireToken(deps.adminToken, "admin", { signedInAdmin: true });
-  const who = (c: Context<AppEnv>) => ({ actor: "admin" as const, client: c.get("client") ?? null });
+  const who = (c: Context<AppEnv>) => ({ actor: "admin" as const, client: clientOf(c) });
   const app = new Hono<AppEnv>();
   app.post("/api/admin/rollouts", admin, async (c) => {
     // A bare POST (no body) rolls STACK_IMAGE out with the defaults.
