@@ -1,5 +1,40 @@
 import { z } from "zod";
 
+/** Parsers shared by every group of variables (config.ts, auth/, fleet-config.ts). */
+
+const DURATION = /^(\d+)(ms|s|m|h)?$/;
+export const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** "90s", "10m", "500ms" or a bare number of milliseconds; `positive` refuses 0. */
+export const duration = (fallback: string, opts: { positive?: boolean } = {}) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = DURATION.exec(value.trim());
+      if (!match || (opts.positive && Number(match[1]) === 0)) {
+        ctx.addIssue({ code: "custom", message: 'expected a duration such as "500ms", "90s", "10m" or "1h"' });
+        return z.NEVER;
+      }
+      return Number(match[1]) * UNIT_MS[(match[2] ?? "ms") as keyof typeof UNIT_MS];
+    });
+
+/** Decimal digits only: Number() would also take "0x10", "0b10", "1e3" or "16.0". */
+export const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,15}$/, "expected a whole number in decimal digits")
+    .transform(Number)
+    .pipe(z.number().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`))
+    .default(fallback);
+
+/** Unset or blank: undefined; otherwise the value, trimmed. */
+export const trimmedText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
 /**
  * Resource sizes in human units, as Docker takes them (`-m 4g`, `--cpus 1.5`), turned into
  * what Dokploy stores: bytes and nano-CPUs. `none` (or `0`) means no limit.

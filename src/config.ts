@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cpuCount, memorySize } from "./config-units.ts";
+import { cpuCount, duration, integer, memorySize, UNIT_MS } from "./config-units.ts";
 import { authVariables, checkAuthVariables } from "./auth/config.ts";
 import { fleetVariables } from "./fleet-config.ts";
 import { checkStackSsoVariables, stackSsoVariables } from "./auth/stack-sso-config.ts";
@@ -11,33 +11,6 @@ import { checkStackSsoVariables, stackSsoVariables } from "./auth/stack-sso-conf
  */
 
 export const SECRET_VARIABLES = ["DOKPLOY_API_TOKEN", "STACK_REGISTRY_PASSWORD", "ADMIN_TOKEN", "METRICS_TOKEN", "OIDC_CLIENT_SECRET"] as const;
-
-const DURATION = /^(\d+)(ms|s|m|h)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-
-/** "90s", "10m", "500ms" or a bare number of milliseconds. */
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const match = DURATION.exec(value.trim());
-      if (!match) {
-        ctx.addIssue({ code: "custom", message: 'expected a duration such as "500ms", "90s", "10m" or "1h"' });
-        return z.NEVER;
-      }
-      return Number(match[1]) * UNIT_MS[(match[2] ?? "ms") as keyof typeof UNIT_MS];
-    });
-
-/** Decimal digits only: Number() would also take "0x10", "0b10", "1e3" or "16.0". */
-const integer = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d{1,15}$/, "expected a whole number in decimal digits")
-    .transform(Number)
-    .pipe(z.number().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`))
-    .default(fallback);
 
 const optionalText = z
   .string()

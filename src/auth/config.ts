@@ -1,30 +1,10 @@
 import { z } from "zod";
+import { duration, trimmedText } from "../config-units.ts";
 
 /**
  * The sign-in variables, spread into src/config.ts's schema. `open` (the default) changes
  * nothing; `oidc` puts deploying and managing stacks behind the organisation's provider.
  */
-
-const DURATION = /^(\d+)(ms|s|m|h)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const match = DURATION.exec(value.trim());
-      if (!match || Number(match[1]) === 0) {
-        ctx.addIssue({ code: "custom", message: 'expected a duration such as "30m" or "8h"' });
-        return z.NEVER;
-      }
-      return Number(match[1]) * UNIT_MS[(match[2] ?? "ms") as keyof typeof UNIT_MS];
-    });
-
-const optional = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
 const list = z
   .string()
@@ -64,8 +44,8 @@ export const authVariables = {
   AUTH_MODE: z.enum(["open", "oidc"]).default("open"),
   PUBLIC_URL: httpUrl,
   OIDC_ISSUER: issuerUrl,
-  OIDC_CLIENT_ID: optional,
-  OIDC_CLIENT_SECRET: optional,
+  OIDC_CLIENT_ID: trimmedText,
+  OIDC_CLIENT_SECRET: trimmedText,
   /** `groups` is added where the provider offers it (src/auth/oidc.ts). */
   OIDC_SCOPES: z.string().default("openid profile email"),
   OIDC_PROVIDER_NAME: z.string().trim().min(1).max(40).default("your organisation"),
@@ -73,8 +53,8 @@ export const authVariables = {
   OIDC_ALLOWED_GROUPS: list,
   OIDC_ALLOWED_EMAIL_DOMAINS: list.transform((domains) => domains.map((d) => d.toLowerCase().replace(/^@/, ""))),
   OIDC_ADMIN_GROUPS: list,
-  SESSION_IDLE_TIMEOUT: duration("8h"),
-  SESSION_MAX_AGE: duration("168h"),
+  SESSION_IDLE_TIMEOUT: duration("8h", { positive: true }),
+  SESSION_MAX_AGE: duration("168h", { positive: true }),
   MAX_STACKS_PER_USER: z.coerce
     .number({ message: "expected a whole number" })
     .int("expected a whole number")
