@@ -12,6 +12,13 @@ import type { Placement } from "../store/placements.ts";
 
 export type Unavailable = "node_down" | "node_drained";
 
+/** What a node's health means for the stacks on it (null: they can run, or nothing is known). */
+export function unavailableFor(health: string | null | undefined): Unavailable | null {
+  if (health === "down" || health === "gone") return "node_down";
+  if (health === "drained") return "node_drained";
+  return null;
+}
+
 export interface StackNode {
   id: string;
   hostname: string;
@@ -50,10 +57,7 @@ export class Fleet {
 
   /** Why a stack that should run cannot: its node is down (or gone) or drained. */
   static unavailable(stack: Stack, node: StackNode | null): Unavailable | null {
-    if (stack.status !== "ready" || !node) return null;
-    if (node.health === "down" || node.health === "gone") return "node_down";
-    if (node.health === "drained") return "node_drained";
-    return null;
+    return stack.status === "ready" ? unavailableFor(node?.health) : null;
   }
 
   /** The status a reader sees: "unavailable" (not "failed") while the stack's node is out. */

@@ -3,12 +3,12 @@ import { z } from "zod";
 import { deploymentKind, deploymentStatus, stack as storedStack } from "./model.ts";
 import type { Stack } from "./model.ts";
 import { backupSummary } from "./backups.ts";
+import { unavailableFor } from "./fleet.ts";
 
 function nodeOf(store: Store, stack: Stack, health?: (nodeId: string) => string | null): StackWithHistory["node"] {
   const placement = store.placements.of(stack.id);
   if (!placement) return null;
-  const state = stack.status === "ready" ? (health?.(placement.nodeId) ?? null) : null;
-  const unavailableReason = state === "down" || state === "gone" ? "node_down" : state === "drained" ? "node_drained" : null;
+  const unavailableReason = stack.status === "ready" ? unavailableFor(health?.(placement.nodeId)) : null;
   return { hostname: placement.hostname, unavailableReason };
 }
 
