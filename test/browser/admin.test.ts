@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { ADMIN_TOKEN, type Harness, deployAndWait, startHarness } from "../support/harness.ts";
-import { type Launched, launch, msg, openPage, overflow } from "./support.ts";
+import { type Launched, launch, msg, openPage, overflow, normalise, text } from "./support.ts";
 
 /**
  * The admin view (#admin) in a real browser against a real portal and sandbox Dokploy:
@@ -27,8 +27,6 @@ afterAll(async () => {
   await h?.stop();
 }, T);
 
-const text = (page: Page, selector: string) => page.locator(selector).innerText();
-const normalise = (s: string) => s.replace(/\s+/g, " ").trim();
 const focused = (page: Page) => page.evaluate(() => document.activeElement?.id ?? "");
 const row = (name: string) => `#admin-stacks li[data-name="${name}"]`;
 

@@ -4,7 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, startHarness } from "../support/harness.ts";
-import { confirmDialog, LANGS, LOCALE, type Launched, launch, msg, openPage as openGuarded, overflow, sandboxControl } from "./support.ts";
+import {
+  confirmDialog,
+  LANGS,
+  LOCALE,
+  type Launched,
+  launch,
+  msg,
+  openQuickPage as openPage,
+  normalise,
+  text,
+  overflow,
+  sandboxControl,
+} from "./support.ts";
 
 /**
  * Issue 12, the person's side: the once-only credentials are never lost by accident, a long
@@ -32,15 +44,6 @@ afterAll(async () => {
   await h?.stop();
 }, T);
 
-/** A guarded page whose waits give up well within the test's limit, so a failure says what failed. */
-async function openPage(...args: Parameters<typeof openGuarded>) {
-  const guarded = await openGuarded(...args);
-  guarded.context.setDefaultTimeout(8000);
-  return guarded;
-}
-
-const text = (page: Page, selector: string) => page.locator(selector).innerText();
-const normalise = (s: string) => s.replace(/\s+/g, " ").trim();
 const before = (lang: (typeof LANGS)[number], key: string) => msg(lang, key).split("{")[0]!;
 
 async function typeName(page: Page, name: string, state: string) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
-import { LANGS, LOCALE, type Lang, type Launched, launch, msg, openPage as openGuarded, sandboxControl } from "./support.ts";
+import { LANGS, LOCALE, type Lang, type Launched, launch, msg, openQuickPage as openPage, normalise, text, sandboxControl } from "./support.ts";
 
 /**
  * Issue 12, when things go wrong: a failed deploy says why (by its code), what to do, what
@@ -25,15 +25,6 @@ afterAll(async () => {
   await h?.stop();
 }, T);
 
-/** A guarded page whose waits give up well within the test's limit, so a failure says what failed. */
-async function openPage(...args: Parameters<typeof openGuarded>) {
-  const guarded = await openGuarded(...args);
-  guarded.context.setDefaultTimeout(8000);
-  return guarded;
-}
-
-const text = (page: Page, selector: string) => page.locator(selector).innerText();
-const normalise = (s: string) => s.replace(/\s+/g, " ").trim();
 const deploymentIdOf = (page: Page) => new URL(page.url()).hash.replace("#deployment=", "");
 const clearFaults = () => fetch(`${h.sandboxUrl}/__sandbox/faults`, { method: "DELETE" });
 

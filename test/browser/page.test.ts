@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
-import { LANGS, LOCALE, type Launched, launch, msg, openPage, sandboxControl, startCuttableProxy, overflow } from "./support.ts";
+import { LANGS, LOCALE, type Launched, launch, msg, openPage, normalise, text, sandboxControl, startCuttableProxy, overflow } from "./support.ts";
 
 /**
  * The page in a real browser (Debian's Chromium driven by playwright-core) against a real
@@ -32,9 +32,6 @@ afterAll(async () => {
   await chrome?.close();
   await h?.stop();
 }, T);
-
-const text = (page: Page, selector: string) => page.locator(selector).innerText();
-const normalise = (s: string) => s.replace(/\s+/g, " ").trim();
 
 async function typeName(page: Page, name: string, state: "ok" | "bad" | "held") {
   // A verdict like "too short" waits until typing pauses or the field is left: leave it.

@@ -144,3 +144,15 @@ export async function confirmDialog(page: Page, answer: "yes" | "no"): Promise<v
   await page.click(answer === "yes" ? "#confirm-yes" : "#confirm-no");
   await page.waitForSelector("#confirm-dialog:not([open])", { state: "attached" });
 }
+
+/** A guarded page whose waits give up well within a test's limit, so a failure says what failed. */
+export async function openQuickPage(...args: Parameters<typeof openPage>): Promise<Guarded> {
+  const guarded = await openPage(...args);
+  guarded.context.setDefaultTimeout(8000);
+  return guarded;
+}
+
+/** What a person reads in an element (CSS applied). */
+export const text = (page: Page, selector: string) => page.locator(selector).innerText();
+/** Text with its runs of whitespace made one space, as compared with a catalog text. */
+export const normalise = (s: string) => s.replace(/\s+/g, " ").trim();
