@@ -116,6 +116,8 @@ export const serviceTask = z.object({
   state: z.string(),
   /** "Running 5 seconds ago", "Shutdown 2 seconds ago", "Preparing ...". */
   currentState: z.string().default(""),
+  /** The hostname of the Swarm node the task was given ("" while pending). */
+  node: z.string().default(""),
   error: z.string().default(""),
 });
 export type ServiceTask = z.infer<typeof serviceTask>;

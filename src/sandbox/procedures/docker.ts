@@ -17,7 +17,8 @@ function taskRow(ctx: SandboxContext, svc: SwarmService, task: Task, now: number
     name: `${svc.appName}.1`,
     state: task.goneAt === null ? "running" : "shutdown",
     currentState: `${current} ${since} seconds ago`,
-    node: ctx.organizationId.slice(0, 8),
+    // `{{.Node}}`: the hostname of the node the task was given; empty while it is pending.
+    node: task.node === null ? "" : (ctx.cluster.nodes.get(task.node)?.hostname ?? ""),
     error: "",
   };
 }

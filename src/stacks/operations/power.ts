@@ -1,4 +1,6 @@
 import { now, type SagaDeps } from "../saga.ts";
+import { adoptPlacement } from "../placement-adopt.ts";
+import { applicationSettings } from "../spec.ts";
 import { RESTART_STEPS } from "../steps.ts";
 import {
   type OperationInput,
@@ -35,7 +37,10 @@ async function startSteps(deps: SagaDeps, input: OperationInput, step: Step): Pr
   // the old one (Swarm's spec still names it), so the start is a deploy, which runs it.
   const pending = deps.store.images.of(input.stack.id);
   await step("start_service", async () => {
-    if (!pending?.pending) return deps.client.applicationStart(applicationId, input.signal);
+    // Likewise for a stack pinned just now: Swarm's spec has no pin, a scale-up could start it on any node.
+    const { nodeId, adopted } = await adoptPlacement(deps, input.stack, appName, input.signal);
+    if (adopted) await deps.client.applicationUpdate(applicationSettings(applicationId, deps.config, nodeId), input.signal);
+    else if (!pending?.pending) return deps.client.applicationStart(applicationId, input.signal);
     await startDokployDeploy(deps, input.deployment.id, applicationId, "deploy", input.signal);
     await waitDokployDeploy(deps, input.deployment.id, applicationId, input.signal);
   });

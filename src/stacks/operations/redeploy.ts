@@ -5,6 +5,7 @@ import { stackEnv } from "../provision.ts";
 import { type SagaDeps, SagaError, now } from "../saga.ts";
 import { applicationSettings, dockerProvider } from "../spec.ts";
 import { ensureBackups } from "../backups.ts";
+import { adoptPlacement } from "../placement-adopt.ts";
 import { PASSWORD_STEPS, REDEPLOY_STEPS } from "../steps.ts";
 import {
   type OperationInput,
@@ -34,8 +35,10 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
   const { client, store, config } = deps;
   const image = redeployImage(deps, input);
   const { signal, stack } = input;
-  const { applicationId } = applicationOf(deps, stack.id);
+  const { applicationId, appName } = applicationOf(deps, stack.id);
   const plan = planStack(stack.name, config, stack.volumeGeneration);
+  // The stack stays on its node: its volumes are there (placement.ts). One made before pins is pinned now.
+  const { nodeId } = await adoptPlacement(deps, stack, appName, signal);
   const app = await client.applicationSettings(applicationId, signal);
   // Mounts are matched by path: a volume added to STACK_MOUNTS since the stack was created
   // is created now; existing ones (and their data) are left as they are.
@@ -50,8 +53,7 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
   const password = (await stackCredentials(deps, applicationId, signal))?.password;
   await Promise.all([
     client.saveDockerProvider(dockerProvider(applicationId, { ...config, STACK_IMAGE: image }), signal),
-    // The stack stays on its node: its volumes are there (placement.ts).
-    client.applicationUpdate(applicationSettings(applicationId, config, store.placements.of(stack.id)?.nodeId), signal),
+    client.applicationUpdate(applicationSettings(applicationId, config, nodeId), signal),
     // Without a password in Dokploy's environment there is nothing to rewrite safely.
     password ? client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, signal) : Promise.resolve(true),
     // Stacks made before BACKUP_DESTINATION_ID was set get their backups now.
