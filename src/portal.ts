@@ -115,10 +115,20 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
     cluster,
   });
+  // STACK_SSO: the forwardAuth gate (stack-sso.ts); off with an address left set, it cleans up.
+  const stackSso = new StackSso(sagaDeps, {
+    on: config.STACK_SSO === "on",
+    address: config.STACK_SSO_ADDRESS ?? null,
+    admins: config.STACK_SSO_ADMINS === "on",
+  });
   const operations = new StackOperations(sagaDeps, stacks, {
     onRequest: (operation, outcome) => metrics.operations.inc({ operation, outcome }),
     secrets: [opts.dokployApiKey, config.ADMIN_TOKEN, config.METRICS_TOKEN],
     fleet,
+    // The gate reads the stack's password again at once, not after its cache's 10 s.
+    onFinished: (kind, stack) => {
+      if (kind === "password" && stack.applicationId) stackSso.forget(stack.applicationId);
+    },
   });
   const rollouts = new RolloutManager(sagaDeps, operations, {
     onStack: (outcome) => metrics.rolloutStacks.inc({ outcome }),
@@ -134,12 +144,6 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   // A build that outlives its application's delete: once its service shows, a reconcile reports it.
   const serviceWatch = new OrphanServiceWatch(sagaDeps, () => {
     reconciler.run(false).catch((err) => log.warn({ err: String(err) }, "reconcile after an orphaned service failed"));
-  });
-  // STACK_SSO: the forwardAuth gate (stack-sso.ts); off with an address left set, it cleans up.
-  const stackSso = new StackSso(sagaDeps, {
-    on: config.STACK_SSO === "on",
-    address: config.STACK_SSO_ADDRESS ?? null,
-    admins: config.STACK_SSO_ADMINS === "on",
   });
   if (config.STACK_SSO_ADDRESS)
     void stackSso.atStart().then(

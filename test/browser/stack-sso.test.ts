@@ -335,6 +335,23 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
   );
 
   test(
+    "after a new password the owner's pass works at once: the gate does not keep the old password",
+    async () => {
+      const { jar } = await signIn(portalUrl, "bob");
+      const pass = await redeem("bob", await ticketFor(jar, stackOrigin("bob")));
+      // The gate has read (and keeps for a few seconds) bob's password.
+      expect((await viaTraefik("bob", "/global/health", { cookie: pass.cookie! })).status).toBe(200);
+      const res = await fetch(`${portalUrl}/api/stacks/bob/password`, { method: "POST", headers: { cookie: jar.header(), origin: portalUrl } });
+      expect(res.status).toBe(202);
+      const { deploymentId } = (await res.json()) as { deploymentId: string };
+      for (let i = 0; i < 400 && h.portal.store.deployments.byId(deploymentId)?.status === "running"; i++) await Bun.sleep(50);
+      expect(h.portal.store.deployments.byId(deploymentId)?.status).toBe("succeeded");
+      expect((await viaTraefik("bob", "/global/health", { cookie: pass.cookie! })).status).toBe(200);
+    },
+    T,
+  );
+
+  test(
     "behind https the pass is a __Host- cookie with Secure",
     async () => {
       const { jar } = await signIn(portalUrl, "alice");

@@ -48,6 +48,8 @@ export interface StackOperationsOptions {
   secrets?: (string | undefined)[];
   /** Adds the stack's node, its availability and its backups to the details. */
   fleet?: Fleet;
+  /** An operation ended, whichever way (a new password makes cached credentials stale). */
+  onFinished?: (kind: OperationKind, stack: Stack) => void;
 }
 
 export class StackOperations {
@@ -192,7 +194,9 @@ export class StackOperations {
   }
 
   private launch(kind: OperationKind, deployment: Deployment, stack: Stack, extra: Partial<OperationInput>): void {
-    this.stacks.runOperation(deployment.id, kind, (signal) => SAGAS[kind](this.deps, { deployment, stack, signal, ...extra }), {
+    const saga = (signal: AbortSignal) =>
+      SAGAS[kind](this.deps, { deployment, stack, signal, ...extra }).finally(() => this.opts.onFinished?.(kind, stack));
+    this.stacks.runOperation(deployment.id, kind, saga, {
       slot: BUILDS.has(kind),
     });
   }
