@@ -439,7 +439,9 @@ function holdingUnsaved(): boolean {
 
 async function leaveAllowed(): Promise<boolean> {
   if (!holdingUnsaved()) return true;
-  return askConfirm({ title: "leave.title", text: "leave.text", yes: "leave.go", no: "leave.stay" });
+  // Signed in (AUTH_MODE=oidc) there is no management token: only the password is at stake.
+  const text = active && saved.secretsFor(active.id)?.managementToken ? "leave.text" : "leave.text_password";
+  return askConfirm({ title: "leave.title", text, yes: "leave.go", no: "leave.stay" });
 }
 
 function stopWatching(): void {

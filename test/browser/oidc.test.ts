@@ -80,6 +80,9 @@ describe("signing in on the page", () => {
       // Back to the start (the page asks first: the password is not confirmed as saved): the
       // stack is listed, and the per-person limit (1) hides the form.
       await page.click('[data-action="start-over"]');
+      await page.waitForSelector("#confirm-dialog[open]");
+      // Only the password is at stake: the question does not speak of a token there is not.
+      expect(await text(page, "#confirm-text")).toBe(msg("en", "leave.text_password"));
       await confirmDialog(page, "yes");
       await page.waitForSelector('#your-stacks [data-stack="alice-example"][data-status="ready"]');
       expect(await page.isHidden("#deploy-form")).toBe(true);
