@@ -95,12 +95,13 @@ export function tn(key: Key, vars: Record<string, string | number | Node> = {}):
   const fragment = document.createDocumentFragment();
   let last = 0;
   for (const match of message.matchAll(/\{(\w+)\}/g)) {
+    const [whole, name = ""] = match;
     fragment.append(message.slice(last, match.index));
-    const value = vars[match[1]!];
-    if (value === undefined) fragment.append(match[0]);
+    const value = vars[name];
+    if (value === undefined) fragment.append(whole);
     else if (typeof value === "number") fragment.append(formatNumber(value));
     else fragment.append(typeof value === "string" ? value : value.cloneNode(true));
-    last = match.index! + match[0].length;
+    last = match.index + whole.length;
   }
   fragment.append(message.slice(last));
   return fragment;
@@ -150,17 +151,13 @@ export function formatDuration(ms: number): string {
   return new Intl.NumberFormat(current, { style: "unit", unit: "second", unitDisplay: "long" }).format(total);
 }
 
-const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
-  ["day", 86_400_000],
-  ["hour", 3_600_000],
-  ["minute", 60_000],
-  ["second", 1000],
-];
+const SECOND: [Intl.RelativeTimeFormatUnit, number] = ["second", 1000];
+const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [["day", 86_400_000], ["hour", 3_600_000], ["minute", 60_000], SECOND];
 
 /** How long ago a moment was, as the language says it ("3 minutes ago"), in whole units. */
 export function formatAgo(at: number, now = Date.now()): string {
   const elapsed = Math.max(0, now - at);
-  const [unit, size] = RELATIVE_UNITS.find(([, size]) => elapsed >= size) ?? RELATIVE_UNITS.at(-1)!;
+  const [unit, size] = RELATIVE_UNITS.find(([, size]) => elapsed >= size) ?? SECOND;
   return new Intl.RelativeTimeFormat(current, { numeric: "auto" }).format(-Math.floor(elapsed / size), unit);
 }
 
