@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { loadConfig } from "../../src/config.ts";
+import { SANDBOX_KEY, type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
+import { LOCALE, type Launched, confirmDialog, launch, msg, normalise, openQuickPage } from "./support.ts";
+
+/**
+ * The owner's page, the two actions the lifecycle test does not click: restart (asked first,
+ * then stop and start seen live) and upgrade (the stack gets the portal's current image back
+ * after it was changed in Dokploy), in Dutch.
+ */
+
+const T = 30_000;
+const OLD_IMAGE = "registry.example/old-stack:0";
+let h: Harness;
+let chrome: Launched;
+let token = "";
+let current = "";
+
+beforeAll(async () => {
+  [h, chrome] = await Promise.all([startHarness({ sandbox: { stackStopMs: 200, stackStartMs: 200 } }), launch()]);
+  token = (await deployAndWait(h, "upg-nl")).managementToken;
+  current = loadConfig(h.env).STACK_IMAGE;
+}, T);
+
+afterAll(async () => {
+  await chrome?.close();
+  await h?.stop();
+}, T);
+
+const plain = (s: string) => normalise(s.replace(/[\u2066-\u2069]/g, ""));
+const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
+const serviceOf = async () => (await sandboxState(h)).services.find((s: any) => s.hosts.includes("upg-nl.stacks.test"));
+const dokploy = (procedure: string, body: unknown) =>
+  fetch(`${h.sandboxUrl}/api/${procedure}`, {
+    method: "POST",
+    headers: { "x-api-key": SANDBOX_KEY, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+async function openStack(): Promise<Awaited<ReturnType<typeof openQuickPage>>> {
+  const guarded = await openQuickPage(chrome.browser, h.url, { locale: LOCALE.nl });
+  const { page } = guarded;
+  await page.goto(`${h.url}/`);
+  await page.waitForSelector("html[data-ready]");
+  await page.click("#manage-section > summary");
+  await page.fill("#manage-name", "upg-nl");
+  await page.fill("#manage-token", token);
+  await page.click("#manage-button");
+  await page.waitForSelector('#view-stack[data-state="running"]');
+  return guarded;
+}
+
+describe("your stack: restart and upgrade", () => {
+  test(
+    "nl: restart asks first, then stops and starts the stack live",
+    async () => {
+      const { context, page } = await openStack();
+      try {
+        await page.click('[data-action="stack-restart"]');
+        await page.waitForSelector("#confirm-dialog[open]");
+        expect(await text(page, "#confirm-title")).toBe(msg("nl", "stack.confirm_restart_title"));
+        expect(await text(page, "#confirm-text")).toBe(msg("nl", "stack.confirm_restart_text"));
+        await confirmDialog(page, "yes");
+        await page.waitForSelector('#stack-steps li[data-step="start_service"]');
+        expect(await text(page, '#stack-steps li[data-step="stop_service"] .step-label')).toBe(msg("nl", "step.stop_service"));
+        await page.waitForSelector('#stack-progress[data-status="ready"]');
+        await page.waitForSelector('#view-stack[data-state="running"]');
+        expect(await text(page, "#stack-state")).toBe(msg("nl", "stack.running"));
+        await page.waitForSelector('.stack-operation[data-kind="restart"][data-outcome="succeeded"]');
+        expect((await serviceOf()).state).not.toBe("stopped");
+      } finally {
+        await context.close();
+      }
+    },
+    T,
+  );
+
+  test(
+    "nl: upgrade puts the portal's current image back on a stack that runs another",
+    async () => {
+      // Someone ran the stack on another image from Dokploy's UI.
+      const { applicationId } = await serviceOf();
+      expect(
+        (
+          await dokploy("application.saveDockerProvider", {
+            applicationId,
+            dockerImage: OLD_IMAGE,
+            username: null,
+            password: null,
+            registryUrl: null,
+          })
+        ).status,
+      ).toBe(200);
+      expect((await dokploy("application.deploy", { applicationId })).status).toBe(200);
+      const deadline = Date.now() + 10_000;
+      while ((await serviceOf()).image !== OLD_IMAGE && Date.now() < deadline) await Bun.sleep(50);
+
+      const { context, page } = await openStack();
+      try {
+        expect(await text(page, '[data-fact="image"] dd')).toBe(OLD_IMAGE);
+        await page.click('[data-action="stack-redeploy"]');
+        await page.waitForSelector("#confirm-dialog[open]");
+        expect(await text(page, "#confirm-title")).toBe(msg("nl", "stack.confirm_redeploy_title"));
+        await confirmDialog(page, "yes");
+        await page.waitForSelector('#stack-steps li[data-step="apply_plan"]');
+        expect(await text(page, '#stack-steps li[data-step="apply_plan"] .step-label')).toBe(msg("nl", "step.apply_plan"));
+        await page.waitForSelector('#stack-progress[data-status="ready"]');
+        await page.waitForSelector('.stack-operation[data-kind="redeploy"][data-outcome="succeeded"]');
+        await page.waitForFunction((image) => document.querySelector('[data-fact="image"] dd')?.textContent?.includes(image), current);
+        expect((await serviceOf()).image).toBe(current);
+      } finally {
+        await context.close();
+      }
+    },
+    T,
+  );
+});
