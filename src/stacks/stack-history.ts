@@ -3,7 +3,7 @@ import { z } from "zod";
 import { deploymentKind, deploymentStatus, stack as storedStack } from "./model.ts";
 import type { Stack } from "./model.ts";
 import { backupSummary } from "./backups.ts";
-import { unavailableFor } from "./fleet.ts";
+import { unavailableFor } from "./node-health.ts";
 
 function nodeOf(store: Store, stack: Stack, health?: (nodeId: string) => string | null): StackWithHistory["node"] {
   const placement = store.placements.of(stack.id);
