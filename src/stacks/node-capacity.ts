@@ -45,8 +45,7 @@ export const nodeCapacity = z.object({
 });
 export type NodeCapacity = z.infer<typeof nodeCapacity>;
 
-export type NodeCapacityConfig = PlacementConfig &
-  Pick<Config, "STACK_MEMORY_LIMIT" | "STACK_CPU_RESERVATION" | "STACK_CPU_LIMIT">;
+export type NodeCapacityConfig = PlacementConfig & Pick<Config, "STACK_MEMORY_LIMIT" | "STACK_CPU_RESERVATION" | "STACK_CPU_LIMIT">;
 
 /** A live stack's pin, as the store's placements list it. */
 export interface PlacedStack {
