@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { capacityReport } from "../../src/stacks/capacity.ts";
+import { fleetOverview } from "../../src/stacks/fleet-overview.ts";
 import { ADMIN_TOKEN, SANDBOX_KEY, type Harness, deploy, deployAndWait, readEvents, startHarness } from "../support/harness.ts";
 
 /**
@@ -62,6 +64,8 @@ describe("capacity per node", () => {
     expect((await readEvents(`${h.url}${((await stop.json()) as any).eventsUrl}`)).at(-1)!.data.status).toBe("stopped");
 
     const report = await capacity();
+    // The answers are what the OpenAPI document says they are, field for field.
+    expect(capacityReport.strict().safeParse({ ...report, fleet: capacityReport.shape.fleet.strict().parse(report.fleet) }).success).toBe(true);
     expect(report.nodesError).toBeNull();
     expect(report.fleet).toMatchObject({ live: 6, maxStacks: 20, freeStacks: 14, byRunState: { running: 5, stopped: 1 }, unplaced: 0 });
     expect(report.nodes.map((n: any) => n.hostname)).toEqual(["dokploy-manager", "worker-a", "worker-b"]);
@@ -95,6 +99,7 @@ describe("capacity per node", () => {
 
     // The node list shows the same figures.
     const overview = await get("/api/admin/nodes");
+    expect(fleetOverview.strict().safeParse(overview).success).toBe(true);
     for (const n of report.nodes) {
       expect(byHost(overview.nodes, n.hostname)).toMatchObject({
         stacks: n.stacks,
