@@ -18,6 +18,11 @@ export const fleetVariables = {
   MAX_STACKS_PER_NODE: integer(0, 0, 100_000),
   /** A Dokploy backup destination's id: every stack's volumes are backed up there. */
   BACKUP_DESTINATION_ID: trimmedText,
+  /**
+   * The Swarm node (id or hostname) where Dokploy runs its volume backups: the node Dokploy
+   * itself runs on. Default: the Swarm leader. Stacks on other nodes are out of the backups' reach.
+   */
+  BACKUP_NODE: trimmedText,
   /** When the volume backups run (cron, Dokploy's server time). */
   BACKUP_SCHEDULE: z
     .string()

@@ -88,8 +88,10 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     },
     log,
   );
+  const cluster = new ClusterView(client);
   const sagaDeps = {
     client,
+    cluster,
     store,
     events,
     log,
@@ -100,7 +102,6 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     // serviceWatch is made below; a teardown cannot run before start-up is done.
     onBuildOutlivedDelete: (appName: string) => serviceWatch.expect(appName),
   };
-  const cluster = new ClusterView(client);
   const fleet = new Fleet(sagaDeps, cluster, config);
   const backups = new BackupKeeper(sagaDeps, config.NAME_QUARANTINE_DAYS);
   const slots = new DeploySlots(config.MAX_CONCURRENT_DEPLOYS, (n) => metrics.deployQueue.set(n));

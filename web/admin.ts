@@ -5,6 +5,7 @@ import { errorKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, currentStep } from "./progress.ts";
 import * as saved from "./state.ts";
 import { askConfirm } from "./confirm.ts";
+import { backupState, backupText, nodeText } from "./fleet-facts.ts";
 import { forgetRollout, initRollout, loadRollout, renderRollout } from "./admin-rollout.ts";
 import { forgetCapacity, initCapacity, loadCapacity, renderCapacity } from "./admin-capacity.ts";
 
@@ -486,28 +487,23 @@ function fleetFacts(stack: api.StackInfo): HTMLElement[] {
   const facts: HTMLElement[] = [];
   const node = stack.node;
   if (node) {
-    const text = node.unavailableReason
-      ? t(node.unavailableReason === "node_down" ? "admin.node_down" : "admin.node_drained", { host: node.hostname })
-      : node.hostname;
     facts.push(
       h(
         "div",
         { class: "stack-fact", "data-fact": "node", "data-unavailable": node.unavailableReason ?? "" },
         h("dt", {}, t("admin.node")),
-        h("dd", {}, text),
+        h("dd", {}, nodeText(node.hostname, node.unavailableReason)),
       ),
     );
   }
   const backup = stack.backup;
   if (backup) {
-    const at = backup.lastBackupAt ? Date.parse(backup.lastBackupAt) : Number.NaN;
-    const when = Number.isFinite(at) ? formatDateTime(at) : t("admin.backup_never");
     facts.push(
       h(
         "div",
-        { class: "stack-fact", "data-fact": "backup", "data-failing": backup.failing ? "true" : "false" },
+        { class: "stack-fact", "data-fact": "backup", "data-failing": backup.failing ? "true" : "false", "data-backup": backupState(backup) },
         h("dt", {}, t("admin.last_backup")),
-        h("dd", {}, backup.failing ? t("admin.backup_failing", { time: when }) : when),
+        h("dd", {}, backupText(backup)),
       ),
     );
   }

@@ -1,5 +1,6 @@
 import { h } from "./dom.ts";
 import { type Key, code, formatDateTime, formatNumber, t, tn } from "./i18n.ts";
+import { backupState, backupText, nodeText } from "./fleet-facts.ts";
 import { errorKey } from "./messages.ts";
 import type { StackDetails, StackLogs } from "./stack-api.ts";
 
@@ -61,6 +62,7 @@ export function stateText(d: Details): string {
     const key = BUSY[d.runningOperation?.kind ?? ""];
     return key ? t(key) : t("stack.busy");
   }
+  if (d.status === "unavailable") return t(d.unavailableReason === "node_drained" ? "stack.unavailable_drained" : "stack.unavailable_down");
   if (state === "not_ready") return t(`admin.status_${d.status}` as Key);
   if (state === "stopped") return t(d.stopReason === "idle" ? "stack.stopped_idle" : "stack.stopped");
   return t("stack.running");
@@ -116,6 +118,13 @@ export function factRows(d: Details): HTMLElement[] {
       ),
       row("cpu", "stack.fact_cpu", tn("stack.limit_reserved", { limit: cpus(app.limits.nanoCpus), reserved: cpus(app.limits.nanoCpusReservation) })),
     );
+  }
+  // With Dokploy's Swarm cluster and backups: the server it is on, and its last backup.
+  if (d.node) rows.push(row("node", "admin.node", nodeText(d.node.hostname, d.unavailableReason)));
+  if (d.backups) {
+    const fact = row("backup", "admin.last_backup", backupText(d.backups));
+    fact.dataset.backup = backupState(d.backups);
+    rows.push(fact);
   }
   return rows;
 }

@@ -1,4 +1,5 @@
 import { DokployError } from "../dokploy/errors.ts";
+import { type OutOfReach, outOfReach } from "./backup-reach.ts";
 import type { Stack } from "./model.ts";
 import type { StackPlan } from "./plan.ts";
 import { type SagaDeps, now, withCleanupRetries } from "./saga.ts";
@@ -20,10 +21,27 @@ export type BackupConfig = {
 /** The folder of a stack's backup files in the destination: stable, unlike the appName. */
 export const backupFolder = (config: Pick<BackupConfig, "STACK_PROJECT_PREFIX">, name: string) => `${config.STACK_PROJECT_PREFIX}${name}`;
 
-/** Creates the volume backups a stack lacks (one per volume); none without a destination. */
+/** Whether the stack's node is out of the backups' reach, by Dokploy's node list now (else the last one read). */
+export async function reachOf(deps: SagaDeps, stackId: number, signal?: AbortSignal): Promise<OutOfReach> {
+  const placement = deps.store.placements.of(stackId);
+  const cluster = deps.cluster;
+  if (!placement || !cluster) return null;
+  const nodes = await cluster.nodes(signal).catch(() => cluster.known());
+  return outOfReach(placement, nodes, deps.config.BACKUP_NODE);
+}
+
+/**
+ * Creates the volume backups a stack lacks (one per volume); none without a destination. A
+ * stack out of the backups' reach gets none, and loses those it had (backup-reach.ts).
+ */
 export async function ensureBackups(deps: SagaDeps, config: BackupConfig, stack: Stack, plan: StackPlan, signal?: AbortSignal): Promise<number> {
   const destinationId = config.BACKUP_DESTINATION_ID;
   if (!destinationId) return 0;
+  const away = await reachOf(deps, stack.id, signal);
+  if (away) {
+    await dropOutOfReach(deps, stack.id, away);
+    return 0;
+  }
   const have = new Set(deps.store.backups.of(stack.id).map((b) => b.volumeName));
   const missing = plan.volumes.filter((v) => !have.has(v.volumeName));
   for (const v of missing) {
@@ -61,6 +79,16 @@ export async function removeBackups(deps: SagaDeps, stackId: number): Promise<st
   return failed;
 }
 
+/** Removes the schedules of a stack the backups cannot reach (their files stay in the bucket). */
+async function dropOutOfReach(deps: SagaDeps, stackId: number, away: NonNullable<OutOfReach>): Promise<void> {
+  if (!deps.store.backups.of(stackId).length) return;
+  const left = await removeBackups(deps, stackId);
+  deps.log.warn(
+    { stackId, node: away.node, backupNode: away.backupNode, left: left.length },
+    "a stack's volumes are out of the backups' reach: its backup schedules were removed",
+  );
+}
+
 /** Reads each backup's newest run from Dokploy into the store. */
 export async function refreshBackupRuns(deps: SagaDeps, stackId: number, signal?: AbortSignal): Promise<void> {
   for (const b of deps.store.backups.of(stackId)) {
@@ -84,12 +112,17 @@ export async function runBackupsNow(deps: SagaDeps, stackId: number, signal?: Ab
   return failed;
 }
 
-/** What the stack page and the admin view show: the last good backup, and whether the last run failed. */
-export function backupSummary(deps: Pick<SagaDeps, "store">, stackId: number) {
+/**
+ * What the stack page and the admin view show: the last good backup, and whether the last run
+ * failed; or that the stack's node is out of the backups' reach (pass it only when backups are on).
+ */
+export function backupSummary(deps: Pick<SagaDeps, "store">, stackId: number, away: OutOfReach = null) {
+  if (away) return { lastBackupAt: null, failing: false, volumes: [], outOfReach: away };
   const backups = deps.store.backups.of(stackId);
   if (!backups.length) return null;
   const successes = backups.map((b) => b.lastSuccessAt);
   return {
+    outOfReach: null,
     /** The oldest of the volumes' last good backups: everything is backed up at least as of then. */
     lastBackupAt: successes.every((s) => s !== null) ? ((successes as string[]).sort()[0] ?? null) : null,
     failing: backups.some((b) => b.lastStatus === "error"),
@@ -138,7 +171,9 @@ export class BackupKeeper {
       this.deps.log.info({ stackId, left: left.length }, "backups of a stack past its quarantine removed");
     }
     for (const stackId of new Set(store.backups.live().map((b) => b.stackId))) {
-      await refreshBackupRuns(this.deps, stackId).catch(() => undefined);
+      const away = await reachOf(this.deps, stackId);
+      if (away) await dropOutOfReach(this.deps, stackId, away);
+      else await refreshBackupRuns(this.deps, stackId).catch(() => undefined);
     }
     return { removed, failed };
   }

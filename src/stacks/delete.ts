@@ -1,7 +1,7 @@
 import type { Deployment, Leftover, Stack, StepId } from "./model.ts";
 import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "./saga.ts";
 import { deleteApplications, findFootprint, removeProjects } from "./teardown.ts";
-import { runBackupsNow } from "./backups.ts";
+import { reachOf, runBackupsNow } from "./backups.ts";
 
 /**
  * The delete saga: stop a deploy still in flight, then application.delete, then
@@ -91,6 +91,8 @@ async function finalBackup(deps: SagaDeps, input: DeleteInput): Promise<boolean>
     .events(id)
     .some((e) => e.type === "step" && e.data.step === "final_backup" && (e.data.state === "succeeded" || e.data.state === "skipped"));
   if (passed) return true;
+  // A backup run on a node the volumes are not on would upload an empty tar (backup-reach.ts).
+  if (deps.config.BACKUP_DESTINATION_ID && (await reachOf(deps, stackId))) return skip("Dokploy's backups cannot reach the server this stack is on");
   if (!deps.store.backups.of(stackId).length) return skip("The stack has no backups");
   if (input.finalBackup === false) return skip("Skipped at the owner's request");
   try {

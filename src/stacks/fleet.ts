@@ -1,6 +1,7 @@
 import type { Stack } from "./model.ts";
 import type { SagaDeps } from "./saga.ts";
 import { backupSummary, refreshBackupRuns } from "./backups.ts";
+import { type OutOfReach, outOfReach } from "./backup-reach.ts";
 import type { ClusterNode, ClusterView } from "./placement.ts";
 import { type NodeCapacity, type NodeCapacityConfig, nodeFigures } from "./node-capacity.ts";
 import { type Unavailable, unavailableFor } from "./node-health.ts";
@@ -51,6 +52,14 @@ export class Fleet {
     return (nodeId) => byId.get(nodeId) ?? "gone";
   }
 
+  /** Whether each stack is out of the backups' reach; undefined without backups or a node list. */
+  async backupReachLookup(): Promise<((stackId: number) => OutOfReach) | undefined> {
+    if (!this.deps.config.BACKUP_DESTINATION_ID) return undefined;
+    const nodes = await this.cluster.nodes().catch(() => this.cluster.known());
+    if (!nodes) return undefined;
+    return (stackId) => outOfReach(this.deps.store.placements.of(stackId), nodes, this.deps.config.BACKUP_NODE);
+  }
+
   /** Why a stack that should run cannot: its node is down (or gone) or drained. */
   static unavailable(stack: Stack, node: StackNode | null): Unavailable | null {
     return stack.status === "ready" ? unavailableFor(node?.health) : null;
@@ -75,7 +84,7 @@ export class Fleet {
         ? { status: "unavailable" as const, unavailableReason: reason, unavailableMessage: UNAVAILABLE_MESSAGE[reason] }
         : { unavailableReason: null }),
       node: node ? { hostname: node.hostname, health: node.health } : null,
-      backups: backupSummary(this.deps, stack.id),
+      backups: backupSummary(this.deps, stack.id, (await this.backupReachLookup())?.(stack.id) ?? null),
     };
   }
 

@@ -15,6 +15,8 @@ export interface ClusterNode {
   id: string;
   hostname: string;
   role: string;
+  /** The Swarm leader: where Dokploy runs (and runs its volume backups) unless BACKUP_NODE says otherwise. */
+  leader: boolean;
   health: NodeHealth;
   memoryBytes: number;
   /** Swarm's NanoCPUs (1e9 = one CPU); null when Dokploy does not say. */
@@ -31,6 +33,7 @@ export function toClusterNode(n: SwarmNode): ClusterNode {
     id: n.ID,
     hostname: n.Description?.Hostname ?? n.ID,
     role: n.Spec?.Role ?? "worker",
+    leader: n.ManagerStatus?.Leader === true,
     // A node not "ready" (down, unknown, disconnected) runs nothing; drain moves tasks away.
     health: state !== "ready" ? "down" : availability === "drain" ? "drained" : availability === "pause" ? "paused" : "ready",
     memoryBytes: n.Description?.Resources?.MemoryBytes ?? 0,

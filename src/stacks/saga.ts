@@ -7,6 +7,7 @@ import type { EventBus } from "./events.ts";
 import type { DeploymentError, StepId } from "./model.ts";
 import { publicMessageFor } from "./public-view.ts";
 import type { WaitOptions, WaitResult } from "./probe.ts";
+import type { ClusterView } from "./placement.ts";
 
 /** What the deploy and delete sagas need; passed in so tests can use real parts throughout. */
 export interface SagaDeps {
@@ -43,8 +44,11 @@ export interface SagaDeps {
     | "BACKUP_DESTINATION_ID"
     | "BACKUP_SCHEDULE"
     | "BACKUP_KEEP"
+    | "BACKUP_NODE"
     | "STACK_SSO"
   >;
+  /** Dokploy's Swarm nodes, where the portal knows them (placement.ts). */
+  cluster?: ClusterView;
   waitUntilUp: (opts: WaitOptions) => Promise<WaitResult>;
   /** Attempts and first delay for compensations; Dokploy blips should not leave leftovers. */
   cleanup: { attempts: number; baseDelayMs: number };

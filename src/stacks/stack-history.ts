@@ -3,6 +3,7 @@ import { z } from "zod";
 import { deploymentKind, deploymentStatus, stack as storedStack } from "./model.ts";
 import type { Stack } from "./model.ts";
 import { backupSummary } from "./backups.ts";
+import { type OutOfReach, outOfReachSchema } from "./backup-reach.ts";
 import { unavailableFor } from "./node-health.ts";
 
 function nodeOf(store: Store, stack: Stack, health?: (nodeId: string) => string | null): StackWithHistory["node"] {
@@ -33,14 +34,20 @@ export const stackWithHistory = storedStack.extend({
   nameFreeAt: z.string().nullable(),
   /** The Swarm node the stack is pinned to (null: none recorded). */
   node: z.object({ hostname: z.string(), unavailableReason: z.enum(["node_down", "node_drained"]).nullable() }).nullable(),
-  /** The oldest of its volumes' last good backups, and whether a backup's last run failed (null: no backups). */
-  backup: z.object({ lastBackupAt: z.string().nullable(), failing: z.boolean() }).nullable(),
+  /** The oldest of its volumes' last good backups, whether a backup's last run failed, or why it has none (null: no backups). */
+  backup: z.object({ lastBackupAt: z.string().nullable(), failing: z.boolean(), outOfReach: outOfReachSchema }).nullable(),
 });
 export type StackWithHistory = z.infer<typeof stackWithHistory>;
 
 export function stacksWithHistory(
   store: Store,
-  opts: { includeGone: boolean; quarantineDays: number; nodeHealth?: (nodeId: string) => string | null },
+  opts: {
+    includeGone: boolean;
+    quarantineDays: number;
+    nodeHealth?: (nodeId: string) => string | null;
+    /** Whether a stack is out of the backups' reach (only with backups on). */
+    backupReach?: (stackId: number) => OutOfReach;
+  },
 ): StackWithHistory[] {
   const images = store.images.all();
   return store.stacks.list({ includeGone: opts.includeGone }).map((stack) => {
@@ -54,7 +61,7 @@ export function stacksWithHistory(
       image: images.get(stack.id) ?? null,
       nameFreeAt: Number.isFinite(deletedAt) ? new Date(deletedAt + opts.quarantineDays * 86_400_000).toISOString() : null,
       node: nodeOf(store, stack, opts.nodeHealth),
-      backup: backupSummary({ store }, stack.id),
+      backup: backupSummary({ store }, stack.id, opts.backupReach?.(stack.id) ?? null),
     };
   });
 }

@@ -6,6 +6,7 @@ const node = (id: string, memoryGiB: number, extra: Partial<ClusterNode> = {}): 
   id,
   hostname: id,
   role: "worker",
+  leader: false,
   health: "ready",
   memoryBytes: memoryGiB * GiB,
   nanoCpus: null,

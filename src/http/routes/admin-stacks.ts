@@ -8,14 +8,16 @@ import type { Fleet } from "../../stacks/fleet.ts";
 
 /** GET /api/admin/stacks: the stacks with their latest deployment and when a held name is free. */
 export function adminStackRoutes(deps: { store: Store; adminToken?: string; nameQuarantineDays: number; fleet?: Fleet }) {
-  return new Hono<AppEnv>().get("/api/admin/stacks", requireToken(deps.adminToken, "admin", { signedInAdmin: true }), async (c) =>
-    c.json({
+  return new Hono<AppEnv>().get("/api/admin/stacks", requireToken(deps.adminToken, "admin", { signedInAdmin: true }), async (c) => {
+    const [nodeHealth, backupReach] = await Promise.all([deps.fleet?.healthLookup(), deps.fleet?.backupReachLookup()]);
+    return c.json({
       nameQuarantineDays: deps.nameQuarantineDays,
       stacks: stacksWithHistory(deps.store, {
         includeGone: c.req.query("all") === "true",
         quarantineDays: deps.nameQuarantineDays,
-        nodeHealth: await deps.fleet?.healthLookup(),
+        nodeHealth,
+        backupReach,
       }),
-    } satisfies AdminStacksBody),
-  );
+    } satisfies AdminStacksBody);
+  });
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DokployError } from "../../dokploy/errors.ts";
 import { type ApplicationSettings, applicationStatus } from "../../dokploy/schemas.ts";
 import { operationSummary } from "../../store/lifecycle.ts";
+import { outOfReachSchema } from "../backup-reach.ts";
 import { deploymentKind, type Stack, stackStatus, unavailableReason } from "../model.ts";
 import type { SagaDeps } from "../saga.ts";
 
@@ -50,6 +51,8 @@ export const ownerStackDetails = z
       .object({
         lastBackupAt: z.string().nullable(),
         failing: z.boolean(),
+        /** Set when the stack's node is one Dokploy's backups cannot read: it has no backups. */
+        outOfReach: outOfReachSchema,
         volumes: z.array(
           z.object({
             volumeName: z.string(),
