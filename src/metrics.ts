@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { CircuitStateName } from "./dokploy/resilience.ts";
 import type { ReconcileReport } from "./stacks/reconcile.ts";
+import type { NodeCapacity } from "./stacks/node-capacity.ts";
 
 /**
  * The portal's Prometheus metrics. Domain code reports through plain callbacks; only this
@@ -105,6 +106,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // Per Swarm node, labelled by its hostname: as many series as nodes, read at scrape time.
+  readonly nodeStacks = new Gauge({
+    name: "portal_node_stacks",
+    help: "Live stacks pinned to each Swarm node, stopped ones included",
+    labelNames: ["node"] as const,
+    registers: [this.registry],
+  });
+  readonly nodeFreeStacks = new Gauge({
+    name: "portal_node_free_stacks",
+    help: "New stacks each Swarm node can take by the placement rule (0: full); nodes without a per-node bound have no series",
+    labelNames: ["node"] as const,
+    registers: [this.registry],
+  });
+  readonly nodeUnavailableStacks = new Gauge({
+    name: "portal_node_unavailable_stacks",
+    help: "Ready stacks that cannot run because their Swarm node is down, gone or drained",
+    labelNames: ["node"] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "portal_" });
   }
@@ -126,6 +147,18 @@ export class Metrics {
     this.stacks.reset();
     for (const [status, n] of Object.entries(stacksByStatus)) this.stacks.set({ status }, n);
     this.circuit.set(CIRCUIT_VALUES[circuit]);
+  }
+
+  /** Per node at scrape time; null: Dokploy's node list could not be read, so no node series rather than stale ones. */
+  observeNodes(nodes: NodeCapacity[] | null): void {
+    this.nodeStacks.reset();
+    this.nodeFreeStacks.reset();
+    this.nodeUnavailableStacks.reset();
+    for (const n of nodes ?? []) {
+      this.nodeStacks.set({ node: n.hostname }, n.stacks);
+      if (n.freeStacks !== null) this.nodeFreeStacks.set({ node: n.hostname }, n.freeStacks);
+      this.nodeUnavailableStacks.set({ node: n.hostname }, n.affected.length);
+    }
   }
 }
 

@@ -159,7 +159,11 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     reconciler,
     metrics,
     metricsToken: config.METRICS_TOKEN,
-    refreshMetrics: () => metrics.observeState(store.stacks.countByStatus(), client.resilience.circuit),
+    refreshMetrics: async () => {
+      metrics.observeState(store.stacks.countByStatus(), client.resilience.circuit);
+      // Per node: a scrape waits for Dokploy's node list a short while at most (unknown: no node series).
+      metrics.observeNodes(await fleet.nodeFigures(AbortSignal.timeout(1_500)).catch(() => null));
+    },
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     onWatchers: (delta) => metrics.sseConnections.inc(delta),
     dokploy: new DokployHealthCheck(client, { budgetMs: 1_500, cacheMs: 2_000 }),
@@ -182,6 +186,10 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     auth,
     rollouts,
     capacityConfig: config,
+    nodeCapacity: async () => {
+      const nodes = await fleet.nodeFigures();
+      return nodes.length ? nodes : null;
+    },
     fleet,
     stackSso: stackSso.on ? stackSso : null,
     stackDomainSuffix: config.STACK_DOMAIN_SUFFIX,

@@ -7,6 +7,7 @@ import * as saved from "./state.ts";
 import { askConfirm } from "./confirm.ts";
 import { backupState, backupText, nodeText } from "./fleet-facts.ts";
 import { forgetRollout, initRollout, loadRollout, renderRollout } from "./admin-rollout.ts";
+import { forgetCapacity, initCapacity, loadCapacity, renderCapacity } from "./admin-capacity.ts";
 
 /**
  * The admin view (`#admin`): signed in with the admin token (kept in this tab's
@@ -128,6 +129,7 @@ export function setSessionAdmin(on: boolean): void {
     void load();
     void loadReport();
     void loadRollout();
+    void loadCapacity();
   }
   renderAdmin();
 }
@@ -143,6 +145,7 @@ export function showAdmin(moveFocus: boolean): void {
     void load();
     void loadReport();
     void loadRollout();
+    void loadCapacity();
   }
   ageTimer ??= setInterval(renderAges, AGE_TICK_MS);
   if (moveFocus) el.heading.focus();
@@ -188,6 +191,7 @@ async function signIn(): Promise<void> {
   el.stacksHeading.focus();
   void loadReport();
   void loadRollout();
+  void loadCapacity();
 }
 
 /** Forgets the token (and everything it showed); `why` says why when it was not asked for. */
@@ -201,6 +205,7 @@ function signOut(why: Message | null = null): void {
   report = undefined;
   reconcileMessage = null;
   forgetRollout();
+  forgetCapacity();
   for (const { watch } of following.values()) watch.stop();
   following.clear();
   if (el.dialog.open) {
@@ -366,6 +371,7 @@ export function renderAdmin(): void {
   renderList();
   renderReconcile();
   renderRollout();
+  renderCapacity();
   renderDialog();
 }
 
@@ -637,10 +643,12 @@ export function initAdmin(): void {
     void load();
     void loadReport();
     void loadRollout();
+    void loadCapacity();
   });
   el.all.addEventListener("change", () => void load());
   el.signOut.addEventListener("click", () => signOut());
   initRollout(token, (errorCode) => signOut(explain(errorCode)));
+  initCapacity(token, (errorCode) => signOut(explain(errorCode)));
   el.reconcileRun.addEventListener("click", () => void runCheck());
   el.reconcileApply.addEventListener("click", () => void runCheck(true));
   el.dialogCancel.addEventListener("click", () => el.dialog.close());

@@ -173,3 +173,10 @@ export function startRollout(token: string, body: { image?: string; batchSize: n
 export function changeRollout(token: string, id: string, action: "pause" | "resume" | "cancel"): Promise<Result<RolloutView>> {
   return call<RolloutView>(`/api/admin/rollouts/${encodeURIComponent(id)}/${action}`, { method: "POST", headers: bearer(token) });
 }
+
+/** Capacity at a glance (GET /api/admin/capacity): the fleet, and per node when Dokploy can say. */
+export type CapacityReport = import("../src/stacks/capacity.ts").CapacityReport;
+
+export function capacity(token: string): Promise<Result<CapacityReport>> {
+  return call<CapacityReport>("/api/admin/capacity", { headers: bearer(token) });
+}

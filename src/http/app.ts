@@ -48,7 +48,7 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, Rol
   operations: StackOperations;
   metrics: Metrics;
   metricsToken?: string;
-  refreshMetrics: () => void;
+  refreshMetrics: () => void | Promise<void>;
   nameQuarantineDays: number;
   /** Sign-in (AUTH_MODE=oidc); null in open mode. */
   auth: Auth | null;

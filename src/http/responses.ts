@@ -172,5 +172,5 @@ export const stackMoved = z.object({
 });
 export type StackMoved = z.infer<typeof stackMoved>;
 
-/** GET /api/admin/nodes (described loosely for now: Fleet.overview in src/stacks/fleet.ts). */
-export const fleetOverview = z.record(z.string(), z.unknown());
+/** GET /api/admin/nodes: Fleet.overview's answer. */
+export { fleetOverview } from "../stacks/fleet-overview.ts";

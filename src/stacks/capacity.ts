@@ -2,32 +2,23 @@ import { z } from "zod";
 import type { Config } from "../config.ts";
 import type { Store } from "../store/index.ts";
 import { LIVE_STATUSES } from "../store/stacks.ts";
+import { type NodeCapacity, nodeCapacity } from "./node-capacity.ts";
 
 /**
  * Capacity at a glance (GET /api/admin/capacity): across the fleet, the stacks by status,
  * run state and image, and what the running ones reserve and may use by the portal's
- * settings (which every create and redeploy sends to Dokploy). Per node only what Dokploy
- * reports about nodes: `nodes` comes from a NodeSource (Dokploy's Swarm cluster), null
- * without one, so a single-node portal invents no node figures.
+ * settings (which every create and redeploy sends to Dokploy). Per node what Dokploy's Swarm
+ * cluster reports, with the stacks the portal pinned there (node-capacity.ts): `nodes` comes
+ * from a NodeSource; when Dokploy cannot be read the fleet part still answers and
+ * `nodesError` says so.
  */
 
-const amounts = z.object({ memoryBytes: z.number(), nanoCpus: z.number() });
 const maybeAmounts = z.object({ memoryBytes: z.number().nullable(), nanoCpus: z.number().nullable() });
 
-export const nodeCapacity = z.object({
-  id: z.string(),
-  hostname: z.string().nullable(),
-  /** Swarm's node status and availability (ready / down, active / drain / pause). */
-  status: z.string().nullable(),
-  availability: z.string().nullable(),
-  resources: maybeAmounts.nullable(),
-  stacks: z.number().int(),
-  reserved: amounts,
-  limited: amounts,
-  /** Room for new stacks by memory reservation and any per-node limit; null when unknown. */
-  freeStacks: z.number().int().nullable(),
-});
-export type NodeCapacity = z.infer<typeof nodeCapacity>;
+export { type NodeCapacity, nodeCapacity } from "./node-capacity.ts";
+
+/** Stable and free of details (an address or a token could be in the underlying error). */
+export const NODES_UNREADABLE = "Dokploy's node list (cluster.getNodes) could not be read; the fleet figures above are the portal's own";
 
 /** GET /api/admin/capacity's answer. */
 export const capacityReport = z.object({
@@ -38,6 +29,8 @@ export const capacityReport = z.object({
     byStatus: z.record(z.string(), z.number().int()),
     byRunState: z.object({ running: z.number().int(), stopped: z.number().int() }),
     byImage: z.record(z.string(), z.number().int()),
+    /** Live stacks pinned to no node (made before placement, or no node list then): counted on no node. */
+    unplaced: z.number().int(),
     /** Stopped stacks whose new image waits for their next start. */
     pendingImages: z.number().int(),
     defaultImage: z.string(),
@@ -57,7 +50,12 @@ type CapacityConfig = Pick<
   "MAX_STACKS" | "STACK_IMAGE" | "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION"
 >;
 
-export async function fleetCapacity(store: Store, config: CapacityConfig, nodes?: NodeSource): Promise<CapacityReport> {
+export async function fleetCapacity(
+  store: Store,
+  config: CapacityConfig,
+  nodes?: NodeSource,
+  onNodesError?: (err: unknown) => void,
+): Promise<CapacityReport> {
   const byStatus = store.stacks.countByStatus();
   const live = store.stacks.list({ limit: 1_000_000 });
   const images = store.images.all();
@@ -80,7 +78,8 @@ export async function fleetCapacity(store: Store, config: CapacityConfig, nodes?
     try {
       nodeFigures = await nodes();
     } catch (err) {
-      nodesError = err instanceof Error ? err.message : String(err);
+      onNodesError?.(err);
+      nodesError = NODES_UNREADABLE;
     }
   }
   return {
@@ -91,6 +90,7 @@ export async function fleetCapacity(store: Store, config: CapacityConfig, nodes?
       byStatus,
       byRunState,
       byImage,
+      unplaced: Math.max(0, liveCount - store.placements.live().length),
       pendingImages,
       defaultImage: config.STACK_IMAGE,
       running: {

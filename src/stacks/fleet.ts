@@ -2,7 +2,10 @@ import type { Stack } from "./model.ts";
 import type { SagaDeps } from "./saga.ts";
 import { backupSummary, refreshBackupRuns } from "./backups.ts";
 import { type OutOfReach, outOfReach } from "./backup-reach.ts";
-import { type ClusterNode, type ClusterView, type PlacementConfig, roomOf } from "./placement.ts";
+import type { ClusterNode, ClusterView } from "./placement.ts";
+import { type NodeCapacity, type NodeCapacityConfig, nodeFigures } from "./node-capacity.ts";
+import { type Unavailable, unavailableFor } from "./node-health.ts";
+import type { FleetOverview } from "./fleet-overview.ts";
 import { now } from "./saga.ts";
 import type { Placement } from "../store/placements.ts";
 
@@ -11,14 +14,7 @@ import type { Placement } from "../store/placements.ts";
  * down or drained means for its stacks, and the admin's explicit move of a stack.
  */
 
-export type Unavailable = "node_down" | "node_drained";
-
-/** What a node's health means for the stacks on it (null: they can run, or nothing is known). */
-export function unavailableFor(health: string | null | undefined): Unavailable | null {
-  if (health === "down" || health === "gone") return "node_down";
-  if (health === "drained") return "node_drained";
-  return null;
-}
+export { type Unavailable, unavailableFor } from "./node-health.ts";
 
 export interface StackNode {
   id: string;
@@ -35,7 +31,7 @@ export class Fleet {
   constructor(
     private readonly deps: SagaDeps,
     private readonly cluster: ClusterView,
-    private readonly config: PlacementConfig,
+    private readonly config: NodeCapacityConfig,
   ) {}
 
   /** The stack's node as Dokploy reports it now; null when it has none or Dokploy cannot say. */
@@ -92,39 +88,42 @@ export class Fleet {
     };
   }
 
-  /** The admin view: every node with its room and stacks, and the stacks a node problem affects. */
-  async overview() {
-    const nodes = await this.cluster.nodes();
-    const rooms = roomOf(nodes, this.deps.store.placements.liveCounts(), this.config);
-    const placed = this.deps.store.placements.live();
-    const byNode = new Map(nodes.map((n) => [n.id, n]));
-    const stacks = placed.map((p) => {
+  /** Per node: its stacks, what they reserve against its resources, its room and the stacks a node problem affects. */
+  async nodeFigures(signal?: AbortSignal): Promise<NodeCapacity[]> {
+    const nodes = await this.cluster.nodes(signal);
+    const running = (stackId: number) => this.deps.store.lifecycle.runState(stackId).state === "running";
+    return nodeFigures(nodes, this.deps.store.placements.live(), running, this.config);
+  }
+
+  /** The admin view (GET /api/admin/nodes): every node with its room, every placed stack, and the affected ones. */
+  async overview(): Promise<FleetOverview> {
+    const figures = await this.nodeFigures();
+    const byNode = new Map(figures.map((n) => [n.id, n]));
+    const stacks = this.deps.store.placements.live().map((p) => {
       const node = byNode.get(p.nodeId);
-      const health = node?.health ?? "gone";
-      const reason =
-        p.status !== "ready" ? null : health === "down" || health === "gone" ? "node_down" : health === "drained" ? "node_drained" : null;
       const backups = backupSummary(this.deps, p.stackId);
       return {
         name: p.name,
         status: p.status,
         nodeId: p.nodeId,
         hostname: node?.hostname ?? p.hostname,
-        unavailableReason: reason,
+        unavailableReason: p.status === "ready" ? unavailableFor(node?.health ?? "gone") : null,
         lastBackupAt: backups?.lastBackupAt ?? null,
         backupFailing: backups?.failing ?? false,
       };
     });
     return {
-      nodes: rooms.map((r) => ({
-        id: r.node.id,
-        hostname: r.node.hostname,
-        role: r.node.role,
-        health: r.node.health,
-        memoryBytes: r.node.memoryBytes,
-        reservedBytes: r.reservedBytes,
-        freeBytes: r.freeBytes,
-        stacks: r.stacks,
-        takesNewStacks: !r.full,
+      nodes: figures.map((n) => ({
+        id: n.id,
+        hostname: n.hostname,
+        role: n.role,
+        health: n.health,
+        memoryBytes: n.resources.memoryBytes,
+        reservedBytes: n.reserved.memoryBytes ?? 0,
+        freeBytes: n.freeMemoryBytes,
+        stacks: n.stacks,
+        freeStacks: n.freeStacks,
+        takesNewStacks: n.takesNewStacks,
       })),
       stacks,
       affected: stacks.filter((s) => s.unavailableReason !== null),

@@ -19,6 +19,8 @@ export interface ClusterNode {
   leader: boolean;
   health: NodeHealth;
   memoryBytes: number;
+  /** Swarm's NanoCPUs (1e9 = one CPU); null when Dokploy does not say. */
+  nanoCpus: number | null;
   labels: Record<string, string>;
 }
 
@@ -35,6 +37,7 @@ export function toClusterNode(n: SwarmNode): ClusterNode {
     // A node not "ready" (down, unknown, disconnected) runs nothing; drain moves tasks away.
     health: state !== "ready" ? "down" : availability === "drain" ? "drained" : availability === "pause" ? "paused" : "ready",
     memoryBytes: n.Description?.Resources?.MemoryBytes ?? 0,
+    nanoCpus: n.Description?.Resources?.NanoCPUs ?? null,
     labels: n.Spec?.Labels ?? {},
   };
 }
@@ -52,7 +55,9 @@ export interface NodeRoom {
   stacks: number;
   reservedBytes: number;
   freeBytes: number;
-  /** Takes no new stack: not ready, not matching the label, at MAX_STACKS_PER_NODE or out of memory. */
+  /** New stacks the node can take by the rules below; null: no per-node bound (no MAX_STACKS_PER_NODE, no reservation, or one node). */
+  freeStacks: number | null;
+  /** Takes no new stack (freeStacks 0): not ready, not matching the label, at MAX_STACKS_PER_NODE or out of memory. */
   full: boolean;
   eligible: boolean;
 }
@@ -66,17 +71,30 @@ export function roomOf(nodes: ClusterNode[], stacksPerNode: Map<string, number>,
     const reservedBytes = stacks * reservation;
     const freeBytes = node.memoryBytes - reservedBytes;
     const eligible = node.health === "ready" && (labelKey === undefined || node.labels[labelKey] === labelValue);
-    const atCount = config.MAX_STACKS_PER_NODE > 0 && stacks >= config.MAX_STACKS_PER_NODE;
-    const atMemory = reservation > 0 && freeBytes < reservation;
-    return { node, stacks, reservedBytes, freeBytes, eligible, full: !eligible || atCount || atMemory };
+    const byCount = config.MAX_STACKS_PER_NODE > 0 ? Math.max(0, config.MAX_STACKS_PER_NODE - stacks) : Number.POSITIVE_INFINITY;
+    const byMemory = reservation > 0 ? Math.max(0, Math.floor(freeBytes / reservation)) : Number.POSITIVE_INFINITY;
+    const room = eligible ? Math.min(byCount, byMemory) : 0;
+    return { node, stacks, reservedBytes, freeBytes, eligible, freeStacks: Number.isFinite(room) ? room : null, full: room === 0 };
   });
 }
+
+/**
+ * The rooms as placement applies them, for the deploy and the admin's views alike: with one
+ * node (no cluster) that node takes every stack, full or not (MAX_STACKS limits the server as
+ * before), so it has no per-node bound.
+ */
+export function placementRooms(nodes: ClusterNode[], stacksPerNode: Map<string, number>, config: PlacementConfig): NodeRoom[] {
+  const rooms = roomOf(nodes, stacksPerNode, config);
+  return rooms.length === 1 ? rooms.map((r) => ({ ...r, freeStacks: null, full: false })) : rooms;
+}
+
+const mostRoomFirst = (a: NodeRoom, b: NodeRoom) => b.freeBytes - a.freeBytes || a.stacks - b.stacks;
 
 /** The node with the most free memory reservation among those that take stacks; null when all are full. */
 export function pickNode(nodes: ClusterNode[], stacksPerNode: Map<string, number>, config: PlacementConfig): ClusterNode | null {
   const open = roomOf(nodes, stacksPerNode, config).filter((r) => !r.full);
   // Ties go to fewer stacks, then to the node listed first (the manager), so the choice is stable.
-  open.sort((a, b) => b.freeBytes - a.freeBytes || a.stacks - b.stacks);
+  open.sort(mostRoomFirst);
   return open[0]?.node ?? null;
 }
 
@@ -86,8 +104,9 @@ export function pickNode(nodes: ClusterNode[], stacksPerNode: Map<string, number
  */
 export function chooseNode(nodes: ClusterNode[] | null, stacksPerNode: Map<string, number>, config: PlacementConfig): ClusterNode | "full" | null {
   if (!nodes || nodes.length === 0) return null;
-  if (nodes.length === 1) return nodes[0] ?? null;
-  return pickNode(nodes, stacksPerNode, config) ?? "full";
+  const open = placementRooms(nodes, stacksPerNode, config).filter((r) => !r.full);
+  open.sort(mostRoomFirst);
+  return open[0]?.node ?? "full";
 }
 
 /** Dokploy's node list, reused for a few seconds (every deploy and status read asks). */

@@ -4,7 +4,7 @@ import { deploymentKind, deploymentStatus, stack as storedStack } from "./model.
 import type { Stack } from "./model.ts";
 import { backupSummary } from "./backups.ts";
 import { type OutOfReach, outOfReachSchema } from "./backup-reach.ts";
-import { unavailableFor } from "./fleet.ts";
+import { unavailableFor } from "./node-health.ts";
 
 function nodeOf(store: Store, stack: Stack, health?: (nodeId: string) => string | null): StackWithHistory["node"] {
   const placement = store.placements.of(stack.id);

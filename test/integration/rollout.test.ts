@@ -175,9 +175,12 @@ describe("image rollout", () => {
       byRunState: { running: 30, stopped: 0 },
       pendingImages: 0,
     });
-    // 512m reserved and 4g limit per running stack (the defaults); no cluster, so no per-node figures.
+    // 512m reserved and 4g limit per running stack (the defaults).
     expect(capacity.body.fleet.running.reserved.memoryBytes).toBe(30 * 512 * 1024 * 1024);
-    expect(capacity.body.nodes).toBeNull();
+    // One server (no cluster): its own figures, and no per-node bound (MAX_STACKS decides, as placement does).
+    expect(capacity.body.nodes).toHaveLength(1);
+    expect(capacity.body.nodes[0]).toMatchObject({ hostname: "dokploy-manager", stacks: 30, running: 30, freeStacks: null, takesNewStacks: true });
+    expect(capacity.body.nodesError).toBeNull();
     const metrics = await (await fetch(`${h.url}/metrics`, { headers: admin })).text();
     expect(metrics).toMatch(/portal_rollout_stacks_total\{outcome="failed"\} 1/);
     expect(metrics).toMatch(/portal_rollout_stacks_total\{outcome="done"\} 29/);

@@ -9,6 +9,7 @@ const node = (id: string, extra: Partial<ClusterNode> = {}): ClusterNode => ({
   leader: false,
   health: "ready",
   memoryBytes: 1,
+  nanoCpus: null,
   labels: {},
   ...extra,
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type ClusterNode, chooseNode, pickNode, roomOf, toClusterNode } from "../../src/stacks/placement.ts";
+import { type ClusterNode, chooseNode, pickNode, placementRooms, roomOf, toClusterNode } from "../../src/stacks/placement.ts";
 
 const GiB = 1024 ** 3;
 const node = (id: string, memoryGiB: number, extra: Partial<ClusterNode> = {}): ClusterNode => ({
@@ -9,6 +9,7 @@ const node = (id: string, memoryGiB: number, extra: Partial<ClusterNode> = {}): 
   leader: false,
   health: "ready",
   memoryBytes: memoryGiB * GiB,
+  nanoCpus: null,
   labels: {},
   ...extra,
 });
@@ -41,9 +42,46 @@ describe("choosing a node", () => {
     expect(chooseNode(null, new Map(), config)).toBeNull();
   });
 
+  test("free room counts the stacks a node can still take, and is 0 exactly when placement calls it full", () => {
+    const capped = { ...config, MAX_STACKS_PER_NODE: 3 };
+    const nodes = [node("m", 4), node("a", 8), node("b", 6, { health: "down" })];
+    const counts = new Map([
+      ["m", 3],
+      ["a", 1],
+    ]);
+    // m: 3 of 3 stacks; a: 7 GiB free but 2 more by count; b: down.
+    expect(roomOf(nodes, counts, capped).map((r) => [r.node.id, r.freeStacks, r.full])).toEqual([
+      ["m", 0, true],
+      ["a", 2, false],
+      ["b", 0, true],
+    ]);
+    // Memory alone: floor(free / reservation); no reservation and no count limit: no bound.
+    expect(roomOf([node("a", 8)], new Map([["a", 5]]), config)[0]?.freeStacks).toBe(3);
+    expect(roomOf([node("a", 8)], new Map(), { ...config, STACK_MEMORY_RESERVATION: null })[0]).toMatchObject({ freeStacks: null, full: false });
+    // One node: no per-node bound, as chooseNode takes it regardless.
+    expect(placementRooms([node("only", 1)], new Map([["only", 50]]), config)[0]).toMatchObject({ freeStacks: null, full: false });
+    for (let n = 0; n <= 4; n++) {
+      const c = new Map([
+        ["m", n],
+        ["a", 4 + n],
+      ]);
+      const rooms = placementRooms(nodes, c, capped);
+      expect(chooseNode(nodes, c, capped) === "full").toBe(rooms.every((r) => r.freeStacks === 0));
+    }
+  });
+
   test("Docker's Node objects: down, drained and paused nodes", () => {
-    const base = { ID: "n1", Spec: { Role: "worker", Availability: "active" }, Description: { Hostname: "h1", Resources: { MemoryBytes: GiB } } };
-    expect(toClusterNode({ ...base, Status: { State: "ready" } })).toMatchObject({ health: "ready", hostname: "h1", memoryBytes: GiB });
+    const base = {
+      ID: "n1",
+      Spec: { Role: "worker", Availability: "active" },
+      Description: { Hostname: "h1", Resources: { MemoryBytes: GiB, NanoCPUs: 2e9 } },
+    };
+    expect(toClusterNode({ ...base, Status: { State: "ready" } })).toMatchObject({
+      health: "ready",
+      hostname: "h1",
+      memoryBytes: GiB,
+      nanoCpus: 2e9,
+    });
     expect(toClusterNode({ ...base, Status: { State: "down" } }).health).toBe("down");
     expect(toClusterNode({ ...base, Status: { State: "ready" }, Spec: { Availability: "drain" } }).health).toBe("drained");
     expect(toClusterNode({ ...base, Status: { State: "ready" }, Spec: { Availability: "pause" } }).health).toBe("paused");

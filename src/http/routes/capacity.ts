@@ -16,6 +16,9 @@ export interface CapacityRouteDeps {
 export function capacityRoutes(deps: CapacityRouteDeps) {
   return new Hono<AppEnv>().get("/api/admin/capacity", requireToken(deps.adminToken, "admin", { signedInAdmin: true }), async (c) => {
     c.header("Cache-Control", "no-store");
-    return c.json(await fleetCapacity(deps.store, deps.capacityConfig, deps.nodeCapacity));
+    const report = await fleetCapacity(deps.store, deps.capacityConfig, deps.nodeCapacity, (err) =>
+      c.get("log").warn({ err: err instanceof Error ? err.message : String(err) }, "capacity: Dokploy's node list could not be read"),
+    );
+    return c.json(report);
   });
 }
