@@ -126,6 +126,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // Workspace backups (BACKUP_DESTINATION_ID), read at scrape time from what the portal last learnt.
+  readonly stackBackups = new Gauge({
+    name: "portal_stack_backups",
+    help: "Ready stacks by the state of their volume backups: ok, failing, never (none good yet), none (no schedule), out_of_reach",
+    labelNames: ["state"] as const,
+    registers: [this.registry],
+  });
+  readonly oldestBackupAge = new Gauge({
+    name: "portal_stack_backup_oldest_age_seconds",
+    help: "Age of the oldest of the ready stacks' last good backups (alert above a day and a bit); 0 while none has one (see state=never)",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "portal_" });
   }
@@ -147,6 +160,15 @@ export class Metrics {
     this.stacks.reset();
     for (const [status, n] of Object.entries(stacksByStatus)) this.stacks.set({ status }, n);
     this.circuit.set(CIRCUIT_VALUES[circuit]);
+  }
+
+  /** Backups at scrape time; null: backups are off (no series). */
+  observeBackups(states: { counts: Record<string, number>; oldestSuccessAt: string | null } | null): void {
+    this.stackBackups.reset();
+    this.oldestBackupAge.reset();
+    if (!states) return;
+    for (const [state, n] of Object.entries(states.counts)) this.stackBackups.set({ state }, n);
+    if (states.oldestSuccessAt) this.oldestBackupAge.set(Math.max(0, (Date.now() - Date.parse(states.oldestSuccessAt)) / 1000));
   }
 
   /** Per node at scrape time; null: Dokploy's node list could not be read, so no node series rather than stale ones. */

@@ -162,7 +162,12 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     refreshMetrics: async () => {
       metrics.observeState(store.stacks.countByStatus(), client.resilience.circuit);
       // Per node: a scrape waits for Dokploy's node list a short while at most (unknown: no node series).
-      metrics.observeNodes(await fleet.nodeFigures(AbortSignal.timeout(1_500)).catch(() => null));
+      const [nodes, backups] = await Promise.all([
+        fleet.nodeFigures(AbortSignal.timeout(1_500)).catch(() => null),
+        fleet.backupStates().catch(() => null),
+      ]);
+      metrics.observeNodes(nodes);
+      metrics.observeBackups(backups);
     },
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     onWatchers: (delta) => metrics.sseConnections.inc(delta),

@@ -130,6 +130,21 @@ export function backupSummary(deps: Pick<SagaDeps, "store">, stackId: number, aw
   };
 }
 
+export type BackupSummary = ReturnType<typeof backupSummary>;
+export const BACKUP_STATES = ["ok", "failing", "never", "none", "out_of_reach"] as const;
+export type BackupState = (typeof BACKUP_STATES)[number];
+
+/**
+ * One word for a stack's backups: backed up ("ok"), last run failed, none good yet ("never"),
+ * no schedule ("none": made before backups were on, until its next redeploy), out of reach.
+ */
+export function backupStateOf(summary: BackupSummary): BackupState {
+  if (!summary) return "none";
+  if (summary.outOfReach) return "out_of_reach";
+  if (summary.failing) return "failing";
+  return summary.lastBackupAt ? "ok" : "never";
+}
+
 /**
  * Backups of stacks deleted longer ago than the quarantine: the name is free for anyone, so
  * the old owner's backups go. Also keeps the live stacks' last-run times current.

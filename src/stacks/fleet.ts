@@ -1,6 +1,6 @@
 import type { Stack } from "./model.ts";
 import type { SagaDeps } from "./saga.ts";
-import { backupSummary, refreshBackupRuns } from "./backups.ts";
+import { BACKUP_STATES, type BackupState, backupStateOf, backupSummary, refreshBackupRuns } from "./backups.ts";
 import { type OutOfReach, outOfReach } from "./backup-reach.ts";
 import type { ClusterNode, ClusterView } from "./placement.ts";
 import { type NodeCapacity, type NodeCapacityConfig, nodeFigures } from "./node-capacity.ts";
@@ -86,6 +86,22 @@ export class Fleet {
       node: node ? { hostname: node.hostname, health: node.health } : null,
       backups: backupSummary(this.deps, stack.id, (await this.backupReachLookup())?.(stack.id) ?? null),
     };
+  }
+
+  /** The ready stacks' backups for /metrics: how many in each state, and the oldest last good backup; null without backups. */
+  async backupStates(): Promise<{ counts: Record<BackupState, number>; oldestSuccessAt: string | null } | null> {
+    if (!this.deps.config.BACKUP_DESTINATION_ID) return null;
+    const reach = await this.backupReachLookup();
+    const counts = Object.fromEntries(BACKUP_STATES.map((s) => [s, 0])) as Record<BackupState, number>;
+    let oldestSuccessAt: string | null = null;
+    for (const stack of this.deps.store.stacks.list({ limit: 1_000_000 })) {
+      if (stack.status !== "ready") continue;
+      const summary = backupSummary(this.deps, stack.id, reach?.(stack.id) ?? null);
+      counts[backupStateOf(summary)] += 1;
+      const at = summary?.lastBackupAt;
+      if (at && (oldestSuccessAt === null || at < oldestSuccessAt)) oldestSuccessAt = at;
+    }
+    return { counts, oldestSuccessAt };
   }
 
   /** Per node: its stacks, what they reserve against its resources, its room and the stacks a node problem affects. */

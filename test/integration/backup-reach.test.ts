@@ -53,6 +53,14 @@ describe("backups and the node a stack is on", () => {
     expect((await details("onwkr")).backups).toMatchObject({ lastBackupAt: null, failing: false, outOfReach: away });
     expect((await listed("onwkr")).backup).toMatchObject({ lastBackupAt: null, outOfReach: away });
     expect((await listed("onmgr")).backup).toMatchObject({ outOfReach: null });
+
+    // /metrics counts them by state: one scheduled but not run yet, one out of reach.
+    const metrics = await (await fetch(`${h.url}/metrics`, { headers: admin })).text();
+    expect(metrics).toContain('portal_stack_backups{state="never"} 1');
+    expect(metrics).toContain('portal_stack_backups{state="out_of_reach"} 1');
+    expect(metrics).toContain('portal_stack_backups{state="ok"} 0');
+    // No good backup yet: the age reads 0, and "never" says why.
+    expect(metrics).toContain("portal_stack_backup_oldest_age_seconds 0");
   });
 
   test("moving a stack to a worker removes its schedules (the files stay); its delete makes no final backup", async () => {

@@ -62,6 +62,9 @@ describe("volume backups", () => {
     const files = (await sandboxState(h)).backupFiles.filter((f: any) => f.volumeName === "portal-ai-workspace-alice");
     expect(files.at(-1).files).toEqual({ "notes.md": "day one" });
     expect(files.at(-1).key).toStartWith("ai-stack-alice/portal-ai-workspace-alice-");
+    const metrics = await (await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${h.env.ADMIN_TOKEN}` } })).text();
+    expect(metrics).toContain('portal_stack_backups{state="ok"} 1');
+    expect(metrics).toMatch(/^portal_stack_backup_oldest_age_seconds \d/m);
 
     h.sandbox.addFault({ kind: "backup_error", match: "data-alice", times: 1 });
     h.sandbox.runScheduledBackups();
