@@ -33,6 +33,8 @@ export const placedStack = z.object({
   unavailableReason,
   lastBackupAt: z.string().nullable(),
   backupFailing: z.boolean(),
+  /** On a node Dokploy's backups cannot read (backup-reach.ts): it has no backups. */
+  backupOutOfReach: z.boolean(),
 });
 
 export const fleetOverview = z.object({

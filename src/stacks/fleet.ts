@@ -113,11 +113,11 @@ export class Fleet {
 
   /** The admin view (GET /api/admin/nodes): every node with its room, every placed stack, and the affected ones. */
   async overview(): Promise<FleetOverview> {
-    const figures = await this.nodeFigures();
+    const [figures, reach] = await Promise.all([this.nodeFigures(), this.backupReachLookup()]);
     const byNode = new Map(figures.map((n) => [n.id, n]));
     const stacks = this.deps.store.placements.live().map((p) => {
       const node = byNode.get(p.nodeId);
-      const backups = backupSummary(this.deps, p.stackId);
+      const backups = backupSummary(this.deps, p.stackId, reach?.(p.stackId) ?? null);
       return {
         name: p.name,
         status: p.status,
@@ -126,6 +126,7 @@ export class Fleet {
         unavailableReason: p.status === "ready" ? unavailableFor(node?.health ?? "gone") : null,
         lastBackupAt: backups?.lastBackupAt ?? null,
         backupFailing: backups?.failing ?? false,
+        backupOutOfReach: Boolean(backups?.outOfReach),
       };
     });
     return {

@@ -53,6 +53,11 @@ describe("backups and the node a stack is on", () => {
     expect((await details("onwkr")).backups).toMatchObject({ lastBackupAt: null, failing: false, outOfReach: away });
     expect((await listed("onwkr")).backup).toMatchObject({ lastBackupAt: null, outOfReach: away });
     expect((await listed("onmgr")).backup).toMatchObject({ outOfReach: null });
+    const overview = (await (await fetch(`${h.url}/api/admin/nodes`, { headers: admin })).json()) as any;
+    expect(overview.stacks.map((s: any) => [s.name, s.backupOutOfReach])).toEqual([
+      ["onmgr", false],
+      ["onwkr", true],
+    ]);
 
     // /metrics counts them by state: one scheduled but not run yet, one out of reach.
     const metrics = await (await fetch(`${h.url}/metrics`, { headers: admin })).text();
