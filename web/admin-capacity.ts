@@ -1,6 +1,7 @@
 import * as api from "./api.ts";
 import { type Message, byId, h } from "./dom.ts";
 import { type Key, code, formatNumber, lang, t, tn } from "./i18n.ts";
+import { stackStatusKey } from "./messages.ts";
 
 /**
  * The admin view's capacity card (GET /api/admin/capacity): the fleet's stacks by status and
@@ -21,14 +22,11 @@ const el = {
   nodes: byId<HTMLUListElement>("capacity-nodes"),
 };
 
-const STATUS: Record<string, Key> = {
-  deploying: "admin.status_deploying",
-  ready: "admin.status_ready",
-  failed: "admin.status_failed",
-  deleting: "admin.status_deleting",
-  deleted: "admin.status_deleted",
-  cleanup_failed: "admin.status_cleanup_failed",
-};
+function statusText(status: string): string | HTMLElement {
+  const key = stackStatusKey(status);
+  return key ? t(key) : code(status);
+}
+
 const HEALTH: Record<Server["health"], Key> = {
   ready: "capacity.health_ready",
   down: "capacity.health_down",
@@ -142,7 +140,7 @@ function fleetPart(r: Report): HTMLElement[] {
     h(
       "ul",
       { class: "capacity-list", "data-list": "status" },
-      ...statuses.map(([status, n]) => h("li", { "data-status": status }, STATUS[status] ? t(STATUS[status]) : code(status), ": ", formatNumber(n))),
+      ...statuses.map(([status, n]) => h("li", { "data-status": status }, statusText(status), ": ", formatNumber(n))),
     ),
   ];
 }

@@ -1,7 +1,7 @@
 import * as api from "./api.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
 import { type Key, code, formatAgo, formatDateTime, formatNumber, formatTime, t, tn } from "./i18n.ts";
-import { errorKey, stepKey } from "./messages.ts";
+import { errorKey, stackStatusKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, currentStep } from "./progress.ts";
 import * as saved from "./state.ts";
 import { askConfirm } from "./confirm.ts";
@@ -47,14 +47,6 @@ const el = {
   dialogConfirm: byId<HTMLButtonElement>("admin-dialog-confirm"),
 };
 
-const STATUS: Record<api.StackStatus, Key> = {
-  deploying: "admin.status_deploying",
-  ready: "admin.status_ready",
-  failed: "admin.status_failed",
-  deleting: "admin.status_deleting",
-  deleted: "admin.status_deleted",
-  cleanup_failed: "admin.status_cleanup_failed",
-};
 const LIVE: ReadonlySet<string> = new Set<api.StackStatus>(["deploying", "ready", "deleting", "cleanup_failed"]);
 const AGE_TICK_MS = 15_000;
 
@@ -434,7 +426,7 @@ function row(stack: api.StackInfo): HTMLLIElement {
       "div",
       { class: "stack-head" },
       h("span", { class: "stack-name" }, nameCode(stack.name)),
-      h("span", { class: `stack-status stack-status--${status}` }, t(STATUS[status] ?? "admin.status_failed")),
+      h("span", { class: `stack-status stack-status--${status}` }, t(stackStatusKey(status) ?? "admin.status_failed")),
     ),
     h(
       "dl",

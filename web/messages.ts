@@ -39,6 +39,16 @@ const STATUS: Record<string, Key> = {
   recovering: "status.recovering",
 };
 
+/** A stack's status in the store, as the admin view says it. */
+const STACK_STATUS: Record<string, Key> = {
+  deploying: "admin.status_deploying",
+  ready: "admin.status_ready",
+  failed: "admin.status_failed",
+  deleting: "admin.status_deleting",
+  deleted: "admin.status_deleted",
+  cleanup_failed: "admin.status_cleanup_failed",
+};
+
 const REASON: Record<string, Key> = {
   too_short: "reason.too_short",
   too_long: "reason.too_long",
@@ -85,6 +95,7 @@ const ERROR: Record<string, Key> = {
 export const stepKey = (step: string): Key | null => STEP[step] ?? null;
 export const stateKey = (state: StepState): Key => STATE[state];
 export const statusKey = (status: string): Key | null => STATUS[status] ?? null;
+export const stackStatusKey = (status: string): Key | null => STACK_STATUS[status] ?? null;
 export const reasonKey = (reason: string): Key | null => REASON[reason] ?? null;
 /** An error code's explanation; name problems (a 400 from deploy) use the name's wording. */
 export const errorKey = (code: string): Key | null => ERROR[code] ?? REASON[code] ?? null;

@@ -152,6 +152,20 @@ export async function openQuickPage(...args: Parameters<typeof openPage>): Promi
   return guarded;
 }
 
+/** "Your stack" opened from the start page by name and management token, in `lang`; waits until it shows a state. */
+export async function openStackPage(browser: Browser, origin: string, lang: Lang, name: string, token: string): Promise<Guarded> {
+  const guarded = await openQuickPage(browser, origin, { locale: LOCALE[lang] });
+  const { page } = guarded;
+  await page.goto(`${origin}/`);
+  await page.waitForSelector("html[data-ready]");
+  await page.click("#manage-section > summary");
+  await page.fill("#manage-name", name);
+  await page.fill("#manage-token", token);
+  await page.click("#manage-button");
+  await page.waitForSelector("#view-stack[data-state]");
+  return guarded;
+}
+
 /** What a person reads in an element (CSS applied). */
 export const text = (page: Page, selector: string) => page.locator(selector).innerText();
 /** Text with its runs of whitespace made one space, as compared with a catalog text. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
-import { LOCALE, type Lang, type Launched, launch, msg, normalise, openQuickPage } from "./support.ts";
+import { type Lang, type Launched, launch, msg, normalise, openStackPage } from "./support.ts";
 
 /**
  * Issue 15 on the owner's page: the server a stack runs on, its last backup, a stack the
@@ -36,18 +36,7 @@ afterAll(async () => {
 const plain = (s: string) => normalise(s.replace(/[\u2066-\u2069]/g, ""));
 const fact = async (page: Page, id: string) => plain(await page.locator(`[data-fact="${id}"] dd`).innerText());
 
-async function stackPage(lang: Lang, name: string) {
-  const guarded = await openQuickPage(chrome.browser, h.url, { locale: LOCALE[lang] });
-  const { page } = guarded;
-  await page.goto(`${h.url}/`);
-  await page.waitForSelector("html[data-ready]");
-  await page.click("#manage-section > summary");
-  await page.fill("#manage-name", name);
-  await page.fill("#manage-token", tokens[name]!);
-  await page.click("#manage-button");
-  await page.waitForSelector("#view-stack[data-state]");
-  return guarded;
-}
+const stackPage = (lang: Lang, name: string) => openStackPage(chrome.browser, h.url, lang, name, tokens[name]!);
 
 describe("your stack on a cluster with backups", () => {
   test(

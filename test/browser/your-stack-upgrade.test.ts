@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { loadConfig } from "../../src/config.ts";
 import { SANDBOX_KEY, type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
-import { LOCALE, type Launched, confirmDialog, launch, msg, normalise, openQuickPage } from "./support.ts";
+import { type Launched, confirmDialog, launch, msg, normalise, openStackPage } from "./support.ts";
 
 /**
  * The owner's page, the two actions the lifecycle test does not click: restart (asked first,
@@ -38,16 +38,9 @@ const dokploy = (procedure: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
-async function openStack(): Promise<Awaited<ReturnType<typeof openQuickPage>>> {
-  const guarded = await openQuickPage(chrome.browser, h.url, { locale: LOCALE.nl });
-  const { page } = guarded;
-  await page.goto(`${h.url}/`);
-  await page.waitForSelector("html[data-ready]");
-  await page.click("#manage-section > summary");
-  await page.fill("#manage-name", "upg-nl");
-  await page.fill("#manage-token", token);
-  await page.click("#manage-button");
-  await page.waitForSelector('#view-stack[data-state="running"]');
+async function openStack() {
+  const guarded = await openStackPage(chrome.browser, h.url, "nl", "upg-nl", token);
+  await guarded.page.waitForSelector('#view-stack[data-state="running"]');
   return guarded;
 }
 

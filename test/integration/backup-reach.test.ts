@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { loadConfig } from "../../src/config.ts";
-import { createLogger } from "../../src/log.ts";
-import { type Portal, startPortal } from "../../src/portal.ts";
-import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
+import type { Portal } from "../../src/portal.ts";
+import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, startHarness, startAnotherPortal } from "../support/harness.ts";
 
 /**
  * Dokploy runs volume backups on its own server (the Swarm leader), so a stack pinned to a
@@ -113,14 +111,7 @@ describe("backups and the node a stack is on", () => {
     // The operator says Dokploy runs on worker-a (BACKUP_NODE): onwkr, now on the manager, is out of reach.
     await h.portal.stacks.settle();
     await h.portal.stop();
-    const config = loadConfig({ ...h.env, BACKUP_NODE: "worker-a" });
-    second = await startPortal({
-      config,
-      log: createLogger({ level: "silent", secrets: [], destination: { write: () => undefined } }),
-      mode: "dokploy",
-      dokployUrl: h.sandboxUrl,
-      dokployApiKey: config.DOKPLOY_API_TOKEN!,
-    });
+    second = await startAnotherPortal(h, { BACKUP_NODE: "worker-a" });
     const deadline = Date.now() + 10_000;
     while (backupsOf(await sandboxState(h), "onwkr").length && Date.now() < deadline) await Bun.sleep(50);
     expect(backupsOf(await sandboxState(h), "onwkr")).toEqual([]);

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { loadConfig } from "../../src/config.ts";
-import { createLogger } from "../../src/log.ts";
-import { type Portal, startPortal } from "../../src/portal.ts";
-import { type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
+import type { Portal } from "../../src/portal.ts";
+import { type Harness, deployAndWait, readEvents, sandboxState, startHarness, startAnotherPortal } from "../support/harness.ts";
 
 /**
  * Volume backups (BACKUP_DESTINATION_ID): made with the stack, their last run shown to the
@@ -125,14 +123,7 @@ describe("volume backups", () => {
       new Date(Date.now() - 31 * 86_400_000).toISOString(),
     );
     db.close();
-    const config = loadConfig(h.env);
-    second = await startPortal({
-      config,
-      log: createLogger({ level: "silent", secrets: [], destination: { write: () => undefined } }),
-      mode: "dokploy",
-      dokployUrl: h.sandboxUrl,
-      dokployApiKey: config.DOKPLOY_API_TOKEN!,
-    });
+    second = await startAnotherPortal(h);
     const deadline = Date.now() + 10_000;
     while (backupsOf(await sandboxState(h), "alice").length && Date.now() < deadline) await Bun.sleep(50);
     const state = await sandboxState(h);

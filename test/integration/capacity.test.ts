@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { capacityReport } from "../../src/stacks/capacity.ts";
 import { fleetOverview } from "../../src/stacks/fleet-overview.ts";
-import { ADMIN_TOKEN, SANDBOX_KEY, type Harness, deploy, deployAndWait, readEvents, startHarness } from "../support/harness.ts";
+import { ADMIN_TOKEN, SANDBOX_KEY, type Harness, deploy, deployAndWait, readEvents, startHarness, waitFor } from "../support/harness.ts";
 
 /**
  * Capacity at a glance on a three-node emulated Swarm cluster: per node the stacks, what they
@@ -43,16 +43,6 @@ const get = async (path: string) => {
 const capacity = () => get("/api/admin/capacity");
 const byHost = (nodes: any[], hostname: string) => nodes.find((n) => n.hostname === hostname);
 const metricsText = async () => (await fetch(`${h.url}/metrics`, { headers: admin })).text();
-
-async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await Bun.sleep(100);
-  }
-}
 
 describe("capacity per node", () => {
   test("per node: stacks, reservations and limits against the node's resources, and the room placement uses", async () => {

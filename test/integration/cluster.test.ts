@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ADMIN_TOKEN, SANDBOX_KEY, type Harness, deploy, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
+import {
+  ADMIN_TOKEN,
+  SANDBOX_KEY,
+  type Harness,
+  deploy,
+  deployAndWait,
+  readEvents,
+  sandboxState,
+  startHarness,
+  waitFor,
+} from "../support/harness.ts";
 
 /**
  * A three-node emulated Swarm cluster: stacks spread by free memory reservation, each pinned
@@ -25,16 +35,6 @@ afterAll(() => h.stop());
 
 const appOf = (state: any, name: string) => state.applications.find((a: any) => a.name === `ai-stack-${name}`);
 const serviceOf = (state: any, name: string) => state.services.find((s: any) => s.appName === appOf(state, name)?.appName);
-
-async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await Bun.sleep(100);
-  }
-}
 
 const tokens: Record<string, string> = {};
 

@@ -179,3 +179,26 @@ export async function deployAndWait(h: Harness, name: string, opts: { timeoutMs?
 export async function sandboxState(h: Pick<Harness, "sandboxUrl">): Promise<any> {
   return (await fetch(`${h.sandboxUrl}/__sandbox/state`)).json();
 }
+
+/** Another portal on the harness's data and sandbox (the caller has stopped the first), with `env` over the harness's. */
+export async function startAnotherPortal(h: Pick<Harness, "env" | "sandboxUrl">, env: Record<string, string> = {}): Promise<Portal> {
+  const config = loadConfig({ ...h.env, ...env });
+  return await startPortal({
+    config,
+    log: createLogger({ level: "silent", secrets: [], destination: { write: () => undefined } }),
+    mode: "dokploy",
+    dokployUrl: h.sandboxUrl,
+    dokployApiKey: config.DOKPLOY_API_TOKEN!,
+  });
+}
+
+/** Reads until `ok` holds, for at most 10 s (then fails saying what it waited for and what it last read). */
+export async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await Bun.sleep(100);
+  }
+}
