@@ -1,0 +1,253 @@
+/**
+ * 8. rollout at fleet scale: 200 ready stacks in the sandbox, rolled onto a new image at
+ * batch sizes 1, 5 and 20. Reported per rollout: total time (POST /api/admin/rollouts until
+ * its `done` event), the number of batches (the canary is a batch of its own: 1 + ceil(199 /
+ * batch size)), and total / (batches x R), where R is one stack's redeploy time measured in
+ * the same run (the owner's redeploy of one stack, POST until its `done` event, median of
+ * the ones just before and just after that rollout). Target <= 1.2. Also the portal
+ * process's CPU time and RSS (from /proc) while each rollout runs.
+ */
+import { runBench } from "./lib/bench.ts";
+import { portalEnv, rssKiB, startPortalProcess, startSandboxProcess, tempDir } from "./lib/proc.ts";
+import { watchUsage } from "./lib/proc-usage.ts";
+import { figure, progress, verdict, type TargetResult } from "./lib/report.ts";
+import { postDeploy, readSse, wallNow } from "./lib/sse.ts";
+import { median, r } from "./lib/stats.ts";
+
+const BENCH = "rollout";
+const STACKS = 200;
+const BATCH_SIZES = [1, 5, 20];
+/**
+ * Dokploy's side of one redeploy: every API call answers after LATENCY_MS, the deploy (pull
+ * and service update) takes DEPLOY_MS, the old container takes STOP_MS to stop (the stacks'
+ * updates are stop-first) and the new one START_MS to answer. Real ones take seconds; these
+ * are short enough for 250 redeploys in batches to fit in a few minutes, and long enough that
+ * Dokploy's work, not the portal's, is most of a redeploy.
+ */
+const LATENCY_MS = 10;
+const DEPLOY_MS = 300;
+const STOP_MS = 50;
+const START_MS = 150;
+/** Builds while seeding: only the stacks' existence matters then. */
+const SEED_DEPLOY_MS = 20;
+/** Redeploys the largest batch at once: Dokploy's build concurrency and MAX_CONCURRENT_DEPLOYS. */
+const CONCURRENCY = 20;
+/** Owner redeploys (R) before each rollout and after the last. */
+const REDEPLOYS = 4;
+const TARGET = 1.2;
+const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const name = (i: number) => `fleet-${String(i + 1).padStart(3, "0")}`;
+
+/** One owner redeploy of `stack`, POST until the `done` event (ms). */
+async function redeploy(portalUrl: string, stack: string): Promise<number> {
+  const sentAt = wallNow();
+  const res = await fetch(`${portalUrl}/api/stacks/${stack}/redeploy`, { method: "POST", headers: admin });
+  const body = (await res.json()) as any;
+  if (res.status !== 202) throw new Error(`redeploy ${stack}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  const events = await readSse(`${portalUrl}${body.eventsUrl}`, { until: (e) => e.event === "done" });
+  const done = events.at(-1)!;
+  if (done.data.status !== "ready") throw new Error(`redeploy ${stack} ended ${JSON.stringify(done.data)}`);
+  return done.receivedAt - sentAt;
+}
+
+interface BatchTimes {
+  /** First seen active (ms after the POST). */
+  start: number;
+  /** Every stack of the batch seen in an end state (ms after the POST). */
+  end: number;
+}
+
+/** One rollout onto `image`, followed over its SSE progress stream as the admin page does. */
+async function rollout(portalUrl: string, image: string, batchSize: number) {
+  const sentAt = wallNow();
+  const res = await fetch(`${portalUrl}/api/admin/rollouts`, {
+    method: "POST",
+    headers: { ...admin, "content-type": "application/json" },
+    body: JSON.stringify({ image, batchSize, maxFailures: 1 }),
+  });
+  const body = (await res.json()) as any;
+  if (res.status !== 202) throw new Error(`rollout ${image}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  const acceptedMs = wallNow() - sentAt;
+  const batches = new Map<number, BatchTimes>();
+  let last: any = null;
+  let views = 0;
+  const events = await readSse(`${portalUrl}${body.eventsUrl}`, {
+    headers: admin,
+    until: (e) => e.event === "done",
+    onEvent: (e) => {
+      if (e.event !== "progress") return;
+      views++;
+      last = e.data;
+      const at = e.receivedAt - sentAt;
+      const open = new Map<number, boolean>();
+      for (const s of e.data.stacks as { batch: number | null; state: string }[]) {
+        if (s.batch === null) continue;
+        if (!batches.has(s.batch)) batches.set(s.batch, { start: at, end: Number.NaN });
+        open.set(s.batch, (open.get(s.batch) ?? false) || s.state === "active" || s.state === "pending");
+      }
+      for (const [b, isOpen] of open) {
+        const t = batches.get(b)!;
+        if (!isOpen && Number.isNaN(t.end)) t.end = at;
+      }
+    },
+  });
+  const done = events.at(-1)!;
+  if (done.event !== "done" || done.data.status !== "finished" || done.data.counts.done !== STACKS)
+    throw new Error(`rollout ${image} (batch size ${batchSize}) ended ${JSON.stringify(done.data)}`);
+  const ordered = [...batches.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+  const durations = ordered.map((t) => t.end - t.start);
+  // From one batch's end to the next one's start, as the watcher saw them.
+  const gaps = ordered.slice(1).map((t, i) => t.start - ordered[i]!.end);
+  return {
+    totalMs: done.receivedAt - sentAt,
+    acceptedMs,
+    batches: ordered.length,
+    sizes: last ? countBy((last.stacks as { batch: number }[]).map((s) => s.batch)) : {},
+    firstBatchStartMs: ordered[0]?.start ?? Number.NaN,
+    canaryMs: durations[0] ?? Number.NaN,
+    batchMedianMs: median(durations.slice(1)),
+    batchMaxMs: Math.max(...durations.slice(1)),
+    gapMedianMs: median(gaps),
+    gapMaxMs: Math.max(...gaps),
+    views,
+  };
+}
+
+function countBy(values: number[]): Record<string, number> {
+  const sizes = new Map<number, number>();
+  for (const v of values) sizes.set(v, (sizes.get(v) ?? 0) + 1);
+  // How many batches had each size: {"1": 1, "20": 9, "19": 1}.
+  const out: Record<string, number> = {};
+  for (const n of sizes.values()) out[n] = (out[n] ?? 0) + 1;
+  return out;
+}
+
+export function run() {
+  return runBench(BENCH, async ({ defer }) => {
+    const sandbox = await startSandboxProcess({ latencyMs: 0, deployMs: SEED_DEPLOY_MS, stackStartMs: 0, buildConcurrency: CONCURRENCY });
+    const data = tempDir("bench-rollout-");
+    defer(data.remove);
+    const portal = await startPortalProcess(
+      portalEnv(sandbox.url, data.path, {
+        ADMIN_TOKEN,
+        STACK_IMAGE: "registry.bench/opencode:v1",
+        MAX_CONCURRENT_DEPLOYS: String(CONCURRENCY),
+        DEPLOY_TIMEOUT: "2m",
+        HEALTH_TIMEOUT: "1m",
+        // The sandbox's one node has 64 GiB: 200 stacks at the default 512 MiB reservation do not fit.
+        STACK_MEMORY_RESERVATION: "256m",
+      }),
+    );
+    const idleRssMib = r(rssKiB(portal.child.pid) / 1024, 1);
+
+    // Seed: 200 real deploys through the portal's API, CONCURRENCY at a time.
+    const seedStart = performance.now();
+    let next = 0;
+    const seeder = async () => {
+      while (next < STACKS) {
+        const stack = name(next++);
+        const accepted = await postDeploy(portal.url, stack);
+        const done = (await readSse(accepted.eventsUrl, { until: (e) => e.event === "done" })).at(-1);
+        if (done?.data.status !== "ready") throw new Error(`seed ${stack} ended ${JSON.stringify(done?.data)}`);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, seeder));
+    const seedMs = performance.now() - seedStart;
+    progress(BENCH, `seeded ${STACKS} stacks in ${Math.round(seedMs / 1000)} s`);
+
+    await sandbox.settings({ latencyMs: LATENCY_MS, deployDurationMs: DEPLOY_MS, stackStartMs: START_MS, stackStopMs: STOP_MS });
+    // Warm-up (JIT, connections), not counted; the last stack is also R's.
+    const probeStack = name(STACKS - 1);
+    await redeploy(portal.url, probeStack);
+    const redeploySets: number[][] = [];
+    const measureR = async () => {
+      const set: number[] = [];
+      for (let i = 0; i < REDEPLOYS; i++) set.push(await redeploy(portal.url, probeStack));
+      redeploySets.push(set);
+      progress(BENCH, `one redeploy: ${set.map((v) => Math.round(v)).join(", ")} ms`);
+    };
+
+    const targets: TargetResult[] = [];
+    const rows: Record<string, unknown>[] = [];
+    await measureR();
+    for (const [i, batchSize] of BATCH_SIZES.entries()) {
+      await sandbox.resetStats();
+      const usage = watchUsage(portal.child.pid);
+      const result = await rollout(portal.url, `registry.bench/opencode:v${i + 2}`, batchSize);
+      const used = usage.stop();
+      const state = await sandbox.state();
+      await measureR();
+      // R for this rollout: the redeploys just before and just after it.
+      const around = [...redeploySets[i]!, ...redeploySets[i + 1]!];
+      const R = median(around);
+      const expected = 1 + Math.ceil((STACKS - 1) / batchSize);
+      const ratio = result.totalMs / (result.batches * R);
+      const calls = Object.values(state.calls).reduce((a, b) => a + b, 0);
+      const row = {
+        batch_size: batchSize,
+        total_ms: r(result.totalMs, 0),
+        batches: result.batches,
+        batches_expected: expected,
+        batch_sizes: result.sizes,
+        redeploy_ms: r(R, 0),
+        ratio: r(ratio, 3),
+        accepted_ms: r(result.acceptedMs, 1),
+        first_batch_start_ms: r(result.firstBatchStartMs, 0),
+        canary_ms: r(result.canaryMs, 0),
+        batch_median_ms: r(result.batchMedianMs, 0),
+        batch_max_ms: r(result.batchMaxMs, 0),
+        gap_between_batches_median_ms: r(result.gapMedianMs, 1),
+        gap_between_batches_max_ms: r(result.gapMaxMs, 1),
+        progress_events: result.views,
+        dokploy_calls: calls,
+        dokploy_calls_per_stack: r(calls / STACKS, 1),
+        dokploy_max_in_flight: state.maxInFlight,
+        portal: used,
+        portal_cpu_ms_per_stack: r(used.cpu_ms / STACKS, 1),
+      };
+      rows.push(row);
+      figure(BENCH, { figure: "rollout", ...row });
+      progress(
+        BENCH,
+        `batch size ${batchSize}: ${Math.round(result.totalMs)} ms, ${result.batches} batches x R ${Math.round(R)} ms -> ratio ${r(ratio, 3)}; portal CPU ${used.cpu_ms} ms (${used.cpu_percent_of_one_core}% of a core), RSS peak ${used.rss_peak_mib} MiB`,
+      );
+      targets.push({
+        target: `batch size ${batchSize}: total / (batches x one redeploy) <= ${TARGET}`,
+        value: r(ratio, 3),
+        verdict: result.batches === expected ? verdict(ratio <= TARGET) : "missed",
+        note: `${r(result.totalMs / 1000, 1)} s for ${result.batches} batches (canary + ${result.batches - 1}) x R ${Math.round(R)} ms; gap between batches median ${r(result.gapMedianMs, 0)} ms; portal CPU ${r(used.cpu_ms / 1000, 2)} s (${used.cpu_percent_of_one_core}% of one core), RSS peak ${used.rss_peak_mib} MiB, median ${used.rss_median_mib} MiB`,
+      });
+    }
+    const log = portal.child.output();
+    const errorLines = log.split("\n").filter((l) => /"level":(50|60)/.test(l)).length;
+    await portal.child.stop();
+    const allR = redeploySets.flat();
+    return {
+      targets,
+      figures: {
+        stacks: STACKS,
+        latency_ms: LATENCY_MS,
+        deploy_ms: DEPLOY_MS,
+        stack_stop_ms: STOP_MS,
+        stack_start_ms: START_MS,
+        concurrency: CONCURRENCY,
+        seed_s: r(seedMs / 1000, 1),
+        portal_rss_idle_mib: idleRssMib,
+        redeploy_ms_all: allR.map((v) => r(v, 0)),
+        redeploy_ms_median: r(median(allR), 0),
+        portal_error_lines: errorLines,
+        rollouts: rows,
+      },
+      notes: [
+        `sandbox: every Dokploy call ${LATENCY_MS} ms, a deploy ${DEPLOY_MS} ms, the old container stops in ${STOP_MS} ms and the new one answers after ${START_MS} ms; shipped POLL_INTERVAL and PROBE_INTERVAL`,
+        `Dokploy's build concurrency and MAX_CONCURRENT_DEPLOYS are ${CONCURRENCY}, so a batch of ${CONCURRENCY} really runs at once (at Dokploy's default of 1 it would build one stack after another)`,
+        "batches: the canary is a batch of its own, so 200 stacks are 1 + ceil(199 / batch size) batches",
+        `one redeploy (R): the owner's redeploy of one stack, POST until its done event, ${REDEPLOYS} before and ${REDEPLOYS} after each rollout; each ratio uses the median of the ${2 * REDEPLOYS} around it`,
+        "portal CPU: utime + stime from /proc/<pid>/stat over the rollout; RSS sampled every 200 ms; an admin follows the rollout's progress stream throughout",
+      ],
+    };
+  });
+}
+
+if (import.meta.main) process.exit((await run()).ok ? 0 : 1);
