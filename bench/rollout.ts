@@ -39,8 +39,8 @@ const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const name = (i: number) => `fleet-${String(i + 1).padStart(3, "0")}`;
 
-/** One owner redeploy of `stack`, POST until the `done` event (ms). */
-async function redeploy(portalUrl: string, stack: string): Promise<number> {
+/** One owner redeploy of `stack`, POST until the `done` event (ms), and its deployment id. */
+async function redeploy(portalUrl: string, stack: string): Promise<{ ms: number; id: string }> {
   const sentAt = wallNow();
   const res = await fetch(`${portalUrl}/api/stacks/${stack}/redeploy`, { method: "POST", headers: admin });
   const body = (await res.json()) as any;
@@ -48,7 +48,33 @@ async function redeploy(portalUrl: string, stack: string): Promise<number> {
   const events = await readSse(`${portalUrl}${body.eventsUrl}`, { until: (e) => e.event === "done" });
   const done = events.at(-1)!;
   if (done.data.status !== "ready") throw new Error(`redeploy ${stack} ended ${JSON.stringify(done.data)}`);
-  return done.receivedAt - sentAt;
+  return { ms: done.receivedAt - sentAt, id: body.deploymentId };
+}
+
+/**
+ * Where the time of redeploys went, from the portal's own record (GET /api/deployments/:id):
+ * each one's duration and each step's, medians and maxima, in ms.
+ */
+async function profile(portalUrl: string, ids: string[]) {
+  const snaps: any[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const res = await fetch(`${portalUrl}/api/deployments/${ids[next++]}`, { headers: admin });
+      snaps.push(await res.json());
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  const span = (a: string | null, b: string | null) => (a && b ? Date.parse(b) - Date.parse(a) : Number.NaN);
+  const summary = (values: number[]) => ({ median: r(median(values), 0), max: r(Math.max(...values), 0) });
+  const steps: Record<string, { median: number; max: number }> = {};
+  for (const step of ["apply_plan", "deploy", "wait_running", "wait_healthy"]) {
+    const own = snaps.map((sn) => sn.steps.find((x: any) => x.step === step)).filter(Boolean);
+    steps[step] = summary(own.map((x: any) => span(x.startedAt, x.finishedAt)));
+  }
+  // From the deployment's creation to its first step: the wait for a deploy slot, if any.
+  const toFirstStep = snaps.map((sn) => span(sn.createdAt, sn.steps[0]?.startedAt ?? null));
+  return { redeploy: summary(snaps.map((sn) => span(sn.createdAt, sn.finishedAt))), before_first_step: summary(toFirstStep), steps };
 }
 
 interface BatchTimes {
@@ -111,6 +137,7 @@ async function rollout(portalUrl: string, image: string, batchSize: number) {
     gapMedianMs: median(gaps),
     gapMaxMs: Math.max(...gaps),
     views,
+    deploymentIds: ((last?.stacks ?? []) as { deploymentId: string | null }[]).flatMap((s) => (s.deploymentId ? [s.deploymentId] : [])),
   };
 }
 
@@ -161,9 +188,14 @@ export function run() {
     const probeStack = name(STACKS - 1);
     await redeploy(portal.url, probeStack);
     const redeploySets: number[][] = [];
+    const redeployIds: string[] = [];
     const measureR = async () => {
       const set: number[] = [];
-      for (let i = 0; i < REDEPLOYS; i++) set.push(await redeploy(portal.url, probeStack));
+      for (let i = 0; i < REDEPLOYS; i++) {
+        const one = await redeploy(portal.url, probeStack);
+        set.push(one.ms);
+        redeployIds.push(one.id);
+      }
       redeploySets.push(set);
       progress(BENCH, `one redeploy: ${set.map((v) => Math.round(v)).join(", ")} ms`);
     };
@@ -177,6 +209,7 @@ export function run() {
       const result = await rollout(portal.url, `registry.bench/opencode:v${i + 2}`, batchSize);
       const used = usage.stop();
       const state = await sandbox.state();
+      const inRollout = await profile(portal.url, result.deploymentIds);
       await measureR();
       // R for this rollout: the redeploys just before and just after it.
       const around = [...redeploySets[i]!, ...redeploySets[i + 1]!];
@@ -205,6 +238,7 @@ export function run() {
         dokploy_max_in_flight: state.maxInFlight,
         portal: used,
         portal_cpu_ms_per_stack: r(used.cpu_ms / STACKS, 1),
+        profile: inRollout,
       };
       rows.push(row);
       figure(BENCH, { figure: "rollout", ...row });
@@ -219,6 +253,7 @@ export function run() {
         note: `${r(result.totalMs / 1000, 1)} s for ${result.batches} batches (canary + ${result.batches - 1}) x R ${Math.round(R)} ms; gap between batches median ${r(result.gapMedianMs, 0)} ms; portal CPU ${r(used.cpu_ms / 1000, 2)} s (${used.cpu_percent_of_one_core}% of one core), RSS peak ${used.rss_peak_mib} MiB, median ${used.rss_median_mib} MiB`,
       });
     }
+    const redeployProfile = await profile(portal.url, redeployIds);
     const log = portal.child.output();
     const errorLines = log.split("\n").filter((l) => /"level":(50|60)/.test(l)).length;
     await portal.child.stop();
@@ -236,6 +271,7 @@ export function run() {
         portal_rss_idle_mib: idleRssMib,
         redeploy_ms_all: allR.map((v) => r(v, 0)),
         redeploy_ms_median: r(median(allR), 0),
+        redeploy_profile: redeployProfile,
         portal_error_lines: errorLines,
         rollouts: rows,
       },

@@ -1,9 +1,10 @@
 import { DokployError } from "../../dokploy/errors.ts";
 import type { Stack } from "../model.ts";
 import type { StackOperations } from "../operations/service.ts";
-import { type SagaDeps, now, sleep } from "../saga.ts";
+import { type SagaDeps, now } from "../saga.ts";
 import type { Problem, Result } from "../service.ts";
 import { dockerProvider } from "../spec.ts";
+import { operationEnd } from "./operation-end.ts";
 import type { Rollout, RolloutPhase, RolloutRequest, RolloutStack, RolloutStackState, RolloutView } from "./model.ts";
 
 /**
@@ -370,12 +371,10 @@ export class RolloutManager {
   }
 
   /** Until the deployment is no longer running (the portal stopping ends the wait early). */
-  private async finished(deploymentId: string) {
-    const interval = Math.min(Math.max(this.deps.config.POLL_INTERVAL, 50), 500);
-    for (;;) {
-      const d = this.deps.store.deployments.byId(deploymentId);
-      if (d?.status !== "running" || this.stopped) return d;
-      await sleep(interval);
-    }
+  private finished(deploymentId: string) {
+    return operationEnd(this.deps.store.deployments, this.deps.events, deploymentId, {
+      recheckMs: Math.min(Math.max(this.deps.config.POLL_INTERVAL, 50), 500),
+      stopped: () => this.stopped,
+    });
   }
 }
