@@ -9,7 +9,7 @@
  */
 import { runBench } from "./lib/bench.ts";
 import { portalEnv, rssKiB, startPortalProcess, startSandboxProcess, tempDir } from "./lib/proc.ts";
-import { watchUsage } from "./lib/proc-usage.ts";
+import { cpuMs, watchUsage } from "./lib/proc-usage.ts";
 import { figure, progress, verdict, type TargetResult } from "./lib/report.ts";
 import { postDeploy, readSse, wallNow } from "./lib/sse.ts";
 import { median, r } from "./lib/stats.ts";
@@ -189,13 +189,16 @@ export function run() {
     await redeploy(portal.url, probeStack);
     const redeploySets: number[][] = [];
     const redeployIds: string[] = [];
+    let redeployCpuMs = 0;
     const measureR = async () => {
       const set: number[] = [];
+      const cpu0 = cpuMs(portal.child.pid);
       for (let i = 0; i < REDEPLOYS; i++) {
         const one = await redeploy(portal.url, probeStack);
         set.push(one.ms);
         redeployIds.push(one.id);
       }
+      redeployCpuMs += cpuMs(portal.child.pid) - cpu0;
       redeploySets.push(set);
       progress(BENCH, `one redeploy: ${set.map((v) => Math.round(v)).join(", ")} ms`);
     };
@@ -272,6 +275,8 @@ export function run() {
         redeploy_ms_all: allR.map((v) => r(v, 0)),
         redeploy_ms_median: r(median(allR), 0),
         redeploy_profile: redeployProfile,
+        // The portal's CPU for one owner redeploy (with its watcher), to compare with a rollout's per stack.
+        portal_cpu_ms_per_owner_redeploy: r(redeployCpuMs / allR.length, 1),
         portal_error_lines: errorLines,
         rollouts: rows,
       },
