@@ -16,7 +16,14 @@ import { median, r } from "./lib/stats.ts";
 
 const BENCH = "rollout";
 const STACKS = 200;
-const BATCH_SIZES = [1, 5, 20];
+/**
+ * The rollouts, in this order. The last one repeats batch size 20 on a portal restarted with a
+ * Dokploy bulkhead (DOKPLOY_MAX_CONCURRENCY) larger than a batch's burst of calls, to show
+ * how much of the batch's time is spent queued in the bulkhead; its R is measured on it too.
+ */
+const RUNS: { batchSize: number; bulkhead?: number }[] = [{ batchSize: 1 }, { batchSize: 5 }, { batchSize: 20 }, { batchSize: 20, bulkhead: 32 }];
+/** The shipped DOKPLOY_MAX_CONCURRENCY. */
+const BULKHEAD = 8;
 /**
  * Dokploy's side of one redeploy: every API call answers after LATENCY_MS, the deploy (pull
  * and service update) takes DEPLOY_MS, the old container takes STOP_MS to stop (the stacks'
@@ -155,17 +162,20 @@ export function run() {
     const sandbox = await startSandboxProcess({ latencyMs: 0, deployMs: SEED_DEPLOY_MS, stackStartMs: 0, buildConcurrency: CONCURRENCY });
     const data = tempDir("bench-rollout-");
     defer(data.remove);
-    const portal = await startPortalProcess(
+    const env = (bulkhead: number) =>
       portalEnv(sandbox.url, data.path, {
         ADMIN_TOKEN,
         STACK_IMAGE: "registry.bench/opencode:v1",
         MAX_CONCURRENT_DEPLOYS: String(CONCURRENCY),
+        DOKPLOY_MAX_CONCURRENCY: String(bulkhead),
         DEPLOY_TIMEOUT: "2m",
         HEALTH_TIMEOUT: "1m",
         // The sandbox's one node has 64 GiB: 200 stacks at the default 512 MiB reservation do not fit.
         STACK_MEMORY_RESERVATION: "256m",
-      }),
-    );
+      });
+    let bulkhead = BULKHEAD;
+    let portal = await startPortalProcess(env(bulkhead));
+    const logs: string[] = [];
     const idleRssMib = r(rssKiB(portal.child.pid) / 1024, 1);
 
     // Seed: 200 real deploys through the portal's API, CONCURRENCY at a time.
@@ -187,6 +197,10 @@ export function run() {
     // Warm-up (JIT, connections), not counted; the last stack is also R's.
     const probeStack = name(STACKS - 1);
     await redeploy(portal.url, probeStack);
+    // What the portal costs doing nothing (timers, metrics), to read the rollouts' CPU against.
+    const idle = watchUsage(portal.child.pid);
+    await Bun.sleep(3_000);
+    const idleUsage = idle.stop();
     const redeploySets: number[][] = [];
     const redeployIds: string[] = [];
     let redeployCpuMs = 0;
@@ -201,27 +215,38 @@ export function run() {
       redeployCpuMs += cpuMs(portal.child.pid) - cpu0;
       redeploySets.push(set);
       progress(BENCH, `one redeploy: ${set.map((v) => Math.round(v)).join(", ")} ms`);
+      return set;
     };
 
     const targets: TargetResult[] = [];
     const rows: Record<string, unknown>[] = [];
-    await measureR();
-    for (const [i, batchSize] of BATCH_SIZES.entries()) {
+    let before = await measureR();
+    for (const [i, { batchSize, bulkhead: wanted = BULKHEAD }] of RUNS.entries()) {
+      if (wanted !== bulkhead) {
+        // The same data directory: the stacks and their history stay.
+        logs.push(portal.child.output());
+        await portal.child.stop();
+        bulkhead = wanted;
+        portal = await startPortalProcess(env(bulkhead), `portal-bulkhead-${bulkhead}`);
+        await redeploy(portal.url, probeStack);
+        before = await measureR();
+      }
       await sandbox.resetStats();
       const usage = watchUsage(portal.child.pid);
       const result = await rollout(portal.url, `registry.bench/opencode:v${i + 2}`, batchSize);
       const used = usage.stop();
       const state = await sandbox.state();
       const inRollout = await profile(portal.url, result.deploymentIds);
-      await measureR();
-      // R for this rollout: the redeploys just before and just after it.
-      const around = [...redeploySets[i]!, ...redeploySets[i + 1]!];
-      const R = median(around);
+      const after = await measureR();
+      // R for this rollout: the redeploys just before and just after it, on the same portal.
+      const R = median([...before, ...after]);
+      before = after;
       const expected = 1 + Math.ceil((STACKS - 1) / batchSize);
       const ratio = result.totalMs / (result.batches * R);
       const calls = Object.values(state.calls).reduce((a, b) => a + b, 0);
       const row = {
         batch_size: batchSize,
+        dokploy_max_concurrency: bulkhead,
         total_ms: r(result.totalMs, 0),
         batches: result.batches,
         batches_expected: expected,
@@ -245,20 +270,24 @@ export function run() {
       };
       rows.push(row);
       figure(BENCH, { figure: "rollout", ...row });
+      const label = `batch size ${batchSize}${bulkhead === BULKHEAD ? "" : `, DOKPLOY_MAX_CONCURRENCY=${bulkhead}`}`;
       progress(
         BENCH,
-        `batch size ${batchSize}: ${Math.round(result.totalMs)} ms, ${result.batches} batches x R ${Math.round(R)} ms -> ratio ${r(ratio, 3)}; portal CPU ${used.cpu_ms} ms (${used.cpu_percent_of_one_core}% of a core), RSS peak ${used.rss_peak_mib} MiB`,
+        `${label}: ${Math.round(result.totalMs)} ms, ${result.batches} batches x R ${Math.round(R)} ms -> ratio ${r(ratio, 3)}; portal CPU ${used.cpu_ms} ms (${used.cpu_percent_of_one_core}% of a core), RSS peak ${used.rss_peak_mib} MiB`,
       );
       targets.push({
-        target: `batch size ${batchSize}: total / (batches x one redeploy) <= ${TARGET}`,
+        target: `${label}: total / (batches x one redeploy) <= ${TARGET}`,
         value: r(ratio, 3),
         verdict: result.batches === expected ? verdict(ratio <= TARGET) : "missed",
         note: `${r(result.totalMs / 1000, 1)} s for ${result.batches} batches (canary + ${result.batches - 1}) x R ${Math.round(R)} ms; gap between batches median ${r(result.gapMedianMs, 0)} ms; portal CPU ${r(used.cpu_ms / 1000, 2)} s (${used.cpu_percent_of_one_core}% of one core), RSS peak ${used.rss_peak_mib} MiB, median ${used.rss_median_mib} MiB`,
       });
     }
     const redeployProfile = await profile(portal.url, redeployIds);
-    const log = portal.child.output();
-    const errorLines = log.split("\n").filter((l) => /"level":(50|60)/.test(l)).length;
+    logs.push(portal.child.output());
+    const errorLines = logs
+      .join("\n")
+      .split("\n")
+      .filter((l) => /"level":(50|60)/.test(l)).length;
     await portal.child.stop();
     const allR = redeploySets.flat();
     return {
@@ -272,6 +301,7 @@ export function run() {
         concurrency: CONCURRENCY,
         seed_s: r(seedMs / 1000, 1),
         portal_rss_idle_mib: idleRssMib,
+        portal_idle: idleUsage,
         redeploy_ms_all: allR.map((v) => r(v, 0)),
         redeploy_ms_median: r(median(allR), 0),
         redeploy_profile: redeployProfile,
@@ -282,7 +312,7 @@ export function run() {
       },
       notes: [
         `sandbox: every Dokploy call ${LATENCY_MS} ms, a deploy ${DEPLOY_MS} ms, the old container stops in ${STOP_MS} ms and the new one answers after ${START_MS} ms; shipped POLL_INTERVAL and PROBE_INTERVAL`,
-        `Dokploy's build concurrency and MAX_CONCURRENT_DEPLOYS are ${CONCURRENCY}, so a batch of ${CONCURRENCY} really runs at once (at Dokploy's default of 1 it would build one stack after another)`,
+        `Dokploy's build concurrency and MAX_CONCURRENT_DEPLOYS are ${CONCURRENCY}, so a batch of ${CONCURRENCY} really runs at once (at Dokploy's default of 1 it would build one stack after another); DOKPLOY_MAX_CONCURRENCY at its default ${BULKHEAD}, except in the last rollout`,
         "batches: the canary is a batch of its own, so 200 stacks are 1 + ceil(199 / batch size) batches",
         `one redeploy (R): the owner's redeploy of one stack, POST until its done event, ${REDEPLOYS} before and ${REDEPLOYS} after each rollout; each ratio uses the median of the ${2 * REDEPLOYS} around it`,
         "portal CPU: utime + stime from /proc/<pid>/stat over the rollout; RSS sampled every 200 ms; an admin follows the rollout's progress stream throughout",
