@@ -1,5 +1,5 @@
 /**
- * 8. rollout at fleet scale: 200 ready stacks in the sandbox, rolled onto a new image at
+ * 7. rollout at fleet scale: 200 ready stacks in the sandbox, rolled onto a new image at
  * batch sizes 1, 5 and 20. Reported per rollout: total time (POST /api/admin/rollouts until
  * its `done` event), the number of batches (the canary is a batch of its own: 1 + ceil(199 /
  * batch size)), and total / (batches x R), where R is one stack's redeploy time measured in
