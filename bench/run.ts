@@ -10,6 +10,7 @@ import { run as coldStart } from "./cold-start.ts";
 import { run as concurrentDeploys } from "./concurrent-deploys.ts";
 import { run as deployPath } from "./deploy-path.ts";
 import { run as pageLoad } from "./page-load.ts";
+import { run as rollout } from "./rollout.ts";
 import { stopAll } from "./lib/proc.ts";
 import type { BenchSummary } from "./lib/report.ts";
 import { run as sseFanout } from "./sse-fanout.ts";
@@ -21,6 +22,7 @@ const BENCHES: [string, () => Promise<BenchSummary>][] = [
   ["concurrent-deploys", concurrentDeploys],
   ["cold-start", coldStart],
   ["page-load", pageLoad],
+  ["rollout", rollout],
 ];
 
 const only = process.argv.slice(2);

@@ -178,7 +178,13 @@ export function rssKiB(pid: number): number {
 export interface SandboxProcess {
   url: string;
   child: Child;
-  settings(patch: { latencyMs?: number; deployDurationMs?: number; buildConcurrency?: number; stackStartMs?: number }): Promise<void>;
+  settings(patch: {
+    latencyMs?: number;
+    deployDurationMs?: number;
+    buildConcurrency?: number;
+    stackStartMs?: number;
+    stackStopMs?: number;
+  }): Promise<void>;
   state(): Promise<SandboxStateView>;
   resetStats(): Promise<void>;
   addFault(fault: Record<string, unknown>): Promise<void>;

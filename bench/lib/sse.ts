@@ -17,9 +17,15 @@ export const wallNow = () => performance.timeOrigin + performance.now();
  */
 export async function readSse(
   url: string,
-  opts: { onEvent?: (e: SseEvent) => void; until?: (e: SseEvent) => boolean; onOpen?: () => void; signal?: AbortSignal } = {},
+  opts: {
+    onEvent?: (e: SseEvent) => void;
+    until?: (e: SseEvent) => boolean;
+    onOpen?: () => void;
+    signal?: AbortSignal;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<SseEvent[]> {
-  const res = await fetch(url, { headers: { accept: "text/event-stream" }, signal: opts.signal });
+  const res = await fetch(url, { headers: { accept: "text/event-stream", ...opts.headers }, signal: opts.signal });
   if (!res.ok || !res.body) throw new Error(`SSE ${url}: HTTP ${res.status}`);
   opts.onOpen?.();
   const events: SseEvent[] = [];

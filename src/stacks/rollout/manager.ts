@@ -1,9 +1,10 @@
 import { DokployError } from "../../dokploy/errors.ts";
 import type { Stack } from "../model.ts";
 import type { StackOperations } from "../operations/service.ts";
-import { type SagaDeps, now, sleep } from "../saga.ts";
+import { type SagaDeps, now } from "../saga.ts";
 import type { Problem, Result } from "../service.ts";
 import { dockerProvider } from "../spec.ts";
+import { operationEnd } from "./operation-end.ts";
 import type { Rollout, RolloutPhase, RolloutRequest, RolloutStack, RolloutStackState, RolloutView } from "./model.ts";
 
 /**
@@ -31,6 +32,8 @@ export class RolloutManager {
   private again = false;
   private stopped = false;
   private readonly listeners = new Map<string, Set<(view: RolloutView) => void>>();
+  /** Rollouts changed since their watchers last heard (publish). */
+  private readonly unpublished = new Set<string>();
 
   constructor(
     private readonly deps: SagaDeps,
@@ -162,7 +165,8 @@ export class RolloutManager {
       return fail("rollout_not_changeable", `The rollout is ${outcome}; that cannot be done now`);
     }
     this.audit(action, who, "accepted", { rolloutId: id });
-    const view = this.publish(id) as RolloutView;
+    const view = this.view(id) as RolloutView;
+    this.publish(id);
     this.hooks.onStatus?.(view.rollout.status);
     return { ok: true, view };
   }
@@ -178,9 +182,27 @@ export class RolloutManager {
     this.deps.store.audit.record({ at: now(), action, stackName, deploymentId, client: who.client, actor: who.actor, outcome, detail });
   }
 
-  private publish(id: string): RolloutView | null {
+  /**
+   * Tells the watchers and the remaining gauge about a change, once per turn of the event
+   * loop with the view as it is by then: a batch of 20 starting at once is one view of the
+   * whole rollout, not 20 (each view reads and sends every stack of the rollout).
+   */
+  private publish(id: string): void {
+    if (this.unpublished.has(id)) return;
+    this.unpublished.add(id);
+    queueMicrotask(() => {
+      this.unpublished.delete(id);
+      try {
+        this.notify(id);
+      } catch (err) {
+        this.deps.log.warn({ rolloutId: id, err: err instanceof Error ? err.message : String(err) }, "rollout progress not published");
+      }
+    });
+  }
+
+  private notify(id: string): void {
     const view = this.view(id);
-    if (!view) return null;
+    if (!view) return;
     this.hooks.onRemaining?.(view.rollout.status === "running" || view.rollout.status === "paused" ? view.counts.remaining : 0);
     for (const listener of this.listeners.get(id) ?? []) {
       try {
@@ -189,7 +211,6 @@ export class RolloutManager {
         // A broken watcher is its own problem.
       }
     }
-    return view;
   }
 
   /** The image Dokploy holds for a stack the portal has no record of (made before rollouts). */
@@ -234,7 +255,8 @@ export class RolloutManager {
         const pending = rows.filter((s) => s.state === "pending");
         if (pending.length === 0) {
           store.rollouts.setStatus(r.id, "finished", null, now());
-          const view = this.publish(r.id);
+          const view = this.view(r.id);
+          this.publish(r.id);
           this.audit("rollout_finished", { actor: "system", client: null }, "finished", { rolloutId: r.id, image: r.image, ...view?.counts });
           this.deps.log.info({ rolloutId: r.id, counts: view?.counts }, "rollout finished");
           this.hooks.onStatus?.("finished");
@@ -370,12 +392,10 @@ export class RolloutManager {
   }
 
   /** Until the deployment is no longer running (the portal stopping ends the wait early). */
-  private async finished(deploymentId: string) {
-    const interval = Math.min(Math.max(this.deps.config.POLL_INTERVAL, 50), 500);
-    for (;;) {
-      const d = this.deps.store.deployments.byId(deploymentId);
-      if (d?.status !== "running" || this.stopped) return d;
-      await sleep(interval);
-    }
+  private finished(deploymentId: string) {
+    return operationEnd(this.deps.store.deployments, this.deps.events, deploymentId, {
+      recheckMs: Math.min(Math.max(this.deps.config.POLL_INTERVAL, 50), 500),
+      stopped: () => this.stopped,
+    });
   }
 }
