@@ -163,6 +163,17 @@ export class DokployClient {
   applicationEnvironment(applicationId: string, signal?: AbortSignal) {
     return this.call("GET", "application.one", { applicationId }, inline(s.applicationEnv), signal).then((a) => a.env ?? "");
   }
+  /** Both of the above from one application.one; the environment apart, as above. */
+  async applicationSettingsAndEnvironment(applicationId: string, signal?: AbortSignal): Promise<{ app: s.ApplicationSettings; env: string }> {
+    const { env, ...app } = await this.call(
+      "GET",
+      "application.one",
+      { applicationId },
+      inline(s.applicationSettings.extend(s.applicationEnv.shape)),
+      signal,
+    );
+    return { app, env: env ?? "" };
+  }
   /**
    * The container's (or Swarm service's) recent output: `docker logs --timestamps`, as a
    * string. 500 when Dokploy finds neither a container nor a service (docs/dokploy.md §3).

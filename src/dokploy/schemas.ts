@@ -102,6 +102,11 @@ export const applicationSettings = applicationDetail.extend({
   cpuReservation: z.string().nullable().optional(),
   replicas: z.number().optional(),
   updateConfigSwarm: z.object({ Order: z.string().optional() }).passthrough().nullable().optional(),
+  placementSwarm: z
+    .object({ Constraints: z.array(z.string()).optional() })
+    .passthrough()
+    .nullable()
+    .optional(),
 });
 export type ApplicationSettings = z.infer<typeof applicationSettings>;
 

@@ -20,7 +20,11 @@ export async function stackCredentials(
   applicationId: string,
   signal?: AbortSignal,
 ): Promise<{ username: string; password: string } | null> {
-  const env = await deps.client.applicationEnvironment(applicationId, signal);
+  return credentialsIn(await deps.client.applicationEnvironment(applicationId, signal));
+}
+
+/** The OpenCode credentials in an application's dotenv text; null without a password. */
+export function credentialsIn(env: string): { username: string; password: string } | null {
   const password = PASSWORD_LINE.exec(env)?.[1]?.trim();
   if (!password) return null;
   return { username: USERNAME_LINE.exec(env)?.[1]?.trim() || "opencode", password };

@@ -1,3 +1,4 @@
+import type { ApplicationSettings } from "../dokploy/schemas.ts";
 import type { Config } from "../config.ts";
 import type { SwarmUpdateConfig } from "../dokploy/client.ts";
 import { placementFor } from "./placement.ts";
@@ -48,4 +49,19 @@ export function resourceSettings(config: SpecConfig): StackResourceSettings {
 export function applicationSettings(applicationId: string, config: SpecConfig, nodeId?: string | null) {
   const placementSwarm = placementFor(nodeId);
   return { applicationId, updateConfigSwarm: { ...STACK_UPDATE_CONFIG }, ...resourceSettings(config), ...(placementSwarm ? { placementSwarm } : {}) };
+}
+
+/**
+ * Whether Dokploy's application differs from these settings: only then does a redeploy send
+ * them (a rollout's redeploy changes the image alone, and each call waits in the bulkhead).
+ * Only what the portal sets is compared; a pin is compared when one is sent.
+ */
+export function settingsDiffer(app: ApplicationSettings, wanted: ReturnType<typeof applicationSettings>): boolean {
+  const resources = (["memoryLimit", "memoryReservation", "cpuLimit", "cpuReservation"] as const).some((k) => (app[k] ?? null) !== wanted[k]);
+  const update = app.updateConfigSwarm ?? {};
+  const order = Object.entries(wanted.updateConfigSwarm).some(([k, v]) => (update as Record<string, unknown>)[k] !== v);
+  const pin =
+    wanted.placementSwarm !== undefined &&
+    JSON.stringify(app.placementSwarm?.Constraints ?? []) !== JSON.stringify(wanted.placementSwarm.Constraints);
+  return resources || order || pin;
 }

@@ -104,6 +104,7 @@ beforeAll(async () => {
   });
   await c.applicationSettings(app.applicationId);
   await c.applicationEnvironment(app.applicationId);
+  await c.applicationSettingsAndEnvironment(app.applicationId);
   await c.applicationDeploy({ applicationId: app.applicationId });
   await c.applicationDeploy({ applicationId: app.applicationId, title: "t", description: "d" });
   await c.applicationRedeploy({ applicationId: app.applicationId });

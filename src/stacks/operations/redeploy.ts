@@ -1,9 +1,9 @@
 import { syncStackDomain } from "../stack-sso.ts";
-import { stackCredentials } from "../opencode-api.ts";
+import { credentialsIn } from "../opencode-api.ts";
 import { planStack } from "../plan.ts";
 import { stackEnv } from "../provision.ts";
 import { type SagaDeps, SagaError, now } from "../saga.ts";
-import { applicationSettings, dockerProvider } from "../spec.ts";
+import { applicationSettings, dockerProvider, settingsDiffer } from "../spec.ts";
 import { ensureBackups } from "../backups.ts";
 import { adoptPlacement } from "../placement-adopt.ts";
 import { PASSWORD_STEPS, REDEPLOY_STEPS } from "../steps.ts";
@@ -39,7 +39,8 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
   const plan = planStack(stack.name, config, stack.volumeGeneration);
   // The stack stays on its node: its volumes are there (placement.ts). One made before pins is pinned now.
   const { nodeId } = await adoptPlacement(deps, stack, appName, signal);
-  const app = await client.applicationSettings(applicationId, signal);
+  // One read: the settings, and the environment with the stack's password (the portal keeps no copy).
+  const { app, env } = await client.applicationSettingsAndEnvironment(applicationId, signal);
   // Mounts are matched by path: a volume added to STACK_MOUNTS since the stack was created
   // is created now; existing ones (and their data) are left as they are.
   const missing = plan.volumes.filter((v) => !app.mounts.some((m) => m.mountPath === v.mountPath));
@@ -49,13 +50,15 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
     mountIds.push(mount.mountId);
     store.stacks.setResources(stack.id, { mountIds }, now());
   }
-  // The stack's password as Dokploy holds it (the portal keeps no copy).
-  const password = (await stackCredentials(deps, applicationId, signal))?.password;
+  const password = credentialsIn(env)?.password;
+  const settings = applicationSettings(applicationId, config, nodeId);
+  // Without a password in Dokploy's environment there is nothing to rewrite safely.
+  const wantedEnv = password ? stackEnv(plan, password) : null;
+  // Written only where Dokploy differs: a rollout's redeploy changes the image alone.
   await Promise.all([
     client.saveDockerProvider(dockerProvider(applicationId, { ...config, STACK_IMAGE: image }), signal),
-    client.applicationUpdate(applicationSettings(applicationId, config, nodeId), signal),
-    // Without a password in Dokploy's environment there is nothing to rewrite safely.
-    password ? client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, signal) : Promise.resolve(true),
+    settingsDiffer(app, settings) ? client.applicationUpdate(settings, signal) : Promise.resolve(true),
+    wantedEnv !== null && wantedEnv !== env ? client.saveEnvironment({ applicationId, env: wantedEnv }, signal) : Promise.resolve(true),
     // Stacks made before BACKUP_DESTINATION_ID was set get their backups now.
     ensureBackups(deps, config, stack, plan, signal),
     // STACK_SSO switched on or off since the stack was made: its domain follows.
