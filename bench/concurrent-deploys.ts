@@ -50,6 +50,9 @@ export function run() {
     };
     for (const { buildConcurrency, intervals } of RUNS) {
       const label = intervals === "short" ? `build concurrency ${buildConcurrency}` : `build concurrency ${buildConcurrency}, default intervals`;
+      // Each run starts from an empty Dokploy: the sandbox's one node takes 128 stacks at the
+      // default STACK_MEMORY_RESERVATION, as Swarm would (more stay pending), so runs must not add up.
+      await sandbox.reset();
       const data = tempDir("bench-concurrent-");
       defer(data.remove);
       const portal = await startPortalProcess(

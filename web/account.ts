@@ -54,7 +54,17 @@ export function initAccount(h: AccountHooks): void {
   void refreshAccount();
 }
 
-export async function refreshAccount(): Promise<void> {
+/** One request at a time: the start view and the page's start both ask at load. */
+let refreshing: Promise<void> | null = null;
+
+export function refreshAccount(): Promise<void> {
+  refreshing ??= readAccount().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+async function readAccount(): Promise<void> {
   const answer = await accountApi.me();
   if (!answer.ok) return;
   state = answer.value;

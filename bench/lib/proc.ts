@@ -187,6 +187,8 @@ export interface SandboxProcess {
   }): Promise<void>;
   state(): Promise<SandboxStateView>;
   resetStats(): Promise<void>;
+  /** An empty Dokploy again (settings kept). */
+  reset(): Promise<void>;
   addFault(fault: Record<string, unknown>): Promise<void>;
 }
 
@@ -220,6 +222,7 @@ export async function startSandboxProcess(
     child,
     settings: (patch) => post("/__sandbox/settings", patch),
     resetStats: () => post("/__sandbox/stats/reset", {}),
+    reset: () => post("/__sandbox/reset", {}),
     addFault: (fault) => post("/__sandbox/faults", fault),
     async state() {
       return (await (await fetch(`${url}/__sandbox/state`)).json()) as SandboxStateView;
