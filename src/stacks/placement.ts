@@ -116,6 +116,7 @@ export class ClusterView {
   constructor(
     private readonly client: DokployClient,
     private readonly ttlMs = 2_000,
+    private readonly staleMs = 10_000,
   ) {}
 
   async nodes(signal?: AbortSignal): Promise<ClusterNode[]> {
@@ -123,6 +124,34 @@ export class ClusterView {
     const nodes = (await this.client.clusterNodes(signal)).map(toClusterNode);
     this.cached = { at: Date.now(), nodes };
     return nodes;
+  }
+
+  /**
+   * The list a new stack is placed by. A list read in the last `staleMs` is used at once and a
+   * fresh one read behind it, so a deploy waits for Dokploy's node list only after a quiet
+   * spell, not on every deploy (one round trip on its critical path). Nodes rarely change
+   * within that time; a stack placed on a node that just went down waits for it, like the
+   * stacks already there.
+   */
+  async forPlacement(signal?: AbortSignal): Promise<ClusterNode[]> {
+    const cached = this.cached;
+    const age = cached ? Date.now() - cached.at : Number.POSITIVE_INFINITY;
+    if (!cached || age >= this.staleMs) return this.nodes(signal);
+    if (age >= this.ttlMs) this.refreshBehind();
+    return cached.nodes;
+  }
+
+  private refreshing: Promise<unknown> | null = null;
+  private refreshBehind(): void {
+    this.refreshing ??= this.client
+      .clusterNodes()
+      .then((list) => {
+        this.cached = { at: Date.now(), nodes: list.map(toClusterNode) };
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.refreshing = null;
+      });
   }
 
   /** The last list read, without asking Dokploy (null before the first). */

@@ -129,7 +129,7 @@ export class StackService {
     if (check.reason) return fail(check.reason, messageFor(check.reason, check.name));
     let nodes: ClusterNode[] | null = null;
     try {
-      nodes = this.opts.cluster ? await this.opts.cluster.nodes() : null;
+      nodes = this.opts.cluster ? await this.opts.cluster.forPlacement() : null;
     } catch (err) {
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "Dokploy's node list could not be read");
       return fail("dokploy_unavailable", "Dokploy could not say which server has room for the stack; try again shortly");
