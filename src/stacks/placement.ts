@@ -121,10 +121,20 @@ export class ClusterView {
 
   async nodes(signal?: AbortSignal): Promise<ClusterNode[]> {
     if (this.cached && Date.now() - this.cached.at < this.ttlMs) return this.cached.nodes;
-    const nodes = (await this.client.clusterNodes(signal)).map(toClusterNode);
-    this.cached = { at: Date.now(), nodes };
-    return nodes;
+    // A burst of deploys at a cold start asks Dokploy once, not once each.
+    this.reading ??= this.client
+      .clusterNodes(signal)
+      .then((list) => {
+        const nodes = list.map(toClusterNode);
+        this.cached = { at: Date.now(), nodes };
+        return nodes;
+      })
+      .finally(() => {
+        this.reading = null;
+      });
+    return this.reading;
   }
+  private reading: Promise<ClusterNode[]> | null = null;
 
   /**
    * The list a new stack is placed by. A list read in the last `staleMs` is used at once and a
@@ -137,21 +147,8 @@ export class ClusterView {
     const cached = this.cached;
     const age = cached ? Date.now() - cached.at : Number.POSITIVE_INFINITY;
     if (!cached || age >= this.staleMs) return this.nodes(signal);
-    if (age >= this.ttlMs) this.refreshBehind();
+    if (age >= this.ttlMs) this.nodes().catch(() => undefined);
     return cached.nodes;
-  }
-
-  private refreshing: Promise<unknown> | null = null;
-  private refreshBehind(): void {
-    this.refreshing ??= this.client
-      .clusterNodes()
-      .then((list) => {
-        this.cached = { at: Date.now(), nodes: list.map(toClusterNode) };
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        this.refreshing = null;
-      });
   }
 
   /** The last list read, without asking Dokploy (null before the first). */

@@ -49,4 +49,20 @@ describe("the node list placement uses", () => {
     expect((await view.forPlacement()).find((n) => n.id === worker)?.health).toBe("ready");
     expect(await calls()).toBe(before + 3);
   });
+
+  test("a burst of deploys at a cold start asks Dokploy once", async () => {
+    const client = new DokployClient({
+      baseUrl: sandbox.url,
+      apiKey: KEY,
+      timeoutMs: 2_000,
+      maxConcurrency: 4,
+      circuitFailures: 3,
+      circuitCooldownMs: 200,
+    });
+    const view = new ClusterView(client);
+    const before = await calls();
+    const lists = await Promise.all(Array.from({ length: 20 }, () => view.forPlacement()));
+    expect(new Set(lists).size).toBe(1);
+    expect(await calls()).toBe(before + 1);
+  });
 });
