@@ -90,21 +90,15 @@ export function placementRooms(nodes: ClusterNode[], stacksPerNode: Map<string, 
 
 const mostRoomFirst = (a: NodeRoom, b: NodeRoom) => b.freeBytes - a.freeBytes || a.stacks - b.stacks;
 
-/** The node with the most free memory reservation among those that take stacks; null when all are full. */
-export function pickNode(nodes: ClusterNode[], stacksPerNode: Map<string, number>, config: PlacementConfig): ClusterNode | null {
-  const open = roomOf(nodes, stacksPerNode, config).filter((r) => !r.full);
-  // Ties go to fewer stacks, then to the node listed first (the manager), so the choice is stable.
-  open.sort(mostRoomFirst);
-  return open[0]?.node ?? null;
-}
-
 /**
- * The node for a new stack. With one node (no cluster) it is that node, full or not: MAX_STACKS
- * limits a single server as before. "full": every node is full. null: no node list (no pin).
+ * The node for a new stack: the one with the most free memory reservation among those that
+ * take stacks. With one node (no cluster) it is that node, full or not: MAX_STACKS limits a
+ * single server as before. "full": every node is full. null: no node list (no pin).
  */
 export function chooseNode(nodes: ClusterNode[] | null, stacksPerNode: Map<string, number>, config: PlacementConfig): ClusterNode | "full" | null {
   if (!nodes || nodes.length === 0) return null;
   const open = placementRooms(nodes, stacksPerNode, config).filter((r) => !r.full);
+  // Ties go to fewer stacks, then to the node listed first (the manager), so the choice is stable.
   open.sort(mostRoomFirst);
   return open[0]?.node ?? "full";
 }

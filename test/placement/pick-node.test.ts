@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type ClusterNode, chooseNode, pickNode, placementRooms, roomOf, toClusterNode } from "../../src/stacks/placement.ts";
+import { type ClusterNode, chooseNode, placementRooms, roomOf, toClusterNode } from "../../src/stacks/placement.ts";
 
 const GiB = 1024 ** 3;
 const node = (id: string, memoryGiB: number, extra: Partial<ClusterNode> = {}): ClusterNode => ({
@@ -18,9 +18,10 @@ const config = { STACK_NODE_LABEL: undefined, MAX_STACKS_PER_NODE: 0, STACK_MEMO
 describe("choosing a node", () => {
   test("the most free reservation wins; ties go to fewer stacks", () => {
     const nodes = [node("m", 4), node("a", 8), node("b", 6)];
-    expect(pickNode(nodes, new Map(), config)?.id).toBe("a");
-    expect(pickNode(nodes, new Map([["a", 3]]), config)?.id).toBe("b");
-    expect(pickNode(nodes, new Map([["a", 2]]), config)?.id).toBe("b");
+    const pick = (counts: [string, number][]) => (chooseNode(nodes, new Map(counts), config) as ClusterNode).id;
+    expect(pick([])).toBe("a");
+    expect(pick([["a", 3]])).toBe("b");
+    expect(pick([["a", 2]])).toBe("b");
   });
 
   test("STACK_NODE_LABEL, health and MAX_STACKS_PER_NODE rule nodes out; all out is full", () => {
@@ -30,8 +31,7 @@ describe("choosing a node", () => {
       node("b", 8, { labels: { stacks: "yes" }, health: "drained" }),
     ];
     const labelled = { ...config, STACK_NODE_LABEL: "stacks=yes", MAX_STACKS_PER_NODE: 2 };
-    expect(pickNode(nodes, new Map(), labelled)?.id).toBe("a");
-    expect(pickNode(nodes, new Map([["a", 2]]), labelled)).toBeNull();
+    expect(chooseNode(nodes, new Map(), labelled)).toMatchObject({ id: "a" });
     expect(chooseNode(nodes, new Map([["a", 2]]), labelled)).toBe("full");
     // Out of memory reservation: 8 GiB holds eight 1 GiB stacks.
     expect(roomOf([node("a", 8)], new Map([["a", 8]]), config)[0]).toMatchObject({ full: true, freeBytes: 0 });
