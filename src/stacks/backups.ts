@@ -24,10 +24,8 @@ export const backupFolder = (config: Pick<BackupConfig, "STACK_PROJECT_PREFIX">,
 /** Whether the stack's node is out of the backups' reach, by Dokploy's node list now (else the last one read). */
 export async function reachOf(deps: SagaDeps, stackId: number, signal?: AbortSignal): Promise<OutOfReach> {
   const placement = deps.store.placements.of(stackId);
-  const cluster = deps.cluster;
-  if (!placement || !cluster) return null;
-  const nodes = await cluster.nodes(signal).catch(() => cluster.known());
-  return outOfReach(placement, nodes, deps.config.BACKUP_NODE);
+  if (!placement || !deps.cluster) return null;
+  return outOfReach(placement, await deps.cluster.nodesOrLast(signal), deps.config.BACKUP_NODE);
 }
 
 /**

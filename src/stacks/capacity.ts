@@ -15,8 +15,6 @@ import { type NodeCapacity, nodeCapacity } from "./node-capacity.ts";
 
 const maybeAmounts = z.object({ memoryBytes: z.number().nullable(), nanoCpus: z.number().nullable() });
 
-export { type NodeCapacity, nodeCapacity } from "./node-capacity.ts";
-
 /** Stable and free of details (an address or a token could be in the underlying error). */
 export const NODES_UNREADABLE = "Dokploy's node list (cluster.getNodes) could not be read; the fleet figures above are the portal's own";
 

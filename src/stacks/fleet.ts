@@ -14,8 +14,6 @@ import type { Placement } from "../store/placements.ts";
  * down or drained means for its stacks, and the admin's explicit move of a stack.
  */
 
-export { type Unavailable, unavailableFor } from "./node-health.ts";
-
 export interface StackNode {
   id: string;
   hostname: string;
@@ -38,7 +36,7 @@ export class Fleet {
   async nodeOf(stack: Stack): Promise<StackNode | null> {
     const placement = this.deps.store.placements.of(stack.id);
     if (!placement) return null;
-    const nodes = await this.cluster.nodes().catch(() => this.cluster.known());
+    const nodes = await this.cluster.nodesOrLast();
     if (!nodes) return { id: placement.nodeId, hostname: placement.hostname, health: "ready" };
     const node = nodes.find((n) => n.id === placement.nodeId);
     return { id: placement.nodeId, hostname: node?.hostname ?? placement.hostname, health: node?.health ?? "gone" };
@@ -46,7 +44,7 @@ export class Fleet {
 
   /** Each node's health by id ("gone" for one Dokploy no longer lists); undefined when Dokploy cannot say. */
   async healthLookup(): Promise<((nodeId: string) => string | null) | undefined> {
-    const nodes = await this.cluster.nodes().catch(() => this.cluster.known());
+    const nodes = await this.cluster.nodesOrLast();
     if (!nodes) return undefined;
     const byId = new Map(nodes.map((n) => [n.id, n.health]));
     return (nodeId) => byId.get(nodeId) ?? "gone";
@@ -55,7 +53,7 @@ export class Fleet {
   /** Whether each stack is out of the backups' reach; undefined without backups or a node list. */
   async backupReachLookup(): Promise<((stackId: number) => OutOfReach) | undefined> {
     if (!this.deps.config.BACKUP_DESTINATION_ID) return undefined;
-    const nodes = await this.cluster.nodes().catch(() => this.cluster.known());
+    const nodes = await this.cluster.nodesOrLast();
     if (!nodes) return undefined;
     return (stackId) => outOfReach(this.deps.store.placements.of(stackId), nodes, this.deps.config.BACKUP_NODE);
   }

@@ -145,9 +145,9 @@ export class ClusterView {
     return cached.nodes;
   }
 
-  /** The last list read, without asking Dokploy (null before the first). */
-  known(): ClusterNode[] | null {
-    return this.cached?.nodes ?? null;
+  /** The list now; when Dokploy cannot say, the last one read (null before the first). */
+  async nodesOrLast(signal?: AbortSignal): Promise<ClusterNode[] | null> {
+    return this.nodes(signal).catch(() => this.cached?.nodes ?? null);
   }
 
   forget(): void {
