@@ -1,4 +1,5 @@
 import { DokployError } from "../dokploy/errors.ts";
+import type { StackBackup } from "../store/backups.ts";
 import { type OutOfReach, outOfReach } from "./backup-reach.ts";
 import type { Stack } from "./model.ts";
 import type { StackPlan } from "./plan.ts";
@@ -115,8 +116,12 @@ export async function runBackupsNow(deps: SagaDeps, stackId: number, signal?: Ab
  * failed; or that the stack's node is out of the backups' reach (pass it only when backups are on).
  */
 export function backupSummary(deps: Pick<SagaDeps, "store">, stackId: number, away: OutOfReach = null) {
+  return summariseBackups(away ? [] : deps.store.backups.of(stackId), away);
+}
+
+/** The same from the stack's backup rows already read. */
+export function summariseBackups(backups: StackBackup[], away: OutOfReach = null) {
   if (away) return { lastBackupAt: null, failing: false, volumes: [], outOfReach: away };
-  const backups = deps.store.backups.of(stackId);
   if (!backups.length) return null;
   const successes = backups.map((b) => b.lastSuccessAt);
   return {
@@ -128,7 +133,7 @@ export function backupSummary(deps: Pick<SagaDeps, "store">, stackId: number, aw
   };
 }
 
-export type BackupSummary = ReturnType<typeof backupSummary>;
+export type BackupSummary = ReturnType<typeof summariseBackups>;
 export const BACKUP_STATES = ["ok", "failing", "never", "none", "out_of_reach"] as const;
 export type BackupState = (typeof BACKUP_STATES)[number];
 

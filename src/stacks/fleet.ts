@@ -1,6 +1,7 @@
 import type { Stack } from "./model.ts";
 import type { SagaDeps } from "./saga.ts";
-import { BACKUP_STATES, type BackupState, backupStateOf, backupSummary, refreshBackupRuns } from "./backups.ts";
+import { BACKUP_STATES, type BackupState, backupStateOf, backupSummary, refreshBackupRuns, summariseBackups } from "./backups.ts";
+import type { StackBackup } from "../store/backups.ts";
 import { type OutOfReach, outOfReach } from "./backup-reach.ts";
 import type { ClusterNode, ClusterView } from "./placement.ts";
 import { type NodeCapacity, type NodeCapacityConfig, nodeFigures } from "./node-capacity.ts";
@@ -89,12 +90,17 @@ export class Fleet {
   /** The ready stacks' backups for /metrics: how many in each state, and the oldest last good backup; null without backups. */
   async backupStates(): Promise<{ counts: Record<BackupState, number>; oldestSuccessAt: string | null } | null> {
     if (!this.deps.config.BACKUP_DESTINATION_ID) return null;
-    const reach = await this.backupReachLookup();
+    // One read each of the nodes, the placements and the backups, not one per stack (every scrape).
+    const nodes = await this.cluster.nodesOrLast();
+    const placements = new Map(this.deps.store.placements.live().map((p) => [p.stackId, p]));
+    const rows = new Map<number, StackBackup[]>();
+    for (const b of this.deps.store.backups.live()) rows.set(b.stackId, [...(rows.get(b.stackId) ?? []), b]);
     const counts = Object.fromEntries(BACKUP_STATES.map((s) => [s, 0])) as Record<BackupState, number>;
     let oldestSuccessAt: string | null = null;
     for (const stack of this.deps.store.stacks.list({ limit: 1_000_000 })) {
       if (stack.status !== "ready") continue;
-      const summary = backupSummary(this.deps, stack.id, reach?.(stack.id) ?? null);
+      const away = outOfReach(placements.get(stack.id) ?? null, nodes, this.deps.config.BACKUP_NODE);
+      const summary = summariseBackups(rows.get(stack.id) ?? [], away);
       counts[backupStateOf(summary)] += 1;
       const at = summary?.lastBackupAt;
       if (at && (oldestSuccessAt === null || at < oldestSuccessAt)) oldestSuccessAt = at;
