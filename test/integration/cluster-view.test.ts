@@ -15,19 +15,13 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.stop());
 
+const client = () =>
+  new DokployClient({ baseUrl: sandbox.url, apiKey: KEY, timeoutMs: 2_000, maxConcurrency: 4, circuitFailures: 3, circuitCooldownMs: 200 });
 const calls = async () => (((await (await fetch(`${sandbox.url}/__sandbox/state`)).json()) as any).calls["cluster.getNodes"] ?? 0) as number;
 
 describe("the node list placement uses", () => {
   test("fresh: no call; a moment old: used at once, read again behind; old: read again first", async () => {
-    const client = new DokployClient({
-      baseUrl: sandbox.url,
-      apiKey: KEY,
-      timeoutMs: 2_000,
-      maxConcurrency: 4,
-      circuitFailures: 3,
-      circuitCooldownMs: 200,
-    });
-    const view = new ClusterView(client, 100, 600);
+    const view = new ClusterView(client(), 100, 600);
     const worker = sandbox.sandbox.addNode({ hostname: "worker-a", memoryBytes: 8 * 1024 ** 3 }).id;
     const before = await calls();
 
@@ -51,15 +45,7 @@ describe("the node list placement uses", () => {
   });
 
   test("a burst of deploys at a cold start asks Dokploy once", async () => {
-    const client = new DokployClient({
-      baseUrl: sandbox.url,
-      apiKey: KEY,
-      timeoutMs: 2_000,
-      maxConcurrency: 4,
-      circuitFailures: 3,
-      circuitCooldownMs: 200,
-    });
-    const view = new ClusterView(client);
+    const view = new ClusterView(client());
     const before = await calls();
     const lists = await Promise.all(Array.from({ length: 20 }, () => view.forPlacement()));
     expect(new Set(lists).size).toBe(1);

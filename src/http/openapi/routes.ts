@@ -101,6 +101,13 @@ const rateLimited: Answer = {
   codes: ["rate_limited", "too_many_uploads"],
   headers: { "Retry-After": "seconds" },
 };
+/** The stack gate's own pages (STACK_SSO). */
+const gatePages: Record<number, Answer> = {
+  403: { description: "A page: this person may not open this stack" },
+  404: { description: "A page: no stack at this host" },
+};
+/** What every admin route may answer besides its own. */
+const adminOnly: Record<number, Answer> = { 401: adminUnauthorized, 403: adminForbidden, 429: rateLimited };
 const notFound = (what: string): Answer => ({ description: `No ${what}`, codes: ["not_found"] });
 const noStore = { "Cache-Control": "no-store" };
 const pageLimit = (max: number, dflt: number) => ({ description: `Items per page, 1 to ${max} (default ${dflt})`, schema: pageLimitParam(max) });
@@ -446,9 +453,7 @@ export const ROUTES: RouteDoc[] = [
     answers: {
       200: { description: "A page", schema: stackPage },
       400: { description: "A bad `limit` or `before`", codes: ["invalid_request"] },
-      401: adminUnauthorized,
-      403: adminForbidden,
-      429: rateLimited,
+      ...adminOnly,
     },
   },
   {
@@ -458,7 +463,7 @@ export const ROUTES: RouteDoc[] = [
     access: "admin",
     summary: "The stacks with their latest deployment and when a held name is free",
     query: { all: { description: "`true`: deleted and failed ones too", schema: z.enum(["true", "false"]) } },
-    answers: { 200: { description: "The stacks", schema: adminStacksBody }, 401: adminUnauthorized, 403: adminForbidden, 429: rateLimited },
+    answers: { 200: { description: "The stacks", schema: adminStacksBody }, ...adminOnly },
   },
   {
     method: "get",
@@ -470,7 +475,7 @@ export const ROUTES: RouteDoc[] = [
       limit: { description: "Entries per page, 1 to 500 (default 50)", schema: z.string() },
       before: { description: "The `id` of the last entry of the previous page (use `next`)", schema: z.string() },
     },
-    answers: { 200: { description: "A page", schema: auditPage }, 401: adminUnauthorized, 403: adminForbidden, 429: rateLimited },
+    answers: { 200: { description: "A page", schema: auditPage }, ...adminOnly },
   },
   {
     method: "get",
@@ -478,7 +483,7 @@ export const ROUTES: RouteDoc[] = [
     tag: "admin",
     access: "admin",
     summary: "The last comparison of the store with Dokploy (null before the first)",
-    answers: { 200: { description: "The last report", schema: reconcileResult }, 401: adminUnauthorized, 403: adminForbidden, 429: rateLimited },
+    answers: { 200: { description: "The last report", schema: reconcileResult }, ...adminOnly },
   },
   {
     method: "post",
@@ -492,10 +497,8 @@ export const ROUTES: RouteDoc[] = [
     answers: {
       200: { description: "The new report", schema: reconcileResult },
       400: badBody,
-      401: adminUnauthorized,
-      403: adminForbidden,
+      ...adminOnly,
       415: notJson,
-      429: rateLimited,
       503: { description: "Dokploy's projects could not be read", codes: ["dokploy_unavailable"] },
     },
   },
@@ -511,8 +514,7 @@ export const ROUTES: RouteDoc[] = [
     answers: {
       200: { description: "Let through (Traefik copies `Authorization` onto the request)" },
       302: { description: "To the portal's sign-in, or back to the stack with its pass set" },
-      403: { description: "A page: this person may not open this stack" },
-      404: { description: "A page: no stack at this host" },
+      ...gatePages,
     },
   },
   {
@@ -528,8 +530,7 @@ export const ROUTES: RouteDoc[] = [
     answers: {
       302: { description: "To the provider's sign-in" },
       303: { description: "To the stack, with a one-time ticket for its host" },
-      403: { description: "A page: this person may not open this stack" },
-      404: { description: "A page: no stack at this host" },
+      ...gatePages,
     },
   },
   {
@@ -540,9 +541,7 @@ export const ROUTES: RouteDoc[] = [
     summary: "STACK_SSO=on: put the forwardAuth middleware in Traefik's file and on every stack's domain now",
     answers: {
       200: { description: "Applied", schema: ssoApplyReport },
-      401: adminUnauthorized,
-      403: adminForbidden,
-      429: rateLimited,
+      ...adminOnly,
       502: { description: "Dokploy could not be reached or refused the change; nothing was removed", codes: ["dokploy_unavailable"] },
     },
   },
@@ -554,9 +553,7 @@ export const ROUTES: RouteDoc[] = [
     summary: "Dokploy's Swarm nodes with their room, every placed stack, and the stacks a node problem affects",
     answers: {
       200: { description: "The nodes", schema: fleetOverview },
-      401: adminUnauthorized,
-      403: adminForbidden,
-      429: rateLimited,
+      ...adminOnly,
       503: { description: "Dokploy's node list could not be read", codes: ["dokploy_unavailable"] },
     },
   },
@@ -571,15 +568,13 @@ export const ROUTES: RouteDoc[] = [
     answers: {
       202: { description: "Moved; follow the redeploy", schema: stackMoved },
       400: badBody,
-      401: adminUnauthorized,
-      403: adminForbidden,
+      ...adminOnly,
       404: notFound("live stack or node with that name"),
       409: {
         description: "Not ready, not acknowledged, the node cannot take it, or another operation runs",
         codes: ["stack_not_ready", "confirmation_required", "node_unavailable", "operation_in_progress"],
       },
       415: notJson,
-      429: rateLimited,
       503: { description: "Dokploy's node list could not be read", codes: ["dokploy_unavailable"] },
     },
   },
@@ -589,7 +584,7 @@ export const ROUTES: RouteDoc[] = [
     tag: "admin",
     access: "admin",
     summary: "The fleet by status, run state and image, what running stacks reserve, and per node what Dokploy reports",
-    answers: { 200: { description: "Capacity", schema: capacityReport }, 401: adminUnauthorized, 403: adminForbidden, 429: rateLimited },
+    answers: { 200: { description: "Capacity", schema: capacityReport }, ...adminOnly },
   },
   {
     method: "post",
@@ -607,11 +602,9 @@ export const ROUTES: RouteDoc[] = [
         headers: { Location: "the rollout" },
       },
       400: badBody,
-      401: adminUnauthorized,
-      403: adminForbidden,
+      ...adminOnly,
       409: { description: "Another rollout is running or paused", codes: ["rollout_in_progress"] },
       415: notJson,
-      429: rateLimited,
     },
   },
   {
@@ -622,9 +615,7 @@ export const ROUTES: RouteDoc[] = [
     summary: "The 20 newest rollouts",
     answers: {
       200: { description: "Rollouts", schema: rolloutList },
-      401: adminUnauthorized,
-      403: adminForbidden,
-      429: rateLimited,
+      ...adminOnly,
     },
   },
   {
@@ -636,10 +627,8 @@ export const ROUTES: RouteDoc[] = [
     params: { id: { description: "The rollout's id", schema: z.string() } },
     answers: {
       200: { description: "The rollout", schema: rolloutView },
-      401: adminUnauthorized,
-      403: adminForbidden,
+      ...adminOnly,
       404: notFound("rollout"),
-      429: rateLimited,
     },
   },
   {
@@ -651,10 +640,8 @@ export const ROUTES: RouteDoc[] = [
     params: { id: { description: "The rollout's id", schema: z.string() } },
     answers: {
       200: { description: "The event stream", contentType: "text/event-stream", events: { progress: rolloutView } },
-      401: adminUnauthorized,
-      403: adminForbidden,
+      ...adminOnly,
       404: notFound("rollout"),
-      429: rateLimited,
     },
   },
   ...(["pause", "resume", "cancel"] as const).map(
@@ -667,11 +654,9 @@ export const ROUTES: RouteDoc[] = [
       params: { id: { description: "The rollout's id", schema: z.string() } },
       answers: {
         200: { description: "The rollout", schema: rolloutView },
-        401: adminUnauthorized,
-        403: adminForbidden,
+        ...adminOnly,
         404: notFound("rollout"),
         409: { description: "Not possible in the rollout's state", codes: ["rollout_not_changeable"] },
-        429: rateLimited,
       },
     }),
   ),
