@@ -113,7 +113,6 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     maxStacks: config.MAX_STACKS,
     slots,
     onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
-    cluster,
   });
   // STACK_SSO: the forwardAuth gate (stack-sso.ts); off with an address left set, it cleans up.
   const stackSso = new StackSso(sagaDeps, {

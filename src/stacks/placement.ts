@@ -59,7 +59,6 @@ export interface NodeRoom {
   freeStacks: number | null;
   /** Takes no new stack (freeStacks 0): not ready, not matching the label, at MAX_STACKS_PER_NODE or out of memory. */
   full: boolean;
-  eligible: boolean;
 }
 
 /** Each node's room, counting the live stacks the portal pinned there. */
@@ -74,7 +73,7 @@ export function roomOf(nodes: ClusterNode[], stacksPerNode: Map<string, number>,
     const byCount = config.MAX_STACKS_PER_NODE > 0 ? Math.max(0, config.MAX_STACKS_PER_NODE - stacks) : Number.POSITIVE_INFINITY;
     const byMemory = reservation > 0 ? Math.max(0, Math.floor(freeBytes / reservation)) : Number.POSITIVE_INFINITY;
     const room = eligible ? Math.min(byCount, byMemory) : 0;
-    return { node, stacks, reservedBytes, freeBytes, eligible, freeStacks: Number.isFinite(room) ? room : null, full: room === 0 };
+    return { node, stacks, reservedBytes, freeBytes, freeStacks: Number.isFinite(room) ? room : null, full: room === 0 };
   });
 }
 

@@ -13,7 +13,7 @@ import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 import { publicDeployment, publicEvent } from "./public-view.ts";
 import { type Person, ownerOf, sameOwner } from "./owner.ts";
 import { Ownership } from "./ownership.ts";
-import { type ClusterNode, type ClusterView, chooseNode } from "./placement.ts";
+import { type ClusterNode, chooseNode } from "./placement.ts";
 
 /**
  * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
@@ -66,8 +66,6 @@ export interface StackServiceOptions {
   maxStacksPerUser?: number;
   /** Called when a deployment ends, with "succeeded" or its error code. */
   onFinished?: (kind: string, outcome: string) => void;
-  /** Dokploy's Swarm nodes: a new stack is pinned to one (placement.ts). */
-  cluster?: ClusterView;
 }
 
 const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
@@ -129,7 +127,7 @@ export class StackService {
     if (check.reason) return fail(check.reason, messageFor(check.reason, check.name));
     let nodes: ClusterNode[] | null = null;
     try {
-      nodes = this.opts.cluster ? await this.opts.cluster.forPlacement() : null;
+      nodes = this.deps.cluster ? await this.deps.cluster.forPlacement() : null;
     } catch (err) {
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "Dokploy's node list could not be read");
       return fail("dokploy_unavailable", "Dokploy could not say which server has room for the stack; try again shortly");
