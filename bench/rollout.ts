@@ -21,7 +21,10 @@ const STACKS = 200;
  * Dokploy bulkhead (DOKPLOY_MAX_CONCURRENCY) larger than a batch's burst of calls, to show
  * how much of the batch's time is spent queued in the bulkhead; its R is measured on it too.
  */
-const RUNS: { batchSize: number; bulkhead?: number }[] = [{ batchSize: 1 }, { batchSize: 5 }, { batchSize: 20 }, { batchSize: 20, bulkhead: 32 }];
+const ALL_RUNS: { batchSize: number; bulkhead?: number }[] = [{ batchSize: 1 }, { batchSize: 5 }, { batchSize: 20 }, { batchSize: 20, bulkhead: 32 }];
+/** BENCH_ROLLOUT_BATCHES=20 (comma-separated batch sizes) runs only those rollouts, for a quick look; the verdict needs all. */
+const only = process.env.BENCH_ROLLOUT_BATCHES?.split(",").map(Number);
+const RUNS = only ? ALL_RUNS.filter((x) => only.includes(x.batchSize)) : ALL_RUNS;
 /** The shipped DOKPLOY_MAX_CONCURRENCY. */
 const BULKHEAD = 8;
 /**

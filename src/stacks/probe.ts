@@ -46,6 +46,12 @@ export interface WaitOptions {
    * intervalMs). A stack usually answers soon after it starts, so the first rounds are quick.
    */
   firstIntervalMs?: number;
+  /**
+   * For this long from the start the pause stays at firstIntervalMs before it starts doubling
+   * (default 0). A doubling schedule sees a stack that comes up between two rounds up to a
+   * whole pause late; probes go to the stack, not to Dokploy, so a short steady window is cheap.
+   */
+  fastWindowMs?: number;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Passed to every probe; see ProbeOptions.ca. */
@@ -254,6 +260,7 @@ export async function waitUntilUp(opts: WaitOptions): Promise<WaitResult> {
   requireNumber("intervalMs", opts.intervalMs, 1);
   requireNumber("maxIntervalMs", opts.maxIntervalMs, opts.intervalMs);
   if (opts.firstIntervalMs !== undefined) requireNumber("firstIntervalMs", opts.firstIntervalMs, 1);
+  if (opts.fastWindowMs !== undefined) requireNumber("fastWindowMs", opts.fastWindowMs, 0);
   requireNumber("timeoutMs", opts.timeoutMs, 0);
 
   const start = performance.now();
@@ -292,7 +299,7 @@ export async function waitUntilUp(opts: WaitOptions): Promise<WaitResult> {
     const untilDeadline = deadline - performance.now();
     if (untilDeadline <= 0) return notUp(false);
     await sleep(Math.min(pause, untilDeadline), signal);
-    pause = Math.min(pause * 2, opts.maxIntervalMs);
+    if (performance.now() - start >= (opts.fastWindowMs ?? 0)) pause = Math.min(pause * 2, opts.maxIntervalMs);
   }
 }
 

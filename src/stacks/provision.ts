@@ -1,6 +1,6 @@
 import { planStack, type StackPlan } from "./plan.ts";
 import { expandProbeTargets } from "./probe.ts";
-import { FIRST_PROBE_PAUSE_MS } from "./poll-schedule.ts";
+import { FAST_PROBE_WINDOW_MS, FIRST_PROBE_PAUSE_MS } from "./poll-schedule.ts";
 import { removeStackResources } from "./teardown.ts";
 import { waitForDokployDeploy } from "./wait-deploy.ts";
 import { applicationSettings, dockerProvider } from "./spec.ts";
@@ -71,6 +71,7 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
           attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
           intervalMs: deps.config.PROBE_INTERVAL,
           firstIntervalMs: FIRST_PROBE_PAUSE_MS,
+          fastWindowMs: FAST_PROBE_WINDOW_MS,
           maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
           timeoutMs: Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT)),
           signal,

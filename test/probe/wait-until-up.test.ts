@@ -65,6 +65,25 @@ describe("waitUntilUp", () => {
     }
   });
 
+  test("fastWindowMs: the pause stays short for the window instead of doubling (a stack that comes up between rounds is seen soon)", async () => {
+    const flaky = startFlaky(8);
+    try {
+      // Doubling from 20 ms, the ninth round would come 20 + 40 + ... + 2,560 ms in, past the timeout.
+      const result = await waitUntilUp({
+        attemptTimeoutMs: 1000,
+        intervalMs: 10_000,
+        maxIntervalMs: 10_000,
+        firstIntervalMs: 20,
+        fastWindowMs: 2000,
+        timeoutMs: 1500,
+        targets: [{ url: flaky.url }],
+      });
+      expect(result).toMatchObject({ up: true, status: 200, attempts: 9 });
+    } finally {
+      flaky.stop();
+    }
+  });
+
   test("firstIntervalMs must be a number >= 1", async () => {
     await expect(waitUntilUp({ ...fast, firstIntervalMs: 0, targets: [{ url: `${http.url}/` }] })).rejects.toThrow(RangeError);
   });

@@ -1,7 +1,7 @@
 import type { Deployment, Stack, StepId } from "../model.ts";
 import { planStack } from "../plan.ts";
 import { expandProbeTargets, probeOnce } from "../probe.ts";
-import { FIRST_PROBE_PAUSE_MS } from "../poll-schedule.ts";
+import { FAST_PROBE_WINDOW_MS, FIRST_PROBE_PAUSE_MS } from "../poll-schedule.ts";
 import { type SagaDeps, SagaError, now, runStep, sleep, toDeploymentError } from "../saga.ts";
 import { waitForDokployDeploy } from "../wait-deploy.ts";
 
@@ -76,6 +76,7 @@ export async function waitHealthy(deps: SagaDeps, stack: Stack, appName: string,
     attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
     intervalMs: deps.config.PROBE_INTERVAL,
     firstIntervalMs: FIRST_PROBE_PAUSE_MS,
+    fastWindowMs: FAST_PROBE_WINDOW_MS,
     maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
     timeoutMs: deps.config.HEALTH_TIMEOUT,
     signal,
