@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { StackSso } from "../stacks/stack-sso.ts";
+import { OPERATION_KINDS } from "../stacks/steps.ts";
 import type { Logger } from "../log.ts";
 import type { AppEnv } from "./env.ts";
 import { isAdminRequest, requestContext } from "./middleware.ts";
@@ -83,7 +84,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get("/api/stacks", guard).use("/api/admin/*", guard).get("/metrics", guard).get("/api/deployments/:id", guard);
   // The owner's operations: a budget per client (not for the admin token); wrong tokens count as failed sign-ins.
   const ops = limitPerClient("operations", deps.limits.operations, limited("operations"), { exempt });
-  app.post("/api/stacks/:name/:operation", guard, ops);
+  // Each path spelled out (not /:operation): a parameter beside the routes' fixed segments
+  // makes Hono fall back from its RegExpRouter to the slower TrieRouter for every request.
+  for (const path of [...OPERATION_KINDS, "claim"]) app.post(`/api/stacks/:name/${path}`, guard, ops);
   app.get("/api/stacks/:name/details", guard).get("/api/stacks/:name/logs", guard);
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(deps));

@@ -19,10 +19,12 @@ export interface LimitOptions {
  */
 export function limitPerClient(name: string, limit: Limit, onLimited?: (name: string) => void, opts: LimitOptions = {}): MiddlewareHandler<AppEnv> {
   if (!limit) return async (_c, next) => next();
-  return rateLimiter<AppEnv>({
+  const limiter = rateLimiter<AppEnv>({
     windowMs: limit.windowMs,
     limit: limit.limit,
-    standardHeaders: "draft-6",
+    // Written below, on the answer itself: the limiter's own go to Hono's prepared headers,
+    // which an answer built as a Response (securedJson) does not carry.
+    standardHeaders: false,
     keyGenerator: (c) => clientOf(c),
     ...(opts.exempt ? { skip: opts.exempt } : {}),
     // The count is taken up front (so concurrent requests see each other) and given back
@@ -35,4 +37,19 @@ export function limitPerClient(name: string, limit: Limit, onLimited?: (name: st
       return problem(c, 429, "rate_limited", `Too many requests; try again in ${retryAfter} s`, { "Retry-After": String(retryAfter) });
     },
   });
+  const policy = `${limit.limit};w=${Math.ceil(limit.windowMs / 1000)}`;
+  return async (c, next) => {
+    const refused = await limiter(c, next);
+    const info = (c.get as (key: string) => { limit: number; remaining: number; resetTime?: Date } | undefined)("rateLimit");
+    if (info) {
+      // The IETF draft 6 RateLimit headers, as hono-rate-limiter writes them.
+      const headers = (refused ?? c.res).headers;
+      headers.set("RateLimit-Policy", policy);
+      headers.set("RateLimit-Limit", String(info.limit));
+      headers.set("RateLimit-Remaining", String(info.remaining));
+      const reset = info.resetTime ? Math.max(0, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000)) : 0;
+      if (reset) headers.set("RateLimit-Reset", String(reset));
+    }
+    return refused;
+  };
 }

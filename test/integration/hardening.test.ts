@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { getRouterName } from "hono/dev";
 import { ADMIN_TOKEN, type Harness, SANDBOX_KEY, deploy, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
 
 const json = async (res: Response) => (await res.json()) as any;
@@ -16,10 +17,21 @@ describe("rate limits", () => {
   test("over the limit: 429, Retry-After and a stable code, per client", async () => {
     // Traefik appends the address it saw; whatever the client sent stays to its left.
     const from = (ip: string) => ({ "x-forwarded-for": `10.0.0.1, ${ip}` });
-    for (let i = 0; i < 3; i++) expect((await fetch(`${h.url}/api/check/abc`, { headers: from("198.51.100.1") })).status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${h.url}/api/check/abc`, { headers: from("198.51.100.1") });
+      expect(res.status).toBe(200);
+      // The budget left, in the IETF draft's RateLimit headers, on the answer itself.
+      expect([res.headers.get("ratelimit-policy"), res.headers.get("ratelimit-limit"), res.headers.get("ratelimit-remaining")]).toEqual([
+        "3;w=60",
+        "3",
+        String(2 - i),
+      ]);
+      expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+    }
     const limited = await fetch(`${h.url}/api/check/abc`, { headers: from("198.51.100.1") });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(limited.headers.get("ratelimit-remaining")).toBe("0");
     expect((await json(limited)).error.code).toBe("rate_limited");
     // Another client is not affected.
     expect((await fetch(`${h.url}/api/check/abc`, { headers: from("198.51.100.2") })).status).toBe(200);
@@ -103,6 +115,22 @@ describe("HTTP hygiene", () => {
     h = await startHarness({ env: { TRUST_PROXY: "true", METRICS_TOKEN: "metrics-token-0123456789" } });
   });
   afterAll(() => h.stop());
+
+  test("the name check's answer carries the same security headers as the page's other answers", async () => {
+    const names = (res: Response) => [...res.headers.keys()].filter((k) => !["content-length", "date", "x-request-id", "cache-control"].includes(k));
+    const check = await fetch(`${h.url}/api/check/some-name`);
+    const health = await fetch(`${h.url}/health`);
+    expect(names(check).sort()).toEqual(names(health).sort());
+    expect(check.headers.get("content-security-policy")).toBe(health.headers.get("content-security-policy"));
+    expect(check.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const https = await fetch(`${h.url}/api/check/some-name`, { headers: { "x-forwarded-proto": "https" } });
+    expect(https.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
+  });
+
+  test("every route fits Hono's RegExpRouter (one match per request, not the slower trie)", async () => {
+    await fetch(`${h.url}/api/check/some-name`);
+    expect(getRouterName(h.portal.app)).toBe("SmartRouter + RegExpRouter");
+  });
 
   test("security headers; HSTS only over https", async () => {
     const res = await fetch(`${h.url}/`);

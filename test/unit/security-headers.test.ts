@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import { CONTENT_SECURITY_POLICY, securityMiddleware } from "../../src/http/security.ts";
+import { CONTENT_SECURITY_POLICY, securedJson, securityMiddleware } from "../../src/http/security.ts";
 
 /** The portal's own header middleware must send what Hono's secureHeaders sent with the portal's options. */
 async function headersOf(app: Hono, url: string, init?: RequestInit): Promise<[string, string][]> {
@@ -28,6 +28,20 @@ describe("security headers", () => {
       const url = `http://127.0.0.1${path}`;
       expect(await headersOf(ours, url)).toEqual(await headersOf(reference, url));
     });
+
+  test("an answer built with securedJson carries the same headers as one from c.json, HSTS included", async () => {
+    const headersFor = async (answer: (c: Context) => Response, url: string, init?: RequestInit) => {
+      const app = new Hono();
+      for (const m of securityMiddleware({ corsOrigins: [], trustProxy: true })) app.use(m);
+      app.get("/", answer);
+      return [...(await app.fetch(new Request(url, init))).headers].sort();
+    };
+    for (const init of [undefined, { headers: { "x-forwarded-proto": "https" } }]) {
+      const viaHono = await headersFor((c) => c.json({ ok: true }), "http://127.0.0.1/", init);
+      expect(await headersFor(() => securedJson({ ok: true }), "http://127.0.0.1/", init)).toEqual(viaHono);
+      expect(viaHono.length).toBeGreaterThanOrEqual(12);
+    }
+  });
 
   test("HSTS only over https (or a trusted proxy's https)", async () => {
     const plain = new Hono();

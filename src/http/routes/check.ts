@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { sameOwner } from "../../stacks/owner.ts";
 import type { AvailabilityIndex } from "../../stacks/availability.ts";
 import type { AppEnv } from "../env.ts";
+import { securedJson } from "../security.ts";
 
 const PREFIX = "/api/check/";
 
@@ -26,7 +27,7 @@ export function checkRoutes(availability: AvailabilityIndex) {
     const mine = person
       ? { quarantineToken: (_hash: string, owner: { issuer: string; subject: string } | null) => owner !== null && sameOwner(owner, person) }
       : {};
-    return c.json(await availability.check(nameFromPath(c.req.url), mine));
+    return securedJson(await availability.check(nameFromPath(c.req.url), mine));
   };
   return new Hono<AppEnv>().get("/api/check", handler).get("/api/check/*", handler);
 }
