@@ -114,6 +114,8 @@ export function run() {
         intervals,
         dokploy_calls_per_s: r(callsPerS, 1),
         dokploy_polls_per_s: r(pollsPerS, 1),
+        // Swings with the machine's round trip, not only the code (docs/performance.md section 4).
+        dokploy_polls_per_deploy: r((state.calls["deployment.all"] ?? 0) / DEPLOYS, 2),
         outcomes: counts,
         all_done_ms: r(allDoneMs, 0),
         done_ms_p50: r(median(outcomes.map((o) => o.doneMs)), 0),
