@@ -24,7 +24,7 @@ async function loadedAfter(paths: string[], env: Record<string, string> = {}): P
   return JSON.parse(out.trim().split("\n").at(-1)!);
 }
 
-/** Modules only rare paths need: the OpenAPI document, sign-in's libraries, prom-client's unused parts. */
+/** Modules only rare paths need (the OpenAPI document, sign-in's libraries), or nothing does. */
 const RARE = [
   "src/http/openapi/",
   "src/http/responses.ts",
@@ -33,6 +33,8 @@ const RARE = [
   "node_modules/@opentelemetry/",
   "node_modules/prom-client/lib/pushgateway.js",
   "node_modules/prom-client/lib/cluster.js",
+  // hono/bun: its static-file, SSG and WebSocket helpers (the client address is read without it).
+  "node_modules/hono/dist/adapter/",
 ];
 const rare = (modules: string[]) => modules.filter((m) => RARE.some((r) => m.includes(r)));
 
