@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "./prom.ts";
 import type { CircuitStateName } from "./dokploy/resilience.ts";
 import type { ReconcileReport } from "./stacks/reconcile.ts";
 import type { NodeCapacity } from "./stacks/node-capacity.ts";
@@ -139,7 +139,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  private defaultsCollected = false;
+
+  /**
+   * prom-client's default metrics (process CPU and memory, event loop lag, heap, GC), registered
+   * once. Not in the constructor (why: cold start): loading them (OpenTelemetry's API comes along)
+   * and their first heap read cost ~30 ms, so the portal calls this shortly after it listens, and
+   * a scrape that comes earlier calls it first.
+   */
+  collectDefaults(): void {
+    if (this.defaultsCollected) return;
+    this.defaultsCollected = true;
     collectDefaultMetrics({ register: this.registry, prefix: "portal_" });
   }
 

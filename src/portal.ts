@@ -159,6 +159,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     metrics,
     metricsToken: config.METRICS_TOKEN,
     refreshMetrics: async () => {
+      metrics.collectDefaults();
       metrics.observeState(store.stacks.countByStatus(), client.resilience.circuit);
       // Per node: a scrape waits for Dokploy's node list a short while at most (unknown: no node series).
       const [nodes, backups] = await Promise.all([
@@ -214,6 +215,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     // SSE streams send a heartbeat every 15 s; keep idle connections longer than that.
     idleTimeout: 60,
   });
+  // The default metrics once the portal answers, not before (cold start; see Metrics.collectDefaults).
+  const collectDefaults = setTimeout(() => metrics.collectDefaults(), 1_000);
   const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${server.port}`;
   return {
     server,
@@ -222,6 +225,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     store,
     stacks,
     async stop() {
+      clearTimeout(collectDefaults);
       reconciler.stop();
       await rollouts.stop();
       await idle.stop();

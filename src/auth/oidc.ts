@@ -1,5 +1,5 @@
-import { createRemoteJWKSet, jwtVerify } from "jose";
-import * as client from "openid-client";
+import type * as Jose from "jose";
+import type * as OpenIdClient from "openid-client";
 import { isLoopbackHost } from "./config.ts";
 import type { Claims } from "./access.ts";
 
@@ -45,12 +45,22 @@ export interface SignedIn {
   idToken: string;
 }
 
+/**
+ * openid-client and jose, imported at the first sign-in rather than at start (cold start: ~25 ms,
+ * and nothing needs them in AUTH_MODE=open). Kept once loaded.
+ */
+let libraries: Promise<{ client: typeof OpenIdClient; jose: typeof Jose }> | null = null;
+function oidcLibraries(): Promise<{ client: typeof OpenIdClient; jose: typeof Jose }> {
+  libraries ??= Promise.all([import("openid-client"), import("jose")]).then(([client, jose]) => ({ client, jose }));
+  return libraries;
+}
+
 /** Asymmetric JWS algorithms only: a JWKS has no shared secrets. */
 const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
 
 export class OidcClient {
-  private configuration: Promise<client.Configuration> | null = null;
-  private keys: ReturnType<typeof createRemoteJWKSet> | null = null;
+  private configuration: Promise<OpenIdClient.Configuration> | null = null;
+  private keys: ReturnType<typeof Jose.createRemoteJWKSet> | null = null;
 
   constructor(private readonly opts: OidcOptions) {}
 
@@ -59,13 +69,15 @@ export class OidcClient {
   }
 
   /** Discovery on first use, kept; a failure is retried on the next sign-in. */
-  private config(): Promise<client.Configuration> {
-    this.configuration ??= client
-      .discovery(new URL(this.opts.issuer), this.opts.clientId, undefined, client.ClientSecretBasic(this.opts.clientSecret), {
-        // Plain http is accepted by the configuration only for loopback issuers (development and tests).
-        execute: isLoopbackHost(new URL(this.opts.issuer).hostname) ? [client.allowInsecureRequests] : [],
-        timeout: this.opts.timeoutSeconds ?? 10,
-      })
+  private config(): Promise<OpenIdClient.Configuration> {
+    this.configuration ??= oidcLibraries()
+      .then(({ client }) =>
+        client.discovery(new URL(this.opts.issuer), this.opts.clientId, undefined, client.ClientSecretBasic(this.opts.clientSecret), {
+          // Plain http is accepted by the configuration only for loopback issuers (development and tests).
+          execute: isLoopbackHost(new URL(this.opts.issuer).hostname) ? [client.allowInsecureRequests] : [],
+          timeout: this.opts.timeoutSeconds ?? 10,
+        }),
+      )
       .catch((err) => {
         this.configuration = null;
         throw err;
@@ -75,6 +87,7 @@ export class OidcClient {
 
   async start(): Promise<LoginStart> {
     const config = await this.config();
+    const { client } = await oidcLibraries();
     const codeVerifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
@@ -92,6 +105,7 @@ export class OidcClient {
   /** Exchanges the code from the callback URL; throws when any check fails. */
   async finish(callbackQuery: string, checks: LoginChecks): Promise<SignedIn> {
     const config = await this.config();
+    const { client, jose } = await oidcLibraries();
     const current = new URL(`${this.redirectUri}${callbackQuery}`);
     const tokens = await client.authorizationCodeGrant(config, current, {
       pkceCodeVerifier: checks.codeVerifier,
@@ -103,7 +117,11 @@ export class OidcClient {
     const idClaims = tokens.claims();
     if (!idToken || !idClaims) throw new Error("the provider sent no ID token");
     const metadata = config.serverMetadata();
-    await jwtVerify(idToken, this.keySet(metadata.jwks_uri), { issuer: metadata.issuer, audience: this.opts.clientId, algorithms: ALGORITHMS });
+    await jose.jwtVerify(idToken, this.keySet(jose, metadata.jwks_uri), {
+      issuer: metadata.issuer,
+      audience: this.opts.clientId,
+      algorithms: ALGORITHMS,
+    });
     // Providers put profile, e-mail and groups in the ID token or only in userinfo; take both.
     let info: Claims = {};
     if (metadata.userinfo_endpoint && tokens.access_token) info = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
@@ -114,14 +132,15 @@ export class OidcClient {
   async endSessionUrl(idToken: string | null): Promise<string | null> {
     const config = await this.config().catch(() => null);
     if (!config?.serverMetadata().end_session_endpoint) return null;
+    const { client } = await oidcLibraries();
     const params: Record<string, string> = { post_logout_redirect_uri: `${this.opts.publicUrl}/`, client_id: this.opts.clientId };
     if (idToken) params.id_token_hint = idToken;
     return client.buildEndSessionUrl(config, params).href;
   }
 
-  private keySet(jwksUri: string | undefined): ReturnType<typeof createRemoteJWKSet> {
+  private keySet(jose: typeof Jose, jwksUri: string | undefined): ReturnType<typeof Jose.createRemoteJWKSet> {
     if (!jwksUri) throw new Error("the provider publishes no jwks_uri");
-    this.keys ??= createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: 1_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+    this.keys ??= jose.createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: 1_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
     return this.keys;
   }
 }

@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import type { Context } from "hono";
+import type { Server } from "bun";
 import type { AppEnv } from "./env.ts";
-import { getConnInfo } from "hono/bun";
 
 /**
  * The client's address. Behind `hops` trusted proxies (TRUST_PROXY), each proxy appends the
@@ -16,7 +16,7 @@ export function clientAddress(c: Context, hops: number): string {
     if (candidate && isIP(candidate)) return candidate;
   }
   try {
-    return getConnInfo(c).remote.address ?? "unknown";
+    return socketAddress(c) ?? "unknown";
   } catch {
     return "unknown";
   }
@@ -30,4 +30,16 @@ export function clientOf(c: Context<AppEnv>): string {
     c.set("client", client);
   }
   return client;
+}
+
+/**
+ * The socket's address from the Bun server that Bun.serve passes as the app's env, read as
+ * hono/bun's getConnInfo does. Not imported from hono/bun (why: cold start): that module also
+ * loads Hono's static-file, SSG and WebSocket helpers, ~5 ms at every start.
+ */
+function socketAddress(c: Context): string | undefined {
+  const env = c.env as Server<unknown> | { server: Server<unknown> };
+  const server = "server" in env ? env.server : env;
+  if (typeof server.requestIP !== "function") throw new TypeError("server.requestIP is not a function");
+  return server.requestIP(c.req.raw)?.address;
 }

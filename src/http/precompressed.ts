@@ -1,5 +1,3 @@
-import { brotliCompressSync, constants, gzipSync } from "node:zlib";
-
 /**
  * A static body compressed once, at build time, with the best settings (the page is built
  * once per process, so brotli's slowest level costs nothing per request), and the variant
@@ -17,6 +15,8 @@ export interface Precompressed {
 }
 
 export function precompress(text: string, etag: string): Precompressed {
+  // node:zlib when the page is first built, not at start (why: cold start, ~5 ms).
+  const { brotliCompressSync, constants, gzipSync } = process.getBuiltinModule("node:zlib");
   const identity = new TextEncoder().encode(text);
   return {
     identity,
