@@ -6,21 +6,13 @@
  * 23-30 µs of the baseline's own), so at saturation it measured itself: docs/performance.md §1.
  */
 import { join } from "node:path";
+import type { LoadResult } from "./load.ts";
 
 const SCRIPT = join(import.meta.dir, "wrk-paths.lua");
 export const WRK_HINT = "the check benchmark needs wrk: `apt-get install -y wrk` (Debian), or put a wrk binary on PATH";
 
-export interface WrkResult {
-  requests: number;
-  rps: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  p999_ms: number;
-  max_ms: number;
-  errors: number;
-  non2xx: number;
-}
+/** autocannon's figures without its raw samples (wrk reports percentiles only) and timeouts (counted in errors). */
+export type WrkResult = Omit<LoadResult, "samples" | "timeouts">;
 
 export function wrkPath(): string {
   const found = Bun.which("wrk");

@@ -47,41 +47,32 @@ describe("waitUntilUp", () => {
     }
   });
 
-  test("firstIntervalMs: the first pause is short even with a long interval (a stack that comes up soon is seen soon)", async () => {
-    const flaky = startFlaky(1);
+  /** A target that fails `failures` times, probed with a 10 s interval and a first pause of 20 ms. */
+  async function upAfter(failures: number, opts: Partial<WaitOptions>) {
+    const flaky = startFlaky(failures);
     try {
-      // Without the short first pause the second round would come after 10 s, past the timeout.
-      const result = await waitUntilUp({
+      return await waitUntilUp({
         attemptTimeoutMs: 1000,
         intervalMs: 10_000,
         maxIntervalMs: 10_000,
         firstIntervalMs: 20,
         timeoutMs: 3000,
+        ...opts,
         targets: [{ url: flaky.url }],
       });
-      expect(result).toMatchObject({ up: true, status: 200, attempts: 2 });
     } finally {
       flaky.stop();
     }
+  }
+
+  test("firstIntervalMs: the first pause is short even with a long interval (a stack that comes up soon is seen soon)", async () => {
+    // Without the short first pause the second round would come after 10 s, past the timeout.
+    expect(await upAfter(1, {})).toMatchObject({ up: true, status: 200, attempts: 2 });
   });
 
   test("fastWindowMs: the pause stays short for the window instead of doubling (a stack that comes up between rounds is seen soon)", async () => {
-    const flaky = startFlaky(8);
-    try {
-      // Doubling from 20 ms, the ninth round would come 20 + 40 + ... + 2,560 ms in, past the timeout.
-      const result = await waitUntilUp({
-        attemptTimeoutMs: 1000,
-        intervalMs: 10_000,
-        maxIntervalMs: 10_000,
-        firstIntervalMs: 20,
-        fastWindowMs: 2000,
-        timeoutMs: 1500,
-        targets: [{ url: flaky.url }],
-      });
-      expect(result).toMatchObject({ up: true, status: 200, attempts: 9 });
-    } finally {
-      flaky.stop();
-    }
+    // Doubling from 20 ms, the ninth round would come 20 + 40 + ... + 2,560 ms in, past the timeout.
+    expect(await upAfter(8, { fastWindowMs: 2000, timeoutMs: 1500 })).toMatchObject({ up: true, status: 200, attempts: 9 });
   });
 
   test("firstIntervalMs must be a number >= 1", async () => {
