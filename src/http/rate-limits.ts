@@ -19,7 +19,12 @@ export interface LimitOptions {
  */
 export function limitPerClient(name: string, limit: Limit, onLimited?: (name: string) => void, opts: LimitOptions = {}): MiddlewareHandler<AppEnv> {
   if (!limit) return async (_c, next) => next();
+  // Each limit keeps its count under its own name: a request can pass two (a delete: failed
+  // sign-ins, then deletes), and each reads back its own.
+  const property = `rateLimit:${name}`;
+  const infoOf = (c: Context<AppEnv>) => (c.get as (key: string) => { limit: number; remaining: number; resetTime?: Date } | undefined)(property);
   const limiter = rateLimiter<AppEnv>({
+    requestPropertyName: property,
     windowMs: limit.windowMs,
     limit: limit.limit,
     // Written below, on the answer itself: the limiter's own go to Hono's prepared headers,
@@ -32,7 +37,7 @@ export function limitPerClient(name: string, limit: Limit, onLimited?: (name: st
     ...(opts.counts ? { skipFailedRequests: true, requestWasSuccessful: opts.counts } : {}),
     handler: (c) => {
       onLimited?.(name);
-      const info = (c.get as (key: string) => { resetTime?: Date } | undefined)("rateLimit");
+      const info = infoOf(c);
       const retryAfter = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + limit.windowMs) - Date.now()) / 1000));
       return problem(c, 429, "rate_limited", `Too many requests; try again in ${retryAfter} s`, { "Retry-After": String(retryAfter) });
     },
@@ -40,10 +45,12 @@ export function limitPerClient(name: string, limit: Limit, onLimited?: (name: st
   const policy = `${limit.limit};w=${Math.ceil(limit.windowMs / 1000)}`;
   return async (c, next) => {
     const refused = await limiter(c, next);
-    const info = (c.get as (key: string) => { limit: number; remaining: number; resetTime?: Date } | undefined)("rateLimit");
-    if (info) {
-      // The IETF draft 6 RateLimit headers, as hono-rate-limiter writes them.
-      const headers = (refused ?? c.res).headers;
+    const info = infoOf(c);
+    if (!info) return refused;
+    const headers = (refused ?? c.res).headers;
+    // The IETF draft 6 RateLimit headers, as hono-rate-limiter writes them; of two limits on
+    // one request, the inner one (the more specific: deletes within failed sign-ins) is shown.
+    if (!headers.has("RateLimit-Policy")) {
       headers.set("RateLimit-Policy", policy);
       headers.set("RateLimit-Limit", String(info.limit));
       headers.set("RateLimit-Remaining", String(info.remaining));

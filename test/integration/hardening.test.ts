@@ -10,7 +10,9 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 describe("rate limits", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ env: { RATE_LIMIT_CHECK: "3/1m", RATE_LIMIT_DEPLOY: "2/10m", TRUST_PROXY: "true" } });
+    h = await startHarness({
+      env: { RATE_LIMIT_CHECK: "3/1m", RATE_LIMIT_DEPLOY: "2/10m", RATE_LIMIT_DELETE: "5/1h", RATE_LIMIT_AUTH: "7/10m", TRUST_PROXY: "true" },
+    });
   });
   afterAll(() => h.stop());
 
@@ -37,6 +39,18 @@ describe("rate limits", () => {
     expect((await fetch(`${h.url}/api/check/abc`, { headers: from("198.51.100.2") })).status).toBe(200);
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
     expect(metrics).toMatch(/portal_rate_limited_requests_total\{limit="check"\} 1/);
+  });
+
+  test("a request under two limits (failed sign-ins, then deletes) shows the inner one's budget, each counted on its own", async () => {
+    const from = { "x-forwarded-for": "10.0.0.1, 198.51.100.30", authorization: "Bearer not-the-token" };
+    const first = await fetch(`${h.url}/api/stacks/nobody-here`, { method: "DELETE", headers: from });
+    expect([first.headers.get("ratelimit-policy"), first.headers.get("ratelimit-limit"), first.headers.get("ratelimit-remaining")]).toEqual([
+      "5;w=3600",
+      "5",
+      "4",
+    ]);
+    const second = await fetch(`${h.url}/api/stacks/nobody-here`, { method: "DELETE", headers: from });
+    expect(second.headers.get("ratelimit-remaining")).toBe("3");
   });
 
   test("deploys have their own, stricter limit", async () => {
