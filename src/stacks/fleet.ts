@@ -1,7 +1,6 @@
 import type { Stack } from "./model.ts";
 import type { SagaDeps } from "./saga.ts";
 import { BACKUP_STATES, type BackupState, backupStateOf, backupSummary, refreshBackupRuns, summariseBackups } from "./backups.ts";
-import type { StackBackup } from "../store/backups.ts";
 import { type OutOfReach, outOfReach } from "./backup-reach.ts";
 import type { ClusterNode, ClusterView } from "./placement.ts";
 import { type NodeCapacity, type NodeCapacityConfig, nodeFigures } from "./node-capacity.ts";
@@ -93,8 +92,7 @@ export class Fleet {
     // One read each of the nodes, the placements and the backups, not one per stack (every scrape).
     const nodes = await this.cluster.nodesOrLast();
     const placements = new Map(this.deps.store.placements.live().map((p) => [p.stackId, p]));
-    const rows = new Map<number, StackBackup[]>();
-    for (const b of this.deps.store.backups.live()) rows.set(b.stackId, [...(rows.get(b.stackId) ?? []), b]);
+    const rows = this.deps.store.backups.byStack();
     const counts = Object.fromEntries(BACKUP_STATES.map((s) => [s, 0])) as Record<BackupState, number>;
     let oldestSuccessAt: string | null = null;
     for (const stack of this.deps.store.stacks.list({ limit: 1_000_000 })) {
@@ -119,9 +117,10 @@ export class Fleet {
   async overview(): Promise<FleetOverview> {
     const [figures, reach] = await Promise.all([this.nodeFigures(), this.backupReachLookup()]);
     const byNode = new Map(figures.map((n) => [n.id, n]));
+    const rows = this.deps.store.backups.byStack();
     const stacks = this.deps.store.placements.live().map((p) => {
       const node = byNode.get(p.nodeId);
-      const backups = backupSummary(this.deps, p.stackId, reach?.(p.stackId) ?? null);
+      const backups = summariseBackups(rows.get(p.stackId) ?? [], reach?.(p.stackId) ?? null);
       return {
         name: p.name,
         status: p.status,

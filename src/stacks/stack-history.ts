@@ -2,7 +2,7 @@ import type { Store } from "../store/index.ts";
 import { z } from "zod";
 import { deploymentKind, deploymentStatus, stack as storedStack } from "./model.ts";
 import type { Stack } from "./model.ts";
-import { backupSummary } from "./backups.ts";
+import { summariseBackups } from "./backups.ts";
 import { type OutOfReach, outOfReachSchema } from "./backup-reach.ts";
 import { unavailableFor } from "./node-health.ts";
 
@@ -50,6 +50,7 @@ export function stacksWithHistory(
   },
 ): StackWithHistory[] {
   const images = store.images.all();
+  const backups = store.backups.byStack();
   return store.stacks.list({ includeGone: opts.includeGone }).map((stack) => {
     const d = store.deployments.latestFor(stack.id);
     const deletedAt = stack.status === "deleted" && stack.deletedAt ? Date.parse(stack.deletedAt) : Number.NaN;
@@ -61,7 +62,7 @@ export function stacksWithHistory(
       image: images.get(stack.id) ?? null,
       nameFreeAt: Number.isFinite(deletedAt) ? new Date(deletedAt + opts.quarantineDays * 86_400_000).toISOString() : null,
       node: nodeOf(store, stack, opts.nodeHealth),
-      backup: backupSummary({ store }, stack.id, opts.backupReach?.(stack.id) ?? null),
+      backup: summariseBackups(backups.get(stack.id) ?? [], opts.backupReach?.(stack.id) ?? null),
     };
   });
 }
