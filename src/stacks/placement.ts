@@ -105,6 +105,7 @@ export function chooseNode(nodes: ClusterNode[] | null, stacksPerNode: Map<strin
 /** Dokploy's node list, reused for a few seconds (every deploy and status read asks). */
 export class ClusterView {
   private cached: { at: number; nodes: ClusterNode[] } | null = null;
+  private reading: Promise<ClusterNode[]> | null = null;
 
   constructor(
     private readonly client: DokployClient,
@@ -114,9 +115,11 @@ export class ClusterView {
 
   async nodes(signal?: AbortSignal): Promise<ClusterNode[]> {
     if (this.cached && Date.now() - this.cached.at < this.ttlMs) return this.cached.nodes;
-    // A burst of deploys at a cold start asks Dokploy once, not once each.
+    // A burst of deploys at a cold start asks Dokploy once, not once each. The shared read
+    // carries no caller's signal (the client's own timeout bounds it): one caller giving up,
+    // a scrape's short budget say, must not fail the others.
     this.reading ??= this.client
-      .clusterNodes(signal)
+      .clusterNodes()
       .then((list) => {
         const nodes = list.map(toClusterNode);
         this.cached = { at: Date.now(), nodes };
@@ -125,9 +128,8 @@ export class ClusterView {
       .finally(() => {
         this.reading = null;
       });
-    return this.reading;
+    return signal ? untilAborted(this.reading, signal) : this.reading;
   }
-  private reading: Promise<ClusterNode[]> | null = null;
 
   /**
    * The list a new stack is placed by. A list read in the last `staleMs` is used at once and a
@@ -152,4 +154,14 @@ export class ClusterView {
   forget(): void {
     this.cached = null;
   }
+}
+
+/** `promise`, or the signal's reason once it aborts first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }

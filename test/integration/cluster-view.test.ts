@@ -51,4 +51,17 @@ describe("the node list placement uses", () => {
     expect(new Set(lists).size).toBe(1);
     expect(await calls()).toBe(before + 1);
   });
+
+  test("a caller that gives up on a shared read does not fail the others waiting for it", async () => {
+    const view = new ClusterView(client());
+    await fetch(`${sandbox.url}/__sandbox/settings`, { method: "POST", body: JSON.stringify({ latencyMs: 300 }) });
+    try {
+      const impatient = view.nodes(AbortSignal.timeout(50));
+      const patient = view.nodes();
+      await expect(impatient).rejects.toThrow();
+      expect((await patient).length).toBeGreaterThan(0);
+    } finally {
+      await fetch(`${sandbox.url}/__sandbox/settings`, { method: "POST", body: JSON.stringify({ latencyMs: 0 }) });
+    }
+  });
 });
