@@ -2,6 +2,7 @@ import * as api from "./api.ts";
 import { type Message, byId, h } from "./dom.ts";
 import { type Key, code, formatNumber, lang, t, tn } from "./i18n.ts";
 import { stackStatusKey } from "./messages.ts";
+import { adminFact } from "./admin-fact.ts";
 
 /**
  * The admin view's capacity card (GET /api/admin/capacity): the fleet's stacks by status and
@@ -67,9 +68,7 @@ const memory = (bytes: number | null) => (bytes === null ? t("capacity.not_set")
 const cpus = (nano: number | null) => (nano === null ? t("capacity.not_set") : t("capacity.cpus", { n: decimals(nano / 1e9, 2) }));
 const ofServer = (have: number | null, show: (n: number | null) => string) => (have === null ? t("capacity.unknown") : show(have));
 
-function fact(label: Key, value: string | Node, key: string): HTMLElement {
-  return h("div", { class: "stack-fact", "data-fact": key }, h("dt", {}, t(label)), h("dd", {}, value));
-}
+const fact = (label: Key, value: string | Node, id: string) => adminFact(id, t(label), value);
 
 function room(n: Server): string {
   if (n.freeStacks === null) return t(n.takesNewStacks ? "capacity.room_unbounded" : "capacity.room_full");

@@ -6,6 +6,7 @@ import { type Progress, Watch, currentStep } from "./progress.ts";
 import * as saved from "./state.ts";
 import { askConfirm } from "./confirm.ts";
 import { backupState, backupText, nodeText } from "./fleet-facts.ts";
+import { adminFact } from "./admin-fact.ts";
 import { forgetRollout, initRollout, loadRollout, renderRollout } from "./admin-rollout.ts";
 import { forgetCapacity, initCapacity, loadCapacity, renderCapacity } from "./admin-capacity.ts";
 
@@ -478,27 +479,18 @@ function fleetFacts(stack: api.StackInfo): HTMLElement[] {
   if (!LIVE.has(stack.status)) return [];
   const facts: HTMLElement[] = [];
   const node = stack.node;
-  if (node) {
+  if (node)
     facts.push(
-      h(
-        "div",
-        { class: "stack-fact", "data-fact": "node", "data-unavailable": node.unavailableReason ?? "" },
-        h("dt", {}, t("admin.node")),
-        h("dd", {}, nodeText(node.hostname, node.unavailableReason)),
-      ),
+      adminFact("node", t("admin.node"), nodeText(node.hostname, node.unavailableReason), { "data-unavailable": node.unavailableReason ?? "" }),
     );
-  }
   const backup = stack.backup;
-  if (backup) {
+  if (backup)
     facts.push(
-      h(
-        "div",
-        { class: "stack-fact", "data-fact": "backup", "data-failing": backup.failing ? "true" : "false", "data-backup": backupState(backup) },
-        h("dt", {}, t("admin.last_backup")),
-        h("dd", {}, backupText(backup)),
-      ),
+      adminFact("backup", t("admin.last_backup"), backupText(backup), {
+        "data-failing": backup.failing ? "true" : "false",
+        "data-backup": backupState(backup),
+      }),
     );
-  }
   return facts;
 }
 
@@ -506,8 +498,7 @@ function fleetFacts(stack: api.StackInfo): HTMLElement[] {
 function historyFacts(stack: api.StackInfo): HTMLElement[] {
   const d = stack.lastDeployment;
   if (!d || stack.status === "ready" || stack.status === "deploying") return [];
-  const fact = (key: Key, id: string, value: Node | string, vars: Record<string, number> = {}) =>
-    h("div", { class: "stack-fact", "data-fact": id }, h("dt", {}, t(key, vars)), h("dd", {}, value));
+  const fact = (key: Key, id: string, value: Node | string, vars: Record<string, number> = {}) => adminFact(id, t(key, vars), value);
   const at = d.finishedAt ? Date.parse(d.finishedAt) : Number.NaN;
   const facts: HTMLElement[] = [];
   if (Number.isFinite(at)) facts.push(fact("admin.last_change", "at", h("time", { datetime: d.finishedAt ?? "" }, formatDateTime(at))));
