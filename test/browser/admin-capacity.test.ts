@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { ADMIN_TOKEN, type Harness, deployAndWait, startHarness } from "../support/harness.ts";
-import { type Launched, launch, msg, normalise, openPage, overflow, text } from "./support.ts";
+import { ADMIN_TOKEN, type Harness, deployAndWait, startHarness, waitFor } from "../support/harness.ts";
+import { type Launched, launch, msg, normalise, openAdmin, overflow, text } from "./support.ts";
 
 /**
  * The admin view's capacity card in a real browser, in Dutch and then Arabic: per server its
@@ -28,13 +28,11 @@ beforeAll(async () => {
   for (const name of ["cap-b1", "cap-b2", "cap-b3"]) expect((await deployAndWait(h, name)).done.data.status).toBe("ready");
   h.sandbox.updateNode(worker, { state: "down" });
   // The portal reuses Dokploy's node list for a moment: wait until it sees the node down.
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const report = (await (await fetch(`${h.url}/api/admin/capacity`, { headers: admin })).json()) as any;
-    if (report.nodes?.find((n: any) => n.hostname === "worker-a")?.health === "down") break;
-    if (Date.now() > deadline) throw new Error("worker-a never showed as down");
-    await Bun.sleep(100);
-  }
+  await waitFor(
+    async () => (await (await fetch(`${h.url}/api/admin/capacity`, { headers: admin })).json()) as any,
+    (report) => report.nodes?.find((n: any) => n.hostname === "worker-a")?.health === "down",
+    "worker-a to show as down",
+  );
 }, T);
 
 afterAll(async () => {
@@ -45,11 +43,7 @@ afterAll(async () => {
 test(
   "per server: health, stacks, memory and CPU, room and the affected stacks; in Dutch, then Arabic",
   async () => {
-    const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: "nl-NL" });
-    await page.goto(`${h.url}/#admin`);
-    await page.waitForSelector("#view-admin:not([hidden])");
-    await page.fill("#admin-token", ADMIN_TOKEN);
-    await page.press("#admin-token", "Enter");
+    const { context, page, problems } = await openAdmin(chrome.browser, h.url, "nl-NL", ADMIN_TOKEN);
     await page.waitForSelector('#capacity-nodes li[data-node="worker-a"]');
     expect(await text(page, "#capacity-heading")).toBe(msg("nl", "capacity.heading"));
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ADMIN_TOKEN, type Harness, deployAndWait, startHarness } from "../support/harness.ts";
-import { type Launched, launch, msg, openPage } from "./support.ts";
+import { type Launched, launch, msg, openAdmin } from "./support.ts";
 
 /**
  * The admin view's image rollout in a real browser: started from the form, it shows per
@@ -33,12 +33,7 @@ test(
       method: "POST",
       body: JSON.stringify({ kind: "stack_never_ready", match: "roll-b3", image: NEW }),
     });
-    const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: "en-GB" });
-    await page.goto(`${h.url}/#admin`);
-    await page.waitForSelector("#view-admin:not([hidden])");
-    await page.fill("#admin-token", ADMIN_TOKEN);
-    await page.press("#admin-token", "Enter");
-    await page.waitForSelector("#admin-panel:not([hidden])");
+    const { context, page, problems } = await openAdmin(chrome.browser, h.url, "en-GB", ADMIN_TOKEN);
     // Each stack shows the image it runs.
     await page.waitForSelector('#admin-stacks li[data-name="roll-b1"] [data-fact="image"]');
     expect(await page.locator('#admin-stacks li[data-name="roll-b1"] [data-fact="image"] dd').innerText()).toBe(OLD);

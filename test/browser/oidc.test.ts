@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
-import { confirmDialog, LOCALE, type Lang, type Launched, launch, msg, openPage } from "./support.ts";
+import { confirmDialog, LOCALE, type Lang, type Launched, launch, msg, openPage, plain } from "./support.ts";
 
 const T = 30_000;
 let provider: TestProvider;
@@ -25,12 +25,6 @@ afterAll(async () => {
 }, T);
 
 const text = async (page: Page, selector: string) => (await page.locator(selector).innerText()).replace(/\s+/g, " ").trim();
-/** As the page shows a catalog text (bidi isolation marks dropped). */
-const plain = (s: string) =>
-  s
-    .replace(/[\u2066-\u2069]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
 
 async function open(lang: Lang, url = portalUrl) {
   const guarded = await openPage(chrome.browser, url, { locale: LOCALE[lang] });

@@ -166,7 +166,21 @@ export async function openStackPage(browser: Browser, origin: string, lang: Lang
   return guarded;
 }
 
+/** The admin view opened and signed in with `token`, in the given locale; waits for its panel. */
+export async function openAdmin(browser: Browser, origin: string, locale: string, token: string): Promise<Guarded> {
+  const guarded = await openPage(browser, origin, { locale });
+  const { page } = guarded;
+  await page.goto(`${origin}/#admin`);
+  await page.waitForSelector("#view-admin:not([hidden])");
+  await page.fill("#admin-token", token);
+  await page.press("#admin-token", "Enter");
+  await page.waitForSelector("#admin-panel:not([hidden])");
+  return guarded;
+}
+
 /** What a person reads in an element (CSS applied). */
 export const text = (page: Page, selector: string) => page.locator(selector).innerText();
 /** Text with its runs of whitespace made one space, as compared with a catalog text. */
 export const normalise = (s: string) => s.replace(/\s+/g, " ").trim();
+/** As a person reads it against a catalog text: bidi isolation marks dropped, white space folded. */
+export const plain = (s: string) => normalise(s.replace(/[\u2066-\u2069]/g, ""));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
-import { type Lang, type Launched, launch, msg, normalise, openStackPage } from "./support.ts";
+import { type Lang, type Launched, launch, msg, openStackPage, plain } from "./support.ts";
 
 /**
  * Issue 15 on the owner's page: the server a stack runs on, its last backup, a stack the
@@ -33,7 +33,6 @@ afterAll(async () => {
   await h?.stop();
 }, T);
 
-const plain = (s: string) => normalise(s.replace(/[\u2066-\u2069]/g, ""));
 const fact = async (page: Page, id: string) => plain(await page.locator(`[data-fact="${id}"] dd`).innerText());
 
 const stackPage = (lang: Lang, name: string) => openStackPage(chrome.browser, h.url, lang, name, tokens[name]!);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { type TestProvider, freePort, newSigningKey, oidcEnv, startProvider } from "../support/oidc.ts";
-import { confirmDialog, LOCALE, type Launched, launch, msg, openPage } from "./support.ts";
+import { confirmDialog, LOCALE, type Launched, launch, msg, openPage, plain } from "./support.ts";
 
 const T = 30_000;
 let provider: TestProvider;
@@ -24,11 +24,7 @@ afterAll(async () => {
   await provider?.stop();
 }, T);
 
-const text = async (page: Page, selector: string) =>
-  (await page.locator(selector).innerText())
-    .replace(/[\u2066-\u2069]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
+const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 
 describe("your stack, signed in", () => {
   test(

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { loadConfig } from "../../src/config.ts";
-import { SANDBOX_KEY, type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
-import { type Launched, confirmDialog, launch, msg, normalise, openStackPage } from "./support.ts";
+import { type Harness, deployAndWait, dokployPost, sandboxState, startHarness, waitFor } from "../support/harness.ts";
+import { type Launched, confirmDialog, launch, msg, openStackPage, plain } from "./support.ts";
 
 /**
  * The owner's page, the two actions the lifecycle test does not click: restart (asked first,
@@ -28,15 +28,9 @@ afterAll(async () => {
   await h?.stop();
 }, T);
 
-const plain = (s: string) => normalise(s.replace(/[\u2066-\u2069]/g, ""));
 const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 const serviceOf = async () => (await sandboxState(h)).services.find((s: any) => s.hosts.includes("upg-nl.stacks.test"));
-const dokploy = (procedure: string, body: unknown) =>
-  fetch(`${h.sandboxUrl}/api/${procedure}`, {
-    method: "POST",
-    headers: { "x-api-key": SANDBOX_KEY, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+const dokploy = (procedure: string, body: unknown) => dokployPost(h.sandboxUrl, procedure, body);
 
 async function openStack() {
   const guarded = await openStackPage(chrome.browser, h.url, "nl", "upg-nl", token);
@@ -86,8 +80,7 @@ describe("your stack: restart and upgrade", () => {
         ).status,
       ).toBe(200);
       expect((await dokploy("application.deploy", { applicationId })).status).toBe(200);
-      const deadline = Date.now() + 10_000;
-      while ((await serviceOf()).image !== OLD_IMAGE && Date.now() < deadline) await Bun.sleep(50);
+      await waitFor(serviceOf, (s) => s.image === OLD_IMAGE, "the stack to run the old image");
 
       const { context, page } = await openStack();
       try {

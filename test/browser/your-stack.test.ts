@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
-import { confirmDialog, LANGS, LOCALE, type Lang, type Launched, launch, msg, openPage as openGuarded, overflow } from "./support.ts";
+import { confirmDialog, LANGS, LOCALE, type Lang, type Launched, launch, msg, openPage as openGuarded, overflow, plain } from "./support.ts";
 
 /**
  * Issue 13, item 6: the owner's page ("Your stack") in a real browser, in en, nl and ar:
@@ -31,12 +31,6 @@ async function openPage(lang: Lang) {
   return guarded;
 }
 
-/** As the page shows a text: bidi isolation marks dropped, white space folded. */
-const plain = (s: string) =>
-  s
-    .replace(/[\u2066-\u2069]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
 const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 
 async function openByToken(page: Page, name: string, token: string, remember = false) {

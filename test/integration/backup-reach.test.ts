@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Portal } from "../../src/portal.ts";
-import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, startHarness, startAnotherPortal } from "../support/harness.ts";
+import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, startHarness, startAnotherPortal, waitFor } from "../support/harness.ts";
 
 /**
  * Dokploy runs volume backups on its own server (the Swarm leader), so a stack pinned to a
@@ -112,8 +112,11 @@ describe("backups and the node a stack is on", () => {
     await h.portal.stacks.settle();
     await h.portal.stop();
     second = await startAnotherPortal(h, { BACKUP_NODE: "worker-a" });
-    const deadline = Date.now() + 10_000;
-    while (backupsOf(await sandboxState(h), "onwkr").length && Date.now() < deadline) await Bun.sleep(50);
+    await waitFor(
+      () => sandboxState(h),
+      (s) => !backupsOf(s, "onwkr").length,
+      "onwkr's schedules to go",
+    );
     expect(backupsOf(await sandboxState(h), "onwkr")).toEqual([]);
   });
 });

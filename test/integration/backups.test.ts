@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { Portal } from "../../src/portal.ts";
-import { type Harness, deployAndWait, readEvents, sandboxState, startHarness, startAnotherPortal } from "../support/harness.ts";
+import { type Harness, deployAndWait, readEvents, sandboxState, startHarness, startAnotherPortal, waitFor } from "../support/harness.ts";
 
 /**
  * Volume backups (BACKUP_DESTINATION_ID): made with the stack, their last run shown to the
@@ -124,8 +124,11 @@ describe("volume backups", () => {
     );
     db.close();
     second = await startAnotherPortal(h);
-    const deadline = Date.now() + 10_000;
-    while (backupsOf(await sandboxState(h), "alice").length && Date.now() < deadline) await Bun.sleep(50);
+    await waitFor(
+      () => sandboxState(h),
+      (s) => !backupsOf(s, "alice").length,
+      "alice's schedules to go",
+    );
     const state = await sandboxState(h);
     expect(backupsOf(state, "alice")).toEqual([]);
     expect(backupsOf(state, "bobby").length).toBe(2);

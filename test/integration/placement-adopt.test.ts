@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { SANDBOX_KEY, type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
+import { type Harness, deployAndWait, dokployPost, readEvents, sandboxState, startHarness, waitFor } from "../support/harness.ts";
 
 /**
  * Stacks made before the portal pinned stacks have no placement, and their Swarm services no
@@ -17,12 +17,7 @@ const tokens: Record<string, string> = {};
 
 const appOf = (state: any, name: string) => state.applications.find((a: any) => a.name === `ai-stack-${name}`);
 const serviceOf = (state: any, name: string) => state.services.find((s: any) => s.appName === appOf(state, name)?.appName);
-const dokploy = (procedure: string, body: unknown) =>
-  fetch(`${h.sandboxUrl}/api/${procedure}`, {
-    method: "POST",
-    headers: { "x-api-key": SANDBOX_KEY, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+const dokploy = (procedure: string, body: unknown) => dokployPost(h.sandboxUrl, procedure, body);
 const owner = async (name: string, operation: string) => {
   const res = await fetch(`${h.url}/api/stacks/${name}/${operation}`, { method: "POST", headers: { authorization: `Bearer ${tokens[name]}` } });
   expect(res.status).toBe(202);
@@ -38,8 +33,11 @@ beforeAll(async () => {
     const { applicationId } = appOf(await sandboxState(h), name);
     expect((await dokploy("application.update", { applicationId, placementSwarm: null })).status).toBe(200);
     expect((await dokploy("application.deploy", { applicationId })).status).toBe(200);
-    const deadline = Date.now() + 10_000;
-    while ((serviceOf(await sandboxState(h), name).constraints ?? []).length && Date.now() < deadline) await Bun.sleep(50);
+    await waitFor(
+      () => sandboxState(h),
+      (s) => !(serviceOf(s, name).constraints ?? []).length,
+      `${name}'s service to lose its pin`,
+    );
     expect(serviceOf(await sandboxState(h), name).constraints).toEqual([]);
     h.sandbox.writeVolume(manager, `portal-ai-workspace-${name}`, { "notes.md": `${name}'s work` });
   }

@@ -6,7 +6,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { type Portal, startPortal } from "../../src/portal.ts";
 import { startSandbox } from "../../src/sandbox/index.ts";
-import { SANDBOX_KEY, portalEnv, readEvents } from "../support/harness.ts";
+import { SANDBOX_KEY, dokployPost, portalEnv, readEvents } from "../support/harness.ts";
 
 /**
  * A stack created by an older portal (one volume, Dokploy's start-first default, no limits)
@@ -36,12 +36,7 @@ async function portalWith(extra: Record<string, string>): Promise<Portal> {
   });
 }
 
-const dokploy = (procedure: string, body: unknown) =>
-  fetch(`${sandbox.url}/api/${procedure}`, {
-    method: "POST",
-    headers: { "x-api-key": SANDBOX_KEY, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+const dokploy = (procedure: string, body: unknown) => dokployPost(sandbox.url, procedure, body);
 const service = () => sandbox.sandbox.state().services.find((s) => s.hosts.includes("uma.stacks.test"))!;
 
 describe("redeploy brings an older stack up to date", () => {

@@ -180,6 +180,15 @@ export async function sandboxState(h: Pick<Harness, "sandboxUrl">): Promise<any>
   return (await fetch(`${h.sandboxUrl}/__sandbox/state`)).json();
 }
 
+/** A procedure call to the sandbox Dokploy as an operator's script would make it (POST, the API key). */
+export function dokployPost(sandboxUrl: string, procedure: string, body: unknown): Promise<Response> {
+  return fetch(`${sandboxUrl}/api/${procedure}`, {
+    method: "POST",
+    headers: { "x-api-key": SANDBOX_KEY, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
 /** Another portal on the harness's data and sandbox (the caller has stopped the first), with `env` over the harness's. */
 export async function startAnotherPortal(h: Pick<Harness, "env" | "sandboxUrl">, env: Record<string, string> = {}): Promise<Portal> {
   const config = loadConfig({ ...h.env, ...env });
