@@ -69,7 +69,7 @@ export class StackRepo {
   constructor(private readonly db: Database) {
     this.liveHolder = db.prepare(`SELECT token_hash FROM stacks WHERE name = ? AND ${LIVE}`);
     this.quarantined = db.prepare(
-      `SELECT token_hash, deleted_at, owner_issuer, owner_subject FROM stacks WHERE name = ?1 AND status = 'deleted' AND deleted_at >= ?2`,
+      `SELECT token_hash, deleted_at, owner_issuer, owner_subject FROM stacks WHERE name = ?1 AND status = 'deleted' AND deleted_at > ?2`,
     );
   }
 
@@ -114,9 +114,12 @@ export class StackRepo {
   }
 
   /**
-   * Who holds a name: its live stack, else the newest stack deleted at or after `since`
-   * (the quarantine), else nobody. The name check runs this on every request, so both
-   * lookups are prepared and indexed, and skip ORDER BY (measured: ten times slower here).
+   * Who holds a name: its live stack, else the newest stack deleted after `since`
+   * (the quarantine), else nobody. Strictly after: a hold ends at its delete's instant plus
+   * the quarantine, so with 0 days the name is free in the millisecond its delete finished
+   * (`>=` held it when the next deploy came within that millisecond). The name check runs
+   * this on every request, so both lookups are prepared and indexed, and skip ORDER BY
+   * (measured: ten times slower here).
    */
   holder(name: string, since: string): { live: boolean; tokenHash: string; owner: { issuer: string; subject: string } | null } | null {
     const live = this.liveHolder.get(name) as { token_hash: string } | null;
