@@ -169,6 +169,8 @@ export const configSchema = z
     RATE_LIMIT_CHECK: rateLimit("60/1m"),
     RATE_LIMIT_AUTH: rateLimit("10/10m"),
     RATE_LIMIT_OPERATIONS: rateLimit("30/10m"),
+    // An IPv6 client usually holds a whole /64: its budgets are its network's.
+    RATE_LIMIT_IPV6_PREFIX: integer(64, 16, 128),
     MAX_STACKS: integer(200, 0, 1_000_000),
     MAX_CONCURRENT_DEPLOYS: integer(10, 1, 1000),
     RECONCILE_INTERVAL: duration("15m"),

@@ -178,6 +178,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     adminToken: config.ADMIN_TOKEN,
     nameQuarantineDays: config.NAME_QUARANTINE_DAYS,
     trustProxy: config.TRUST_PROXY,
+    ipv6Prefix: config.RATE_LIMIT_IPV6_PREFIX,
     bodyTimeoutMs: config.BODY_TIMEOUT,
     corsOrigins: config.CORS_ORIGINS,
     limits: {

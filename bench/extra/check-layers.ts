@@ -48,7 +48,7 @@ try {
 
   const build = (layers: Set<string>) => {
     const app = new Hono<AppEnv>();
-    if (layers.has("context")) app.use(requestContext(log, 0));
+    if (layers.has("context")) app.use(requestContext(log, { proxyHops: 0, ipv6Prefix: 64 }));
     if (layers.has("security")) app.use(...securityMiddleware({ corsOrigins: [], trustProxy: false }));
     if (layers.has("rate-limit")) app.get("/api/check/*", limitPerClient("check", null));
     if (layers.has("check")) app.route("/", checkRoutes(availability));

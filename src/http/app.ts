@@ -42,6 +42,8 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, Rol
   adminToken?: string;
   /** Trusted proxies in front of the portal (TRUST_PROXY); 0: none. */
   trustProxy: number;
+  /** RATE_LIMIT_IPV6_PREFIX: an IPv6 client's budgets are its network's. */
+  ipv6Prefix: number;
   /** BODY_TIMEOUT: how long a request body may take to arrive. */
   bodyTimeoutMs: number;
   corsOrigins: string[];
@@ -63,7 +65,7 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, Rol
 /** The portal's HTTP surface. Handlers are thin: parse, call the domain, map the result. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestContext(deps.log, deps.trustProxy));
+  app.use(requestContext(deps.log, { proxyHops: deps.trustProxy, ipv6Prefix: deps.ipv6Prefix }));
   app.use(bodyDeadline({ timeoutMs: deps.bodyTimeoutMs, perClient: 8, total: 256 }));
   app.use(...securityMiddleware({ corsOrigins: deps.corsOrigins, trustProxy: deps.trustProxy > 0 }));
   if (deps.auth) app.use(sessionMiddleware(deps.auth));
@@ -72,7 +74,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const exempt = (c: Context<AppEnv>) => isAdminRequest(c.req.header("authorization"), deps.adminToken);
   const check = limitPerClient("check", deps.limits.check, limited("check"), { exempt });
   const del = limitPerClient("delete", deps.limits.delete, limited("delete"), { exempt });
+  // Every refusal on the API counts against the client's failed sign-ins: one guard for all routes.
   const guard = authFailureGuard(deps.limits.auth, deps.store.audit, limited("auth"));
+  app.use("/api/*", guard).use("/metrics", guard);
   app.get("/api/check", check).get("/api/check/*", check).get("/api/stacks/:name/access", check);
   // Each "Sign in" stores a login attempt: the name check's limit keeps that bounded.
   app.get("/auth/login", check);
@@ -80,14 +84,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get("/api/stacks/:name", check);
   // Only accepted deploys use up the budget; a rejected name costs nothing.
   app.post("/api/deploy", limitPerClient("deploy", deps.limits.deploy, limited("deploy"), { exempt, counts: (c) => c.res.status === 202 }));
-  app.delete("/api/stack/:name", guard, del).delete("/api/stacks/:name", guard, del);
-  app.get("/api/stacks", guard).use("/api/admin/*", guard).get("/metrics", guard).get("/api/deployments/:id", guard);
-  // The owner's operations: a budget per client (not for the admin token); wrong tokens count as failed sign-ins.
+  app.delete("/api/stack/:name", del).delete("/api/stacks/:name", del);
+  // The owner's operations: a budget per client (not for the admin token).
   const ops = limitPerClient("operations", deps.limits.operations, limited("operations"), { exempt });
   // Each path spelled out (not /:operation): a parameter beside the routes' fixed segments
   // makes Hono fall back from its RegExpRouter to the slower TrieRouter for every request.
-  for (const path of [...OPERATION_KINDS, "claim"]) app.post(`/api/stacks/:name/${path}`, guard, ops);
-  app.get("/api/stacks/:name/details", guard).get("/api/stacks/:name/logs", guard);
+  for (const path of [...OPERATION_KINDS, "claim"]) app.post(`/api/stacks/:name/${path}`, ops);
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(deps));
   app.route("/", stackGateRoutes({ ...deps, sso: deps.stackSso ?? null, stackDomainSuffix: deps.stackDomainSuffix ?? "" }));

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import type { Context } from "hono";
 import type { Server } from "bun";
 import type { AppEnv } from "./env.ts";
+import { budgetKeyOf } from "./address-prefix.ts";
 
 /**
  * The client's address. Behind `hops` trusted proxies (TRUST_PROXY), each proxy appends the
@@ -30,6 +31,11 @@ export function clientOf(c: Context<AppEnv>): string {
     c.set("client", client);
   }
   return client;
+}
+
+/** Whose budget a request spends: its client address, an IPv6 client's by its network (RATE_LIMIT_IPV6_PREFIX). */
+export function budgetKey(c: Context<AppEnv>): string {
+  return budgetKeyOf(clientOf(c), c.get("ipv6Prefix") ?? 64);
 }
 
 /**

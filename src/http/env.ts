@@ -30,6 +30,8 @@ export type AppEnv = {
     client?: string;
     /** TRUST_PROXY, for clientOf. */
     proxyHops: number;
+    /** RATE_LIMIT_IPV6_PREFIX, for budgetKey. */
+    ipv6Prefix: number;
     /** AUTH_MODE=oidc (src/http/session.ts): the signed-in person, their session cookie, or a session that ended. */
     person?: Person;
     sessionId?: string;

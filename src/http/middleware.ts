@@ -10,7 +10,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const QUIET = /^\/(health|metrics|assets\/|api\/check(\/|$))/;
 
 /** A request id on every log line and in X-Request-Id; one access line per request. */
-export function requestContext(log: Logger, proxyHops: number): MiddlewareHandler<AppEnv> {
+export function requestContext(log: Logger, clients: { proxyHops: number; ipv6Prefix: number }): MiddlewareHandler<AppEnv> {
+  const { proxyHops, ipv6Prefix } = clients;
   return async (c, next) => {
     const given = c.req.header("x-request-id");
     const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
@@ -18,6 +19,7 @@ export function requestContext(log: Logger, proxyHops: number): MiddlewareHandle
     c.set("log", lazyChild(log, { requestId }));
     // The client address is looked up when first asked for (clientOf): most requests never do.
     c.set("proxyHops", proxyHops);
+    c.set("ipv6Prefix", ipv6Prefix);
     const started = performance.now();
     await next();
     // Set once, on whatever response came back (errors and streams included), on its own

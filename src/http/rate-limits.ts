@@ -1,4 +1,4 @@
-import { clientOf } from "./client-address.ts";
+import { budgetKey } from "./client-address.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import { rateLimiter } from "hono-rate-limiter";
 import type { AppEnv } from "./env.ts";
@@ -15,7 +15,8 @@ export interface LimitOptions {
 
 /**
  * A per-client limit (the client address comes from requestContext, which trusts
- * X-Forwarded-For only behind a configured proxy). Over the limit: 429 with Retry-After.
+ * X-Forwarded-For only behind a configured proxy; an IPv6 client counts by its network).
+ * Over the limit: 429 with Retry-After.
  */
 export function limitPerClient(name: string, limit: Limit, onLimited?: (name: string) => void, opts: LimitOptions = {}): MiddlewareHandler<AppEnv> {
   if (!limit) return async (_c, next) => next();
@@ -30,7 +31,7 @@ export function limitPerClient(name: string, limit: Limit, onLimited?: (name: st
     // Written below, on the answer itself: the limiter's own go to Hono's prepared headers,
     // which an answer built as a Response (securedJson) does not carry.
     standardHeaders: false,
-    keyGenerator: (c) => clientOf(c),
+    keyGenerator: budgetKey,
     ...(opts.exempt ? { skip: opts.exempt } : {}),
     // The count is taken up front (so concurrent requests see each other) and given back
     // afterwards when the answer does not count.

@@ -1,5 +1,5 @@
 import type { Logger } from "../log.ts";
-import type { PublicStack, Stack } from "./model.ts";
+import type { Deployment, PublicStack, Stack } from "./model.ts";
 import type { AvailabilityIndex } from "./availability.ts";
 import { deleteStack } from "./delete.ts";
 import { provision } from "./provision.ts";
@@ -215,13 +215,17 @@ export class StackService {
     return typeof actor === "string" ? { ok: true } : actor;
   }
 
-  /** Whether the request may follow this stack's deployments: anyone in open mode, else who may manage it. */
-  mayWatch(stackId: number, ctx: RequestContext): Result<object> {
-    if (!this.opts.requireSignIn) return { ok: true };
-    const stack = this.deps.store.stacks.byId(stackId);
-    if (!stack) return fail("not_found", "No such stack");
-    const actor = this.authorize(stack, ctx);
-    return typeof actor === "string" ? { ok: true } : actor;
+  /**
+   * Who may read a deployment (its snapshot, events and report): anyone in open mode, with
+   * the details for the stack's owner and admins; with sign-in only who may manage the stack.
+   * Credentials that come along must be right: a wrong token is refused here as everywhere,
+   * so that it cannot be guessed here more cheaply than elsewhere.
+   */
+  deploymentAccess(deployment: Deployment, ctx: RequestContext): Result<{ details: boolean }> {
+    if (!this.opts.requireSignIn && ctx.bearer === undefined && ctx.person === undefined) return { ok: true, details: false };
+    const stack = this.deps.store.stacks.byId(deployment.stackId);
+    const actor = stack ? this.authorize(stack, ctx) : fail("forbidden", "That token does not manage this stack");
+    return typeof actor === "string" ? { ok: true, details: true } : actor;
   }
 
   /** `finalBackup: false`: the owner does not want the volumes backed up before the delete. */
@@ -268,21 +272,10 @@ export class StackService {
     return { ok: true, deploymentId, name, actor };
   }
 
-  /**
-   * A deployment as one document. Anyone with the id sees the portal's own messages; the
-   * stack's management token or the admin token also shows Dokploy's detail. A wrong token
-   * is refused, so that it cannot be guessed here more cheaply than elsewhere.
-   */
-  snapshot(deploymentId: string, ctx: RequestContext = {}): Result<{ snapshot: DeploymentSnapshot }> | null {
-    const deployment = this.deps.store.deployments.byId(deploymentId);
-    if (!deployment) return null;
-    const events = this.deps.store.deployments.events(deploymentId);
-    if (ctx.bearer === undefined && ctx.person === undefined)
-      return { ok: true, snapshot: snapshotOf(publicDeployment(deployment), events.map(publicEvent)) };
-    const stack = this.deps.store.stacks.byId(deployment.stackId);
-    const actor = stack ? this.authorize(stack, ctx) : fail("forbidden", "That token does not manage this stack");
-    if (typeof actor !== "string") return actor;
-    return { ok: true, snapshot: snapshotOf(deployment, events) };
+  /** A deployment as one document: the portal's own messages, or with `details` also Dokploy's. */
+  snapshot(deployment: Deployment, details: boolean): DeploymentSnapshot {
+    const events = this.deps.store.deployments.events(deployment.id);
+    return details ? snapshotOf(deployment, events) : snapshotOf(publicDeployment(deployment), events.map(publicEvent));
   }
 
   /** Public status of a stack: no ids, no secrets. */

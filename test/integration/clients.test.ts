@@ -134,3 +134,44 @@ describe("the audit's actor", () => {
     expect((await auditOf(h, 1))[0]).toMatchObject({ action: "deploy", stackName: "actor-held", actor: "management", outcome: "accepted" });
   });
 });
+
+describe("IPv6 clients count by their network (RATE_LIMIT_IPV6_PREFIX)", () => {
+  test("a client on the IPv6 loopback is held to its budget", async () => {
+    const h = await startHarness({ env: { HOST: "::1", RATE_LIMIT_CHECK: "2/1m" } });
+    try {
+      expect(h.url).toStartWith("http://[::1]:");
+      for (let i = 0; i < 2; i++) expect((await fetch(`${h.url}/api/check/abc`)).status).toBe(200);
+      expect((await fetch(`${h.url}/api/check/abc`)).status).toBe(429);
+      // Audits keep the address itself.
+      await deploy(h, "admin");
+      expect((await auditOf(h, 1))[0].client).toBe("::1");
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test("behind a trusted proxy, addresses in one /64 share one budget; the next /64 has its own", async () => {
+    const h = await startHarness({ env: { HOST: "::1", TRUST_PROXY: "true", RATE_LIMIT_CHECK: "2/1m" } });
+    try {
+      const from = (ip: string) => ({ headers: { "x-forwarded-for": ip } });
+      expect((await fetch(`${h.url}/api/check/abc`, from("2001:db8:1:2::a"))).status).toBe(200);
+      expect((await fetch(`${h.url}/api/check/abc`, from("2001:db8:1:2:dead:beef:0:1"))).status).toBe(200);
+      expect((await fetch(`${h.url}/api/check/abc`, from("2001:db8:1:2::ffff"))).status).toBe(429);
+      expect((await fetch(`${h.url}/api/check/abc`, from("2001:db8:1:3::a"))).status).toBe(200);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test("with a /128 prefix each address is its own client again", async () => {
+    const h = await startHarness({ env: { TRUST_PROXY: "true", RATE_LIMIT_CHECK: "1/1m", RATE_LIMIT_IPV6_PREFIX: "128" } });
+    try {
+      const from = (ip: string) => ({ headers: { "x-forwarded-for": ip } });
+      expect((await fetch(`${h.url}/api/check/abc`, from("2001:db8:1:2::a"))).status).toBe(200);
+      expect((await fetch(`${h.url}/api/check/abc`, from("2001:db8:1:2::b"))).status).toBe(200);
+      expect((await fetch(`${h.url}/api/check/abc`, from("2001:db8:1:2::a"))).status).toBe(429);
+    } finally {
+      await h.stop();
+    }
+  });
+});

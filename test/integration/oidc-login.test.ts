@@ -88,6 +88,10 @@ describe("AUTH_MODE=oidc", () => {
     expect((await json(await api(`/api/deployments/${deployed.body.deploymentId}`, bob))).status).toBe(403);
     expect((await api(`/api/deployments/${deployed.body.deploymentId}/events`, bob)).status).toBe(403);
     expect((await json(await api(`/api/deployments/${deployed.body.deploymentId}`, null))).status).toBe(401);
+    // The rollback report follows the snapshot's rule: nothing for someone who may not see the stack.
+    expect((await api(`/api/deployments/${deployed.body.deploymentId}/report`, bob)).status).toBe(403);
+    expect((await api(`/api/deployments/${deployed.body.deploymentId}/report`, null)).status).toBe(401);
+    expect((await api(`/api/deployments/${deployed.body.deploymentId}/report`, alice)).status).toBe(200);
     const bobDelete = await json(await api("/api/stacks/alice-example", bob, { method: "DELETE" }));
     expect(bobDelete.status).toBe(403);
     expect(bobDelete.body.error.code).toBe("forbidden");
@@ -101,6 +105,7 @@ describe("AUTH_MODE=oidc", () => {
     expect(list.status).toBe(200);
     expect(list.body.stacks.find((s: any) => s.name === "alice-example").owner).toMatchObject({ name: "Alice Example", email: "alice@example.org" });
     expect((await api(`/api/deployments/${deployed.body.deploymentId}`, carol)).status).toBe(200);
+    expect((await api(`/api/deployments/${deployed.body.deploymentId}/report`, carol)).status).toBe(200);
     const audit = (await json(await api("/api/admin/audit", carol))).body.entries;
     const deployEntry = audit.find((e: any) => e.action === "deploy" && e.stackName === "alice-example" && e.outcome === "accepted");
     expect(deployEntry).toMatchObject({ actor: "person", person: { subject: "alice", name: "Alice Example", email: "alice@example.org" } });

@@ -147,7 +147,7 @@ const operationRoutes: RouteDoc[] = OPERATION_KINDS.map((kind) => ({
   },
 }));
 
-export const ROUTES: RouteDoc[] = [
+const DESCRIBED: RouteDoc[] = [
   {
     method: "get",
     path: "/health",
@@ -289,10 +289,17 @@ export const ROUTES: RouteDoc[] = [
     method: "get",
     path: "/api/deployments/{id}/report",
     tag: "public",
-    access: "public",
+    access: "optional",
     summary: "What a failed deploy's rollback removed and kept",
+    description: "Read by the snapshot's rule: anyone in open mode; with AUTH_MODE=oidc only who may manage the stack. A wrong token is refused.",
     params: deploymentId,
-    answers: { 200: { description: "The report", schema: deploymentReportBody }, 404: notFound("deployment with that id") },
+    answers: {
+      200: { description: "The report", schema: deploymentReportBody, headers: noStore },
+      401: unauthorized,
+      403: forbidden,
+      404: notFound("deployment with that id"),
+      429: rateLimited,
+    },
   },
   {
     method: "get",
@@ -661,3 +668,10 @@ export const ROUTES: RouteDoc[] = [
     }),
   ),
 ];
+
+/** Whoever can show a bearer token can be out of failed sign-ins (RATE_LIMIT_AUTH, one guard for the whole API): 429. */
+const TAKES_BEARER: ReadonlySet<Access> = new Set(["optional", "owner", "admin", "claim", "metrics"]);
+
+export const ROUTES: RouteDoc[] = DESCRIBED.map((route) =>
+  TAKES_BEARER.has(route.access) && !route.answers[429] ? { ...route, answers: { ...route.answers, 429: rateLimited } } : route,
+);

@@ -8,9 +8,9 @@ import { refused, requestCredentials } from "../session.ts";
 
 /**
  * What a finished deployment's page needs besides the snapshot: what the rollback removed
- * and kept (public, like the snapshot: kinds and volume names, no Dokploy ids), and the
- * scrubbed tail of Dokploy's deploy log (only with the stack's management token or the
- * admin token: build output is the owner's business).
+ * and kept (kinds and volume names, no Dokploy ids; read by the snapshot's rule), and the
+ * scrubbed tail of Dokploy's deploy log (only for the stack's owner and admins: build output
+ * is the owner's business).
  */
 export function deploymentReportRoutes(deps: { store: Store; stacks: StackService }) {
   return new Hono<AppEnv>()
@@ -18,6 +18,8 @@ export function deploymentReportRoutes(deps: { store: Store; stacks: StackServic
       const id = c.req.param("id");
       const deployment = deps.store.deployments.byId(id);
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
+      const access = deps.stacks.deploymentAccess(deployment, requestCredentials(c));
+      if (!access.ok) return refused(c, access.code, access.message);
       const report = deps.store.reports.get(id);
       c.header("Cache-Control", "no-store");
       return c.json({ deploymentId: id, cleanup: report.cleanup, logAvailable: report.logTail !== null } satisfies DeploymentReportBody);

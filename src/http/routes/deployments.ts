@@ -3,7 +3,7 @@ import type { EventBus } from "../../stacks/events.ts";
 import type { StackService } from "../../stacks/service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
-import { problem, statusFor } from "../problem.ts";
+import { problem } from "../problem.ts";
 import { refused, requestCredentials } from "../session.ts";
 import { EventStreams } from "../sse/event-stream.ts";
 
@@ -27,20 +27,17 @@ export function deploymentRoutes(deps: DeploymentRouteDeps) {
     .get("/api/deployments/:id", (c) => {
       const deployment = deps.store.deployments.byId(c.req.param("id"));
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
-      // With sign-in on, only people who may see the stack follow it.
-      const access = deps.stacks.mayWatch(deployment.stackId, requestCredentials(c));
+      const access = deps.stacks.deploymentAccess(deployment, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
-      const result = deps.stacks.snapshot(deployment.id, requestCredentials(c));
-      if (!result) return problem(c, 404, "not_found", "No deployment with that id");
-      if (!result.ok) return problem(c, statusFor(result.code), result.code, result.message);
       c.header("Cache-Control", "no-store");
-      return c.json(result.snapshot);
+      return c.json(deps.stacks.snapshot(deployment, access.details));
     })
     .get("/api/deployments/:id/events", (c) => {
       const id = c.req.param("id");
       const deployment = deps.store.deployments.byId(id);
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
-      const access = deps.stacks.mayWatch(deployment.stackId, requestCredentials(c));
+      // The events are public messages for everyone who may follow; a wrong token is still refused.
+      const access = deps.stacks.deploymentAccess(deployment, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
       const parsed = Number.parseInt(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0", 10);
       const lastEventId = Number.isFinite(parsed) ? parsed : 0;
