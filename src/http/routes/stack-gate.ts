@@ -10,6 +10,7 @@ import type { AppEnv } from "../env.ts";
 import { requireToken } from "../middleware.ts";
 import { problem } from "../problem.ts";
 import { type GatePage, gatePage } from "../stack-gate-page.ts";
+import { TICKET_PATH, stackReturnPath } from "../stack-return-path.ts";
 
 export interface StackGateDeps {
   auth: Auth | null;
@@ -19,12 +20,9 @@ export interface StackGateDeps {
   stackDomainSuffix: string;
 }
 
-/** The path on a stack's host where the portal's one-time ticket arrives (never reaches OpenCode). */
-export const TICKET_PATH = "/.portal-sso";
 const TICKET_TTL_MS = 30_000;
 /** The per-stack cookie lives this long and is renewed once half of it has passed. */
 export const PASS_TTL_MS = 15 * 60_000;
-const MAX_RETURN = 2000;
 
 /**
  * STACK_SSO (docs/sign-in.md, "Opening a stack"): `GET /auth/stack` is Traefik's forwardAuth
@@ -95,7 +93,7 @@ export function stackGateRoutes(deps: StackGateDeps) {
           Date.now(),
         );
         c.header("Set-Cookie", cookieHeader(cookieName, id, secure, PASS_TTL_MS / 1000));
-        return c.redirect(taken.returnTo, 302);
+        return c.redirect(stackReturnPath(taken.returnTo, `${proto}://${host}`), 302);
       }
 
       const id = readCookie(c.req.header("cookie"), cookieName);
@@ -131,8 +129,7 @@ export function stackGateRoutes(deps: StackGateDeps) {
       const origin = parseOrigin(c.req.query("origin"));
       const stack = origin ? stackOfHost(origin.host) : null;
       if (!origin || !stack) return page(c, 404, "unavailable");
-      const wanted = c.req.query("to") ?? "/";
-      const to = /^\/(?![/\\])/.test(wanted) && wanted.length <= MAX_RETURN && !wanted.startsWith(TICKET_PATH) ? wanted : "/";
+      const to = stackReturnPath(c.req.query("to"), origin.origin);
       const person = c.get("person");
       const sessionId = c.get("sessionId");
       if (!person || !sessionId) {
