@@ -3,6 +3,7 @@ import { cpuCount, duration, integer, memorySize, UNIT_MS } from "./config-units
 import { authVariables, checkAuthVariables } from "./auth/config.ts";
 import { fleetVariables } from "./fleet-config.ts";
 import { checkStackSsoVariables, stackSsoVariables } from "./auth/stack-sso-config.ts";
+import { imageReference } from "./stacks/image-reference.ts";
 
 /**
  * Every environment variable the portal reads, parsed once at start.
@@ -122,7 +123,7 @@ export const configSchema = z
       .string()
       .default("ai.flexinit.nl")
       .refine((v) => /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(v), "expected a domain name such as ai.example.com"),
-    STACK_IMAGE: z.string().min(1).default("git.app.flexinit.nl/oussamadouhou/oh-my-opencode-free:latest"),
+    STACK_IMAGE: imageReference.default("git.app.flexinit.nl/oussamadouhou/oh-my-opencode-free:latest"),
     STACK_PORT: integer(8080, 1, 65535),
     STACK_MOUNTS: mounts,
     STACK_PROJECT_PREFIX: z

@@ -20,7 +20,10 @@ export async function readJson<S extends z.ZodType>(
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first?.path.length ? `${first.path.join(".")}: ` : "";
-    return { ok: false, response: problem(c, 400, "invalid_request", `${where}${first?.message ?? "invalid body"}`) };
+    // A field's own rule may name a more telling code (an image reference: invalid_image).
+    const params = first?.code === "custom" ? (first.params as { code?: unknown } | undefined) : undefined;
+    const code = typeof params?.code === "string" ? params.code : "invalid_request";
+    return { ok: false, response: problem(c, 400, code, `${where}${first?.message ?? "invalid body"}`) };
   }
   return { ok: true, value: parsed.data };
 }

@@ -71,6 +71,12 @@ describe("image rollout", () => {
     );
     expect((await post("/api/admin/rollouts", { batchSize: 0 })).body.error.code).toBe("invalid_request");
     expect((await post("/api/admin/rollouts", { image: "has space" })).status).toBe(400);
+    // A shell fragment in the tag is not an image: refused with the rule, nothing stored.
+    const hostile = await post("/api/admin/rollouts", { image: "evil.example/x:1;touch${IFS}pwned;$(id)" });
+    expect(hostile.status).toBe(400);
+    expect(hostile.body.error.code).toBe("invalid_image");
+    expect(hostile.body.error.message).toContain("the tag must be");
+    expect(h.portal.store.rollouts.recent(10)).toHaveLength(0);
     expect((await post("/api/admin/rollouts", { image: NEW, extra: 1 })).status).toBe(400);
     expect((await api("/api/admin/rollouts/nope")).status).toBe(404);
     // Everything is on STACK_IMAGE already: nothing to do, finished at once.

@@ -54,7 +54,12 @@ async function wayBack(encodedTo: string): Promise<{ start: number; gate: number
   const ticket = new URL(start.headers.get("location")!);
   const gate = await fetch(`${portalUrl}/auth/stack`, {
     redirect: "manual",
-    headers: { "x-forwarded-host": STACK_HOST, "x-forwarded-proto": "http", "x-forwarded-uri": `${ticket.pathname}${ticket.search}`, "x-forwarded-method": "GET" },
+    headers: {
+      "x-forwarded-host": STACK_HOST,
+      "x-forwarded-proto": "http",
+      "x-forwarded-uri": `${ticket.pathname}${ticket.search}`,
+      "x-forwarded-method": "GET",
+    },
   });
   return { start: start.status, gate: gate.status, location: gate.headers.get("location") };
 }

@@ -116,6 +116,14 @@ describe("configuration", () => {
     expect(loadConfig({ STACK_CERTIFICATE_TYPE: "custom", STACK_CERT_RESOLVER: "wildcard" }).STACK_CERT_RESOLVER).toBe("wildcard");
   });
 
+  test("STACK_IMAGE must be an image reference", () => {
+    expect(loadConfig({ STACK_IMAGE: "registry.example.com:5000/team/stack:v2" }).STACK_IMAGE).toBe("registry.example.com:5000/team/stack:v2");
+    const [problem] = errorOf({ STACK_IMAGE: "evil.example/x:1;touch${IFS}pwned" }).problems;
+    expect(problem).toStartWith("STACK_IMAGE: the tag must be");
+    expect(problem).toContain("[registry-host[:port]/]path[:tag][@digest]");
+    expect(errorOf({ STACK_IMAGE: "stack:latest --privileged" }).problems[0]).toStartWith("STACK_IMAGE: an image reference has no spaces");
+  });
+
   test("the process refuses to start on a bad variable, without printing secrets", () => {
     const run = Bun.spawnSync(["./node_modules/.bin/bun", "src/main.ts"], {
       env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", DOKPLOY_API_TOKEN: "tok-do-not-print" },

@@ -608,7 +608,10 @@ const DESCRIBED: RouteDoc[] = [
         schema: rolloutStarted,
         headers: { Location: "the rollout" },
       },
-      400: badBody,
+      400: {
+        description: "Not JSON, a body of the wrong shape, or an `image` that is not an image reference",
+        codes: [...(badBody.codes ?? []), "invalid_image"],
+      },
       ...adminOnly,
       409: { description: "Another rollout is running or paused", codes: ["rollout_in_progress"] },
       415: notJson,

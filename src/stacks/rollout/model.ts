@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageReference } from "../image-reference.ts";
 
 /**
  * An image rollout across the fleet: one canary, then batches; each stack must answer on
@@ -38,13 +39,7 @@ export type RolloutPhase = z.infer<typeof rolloutPhase>;
 
 export const rolloutRequest = z
   .object({
-    image: z
-      .string()
-      .trim()
-      .min(1)
-      .max(500)
-      .regex(/^[^\s]+$/, "an image reference has no spaces")
-      .optional(),
+    image: imageReference.optional(),
     batchSize: z.number().int().min(1).max(100).default(5),
     maxFailures: z.number().int().min(1).max(1000).default(1),
   })
