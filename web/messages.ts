@@ -81,6 +81,7 @@ const ERROR: Record<string, Key> = {
   unsupported_media_type: "error.unsupported_media_type",
   rate_limited: "error.rate_limited",
   capacity_reached: "error.capacity_reached",
+  no_capacity: "error.no_capacity",
   unauthorized: "error.unauthorized",
   forbidden: "error.forbidden",
   not_found: "error.not_found",

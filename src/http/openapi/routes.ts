@@ -233,8 +233,9 @@ export const ROUTES: RouteDoc[] = [
       403: { description: "A signed-in change from another site", codes: ["cross_site_request"] },
       408: { description: "The body did not arrive within BODY_TIMEOUT", codes: ["request_timeout"] },
       409: {
-        description: "The name is taken or held after a delete, or the person's stack limit is reached",
-        codes: ["taken", "recently_deleted", "user_stack_limit"],
+        description:
+          "The name is taken or held after a delete, the person's stack limit is reached, or no Swarm node has room for another stack (`no_capacity`: refused at once, logged and counted for the administrator)",
+        codes: ["taken", "recently_deleted", "user_stack_limit", "no_capacity"],
       },
       410: { description: "The Idempotency-Key's stack was deleted", codes: ["stack_deleted"] },
       413: { description: "The body is too large", codes: ["payload_too_large"] },
