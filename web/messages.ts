@@ -72,6 +72,7 @@ const ERROR: Record<string, Key> = {
   cleanup_failed: "error.cleanup_failed",
   application_missing: "error.application_missing",
   stop_timeout: "error.stop_timeout",
+  unschedulable: "error.unschedulable",
   backup_failed: "error.backup_failed",
   operation_in_progress: "error.operation_in_progress",
   stack_not_ready: "error.stack_not_ready",

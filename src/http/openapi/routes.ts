@@ -269,7 +269,7 @@ export const ROUTES: RouteDoc[] = [
     access: "optional",
     summary: "A deployment's events, live (Server-Sent Events)",
     description:
-      "`event: step|status|done`, `id:` a per-deployment sequence, JSON `data` (the schemas StepEventData, StatusEventData and DoneEventData, public messages). Resume with `Last-Event-ID`; a heartbeat comment every 15 s; ends after `done`. A finished deployment asked from at or past its `done` answers 204.",
+      "`event: step|status|done`, `id:` a per-deployment sequence, JSON `data` (the schemas StepEventData, StatusEventData and DoneEventData, public messages). Resume with `Last-Event-ID`; a heartbeat comment every 15 s; ends after `done`. A finished deployment asked from at or past its `done` answers 204. A deploy, start, restart or redeploy whose Swarm task no node can take ends within seconds with `error.code` `unschedulable` (Swarm's reason, e.g. `no suitable node (insufficient resources on 1 node)`, in the owner's and admin's `detail`), not at HEALTH_TIMEOUT.",
     params: deploymentId,
     headers: { "Last-Event-ID": { description: "The last `id:` seen", schema: z.string() } },
     query: { lastEventId: { description: "As Last-Event-ID, for clients that cannot set headers", schema: z.string() } },
