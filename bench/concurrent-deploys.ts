@@ -51,7 +51,8 @@ export function run() {
     for (const { buildConcurrency, intervals } of RUNS) {
       const label = intervals === "short" ? `build concurrency ${buildConcurrency}` : `build concurrency ${buildConcurrency}, default intervals`;
       // Each run starts from an empty Dokploy: the sandbox's one node takes 128 stacks at the
-      // default STACK_MEMORY_RESERVATION, as Swarm would (more stay pending), so runs must not add up.
+      // default STACK_MEMORY_RESERVATION (the portal refuses more with no_capacity, as Swarm
+      // would leave them pending), so runs must not add up.
       await sandbox.reset();
       const data = tempDir("bench-concurrent-");
       defer(data.remove);

@@ -82,6 +82,12 @@ export class Metrics {
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
+  readonly deploysRefused = new Counter({
+    name: "portal_deploys_refused_total",
+    help: "Deploys refused for want of room, by reason: no_capacity (no Swarm node has room), capacity_reached (MAX_STACKS)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly deployQueue = new Gauge({
     name: "portal_deploy_queue_length",
     help: "Deploys waiting in the portal's own queue for a slot",

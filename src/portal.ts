@@ -113,6 +113,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     maxStacks: config.MAX_STACKS,
     slots,
     onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
+    onRefused: (reason) => metrics.deploysRefused.inc({ reason }),
   });
   // STACK_SSO: the forwardAuth gate (stack-sso.ts); off with an address left set, it cleans up.
   const stackSso = new StackSso(sagaDeps, {

@@ -15,6 +15,7 @@ const ADVICE: Record<string, Key> = {
   deploy_failed: "advice.deploy_failed",
   deploy_timeout: "advice.deploy_timeout",
   health_timeout: "advice.health_timeout",
+  unschedulable: "advice.unschedulable",
   interrupted: "advice.interrupted",
   cancelled: "advice.cancelled",
   cleanup_failed: "advice.cleanup_failed",

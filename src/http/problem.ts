@@ -15,6 +15,7 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   forbidden: 403,
   not_found: 404,
   capacity_reached: 503,
+  no_capacity: 409,
   dokploy_unavailable: 503,
   confirmation_required: 409,
   node_unavailable: 409,

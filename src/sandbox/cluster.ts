@@ -95,17 +95,34 @@ export class Cluster {
   /**
    * Swarm's scheduler for one task: nodes that are ready and active, match every placement
    * constraint and have the memory reservation free; among them the one with the fewest
-   * tasks (spread). null: no suitable node, the task stays pending.
+   * tasks (spread). No such node: the task stays pending, and `err` is what swarmkit writes
+   * into the task's status, e.g. "no suitable node (insufficient resources on 1 node)".
    */
-  place(constraints: string[], reservation: number, load: (nodeId: string) => { tasks: number; reserved: number }): string | null {
+  place(
+    constraints: string[],
+    reservation: number,
+    load: (nodeId: string) => { tasks: number; reserved: number },
+  ): { node: string; err: "" } | { node: null; err: string } {
     let best: { id: string; tasks: number } | null = null;
+    // swarmkit's filter pipeline, in its order; a node is counted against the first it fails.
+    const failures = { ready: 0, resources: 0, constraints: 0 };
     for (const node of this.nodes.values()) {
-      if (!this.usable(node.id) || !constraints.every((c) => matches(node, c))) continue;
+      if (!this.usable(node.id)) {
+        failures.ready += 1;
+        continue;
+      }
       const { tasks, reserved } = load(node.id);
-      if (reservation > 0 && node.memoryBytes - reserved < reservation) continue;
+      if (reservation > 0 && node.memoryBytes - reserved < reservation) {
+        failures.resources += 1;
+        continue;
+      }
+      if (!constraints.every((c) => matches(node, c))) {
+        failures.constraints += 1;
+        continue;
+      }
       if (!best || tasks < best.tasks) best = { id: node.id, tasks };
     }
-    return best?.id ?? null;
+    return best ? { node: best.id, err: "" } : { node: null, err: noSuitableNode(failures) };
   }
 
   /** `docker volume create` on first use by a task on that node (empty). */
@@ -163,4 +180,23 @@ export function matches(node: ClusterNode, constraint: string): boolean {
   else if (key.startsWith("node.labels.")) actual = node.labels[key.slice("node.labels.".length)];
   else return false;
   return op === "==" ? actual === expected : actual !== expected;
+}
+
+/**
+ * swarmkit's explanation (scheduler/pipeline.go Explain, filter.go): each filter's failures,
+ * most first, "; "-joined, in "no suitable node (…)".
+ */
+function noSuitableNode(failures: { ready: number; resources: number; constraints: number }): string {
+  const nodes = (n: number) => (n === 1 ? "1 node" : `${n} nodes`);
+  const parts: [number, string][] = [
+    [failures.ready, failures.ready === 1 ? "1 node not available for new tasks" : `${failures.ready} nodes not available for new tasks`],
+    [failures.resources, `insufficient resources on ${nodes(failures.resources)}`],
+    [failures.constraints, `scheduling constraints not satisfied on ${nodes(failures.constraints)}`],
+  ];
+  const explanation = parts
+    .filter(([n]) => n > 0)
+    .sort((a, b) => b[0] - a[0])
+    .map(([, text]) => text)
+    .join("; ");
+  return explanation ? `no suitable node (${explanation})` : "no suitable node";
 }

@@ -57,6 +57,10 @@ export interface Task {
   neverReady: boolean;
   /** The cluster node it runs on; null while no node suits it (pending). */
   node: string | null;
+  /** Swarm's status error: why it is pending ("no suitable node (…)"), "" once placed. */
+  err: string;
+  /** How long its container takes to answer once it starts (a pending task starts when placed). */
+  startDelayMs: number;
   /** A real `opencode serve` answering for this task. */
   real?: OpenCodeProcess;
   realUrl?: string | null;
@@ -231,7 +235,9 @@ export class Stacks {
   removeService(appName: string): boolean {
     const svc = this.services.get(appName);
     for (const t of svc?.tasks ?? []) t.real?.stop();
-    return this.services.delete(appName);
+    const removed = this.services.delete(appName);
+    if (removed) this.retryPending();
+    return removed;
   }
 
   /** The service keeps running with nothing in Dokploy's DB pointing at it. */
@@ -270,19 +276,22 @@ export class Stacks {
     return this.opts.cluster ? t.node !== null && this.opts.cluster.usable(t.node) : true;
   }
 
-  /** Swarm's choice of node for a new task of svc (tasks on their way out still count). */
-  private placeTask(svc: SwarmService): string | null {
+  /**
+   * Swarm's choice of node for a new task of svc. Every task given a node and not gone yet
+   * counts, the service's own included: swarmkit frees a task's reservation only once it has
+   * stopped, so a stop-first update's new task on a full node waits for the old one.
+   */
+  private placeTask(svc: SwarmService): { node: string | null; err: string } {
     const cluster = this.opts.cluster;
-    if (!cluster) return "local";
+    if (!cluster) return { node: "local", err: "" };
     const at = Date.now();
     return cluster.place(svc.constraints, svc.resources.Reservations.MemoryBytes ?? 0, (nodeId) => {
       let tasks = 0;
       let reserved = 0;
       for (const other of this.services.values()) {
-        if (other === svc) continue;
-        const here = this.alive(other, at).filter((t) => t.node === nodeId && t.goneAt === null).length;
+        const here = other.tasks.filter((t) => t.node === nodeId && (t.goneAt === null || at < t.goneAt)).length;
         tasks += here;
-        if (here) reserved += other.resources.Reservations.MemoryBytes ?? 0;
+        reserved += here * (other.resources.Reservations.MemoryBytes ?? 0);
       }
       return { tasks, reserved };
     });
@@ -307,11 +316,7 @@ export class Stacks {
       const newest = svc.tasks.at(-1);
       if (!newest || newest.goneAt !== null) continue;
       if (newest.node === null) {
-        const node = this.placeTask(svc);
-        if (node === null) continue;
-        Object.assign(newest, { node, startsAt: at, readyAt: at + startDelayMs });
-        this.attachVolumes(svc, newest);
-        this.log(svc, `${svc.appName}.1.${newest.id} assigned to node ${node}`);
+        this.placePending(svc, newest, at, startDelayMs);
         continue;
       }
       if (this.opts.cluster.usable(newest.node)) continue;
@@ -321,7 +326,32 @@ export class Stacks {
     }
   }
 
+  /** Swarm's scheduler trying a pending task again: it starts when a node suits it now. */
+  private placePending(svc: SwarmService, task: Task, at: number, startDelayMs: number): void {
+    const { node, err } = this.placeTask(svc);
+    task.err = err;
+    if (node === null) return;
+    Object.assign(task, { node, startsAt: at, readyAt: at + startDelayMs });
+    this.attachVolumes(svc, task);
+    this.log(svc, `${svc.appName}.1.${task.id} assigned to node ${node}`);
+  }
+
+  /**
+   * After a task went away (its service removed, scaled down or updated): Swarm's scheduler
+   * tries the pending tasks again, since the room it freed may be what they waited for.
+   */
+  private retryPending(): void {
+    if (!this.opts.cluster) return;
+    const at = Date.now();
+    for (const svc of this.services.values()) {
+      const newest = svc.tasks.at(-1);
+      if (svc.replicas <= 0 || !newest || newest.goneAt !== null || newest.node !== null) continue;
+      this.placePending(svc, newest, at, newest.startDelayMs);
+    }
+  }
+
   private addTask(svc: SwarmService, startsAt: number, startDelayMs: number, together: number): void {
+    const placed = this.placeTask(svc);
     const task: Task = {
       id: nanoid(),
       image: svc.image,
@@ -330,7 +360,9 @@ export class Stacks {
       readyAt: startsAt + startDelayMs,
       goneAt: null,
       neverReady: svc.neverReady,
-      node: this.placeTask(svc),
+      node: placed.node,
+      err: placed.err,
+      startDelayMs,
     };
     this.attachVolumes(svc, task);
     // Swarm keeps a short task history (task-history-limit 5).
@@ -367,6 +399,7 @@ export class Stacks {
       const end = () => {
         t.real?.stop();
         this.log(svc, `${svc.appName}.1.${t.id} shut down`);
+        this.retryPending();
       };
       const delay = t.goneAt - Date.now();
       if (delay > 0 && this.opts.timers) this.opts.timers.after(delay, end);

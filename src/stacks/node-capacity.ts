@@ -1,12 +1,12 @@
 import { z } from "zod";
 import type { Config } from "../config.ts";
 import { unavailableFor } from "./node-health.ts";
-import { type ClusterNode, type PlacementConfig, placementRooms } from "./placement.ts";
+import { type ClusterNode, type PlacementConfig, roomOf } from "./placement.ts";
 
 /**
  * Each Swarm node's share of the fleet, for GET /api/admin/capacity, GET /api/admin/nodes and
  * the per-node metrics alike, so that they never disagree with each other or with placement:
- * the room comes from placementRooms, the rule the deploy itself applies.
+ * the room comes from roomOf, the rule the deploy itself applies.
  */
 
 const amounts = z.object({ memoryBytes: z.number().nullable(), nanoCpus: z.number().nullable() });
@@ -37,7 +37,7 @@ export const nodeCapacity = z.object({
   limited: amounts,
   /** The node's memory less the reservations (placement's free reservation); null when the memory is unknown. */
   freeMemoryBytes: z.number().nullable(),
-  /** New stacks the node can take by placement's rule; 0: full; null: no per-node bound (see placementRooms). */
+  /** New stacks the node can take by placement's rule; 0: full; null: no per-node bound (see roomOf). */
   freeStacks: z.number().int().nullable(),
   takesNewStacks: z.boolean(),
   /** Ready stacks here that cannot run because the node is down, gone or drained. */
@@ -97,7 +97,7 @@ export function nodeFigures(
       affected: reason ? here.filter((p) => p.status === "ready").map((p) => ({ name: p.name, reason })) : [],
     };
   };
-  const listed = placementRooms(nodes, counts, config).map((r) =>
+  const listed = roomOf(nodes, counts, config).map((r) =>
     figures(r.node.id, r.node.hostname, r.node.role, r.node.health, { memoryBytes: r.node.memoryBytes || null, nanoCpus: r.node.nanoCpus }, r),
   );
   const known = new Set(nodes.map((n) => n.id));

@@ -55,13 +55,18 @@ export interface NodeRoom {
   stacks: number;
   reservedBytes: number;
   freeBytes: number;
-  /** New stacks the node can take by the rules below; null: no per-node bound (no MAX_STACKS_PER_NODE, no reservation, or one node). */
+  /** New stacks the node can take by the rules below; null: no per-node bound (neither MAX_STACKS_PER_NODE nor a reservation). */
   freeStacks: number | null;
   /** Takes no new stack (freeStacks 0): not ready, not matching the label, at MAX_STACKS_PER_NODE or out of memory. */
   full: boolean;
 }
 
-/** Each node's room, counting the live stacks the portal pinned there. */
+/**
+ * Each node's room, counting the live stacks the portal pinned there. One node (no cluster)
+ * is counted like any node of many: Swarm refuses a task whose memory reservation a node
+ * cannot hold, alone or not, and a stack placed on a full node only waits as a pending task
+ * until its deploy times out.
+ */
 export function roomOf(nodes: ClusterNode[], stacksPerNode: Map<string, number>, config: PlacementConfig): NodeRoom[] {
   const reservation = config.STACK_MEMORY_RESERVATION ?? 0;
   const [labelKey, labelValue] = config.STACK_NODE_LABEL ? config.STACK_NODE_LABEL.split("=", 2) : [];
@@ -77,26 +82,15 @@ export function roomOf(nodes: ClusterNode[], stacksPerNode: Map<string, number>,
   });
 }
 
-/**
- * The rooms as placement applies them, for the deploy and the admin's views alike: with one
- * node (no cluster) that node takes every stack, full or not (MAX_STACKS limits the server as
- * before), so it has no per-node bound.
- */
-export function placementRooms(nodes: ClusterNode[], stacksPerNode: Map<string, number>, config: PlacementConfig): NodeRoom[] {
-  const rooms = roomOf(nodes, stacksPerNode, config);
-  return rooms.length === 1 ? rooms.map((r) => ({ ...r, freeStacks: null, full: false })) : rooms;
-}
-
 const mostRoomFirst = (a: NodeRoom, b: NodeRoom) => b.freeBytes - a.freeBytes || a.stacks - b.stacks;
 
 /**
  * The node for a new stack: the one with the most free memory reservation among those that
- * take stacks. With one node (no cluster) it is that node, full or not: MAX_STACKS limits a
- * single server as before. "full": every node is full. null: no node list (no pin).
+ * take stacks, one node or many. "full": no node has room. null: no node list (no pin).
  */
 export function chooseNode(nodes: ClusterNode[] | null, stacksPerNode: Map<string, number>, config: PlacementConfig): ClusterNode | "full" | null {
   if (!nodes || nodes.length === 0) return null;
-  const open = placementRooms(nodes, stacksPerNode, config).filter((r) => !r.full);
+  const open = roomOf(nodes, stacksPerNode, config).filter((r) => !r.full);
   // Ties go to fewer stacks, then to the node listed first (the manager), so the choice is stable.
   open.sort(mostRoomFirst);
   return open[0]?.node ?? "full";

@@ -12,6 +12,7 @@ import { cleanupReportOf } from "./cleanup-report.ts";
 import { scrubLogTail } from "./log-scrub.ts";
 import { ensureBackups, removeBackups } from "./backups.ts";
 import { SSO_MIDDLEWARE } from "./sso-middleware-file.ts";
+import { failIfUnschedulable } from "./scheduling.ts";
 
 /**
  * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
@@ -66,17 +67,21 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
         if (input.resumeFrom === "wait_healthy") await resumed();
         // A resumed wait keeps its first deadline, with one last probe if that has passed.
         const left = deadlineOf(deps, id, "wait_healthy", deps.config.HEALTH_TIMEOUT) - Date.now();
-        const result = await deps.waitUntilUp({
-          targets,
-          attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
-          intervalMs: deps.config.PROBE_INTERVAL,
-          firstIntervalMs: FIRST_PROBE_PAUSE_MS,
-          fastWindowMs: FAST_PROBE_WINDOW_MS,
-          maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
-          timeoutMs: Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT)),
-          signal,
+        // A task Swarm cannot place ends the wait at once (scheduling.ts), then the rollback runs.
+        const result = await failIfUnschedulable(deps, appName, signal, async (waiting) => {
+          const result = await deps.waitUntilUp({
+            targets,
+            attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
+            intervalMs: deps.config.PROBE_INTERVAL,
+            firstIntervalMs: FIRST_PROBE_PAUSE_MS,
+            fastWindowMs: FAST_PROBE_WINDOW_MS,
+            maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
+            timeoutMs: Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT)),
+            signal: waiting,
+          });
+          if (waiting.aborted) throw waiting.reason;
+          return result;
         });
-        if (signal.aborted) throw signal.reason;
         if (!result.up) throw new SagaError("health_timeout", "The stack did not answer in time");
         return result;
       },

@@ -64,6 +64,8 @@ export class SagaError extends Error {
   constructor(
     readonly code: DeploymentError["code"],
     message: string,
+    /** Dokploy's or Swarm's own words, for the owner's and the admin's views (never public). */
+    readonly detail?: string,
   ) {
     super(message);
   }
@@ -78,7 +80,7 @@ export function toDeploymentError(err: unknown, signal?: AbortSignal): Deploymen
       ? { code: "interrupted", message: "The portal stopped during the deploy" }
       : { code: "cancelled", message: "The deploy was cancelled because the stack is being deleted" };
   }
-  if (err instanceof SagaError) return { code: err.code, message: err.message };
+  if (err instanceof SagaError) return { code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) };
   if (err instanceof DokployError) {
     const code = err.transient ? "dokploy_unavailable" : "dokploy_rejected";
     return { code, message: publicMessageFor(code) ?? code, detail: `Dokploy ${err.procedure}: ${err.message}` };

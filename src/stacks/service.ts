@@ -13,7 +13,7 @@ import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 import { publicDeployment, publicEvent } from "./public-view.ts";
 import { type Person, ownerOf, sameOwner } from "./owner.ts";
 import { Ownership } from "./ownership.ts";
-import { type ClusterNode, chooseNode } from "./placement.ts";
+import { type ClusterNode, chooseNode, roomOf } from "./placement.ts";
 
 /**
  * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
@@ -66,6 +66,8 @@ export interface StackServiceOptions {
   maxStacksPerUser?: number;
   /** Called when a deployment ends, with "succeeded" or its error code. */
   onFinished?: (kind: string, outcome: string) => void;
+  /** Called when a deploy is refused for want of room: "no_capacity" (no node has room) or "capacity_reached" (MAX_STACKS). */
+  onRefused?: (reason: "no_capacity" | "capacity_reached") => void;
 }
 
 const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
@@ -149,8 +151,11 @@ export class StackService {
       if (node) this.deps.store.placements.set(stack.id, node.id, node.hostname, now());
       return { stack, deployment: this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now()) };
     });
-    if (created === "full") return fail("capacity_reached", "The portal is at its stack limit; try again later");
-    if (created === "nodes_full") return fail("capacity_reached", "Every server is full; try again later");
+    if (created === "full") {
+      this.opts.onRefused?.("capacity_reached");
+      return fail("capacity_reached", "The portal is at its stack limit; try again later");
+    }
+    if (created === "nodes_full") return this.noCapacity(check.name, nodes ?? []);
     if (created === "personal_limit") return fail("user_stack_limit", this.ownership.limitMessage());
     // Lost the race for the name to a concurrent request.
     if (!created) return fail("taken", messageFor("taken", check.name));
@@ -167,6 +172,25 @@ export class StackService {
       ...(this.opts.requireSignIn ? {} : { managementToken }),
       credentials: { username: "opencode", password },
     };
+  }
+
+  /**
+   * No node has room for another stack (placement.ts): refused at once rather than left to
+   * wait as a pending Swarm task until HEALTH_TIMEOUT. The platform needs an administrator
+   * (more servers, or fewer stacks), so it is logged as an error with each node's room, and
+   * counted; the deploy's audit entry says `no_capacity`.
+   */
+  private noCapacity(name: string, nodes: ClusterNode[]): Problem {
+    const rooms = roomOf(nodes, this.deps.store.placements.liveCounts(), this.deps.config).map((r) => ({
+      node: r.node.hostname,
+      health: r.node.health,
+      stacks: r.stacks,
+      freeBytes: r.freeBytes,
+      freeStacks: r.freeStacks,
+    }));
+    this.log.error({ stack: name, nodes: rooms }, "deploy refused: no server has room for another stack");
+    this.opts.onRefused?.("no_capacity");
+    return fail("no_capacity", "The platform is full: no server has room for another stack. An administrator has been told; please try again later");
   }
 
   /**

@@ -118,8 +118,8 @@ describe("capacity per node", () => {
       ["worker-b", 3, 0, false],
     ]);
     const refused = await deploy(h, "cap9");
-    expect(refused.status).toBe(503);
-    expect(refused.body.error.code).toBe("capacity_reached");
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("no_capacity");
     // The fleet limit still had room: it was the nodes that were full.
     expect((await capacity()).fleet.freeStacks).toBe(12);
   });

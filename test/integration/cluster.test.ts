@@ -39,7 +39,7 @@ const serviceOf = (state: any, name: string) => state.services.find((s: any) => 
 const tokens: Record<string, string> = {};
 
 describe("placement across three nodes", () => {
-  test("stacks go to the node with the most free reservation, are pinned there, and a full cluster refuses with 503", async () => {
+  test("stacks go to the node with the most free reservation, are pinned there, and a full cluster refuses with 409 no_capacity", async () => {
     // Free: a 8, b 6, manager 4 GiB; 2 GiB each, at most 2 stacks per node; ties go to fewer stacks.
     const expected: [string, keyof typeof node][] = [
       ["st1", "a"],
@@ -71,8 +71,8 @@ describe("placement across three nodes", () => {
     expect(overview.stacks.find((s: any) => s.name === "st2").hostname).toBe("worker-b");
 
     const full = await deploy(h, "st7");
-    expect(full.status).toBe(503);
-    expect(full.body.error.code).toBe("capacity_reached");
+    expect(full.status).toBe(409);
+    expect(full.body.error.code).toBe("no_capacity");
     expect((await sandboxState(h)).projects.some((p: any) => p.name === "ai-stack-st7")).toBe(false);
   });
 

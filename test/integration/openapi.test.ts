@@ -149,6 +149,7 @@ describe("the document", () => {
       "taken",
       "recently_deleted",
       "user_stack_limit",
+      "no_capacity",
     ]);
   });
 

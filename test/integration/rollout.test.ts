@@ -183,9 +183,9 @@ describe("image rollout", () => {
     });
     // 512m reserved and 4g limit per running stack (the defaults).
     expect(capacity.body.fleet.running.reserved.memoryBytes).toBe(30 * 512 * 1024 * 1024);
-    // One server (no cluster): its own figures, and no per-node bound (MAX_STACKS decides, as placement does).
+    // One server (no cluster): its room by the same rule as one of many: 64 GiB holds 128 stacks at 512 MiB.
     expect(capacity.body.nodes).toHaveLength(1);
-    expect(capacity.body.nodes[0]).toMatchObject({ hostname: "dokploy-manager", stacks: 30, running: 30, freeStacks: null, takesNewStacks: true });
+    expect(capacity.body.nodes[0]).toMatchObject({ hostname: "dokploy-manager", stacks: 30, running: 30, freeStacks: 98, takesNewStacks: true });
     expect(capacity.body.nodesError).toBeNull();
     const metrics = await (await fetch(`${h.url}/metrics`, { headers: admin })).text();
     expect(metrics).toMatch(/portal_rollout_stacks_total\{outcome="failed"\} 1/);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type ClusterNode, chooseNode, placementRooms, roomOf, toClusterNode } from "../../src/stacks/placement.ts";
+import { type ClusterNode, chooseNode, roomOf, toClusterNode } from "../../src/stacks/placement.ts";
 
 const GiB = 1024 ** 3;
 const node = (id: string, memoryGiB: number, extra: Partial<ClusterNode> = {}): ClusterNode => ({
@@ -37,8 +37,12 @@ describe("choosing a node", () => {
     expect(roomOf([node("a", 8)], new Map([["a", 8]]), config)[0]).toMatchObject({ full: true, freeBytes: 0 });
   });
 
-  test("one node (no cluster) is always chosen, full or not; no node list means no pin", () => {
-    expect(chooseNode([node("only", 1)], new Map([["only", 50]]), config)).toMatchObject({ id: "only" });
+  test("one node (no cluster) is full by the same rule as one of many; no node list means no pin", () => {
+    expect(chooseNode([node("only", 2)], new Map([["only", 1]]), config)).toMatchObject({ id: "only" });
+    expect(chooseNode([node("only", 2)], new Map([["only", 2]]), config)).toBe("full");
+    expect(chooseNode([node("only", 64)], new Map([["only", 3]]), { ...config, MAX_STACKS_PER_NODE: 3 })).toBe("full");
+    // Neither a reservation nor a per-node count: nothing bounds it.
+    expect(chooseNode([node("only", 1)], new Map([["only", 50]]), { ...config, STACK_MEMORY_RESERVATION: null })).toMatchObject({ id: "only" });
     expect(chooseNode(null, new Map(), config)).toBeNull();
   });
 
@@ -58,14 +62,14 @@ describe("choosing a node", () => {
     // Memory alone: floor(free / reservation); no reservation and no count limit: no bound.
     expect(roomOf([node("a", 8)], new Map([["a", 5]]), config)[0]?.freeStacks).toBe(3);
     expect(roomOf([node("a", 8)], new Map(), { ...config, STACK_MEMORY_RESERVATION: null })[0]).toMatchObject({ freeStacks: null, full: false });
-    // One node: no per-node bound, as chooseNode takes it regardless.
-    expect(placementRooms([node("only", 1)], new Map([["only", 50]]), config)[0]).toMatchObject({ freeStacks: null, full: false });
+    // One node: the same room as one of many.
+    expect(roomOf([node("only", 4)], new Map([["only", 3]]), config)[0]).toMatchObject({ freeStacks: 1, full: false });
     for (let n = 0; n <= 4; n++) {
       const c = new Map([
         ["m", n],
         ["a", 4 + n],
       ]);
-      const rooms = placementRooms(nodes, c, capped);
+      const rooms = roomOf(nodes, c, capped);
       expect(chooseNode(nodes, c, capped) === "full").toBe(rooms.every((r) => r.freeStacks === 0));
     }
   });

@@ -46,6 +46,45 @@ describe("cluster", () => {
   });
 });
 
+describe("a node without room", () => {
+  test("a task whose memory reservation no node holds is pending with Swarm's reason, and starts once room is freed", async () => {
+    await c.control("reset");
+    const manager = (await c.q("cluster.getNodes"))[0];
+    await c.control(`nodes/${manager.ID}`, "POST", { memoryBytes: 3 * 2 ** 30 });
+    const deployWith = async (name: string, gib: number) => {
+      const { app } = await makeApp(c, { name, image: "img:1" });
+      await c.call("application.update", { applicationId: app.applicationId, memoryReservation: String(gib * 2 ** 30) });
+      await c.call("application.deploy", { applicationId: app.applicationId });
+      return app;
+    };
+    const big = await deployWith("big", 2);
+    await waitFor(async () => (await serviceOf(big.appName))?.state === "running", 3000, 20);
+    const late = await deployWith("late", 2);
+    await waitFor(async () => (await serviceOf(late.appName))?.state === "pending", 3000, 20);
+    // As Dokploy parses `docker service ps --no-trunc`: desired running, current Pending,
+    // swarmkit's reason in quotes, no node.
+    const [task] = await c.q("docker.getServiceContainersByAppName", { appName: late.appName });
+    expect(task).toMatchObject({ state: "running", node: "", error: '"no suitable node (insufficient resources on 1 node)"' });
+    expect(task.currentState).toMatch(/^Pending (less than a second|\d+ seconds?) ago$/);
+
+    // Constraints no node matches, on a node that has room, say so instead.
+    const { app: pinned } = await makeApp(c, { name: "pinned-away", image: "img:1" });
+    await c.call("application.update", { applicationId: pinned.applicationId, placementSwarm: { Constraints: ["node.hostname==elsewhere"] } });
+    await c.call("application.deploy", { applicationId: pinned.applicationId });
+    await waitFor(async () => (await serviceOf(pinned.appName))?.state === "pending", 3000, 20);
+    expect((await c.q("docker.getServiceContainersByAppName", { appName: pinned.appName }))[0].error).toBe(
+      '"no suitable node (scheduling constraints not satisfied on 1 node)"',
+    );
+
+    // The big one goes: Swarm's scheduler tries the pending task again, and it runs.
+    await c.call("application.delete", { applicationId: big.applicationId });
+    await waitFor(async () => (await serviceOf(late.appName))?.state === "running", 3000, 20);
+    const [placed] = await c.q("docker.getServiceContainersByAppName", { appName: late.appName });
+    expect(placed).toMatchObject({ node: manager.Description.Hostname });
+    expect(placed.currentState).toStartWith("Running");
+  });
+});
+
 describe("volume backups", () => {
   test("a run reads the volume on the manager; a row tied to an application goes with it", async () => {
     await c.control("reset");

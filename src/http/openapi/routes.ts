@@ -233,8 +233,9 @@ const DESCRIBED: RouteDoc[] = [
       403: { description: "A signed-in change from another site", codes: ["cross_site_request"] },
       408: { description: "The body did not arrive within BODY_TIMEOUT", codes: ["request_timeout"] },
       409: {
-        description: "The name is taken or held after a delete, or the person's stack limit is reached",
-        codes: ["taken", "recently_deleted", "user_stack_limit"],
+        description:
+          "The name is taken or held after a delete, the person's stack limit is reached, or no Swarm node has room for another stack (`no_capacity`: refused at once, logged and counted for the administrator)",
+        codes: ["taken", "recently_deleted", "user_stack_limit", "no_capacity"],
       },
       410: { description: "The Idempotency-Key's stack was deleted", codes: ["stack_deleted"] },
       413: { description: "The body is too large", codes: ["payload_too_large"] },
@@ -268,7 +269,7 @@ const DESCRIBED: RouteDoc[] = [
     access: "optional",
     summary: "A deployment's events, live (Server-Sent Events)",
     description:
-      "`event: step|status|done`, `id:` a per-deployment sequence, JSON `data` (the schemas StepEventData, StatusEventData and DoneEventData, public messages). Resume with `Last-Event-ID`; a heartbeat comment every 15 s; ends after `done`. A finished deployment asked from at or past its `done` answers 204.",
+      "`event: step|status|done`, `id:` a per-deployment sequence, JSON `data` (the schemas StepEventData, StatusEventData and DoneEventData, public messages). Resume with `Last-Event-ID`; a heartbeat comment every 15 s; ends after `done`. A finished deployment asked from at or past its `done` answers 204. A deploy, start, restart or redeploy whose Swarm task no node can take ends within seconds with `error.code` `unschedulable` (Swarm's reason, e.g. `no suitable node (insufficient resources on 1 node)`, in the owner's and admin's `detail`), not at HEALTH_TIMEOUT.",
     params: deploymentId,
     headers: { "Last-Event-ID": { description: "The last `id:` seen", schema: z.string() } },
     query: { lastEventId: { description: "As Last-Event-ID, for clients that cannot set headers", schema: z.string() } },

@@ -5,22 +5,38 @@ import { type Procedure, query } from "./define.ts";
 
 /**
  * docker.getServiceContainersByAppName: Dokploy runs `docker service ps <appName> --no-trunc`
- * and splits each line into {containerId (the task id), name, state (desired, lowercased),
- * currentState ("Running 5 seconds ago"), node, error}. No such service: stderr, hence [].
+ * with a format of " | "-separated fields and splits each line into {containerId (the task
+ * id), name, state (desired, lowercased), currentState ("Running 5 seconds ago"), node,
+ * error}. No such service: stderr, hence [].
  */
 function taskRow(ctx: SandboxContext, svc: SwarmService, task: Task, now: number) {
   const gone = task.goneAt !== null && now >= task.goneAt;
-  const current = now < task.startsAt ? "Preparing" : gone ? "Shutdown" : "Running";
-  const since = Math.max(0, Math.round((now - (gone && task.goneAt !== null ? task.goneAt : task.startsAt)) / 1000));
+  // A task no node suits stays "Pending"; Docker's CLI prints swarmkit's reason quoted.
+  const pending = task.node === null && !gone;
+  const current = pending ? "Pending" : now < task.startsAt ? "Preparing" : gone ? "Shutdown" : "Running";
+  const since = now - (gone && task.goneAt !== null ? task.goneAt : task.startsAt);
   return {
     containerId: task.id,
     name: `${svc.appName}.1`,
     state: task.goneAt === null ? "running" : "shutdown",
-    currentState: `${current} ${since} seconds ago`,
+    currentState: `${current} ${humanDuration(since)} ago`,
     // `{{.Node}}`: the hostname of the node the task was given; empty while it is pending.
     node: task.node === null ? "" : (ctx.cluster.nodes.get(task.node)?.hostname ?? ""),
-    error: "",
+    error: pending && task.err ? `"${task.err}"` : "",
   };
+}
+
+/** Docker's units.HumanDuration, lowercased as `docker service ps` prints it. */
+function humanDuration(ms: number): string {
+  const seconds = Math.floor(Math.max(0, ms) / 1000);
+  if (seconds < 1) return "less than a second";
+  if (seconds === 1) return "1 second";
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return "about a minute";
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.round(seconds / 3600);
+  return hours === 1 ? "about an hour" : `${hours} hours`;
 }
 
 export const dockerProcedures: Procedure[] = [
@@ -29,6 +45,11 @@ export const dockerProcedures: Procedure[] = [
     if (!svc) return [];
     const now = Date.now();
     // `docker service ps` lists the newest task first, with its history.
-    return [...svc.tasks].reverse().map((t) => taskRow(ctx, svc, t, now));
+    const rows = [...svc.tasks].reverse().map((t) => taskRow(ctx, svc, t, now));
+    // Dokploy trims the whole output before splitting it: the last line's empty error loses
+    // its trailing space, so "Error: " is not stripped and the field reads "Error:".
+    const last = rows.at(-1);
+    if (last && last.error === "") last.error = "Error:";
+    return rows;
   }),
 ];

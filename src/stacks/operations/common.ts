@@ -4,6 +4,7 @@ import { expandProbeTargets, probeOnce } from "../probe.ts";
 import { FAST_PROBE_WINDOW_MS, FIRST_PROBE_PAUSE_MS } from "../poll-schedule.ts";
 import { type SagaDeps, SagaError, now, runStep, sleep, toDeploymentError } from "../saga.ts";
 import { waitForDokployDeploy } from "../wait-deploy.ts";
+import { failIfUnschedulable } from "../scheduling.ts";
 
 /**
  * What the owner's operations share: the step runner with its terminal event, and the
@@ -69,19 +70,25 @@ function probeTargets(deps: SagaDeps, stack: Stack, appName: string) {
   return expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName, port: plan.port });
 }
 
-/** Until the probe sees the stack answer (the same check as a deploy's wait_healthy). */
+/**
+ * Until the probe sees the stack answer (the same check as a deploy's wait_healthy); a task
+ * Swarm cannot place ends it with `unschedulable` (scheduling.ts).
+ */
 export async function waitHealthy(deps: SagaDeps, stack: Stack, appName: string, signal: AbortSignal): Promise<{ trusted?: boolean }> {
-  const result = await deps.waitUntilUp({
-    targets: probeTargets(deps, stack, appName),
-    attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
-    intervalMs: deps.config.PROBE_INTERVAL,
-    firstIntervalMs: FIRST_PROBE_PAUSE_MS,
-    fastWindowMs: FAST_PROBE_WINDOW_MS,
-    maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
-    timeoutMs: deps.config.HEALTH_TIMEOUT,
-    signal,
+  const result = await failIfUnschedulable(deps, appName, signal, async (waiting) => {
+    const result = await deps.waitUntilUp({
+      targets: probeTargets(deps, stack, appName),
+      attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
+      intervalMs: deps.config.PROBE_INTERVAL,
+      firstIntervalMs: FIRST_PROBE_PAUSE_MS,
+      fastWindowMs: FAST_PROBE_WINDOW_MS,
+      maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
+      timeoutMs: deps.config.HEALTH_TIMEOUT,
+      signal: waiting,
+    });
+    if (waiting.aborted) throw waiting.reason;
+    return result;
   });
-  if (signal.aborted) throw signal.reason;
   if (!result.up) throw new SagaError("health_timeout", "The stack did not answer in time");
   return result;
 }
@@ -128,14 +135,17 @@ export async function waitStopped(deps: SagaDeps, stack: Stack, appName: string,
  * the old container may still answer, and the probe must not take it for the new one.
  */
 export async function waitNewTask(deps: SagaDeps, appName: string, oldTasks: string[], signal: AbortSignal): Promise<void> {
-  await until(
-    deps,
-    signal,
-    async () => {
-      const running = await runningTasks(deps, appName, signal);
-      return running.some((id) => !oldTasks.includes(id)) && !running.some((id) => oldTasks.includes(id));
-    },
-    new SagaError("health_timeout", "The stack's new container did not replace the old one in time"),
+  // The new task may be one Swarm cannot place: that ends the wait too (scheduling.ts).
+  await failIfUnschedulable(deps, appName, signal, (waiting) =>
+    until(
+      deps,
+      waiting,
+      async () => {
+        const running = await runningTasks(deps, appName, waiting);
+        return running.some((id) => !oldTasks.includes(id)) && !running.some((id) => oldTasks.includes(id));
+      },
+      new SagaError("health_timeout", "The stack's new container did not replace the old one in time"),
+    ),
   );
 }
 

@@ -1,4 +1,4 @@
-import { now, type SagaDeps } from "../saga.ts";
+import { now, type SagaDeps, SagaError } from "../saga.ts";
 import { adoptPlacement } from "../placement-adopt.ts";
 import { applicationSettings } from "../spec.ts";
 import { RESTART_STEPS } from "../steps.ts";
@@ -46,7 +46,16 @@ async function startSteps(deps: SagaDeps, input: OperationInput, step: Step): Pr
   });
   await step(
     "wait_healthy",
-    () => waitHealthy(deps, input.stack, appName, input.signal),
+    () =>
+      waitHealthy(deps, input.stack, appName, input.signal).catch(async (err) => {
+        // Swarm would start the pending task by itself whenever room frees up, behind the
+        // portal's back (the stack is stopped as far as it and the owner know): scale it back.
+        if (err instanceof SagaError && err.code === "unschedulable")
+          await deps.client
+            .applicationStop(applicationId, input.signal)
+            .catch((e) => deps.log.warn({ stack: input.stack.name, err: String(e) }, "a start Swarm could not place was not scaled back to 0"));
+        throw err;
+      }),
     (r) => (r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
   );
   await step("ready", async () => {
