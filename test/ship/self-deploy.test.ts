@@ -300,7 +300,8 @@ describe("self-deploy failures", () => {
       [[], envFor(sandbox, { DOKPLOY_API_TOKEN: "" }), "DOKPLOY_API_TOKEN is not set"],
       [[], { DOKPLOY_API_TOKEN: API_KEY }, "DOKPLOY_URL"],
       [[], envFor(sandbox, { ADMIN_TOKEN: "short" }), "ADMIN_TOKEN: expected at least 16 characters"],
-      [[], envFor(sandbox, { STACK_IMAGE: "img:${{project.X}}" }), "interpolate"],
+      [[], envFor(sandbox, { RESERVED_NAMES: "admin,${{project.X}}" }), "interpolate"],
+      [[], envFor(sandbox, { STACK_IMAGE: "img:${{project.X}}" }), "STACK_IMAGE: the tag must be"],
       [["--certificate-type", "custom"], envFor(sandbox), "--cert-resolver"],
     ];
     for (const [args, env, message] of cases) {
