@@ -42,8 +42,10 @@ async function resolveDokploy(): Promise<{ url: string; apiKey: string; probeUrl
     apiKey,
     deployDurationMs: config.SANDBOX_DEPLOY_DURATION,
     stackStartMs: config.SANDBOX_STACK_START,
-    // A stopped container lingers briefly after Dokploy's stop returns, as in Swarm.
+    // A stopped container takes a moment to go, and Dokploy's start and stop answer only
+    // after Docker's CLI has watched the converged tasks for 5 s, as on a real server.
     stackStopMs: 500,
+    scaleSettleMs: 5_000,
   });
   log.warn(
     { sandbox: sandbox.url, unauthenticated: `${sandbox.url}/__sandbox/state` },

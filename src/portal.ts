@@ -63,6 +63,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     baseUrl: opts.dokployUrl,
     apiKey: opts.dokployApiKey,
     timeoutMs: config.DOKPLOY_TIMEOUT,
+    // A start answers once Swarm has the task up (and healthy): as long as a stack may take.
+    scaleTimeoutMs: config.HEALTH_TIMEOUT + config.DOKPLOY_TIMEOUT,
     maxConcurrency: config.DOKPLOY_MAX_CONCURRENCY,
     circuitFailures: config.DOKPLOY_CIRCUIT_FAILURES,
     circuitCooldownMs: config.DOKPLOY_CIRCUIT_COOLDOWN,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type Input, type Method, type TransportOptions, exchange } from "./transport.ts";
-import { Resilience, type ResilienceOptions } from "./resilience.ts";
+import { type CallKind, Resilience, type ResilienceOptions } from "./resilience.ts";
 import { DokployError } from "./errors.ts";
 import * as s from "./schemas.ts";
 import * as cs from "./cluster-schemas.ts";
@@ -56,16 +56,12 @@ export class DokployClient {
     input: Input | undefined,
     parser: ResponseParser<T> | null,
     signal?: AbortSignal,
+    kind: CallKind = method === "GET" ? "read" : "write",
   ): Promise<T> {
     const started = performance.now();
     let outcome = "200";
     try {
-      return await this.resilience.run(
-        procedure,
-        method === "GET" ? "read" : "write",
-        (sig) => exchange(this.opts, method, procedure, input, parser, sig),
-        signal,
-      );
+      return await this.resilience.run(procedure, kind, (sig) => exchange(this.opts, method, procedure, input, parser, sig), signal);
     } catch (err) {
       outcome = err instanceof DokployError ? String(err.status ?? err.failure) : "aborted";
       throw err;
@@ -188,11 +184,13 @@ export class DokployClient {
     return this.call("POST", "application.redeploy", input, null, signal);
   }
   /** Returns the application as read before the change, so its status is stale (docs/dokploy.md §3). */
+  /** Answers once Swarm has the service at 0 tasks (Dokploy's `docker service scale` waits); never retried. */
   applicationStop(applicationId: string, signal?: AbortSignal) {
-    return this.call("POST", "application.stop", { applicationId }, inline(s.applicationRow), signal);
+    return this.call("POST", "application.stop", { applicationId }, inline(s.applicationRow), signal, "scale");
   }
+  /** Answers once the new task runs (and, with a health check, is healthy); never retried. */
   applicationStart(applicationId: string, signal?: AbortSignal) {
-    return this.call("POST", "application.start", { applicationId }, inline(s.applicationRow), signal);
+    return this.call("POST", "application.start", { applicationId }, inline(s.applicationRow), signal, "scale");
   }
   /** Drops the application's jobs still waiting in Dokploy's build queue; a running build goes on. */
   applicationCleanQueues(applicationId: string, signal?: AbortSignal) {

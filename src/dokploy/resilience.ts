@@ -17,13 +17,20 @@ import { DokployError } from "./errors.ts";
 /**
  * The policies around every Dokploy call: a per-call timeout, a bulkhead bounding calls
  * in flight, a circuit breaker shared by all calls, and retries for reads only (a retried
- * create would make a second resource, docs/dokploy.md §5).
+ * create would make a second resource, docs/dokploy.md §5). A "scale" call (application.start
+ * and .stop) is a write that Dokploy answers only once Swarm has converged (its
+ * `docker service scale` waits): it gets its own, longer timeout and waits outside the
+ * bulkhead, since it holds no share of Dokploy's database while Swarm works.
  */
+
+export type CallKind = "read" | "write" | "scale";
 
 export type CircuitStateName = "closed" | "open" | "half-open";
 
 export interface ResilienceOptions {
   timeoutMs: number;
+  /** For scale calls (application.start/stop); default timeoutMs. */
+  scaleTimeoutMs?: number;
   maxConcurrency: number;
   circuitFailures: number;
   circuitCooldownMs: number;
@@ -45,6 +52,7 @@ export class Resilience {
   private readonly breaker;
   private readonly bulkhead;
   private readonly timeout;
+  private readonly scaleTimeout;
   private readonly readRetry;
 
   constructor(private readonly opts: ResilienceOptions) {
@@ -56,6 +64,7 @@ export class Resilience {
     // Waiting calls queue instead of failing: a burst of deploys should slow down, not break.
     this.bulkhead = bulkhead(opts.maxConcurrency, Number.MAX_SAFE_INTEGER);
     this.timeout = timeout(opts.timeoutMs, TimeoutStrategy.Aggressive);
+    this.scaleTimeout = timeout(opts.scaleTimeoutMs ?? opts.timeoutMs, TimeoutStrategy.Aggressive);
     this.readRetry = retry(handleWhen(isOutage), {
       maxAttempts: opts.readRetries ?? 2,
       backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }),
@@ -66,21 +75,17 @@ export class Resilience {
     return STATE_NAMES[this.breaker.state];
   }
 
-  async run<T>(procedure: string, kind: "read" | "write", call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const once = () =>
-      this.breaker.execute(
-        () =>
-          this.bulkhead.execute(async () => {
-            try {
-              return await this.timeout.execute(({ signal: s }) => call(s), signal);
-            } catch (err) {
-              if (err instanceof TaskCancelledError && !signal?.aborted)
-                throw new DokployError(procedure, "timeout", `no answer within ${this.opts.timeoutMs} ms`);
-              throw err;
-            }
-          }, signal),
-        signal,
-      );
+  async run<T>(procedure: string, kind: CallKind, call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const [limit, ms] = kind === "scale" ? [this.scaleTimeout, this.opts.scaleTimeoutMs ?? this.opts.timeoutMs] : [this.timeout, this.opts.timeoutMs];
+    const timed = async () => {
+      try {
+        return await limit.execute(({ signal: s }) => call(s), signal);
+      } catch (err) {
+        if (err instanceof TaskCancelledError && !signal?.aborted) throw new DokployError(procedure, "timeout", `no answer within ${ms} ms`);
+        throw err;
+      }
+    };
+    const once = () => this.breaker.execute(() => (kind === "scale" ? timed() : this.bulkhead.execute(timed, signal)), signal);
     try {
       return kind === "read" ? await this.readRetry.execute(once, signal) : await once();
     } catch (err) {

@@ -124,7 +124,7 @@ async function dispatch(
 
   let result: unknown;
   try {
-    result = await procedure.handler(ctx, input);
+    result = await procedure.handler(ctx, input, req.signal);
   } catch (err) {
     return trpcErrorResponse(toProcError(err), procedure.path);
   }

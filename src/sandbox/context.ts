@@ -16,8 +16,13 @@ export interface SandboxSettings {
   buildConcurrency: number;
   /** Delay between "done" and the container answering HTTP. */
   stackStartMs: number;
-  /** How long a stopped task keeps running after `docker service scale =0` returned. */
+  /** How long a stopped task takes to be gone after `docker service scale =0`. */
   stackStopMs: number;
+  /**
+   * application.start and .stop answer once Swarm has converged and then this much later:
+   * Docker's CLI watches the tasks this long (5 s) to see that they stay up.
+   */
+  scaleSettleMs: number;
 }
 
 export const DEFAULT_SETTINGS: SandboxSettings = {
@@ -26,6 +31,7 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
   buildConcurrency: 1,
   stackStartMs: 0,
   stackStopMs: 0,
+  scaleSettleMs: 0,
 };
 
 export type LogFn = (msg: string, fields?: Record<string, unknown>) => void;

@@ -16,6 +16,7 @@ export const settingsPatchSchema = z
     buildConcurrency: z.number().int().min(1).optional(),
     stackStartMs: z.number().min(0).optional(),
     stackStopMs: z.number().min(0).optional(),
+    scaleSettleMs: z.number().min(0).optional(),
   })
   .strict();
 

@@ -28,6 +28,7 @@ export interface SandboxOptions {
   latencyMs?: number;
   stackStartMs?: number;
   stackStopMs?: number;
+  scaleSettleMs?: number;
   /** Stacks whose appName matches run a real `opencode serve` instead of the emulated answer. */
   openCode?: RealOpenCodeOptions;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
@@ -55,7 +56,7 @@ export interface Sandbox extends ClusterControl {
   stop(): void;
 }
 
-const SETTING_KEYS = ["latencyMs", "deployDurationMs", "buildConcurrency", "stackStartMs", "stackStopMs"] as const;
+const SETTING_KEYS = ["latencyMs", "deployDurationMs", "buildConcurrency", "stackStartMs", "stackStopMs", "scaleSettleMs"] as const;
 
 export function createSandbox(opts: SandboxOptions): Sandbox {
   const initial: SandboxSettings = {
@@ -64,6 +65,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     buildConcurrency: opts.buildConcurrency ?? DEFAULT_SETTINGS.buildConcurrency,
     stackStartMs: opts.stackStartMs ?? DEFAULT_SETTINGS.stackStartMs,
     stackStopMs: opts.stackStopMs ?? DEFAULT_SETTINGS.stackStopMs,
+    scaleSettleMs: opts.scaleSettleMs ?? DEFAULT_SETTINGS.scaleSettleMs,
   };
   const log: LogFn = opts.log ?? (() => {});
   const timers = new TimerSet();

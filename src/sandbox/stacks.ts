@@ -232,6 +232,28 @@ export class Stacks {
     return true;
   }
 
+  /**
+   * Resolves once Swarm has the service at `replicas` (0: every task gone; otherwise the
+   * newest task placed and its container started) and `settleMs` more have passed, as
+   * `docker service scale` without --detach waits before it returns (Docker's CLI watches the
+   * tasks for a few seconds to see that they stay up). A task no node suits keeps it waiting,
+   * as it keeps the CLI; it ends early when the caller hangs up or the service goes.
+   */
+  async scaled(appName: string, replicas: number, settleMs: number, signal?: AbortSignal): Promise<void> {
+    const svc = this.services.get(appName);
+    if (!svc) return;
+    const converged = (at: number) => {
+      if (replicas <= 0) return svc.tasks.every((t) => t.goneAt !== null && at >= t.goneAt);
+      const newest = svc.tasks.at(-1);
+      return newest !== undefined && newest.node !== null && newest.goneAt === null && at >= newest.startsAt;
+    };
+    while (!converged(Date.now())) {
+      if (signal?.aborted || this.services.get(appName) !== svc) return;
+      await Bun.sleep(20);
+    }
+    if (settleMs > 0 && !signal?.aborted) await Bun.sleep(settleMs);
+  }
+
   removeService(appName: string): boolean {
     const svc = this.services.get(appName);
     for (const t of svc?.tasks ?? []) t.real?.stop();

@@ -31,9 +31,10 @@ type Case = {
 };
 
 const CASES: Case[] = [
-  { op: "stop", step: "wait_stopped", hold: () => control("settings", { stackStopMs: 2500 }), end: "stopped" },
+  // Dokploy's stop answers only once the task is gone: the portal is killed while it waits for that answer.
+  { op: "stop", step: "stop_service", hold: () => control("settings", { stackStopMs: 2500 }), end: "stopped" },
   { op: "start", step: "wait_healthy", hold: () => control("settings", { stackStartMs: 2500 }), end: "ready", stoppedFirst: true },
-  { op: "restart", step: "wait_stopped", hold: () => control("settings", { stackStopMs: 2500 }), end: "ready" },
+  { op: "restart", step: "stop_service", hold: () => control("settings", { stackStopMs: 2500 }), end: "ready" },
   { op: "redeploy", step: "wait_running", hold: () => control("settings", { deployDurationMs: 2500 }), end: "ready" },
   { op: "password", step: "wait_running", hold: () => control("settings", { deployDurationMs: 2500 }), end: "ready" },
   // The new password lived only in the killed process: the operation ends failed, interrupted.

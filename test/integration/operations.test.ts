@@ -9,7 +9,7 @@ import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, sta
 
 let h: Harness;
 beforeAll(async () => {
-  // A stopped task lingers a little after Dokploy's stop returns, as a real one does.
+  // A stopped task takes a moment to go, as a real one does (Dokploy's stop answers once it has).
   // A roomy health deadline: "delete during an operation" must find the restart still waiting, even on a loaded machine.
   h = await startHarness({ sandbox: { stackStopMs: 300 }, env: { HEALTH_TIMEOUT: "20s" } });
 });
@@ -42,7 +42,7 @@ describe("stop and start", () => {
     expect(stop.body).toMatchObject({ name: "olga", operation: "stop" });
     expect(steps(stop.events)).toEqual(["stop_service", "wait_stopped"]);
     expect(stop.done.data.status).toBe("stopped");
-    // Dokploy's stop returned while the task still ran; the operation ended only once it was gone.
+    // The operation ended only once the task was gone.
     expect(await stackAnswers("olga")).toBe(502);
     expect((await serviceOf("olga")).state).toBe("stopped");
     const stopped = (await (await get("olga", "details", stack.managementToken)).json()) as any;

@@ -104,23 +104,26 @@ export const applicationProcedures: Procedure[] = [
   mutation("application.deploy", schemas.deploy, (ctx, input) => enqueue(ctx, "deploy", input)),
   mutation("application.redeploy", schemas.deploy, (ctx, input) => enqueue(ctx, "redeploy", input)),
 
-  mutation("application.stop", schemas.applicationId, (ctx, input) => {
+  mutation("application.stop", schemas.applicationId, async (ctx, input, signal) => {
     const app = findApplication(ctx, input.applicationId);
     // The answer is read before the change, so its applicationStatus is stale.
     const before = applicationWithRelations(ctx, app);
-    // `docker service scale` errors are swallowed here; the task is still there when this returns.
+    // `docker service scale =0` without --detach: answered once the task is gone. Its errors are swallowed here.
     ctx.stacks.scale(app.appName, 0, 0, ctx.settings.stackStopMs);
+    await ctx.stacks.scaled(app.appName, 0, ctx.settings.scaleSettleMs, signal);
     app.applicationStatus = "idle";
     return before;
   }),
 
-  mutation("application.start", schemas.applicationId, (ctx, input) => {
+  mutation("application.start", schemas.applicationId, async (ctx, input, signal) => {
     const app = findApplication(ctx, input.applicationId);
     const before = applicationWithRelations(ctx, app);
     if (!ctx.stacks.scale(app.appName, 1, ctx.settings.stackStartMs, ctx.settings.stackStopMs)) {
       // Not swallowed on start: a plain Error, hence a 500 carrying the shell output.
       throw new Error(`Command execution failed: Command failed: docker service scale ${app.appName}=1 \nError: No such service: ${app.appName}\n`);
     }
+    // Answered once the new task runs: one that no node suits keeps the answer back.
+    await ctx.stacks.scaled(app.appName, 1, ctx.settings.scaleSettleMs, signal);
     app.applicationStatus = "done";
     return before;
   }),

@@ -10,14 +10,19 @@ export interface Procedure {
   type: "query" | "mutation";
   /** null for procedures without input (query string and body are ignored). */
   input: z.ZodType | null;
-  handler: (ctx: SandboxContext, input: unknown) => unknown;
+  /** `signal`: the request's, aborted when the caller hangs up. */
+  handler: (ctx: SandboxContext, input: unknown, signal?: AbortSignal) => unknown;
 }
 
 export function query<S extends z.ZodType>(path: string, input: S, handler: (ctx: SandboxContext, input: z.output<S>) => unknown): Procedure {
   return { path, type: "query", input, handler: handler as Procedure["handler"] };
 }
 
-export function mutation<S extends z.ZodType>(path: string, input: S, handler: (ctx: SandboxContext, input: z.output<S>) => unknown): Procedure {
+export function mutation<S extends z.ZodType>(
+  path: string,
+  input: S,
+  handler: (ctx: SandboxContext, input: z.output<S>, signal?: AbortSignal) => unknown,
+): Procedure {
   return { path, type: "mutation", input, handler: handler as Procedure["handler"] };
 }
 

@@ -2,6 +2,8 @@ import { now, type SagaDeps, SagaError } from "../saga.ts";
 import { adoptPlacement } from "../placement-adopt.ts";
 import { applicationSettings } from "../spec.ts";
 import { RESTART_STEPS } from "../steps.ts";
+import { scaleService } from "./scale.ts";
+import { failIfUnschedulable } from "../scheduling.ts";
 import {
   type OperationInput,
   type Step,
@@ -15,15 +17,16 @@ import {
 } from "./common.ts";
 
 /**
- * Stop, start and restart. Dokploy scales the Swarm service to 0 or 1 and answers before
- * the task is gone or up (docs/dokploy.md §3), so each ends with a wait for the real state.
- * All steps are safe to repeat, so a restarted portal runs them again from the start.
+ * Stop, start and restart. Dokploy scales the Swarm service to 0 or 1 and answers once Swarm
+ * has converged (docs/dokploy.md §3); each still ends with a wait for the real state (the
+ * probe, the task list), which is the truth when that answer was lost. All steps are safe to
+ * repeat, so a restarted portal runs them again from the start.
  */
 
 async function stopSteps(deps: SagaDeps, input: OperationInput, step: Step): Promise<void> {
   const { applicationId, appName } = applicationOf(deps, input.stack.id);
   await step("stop_service", async () => {
-    await deps.client.applicationStop(applicationId, input.signal);
+    await scaleService(deps, "stop", { applicationId, appName }, input.signal);
     // After a restart the reason is gone from memory, but the first run may have stored it.
     const reason = input.reason ?? deps.store.lifecycle.runState(input.stack.id).stopReason ?? "owner";
     deps.store.lifecycle.setStopped(input.stack.id, reason, now());
@@ -32,7 +35,20 @@ async function stopSteps(deps: SagaDeps, input: OperationInput, step: Step): Pro
 }
 
 async function startSteps(deps: SagaDeps, input: OperationInput, step: Step): Promise<void> {
-  const { applicationId, appName } = applicationOf(deps, input.stack.id);
+  const app = applicationOf(deps, input.stack.id);
+  const { applicationId, appName } = app;
+  // Swarm would start a task it cannot place by itself whenever room frees up, behind the
+  // portal's back (the stack is stopped as far as it and the owner know): scale it back.
+  const scaledBackIfUnschedulable = (err: unknown) => {
+    if (!(err instanceof SagaError && err.code === "unschedulable")) throw err;
+    return scaleService(deps, "stop", app, input.signal).then(
+      () => Promise.reject(err),
+      (e) => {
+        deps.log.warn({ stack: input.stack.name, err: String(e) }, "a start Swarm could not place was not scaled back to 0");
+        throw err;
+      },
+    );
+  };
   // A rollout gave the stopped stack a new image in Dokploy: scaling the service up would run
   // the old one (Swarm's spec still names it), so the start is a deploy, which runs it.
   const pending = deps.store.images.of(input.stack.id);
@@ -40,22 +56,15 @@ async function startSteps(deps: SagaDeps, input: OperationInput, step: Step): Pr
     // Likewise for a stack pinned just now: Swarm's spec has no pin, a scale-up could start it on any node.
     const { nodeId, adopted } = await adoptPlacement(deps, input.stack, appName, input.signal);
     if (adopted) await deps.client.applicationUpdate(applicationSettings(applicationId, deps.config, nodeId), input.signal);
-    else if (!pending?.pending) return deps.client.applicationStart(applicationId, input.signal);
+    else if (!pending?.pending)
+      // Dokploy answers a start only once Swarm runs the task: a task Swarm cannot place would hold the answer back for good.
+      return failIfUnschedulable(deps, appName, input.signal, (s) => scaleService(deps, "start", app, s)).catch(scaledBackIfUnschedulable);
     await startDokployDeploy(deps, input.deployment.id, applicationId, "deploy", input.signal);
     await waitDokployDeploy(deps, input.deployment.id, applicationId, input.signal);
   });
   await step(
     "wait_healthy",
-    () =>
-      waitHealthy(deps, input.stack, appName, input.signal).catch(async (err) => {
-        // Swarm would start the pending task by itself whenever room frees up, behind the
-        // portal's back (the stack is stopped as far as it and the owner know): scale it back.
-        if (err instanceof SagaError && err.code === "unschedulable")
-          await deps.client
-            .applicationStop(applicationId, input.signal)
-            .catch((e) => deps.log.warn({ stack: input.stack.name, err: String(e) }, "a start Swarm could not place was not scaled back to 0"));
-        throw err;
-      }),
+    () => waitHealthy(deps, input.stack, appName, input.signal).catch(scaledBackIfUnschedulable),
     (r) => (r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
   );
   await step("ready", async () => {
