@@ -97,8 +97,9 @@ export function info(): Promise<Result<PortalInfo>> {
 
 export type DeploymentReport = DeploymentReportBody;
 
-export function report(id: string): Promise<Result<DeploymentReport>> {
-  return call<DeploymentReport>(`/api/deployments/${encodeURIComponent(id)}/report`);
+/** With the stack's (or the admin's) token it also says what the readiness probe saw. */
+export function report(id: string, token?: string | null): Promise<Result<DeploymentReport>> {
+  return call<DeploymentReport>(`/api/deployments/${encodeURIComponent(id)}/report`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
 }
 
 /** The scrubbed tail of Dokploy's deploy log: the stack's management token (or the admin's) only. */

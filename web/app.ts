@@ -412,11 +412,11 @@ const retryTokens = new Map<string, string>();
 async function loadFailure(p: Progress): Promise<void> {
   const secrets = saved.secretsFor(p.id);
   if (!reports.has(p.id)) {
-    const res = await api.report(p.id);
-    reports.set(p.id, res.ok ? res.value : null);
-    const report = reports.get(p.id);
     // The owner's token while this tab holds it; else an administrator signed in here.
     const token = secrets?.managementToken ?? saved.adminToken();
+    const res = await api.report(p.id, token);
+    reports.set(p.id, res.ok ? res.value : null);
+    const report = reports.get(p.id);
     if (report?.logAvailable && token && !saved.logFor(p.id)) {
       const log = await api.logTail(p.id, token);
       if (log.ok) saved.saveLog(p.id, log.value.lines);

@@ -58,6 +58,7 @@ export function failureSection({ p, report, log, explanation, title, retry, star
     }
   }
   const showLog = errorCode === "deploy_failed" && log && log.length > 0;
+  const probes = errorCode === "health_timeout" ? (report?.probes ?? []) : [];
   return h(
     "section",
     { class: "result result--failed", "aria-labelledby": "result-title", "data-error": errorCode, "data-blocked": blocked ? "true" : undefined },
@@ -72,6 +73,25 @@ export function failureSection({ p, report, log, explanation, title, retry, star
           { class: "result-log", open: true },
           h("summary", {}, t("failure.log_title")),
           h("pre", { class: "log", dir: "ltr", tabindex: "0" }, log.join("\n")),
+        )
+      : null,
+    probes.length > 0
+      ? h(
+          "details",
+          { class: "result-probes", open: true },
+          h("summary", {}, t("failure.probes_title")),
+          h(
+            "ul",
+            { class: "probes", dir: "ltr" },
+            ...probes.map((seen) =>
+              h(
+                "li",
+                { "data-reason": seen.reason },
+                h("code", {}, seen.target),
+                ` ${seen.status !== undefined ? `HTTP ${seen.status}` : seen.reason}${seen.detail && seen.status === undefined ? ` (${seen.detail})` : ""}`,
+              ),
+            ),
+          ),
         )
       : null,
     h("div", { class: "actions" }, blocked ? null : retry, startOver),

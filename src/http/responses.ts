@@ -2,7 +2,7 @@ import { z } from "zod";
 import { dokployHealth } from "../dokploy/health.ts";
 import { reconcileReport } from "../stacks/reconcile.ts";
 import { auditEntry } from "../store/audit.ts";
-import { ownedStack, stack } from "../stacks/model.ts";
+import { ownedStack, probeSeen, stack } from "../stacks/model.ts";
 import { person } from "../stacks/owner.ts";
 import { cleanupReport } from "../stacks/report.ts";
 import { stackWithHistory } from "../stacks/stack-history.ts";
@@ -127,6 +127,8 @@ export const deploymentReportBody = z.object({
   cleanup: cleanupReport.nullable(),
   /** Whether GET .../log has Dokploy's deploy log for the owner. */
   logAvailable: z.boolean(),
+  /** A stack that never answered: what each probe target last saw. Only for the stack's owner and admins (else null). */
+  probes: z.array(probeSeen).nullable(),
 });
 export type DeploymentReportBody = z.infer<typeof deploymentReportBody>;
 

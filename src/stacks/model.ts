@@ -99,11 +99,27 @@ export const errorCode = z.enum([
   "internal",
 ]);
 
+/** What the readiness probe last saw at one target, for the owner's and the admin's views. */
+export const probeSeen = z.object({
+  /** The probe's URL (and the Host header it sent, when one was set). */
+  target: z.string(),
+  /** "status_<n>", "refused", "reset", "timeout", "tls", "dns", "unreachable", "error", or "not_attempted". */
+  reason: z.string(),
+  status: z.number().int().optional(),
+  /** The error's own code and words (ECONNREFUSED …). */
+  detail: z.string().optional(),
+  /** When it was seen; absent for a target never tried. */
+  at: z.string().optional(),
+});
+export type ProbeSeen = z.infer<typeof probeSeen>;
+
 export const deploymentError = z.object({
   code: errorCode,
   message: z.string(),
   /** Dokploy's own (scrubbed) text: for the log and the owner's and admin's views only. */
   detail: z.string().optional(),
+  /** health_timeout: what each probe target last saw (owner's and admin's views only). */
+  probes: z.array(probeSeen).optional(),
 });
 export type DeploymentError = z.infer<typeof deploymentError>;
 

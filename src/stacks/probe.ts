@@ -24,6 +24,8 @@ export type ProbeOutcome =
       reason: string;
       /** Underlying error code and message, for logs only; not stable enough to branch on. */
       detail?: string;
+      /** In WaitResult.last: when this was seen (ISO time). */
+      at?: string;
     };
 
 export interface ProbeOptions {
@@ -285,7 +287,7 @@ export async function waitUntilUp(opts: WaitOptions): Promise<WaitResult> {
       // must not hide what the target said before (e.g. status_502).
       const prev = last[index];
       if (cutByDeadline && outcome.reason === "timeout" && prev?.reason !== "not_attempted") return;
-      last[index] = outcome;
+      last[index] = { ...outcome, at: new Date().toISOString() };
     });
 
     if (signal?.aborted) return notUp(true);

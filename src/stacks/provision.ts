@@ -13,6 +13,7 @@ import { scrubLogTail } from "./log-scrub.ts";
 import { ensureBackups, removeBackups } from "./backups.ts";
 import { SSO_MIDDLEWARE } from "./sso-middleware-file.ts";
 import { failIfUnschedulable } from "./scheduling.ts";
+import { healthTimeout } from "./probe-report.ts";
 
 /**
  * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
@@ -82,7 +83,7 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
           if (waiting.aborted) throw waiting.reason;
           return result;
         });
-        if (!result.up) throw new SagaError("health_timeout", "The stack did not answer in time");
+        if (!result.up) throw healthTimeout(targets, result.last);
         return result;
       },
       (r) => (r.up && r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),

@@ -4,7 +4,7 @@ import type { DokployClient } from "../dokploy/client.ts";
 import { DokployError } from "../dokploy/errors.ts";
 import type { Store } from "../store/index.ts";
 import type { EventBus } from "./events.ts";
-import type { DeploymentError, StepId } from "./model.ts";
+import type { DeploymentError, ProbeSeen, StepId } from "./model.ts";
 import { publicMessageFor } from "./public-view.ts";
 import type { WaitOptions, WaitResult } from "./probe.ts";
 import type { ClusterView } from "./placement.ts";
@@ -66,6 +66,8 @@ export class SagaError extends Error {
     message: string,
     /** Dokploy's or Swarm's own words, for the owner's and the admin's views (never public). */
     readonly detail?: string,
+    /** health_timeout: what each probe target last saw (never public). */
+    readonly probes?: ProbeSeen[],
   ) {
     super(message);
   }
@@ -80,7 +82,8 @@ export function toDeploymentError(err: unknown, signal?: AbortSignal): Deploymen
       ? { code: "interrupted", message: "The portal stopped during the deploy" }
       : { code: "cancelled", message: "The deploy was cancelled because the stack is being deleted" };
   }
-  if (err instanceof SagaError) return { code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) };
+  if (err instanceof SagaError)
+    return { code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}), ...(err.probes ? { probes: err.probes } : {}) };
   if (err instanceof DokployError) {
     const code = err.transient ? "dokploy_unavailable" : "dokploy_rejected";
     return { code, message: publicMessageFor(code) ?? code, detail: `Dokploy ${err.procedure}: ${err.message}` };

@@ -71,6 +71,7 @@ describe("GET /api/deployments/:id/report and /log", () => {
         deploymentId: failed.deploymentId,
         cleanup: { removed: ["application", "domain", "project"], kept: [], left: [] },
         logAvailable: true,
+        probes: null,
       });
 
       const logUrl = `${h.url}/api/deployments/${failed.deploymentId}/log`;
@@ -109,6 +110,16 @@ describe("GET /api/deployments/:id/report and /log", () => {
         left: ["application", "project"],
       });
       expect(report.logAvailable).toBe(false);
+      // Where the probe looked and what it saw: for the owner, not for anyone with the id.
+      expect(report.probes).toBeNull();
+      const owned = await json(await fetch(`${h.url}/api/deployments/${failed.deploymentId}/report`, { headers: bearer(failed.managementToken) }));
+      expect(owned.probes).toEqual([
+        { target: expect.stringContaining("(Host: rep-vol.stacks.test)"), reason: "status_502", status: 502, at: expect.any(String) },
+      ]);
+      const snap = await json(await fetch(`${h.url}/api/deployments/${failed.deploymentId}`, { headers: bearer(failed.managementToken) }));
+      expect(snap.error.detail).toMatch(/\(Host: rep-vol\.stacks\.test\): status 502 at \d\d:\d\d:\d\dZ$/);
+      const anyone = await json(await fetch(`${h.url}/api/deployments/${failed.deploymentId}`));
+      expect(anyone.error).toEqual({ code: "health_timeout", message: "The stack did not answer in time" });
     } finally {
       await clearFaults();
     }

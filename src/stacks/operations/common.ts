@@ -5,6 +5,7 @@ import { FAST_PROBE_WINDOW_MS, FIRST_PROBE_PAUSE_MS } from "../poll-schedule.ts"
 import { type SagaDeps, SagaError, now, runStep, sleep, toDeploymentError } from "../saga.ts";
 import { waitForDokployDeploy } from "../wait-deploy.ts";
 import { failIfUnschedulable } from "../scheduling.ts";
+import { healthTimeout } from "../probe-report.ts";
 
 /**
  * What the owner's operations share: the step runner with its terminal event, and the
@@ -75,9 +76,10 @@ function probeTargets(deps: SagaDeps, stack: Stack, appName: string) {
  * Swarm cannot place ends it with `unschedulable` (scheduling.ts).
  */
 export async function waitHealthy(deps: SagaDeps, stack: Stack, appName: string, signal: AbortSignal): Promise<{ trusted?: boolean }> {
+  const targets = probeTargets(deps, stack, appName);
   const result = await failIfUnschedulable(deps, appName, signal, async (waiting) => {
     const result = await deps.waitUntilUp({
-      targets: probeTargets(deps, stack, appName),
+      targets,
       attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
       intervalMs: deps.config.PROBE_INTERVAL,
       firstIntervalMs: FIRST_PROBE_PAUSE_MS,
@@ -89,7 +91,7 @@ export async function waitHealthy(deps: SagaDeps, stack: Stack, appName: string,
     if (waiting.aborted) throw waiting.reason;
     return result;
   });
-  if (!result.up) throw new SagaError("health_timeout", "The stack did not answer in time");
+  if (!result.up) throw healthTimeout(targets, result.last);
   return result;
 }
 
