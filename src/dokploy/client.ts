@@ -22,6 +22,15 @@ export interface SwarmPlacement {
 }
 
 /** Docker Swarm's UpdateConfig as Dokploy stores it; Parallelism and Order are required. */
+/** Docker Swarm's HealthCheck as Dokploy stores it (strict); `Test: ["NONE"]` switches the image's own off. */
+export interface SwarmHealthCheck {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
+}
+
 export interface SwarmUpdateConfig {
   Parallelism: number;
   Order: "start-first" | "stop-first";
@@ -138,6 +147,8 @@ export class DokployClient {
       updateConfigSwarm?: SwarmUpdateConfig | null;
       /** Where Swarm may run the service; null lets it run anywhere. */
       placementSwarm?: SwarmPlacement | null;
+      /** The service's health check; null: the image's own. */
+      healthCheckSwarm?: SwarmHealthCheck | null;
       /** Bytes and nano-CPUs as strings (Dokploy parses them at deploy time); null removes. */
       memoryLimit?: string | null;
       memoryReservation?: string | null;

@@ -107,6 +107,11 @@ export const applicationSettings = applicationDetail.extend({
     .passthrough()
     .nullable()
     .optional(),
+  healthCheckSwarm: z
+    .object({ Test: z.array(z.string()).optional() })
+    .passthrough()
+    .nullable()
+    .optional(),
 });
 export type ApplicationSettings = z.infer<typeof applicationSettings>;
 

@@ -157,6 +157,8 @@ export class Builder {
       updateConfig: (app.updateConfigSwarm as SwarmUpdateConfig | null) ?? undefined,
       resources: calculateResources(app),
       constraints: (app.placementSwarm as { Constraints?: string[] } | null | undefined)?.Constraints ?? [],
+      healthCheck: (app.healthCheckSwarm as { Test?: string[] } | null | undefined) ?? null,
+      imageHealthCheckMs: settings.imageHealthCheckMs,
       startDelayMs: settings.stackStartMs,
       stopDelayMs: settings.stackStopMs,
       neverReady,

@@ -1,6 +1,6 @@
 // Standalone sandbox Dokploy for integration tests and manual poking:
 //   bun src/sandbox/cli.ts --port N [--api-key K] [--deploy-ms D]
-//       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--hostname H] [--verbose]
+//       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--image-health-check-ms I] [--hostname H] [--verbose]
 // Prints exactly one line to stdout once listening; notes go to stderr.
 import { parseArgs } from "node:util";
 import { startSandbox } from "./server.ts";
@@ -8,7 +8,7 @@ import { startSandbox } from "./server.ts";
 const DEFAULT_API_KEY = "sandbox-key";
 
 const USAGE = `usage: bun src/sandbox/cli.ts [--port N] [--hostname H] [--api-key K] [--deploy-ms D]
-       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--verbose]`;
+       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--image-health-check-ms I] [--verbose]`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -35,6 +35,7 @@ function parse() {
         "stack-start-ms": { type: "string" },
         "stack-stop-ms": { type: "string" },
         "scale-settle-ms": { type: "string" },
+        "image-health-check-ms": { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -64,6 +65,7 @@ const started = await startSandbox({
   stackStartMs: num("stack-start-ms", args["stack-start-ms"], 0),
   stackStopMs: num("stack-stop-ms", args["stack-stop-ms"], 0),
   scaleSettleMs: num("scale-settle-ms", args["scale-settle-ms"], 0),
+  imageHealthCheckMs: num("image-health-check-ms", args["image-health-check-ms"], 0),
   log: args.verbose ? (msg, fields) => process.stderr.write(`${JSON.stringify({ msg, ...fields })}\n`) : undefined,
 });
 process.stdout.write(`sandbox dokploy listening on ${started.url}\n`);

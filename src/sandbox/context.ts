@@ -23,6 +23,12 @@ export interface SandboxSettings {
    * Docker's CLI watches the tasks this long (5 s) to see that they stay up.
    */
   scaleSettleMs: number;
+  /**
+   * The interval of the stack image's own HEALTHCHECK, run for every task whose application
+   * does not switch it off (healthCheckSwarm `Test: ["NONE"]`): such a task is "starting",
+   * and unreachable, until the first check after it answers. 0: the image has none.
+   */
+  imageHealthCheckMs: number;
 }
 
 export const DEFAULT_SETTINGS: SandboxSettings = {
@@ -32,6 +38,7 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
   stackStartMs: 0,
   stackStopMs: 0,
   scaleSettleMs: 0,
+  imageHealthCheckMs: 0,
 };
 
 export type LogFn = (msg: string, fields?: Record<string, unknown>) => void;

@@ -17,6 +17,7 @@ export const settingsPatchSchema = z
     stackStartMs: z.number().min(0).optional(),
     stackStopMs: z.number().min(0).optional(),
     scaleSettleMs: z.number().min(0).optional(),
+    imageHealthCheckMs: z.number().min(0).optional(),
   })
   .strict();
 

@@ -29,6 +29,7 @@ export interface SandboxOptions {
   stackStartMs?: number;
   stackStopMs?: number;
   scaleSettleMs?: number;
+  imageHealthCheckMs?: number;
   /** Stacks whose appName matches run a real `opencode serve` instead of the emulated answer. */
   openCode?: RealOpenCodeOptions;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
@@ -56,7 +57,15 @@ export interface Sandbox extends ClusterControl {
   stop(): void;
 }
 
-const SETTING_KEYS = ["latencyMs", "deployDurationMs", "buildConcurrency", "stackStartMs", "stackStopMs", "scaleSettleMs"] as const;
+const SETTING_KEYS = [
+  "latencyMs",
+  "deployDurationMs",
+  "buildConcurrency",
+  "stackStartMs",
+  "stackStopMs",
+  "scaleSettleMs",
+  "imageHealthCheckMs",
+] as const;
 
 export function createSandbox(opts: SandboxOptions): Sandbox {
   const initial: SandboxSettings = {
@@ -66,6 +75,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     stackStartMs: opts.stackStartMs ?? DEFAULT_SETTINGS.stackStartMs,
     stackStopMs: opts.stackStopMs ?? DEFAULT_SETTINGS.stackStopMs,
     scaleSettleMs: opts.scaleSettleMs ?? DEFAULT_SETTINGS.scaleSettleMs,
+    imageHealthCheckMs: opts.imageHealthCheckMs ?? DEFAULT_SETTINGS.imageHealthCheckMs,
   };
   const log: LogFn = opts.log ?? (() => {});
   const timers = new TimerSet();

@@ -29,6 +29,10 @@ export interface SwarmService {
   resources: ServiceResources;
   /** Swarm placement constraints (the application's placementSwarm.Constraints). */
   constraints: string[];
+  /** The application's healthCheckSwarm as Swarm got it; null: the image's own HEALTHCHECK. */
+  healthCheck: { Test?: string[] } | null;
+  /** How often the image's own health check runs for this service's tasks; 0: none runs. */
+  healthIntervalMs: number;
   createdAt: string;
   updatedAt: string;
   /** Tasks (containers), oldest first; gone ones are pruned. */
@@ -57,6 +61,8 @@ export interface Task {
   neverReady: boolean;
   /** The cluster node it runs on; null while no node suits it (pending). */
   node: string | null;
+  /** The image's health check interval for this task (0: none): "starting", and out of DNS, until a check passes. */
+  healthIntervalMs: number;
   /** Swarm's status error: why it is pending ("no suitable node (…)"), "" once placed. */
   err: string;
   /** How long its container takes to answer once it starts (a pending task starts when placed). */
@@ -109,6 +115,10 @@ export interface DeploySpec {
   updateConfig?: SwarmUpdateConfig;
   resources?: ServiceResources;
   constraints?: string[];
+  /** The application's healthCheckSwarm; null or absent: the image's own. */
+  healthCheck?: { Test?: string[] } | null;
+  /** The interval of the image's own HEALTHCHECK (the sandbox setting imageHealthCheckMs). */
+  imageHealthCheckMs?: number;
   startDelayMs: number;
   /** How long an old task takes to be gone after it is told to stop. */
   stopDelayMs?: number;
@@ -170,6 +180,8 @@ export class Stacks {
       updateConfig,
       resources: { Limits: {}, Reservations: {} },
       constraints: [],
+      healthCheck: null,
+      healthIntervalMs: 0,
       createdAt: now,
       updatedAt: now,
       tasks: [],
@@ -189,6 +201,9 @@ export class Stacks {
       updateConfig,
       resources: spec.resources ?? { Limits: {}, Reservations: {} },
       constraints: spec.constraints ?? [],
+      healthCheck: spec.healthCheck ?? null,
+      // Test ["NONE"] switches the image's own check off (Docker's HealthConfig).
+      healthIntervalMs: spec.healthCheck?.Test?.[0] === "NONE" ? 0 : (spec.imageHealthCheckMs ?? 0),
       updatedAt: now,
       neverReady: spec.neverReady,
     });
@@ -200,9 +215,10 @@ export class Stacks {
       const stopFirst = updateConfig.Order === "stop-first";
       const stopDelay = spec.stopDelayMs ?? 0;
       const startsAt = stopFirst && old.length ? at + stopDelay : at;
-      for (const t of old) t.goneAt = Math.min(t.goneAt ?? Number.POSITIVE_INFINITY, stopFirst ? at + stopDelay : startsAt + spec.startDelayMs);
       if (old.length) svc.updates.push({ at: now, order: updateConfig.Order, overlapped: !stopFirst });
-      this.addTask(svc, startsAt, spec.startDelayMs, old.length && !stopFirst ? old.length + 1 : 1);
+      const task = this.addTask(svc, startsAt, spec.startDelayMs, old.length && !stopFirst ? old.length + 1 : 1);
+      // Start-first: the old task goes once the new one is running (healthy, where a check runs).
+      for (const t of old) t.goneAt = Math.min(t.goneAt ?? Number.POSITIVE_INFINITY, stopFirst ? at + stopDelay : healthyAt(task));
     } else {
       for (const t of old) t.goneAt = Math.min(t.goneAt ?? Number.POSITIVE_INFINITY, at + (spec.stopDelayMs ?? 0));
     }
@@ -211,8 +227,8 @@ export class Stacks {
   }
 
   /**
-   * `docker service scale <appName>=n`; false when the service does not exist. Like the CLI
-   * as Dokploy calls it, this returns at once: a stopping task lingers for `stopDelayMs`,
+   * `docker service scale <appName>=n`; false when the service does not exist. This returns at
+   * once (`scaled` waits as Dokploy's CLI call does): a stopping task lingers for `stopDelayMs`,
    * a new one answers after `startDelayMs`.
    */
   scale(appName: string, replicas: number, startDelayMs: number, stopDelayMs = 0): boolean {
@@ -245,7 +261,7 @@ export class Stacks {
     const converged = (at: number) => {
       if (replicas <= 0) return svc.tasks.every((t) => t.goneAt !== null && at >= t.goneAt);
       const newest = svc.tasks.at(-1);
-      return newest !== undefined && newest.node !== null && newest.goneAt === null && at >= newest.startsAt;
+      return newest !== undefined && newest.node !== null && newest.goneAt === null && at >= healthyAt(newest);
     };
     while (!converged(Date.now())) {
       if (signal?.aborted || this.services.get(appName) !== svc) return;
@@ -289,7 +305,7 @@ export class Stacks {
   /** The task that answers requests: the newest one that is up. */
   private serving(svc: SwarmService, at: number): Task | null {
     const up = this.alive(svc, at).filter(
-      (t) => !t.neverReady && this.onUsableNode(t) && at >= t.readyAt && (t.real === undefined || Boolean(t.realUrl)),
+      (t) => !t.neverReady && this.onUsableNode(t) && at >= t.readyAt && at >= healthyAt(t) && (t.real === undefined || Boolean(t.realUrl)),
     );
     return up.at(-1) ?? null;
   }
@@ -372,7 +388,7 @@ export class Stacks {
     }
   }
 
-  private addTask(svc: SwarmService, startsAt: number, startDelayMs: number, together: number): void {
+  private addTask(svc: SwarmService, startsAt: number, startDelayMs: number, together: number): Task {
     const placed = this.placeTask(svc);
     const task: Task = {
       id: nanoid(),
@@ -385,6 +401,7 @@ export class Stacks {
       node: placed.node,
       err: placed.err,
       startDelayMs,
+      healthIntervalMs: svc.healthIntervalMs,
     };
     this.attachVolumes(svc, task);
     // Swarm keeps a short task history (task-history-limit 5).
@@ -411,6 +428,7 @@ export class Stacks {
     const delay = startsAt - Date.now();
     if (delay > 0 && this.opts.timers) this.opts.timers.after(delay, start);
     else start();
+    return task;
   }
 
   /** Stops real processes (and logs) when their task's time is up. */
@@ -565,4 +583,15 @@ function basicAuthMatches(header: string | null, username: string, password: str
   const i = decoded.indexOf(":");
   if (i < 0) return false;
   return decoded.slice(0, i) === username && decoded.slice(i + 1) === password;
+}
+
+/**
+ * When Swarm counts a task as running: at once without a health check; with one, at the first
+ * check after the container answers (the first runs one interval after the start), and until
+ * then the task is "starting" and out of the service's DNS, so Traefik cannot reach it.
+ */
+export function healthyAt(task: Pick<Task, "startsAt" | "readyAt" | "healthIntervalMs">): number {
+  if (task.healthIntervalMs <= 0) return task.startsAt;
+  const checks = Math.max(1, Math.ceil((task.readyAt - task.startsAt) / task.healthIntervalMs));
+  return task.startsAt + checks * task.healthIntervalMs;
 }

@@ -26,6 +26,8 @@ export interface ServiceView {
   /** The node of the newest task (null: pending, no node suits it). */
   node: string | null;
   constraints: string[];
+  /** The application's healthCheckSwarm as the service got it; null: the image's own check. */
+  healthCheck: { Test?: string[] } | null;
   /** Tasks alive now, and the most that were ever alive at once. */
   tasks: number;
   maxTasks: number;
@@ -90,6 +92,7 @@ export function snapshotState(ctx: SandboxContext, faults: Fault[], stats: ApiSt
     resources: structuredClone(svc.resources),
     node: svc.tasks.at(-1)?.node ?? null,
     constraints: [...svc.constraints],
+    healthCheck: svc.healthCheck ? structuredClone(svc.healthCheck) : null,
     tasks: stacks.alive(svc).length,
     maxTasks: svc.maxTasks,
     updates: svc.updates.map((u) => ({ ...u })),

@@ -1,6 +1,6 @@
 import type { ApplicationSettings } from "../dokploy/schemas.ts";
 import type { Config } from "../config.ts";
-import type { SwarmUpdateConfig } from "../dokploy/client.ts";
+import type { SwarmHealthCheck, SwarmUpdateConfig } from "../dokploy/client.ts";
 import { placementFor } from "./placement.ts";
 
 /**
@@ -12,6 +12,17 @@ import { placementFor } from "./placement.ts";
  * task before the new one starts; a failed update rolls back.
  */
 export const STACK_UPDATE_CONFIG = { Parallelism: 1, Order: "stop-first", FailureAction: "rollback" } as const satisfies SwarmUpdateConfig;
+
+/**
+ * The image's own HEALTHCHECK switched off for the service. Swarm keeps a task out of its DNS,
+ * and so out of Traefik's reach, until the first check passes, which the image runs after its
+ * 30 s interval: a stack that listens in 2 to 3 s was ready after 33 to 36 s on a real Swarm.
+ * Engine 25's start interval would check often only while starting, but Debian's Engine 20.10
+ * cannot build or run it, and a short interval kept for the container's life costs about a
+ * fifth of a core per idle stack there. The portal's own probe decides readiness instead, and
+ * Swarm still restarts a container whose OpenCode exits.
+ */
+export const STACK_HEALTH_CHECK = { Test: ["NONE"] } as const satisfies SwarmHealthCheck;
 
 export type SpecConfig = Pick<Config, "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION">;
 type RegistryConfig = Pick<Config, "STACK_IMAGE" | "STACK_REGISTRY_URL" | "STACK_REGISTRY_USERNAME" | "STACK_REGISTRY_PASSWORD">;
@@ -48,7 +59,13 @@ export function resourceSettings(config: SpecConfig): StackResourceSettings {
  */
 export function applicationSettings(applicationId: string, config: SpecConfig, nodeId?: string | null) {
   const placementSwarm = placementFor(nodeId);
-  return { applicationId, updateConfigSwarm: { ...STACK_UPDATE_CONFIG }, ...resourceSettings(config), ...(placementSwarm ? { placementSwarm } : {}) };
+  return {
+    applicationId,
+    updateConfigSwarm: { ...STACK_UPDATE_CONFIG },
+    healthCheckSwarm: { Test: [...STACK_HEALTH_CHECK.Test] },
+    ...resourceSettings(config),
+    ...(placementSwarm ? { placementSwarm } : {}),
+  };
 }
 
 /**
@@ -60,8 +77,9 @@ export function settingsDiffer(app: ApplicationSettings, wanted: ReturnType<type
   const resources = (["memoryLimit", "memoryReservation", "cpuLimit", "cpuReservation"] as const).some((k) => (app[k] ?? null) !== wanted[k]);
   const update = app.updateConfigSwarm ?? {};
   const order = Object.entries(wanted.updateConfigSwarm).some(([k, v]) => (update as Record<string, unknown>)[k] !== v);
+  const health = JSON.stringify(app.healthCheckSwarm?.Test ?? null) !== JSON.stringify(wanted.healthCheckSwarm.Test);
   const pin =
     wanted.placementSwarm !== undefined &&
     JSON.stringify(app.placementSwarm?.Constraints ?? []) !== JSON.stringify(wanted.placementSwarm.Constraints);
-  return resources || order || pin;
+  return resources || order || health || pin;
 }

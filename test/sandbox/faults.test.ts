@@ -200,7 +200,15 @@ describe("control surface", () => {
     const bad = await fetch(`${c.url}/__sandbox/settings`, { method: "POST", body: JSON.stringify({ deployDurationMS: 5 }) });
     expect(bad.status).toBe(400);
     await c.control("reset");
-    expect((await c.state()).settings).toEqual({ latencyMs: 0, deployDurationMs: 40, buildConcurrency: 1, stackStartMs: 0, stackStopMs: 0 });
+    expect((await c.state()).settings).toEqual({
+      latencyMs: 0,
+      deployDurationMs: 40,
+      buildConcurrency: 1,
+      stackStartMs: 0,
+      stackStopMs: 0,
+      scaleSettleMs: 0,
+      imageHealthCheckMs: 0,
+    });
   });
 
   test("the TypeScript API mirrors the routes", async () => {

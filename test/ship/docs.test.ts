@@ -63,7 +63,7 @@ describe("docs are true to the code", () => {
   test("every flag the docs mention is an option of self-deploy or smoke (or of docker and bun)", async () => {
     const help = (await Promise.all(["self-deploy.ts", "smoke.ts"].map((s) => runScript(s, ["--help"], {})))).map((r) => r.stdout).join("\n");
     const known = new Set([...help.matchAll(/--[a-z][a-z-]+/g)].map((m) => m[0]));
-    const others = new Set(["--password-stdin", "--format", "--filter", "--production", "--frozen-lockfile", "--rm", "--label-add"]);
+    const others = new Set(["--password-stdin", "--format", "--filter", "--production", "--frozen-lockfile", "--rm", "--label-add", "--detach"]);
     const unknown = [...new Set([...docs.matchAll(/--[a-z][a-z-]+/g)].map((m) => m[0]))].filter((f) => !known.has(f) && !others.has(f));
     expect(unknown).toEqual([]);
   });

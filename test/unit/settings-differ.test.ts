@@ -14,6 +14,7 @@ const applied = (): ApplicationSettings =>
     cpuReservation: null,
     updateConfigSwarm: { ...wanted.updateConfigSwarm, Monitor: 0 },
     placementSwarm: { Constraints: ["node.id==node-a"] },
+    healthCheckSwarm: { Test: ["NONE"] },
   }) as unknown as ApplicationSettings;
 
 describe("whether a redeploy must send the portal's settings", () => {
@@ -21,12 +22,15 @@ describe("whether a redeploy must send the portal's settings", () => {
     expect(settingsDiffer(applied(), wanted)).toBe(false);
   });
 
-  test("when a limit, the update order or the pin differs, or Dokploy has none", () => {
+  test("when a limit, the update order, the health check or the pin differs, or Dokploy has none", () => {
     expect(settingsDiffer({ ...applied(), memoryLimit: "1073741824" }, wanted)).toBe(true);
     expect(settingsDiffer({ ...applied(), cpuReservation: "1000000000" }, wanted)).toBe(true);
     expect(settingsDiffer({ ...applied(), updateConfigSwarm: { ...wanted.updateConfigSwarm, Order: "start-first" } }, wanted)).toBe(true);
     expect(settingsDiffer({ ...applied(), updateConfigSwarm: null }, wanted)).toBe(true);
     expect(settingsDiffer({ ...applied(), placementSwarm: null }, wanted)).toBe(true);
+    // A stack from before the image's health check was switched off, or one reset in Dokploy.
+    expect(settingsDiffer({ ...applied(), healthCheckSwarm: null }, wanted)).toBe(true);
+    expect(settingsDiffer({ ...applied(), healthCheckSwarm: { Test: ["CMD", "/usr/local/bin/healthcheck.sh"] } }, wanted)).toBe(true);
     expect(settingsDiffer({ ...applied(), placementSwarm: { Constraints: ["node.id==node-b"] } }, wanted)).toBe(true);
   });
 

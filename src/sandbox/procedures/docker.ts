@@ -1,5 +1,5 @@
 import type { SandboxContext } from "../context.ts";
-import type { SwarmService, Task } from "../stacks.ts";
+import { type SwarmService, type Task, healthyAt } from "../stacks.ts";
 import { schemas } from "../validation.ts";
 import { type Procedure, query } from "./define.ts";
 
@@ -13,7 +13,8 @@ function taskRow(ctx: SandboxContext, svc: SwarmService, task: Task, now: number
   const gone = task.goneAt !== null && now >= task.goneAt;
   // A task no node suits stays "Pending"; Docker's CLI prints swarmkit's reason quoted.
   const pending = task.node === null && !gone;
-  const current = pending ? "Pending" : now < task.startsAt ? "Preparing" : gone ? "Shutdown" : "Running";
+  // A health check keeps the task "Starting" until its first pass.
+  const current = pending ? "Pending" : now < task.startsAt ? "Preparing" : gone ? "Shutdown" : now < healthyAt(task) ? "Starting" : "Running";
   const since = now - (gone && task.goneAt !== null ? task.goneAt : task.startsAt);
   return {
     containerId: task.id,
