@@ -161,6 +161,8 @@ export const configSchema = z
 
     SANDBOX_DEPLOY_DURATION: duration("3s"),
     SANDBOX_STACK_START: duration("2s"),
+    // docker: the embedded sandbox runs each stack as a real Swarm service on the local engine.
+    SANDBOX_RUNTIME: z.enum(["memory", "docker"]).default("memory"),
     TRUST_PROXY: proxyHops,
     BODY_TIMEOUT: duration("10s"),
     CORS_ORIGINS: list(""),

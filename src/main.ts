@@ -46,6 +46,7 @@ async function resolveDokploy(): Promise<{ url: string; apiKey: string; probeUrl
     // after Docker's CLI has watched the converged tasks for 5 s, as on a real server.
     stackStopMs: 500,
     scaleSettleMs: 5_000,
+    runtime: config.SANDBOX_RUNTIME,
     // The stack image's HEALTHCHECK interval; the portal switches it off for every stack.
     imageHealthCheckMs: 30_000,
   });

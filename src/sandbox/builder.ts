@@ -5,6 +5,7 @@ import { resolveServiceEnv } from "./dotenv.ts";
 import { nowIso } from "./ids.ts";
 import type { BuildJob } from "./queue.ts";
 import { buildDeployment, type ApplicationRow, type DeploymentRow } from "./rows.ts";
+import { serviceSpec } from "./engine/service-spec.ts";
 import type { ServiceResources, SwarmUpdateConfig } from "./stacks.ts";
 
 /** Dokploy keeps the 10 newest deployments before inserting a new one. */
@@ -72,12 +73,16 @@ export class Builder {
 
     const timer = timers.after(settings.deployDurationMs, () => {
       this.active.delete(job.jobId);
-      let outcome: Outcome;
-      if (cancelled) outcome = { status: "cancelled" };
-      else if (failed) outcome = this.injectedFailure(deployment, snapshot, failed.message);
-      else outcome = this.runBuild(job, deployment, snapshot);
-      this.complete(deployment, snapshot.app, outcome);
-      this.finished(job.jobId);
+      const finish = (outcome: Outcome) => {
+        this.complete(deployment, snapshot.app, outcome);
+        this.finished(job.jobId);
+      };
+      if (cancelled) return finish({ status: "cancelled" });
+      if (failed) return finish(this.injectedFailure(deployment, snapshot, failed.message));
+      const outcome = this.runBuild(job, deployment, snapshot);
+      // On the real engine the build's outcome is the engine's: the pull, then the service.
+      if (this.ctx.engine && outcome.status === "done") void this.onEngine(job, deployment, snapshot).then(finish);
+      else finish(outcome);
     });
     this.active.set(job.jobId, { deploymentId: deployment.deploymentId, applicationId: app.applicationId, timer });
   }
@@ -131,7 +136,9 @@ export class Builder {
       logs.append(id, "Error: ❌ Docker image not found", ...FAILED_TRAILER);
       return { status: "error" };
     }
-    if (job.kind === "deploy") {
+    if (this.ctx.engine) {
+      // The engine's own pull writes the log (onEngine).
+    } else if (job.kind === "deploy") {
       // Registry login happens only when both username and password are set.
       if (app.username && app.password) logs.append(id, "Login Succeeded");
       logs.append(id, `Status: Image is up to date for ${app.dockerImage}`, "✅ Pulling image successfully");
@@ -167,8 +174,30 @@ export class Builder {
       // The build outlived application.delete/project.remove: the service it just created has no owner.
       stacks.orphan(app.appName, "build finished after its application was deleted");
     }
-    logs.append(id, `Starting service ${app.appName}`, "Docker Deployed: ✅");
+    if (!this.ctx.engine) logs.append(id, `Starting service ${app.appName}`, "Docker Deployed: ✅");
     return { status: "done" };
+  }
+
+  /** Dokploy's deploy on the real engine: `docker pull` (a deploy, not a redeploy), then create or update the service. */
+  private async onEngine(job: BuildJob, dep: DeploymentRow, snap: Snapshot): Promise<Outcome> {
+    const engine = this.ctx.engine;
+    if (!engine || !snap.app.dockerImage) return { status: "error" };
+    const log = (...lines: string[]) => this.ctx.logs.append(dep.deploymentId, ...lines);
+    try {
+      const env = resolveServiceEnv(snap.app.env, snap.projectEnv, snap.environmentEnv);
+      const spec = serviceSpec(snap.app, env, snap.mounts, calculateResources(snap.app));
+      // A redeploy does not pull: the image must already be on the node, as Dokploy's does.
+      const ok = await engine.deploy(snap.app.appName, snap.app.dockerImage, spec, log, job.kind === "deploy");
+      if (!ok) {
+        log(...FAILED_TRAILER);
+        return { status: "error" };
+      }
+      log(`Starting service ${snap.app.appName}`, "Docker Deployed: ✅");
+      return { status: "done" };
+    } catch (err) {
+      log(`Error: ${err instanceof Error ? err.message : String(err)}`, ...FAILED_TRAILER);
+      return { status: "error" };
+    }
   }
 
   private complete(dep: DeploymentRow, app: ApplicationRow, outcome: Outcome): void {
@@ -186,7 +215,7 @@ export class Builder {
 }
 
 /** Dokploy's calculateResources: Number.parseInt of each string column, unset when empty. */
-function calculateResources(app: ApplicationRow): ServiceResources {
+export function calculateResources(app: ApplicationRow): ServiceResources {
   const int = (v: unknown) => (typeof v === "string" && v ? Number.parseInt(v, 10) : undefined);
   return {
     Limits: { MemoryBytes: int(app.memoryLimit), NanoCPUs: int(app.cpuLimit) },

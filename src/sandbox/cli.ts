@@ -1,6 +1,6 @@
 // Standalone sandbox Dokploy for integration tests and manual poking:
 //   bun src/sandbox/cli.ts --port N [--api-key K] [--deploy-ms D]
-//       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--image-health-check-ms I] [--hostname H] [--verbose]
+//       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--image-health-check-ms I] [--runtime memory|docker] [--hostname H] [--verbose]
 // Prints exactly one line to stdout once listening; notes go to stderr.
 import { parseArgs } from "node:util";
 import { startSandbox } from "./server.ts";
@@ -8,7 +8,7 @@ import { startSandbox } from "./server.ts";
 const DEFAULT_API_KEY = "sandbox-key";
 
 const USAGE = `usage: bun src/sandbox/cli.ts [--port N] [--hostname H] [--api-key K] [--deploy-ms D]
-       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--image-health-check-ms I] [--verbose]`;
+       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--image-health-check-ms I] [--runtime memory|docker] [--verbose]`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -20,6 +20,11 @@ function num(name: string, value: string | undefined, min: number): number | und
   const n = Number(value);
   if (!Number.isFinite(n) || n < min) fail(`--${name} must be a number >= ${min}, got "${value}"`);
   return n;
+}
+
+function runtimeOf(value: string | undefined): "memory" | "docker" {
+  if (value === undefined || value === "memory" || value === "docker") return value ?? "memory";
+  return fail(`--runtime must be memory or docker, got "${value}"`);
 }
 
 function parse() {
@@ -36,6 +41,7 @@ function parse() {
         "stack-stop-ms": { type: "string" },
         "scale-settle-ms": { type: "string" },
         "image-health-check-ms": { type: "string" },
+        runtime: { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -59,6 +65,7 @@ const started = await startSandbox({
   apiKey,
   port: num("port", args.port, 0) ?? 0,
   hostname: args.hostname ?? "127.0.0.1",
+  runtime: runtimeOf(args.runtime),
   deployDurationMs: num("deploy-ms", args["deploy-ms"], 0),
   buildConcurrency: num("build-concurrency", args["build-concurrency"], 1),
   latencyMs: num("latency-ms", args["latency-ms"], 0),

@@ -21,6 +21,8 @@ export interface ClusterNode {
 }
 
 export interface NodeInput {
+  /** A real node's id (the engine runtime); else a new one. */
+  id?: string;
   hostname: string;
   role?: "manager" | "worker";
   memoryBytes?: number;
@@ -37,7 +39,8 @@ export class Cluster {
   volumes = new Map<string, Map<string, Record<string, string>>>();
   private managerId = "";
 
-  constructor() {
+  /** `manager`: the node Dokploy runs on (the engine runtime passes the real one). */
+  constructor(private readonly managerInput: NodeInput = MANAGER) {
     this.clear();
   }
 
@@ -45,7 +48,7 @@ export class Cluster {
   clear(): void {
     this.nodes.clear();
     this.volumes.clear();
-    this.managerId = this.add(MANAGER).id;
+    this.managerId = this.add(this.managerInput).id;
   }
 
   /** The node Dokploy itself runs on (its `docker run` commands, e.g. volume backups, run here). */
@@ -58,7 +61,7 @@ export class Cluster {
   add(input: NodeInput): ClusterNode {
     const at = nowIso();
     const node: ClusterNode = {
-      id: swarmId(),
+      id: input.id ?? swarmId(),
       hostname: input.hostname,
       role: input.role ?? "worker",
       availability: "active",

@@ -6,6 +6,7 @@ import type { BuildQueue } from "./queue.ts";
 import type { Stacks } from "./stacks.ts";
 import type { Cluster } from "./cluster.ts";
 import type { VolumeBackupStore } from "./backups.ts";
+import type { EngineRuntime } from "./engine/runtime.ts";
 
 export interface SandboxSettings {
   /** Added to every /api request before it is handled. */
@@ -84,4 +85,6 @@ export interface SandboxContext {
   timers: TimerSet;
   organizationId: string;
   log: LogFn;
+  /** SANDBOX_RUNTIME=docker: applications run as real Swarm services on the local engine. */
+  engine: EngineRuntime | null;
 }

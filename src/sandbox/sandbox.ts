@@ -12,7 +12,8 @@ import { nanoid } from "./ids.ts";
 import { DeploymentLogs } from "./logs.ts";
 import { BuildQueue } from "./queue.ts";
 import { type OpenCodeActivity, Stacks } from "./stacks.ts";
-import { Cluster } from "./cluster.ts";
+import { Cluster, type NodeInput } from "./cluster.ts";
+import type { EngineRuntime } from "./engine/runtime.ts";
 import { VolumeBackupStore } from "./backups.ts";
 import type { ClusterControl } from "./control.ts";
 import type { RealOpenCodeOptions } from "./opencode-process.ts";
@@ -30,6 +31,10 @@ export interface SandboxOptions {
   stackStopMs?: number;
   scaleSettleMs?: number;
   imageHealthCheckMs?: number;
+  /** The real engine the applications run on (startSandbox's `runtime: "docker"`); null: in memory. */
+  engine?: EngineRuntime | null;
+  /** The node Dokploy runs on; with the engine, the real one. */
+  manager?: NodeInput;
   /** Stacks whose appName matches run a real `opencode serve` instead of the emulated answer. */
   openCode?: RealOpenCodeOptions;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
@@ -93,10 +98,11 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     });
   }
 
-  const cluster = new Cluster();
+  const cluster = new Cluster(opts.manager);
+  const engine = opts.engine ?? null;
   const ctx: SandboxContext = {
     db: new Db(),
-    stacks: new Stacks({ openCode: opts.openCode, timers, cluster }),
+    stacks: new Stacks({ openCode: opts.openCode, timers, cluster, engine }),
     cluster,
     backups: new VolumeBackupStore(),
     logs: new DeploymentLogs(),
@@ -106,6 +112,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     timers,
     organizationId: nanoid(),
     log,
+    engine,
   };
   const builder = new Builder(ctx, (jobId) => queue.finish(jobId));
   const queue = new BuildQueue(

@@ -7,6 +7,7 @@ import { textResponse } from "./errors.ts";
 import { nanoid, nowIso, swarmId } from "./ids.ts";
 import { type OpenCodeProcess, type RealOpenCodeOptions, launchOpenCode, wantsRealOpenCode } from "./opencode-process.ts";
 import type { Cluster } from "./cluster.ts";
+import type { EngineRuntime } from "./engine/runtime.ts";
 import { applyMiddlewares, DEFAULT_MIDDLEWARE_FILE } from "./traefik-middlewares.ts";
 import { isUpgrade, UPGRADED, type Upgrader } from "./websocket-proxy.ts";
 
@@ -129,13 +130,15 @@ export interface DeploySpec {
 export const DEFAULT_UPDATE_CONFIG: SwarmUpdateConfig = { Parallelism: 1, Order: "start-first", FailureAction: "rollback" };
 const OUTPUT_LINES = 1000;
 
-type Target = { appName: string; path: string; middlewares?: string[] };
+type Target = { appName: string; path: string; middlewares?: string[]; port?: number | null };
 
 export interface StacksOptions {
   openCode?: RealOpenCodeOptions;
   timers?: TimerSet;
   /** Where tasks run; without it every task runs on the one server and volumes are global. */
   cluster?: Cluster;
+  /** SANDBOX_RUNTIME=docker: requests for a stack go to its real container. */
+  engine?: EngineRuntime | null;
 }
 
 export class Stacks {
@@ -271,6 +274,8 @@ export class Stacks {
   }
 
   removeService(appName: string): boolean {
+    // Dokploy's removeService, best effort: a failure is only logged there too.
+    this.opts.engine?.remove(appName).catch(() => undefined);
     const svc = this.services.get(appName);
     for (const t of svc?.tasks ?? []) t.real?.stop();
     const removed = this.services.delete(appName);
@@ -486,7 +491,8 @@ export class Stacks {
         if (!best || len > bestLen) best = { appName, router: r };
       }
     }
-    if (best) return { appName: best.appName, path: rewritePath(pathname, best.router), middlewares: best.router.middlewares ?? [] };
+    if (best)
+      return { appName: best.appName, path: rewritePath(pathname, best.router), middlewares: best.router.middlewares ?? [], port: best.router.port };
     if (this.services.has(host) || isAppName(host)) return { appName: host, path: pathname };
     return null;
   }
@@ -499,6 +505,13 @@ export class Stacks {
   }
 
   private async serve(req: Request, target: Target, original: Request, server: Partial<Upgrader> | undefined, cookies: string[]): Promise<Response> {
+    if (this.opts.engine) {
+      // Traefik reaches the task over dokploy-network; from the host, its docker_gwbridge address does.
+      const address = await this.opts.engine.address(target.appName).catch(() => null);
+      if (!address) return textResponse(502, "Bad Gateway");
+      const port = target.port ?? Number(this.services.get(target.appName)?.env.PORT ?? 8080);
+      return proxy(req, `http://${address}:${port}${target.path}${new URL(req.url).search}`);
+    }
     const svc = this.services.get(target.appName);
     const task = svc ? this.serving(svc, Date.now()) : null;
     if (!task) return textResponse(502, "Bad Gateway");

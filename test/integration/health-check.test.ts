@@ -17,7 +17,9 @@ afterAll(() => h.stop());
 
 const serviceOf = async (name: string) => (await sandboxState(h)).services.find((s: any) => s.hosts.includes(`${name}.stacks.test`));
 const tasksOf = async (appName: string) =>
-  (await (await fetch(`${h.sandboxUrl}/api/docker.getServiceContainersByAppName?appName=${appName}`, { headers: { "x-api-key": SANDBOX_KEY } })).json()) as {
+  (await (
+    await fetch(`${h.sandboxUrl}/api/docker.getServiceContainersByAppName?appName=${appName}`, { headers: { "x-api-key": SANDBOX_KEY } })
+  ).json()) as {
     currentState: string;
   }[];
 
@@ -34,10 +36,17 @@ describe("the image's own health check", () => {
     // Someone resets the setting in Dokploy and redeploys there.
     expect((await dokployPost(h.sandboxUrl, "application.update", { applicationId: app.applicationId, healthCheckSwarm: null })).status).toBe(200);
     expect((await dokployPost(h.sandboxUrl, "application.redeploy", { applicationId: app.applicationId })).status).toBe(200);
-    await waitFor(() => tasksOf(app.appName), (tasks) => tasks[0]?.currentState.startsWith("Starting") ?? false, "the new task to be starting");
+    await waitFor(
+      () => tasksOf(app.appName),
+      (tasks) => tasks[0]?.currentState.startsWith("Starting") ?? false,
+      "the new task to be starting",
+    );
     expect((await fetch(`${h.sandboxUrl}/`, { headers: { host: "hc-reset.stacks.test" } })).status).toBe(502);
 
-    const res = await fetch(`${h.url}/api/stacks/hc-reset/redeploy`, { method: "POST", headers: { authorization: `Bearer ${stack.managementToken}` } });
+    const res = await fetch(`${h.url}/api/stacks/hc-reset/redeploy`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.managementToken}` },
+    });
     expect(res.status).toBe(202);
     const events = await readEvents(`${h.url}${((await res.json()) as { eventsUrl: string }).eventsUrl}`, { timeoutMs: 20_000 });
     expect(events.at(-1)!.data.status).toBe("ready");

@@ -63,7 +63,11 @@ describe("the sandbox answers a scale as Dokploy does", () => {
       await deployAndWait(h, "converge");
       const app = (await sandboxState(h)).applications.find((a: any) => a.appName.includes("converge"));
       const tasks = async () =>
-        (await (await fetch(`${h.sandboxUrl}/api/docker.getServiceContainersByAppName?appName=${app.appName}`, { headers: { "x-api-key": "test-sandbox-key-0123456789" } })).json()) as any[];
+        (await (
+          await fetch(`${h.sandboxUrl}/api/docker.getServiceContainersByAppName?appName=${app.appName}`, {
+            headers: { "x-api-key": "test-sandbox-key-0123456789" },
+          })
+        ).json()) as any[];
       expect((await dokployPost(h.sandboxUrl, "application.stop", { applicationId: app.applicationId })).status).toBe(200);
       expect((await tasks()).map((t) => t.currentState.split(" ")[0])).not.toContain("Running");
       expect((await dokployPost(h.sandboxUrl, "application.start", { applicationId: app.applicationId })).status).toBe(200);

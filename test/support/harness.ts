@@ -67,7 +67,12 @@ export function portalEnv(sandboxUrl: string, dataDir: string, extra: Record<str
 }
 
 export async function startHarness(
-  opts: { env?: Record<string, string>; sandbox?: Partial<SandboxOptions> & { port?: number }; dataDir?: string; heartbeatMs?: number } = {},
+  opts: {
+    env?: Record<string, string>;
+    sandbox?: Partial<SandboxOptions> & { port?: number; runtime?: "memory" | "docker" };
+    dataDir?: string;
+    heartbeatMs?: number;
+  } = {},
 ): Promise<Harness> {
   const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, deployDurationMs: 60, stackStartMs: 20, ...opts.sandbox });
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "portal-test-"));

@@ -110,7 +110,9 @@ export const applicationProcedures: Procedure[] = [
     const before = applicationWithRelations(ctx, app);
     // `docker service scale =0` without --detach: answered once the task is gone. Its errors are swallowed here.
     ctx.stacks.scale(app.appName, 0, 0, ctx.settings.stackStopMs);
-    await ctx.stacks.scaled(app.appName, 0, ctx.settings.scaleSettleMs, signal);
+    if (ctx.engine) {
+      if (await ctx.engine.scale(app.appName, 0).catch(() => false)) await ctx.engine.scaled(app.appName, 0, ctx.settings.scaleSettleMs, signal);
+    } else await ctx.stacks.scaled(app.appName, 0, ctx.settings.scaleSettleMs, signal);
     app.applicationStatus = "idle";
     return before;
   }),
@@ -118,22 +120,24 @@ export const applicationProcedures: Procedure[] = [
   mutation("application.start", schemas.applicationId, async (ctx, input, signal) => {
     const app = findApplication(ctx, input.applicationId);
     const before = applicationWithRelations(ctx, app);
-    if (!ctx.stacks.scale(app.appName, 1, ctx.settings.stackStartMs, ctx.settings.stackStopMs)) {
+    const known = ctx.stacks.scale(app.appName, 1, ctx.settings.stackStartMs, ctx.settings.stackStopMs);
+    if (ctx.engine ? !(await ctx.engine.scale(app.appName, 1)) : !known) {
       // Not swallowed on start: a plain Error, hence a 500 carrying the shell output.
       throw new Error(`Command execution failed: Command failed: docker service scale ${app.appName}=1 \nError: No such service: ${app.appName}\n`);
     }
     // Answered once the new task runs: one that no node suits keeps the answer back.
-    await ctx.stacks.scaled(app.appName, 1, ctx.settings.scaleSettleMs, signal);
+    if (ctx.engine) await ctx.engine.scaled(app.appName, 1, ctx.settings.scaleSettleMs, signal);
+    else await ctx.stacks.scaled(app.appName, 1, ctx.settings.scaleSettleMs, signal);
     app.applicationStatus = "done";
     return before;
   }),
 
-  query("application.readLogs", schemas.applicationReadLogs, (ctx, input) => {
+  query("application.readLogs", schemas.applicationReadLogs, async (ctx, input) => {
     const app = findApplication(ctx, input.applicationId);
-    const svc = ctx.stacks.services.get(app.appName);
+    const output = ctx.engine ? await ctx.engine.logs(app.appName) : (ctx.stacks.services.get(app.appName)?.output ?? null);
     // getContainerLogs: neither a container nor a service -> a plain Error, hence 500.
-    if (!svc) throw new Error(`No container or service found for: ${app.appName}`);
-    return containerLogs(svc.output, input);
+    if (!output) throw new Error(`No container or service found for: ${app.appName}`);
+    return containerLogs(output, input);
   }),
 
   mutation("application.cleanQueues", schemas.applicationId, (ctx, input) => {

@@ -28,7 +28,7 @@ function taskRow(ctx: SandboxContext, svc: SwarmService, task: Task, now: number
 }
 
 /** Docker's units.HumanDuration, lowercased as `docker service ps` prints it. */
-function humanDuration(ms: number): string {
+export function humanDuration(ms: number): string {
   const seconds = Math.floor(Math.max(0, ms) / 1000);
   if (seconds < 1) return "less than a second";
   if (seconds === 1) return "1 second";
@@ -41,12 +41,14 @@ function humanDuration(ms: number): string {
 }
 
 export const dockerProcedures: Procedure[] = [
-  query("docker.getServiceContainersByAppName", schemas.serviceContainers, (ctx, input) => {
+  query("docker.getServiceContainersByAppName", schemas.serviceContainers, async (ctx, input) => {
     const svc = ctx.stacks.services.get(input.appName);
-    if (!svc) return [];
-    const now = Date.now();
     // `docker service ps` lists the newest task first, with its history.
-    const rows = [...svc.tasks].reverse().map((t) => taskRow(ctx, svc, t, now));
+    const rows = ctx.engine
+      ? await ctx.engine.taskRows(input.appName)
+      : svc
+        ? [...svc.tasks].reverse().map((t) => taskRow(ctx, svc, t, Date.now()))
+        : [];
     // Dokploy trims the whole output before splitting it: the last line's empty error loses
     // its trailing space, so "Error: " is not stripped and the field reads "Error:".
     const last = rows.at(-1);

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The real engine that the engine tier of the tests runs on, brought up on this machine:
+# Debian's Docker Engine (dockerd as root) with a one-node Swarm, the overlay network Dokploy
+# puts every application on, a local registry on 127.0.0.1:5000, and the stack image built
+# from stack-image/ and pushed there. Idempotent: what already runs or exists is kept, so a
+# second run takes seconds. Prints, as its last line, `ENGINE_STACK_IMAGE=<reference>`.
+#
+#   scripts/engine/up.sh            (root; logs in $ENGINE_STATE_DIR, default /var/tmp/ai-stack-engine)
+set -euo pipefail
+root_dir=$(cd "$(dirname "$0")/../.." && pwd)
+state=${ENGINE_STATE_DIR:-/var/tmp/ai-stack-engine}
+registry=127.0.0.1:5000
+image="$registry/oh-my-opencode-free:engine-test"
+# The engine's own client: a newer `docker` earlier on PATH may speak another API version.
+docker=/usr/bin/docker
+mkdir -p "$state/logs"
+say() { echo "engine: $*"; }
+
+[ "$(id -u)" = 0 ] || { echo "engine: needs root (dockerd)" >&2; exit 1; }
+
+missing=()
+[ -x /usr/sbin/dockerd ] || missing+=(docker.io)
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+command -v debootstrap > /dev/null || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > "$state/logs/apt.log" 2>&1
+fi
+
+if ! $docker info > /dev/null 2>&1; then
+  say "starting dockerd"
+  setsid nohup /usr/sbin/dockerd --host unix:///var/run/docker.sock > "$state/logs/dockerd.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do $docker info > /dev/null 2>&1 && break; sleep 0.5; done
+  $docker info > /dev/null 2>&1 || { tail -n 20 "$state/logs/dockerd.log" >&2; exit 1; }
+fi
+
+if [ "$($docker info --format '{{.Swarm.LocalNodeState}}')" != active ]; then
+  say "initialising Swarm"
+  $docker swarm init --advertise-addr 127.0.0.1 > /dev/null
+fi
+# Dokploy attaches every application to this network.
+$docker network inspect dokploy-network > /dev/null 2>&1 || $docker network create -d overlay --attachable dokploy-network > /dev/null
+
+if ! curl -sf "http://$registry/v2/" > /dev/null; then
+  say "starting the registry on $registry"
+  # Debian's own config asks for htpasswd: this one has no auth, on loopback only.
+  cat > "$state/registry.yml" << YML
+version: 0.1
+log: {fields: {service: registry}}
+storage: {filesystem: {rootdirectory: $state/registry}, delete: {enabled: true}}
+http: {addr: $registry}
+YML
+  setsid nohup /usr/bin/docker-registry serve "$state/registry.yml" > "$state/logs/registry.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 40); do curl -sf "http://$registry/v2/" > /dev/null && break; sleep 0.25; done
+  curl -sf "http://$registry/v2/" > /dev/null || { tail -n 20 "$state/logs/registry.log" >&2; exit 1; }
+fi
+
+if ! $docker image inspect oven/bun:debian > /dev/null 2>&1; then
+  if timeout 30 $docker pull -q oven/bun:debian > /dev/null 2>&1; then
+    say "pulled oven/bun:debian"
+  else
+    say "Docker Hub out of reach: building a stand-in oven/bun:debian"
+    "$root_dir/scripts/engine/base-image.sh" oven/bun:debian
+  fi
+fi
+
+# The build context's content decides the tag's freshness: rebuilt only when stack-image/ changed.
+digest=$(cd "$root_dir" && tar -c --sort=name --mtime=@0 --owner=0 --group=0 stack-image | sha256sum | cut -c1-12)
+if [ "$($docker image inspect -f '{{index .Config.Labels "nl.flexinit.ai-stack.context"}}' "$image" 2>/dev/null || true)" != "$digest" ]; then
+  say "building the stack image"
+  $docker build -q --label "nl.flexinit.ai-stack.context=$digest" -t "$image" "$root_dir/stack-image" > "$state/logs/stack-build.log" 2>&1 \
+    || { tail -n 30 "$state/logs/stack-build.log" >&2; exit 1; }
+  $docker push -q "$image" > "$state/logs/stack-push.log" 2>&1 || { tail -n 20 "$state/logs/stack-push.log" >&2; exit 1; }
+fi
+say "ready: Docker $($docker version -f '{{.Server.Version}}'), Swarm active, registry $registry"
+echo "ENGINE_STACK_IMAGE=$image"

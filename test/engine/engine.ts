@@ -1,0 +1,43 @@
+import { DockerApi } from "../../src/sandbox/engine/docker-api.ts";
+
+/**
+ * The engine tier runs where a real Docker Engine in a Swarm answers and the stack image is in
+ * the local registry (scripts/engine/up.sh makes both). Elsewhere it is skipped with one line
+ * saying why, except when ENGINE_REQUIRED is set (.ci/run): then a missing engine fails.
+ */
+
+export const ENGINE_IMAGE = process.env.ENGINE_STACK_IMAGE ?? "127.0.0.1:5000/oh-my-opencode-free:engine-test";
+export const docker = new DockerApi();
+
+async function whyNot(): Promise<string | null> {
+  if (!(await docker.swarmActive())) return "no Docker Engine in a Swarm answers on /var/run/docker.sock";
+  const [registry, rest] = [ENGINE_IMAGE.split("/")[0], ENGINE_IMAGE.split("/").slice(1).join("/")];
+  const [repo, tag = "latest"] = rest.split(":");
+  const manifest = await fetch(`http://${registry}/v2/${repo}/manifests/${tag}`, {
+    method: "HEAD",
+    headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" },
+  }).catch(() => null);
+  if (manifest?.status !== 200) return `the stack image ${ENGINE_IMAGE} is not in the local registry`;
+  return null;
+}
+
+/** null when the tier can run; else why not (and a failure when ENGINE_REQUIRED is set). */
+export async function engineSkipReason(): Promise<string | null> {
+  const why = await whyNot();
+  if (why && process.env.ENGINE_REQUIRED) throw new Error(`engine tier required (ENGINE_REQUIRED) but ${why}; run scripts/engine/up.sh`);
+  if (why) console.log(`engine tier skipped: ${why} (scripts/engine/up.sh brings one up)`);
+  return why;
+}
+
+/** `docker <args>` with the engine's own CLI; stdout, or a thrown error with stderr. */
+export function dockerCli(...args: string[]): string {
+  const run = Bun.spawnSync(["/usr/bin/docker", ...args], { stdout: "pipe", stderr: "pipe" });
+  if (run.exitCode !== 0) throw new Error(`docker ${args.join(" ")}: ${run.stderr.toString().trim()}`);
+  return run.stdout.toString().trim();
+}
+
+/** The container of the service's running task, or null. */
+export async function runningContainer(service: string): Promise<string | null> {
+  const task = (await docker.tasks(service)).find((t) => t.Status.State === "running");
+  return task?.Status.ContainerStatus?.ContainerID ?? null;
+}
