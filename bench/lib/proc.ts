@@ -202,13 +202,14 @@ export interface SandboxStateView {
 
 /** The sandbox Dokploy as its own process (src/sandbox/cli.ts), on a loopback port. */
 export async function startSandboxProcess(
-  opts: { deployMs?: number; buildConcurrency?: number; latencyMs?: number; stackStartMs?: number } = {},
+  opts: { deployMs?: number; buildConcurrency?: number; latencyMs?: number; stackStartMs?: number; runtime?: "memory" | "docker" } = {},
 ): Promise<SandboxProcess> {
   const args = [BUN, "src/sandbox/cli.ts", "--port", "0", "--hostname", LOOPBACK, "--api-key", SANDBOX_KEY];
   if (opts.deployMs !== undefined) args.push("--deploy-ms", String(opts.deployMs));
   if (opts.buildConcurrency !== undefined) args.push("--build-concurrency", String(opts.buildConcurrency));
   if (opts.latencyMs !== undefined) args.push("--latency-ms", String(opts.latencyMs));
   if (opts.stackStartMs !== undefined) args.push("--stack-start-ms", String(opts.stackStartMs));
+  if (opts.runtime !== undefined) args.push("--runtime", opts.runtime);
   const child = spawnChild("sandbox", args, {});
   const m = await child.waitFor(/listening on (http:\/\/\S+)/, 15_000);
   const url = m[1]!;
