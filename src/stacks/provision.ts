@@ -1,6 +1,5 @@
 import { planStack, type StackPlan } from "./plan.ts";
 import { expandProbeTargets } from "./probe.ts";
-import { FAST_PROBE_WINDOW_MS, FIRST_PROBE_PAUSE_MS } from "./poll-schedule.ts";
 import { removeStackResources } from "./teardown.ts";
 import { waitForDokployDeploy } from "./wait-deploy.ts";
 import { applicationSettings, dockerProvider } from "./spec.ts";
@@ -12,8 +11,7 @@ import { cleanupReportOf } from "./cleanup-report.ts";
 import { scrubLogTail } from "./log-scrub.ts";
 import { ensureBackups, removeBackups } from "./backups.ts";
 import { SSO_MIDDLEWARE } from "./sso-middleware-file.ts";
-import { failIfUnschedulable } from "./scheduling.ts";
-import { healthTimeout } from "./probe-report.ts";
+import { waitUntilAnswering } from "./readiness.ts";
 
 /**
  * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
@@ -69,22 +67,13 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
         // A resumed wait keeps its first deadline, with one last probe if that has passed.
         const left = deadlineOf(deps, id, "wait_healthy", deps.config.HEALTH_TIMEOUT) - Date.now();
         // A task Swarm cannot place ends the wait at once (scheduling.ts), then the rollback runs.
-        const result = await failIfUnschedulable(deps, appName, signal, async (waiting) => {
-          const result = await deps.waitUntilUp({
-            targets,
-            attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
-            intervalMs: deps.config.PROBE_INTERVAL,
-            firstIntervalMs: FIRST_PROBE_PAUSE_MS,
-            fastWindowMs: FAST_PROBE_WINDOW_MS,
-            maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
-            timeoutMs: Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT)),
-            signal: waiting,
-          });
-          if (waiting.aborted) throw waiting.reason;
-          return result;
-        });
-        if (!result.up) throw healthTimeout(targets, result.last);
-        return result;
+        return waitUntilAnswering(
+          deps,
+          appName,
+          targets,
+          Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT)),
+          signal,
+        );
       },
       (r) => (r.up && r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
     );

@@ -1,11 +1,10 @@
 import type { Deployment, Stack, StepId } from "../model.ts";
 import { planStack } from "../plan.ts";
 import { expandProbeTargets, probeOnce } from "../probe.ts";
-import { FAST_PROBE_WINDOW_MS, FIRST_PROBE_PAUSE_MS } from "../poll-schedule.ts";
 import { type SagaDeps, SagaError, now, runStep, sleep, toDeploymentError } from "../saga.ts";
 import { waitForDokployDeploy } from "../wait-deploy.ts";
 import { failIfUnschedulable } from "../scheduling.ts";
-import { healthTimeout } from "../probe-report.ts";
+import { waitUntilAnswering } from "../readiness.ts";
 
 /**
  * What the owner's operations share: the step runner with its terminal event, and the
@@ -76,23 +75,7 @@ function probeTargets(deps: SagaDeps, stack: Stack, appName: string) {
  * Swarm cannot place ends it with `unschedulable` (scheduling.ts).
  */
 export async function waitHealthy(deps: SagaDeps, stack: Stack, appName: string, signal: AbortSignal): Promise<{ trusted?: boolean }> {
-  const targets = probeTargets(deps, stack, appName);
-  const result = await failIfUnschedulable(deps, appName, signal, async (waiting) => {
-    const result = await deps.waitUntilUp({
-      targets,
-      attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
-      intervalMs: deps.config.PROBE_INTERVAL,
-      firstIntervalMs: FIRST_PROBE_PAUSE_MS,
-      fastWindowMs: FAST_PROBE_WINDOW_MS,
-      maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
-      timeoutMs: deps.config.HEALTH_TIMEOUT,
-      signal: waiting,
-    });
-    if (waiting.aborted) throw waiting.reason;
-    return result;
-  });
-  if (!result.up) throw healthTimeout(targets, result.last);
-  return result;
+  return waitUntilAnswering(deps, appName, probeTargets(deps, stack, appName), deps.config.HEALTH_TIMEOUT, signal);
 }
 
 /** Ids of the service's tasks that run now (`docker service ps`, as Dokploy reports it). */

@@ -1,0 +1,35 @@
+import { FAST_PROBE_WINDOW_MS, FIRST_PROBE_PAUSE_MS } from "./poll-schedule.ts";
+import type { ProbeTarget, WaitResult } from "./probe.ts";
+import { healthTimeout } from "./probe-report.ts";
+import type { SagaDeps } from "./saga.ts";
+import { failIfUnschedulable } from "./scheduling.ts";
+
+/**
+ * Until one of `targets` answers, for at most `timeoutMs`: the wait of a deploy, a start and a
+ * redeploy alike. A task Swarm cannot place ends it as `unschedulable` (scheduling.ts); a stack
+ * that never answers is `health_timeout`, saying what each target last saw.
+ */
+export async function waitUntilAnswering(
+  deps: SagaDeps,
+  appName: string,
+  targets: ProbeTarget[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Extract<WaitResult, { up: true }>> {
+  const result = await failIfUnschedulable(deps, appName, signal, async (waiting) => {
+    const result = await deps.waitUntilUp({
+      targets,
+      attemptTimeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT,
+      intervalMs: deps.config.PROBE_INTERVAL,
+      firstIntervalMs: FIRST_PROBE_PAUSE_MS,
+      fastWindowMs: FAST_PROBE_WINDOW_MS,
+      maxIntervalMs: Math.max(deps.config.PROBE_INTERVAL, 10_000),
+      timeoutMs,
+      signal: waiting,
+    });
+    if (waiting.aborted) throw waiting.reason;
+    return result;
+  });
+  if (!result.up) throw healthTimeout(targets, result.last);
+  return result;
+}
