@@ -39,12 +39,14 @@ export const deploymentSnapshot = z.object({
   lastEventId: z.number().int(),
   /** While it waits in the portal's own queue: its place now (the events persist only some of the moves). */
   queuePosition: z.number().int().nullable(),
+  /** HISTORY_RETENTION let its events go: the outcome is kept, the steps are not (an empty list). */
+  historyPruned: z.boolean(),
 });
 export type DeploymentSnapshot = z.infer<typeof deploymentSnapshot>;
 
 /** `queuePosition`: its place in the portal's queue now (QueueBoard), while it waits there. */
 export function snapshotOf(deployment: Deployment, events: DeploymentEvent[], queuePosition: number | null = null): DeploymentSnapshot {
-  const order = STEPS_BY_KIND[deployment.kind] as readonly StepId[];
+  const order = deployment.historyPruned ? [] : (STEPS_BY_KIND[deployment.kind] as readonly StepId[]);
   const steps = new Map<StepId, StepSnapshot>(order.map((step) => [step, { step, state: "pending", startedAt: null, finishedAt: null }]));
   let url: string | null = null;
   // The done event's error may carry Dokploy's detail, which the row does not keep.
@@ -78,5 +80,6 @@ export function snapshotOf(deployment: Deployment, events: DeploymentEvent[], qu
     finishedAt: deployment.finishedAt,
     lastEventId: events.at(-1)?.seq ?? 0,
     queuePosition: deployment.status === "running" ? queuePosition : null,
+    historyPruned: deployment.historyPruned,
   };
 }
