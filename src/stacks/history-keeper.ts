@@ -10,13 +10,13 @@ import type { Store } from "../store/index.ts";
  */
 
 const DAY_MS = 86_400_000;
-/** Deployments per batch: with their ~8 events each, a few ms of work. */
-const HISTORY_BATCH = 100;
+/** Deployments per batch: with their ~8 events each, about 5 ms of work (at most ~20). */
+const HISTORY_BATCH = 50;
 /** Deleted stacks per batch: each may bring a long history of deployments. */
 const STACK_BATCH = 2;
 const AUDIT_BATCH = 1_000;
-/** 1 MiB of 4 KiB pages per vacuum step. */
-const VACUUM_PAGES = 256;
+/** 512 KiB of 4 KiB pages per vacuum step (about 20 ms at most). */
+const VACUUM_PAGES = 128;
 const PAUSE_MS = 20;
 /** The first pass soon after start (an upgraded portal has a backlog), not before start-up is done. */
 const FIRST_PASS_MAX_MS = 60_000;

@@ -40,10 +40,11 @@ export class RetentionRepo {
       const list = JSON.stringify(ids);
       const these = "SELECT value FROM json_each(?1)";
       // The done event's seq stays with the row: a watcher's Last-Event-ID still means what it meant.
+      // What only a running deployment needs (its step, Dokploy's baseline) goes with the events.
       this.db
         .query(
           `UPDATE deployments SET pruned_seq = (SELECT COALESCE(MAX(seq), 0) FROM deployment_events WHERE deployment_id = deployments.id),
-             dokploy_baseline = NULL
+             dokploy_baseline = NULL, step = NULL
            WHERE id IN (${these})`,
         )
         .run(list);
