@@ -9,6 +9,7 @@ import { run as check } from "./check.ts";
 import { run as coldStart } from "./cold-start.ts";
 import { run as concurrentDeploys } from "./concurrent-deploys.ts";
 import { run as deployPath } from "./deploy-path.ts";
+import { run as history } from "./history.ts";
 import { run as pageLoad } from "./page-load.ts";
 import { run as rollout } from "./rollout.ts";
 import { stopAll } from "./lib/proc.ts";
@@ -23,6 +24,7 @@ const BENCHES: [string, () => Promise<BenchSummary>][] = [
   ["cold-start", coldStart],
   ["page-load", pageLoad],
   ["rollout", rollout],
+  ["history", history],
 ];
 
 const only = process.argv.slice(2);
