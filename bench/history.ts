@@ -48,7 +48,7 @@ const CHECK_RATE = 200;
 const DETAILS_REQUESTS = 200;
 const READS = 20;
 const POWER_CYCLES = 5;
-const NEW_DEPLOYS = 3;
+const NEW_DEPLOYS = 5;
 const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const stackName = (i: number) => `hist-${String(i).padStart(4, "0")}`;
