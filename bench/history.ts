@@ -75,6 +75,11 @@ function env(sandboxUrl: string, dataDir: string, extra: Record<string, string> 
 const fileBytes = (dir: string) =>
   ["", "-wal"].reduce((n, s) => n + (existsSync(join(dir, DB_FILE + s)) ? statSync(join(dir, DB_FILE + s)).size : 0), 0);
 const mb = (bytes: number) => r(bytes / 1e6, 1);
+/** The database of a stopped portal, with its WAL if one was left. */
+function copyDatabase(from: string, to: string): void {
+  for (const suffix of ["", "-wal"])
+    if (existsSync(join(from, DB_FILE + suffix))) copyFileSync(join(from, DB_FILE + suffix), join(to, DB_FILE + suffix));
+}
 
 async function timed(fn: () => Promise<Response>): Promise<number> {
   const t0 = performance.now();
@@ -222,7 +227,7 @@ export function run() {
     await seeding.child.stop();
 
     // 2. A year of history in a copy, and a second copy for the default retention.
-    copyFileSync(join(dirs.plain.path, DB_FILE), join(dirs.year_kept.path, DB_FILE));
+    copyDatabase(dirs.plain.path, dirs.year_kept.path);
     progress(BENCH, `seeding ${DAYS} days of history for ${STACKS} stacks`);
     const t1 = performance.now();
     const db = new Database(join(dirs.year_kept.path, DB_FILE));
@@ -232,7 +237,7 @@ export function run() {
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     db.close();
     const seedS = (performance.now() - t1) / 1000;
-    copyFileSync(join(dirs.year_kept.path, DB_FILE), join(dirs.year_default.path, DB_FILE));
+    copyDatabase(dirs.year_kept.path, dirs.year_default.path);
     figure(BENCH, {
       figure: "setup",
       stacks: STACKS,
