@@ -10,6 +10,7 @@ import { run as coldStart } from "./cold-start.ts";
 import { run as concurrentDeploys } from "./concurrent-deploys.ts";
 import { run as deployPath } from "./deploy-path.ts";
 import { run as engineDeploy } from "./engine-deploy.ts";
+import { run as history } from "./history.ts";
 import { run as pageLoad } from "./page-load.ts";
 import { run as rollout } from "./rollout.ts";
 import { stopAll } from "./lib/proc.ts";
@@ -25,6 +26,7 @@ const BENCHES: [string, () => Promise<BenchSummary>][] = [
   ["page-load", pageLoad],
   ["rollout", rollout],
   ["engine-deploy", engineDeploy],
+  ["history", history],
 ];
 
 const only = process.argv.slice(2);

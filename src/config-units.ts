@@ -2,10 +2,10 @@ import { z } from "zod";
 
 /** Parsers shared by every group of variables (config.ts, auth/, fleet-config.ts). */
 
-const DURATION = /^(\d+)(ms|s|m|h)?$/;
-export const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const DURATION = /^(\d+)(ms|s|m|h|d)?$/;
+export const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** "90s", "10m", "500ms" or a bare number of milliseconds; `positive` refuses 0. */
+/** "90s", "10m", "500ms", "30d" or a bare number of milliseconds; `positive` refuses 0. */
 export const duration = (fallback: string, opts: { positive?: boolean } = {}) =>
   z
     .string()
@@ -13,7 +13,7 @@ export const duration = (fallback: string, opts: { positive?: boolean } = {}) =>
     .transform((value, ctx) => {
       const match = DURATION.exec(value.trim());
       if (!match || (opts.positive && Number(match[1]) === 0)) {
-        ctx.addIssue({ code: "custom", message: 'expected a duration such as "500ms", "90s", "10m" or "1h"' });
+        ctx.addIssue({ code: "custom", message: 'expected a duration such as "500ms", "90s", "10m", "1h" or "30d"' });
         return z.NEVER;
       }
       return Number(match[1]) * UNIT_MS[(match[2] ?? "ms") as keyof typeof UNIT_MS];

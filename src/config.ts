@@ -180,6 +180,11 @@ export const configSchema = z
     // A stack with no OpenCode activity this long is stopped; its owner starts it again. 0: never.
     IDLE_STOP_AFTER: duration("4h"),
     IDLE_CHECK_INTERVAL: duration("5m"),
+    // Retention (src/stacks/history-keeper.ts); 0 keeps that history for ever.
+    HISTORY_RETENTION: duration("7d"),
+    // The audit log answers "who did what" long after the fact: a year, what PCI DSS asks of audit trails.
+    AUDIT_RETENTION: duration("365d"),
+    RETENTION_INTERVAL: duration("1h"),
     // Sign-in (src/auth/config.ts).
     ...authVariables,
     // Nodes of a Swarm cluster, and workspace backups (src/fleet-config.ts).

@@ -145,6 +145,29 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // The database and retention (src/stacks/history-keeper.ts).
+  readonly databaseBytes = new Gauge({
+    name: "portal_database_bytes",
+    help: "Size of the SQLite database file (its pages; the WAL not included), read at scrape time",
+    registers: [this.registry],
+  });
+  readonly databaseFreeBytes = new Gauge({
+    name: "portal_database_free_bytes",
+    help: "Of portal_database_bytes, free pages: reused by new rows, or given back by the next retention pass",
+    registers: [this.registry],
+  });
+  readonly prunedRows = new Counter({
+    name: "portal_retention_pruned_rows_total",
+    help: "Rows retention removed: history (finished deployments' events and reports, HISTORY_RETENTION), deleted_stacks (their deployments and all hanging from them), audit (AUDIT_RETENTION)",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly retentionPass = new Gauge({
+    name: "portal_retention_last_pass_timestamp_seconds",
+    help: "When the last retention pass ended (Unix time); 0 before the first",
+    registers: [this.registry],
+  });
+
   private defaultsCollected = false;
 
   /**
@@ -176,6 +199,12 @@ export class Metrics {
     this.stacks.reset();
     for (const [status, n] of Object.entries(stacksByStatus)) this.stacks.set({ status }, n);
     this.circuit.set(CIRCUIT_VALUES[circuit]);
+  }
+
+  /** The database's size at scrape time. */
+  observeDatabase(size: { bytes: number; freeBytes: number }): void {
+    this.databaseBytes.set(size.bytes);
+    this.databaseFreeBytes.set(size.freeBytes);
   }
 
   /** Backups at scrape time; null: backups are off (no series). */

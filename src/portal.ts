@@ -24,6 +24,7 @@ import { ClusterView } from "./stacks/placement.ts";
 import { Fleet } from "./stacks/fleet.ts";
 import { BackupKeeper } from "./stacks/backups.ts";
 import { StackSso } from "./stacks/stack-sso.ts";
+import { HistoryKeeper } from "./stacks/history-keeper.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -52,12 +53,23 @@ export interface Portal {
   url: string;
   store: Store;
   stacks: StackService;
+  /** Retention's background passes (tests run one with runOnce). */
+  retention: HistoryKeeper;
   stop(): Promise<void>;
 }
 
 export async function startPortal(opts: PortalOptions): Promise<Portal> {
   const { config, log } = opts;
   const store = opts.store ?? Store.open(config.DATA_DIR);
+  // Once per file made before retention: a VACUUM, before the portal answers anyone.
+  const vacuum = store.convertToIncrementalVacuum();
+  if (vacuum.error)
+    log.warn(
+      { err: vacuum.error, ms: Math.round(vacuum.ms) },
+      "the database could not be rewritten for incremental vacuum (free disk about its size is needed); pruned space is reused but not given back; trying again at the next start",
+    );
+  else if (vacuum.converted)
+    log.info({ ms: Math.round(vacuum.ms), bytes: store.size().bytes }, "the database was rewritten once for incremental vacuum");
   const metrics = new Metrics();
   const client = new DokployClient({
     baseUrl: opts.dokployUrl,
@@ -143,6 +155,14 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     onCheck: (outcome) => metrics.idleChecks.inc({ outcome }),
   });
   const reconciler = new Reconciler(sagaDeps, (report) => metrics.observeReconcile(report));
+  const keeper = new HistoryKeeper(store, log, {
+    historyMs: config.HISTORY_RETENTION,
+    auditMs: config.AUDIT_RETENTION,
+    quarantineDays: config.NAME_QUARANTINE_DAYS,
+    intervalMs: config.RETENTION_INTERVAL,
+    onPruned: (kind, rows) => metrics.prunedRows.inc({ kind }, rows),
+    onPass: (at) => metrics.retentionPass.set(at / 1000),
+  });
   // A build that outlives its application's delete: once its service shows, a reconcile reports it.
   const serviceWatch = new OrphanServiceWatch(sagaDeps, () => {
     reconciler.run(false).catch((err) => log.warn({ err: String(err) }, "reconcile after an orphaned service failed"));
@@ -164,6 +184,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     refreshMetrics: async () => {
       metrics.collectDefaults();
       metrics.observeState(store.stacks.countByStatus(), client.resilience.circuit);
+      metrics.observeDatabase(store.size());
       // Per node: a scrape waits for Dokploy's node list a short while at most (unknown: no node series).
       const [nodes, backups] = await Promise.all([
         fleet.nodeFigures(AbortSignal.timeout(1_500)).catch(() => null),
@@ -212,6 +233,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   idle.start();
   // Backups past their stack's quarantine are removed at start and every hour after.
   backups.start(60 * 60 * 1000);
+  keeper.start();
   const server = Bun.serve({
     hostname: config.HOST,
     port: config.PORT,
@@ -228,12 +250,14 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     url,
     store,
     stacks,
+    retention: keeper,
     async stop() {
       clearTimeout(collectDefaults);
       reconciler.stop();
       await rollouts.stop();
       await idle.stop();
       await backups.stop();
+      await keeper.stop();
       serviceWatch.stop();
       await server.stop(true);
       store.close();

@@ -279,6 +279,7 @@ function follow(name: string, deploymentId: string): void {
     url: null,
     steps: [],
     status: null,
+    position: null,
     done: null,
     lastEventId: 0,
     startedAt: Date.now(),

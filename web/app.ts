@@ -578,6 +578,7 @@ function summaryOf(p: Progress): string {
   const current = currentStep(p);
   const key = current ? stepKey(current.view.step) : null;
   if (current && key) return t("progress.step_of", { current: current.number, total: current.total, label: t(key) });
+  if (p.status === "waiting" && p.position !== null) return t("status.waiting", { position: p.position });
   const status = p.status ? statusKey(p.status) : null;
   return status ? t(status) : t("progress.starting");
 }

@@ -24,8 +24,10 @@ export interface Progress {
   name: string;
   url: string | null;
   steps: StepView[];
-  /** The latest `status` event (accepted, building, rolling_back, recovering). */
+  /** The latest `status` event (accepted, waiting, building, rolling_back, recovering). */
   status: string | null;
+  /** While it waits for a slot in the portal's own queue: its place (number 1 is next). */
+  position: number | null;
   done: DoneData | null;
   lastEventId: number;
   startedAt: number;
@@ -48,7 +50,8 @@ export function fromSnapshot(s: Snapshot): Progress {
     name: s.name,
     url: s.url,
     steps,
-    status: null,
+    status: finished ? null : s.queuePosition === null ? null : "waiting",
+    position: finished ? null : s.queuePosition,
     done:
       finished && s.finishedAt
         ? {
@@ -72,6 +75,7 @@ const pending = (step: string): StepView => ({ step, state: "pending" });
 export function reset(p: Progress): void {
   p.steps = orderFor(p.kind).map(pending);
   p.status = null;
+  p.position = null;
   p.done = null;
   p.finishedAt = null;
   p.lastEventId = 0;
@@ -82,6 +86,7 @@ interface EventData {
   step?: unknown;
   state?: StepState;
   status?: unknown;
+  position?: unknown;
   at?: string;
   url?: string;
 }
@@ -96,6 +101,7 @@ export function apply(p: Progress, type: string, data: EventData | null, id: num
     if (data.state) view.state = data.state;
   } else if (type === "status" && typeof data.status === "string") {
     p.status = data.status;
+    p.position = data.status === "waiting" && typeof data.position === "number" ? data.position : null;
     // The build queue let go of us: the step is running again.
     if (data.status === "building") for (const s of p.steps) if (s.state === "queued") s.state = "started";
   } else if (type === "done" && data.status) {
@@ -166,13 +172,19 @@ export class Watch {
       this.setConnection("live");
     };
     const handle = (type: string) => (e: MessageEvent) => {
-      const id = Number.parseInt(e.lastEventId, 10) || 0;
-      if (id && id <= this.p.lastEventId) return;
       let data: unknown;
       try {
         data = JSON.parse(e.data);
       } catch {
         return;
+      }
+      // A move in the portal's queue comes without an id of its own (it is not stored), so
+      // EventSource repeats the last id it had: it is new all the same.
+      const move = type === "status" && (data as EventData | null)?.status === "waiting";
+      let id = Number.parseInt(e.lastEventId, 10) || 0;
+      if (id && id <= this.p.lastEventId) {
+        if (!move) return;
+        id = 0;
       }
       apply(this.p, type, typeof data === "object" ? (data as EventData | null) : null, id);
       if (type === "done") {

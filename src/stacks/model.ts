@@ -143,6 +143,8 @@ export const deployment = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
+  /** Retention let its events and report go (HISTORY_RETENTION): only the row and its outcome are left. */
+  historyPruned: z.boolean(),
 });
 export type Deployment = z.infer<typeof deployment>;
 

@@ -38,8 +38,7 @@ export async function findOrphanServices(deps: SagaDeps, before: SwarmService[],
   // The store knows most appNames; Dokploy's project list does not carry them.
   const live = new Set<string>();
   const knownIds = new Set<string>();
-  for (const s of deps.store.stacks.list({ includeGone: true, limit: 1_000_000 })) {
-    if (!s.applicationId || !s.appName) continue;
+  for (const s of deps.store.stacks.knownApplications()) {
     knownIds.add(s.applicationId);
     if (liveIds.has(s.applicationId)) live.add(s.appName);
   }

@@ -9,6 +9,7 @@ import { IdempotencyGuard } from "./idempotency.ts";
 import { normaliseName } from "./names.ts";
 import { volumeGenerationFor } from "./volumes.ts";
 import type { DeploySlots } from "./slots.ts";
+import { QueueBoard } from "./queue-place.ts";
 import { snapshotOf, type DeploymentSnapshot } from "./snapshot.ts";
 import { publicDeployment, publicEvent } from "./public-view.ts";
 import { type Person, ownerOf, sameOwner } from "./owner.ts";
@@ -75,6 +76,8 @@ const fail = (code: string, message: string): Problem => ({ ok: false, code, mes
 export class StackService {
   private readonly running = new Map<string, Running>();
   private readonly idempotency: IdempotencyGuard;
+  /** Where each deploy waiting for a slot is in the line. */
+  private readonly queue: QueueBoard;
   /** Who owns which stack (AUTH_MODE=oidc): claims, "Your stacks", the per-person limit. */
   readonly ownership: Ownership;
 
@@ -89,6 +92,7 @@ export class StackService {
       return status === undefined || status === "deleting" || status === "deleted";
     });
     this.ownership = new Ownership(deps.store, opts.maxStacksPerUser ?? 0);
+    this.queue = new QueueBoard(deps.events);
   }
 
   private get log(): Logger {
@@ -299,7 +303,8 @@ export class StackService {
   /** A deployment as one document: the portal's own messages, or with `details` also Dokploy's. */
   snapshot(deployment: Deployment, details: boolean): DeploymentSnapshot {
     const events = this.deps.store.deployments.events(deployment.id);
-    return details ? snapshotOf(deployment, events) : snapshotOf(publicDeployment(deployment), events.map(publicEvent));
+    const place = this.queue.positionOf(deployment.id);
+    return details ? snapshotOf(deployment, events, place) : snapshotOf(publicDeployment(deployment), events.map(publicEvent), place);
   }
 
   /** Public status of a stack: no ids, no secrets. */
@@ -372,14 +377,11 @@ export class StackService {
 
   /** Runs a deploy once the portal's queue gives it a slot, telling the watchers its place. */
   private async inSlot(deploymentId: string, signal: AbortSignal, run: () => Promise<void>): Promise<void> {
+    const place = this.queue.enter(deploymentId);
     const release = await this.opts.slots
-      .acquire((position) => {
-        this.deps.events.emit(deploymentId, {
-          type: "status",
-          data: { status: "waiting", position, at: now(), message: `Waiting for a free slot: number ${position} in line` },
-        });
-      }, signal)
-      .catch(() => null);
+      .acquire(place.onPosition, signal)
+      .catch(() => null)
+      .finally(place.done);
     if (!release) return this.endUnstarted(deploymentId, signal);
     try {
       await run();

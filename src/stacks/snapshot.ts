@@ -37,11 +37,16 @@ export const deploymentSnapshot = z.object({
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   lastEventId: z.number().int(),
+  /** While it waits in the portal's own queue: its place now (the events persist only some of the moves). */
+  queuePosition: z.number().int().nullable(),
+  /** HISTORY_RETENTION let its events go: the outcome is kept, the steps are not (an empty list). */
+  historyPruned: z.boolean(),
 });
 export type DeploymentSnapshot = z.infer<typeof deploymentSnapshot>;
 
-export function snapshotOf(deployment: Deployment, events: DeploymentEvent[]): DeploymentSnapshot {
-  const order = STEPS_BY_KIND[deployment.kind] as readonly StepId[];
+/** `queuePosition`: its place in the portal's queue now (QueueBoard), while it waits there. */
+export function snapshotOf(deployment: Deployment, events: DeploymentEvent[], queuePosition: number | null = null): DeploymentSnapshot {
+  const order = deployment.historyPruned ? [] : (STEPS_BY_KIND[deployment.kind] as readonly StepId[]);
   const steps = new Map<StepId, StepSnapshot>(order.map((step) => [step, { step, state: "pending", startedAt: null, finishedAt: null }]));
   let url: string | null = null;
   // The done event's error may carry Dokploy's detail, which the row does not keep.
@@ -74,5 +79,7 @@ export function snapshotOf(deployment: Deployment, events: DeploymentEvent[]): D
     createdAt: deployment.createdAt,
     finishedAt: deployment.finishedAt,
     lastEventId: events.at(-1)?.seq ?? 0,
+    queuePosition: deployment.status === "running" ? queuePosition : null,
+    historyPruned: deployment.historyPruned,
   };
 }

@@ -3,6 +3,7 @@ import { chmodSync, closeSync, openSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ensureWritableDir } from "./data-dir.ts";
 import { MIGRATIONS } from "./migrations.ts";
+import { preferIncrementalVacuum } from "./vacuum.ts";
 
 export const DB_FILE = "portal.sqlite";
 
@@ -24,6 +25,8 @@ export function openDatabase(dataDir: string): Database {
     // First, before anything touches the file: another process (a `sqlite3 .backup`, a second
     // portal, the bench seeding) may hold a lock for a moment.
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Before WAL, which writes the file's first page: the mode is set for free only on an empty file.
+    preferIncrementalVacuum(db);
     switchToWal(db);
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");

@@ -10,6 +10,7 @@ import {
   type StepId,
   deploymentEvent,
 } from "../stacks/model.ts";
+import { prunedDone } from "../stacks/pruned-done.ts";
 
 interface DeploymentRow {
   id: string;
@@ -24,6 +25,7 @@ interface DeploymentRow {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  pruned_seq: number | null;
 }
 
 function toDeployment(r: DeploymentRow): Deployment {
@@ -39,6 +41,7 @@ function toDeployment(r: DeploymentRow): Deployment {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
+    historyPruned: r.pruned_seq !== null,
   };
 }
 
@@ -116,19 +119,36 @@ export class DeploymentRepo {
     return row?.at ?? null;
   }
 
-  /** The sequence number of the deployment's `done` event, or null while it runs. */
+  /** The sequence number of the deployment's `done` event (kept when its events were pruned), or null while it runs. */
   doneSeq(deploymentId: string): number | null {
-    const row = this.db.query(`SELECT seq FROM deployment_events WHERE deployment_id = ? AND type = 'done' LIMIT 1`).get(deploymentId) as {
-      seq: number;
-    } | null;
+    const row = this.db
+      .query(
+        `SELECT COALESCE((SELECT pruned_seq FROM deployments WHERE id = ?1),
+           (SELECT seq FROM deployment_events WHERE deployment_id = ?1 AND type = 'done' LIMIT 1)) AS seq`,
+      )
+      .get(deploymentId) as { seq: number | null } | null;
     return row?.seq ?? null;
   }
 
-  /** Events after `afterSeq`, in order (what a reconnecting watcher missed). */
+  /**
+   * Events after `afterSeq`, in order (what a reconnecting watcher missed). Of a deployment
+   * whose events retention let go, only its `done`, rebuilt from the row.
+   */
   events(deploymentId: string, afterSeq = 0): DeploymentEvent[] {
     const rows = this.db
       .query(`SELECT seq, type, data FROM deployment_events WHERE deployment_id = ? AND seq > ? ORDER BY seq`)
       .all(deploymentId, afterSeq) as { seq: number; type: string; data: string }[];
+    if (rows.length === 0) return this.prunedEvents(deploymentId, afterSeq);
     return rows.map((r) => deploymentEvent.parse({ seq: r.seq, type: r.type, data: JSON.parse(r.data) }));
+  }
+
+  private prunedEvents(deploymentId: string, afterSeq: number): DeploymentEvent[] {
+    const row = this.db
+      .query(
+        `SELECT d.*, s.name AS stack_name, s.url AS url FROM deployments d JOIN stacks s ON s.id = d.stack_id WHERE d.id = ? AND d.pruned_seq IS NOT NULL`,
+      )
+      .get(deploymentId) as (DeploymentRow & { url: string; pruned_seq: number }) | null;
+    if (!row || row.pruned_seq <= afterSeq) return [];
+    return [prunedDone(toDeployment(row), row.pruned_seq, row.url)];
   }
 }

@@ -15,6 +15,8 @@ import { RolloutRepo } from "./rollouts.ts";
 import { PlacementRepo } from "./placements.ts";
 import { BackupRepo } from "./backups.ts";
 import { StackPassRepo } from "./stack-passes.ts";
+import { RetentionRepo } from "./retention.ts";
+import { type DatabaseSize, type VacuumConversion, convertToIncrementalVacuum, databaseSize, truncateWal, vacuumStep } from "./vacuum.ts";
 
 export class Store {
   readonly stacks: StackRepo;
@@ -32,6 +34,7 @@ export class Store {
   readonly placements: PlacementRepo;
   readonly backups: BackupRepo;
   readonly stackPasses: StackPassRepo;
+  readonly retention: RetentionRepo;
 
   constructor(readonly db: Database) {
     this.stacks = new StackRepo(db);
@@ -49,6 +52,7 @@ export class Store {
     this.placements = new PlacementRepo(db);
     this.backups = new BackupRepo(db);
     this.stackPasses = new StackPassRepo(db);
+    this.retention = new RetentionRepo(db);
   }
 
   /** Throws DataDirError, one line naming DATA_DIR and what to do, when it cannot open. */
@@ -73,6 +77,24 @@ export class Store {
     } catch {
       return false;
     }
+  }
+
+  /** Once, for a file made before incremental vacuum (a VACUUM: blocks, so at start only). */
+  convertToIncrementalVacuum(): VacuumConversion {
+    return convertToIncrementalVacuum(this.db);
+  }
+
+  /** Gives up to `pages` free pages back to the file system; how many it gave. */
+  vacuumStep(pages: number): number {
+    return vacuumStep(this.db, pages);
+  }
+
+  truncateWal(): void {
+    truncateWal(this.db);
+  }
+
+  size(): DatabaseSize {
+    return databaseSize(this.db);
   }
 
   close(): void {

@@ -222,4 +222,34 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX stack_passes_session ON stack_passes(session_hash);
   CREATE INDEX stack_passes_expiry ON stack_passes(expires_at);
   `,
+  // 12: history that does not slow the present, and retention (src/store/retention.ts).
+  `
+  -- A stack's running operation, found among the running rows only: deployments_stack led to
+  -- every deployment the stack ever had, each read to test its status.
+  CREATE INDEX deployments_running_stack ON deployments(stack_id, created_at) WHERE status = 'running';
+  -- Set when retention let a deleted stack's history go; the row stays for its volume lineage.
+  ALTER TABLE stacks ADD COLUMN pruned_at TEXT;
+  -- The live stacks in id order (the lists, the idle pass, capacity, the reconciler) without
+  -- reading the deleted ones, and the deleted and failed ones counted from an index alone.
+  CREATE INDEX stacks_live ON stacks(id) WHERE status IN ('deploying', 'ready', 'deleting', 'cleanup_failed');
+  CREATE INDEX stacks_gone ON stacks(status) WHERE status IN ('deleted', 'failed');
+  -- Gone ones whose history retention has not let go yet (the reconciler still knows their applications).
+  CREATE INDEX stacks_recently_gone ON stacks(id) WHERE status IN ('deleted', 'failed') AND pruned_at IS NULL;
+  -- Set when retention removed a finished deployment's events: the seq its done event had.
+  ALTER TABLE deployments ADD COLUMN pruned_seq INTEGER;
+  -- The finished deployments whose events retention has yet to let go, oldest first: the
+  -- rows leave it once pruned, so it holds about HISTORY_RETENTION's worth, not the history.
+  CREATE INDEX deployments_unpruned ON deployments(finished_at) WHERE pruned_seq IS NULL;
+  -- A waiting deploy wrote "number N in line" each time the line moved. Of a finished one's,
+  -- only the first and the last (next in line) are kept, as the queue now writes them.
+  DELETE FROM deployment_events WHERE (deployment_id, seq) IN (
+    SELECT deployment_id, seq FROM (
+      SELECT e.deployment_id, e.seq,
+        row_number() OVER (PARTITION BY e.deployment_id ORDER BY e.seq) AS from_first,
+        row_number() OVER (PARTITION BY e.deployment_id ORDER BY e.seq DESC) AS from_last
+      FROM deployment_events e JOIN deployments d ON d.id = e.deployment_id
+      WHERE d.status != 'running' AND e.type = 'status' AND json_extract(e.data, '$.status') = 'waiting'
+    ) WHERE from_first > 1 AND from_last > 1
+  );
+  `,
 ];

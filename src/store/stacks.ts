@@ -28,6 +28,8 @@ export interface StackRow {
 export const LIVE_STATUSES: readonly StackStatus[] = ["deploying", "ready", "deleting", "cleanup_failed"];
 /** Must match the partial unique index `stacks_live_name` (migration 1). */
 export const LIVE = `status IN (${LIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`;
+/** Must match the partial index `stacks_gone` (migration 12). */
+const GONE = `status IN ('deleted', 'failed')`;
 
 export function toStack(r: StackRow): Stack {
   return {
@@ -173,8 +175,28 @@ export class StackRepo {
     return { stacks: rows.slice(0, opts.limit).map(toStack), more: rows.length > opts.limit };
   }
 
+  /**
+   * The Dokploy applications the portal made and still knows of: the live stacks', and those of
+   * stacks gone so recently that retention has kept them (a delete may have raced the reader).
+   */
+  knownApplications(): { applicationId: string; appName: string }[] {
+    return this.db
+      .query(
+        `SELECT application_id AS applicationId, app_name AS appName FROM stacks WHERE ${LIVE} AND application_id IS NOT NULL AND app_name IS NOT NULL
+         UNION ALL SELECT application_id, app_name FROM stacks INDEXED BY stacks_recently_gone
+         WHERE ${GONE} AND pruned_at IS NULL AND application_id IS NOT NULL AND app_name IS NOT NULL`,
+      )
+      .all() as { applicationId: string; appName: string }[];
+  }
+
+  /** Live ones read through `stacks_live`, deleted and failed ones counted in `stacks_gone` alone (migration 12). */
   countByStatus(): Record<string, number> {
-    const rows = this.db.query(`SELECT status, COUNT(*) AS n FROM stacks GROUP BY status`).all() as { status: string; n: number }[];
+    const rows = this.db
+      .query(
+        `SELECT status, COUNT(*) AS n FROM stacks WHERE ${LIVE} GROUP BY status
+         UNION ALL SELECT status, COUNT(*) AS n FROM stacks WHERE ${GONE} GROUP BY status`,
+      )
+      .all() as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 

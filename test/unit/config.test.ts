@@ -43,6 +43,17 @@ describe("configuration", () => {
     expect(c.DOKPLOY_TIMEOUT).toBe(1500);
   });
 
+  test("retention: a week of history, a year of audit, in days; 0 keeps them for ever", () => {
+    const defaults = loadConfig({});
+    expect([defaults.HISTORY_RETENTION, defaults.AUDIT_RETENTION, defaults.RETENTION_INTERVAL]).toEqual([
+      7 * 86_400_000,
+      365 * 86_400_000,
+      3_600_000,
+    ]);
+    const c = loadConfig({ HISTORY_RETENTION: "30d", AUDIT_RETENTION: "0" });
+    expect([c.HISTORY_RETENTION, c.AUDIT_RETENTION]).toEqual([30 * 86_400_000, 0]);
+  });
+
   test("several mounts, reserved names lowercased, trailing slash of the URL dropped", () => {
     const c = loadConfig({
       STACK_MOUNTS: "workspace:/workspace, opencode-data:/home/bun/.local/share/opencode",

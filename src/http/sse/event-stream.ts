@@ -1,5 +1,5 @@
 import type { EventBus } from "../../stacks/events.ts";
-import type { DeploymentEvent } from "../../stacks/model.ts";
+import type { DeploymentEvent, NewEvent } from "../../stacks/model.ts";
 import type { DeploymentRepo } from "../../store/deployments.ts";
 import { publicEvent } from "../../stacks/public-view.ts";
 
@@ -20,6 +20,15 @@ function wire(event: DeploymentEvent): Uint8Array {
     encoded.set(event, bytes);
   }
   return bytes;
+}
+
+/**
+ * An announcement (EventBus.announce): no `id:` line, since it is not stored and a reconnect
+ * cannot resume from it (EventSource keeps the last id it had). Only queue positions are
+ * announced, with nothing in them to hide.
+ */
+function wireLive(event: NewEvent): Uint8Array {
+  return encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
 }
 
 // EventSource reconnects after 1 s (its default is 3 s) when the connection drops.
@@ -61,7 +70,10 @@ export class EventStreams {
         };
         // Subscribing and reading the history happen in one synchronous turn, so no event
         // can slip between them.
-        const unsubscribe = this.deps.events.subscribe(deploymentId, send);
+        const sendLive = (event: NewEvent) => {
+          if (!closed) controller.enqueue(wireLive(event));
+        };
+        const unsubscribe = this.deps.events.subscribe(deploymentId, send, sendLive);
         this.watch(controller);
         cleanup = () => {
           unsubscribe();
@@ -70,6 +82,9 @@ export class EventStreams {
         };
         controller.enqueue(RETRY);
         for (const event of this.deps.repo.events(deploymentId, after)) send(event);
+        // What holds now but was never stored (a queue position), after the history it follows.
+        const live = this.deps.events.live(deploymentId);
+        if (live) sendLive(live);
       },
       cancel: () => cleanup(),
     });
