@@ -206,9 +206,9 @@ export async function startAnotherPortal(h: Pick<Harness, "env" | "sandboxUrl">,
   });
 }
 
-/** Reads until `ok` holds, for at most 10 s (then fails saying what it waited for and what it last read). */
-export async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
+/** Reads until `ok` holds, for at most `timeoutMs` (then fails saying what it waited for and what it last read). */
+export async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await read();
     if (ok(v)) return v;
