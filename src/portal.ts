@@ -16,6 +16,7 @@ import { Metrics } from "./metrics.ts";
 import { DeploySlots } from "./stacks/slots.ts";
 import { OrphanServiceWatch } from "./stacks/orphan-services.ts";
 import { Reconciler } from "./stacks/reconcile.ts";
+import { VolumeReaper } from "./stacks/volume-reaper.ts";
 import { StackOperations } from "./stacks/operations/service.ts";
 import { IdleStopper } from "./stacks/idle.ts";
 import { authFromConfig } from "./auth/index.ts";
@@ -55,6 +56,8 @@ export interface Portal {
   stacks: StackService;
   /** Retention's background passes (tests run one with runOnce). */
   retention: HistoryKeeper;
+  /** Removes the volumes of owners who are gone, once their name's hold is over (tests run one with run). */
+  volumes: VolumeReaper;
   stop(): Promise<void>;
 }
 
@@ -155,6 +158,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     onCheck: (outcome) => metrics.idleChecks.inc({ outcome }),
   });
   const reconciler = new Reconciler(sagaDeps, (report) => metrics.observeReconcile(report));
+  const volumes = new VolumeReaper(sagaDeps, config.NAME_QUARANTINE_DAYS);
   const keeper = new HistoryKeeper(store, log, {
     historyMs: config.HISTORY_RETENTION,
     auditMs: config.AUDIT_RETENTION,
@@ -234,6 +238,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   // Backups past their stack's quarantine are removed at start and every hour after.
   backups.start(60 * 60 * 1000);
   keeper.start();
+  // The volumes of gone owners go with the rest of what retention lets go.
+  volumes.start(config.RETENTION_INTERVAL);
   const server = Bun.serve({
     hostname: config.HOST,
     port: config.PORT,
@@ -251,9 +257,11 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     store,
     stacks,
     retention: keeper,
+    volumes,
     async stop() {
       clearTimeout(collectDefaults);
       reconciler.stop();
+      volumes.stop();
       await rollouts.stop();
       await idle.stop();
       await backups.stop();

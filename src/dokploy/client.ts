@@ -295,6 +295,14 @@ export class DokployClient {
    * Every Swarm service on Dokploy's own server (`docker service ls`), Dokploy's helpers
    * ("dokploy-…") left out. An empty answer (Docker wrote to stderr) fails to parse: unknown.
    */
+  /** The Docker volumes on Dokploy's own server (the Swarm manager): `docker volume ls`. Dokploy answers [] when that fails. */
+  dockerVolumes(signal?: AbortSignal) {
+    return this.call("GET", "dockerVolume.getVolumes", undefined, inline(s.dockerVolumeList), signal);
+  }
+  /** `docker volume rm` on Dokploy's own server: a 500 carries the daemon's words (no such volume, in use). */
+  dockerVolumeRemove(volumeName: string, signal?: AbortSignal) {
+    return this.call("POST", "dockerVolume.removeVolume", { volumeName }, null, signal);
+  }
   swarmServices(signal?: AbortSignal) {
     return this.call("GET", "swarm.getNodeApps", undefined, inline(s.swarmServiceList), signal);
   }

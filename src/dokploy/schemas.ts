@@ -168,3 +168,6 @@ export const errorBody = z.object({
 export const middlewareFile = z.string().nullable();
 /** settings.updateMiddlewareTraefikConfig (and Dokploy's other plain mutations) answer `true`. */
 export const done = z.literal(true);
+
+/** dockerVolume.getVolumes: `docker volume ls --format '{{json .}}'` on Dokploy's own server, one object a volume. */
+export const dockerVolumeList = z.array(z.object({ Name: z.string() }).passthrough());

@@ -3,7 +3,7 @@ import { LIVE_STATUSES } from "../store/stacks.ts";
 import { leftover } from "./model.ts";
 import { checkName } from "./names.ts";
 import { findOrphanServices, orphanService } from "./orphan-services.ts";
-import { stackNameOfProject } from "./plan.ts";
+import { planStack, stackNameOfProject } from "./plan.ts";
 import { type SagaDeps, now } from "./saga.ts";
 import { deleteApplications, removeProjects, removeStackResources } from "./teardown.ts";
 
@@ -26,6 +26,12 @@ export const reconcileReport = z.object({
   cleanupFailed: z.array(z.object({ name: z.string(), leftovers: z.array(leftover) })),
   /** null when Dokploy's service list could not be read (swarm.getNodeApps failed). */
   orphanServices: z.array(orphanService).nullable(),
+  /**
+   * Volumes of the stacks' prefix on Dokploy's own server that no stack the portal keeps
+   * volumes for would mount (a STACK_MOUNTS key since dropped, a hand-made copy, a stack the
+   * database forgot). Reported only; null when Dokploy's volume list could not be read.
+   */
+  orphanVolumes: z.array(z.string()).nullable(),
 });
 export type ReconcileReport = z.infer<typeof reconcileReport>;
 
@@ -40,7 +46,15 @@ export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promi
   const stacks = store.stacks.list({ limit: 1_000_000 }).filter((s) => LIVE_STATUSES.includes(s.status));
   const byProjectId = new Map(stacks.flatMap((s) => (s.projectId ? [[s.projectId, s] as const] : [])));
   const names = new Set(stacks.map((s) => s.name));
-  const report: ReconcileReport = { at: now(), applied: opts.apply, orphanProjects: [], lostStacks: [], cleanupFailed: [], orphanServices: null };
+  const report: ReconcileReport = {
+    at: now(),
+    applied: opts.apply,
+    orphanProjects: [],
+    lostStacks: [],
+    cleanupFailed: [],
+    orphanServices: null,
+    orphanVolumes: null,
+  };
 
   for (const p of projects) {
     const name = stackNameOfProject(p.name, config.STACK_PROJECT_PREFIX);
@@ -74,6 +88,11 @@ export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promi
     });
   }
 
+  report.orphanVolumes = await findOrphanVolumes(deps).catch((err) => {
+    deps.log.warn({ err: String(err) }, "reconcile: could not list Dokploy's volumes");
+    return null;
+  });
+
   if (opts.apply) {
     for (const orphan of report.orphanProjects) {
       const detail = await client.projectOne(orphan.projectId).catch(() => null);
@@ -94,6 +113,19 @@ export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promi
     }
   }
   return report;
+}
+
+/** The volumes of the stacks' prefix that no stack whose volumes are kept would mount. */
+async function findOrphanVolumes(deps: SagaDeps): Promise<string[]> {
+  const { config } = deps;
+  const kept = new Set(
+    deps.store.stacks.keptVolumeLineages().flatMap((s) => planStack(s.name, config, s.volumeGeneration).volumes.map((v) => v.volumeName)),
+  );
+  const volumes = await deps.client.dockerVolumes();
+  return volumes
+    .map((v) => v.Name)
+    .filter((name) => name.startsWith(config.STACK_VOLUME_PREFIX) && !kept.has(name))
+    .sort();
 }
 
 /** Runs reconcile on a schedule (report only) and on demand; keeps the last report. */

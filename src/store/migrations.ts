@@ -252,4 +252,12 @@ export const MIGRATIONS: readonly string[] = [
     ) WHERE from_first > 1 AND from_last > 1
   );
   `,
+  // 13: the volumes of owners who are gone (src/stacks/volume-reaper.ts).
+  `
+  -- When the portal let a gone stack's volumes go: removed through Dokploy, or found out of its
+  -- reach (on a node Dokploy's own docker cannot touch) and reported.
+  ALTER TABLE stacks ADD COLUMN volumes_removed_at TEXT;
+  -- The gone stacks whose volumes are still kept, oldest first.
+  CREATE INDEX stacks_volumes_kept ON stacks(deleted_at) WHERE status IN ('deleted', 'failed') AND volumes_removed_at IS NULL;
+  `,
 ];

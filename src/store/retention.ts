@@ -81,7 +81,10 @@ export class RetentionRepo {
         rows += this.db.query(`DELETE FROM deployment_images WHERE deployment_id IN (${ofStack})`).run(id).changes;
         rows += this.db.query("DELETE FROM deployments WHERE stack_id = ?").run(id).changes;
         rows += this.db.query("DELETE FROM stack_images WHERE stack_id = ?").run(id).changes;
-        rows += this.db.query("DELETE FROM stack_placements WHERE stack_id = ?").run(id).changes;
+        // The node stays known until the stack's volumes are let go (volume-reaper.ts needs it).
+        rows += this.db
+          .query("DELETE FROM stack_placements WHERE stack_id = ?1 AND (SELECT volumes_removed_at FROM stacks WHERE id = ?1) IS NOT NULL")
+          .run(id).changes;
         this.db.query("UPDATE stacks SET pruned_at = ?, owner_name = NULL, owner_email = NULL WHERE id = ?").run(now, id);
       }
       return { stacks: ids.length, rows, more: ids.length === limit };

@@ -151,6 +151,50 @@ export class StackRepo {
     }));
   }
 
+  /**
+   * Gone stacks whose volumes are still kept and whose quarantine ended before `before`
+   * (a failed deploy counts from its last change), oldest first.
+   */
+  volumesToLetGo(before: string, limit: number): Stack[] {
+    return (
+      this.db
+        .query(
+          `SELECT * FROM stacks INDEXED BY stacks_volumes_kept
+           WHERE ${GONE} AND volumes_removed_at IS NULL AND COALESCE(deleted_at, updated_at) < ? ORDER BY deleted_at LIMIT ?`,
+        )
+        .all(before, limit) as StackRow[]
+    ).map(toStack);
+  }
+
+  /** The name and volume generation of every stack whose volumes are still wanted: live, or gone since `since`. */
+  wantedVolumeLineages(since: string): { name: string; volumeGeneration: number }[] {
+    return (
+      this.db
+        .query(
+          `SELECT name, volume_generation FROM stacks WHERE ${LIVE}
+           UNION SELECT name, volume_generation FROM stacks INDEXED BY stacks_volumes_kept
+             WHERE ${GONE} AND volumes_removed_at IS NULL AND COALESCE(deleted_at, updated_at) >= ?`,
+        )
+        .all(since) as { name: string; volume_generation: number }[]
+    ).map((r) => ({ name: r.name, volumeGeneration: r.volume_generation }));
+  }
+
+  /** Every name and volume generation whose volumes the portal has not let go (for the reconciler's orphan volumes). */
+  keptVolumeLineages(): { name: string; volumeGeneration: number }[] {
+    return (
+      this.db
+        .query(
+          `SELECT name, volume_generation FROM stacks WHERE ${LIVE}
+           UNION SELECT name, volume_generation FROM stacks INDEXED BY stacks_volumes_kept WHERE ${GONE} AND volumes_removed_at IS NULL`,
+        )
+        .all() as { name: string; volume_generation: number }[]
+    ).map((r) => ({ name: r.name, volumeGeneration: r.volume_generation }));
+  }
+
+  markVolumesRemoved(id: number, at: string): void {
+    this.db.query("UPDATE stacks SET volumes_removed_at = ? WHERE id = ?").run(at, id);
+  }
+
   tokenHash(id: number): string | null {
     const row = this.db.query("SELECT token_hash FROM stacks WHERE id = ?").get(id) as { token_hash: string } | null;
     return row?.token_hash ?? null;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type DeployResult, type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
+import { type DeployResult, type Harness, deployAndWait, readEvents, sandboxState, startHarness, waitFor } from "../support/harness.ts";
 import { ENGINE_IMAGE, docker, dockerCli, engineSkipReason, runningContainer } from "./engine.ts";
 
 /**
@@ -102,6 +102,35 @@ describe.skipIf(skip !== null)("a stack on the real engine", () => {
     const logs = (await res.json()) as { container: { lines: string[] } };
     expect(logs.container.lines.join("\n")).toContain("opencode server listening");
   });
+
+  test(
+    "deleted, the stack's volumes stay for its owner; once the hold is over Dokploy's docker removes them",
+    async () => {
+      const volumes = ["portal-ai-workspace-engine-one", "portal-ai-data-engine-one"];
+      const res = await fetch(`${h.url}/api/stacks/engine-one`, { method: "DELETE", headers: bearer(stack.managementToken) });
+      expect(res.status).toBe(202);
+      expect((await readEvents(`${h.url}${((await res.json()) as { eventsUrl: string }).eventsUrl}`, { timeoutMs: T })).at(-1)!.data.status).toBe(
+        "deleted",
+      );
+      const onEngine = async () =>
+        (await docker.volumes())
+          .map((v) => v.Name)
+          .filter((n) => volumes.includes(n))
+          .sort();
+      expect(await onEngine()).toEqual([...volumes].sort());
+      // The hold runs out.
+      h.portal.store.db.query("UPDATE stacks SET deleted_at = '2000-01-01T00:00:00.000Z' WHERE name = 'engine-one'").run();
+      // The task's container may take a moment to go after the service: until then the volume is in use.
+      await waitFor(
+        () => h.portal.volumes.run(),
+        (r) => r.length === 0 || r[0]?.outcome === "removed",
+        "the volumes' removal",
+        60_000,
+      );
+      expect(await onEngine()).toEqual([]);
+    },
+    T,
+  );
 
   test(
     "an image tag that does not exist fails the deploy cleanly: no service, project or domain left",

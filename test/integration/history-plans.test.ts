@@ -28,7 +28,15 @@ import { type HistoryTemplates, seedHistory } from "../support/history.ts";
 
 const HISTORY = new Set(["deployments", "deployment_events", "deployment_reports", "deployment_images", "audit"]);
 /** Partial indexes whose rows are the present only: running deployments, live or recently gone stacks. */
-const PRESENT_INDEXES = new Set(["deployments_running", "deployments_running_stack", "stacks_live", "stacks_live_name", "stacks_recently_gone"]);
+// stacks_volumes_kept: gone stacks whose volumes are kept, the ones within their hold (volume-reaper.ts lets the rest go).
+const PRESENT_INDEXES = new Set([
+  "deployments_running",
+  "deployments_running_stack",
+  "stacks_live",
+  "stacks_live_name",
+  "stacks_recently_gone",
+  "stacks_volumes_kept",
+]);
 /** Partial indexes over history that only count it: fine when the index alone answers (covering). */
 const COUNTING_INDEXES = new Set(["stacks_gone"]);
 const KEYWORDS = new Set(["where", "join", "on", "order", "group", "limit", "left", "inner", "set", "using", "as", "values", "select", "union"]);

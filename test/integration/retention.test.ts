@@ -141,10 +141,13 @@ describe("retention", () => {
       .query("UPDATE stacks SET deleted_at = ? WHERE id = ?")
       .run(iso(10 * DAY_MS), id);
 
-    const pass = await h.portal.retention.runOnce();
-
-    expect(pass.deletedStacks).toBeGreaterThan(0);
+    // Its node stays known until its volumes are let go (volume-reaper.ts needs it to find them).
+    expect((await h.portal.retention.runOnce()).deletedStacks).toBeGreaterThan(0);
     expect(count("SELECT COUNT(*) AS n FROM deployments WHERE stack_id = ?", id)).toBe(0);
+    expect(count("SELECT COUNT(*) AS n FROM stack_placements WHERE stack_id = ?", id)).toBe(1);
+    expect(await h.portal.volumes.run()).toEqual([{ stack: "ida", outcome: "removed", volumes: ["portal-ai-workspace-ida", "portal-ai-data-ida"] }]);
+    db().query("UPDATE stacks SET pruned_at = NULL WHERE id = ?").run(id);
+    await h.portal.retention.runOnce();
     expect(count("SELECT COUNT(*) AS n FROM stack_placements WHERE stack_id = ?", id)).toBe(0);
     const row = db().query("SELECT status, pruned_at, volume_generation FROM stacks WHERE id = ?").get(id) as any;
     expect(row).toMatchObject({ status: "deleted", volume_generation: 0 });

@@ -51,6 +51,8 @@ export const FAST_ENV: Record<string, string> = {
   RATE_LIMIT_OPERATIONS: "off",
   RECONCILE_INTERVAL: "0",
   IDLE_STOP_AFTER: "0",
+  // No background retention, nor removal of gone owners' volumes: tests run a pass when they want one.
+  RETENTION_INTERVAL: "0",
 };
 
 /** The environment of a portal that talks to the sandbox at `sandboxUrl`. */

@@ -160,6 +160,17 @@ export class DockerApi {
     return address ? (address.split("/")[0] ?? null) : null;
   }
 
+  async volumes(): Promise<{ Name: string; Driver: string; Mountpoint: string; Scope: string }[]> {
+    return (
+      (await this.json<{ Volumes: { Name: string; Driver: string; Mountpoint: string; Scope: string }[] | null }>("GET", "/volumes")).Volumes ?? []
+    );
+  }
+
+  /** `docker volume rm`: rejects as the daemon does (404 no such volume, 409 in use). */
+  async removeVolumeStrict(name: string): Promise<void> {
+    await this.request("DELETE", `/volumes/${encodeURIComponent(name)}`);
+  }
+
   /** True once the volume is gone (or never was); false while a container still uses it. */
   async volumeRemove(name: string): Promise<boolean> {
     try {

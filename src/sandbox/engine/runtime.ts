@@ -106,6 +106,30 @@ export class EngineRuntime {
     return container ? this.api.gatewayAddress(container) : null;
   }
 
+  /** `docker volume ls --format '{{json .}}'`, as Dokploy reads it. */
+  async volumeRows(): Promise<Record<string, string>[]> {
+    return (await this.api.volumes()).map((v) => ({
+      Driver: v.Driver,
+      Labels: "",
+      Links: "N/A",
+      Mountpoint: v.Mountpoint,
+      Name: v.Name,
+      Scope: v.Scope,
+      Size: "N/A",
+    }));
+  }
+
+  /** `docker volume rm`: null once gone, else the daemon's words (no such volume, in use). */
+  async removeVolume(name: string): Promise<string | null> {
+    try {
+      await this.api.removeVolumeStrict(name);
+      return null;
+    } catch (err) {
+      if (err instanceof DockerApiError && err.status === 404) return `Error: No such volume: ${name}`;
+      return `Error response from daemon: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
   /** Removes what this sandbox made: its services, then (once their containers are gone) their volumes. */
   async cleanup(): Promise<void> {
     await Promise.all([...this.made].map((name) => this.api.removeService(name).catch(() => false)));

@@ -12,6 +12,7 @@ import { settingsProcedures } from "./settings.ts";
 import { swarmProcedures } from "./swarm.ts";
 import { clusterProcedures } from "./cluster.ts";
 import { volumeBackupProcedures } from "./volume-backups.ts";
+import { dockerVolumeProcedures } from "./docker-volumes.ts";
 
 export type { Procedure } from "./define.ts";
 
@@ -27,6 +28,7 @@ export const PROCEDURES: readonly Procedure[] = [
   ...swarmProcedures,
   ...clusterProcedures,
   ...volumeBackupProcedures,
+  ...dockerVolumeProcedures,
 ];
 
 const BY_LOWER_PATH = new Map(PROCEDURES.map((p) => [p.path.toLowerCase(), p]));
