@@ -36,7 +36,7 @@ try {
 async function resolveDokploy(): Promise<{ url: string; apiKey: string; probeUrls?: string; stop?: () => Promise<void> }> {
   if (config.DOKPLOY_URL && config.DOKPLOY_API_TOKEN) return { url: config.DOKPLOY_URL, apiKey: config.DOKPLOY_API_TOKEN };
   // Loaded only when needed: a production portal never runs sandbox code.
-  const { startSandbox } = await import("./sandbox/index.ts");
+  const { startSandbox, REAL_DOKPLOY_CAPACITY } = await import("./sandbox/index.ts");
   const apiKey = crypto.randomUUID();
   const sandbox = await startSandbox({
     apiKey,
@@ -47,6 +47,8 @@ async function resolveDokploy(): Promise<{ url: string; apiKey: string; probeUrl
     stackStopMs: 500,
     scaleSettleMs: 5_000,
     runtime: config.SANDBOX_RUNTIME,
+    // Dokploy's API serves about two calls at a time, as a real one on a small server does.
+    ...REAL_DOKPLOY_CAPACITY,
     // The stack image's HEALTHCHECK interval; the portal switches it off for every stack.
     imageHealthCheckMs: 30_000,
   });

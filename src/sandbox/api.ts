@@ -122,6 +122,8 @@ async function dispatch(
     input = parsed.data;
   }
 
+  // Dokploy's own work on the call, a few at a time (capacity.ts).
+  await ctx.capacity.serve();
   let result: unknown;
   try {
     result = await procedure.handler(ctx, input, req.signal);

@@ -1,14 +1,15 @@
 // Standalone sandbox Dokploy for integration tests and manual poking:
 //   bun src/sandbox/cli.ts --port N [--api-key K] [--deploy-ms D]
-//       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--image-health-check-ms I] [--runtime memory|docker] [--hostname H] [--verbose]
+//       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--image-health-check-ms I] [--runtime memory|docker] [--dokploy-workers W] [--dokploy-call-ms C] [--hostname H] [--verbose]
 // Prints exactly one line to stdout once listening; notes go to stderr.
 import { parseArgs } from "node:util";
 import { startSandbox } from "./server.ts";
+import { REAL_DOKPLOY_CAPACITY } from "./context.ts";
 
 const DEFAULT_API_KEY = "sandbox-key";
 
 const USAGE = `usage: bun src/sandbox/cli.ts [--port N] [--hostname H] [--api-key K] [--deploy-ms D]
-       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--image-health-check-ms I] [--runtime memory|docker] [--verbose]`;
+       [--build-concurrency C] [--latency-ms L] [--stack-start-ms S] [--stack-stop-ms T] [--scale-settle-ms M] [--image-health-check-ms I] [--runtime memory|docker] [--dokploy-workers W] [--dokploy-call-ms C] [--verbose]`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -42,6 +43,8 @@ function parse() {
         "scale-settle-ms": { type: "string" },
         "image-health-check-ms": { type: "string" },
         runtime: { type: "string" },
+        "dokploy-workers": { type: "string" },
+        "dokploy-call-ms": { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -66,6 +69,9 @@ const started = await startSandbox({
   port: num("port", args.port, 0) ?? 0,
   hostname: args.hostname ?? "127.0.0.1",
   runtime: runtimeOf(args.runtime),
+  // As bounded as a real Dokploy unless told otherwise (capacity.ts); 0 for either: unbounded.
+  dokployWorkers: num("dokploy-workers", args["dokploy-workers"], 0) ?? REAL_DOKPLOY_CAPACITY.dokployWorkers,
+  dokployCallMs: num("dokploy-call-ms", args["dokploy-call-ms"], 0) ?? REAL_DOKPLOY_CAPACITY.dokployCallMs,
   deployDurationMs: num("deploy-ms", args["deploy-ms"], 0),
   buildConcurrency: num("build-concurrency", args["build-concurrency"], 1),
   latencyMs: num("latency-ms", args["latency-ms"], 0),

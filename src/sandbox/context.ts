@@ -7,6 +7,7 @@ import type { Stacks } from "./stacks.ts";
 import type { Cluster } from "./cluster.ts";
 import type { VolumeBackupStore } from "./backups.ts";
 import type { EngineRuntime } from "./engine/runtime.ts";
+import type { ServerCapacity } from "./capacity.ts";
 
 export interface SandboxSettings {
   /** Added to every /api request before it is handled. */
@@ -30,6 +31,9 @@ export interface SandboxSettings {
    * and unreachable, until the first check after it answers. 0: the image has none.
    */
   imageHealthCheckMs: number;
+  /** Dokploy's own capacity (capacity.ts): calls worked on at once, and each one's work. 0: unbounded. */
+  dokployWorkers: number;
+  dokployCallMs: number;
 }
 
 export const DEFAULT_SETTINGS: SandboxSettings = {
@@ -40,7 +44,14 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
   stackStopMs: 0,
   scaleSettleMs: 0,
   imageHealthCheckMs: 0,
+  // The library's callers (tests) ask for the bounded server when they want it; the standalone
+  // sandbox and the portal's embedded one are bounded like a real Dokploy (cli.ts, main.ts).
+  dokployWorkers: 0,
+  dokployCallMs: 0,
 };
+
+/** A real Dokploy v0.30.2 on 2 shared cores, as measured (capacity.ts). */
+export const REAL_DOKPLOY_CAPACITY = { dokployWorkers: 2, dokployCallMs: 30 } as const;
 
 export type LogFn = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -87,4 +98,5 @@ export interface SandboxContext {
   log: LogFn;
   /** SANDBOX_RUNTIME=docker: applications run as real Swarm services on the local engine. */
   engine: EngineRuntime | null;
+  capacity: ServerCapacity;
 }

@@ -18,6 +18,8 @@ export const settingsPatchSchema = z
     stackStopMs: z.number().min(0).optional(),
     scaleSettleMs: z.number().min(0).optional(),
     imageHealthCheckMs: z.number().min(0).optional(),
+    dokployWorkers: z.number().int().min(0).optional(),
+    dokployCallMs: z.number().min(0).optional(),
   })
   .strict();
 

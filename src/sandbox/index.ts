@@ -2,7 +2,7 @@
 // (plus the Traefik/containers behind it) for development and tests.
 export { createSandbox, type Sandbox, type SandboxOptions } from "./sandbox.ts";
 export { startSandbox, type StartedSandbox } from "./server.ts";
-export type { SandboxSettings } from "./context.ts";
+export { REAL_DOKPLOY_CAPACITY, type SandboxSettings } from "./context.ts";
 export type { Fault, FaultInput, FaultKind } from "./faults.ts";
 export type { SandboxState, ServiceView } from "./state.ts";
 export type { ServerLike } from "./transport.ts";

@@ -14,6 +14,7 @@ import { BuildQueue } from "./queue.ts";
 import { type OpenCodeActivity, Stacks } from "./stacks.ts";
 import { Cluster, type NodeInput } from "./cluster.ts";
 import type { EngineRuntime } from "./engine/runtime.ts";
+import { ServerCapacity } from "./capacity.ts";
 import { VolumeBackupStore } from "./backups.ts";
 import type { ClusterControl } from "./control.ts";
 import type { RealOpenCodeOptions } from "./opencode-process.ts";
@@ -31,6 +32,8 @@ export interface SandboxOptions {
   stackStopMs?: number;
   scaleSettleMs?: number;
   imageHealthCheckMs?: number;
+  dokployWorkers?: number;
+  dokployCallMs?: number;
   /** The real engine the applications run on (startSandbox's `runtime: "docker"`); null: in memory. */
   engine?: EngineRuntime | null;
   /** The node Dokploy runs on; with the engine, the real one. */
@@ -70,6 +73,8 @@ const SETTING_KEYS = [
   "stackStopMs",
   "scaleSettleMs",
   "imageHealthCheckMs",
+  "dokployWorkers",
+  "dokployCallMs",
 ] as const;
 
 export function createSandbox(opts: SandboxOptions): Sandbox {
@@ -81,6 +86,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     stackStopMs: opts.stackStopMs ?? DEFAULT_SETTINGS.stackStopMs,
     scaleSettleMs: opts.scaleSettleMs ?? DEFAULT_SETTINGS.scaleSettleMs,
     imageHealthCheckMs: opts.imageHealthCheckMs ?? DEFAULT_SETTINGS.imageHealthCheckMs,
+    dokployWorkers: opts.dokployWorkers ?? DEFAULT_SETTINGS.dokployWorkers,
+    dokployCallMs: opts.dokployCallMs ?? DEFAULT_SETTINGS.dokployCallMs,
   };
   const log: LogFn = opts.log ?? (() => {});
   const timers = new TimerSet();
@@ -113,6 +120,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     organizationId: nanoid(),
     log,
     engine,
+    capacity: new ServerCapacity(settings),
   };
   const builder = new Builder(ctx, (jobId) => queue.finish(jobId));
   const queue = new BuildQueue(
@@ -129,6 +137,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   const resetStats = () => {
     stats.calls = {};
     stats.maxInFlight = stats.inFlight;
+    ctx.capacity.resetStats();
   };
 
   const sandbox: Sandbox = {

@@ -61,7 +61,7 @@ export interface SandboxState {
   traefik: Record<string, TraefikRouter[]>;
   /** Traefik's global middlewares.yml as Dokploy would hold it. */
   middlewareFile: string | null;
-  /** Named Docker volumes ever created by a deploy; nothing in the API removes them. */
+  /** Named Docker volumes a deploy created (dockerVolume.removeVolume takes them away). */
   volumes: string[];
   /** Swarm nodes, and each node's named volumes with their files. */
   nodes: ReturnType<SandboxContext["cluster"]["snapshot"]>["nodes"];
@@ -73,6 +73,8 @@ export interface SandboxState {
   calls: Record<string, number>;
   inFlight: number;
   maxInFlight: number;
+  /** The most calls Dokploy worked on at once (dokployWorkers bounds it; capacity.ts). */
+  maxWorking: number;
   hangingRequests: number;
 }
 
@@ -126,6 +128,7 @@ export function snapshotState(ctx: SandboxContext, faults: Fault[], stats: ApiSt
     calls: stats.calls,
     inFlight: stats.inFlight,
     maxInFlight: stats.maxInFlight,
+    maxWorking: ctx.capacity.maxBusy,
     hangingRequests,
   });
 }

@@ -1,5 +1,6 @@
 // Fault injection and the control surface.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { startSandbox } from "../../src/sandbox/index.ts";
 import { type Client, deployAndWait, deployments, KEY, makeApp, startClient, waitFor } from "./helpers.ts";
 
 let c: Client;
@@ -208,6 +209,8 @@ describe("control surface", () => {
       stackStopMs: 0,
       scaleSettleMs: 0,
       imageHealthCheckMs: 0,
+      dokployWorkers: 0,
+      dokployCallMs: 0,
     });
   });
 
@@ -219,5 +222,32 @@ describe("control surface", () => {
     expect((await c.get("/api/project.all")).status).toBe(418);
     sb.clearFaults();
     expect(sb.state().faults).toEqual([]);
+  });
+});
+
+describe("Dokploy's own capacity", () => {
+  test("bounded like a real server: calls beyond dokployWorkers wait their turn, none is lost", async () => {
+    const started = await startSandbox({ apiKey: "k", dokployWorkers: 2, dokployCallMs: 20 });
+    try {
+      const calls = await Promise.all(
+        Array.from({ length: 12 }, () => fetch(`${started.url}/api/project.all`, { headers: { "x-api-key": "k" } }).then((r) => r.status)),
+      );
+      expect(calls).toEqual(Array(12).fill(200));
+      const state = started.sandbox.state();
+      expect(state.maxInFlight).toBe(12);
+      expect(state.maxWorking).toBe(2);
+    } finally {
+      await started.stop();
+    }
+  });
+
+  test("unbounded when asked (the library's default)", async () => {
+    const started = await startSandbox({ apiKey: "k" });
+    try {
+      await Promise.all(Array.from({ length: 6 }, () => fetch(`${started.url}/api/project.all`, { headers: { "x-api-key": "k" } })));
+      expect(started.sandbox.state().maxWorking).toBe(0);
+    } finally {
+      await started.stop();
+    }
   });
 });
