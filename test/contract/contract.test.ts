@@ -119,6 +119,8 @@ beforeAll(async () => {
   await ignore(c.applicationReadLogs({ applicationId: app.applicationId, tail: 10, since: "5m" }));
   await c.version();
   await c.swarmServices();
+  await c.dockerVolumes();
+  await ignore(c.dockerVolumeRemove("no-such-volume"));
   const destination = sandbox.sandbox.addDestination("contract");
   const backup = await c.volumeBackupCreate({
     name: "contract workspace",

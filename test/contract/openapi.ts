@@ -11,9 +11,12 @@ import { join } from "node:path";
 
 /** Dokploy v0.30.2's own document, cut to the routers we use (see README.md beside this file). */
 export const DOC_PATH = join(import.meta.dir, "dokploy-v0.30.2.openapi.json");
-const doc = JSON.parse(readFileSync(DOC_PATH, "utf8")) as {
-  paths: Record<string, Record<string, Operation>>;
-};
+/** What that document leaves out of the same version, from its source (see README.md). */
+const SUPPLEMENT_PATH = join(import.meta.dir, "dokploy-v0.30.2.supplement.json");
+type Paths = Record<string, Record<string, Operation>>;
+const doc = JSON.parse(readFileSync(DOC_PATH, "utf8")) as { paths: Paths };
+for (const [path, operations] of Object.entries((JSON.parse(readFileSync(SUPPLEMENT_PATH, "utf8")) as { paths: Paths }).paths))
+  doc.paths[path] = { ...doc.paths[path], ...operations };
 
 interface Operation {
   parameters?: { in: string; name: string; required?: boolean; schema: object }[];
