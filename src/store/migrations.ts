@@ -252,4 +252,9 @@ export const MIGRATIONS: readonly string[] = [
     ) WHERE from_first > 1 AND from_last > 1
   );
   `,
+  // 13: a rollout checks that OpenCode on the new image still lists a stack's sessions: the ids
+  // it listed before the upgrade (JSON), kept so a restarted portal checks the same ones.
+  `
+  ALTER TABLE rollout_stacks ADD COLUMN sessions_before TEXT;
+  `,
 ];
