@@ -4,8 +4,10 @@
 # 1. Resolves the server password (OPENCODE_SERVER_PASSWORD, or the file named by
 #    OPENCODE_SERVER_PASSWORD_FILE) and warns loudly when there is none.
 # 2. Copies the baked configuration from /shared/config into OpenCode's global config
-#    directory, leaving every file the user already has untouched.
-# 3. Replaces itself with `opencode serve` on 0.0.0.0:8080, in /workspace.
+#    directory (and oh-my-openagent's ~/.omo), leaving every file the user already has untouched.
+# 3. Carries sessions an OpenCode 1.1 image left in the data directory over to this
+#    OpenCode's database (import-sessions.ts), when there are any.
+# 4. Replaces itself with `opencode serve` on 0.0.0.0:8080, in /workspace.
 #
 # With arguments that start with "-", those are added to `opencode serve`; any other
 # command (for example `bash`) is run instead of the server.
@@ -22,9 +24,20 @@ is_true() {
   esac
 }
 
+is_false() {
+  case "${1:-}" in
+    0 | false | FALSE | False | no | NO | off | OFF) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 STACK_CONFIG_SOURCE="${STACK_CONFIG_SOURCE:-/shared/config}"
 STACK_WORKSPACE="${STACK_WORKSPACE:-/workspace}"
+STACK_IMPORT_SCRIPT="${STACK_IMPORT_SCRIPT:-/usr/local/share/stack-image/import-sessions.ts}"
 OPENCODE_CONFIG_HOME="${XDG_CONFIG_HOME:-${HOME:-/home/bun}/.config}/opencode"
+OPENCODE_DATA_HOME="${XDG_DATA_HOME:-${HOME:-/home/bun}/.local/share}/opencode"
+# oh-my-openagent reads its settings from $HOME/.omo, whatever XDG says.
+OMO_CONFIG_HOME="${HOME:-/home/bun}/.omo"
 
 # --- 1. authentication --------------------------------------------------------------
 # OpenCode itself reads OPENCODE_SERVER_PASSWORD (and OPENCODE_SERVER_USERNAME, default
@@ -65,29 +78,46 @@ fi
 unset OPENCODE_SERVER_PASSWORD_FILE 2>/dev/null || true
 
 # --- 2. configuration ---------------------------------------------------------------
-# OpenCode merges ~/.config/opencode/opencode.json and opencode.jsonc; oh-my-opencode
-# reads ~/.config/opencode/oh-my-opencode.json. A copy (not a link) keeps the files
-# writable by their owner, and an existing file always wins over the baked one.
-if mkdir -p "$OPENCODE_CONFIG_HOME" 2>/dev/null; then
-  for name in opencode.json opencode.jsonc oh-my-opencode.json; do
-    target="$OPENCODE_CONFIG_HOME/$name"
-    if [ -e "$target" ] || [ -L "$target" ]; then
-      log "keeping existing $target"
-    elif [ -f "$STACK_CONFIG_SOURCE/$name" ]; then
-      if cp "$STACK_CONFIG_SOURCE/$name" "$target"; then
-        log "installed default $target"
-      else
-        log "WARNING: could not copy $STACK_CONFIG_SOURCE/$name to $target"
-      fi
+# OpenCode merges ~/.config/opencode/opencode.json and opencode.jsonc; oh-my-openagent reads
+# ~/.omo/omo.jsonc. A copy (not a link) keeps the files writable by their owner, and an
+# existing file always wins over the baked one.
+install_default() { # <file name> <target directory>
+  if ! mkdir -p "$2" 2>/dev/null; then
+    log "WARNING: cannot create $2; $1 keeps its defaults"
+    return 0
+  fi
+  target="$2/$1"
+  if [ -e "$target" ] || [ -L "$target" ]; then
+    log "keeping existing $target"
+  elif [ -f "$STACK_CONFIG_SOURCE/$1" ]; then
+    if cp "$STACK_CONFIG_SOURCE/$1" "$target"; then
+      log "installed default $target"
     else
-      log "WARNING: baked config $STACK_CONFIG_SOURCE/$name is missing"
+      log "WARNING: could not copy $STACK_CONFIG_SOURCE/$1 to $target"
     fi
-  done
-else
-  log "WARNING: cannot create $OPENCODE_CONFIG_HOME; starting with OpenCode's defaults"
+  else
+    log "WARNING: baked config $STACK_CONFIG_SOURCE/$1 is missing"
+  fi
+}
+install_default opencode.json "$OPENCODE_CONFIG_HOME"
+install_default opencode.jsonc "$OPENCODE_CONFIG_HOME"
+install_default omo.jsonc "$OMO_CONFIG_HOME"
+
+# --- 3. sessions of OpenCode 1.1 ----------------------------------------------------
+# Only a data directory an old image wrote has storage/session; the import is then quick
+# when it already ran (it keeps a marker) and about 2 s a session when it did not. The
+# server starts either way: a session it could not import stays in its files, is tried
+# again at the next start, and the portal's rollout sees it missing and puts the old image
+# back (stack-image/README.md, "Upgrading a running stack").
+if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ]; then
+  if [ -d "$OPENCODE_DATA_HOME/storage/session" ] && ! is_false "${STACK_IMPORT_SESSIONS:-}"; then
+    if ! STACK_WORKSPACE="$STACK_WORKSPACE" bun "$STACK_IMPORT_SCRIPT"; then
+      log "WARNING: some sessions of OpenCode 1.1 were not imported (above); starting anyway"
+    fi
+  fi
 fi
 
-# --- 3. start -----------------------------------------------------------------------
+# --- 4. start -----------------------------------------------------------------------
 if [ -d "$STACK_WORKSPACE" ]; then
   cd "$STACK_WORKSPACE"
   if [ ! -w . ]; then

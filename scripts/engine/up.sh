@@ -2,8 +2,10 @@
 # The real engine that the engine tier of the tests runs on, brought up on this machine:
 # Debian's Docker Engine (dockerd as root) with a one-node Swarm, the overlay network Dokploy
 # puts every application on, a local registry on 127.0.0.1:5000, and the stack image built
-# from stack-image/ and pushed there. Idempotent: what already runs or exists is kept, so a
-# second run takes seconds. Prints, as its last line, `ENGINE_STACK_IMAGE=<reference>`.
+# from stack-image/ and pushed there, with the image the fleet ran before it (OpenCode 1.1) for
+# the tier's rollout test. Idempotent: what already runs or exists is kept, so a second run
+# takes seconds. Prints `ENGINE_PREVIOUS_STACK_IMAGE=<reference>` and, as its last line,
+# `ENGINE_STACK_IMAGE=<reference>`.
 #
 #   scripts/engine/up.sh            (root; logs in $ENGINE_STATE_DIR, default /var/tmp/ai-stack-engine)
 set -euo pipefail
@@ -11,6 +13,10 @@ root_dir=$(cd "$(dirname "$0")/../.." && pwd)
 state=${ENGINE_STATE_DIR:-/var/tmp/ai-stack-engine}
 registry=127.0.0.1:5000
 image="$registry/oh-my-opencode-free:engine-test"
+# The stack image as it was before the move to OpenCode 1.18 (OpenCode 1.1.34 with
+# oh-my-opencode 2.14.0), built from this commit of the repository's own history.
+previous_commit=9dd590f158267a53c0ede0a05845fa839cbc7a5f
+previous_image="$registry/oh-my-opencode-free:engine-previous"
 # The engine's own client: a newer `docker` earlier on PATH may speak another API version.
 docker=/usr/bin/docker
 mkdir -p "$state/logs"
@@ -73,5 +79,17 @@ if [ "$($docker image inspect -f '{{index .Config.Labels "nl.flexinit.ai-stack.c
     || { tail -n 30 "$state/logs/stack-build.log" >&2; exit 1; }
   $docker push -q "$image" > "$state/logs/stack-push.log" 2>&1 || { tail -n 20 "$state/logs/stack-push.log" >&2; exit 1; }
 fi
+# The previous image, once: its build context is the commit's, so it never changes.
+if [ "$($docker image inspect -f '{{index .Config.Labels "nl.flexinit.ai-stack.context"}}' "$previous_image" 2>/dev/null || true)" != "$previous_commit" ] \
+  || ! curl -sf -o /dev/null "http://$registry/v2/oh-my-opencode-free/manifests/engine-previous" -H 'accept: application/vnd.docker.distribution.manifest.v2+json'; then
+  say "building the previous stack image (commit ${previous_commit:0:12})"
+  context=$(mktemp -d)
+  git -C "$root_dir" archive "$previous_commit" stack-image | tar -x -C "$context"
+  $docker build -q --label "nl.flexinit.ai-stack.context=$previous_commit" -t "$previous_image" "$context/stack-image" > "$state/logs/previous-build.log" 2>&1 \
+    || { rm -rf "$context"; tail -n 30 "$state/logs/previous-build.log" >&2; exit 1; }
+  rm -rf "$context"
+  $docker push -q "$previous_image" > "$state/logs/previous-push.log" 2>&1 || { tail -n 20 "$state/logs/previous-push.log" >&2; exit 1; }
+fi
 say "ready: Docker $($docker version -f '{{.Server.Version}}'), Swarm active, registry $registry"
+echo "ENGINE_PREVIOUS_STACK_IMAGE=$previous_image"
 echo "ENGINE_STACK_IMAGE=$image"

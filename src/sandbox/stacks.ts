@@ -417,6 +417,7 @@ export class Stacks {
       if (wantsRealOpenCode(this.opts.openCode, svc.appName) && !task.neverReady) {
         task.real = launchOpenCode(this.opts.openCode, {
           appName: svc.appName,
+          image: task.image,
           env: task.env,
           mounts: svc.mounts,
           onOutput: (l) => this.log(svc, l),

@@ -41,8 +41,37 @@ export interface Activity {
   lastUpdated: number | null;
 }
 
+/**
+ * Every session the stack's OpenCode lists in its own directory, newest first, or null when it
+ * cannot be read. OpenCode 1.18 lists the newest 100 unless asked for more (1.1 lists them
+ * all), hence the limit, which both take.
+ */
+export async function readSessionIds(deps: SagaDeps, stack: Stack, timeoutMs: number): Promise<string[] | null> {
+  return await fromStack(deps, stack, timeoutMs, async (get) => (await get("session?limit=1000000", sessions))?.map((s) => s.id) ?? null);
+}
+
 /** The stack's activity, or null when its OpenCode cannot be read (then nobody decides on it). */
 export async function readActivity(deps: SagaDeps, stack: Stack, timeoutMs: number): Promise<Activity | null> {
+  return await fromStack(deps, stack, timeoutMs, async (get) => {
+    const list = await get("session", sessions);
+    if (!list) return null;
+    const status = await get("session/status", statuses);
+    if (!status) return null;
+    const updated = list.map((s) => s.time?.updated).filter((t): t is number => typeof t === "number");
+    return {
+      busy: Object.values(status).some((s) => s.type !== "idle"),
+      lastUpdated: updated.length ? Math.max(...updated) : null,
+    };
+  });
+}
+
+type Get = <T>(path: string, schema: z.ZodType<T>) => Promise<T | null>;
+
+/**
+ * `read` with GETs to the stack's OpenCode (the stack's credentials, JSON of `schema` or null),
+ * through each of the probe's targets until one gives an answer; null when none does.
+ */
+async function fromStack<T>(deps: SagaDeps, stack: Stack, timeoutMs: number, read: (get: Get) => Promise<T | null>): Promise<T | null> {
   if (!stack.applicationId || !stack.appName) return null;
   const signal = AbortSignal.timeout(timeoutMs);
   const credentials = await stackCredentials(deps, stack.applicationId, signal).catch(() => null);
@@ -51,7 +80,7 @@ export async function readActivity(deps: SagaDeps, stack: Stack, timeoutMs: numb
   const targets = expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName: stack.appName, port: plan.port });
   const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
   for (const target of targets) {
-    const get = async <T>(path: string, schema: z.ZodType<T>): Promise<T | null> => {
+    const get: Get = async (path, schema) => {
       const url = new URL(path, target.url.endsWith("/") ? target.url : `${target.url}/`);
       const headers: Record<string, string> = { authorization, accept: "application/json" };
       if (target.hostHeader) headers.host = target.hostHeader;
@@ -62,15 +91,8 @@ export async function readActivity(deps: SagaDeps, stack: Stack, timeoutMs: numb
       return parsed.success ? parsed.data : null;
     };
     try {
-      const list = await get("session", sessions);
-      if (!list) continue;
-      const status = await get("session/status", statuses);
-      if (!status) continue;
-      const updated = list.map((s) => s.time?.updated).filter((t): t is number => typeof t === "number");
-      return {
-        busy: Object.values(status).some((s) => s.type !== "idle"),
-        lastUpdated: updated.length ? Math.max(...updated) : null,
-      };
+      const answer = await read(get);
+      if (answer !== null) return answer;
     } catch {
       // Unreachable through this target: try the next.
     }

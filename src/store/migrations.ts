@@ -260,4 +260,9 @@ export const MIGRATIONS: readonly string[] = [
   -- The gone stacks whose volumes are still kept, oldest first.
   CREATE INDEX stacks_volumes_kept ON stacks(deleted_at) WHERE status IN ('deleted', 'failed') AND volumes_removed_at IS NULL;
   `,
+  // 14: a rollout checks that OpenCode on the new image still lists a stack's sessions: the ids
+  // it listed before the upgrade (JSON), kept so a restarted portal checks the same ones.
+  `
+  ALTER TABLE rollout_stacks ADD COLUMN sessions_before TEXT;
+  `,
 ];

@@ -123,6 +123,20 @@ export class RolloutRepo {
     this.db.query(`UPDATE rollout_stacks SET ${sets.join(", ")} WHERE rollout_id = ? AND stack_id = ?`).run(...values, id, stackId);
   }
 
+  /** The session ids the stack's OpenCode listed before its upgrade (null: they could not be read). */
+  setSessionsBefore(id: string, stackId: number, ids: string[] | null): void {
+    this.db
+      .query("UPDATE rollout_stacks SET sessions_before = ? WHERE rollout_id = ? AND stack_id = ?")
+      .run(ids === null ? null : JSON.stringify(ids), id, stackId);
+  }
+
+  sessionsBefore(id: string, stackId: number): string[] | null {
+    const row = this.db.query("SELECT sessions_before FROM rollout_stacks WHERE rollout_id = ? AND stack_id = ?").get(id, stackId) as {
+      sessions_before: string | null;
+    } | null;
+    return row?.sessions_before ? (JSON.parse(row.sessions_before) as string[]) : null;
+  }
+
   /** Failed stacks go back in line (a resume after the cause was fixed tries them again, those that could not be put back too). */
   requeueFailed(id: string, now: string): number {
     return this.db

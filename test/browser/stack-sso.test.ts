@@ -1,21 +1,23 @@
 // STACK_SSO in Chromium: the owner opens their stack's own address, signs in once at the real
 // oidc-provider, and lands in a real `opencode serve` behind the sandbox's Traefik, with no
 // basic-auth prompt; the gate (GET /auth/stack) is Traefik's forwardAuth for every stack.
+// Alice's stack runs the image's OpenCode, bob's the release the fleet is moving off.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { hashId } from "../../src/auth/sessions.ts";
-import { findOpenCodeBinary } from "../../src/sandbox/opencode-process.ts";
 import { type Harness, startHarness } from "../support/harness.ts";
+import { openCode } from "../support/opencode.ts";
 import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
 import { LOCALE, type Launched, launch } from "./support.ts";
 
 const T = 60_000;
 /** Setting up starts a provider, a portal, Chromium and a real OpenCode: generous, to catch hangs only. */
 const SETUP = 180_000;
-const OPENCODE = findOpenCodeBinary(join(import.meta.dir, "../../node_modules")) ?? "opencode";
+const CURRENT = openCode("current");
+const PREVIOUS = openCode("previous");
 const root = mkdtempSync(join(tmpdir(), "sso-opencode-"));
 let provider: TestProvider;
 let h: Harness;
@@ -23,6 +25,7 @@ let portalUrl: string;
 let sandboxPort: number;
 let chrome: Launched;
 let alicePassword: string;
+let bobPassword: string;
 
 const stackOrigin = (name: string) => `http://${name}.stacks.localhost:${sandboxPort}`;
 const basic = (password: string) => `Basic ${Buffer.from(`opencode:${password}`).toString("base64")}`;
@@ -79,6 +82,89 @@ async function redeem(name: string, ticketPath: string): Promise<{ res: Response
   return { res, cookie: line ? line.split(";")[0]! : null };
 }
 
+/**
+ * The owner opens their stack's address in a fresh browser, signs in once, and is in OpenCode
+ * (`version`) with no password; its API, event stream and terminal WebSocket answer.
+ */
+async function ownerOpensStack(login: string, name: string, version: string) {
+  const context = await chrome.browser.newContext({ locale: LOCALE.en });
+  const page = await context.newPage();
+  const prompts: string[] = [];
+  page.on("response", (r) => {
+    if (r.status() === 401 && r.headers()["www-authenticate"]) prompts.push(r.url());
+  });
+  await page.goto(`${stackOrigin(name)}/`);
+  await signInAtProvider(page, login);
+  await page.waitForURL(`${stackOrigin(name)}/`);
+  expect(prompts).toEqual([]);
+
+  // OpenCode's own API, with the browser's cookie only: the gate added the password.
+  const health = await page.evaluate(async () => {
+    const res = await fetch("/global/health");
+    return { status: res.status, body: await res.json() };
+  });
+  expect(health).toEqual({ status: 200, body: expect.objectContaining({ healthy: true, version }) });
+  const created = await page.evaluate(async () => {
+    const res = await fetch("/session", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "through the gate" }),
+    });
+    return res.status;
+  });
+  expect(created).toBe(200);
+  // Server-Sent Events through the gate (OpenCode's UI lives on them).
+  const event = await page.evaluate(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const source = new EventSource("/event");
+        source.onmessage = (e) => {
+          source.close();
+          resolve(JSON.parse(e.data).type);
+        };
+        setTimeout(() => reject(new Error("no event")), 10_000);
+      }),
+  );
+  expect(event).toBe("server.connected");
+  // A WebSocket through the gate: OpenCode's terminal (/pty/{id}/connect) answers a command.
+  const terminal = await page.evaluate(async () => {
+    const created = await fetch("/pty", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ command: "/bin/sh" }),
+    });
+    const { id } = await created.json();
+    return new Promise<string>((resolve, reject) => {
+      const ws = new WebSocket(`ws://${location.host}/pty/${id}/connect`);
+      let seen = "";
+      ws.onopen = () => ws.send("echo through-the-gate-$((6*7))\n");
+      ws.onmessage = async (e) => {
+        seen += typeof e.data === "string" ? e.data : await (e.data as Blob).text();
+        if (seen.includes("through-the-gate-42")) {
+          ws.close();
+          resolve("42");
+        }
+      };
+      ws.onerror = () => reject(new Error(`websocket error; saw ${seen}`));
+      setTimeout(() => reject(new Error(`no answer; saw ${JSON.stringify(seen)}`)), 10_000);
+    });
+  });
+  expect(terminal).toBe("42");
+
+  // The pass: host-only, HttpOnly, SameSite=Lax; nothing for the parent domain.
+  const cookies = await context.cookies();
+  const pass = cookies.find((c) => c.name === "asd-stack");
+  expect(pass).toMatchObject({ domain: `${name}.stacks.localhost`, httpOnly: true, sameSite: "Lax", path: "/" });
+  expect(cookies.filter((c) => c.domain.includes("stacks.localhost") && c.domain !== `${name}.stacks.localhost`)).toEqual([]);
+  expect(pass!.expires * 1000 - Date.now()).toBeLessThanOrEqual(15 * 60_000 + 5_000);
+
+  // Opening it again later needs no sign-in at all.
+  const again = await page.goto(`${stackOrigin(name)}/global/health`);
+  expect(again?.status()).toBe(200);
+  expect(page.url()).toBe(`${stackOrigin(name)}/global/health`);
+  await context.close();
+}
+
 beforeAll(async () => {
   portalUrl = `http://127.0.0.1:${await freePort()}`;
   sandboxPort = await freePort();
@@ -96,13 +182,22 @@ beforeAll(async () => {
         PROBE_ATTEMPT_TIMEOUT: "2s",
         MAX_STACKS_PER_USER: "2",
       }),
-      sandbox: { port: sandboxPort, stackStopMs: 200, openCode: { command: OPENCODE, match: ["ai-stack-alice-example"], root } },
+      sandbox: {
+        port: sandboxPort,
+        stackStopMs: 200,
+        openCode: {
+          command: CURRENT.command,
+          match: ["ai-stack-alice-example", "ai-stack-bob"],
+          root,
+          choose: ({ appName }) => (appName.includes("ai-stack-bob") ? { command: PREVIOUS.command } : undefined),
+        },
+      },
     }),
     launch(),
   ]);
   const alice = await signIn(portalUrl, "alice");
   const bob = await signIn(portalUrl, "bob");
-  [alicePassword] = await Promise.all([deployAs(alice.jar, "alice-example"), deployAs(bob.jar, "bob")]);
+  [alicePassword, bobPassword] = await Promise.all([deployAs(alice.jar, "alice-example"), deployAs(bob.jar, "bob")]);
 }, SETUP);
 
 afterAll(async () => {
@@ -126,88 +221,16 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
     T,
   );
 
-  test(
-    "the owner opens their stack's address, signs in once, and is in OpenCode with no password; its API, event stream and terminal WebSocket answer",
-    async () => {
-      const context = await chrome.browser.newContext({ locale: LOCALE.en });
-      const page = await context.newPage();
-      const prompts: string[] = [];
-      page.on("response", (r) => {
-        if (r.status() === 401 && r.headers()["www-authenticate"]) prompts.push(r.url());
-      });
-      await page.goto(`${stackOrigin("alice-example")}/`);
-      await signInAtProvider(page, "alice");
-      await page.waitForURL(`${stackOrigin("alice-example")}/`);
-      expect(prompts).toEqual([]);
-
-      // OpenCode's own API, with the browser's cookie only: the gate added the password.
-      const health = await page.evaluate(async () => {
-        const res = await fetch("/global/health");
-        return { status: res.status, body: await res.json() };
-      });
-      expect(health).toEqual({ status: 200, body: expect.objectContaining({ healthy: true, version: "1.1.34" }) });
-      const created = await page.evaluate(async () => {
-        const res = await fetch("/session", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ title: "through the gate" }),
-        });
-        return res.status;
-      });
-      expect(created).toBe(200);
-      // Server-Sent Events through the gate (OpenCode's UI lives on them).
-      const event = await page.evaluate(
-        () =>
-          new Promise<string>((resolve, reject) => {
-            const source = new EventSource("/event");
-            source.onmessage = (e) => {
-              source.close();
-              resolve(JSON.parse(e.data).type);
-            };
-            setTimeout(() => reject(new Error("no event")), 10_000);
-          }),
-      );
-      expect(event).toBe("server.connected");
-      // A WebSocket through the gate: OpenCode's terminal (/pty/{id}/connect) answers a command.
-      const terminal = await page.evaluate(async () => {
-        const created = await fetch("/pty", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ command: "/bin/sh" }),
-        });
-        const { id } = await created.json();
-        return new Promise<string>((resolve, reject) => {
-          const ws = new WebSocket(`ws://${location.host}/pty/${id}/connect`);
-          let seen = "";
-          ws.onopen = () => ws.send("echo through-the-gate-$((6*7))\n");
-          ws.onmessage = async (e) => {
-            seen += typeof e.data === "string" ? e.data : await (e.data as Blob).text();
-            if (seen.includes("through-the-gate-42")) {
-              ws.close();
-              resolve("42");
-            }
-          };
-          ws.onerror = () => reject(new Error(`websocket error; saw ${seen}`));
-          setTimeout(() => reject(new Error(`no answer; saw ${JSON.stringify(seen)}`)), 10_000);
-        });
-      });
-      expect(terminal).toBe("42");
-
-      // The pass: host-only, HttpOnly, SameSite=Lax; nothing for the parent domain.
-      const cookies = await context.cookies();
-      const pass = cookies.find((c) => c.name === "asd-stack");
-      expect(pass).toMatchObject({ domain: "alice-example.stacks.localhost", httpOnly: true, sameSite: "Lax", path: "/" });
-      expect(cookies.filter((c) => c.domain.includes("stacks.localhost") && c.domain !== "alice-example.stacks.localhost")).toEqual([]);
-      expect(pass!.expires * 1000 - Date.now()).toBeLessThanOrEqual(15 * 60_000 + 5_000);
-
-      // Opening it again later needs no sign-in at all.
-      const again = await page.goto(`${stackOrigin("alice-example")}/global/health`);
-      expect(again?.status()).toBe(200);
-      expect(page.url()).toBe(`${stackOrigin("alice-example")}/global/health`);
-      await context.close();
-    },
-    T,
-  );
+  for (const [login, name, oc] of [
+    ["alice", "alice-example", CURRENT],
+    ["bob", "bob", PREVIOUS],
+  ] as const) {
+    test(
+      `the owner opens their stack's address, signs in once, and is in OpenCode ${oc.version} with no password; its API, event stream and terminal WebSocket answer`,
+      () => ownerOpensStack(login, name, oc.version),
+      T,
+    );
+  }
 
   test(
     "someone already signed in to the portal goes straight into their stack, without seeing the provider",
@@ -316,10 +339,15 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
   test(
     "API clients with the stack's password pass the gate to OpenCode's own check",
     async () => {
-      const ok = await viaTraefik("alice-example", "/global/health", { authorization: basic(alicePassword) });
-      expect(ok.status).toBe(200);
-      const wrong = await viaTraefik("alice-example", "/global/health", { authorization: basic("not-the-password") });
-      expect(wrong.status).toBe(401);
+      for (const [name, password] of [
+        ["alice-example", alicePassword],
+        ["bob", bobPassword],
+      ] as const) {
+        const ok = await viaTraefik(name, "/global/health", { authorization: basic(password) });
+        expect({ name, status: ok.status }).toEqual({ name, status: 200 });
+        const wrong = await viaTraefik(name, "/global/health", { authorization: basic("not-the-password") });
+        expect({ name, status: wrong.status }).toEqual({ name, status: 401 });
+      }
       // Without anything: an API call is told to sign in, a page load is sent to the portal.
       expect(
         (

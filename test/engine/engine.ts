@@ -7,23 +7,29 @@ import { DockerApi } from "../../src/sandbox/engine/docker-api.ts";
  */
 
 export const ENGINE_IMAGE = process.env.ENGINE_STACK_IMAGE ?? "127.0.0.1:5000/oh-my-opencode-free:engine-test";
+/** The image the fleet ran before ENGINE_IMAGE (OpenCode 1.1), for the rollout from it. */
+export const ENGINE_PREVIOUS_IMAGE = process.env.ENGINE_PREVIOUS_STACK_IMAGE ?? "127.0.0.1:5000/oh-my-opencode-free:engine-previous";
 export const docker = new DockerApi();
 
-async function whyNot(): Promise<string | null> {
-  if (!(await docker.swarmActive())) return "no Docker Engine in a Swarm answers on /var/run/docker.sock";
-  const [registry, rest] = [ENGINE_IMAGE.split("/")[0], ENGINE_IMAGE.split("/").slice(1).join("/")];
+async function inRegistry(image: string): Promise<boolean> {
+  const [registry, rest] = [image.split("/")[0], image.split("/").slice(1).join("/")];
   const [repo, tag = "latest"] = rest.split(":");
   const manifest = await fetch(`http://${registry}/v2/${repo}/manifests/${tag}`, {
     method: "HEAD",
     headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" },
   }).catch(() => null);
-  if (manifest?.status !== 200) return `the stack image ${ENGINE_IMAGE} is not in the local registry`;
+  return manifest?.status === 200;
+}
+
+async function whyNot(images: string[]): Promise<string | null> {
+  if (!(await docker.swarmActive())) return "no Docker Engine in a Swarm answers on /var/run/docker.sock";
+  for (const image of images) if (!(await inRegistry(image))) return `the stack image ${image} is not in the local registry`;
   return null;
 }
 
-/** null when the tier can run; else why not (and a failure when ENGINE_REQUIRED is set). */
-export async function engineSkipReason(): Promise<string | null> {
-  const why = await whyNot();
+/** null when the tier can run with these images; else why not (and a failure when ENGINE_REQUIRED is set). */
+export async function engineSkipReason(images: string[] = [ENGINE_IMAGE]): Promise<string | null> {
+  const why = await whyNot(images);
   if (why && process.env.ENGINE_REQUIRED) throw new Error(`engine tier required (ENGINE_REQUIRED) but ${why}; run scripts/engine/up.sh`);
   if (why) console.log(`engine tier skipped: ${why} (scripts/engine/up.sh brings one up)`);
   return why;

@@ -6,52 +6,89 @@ import { CONFIG_DIR, IMAGE_DIR, argDefault, parseDockerfile, parseJsonc, readTex
 
 type Json = Record<string, unknown>;
 
-// Agents -> models, from the deployment strategy. Keys are oh-my-opencode 2.x agent names.
-const EXPECTED_AGENT_MODELS: Record<string, string> = {
-  Sisyphus: "opencode/glm-4.7-free", // main, primary coding
-  oracle: "opencode/gpt-5-nano", // architecture
-  librarian: "opencode/minimax-m2.1-free", // documentation
-  explore: "opencode/grok-code", // codebase search
-  "frontend-ui-ux-engineer": "opencode/glm-4.7-free", // UI/UX
-  "document-writer": "opencode/gpt-5-nano", // docs
+/**
+ * The deployment strategy's six agents: where oh-my-openagent 4.19 keeps each (Frontend and
+ * Document Writer became task categories) and the model each runs. OpenCode 1.18 no longer
+ * offers the strategy's own models without an API key; README.md says what replaced which.
+ */
+const STRATEGY: Record<string, { at: [string, string]; model: string; strategy: string }> = {
+  Sisyphus: { at: ["agents", "sisyphus"], model: "opencode/big-pickle", strategy: "opencode/glm-4.7-free" },
+  Oracle: { at: ["agents", "oracle"], model: "opencode/nemotron-3-ultra-free", strategy: "opencode/gpt-5-nano" },
+  Librarian: { at: ["agents", "librarian"], model: "opencode/mimo-v2.6-flash-free", strategy: "opencode/minimax-m2.1-free" },
+  Explore: { at: ["agents", "explore"], model: "opencode/nemotron-3.5-lightning-free", strategy: "opencode/grok-code" },
+  Frontend: { at: ["categories", "visual-engineering"], model: "opencode/big-pickle", strategy: "opencode/glm-4.7-free" },
+  "Document Writer": { at: ["categories", "writing"], model: "opencode/nemotron-3-ultra-free", strategy: "opencode/gpt-5-nano" },
 };
 
-// Top-level keys OpenCode 1.1's config schema accepts. The schema is strict: one
-// unknown key and OpenCode refuses the whole config, so the stack would not start.
-const OPENCODE_CONFIG_KEYS = new Set([
+/** Top-level keys of omo.jsonc (oh-my-openagent 4.19's config schema, which is strict). */
+const OMO_KEYS = new Set([
   "$schema",
-  "agent",
-  "autoshare",
-  "autoupdate",
-  "command",
-  "compaction",
-  "default_agent",
-  "disabled_providers",
-  "enabled_providers",
-  "enterprise",
-  "experimental",
-  "formatter",
-  "instructions",
-  "keybinds",
-  "layout",
-  "logLevel",
-  "lsp",
-  "mcp",
-  "mode",
-  "model",
-  "permission",
-  "plugin",
-  "provider",
-  "server",
-  "share",
-  "small_model",
-  "snapshot",
-  "theme",
-  "tools",
-  "tui",
-  "username",
-  "watcher",
+  "categories",
+  "agents",
+  "codegraph",
+  "task",
+  "teams",
+  "models",
+  "[opencode]",
+  "[senpi]",
+  "[codex]",
+  "profiles",
+  "_migrations",
+  "legacy_migrations",
 ]);
+
+/** Keys of the OpenCode harness section, "[opencode]" (the settings oh-my-opencode.json had). */
+const OPENCODE_HARNESS_KEYS = new Set([
+  "$schema",
+  "_migrations",
+  "agent_definitions",
+  "agent_order",
+  "agents",
+  "auto_update",
+  "babysitting",
+  "background_task",
+  "browser_automation_engine",
+  "categories",
+  "claude_code",
+  "codegraph",
+  "comment_checker",
+  "default_mode",
+  "default_run_agent",
+  "disabled_agents",
+  "disabled_commands",
+  "disabled_hooks",
+  "disabled_mcps",
+  "disabled_providers",
+  "disabled_skills",
+  "disabled_tools",
+  "experimental",
+  "git_master",
+  "goal",
+  "hashline_edit",
+  "i18n",
+  "keyword_detector",
+  "mcp_env_allowlist",
+  "model_capabilities",
+  "model_fallback",
+  "monitor",
+  "new_task_system_enabled",
+  "notification",
+  "openclaw",
+  "ralph_loop",
+  "runtime_fallback",
+  "sisyphus",
+  "sisyphus_agent",
+  "skills",
+  "start_work",
+  "team_mode",
+  "telemetry",
+  "tmux",
+  "tui",
+  "websearch",
+]);
+
+/** oh-my-openagent 4.19's built-in task categories. */
+const CATEGORIES = ["visual-engineering", "ultrabrain", "deep", "artistry", "quick", "unspecified-low", "unspecified-high", "writing"];
 
 const PERMISSION_ACTIONS = new Set(["allow", "ask", "deny"]);
 
@@ -92,29 +129,25 @@ describe("config/opencode.json (OpenCode CLI config)", () => {
     expect(value.$schema).toBe("https://opencode.ai/config.json");
   });
 
-  test("uses only keys OpenCode's config schema knows", async () => {
+  test("defaults to Sisyphus's model, a free small model, and keeps OpenCode from updating itself", async () => {
     const { value } = await load("opencode.json");
-    for (const key of Object.keys(value)) expect(OPENCODE_CONFIG_KEYS.has(key)).toBe(true);
-  });
-
-  test("defaults to the primary free model and keeps OpenCode from updating itself", async () => {
-    const { value } = await load("opencode.json");
-    expect(value.model).toBe(EXPECTED_AGENT_MODELS.Sisyphus!);
-    expect(String(value.small_model)).toStartWith("opencode/");
+    expect(value.model).toBe(STRATEGY.Sisyphus!.model);
+    expect(String(value.small_model)).toMatch(/^opencode\/[a-z0-9.-]+-free$/);
     expect(value.autoupdate).toBe(false);
   });
 
-  test("loads the oh-my-opencode plugin at the version the Dockerfile installs", async () => {
+  test("loads the oh-my-openagent plugin at the version the Dockerfile installs", async () => {
     const { value } = await load("opencode.json");
     const plugins = value.plugin as string[];
     expect(Array.isArray(plugins)).toBe(true);
-    const entries = plugins.filter((p) => p === "oh-my-opencode" || p.startsWith("oh-my-opencode@"));
+    const entries = plugins.filter((p) => /^oh-my-open(agent|code)(@|$)/.test(p));
     expect(entries).toHaveLength(1);
 
     const dockerfile = parseDockerfile(await readText(join(IMAGE_DIR, "Dockerfile")));
-    const pinned = argDefault(dockerfile, "OH_MY_OPENCODE_VERSION");
+    const pinned = argDefault(dockerfile, "OH_MY_OPENAGENT_VERSION");
     expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(entries[0]).toBe(`oh-my-opencode@${pinned}`);
+    // The renamed package: the old name still loads, with a warning.
+    expect(entries[0]).toBe(`oh-my-openagent@${pinned}`);
   });
 });
 
@@ -157,25 +190,55 @@ describe("config/opencode.jsonc (permissions)", () => {
   });
 });
 
-describe("config/oh-my-opencode.json (agent models)", () => {
-  test("assigns exactly the six agents their models", async () => {
-    const { value } = await load("oh-my-opencode.json");
-    const agents = value.agents as Record<string, { model?: string }>;
-    const table = Object.fromEntries(Object.entries(agents).map(([name, cfg]) => [name, cfg.model]));
-    expect(table).toEqual(EXPECTED_AGENT_MODELS);
+describe("config/omo.jsonc (oh-my-openagent: agents and their models)", () => {
+  const harness = async () => ((await load("omo.jsonc")).value["[opencode]"] ?? {}) as Json;
+  const at = (section: Json, [group, name]: [string, string]) => ((section[group] as Json | undefined)?.[name] as Json | undefined)?.model;
+
+  test("is JSONC in 4.19's single-file format, with only keys its schema knows", async () => {
+    const { text, value } = await load("omo.jsonc");
+    expect(text).toContain("//");
+    expect(String(value.$schema)).toEndWith("/omo.schema.json");
+    for (const key of Object.keys(value)) expect(OMO_KEYS.has(key)).toBe(true);
+    for (const key of Object.keys(await harness())) expect(OPENCODE_HARNESS_KEYS.has(key)).toBe(true);
+    // Marked as current, so the plugin does not rewrite it (and drop its comments) on first start.
+    expect(value._migrations).toContain("2026-08-reasoning-unification");
   });
 
-  test("every model is a free model of OpenCode's own provider", async () => {
-    const { value } = await load("oh-my-opencode.json");
-    for (const cfg of Object.values(value.agents as Record<string, { model: string }>)) {
-      expect(cfg.model).toMatch(/^opencode\/[a-z0-9.-]+$/);
+  test("gives each of the strategy's six agents its model", async () => {
+    const section = await harness();
+    const table = Object.fromEntries(Object.entries(STRATEGY).map(([agent, entry]) => [agent, at(section, entry.at)]));
+    expect(table).toEqual(Object.fromEntries(Object.entries(STRATEGY).map(([agent, entry]) => [agent, entry.model])));
+  });
+
+  test("agents that shared a model in the strategy share its replacement", () => {
+    const replacement = new Map<string, string>();
+    for (const entry of Object.values(STRATEGY)) {
+      expect(replacement.get(entry.strategy) ?? entry.model).toBe(entry.model);
+      replacement.set(entry.strategy, entry.model);
     }
   });
 
-  test("keeps the plugin pinned and the non-free agent off", async () => {
-    const { value } = await load("oh-my-opencode.json");
-    expect(value.auto_update).toBe(false);
-    expect(value.disabled_agents).toEqual(["multimodal-looker"]);
-    expect(String(value.$schema)).toContain("oh-my-opencode.schema.json");
+  test("names only free models of OpenCode's own provider, none of those 1.18 no longer offers", async () => {
+    const texts = await Promise.all(["opencode.json", "omo.jsonc"].map(async (name) => (await load(name)).text));
+    const named = texts.flatMap((text) => [...text.matchAll(/"(opencode\/[a-z0-9.-]+)"/g)].map((m) => m[1]!));
+    expect(named.length).toBeGreaterThan(6);
+    for (const model of named) expect(model === "opencode/big-pickle" || model.endsWith("-free")).toBe(true);
+    for (const { strategy } of Object.values(STRATEGY)) expect(named).not.toContain(strategy);
+  });
+
+  test("keeps everything else off a paid model: 4.x's other agents and categories are off", async () => {
+    const section = await harness();
+    const disabled = section.disabled_agents as string[];
+    expect(disabled).toEqual(expect.arrayContaining(["multimodal-looker", "hephaestus", "prometheus", "metis", "momus", "atlas"]));
+    for (const { at: where } of Object.values(STRATEGY)) expect(disabled).not.toContain(where[1]);
+    const categories = section.categories as Record<string, Json>;
+    const used = Object.values(STRATEGY).map((e) => e.at[1]);
+    for (const name of CATEGORIES) expect(categories[name]?.disable === true).toBe(!used.includes(name));
+  });
+
+  test("keeps the plugin pinned and its telemetry off", async () => {
+    const section = await harness();
+    expect(section.auto_update).toBe(false);
+    expect(section.telemetry).toBe(false);
   });
 });

@@ -1,8 +1,17 @@
 // The stack image's Dockerfile, read as text (there is no Docker engine here).
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { IMAGE_DIR, argDefault, copyInstructions, includedByDockerignore, parseDockerfile, readText, type Instruction } from "./helpers.ts";
+import {
+  IMAGE_DIR,
+  REPO_ROOT,
+  argDefault,
+  copyInstructions,
+  includedByDockerignore,
+  parseDockerfile,
+  readText,
+  type Instruction,
+} from "./helpers.ts";
 
 const dockerfileText = await readText(join(IMAGE_DIR, "Dockerfile"));
 const instructions = parseDockerfile(dockerfileText);
@@ -38,15 +47,20 @@ describe("Dockerfile", () => {
     expect(argDefault(instructions, "BUN_IMAGE")).toBe("oven/bun:debian");
   });
 
-  test("pins OpenCode and oh-my-opencode to exact versions", () => {
+  test("pins OpenCode and oh-my-openagent to exact versions", () => {
     expect(argDefault(instructions, "OPENCODE_VERSION")).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(argDefault(instructions, "OH_MY_OPENCODE_VERSION")).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(argDefault(instructions, "OH_MY_OPENAGENT_VERSION")).toMatch(/^\d+\.\d+\.\d+$/);
     const runs = all("RUN")
       .map((ins) => ins.args)
       .join("\n");
     expect(runs).toContain('"opencode-ai@${OPENCODE_VERSION}"');
-    expect(runs).toContain('"oh-my-opencode@${OH_MY_OPENCODE_VERSION}"');
+    expect(runs).toContain("oh-my-openagent@${OH_MY_OPENAGENT_VERSION}");
     expect(dockerfileText).not.toMatch(/@latest/);
+  });
+
+  test("runs the OpenCode the tests run: the devDependency opencode-ai moves with it", async () => {
+    const pkg = JSON.parse(await readText(join(REPO_ROOT, "package.json"))) as { devDependencies: Record<string, string> };
+    expect(pkg.devDependencies["opencode-ai"]).toBe(argDefault(instructions, "OPENCODE_VERSION")!);
   });
 
   test("every file it copies exists and is in the build context", () => {
@@ -64,12 +78,13 @@ describe("Dockerfile", () => {
     }
   });
 
-  test("bakes the three configs into /shared/config/", () => {
+  test("bakes the three configs into /shared/config/, and the session import beside the scripts", () => {
     const copy = copyInstructions(instructions).find((c) => c.dest === "/shared/config/");
     expect(copy?.sources).toEqual(["config/"]);
-    for (const name of ["opencode.json", "opencode.jsonc", "oh-my-opencode.json"]) {
-      expect(existsSync(join(IMAGE_DIR, "config", name))).toBe(true);
-    }
+    expect(readdirSync(join(IMAGE_DIR, "config")).sort()).toEqual(["omo.jsonc", "opencode.json", "opencode.jsonc"]);
+    const script = copyInstructions(instructions).find((c) => c.sources.includes("import-sessions.ts"));
+    expect(script?.dest).toBe("/usr/local/share/stack-image/");
+    expect(readFileSync(join(IMAGE_DIR, "entrypoint.sh"), "utf8")).toContain("/usr/local/share/stack-image/import-sessions.ts");
   });
 
   test("runs as a non-root user in /workspace on port 8080", () => {
@@ -99,18 +114,21 @@ describe("Dockerfile", () => {
     expect(scripts?.sources).toContain("healthcheck.sh");
   });
 
-  test("fills OpenCode's plugin cache after OpenCode has written its cache marker", () => {
-    const seed = all("RUN").find((ins) => ins.args.includes("opencode add"));
-    expect(seed).toBeDefined();
-    const args = seed!.args;
-    const marker = args.indexOf("opencode --version");
-    const install = args.indexOf("BUN_BE_BUN=1 opencode add --exact");
-    expect(marker).toBeGreaterThanOrEqual(0);
-    expect(install).toBeGreaterThan(marker);
-    expect(args).toContain("cd /home/bun/.cache/opencode");
-    // The seeding runs as the runtime user, so the cache belongs to it.
+  test("lets OpenCode install the plugin and its own dependencies at build time, as the runtime user, with the baked config", () => {
+    const warm = all("RUN").find((ins) => ins.args.includes("opencode agent list"));
+    expect(warm).toBeDefined();
+    const args = warm!.args;
+    // The baked config is in place first, and gone again after (a stack starts from /shared).
+    expect(args.indexOf("cp /shared/config/opencode.json")).toBeLessThan(args.indexOf("opencode agent list"));
+    expect(args.indexOf("cp /shared/config/omo.jsonc /home/bun/.omo/")).toBeLessThan(args.indexOf("opencode agent list"));
+    expect(args).toContain("rm -f /home/bun/.config/opencode/opencode.json /home/bun/.config/opencode/opencode.jsonc /home/bun/.omo/omo.jsonc");
+    // The plugin is where OpenCode looks for it, and every agent of the strategy loaded.
+    expect(args).toContain("/home/bun/.cache/opencode/packages/oh-my-openagent@${OH_MY_OPENAGENT_VERSION}/node_modules");
+    for (const agent of ["oracle", "librarian", "explore"]) expect(args).toContain(agent);
+    // Every model the config names is one this OpenCode offers.
+    expect(args).toContain("opencode models opencode");
     const userBefore = all("USER")
-      .filter((u) => u.line < seed!.line)
+      .filter((u) => u.line < warm!.line)
       .pop();
     expect(userBefore?.args).toBe("bun");
   });

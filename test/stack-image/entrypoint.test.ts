@@ -8,7 +8,8 @@ import { CONFIG_DIR, IMAGE_DIR } from "./helpers.ts";
 
 const ENTRYPOINT = join(IMAGE_DIR, "entrypoint.sh");
 const HEALTHCHECK = join(IMAGE_DIR, "healthcheck.sh");
-const CONFIG_NAMES = ["opencode.json", "opencode.jsonc", "oh-my-opencode.json"];
+/** Each baked config file and where, under HOME, the entrypoint puts it. */
+const CONFIG_TARGETS = { "opencode.json": ".config/opencode", "opencode.jsonc": ".config/opencode", "omo.jsonc": ".omo" };
 
 let root: string;
 let fakeBin: string;
@@ -26,6 +27,13 @@ if env | grep -q '^OPENCODE_SERVER_PASSWORD='; then exported=yes; fi
 printf 'exported.OPENCODE_SERVER_PASSWORD=%s\\n' "$exported"
 `;
 
+// A fake `bun` (the image runs import-sessions.ts with it) that reports how it was called.
+const FAKE_BUN = `#!/bin/sh
+for a in "$@"; do printf 'bun.arg=%s\\n' "$a"; done
+printf 'bun.env.STACK_WORKSPACE=%s\\n' "\${STACK_WORKSPACE-<unset>}"
+exit "\${FAKE_BUN_EXIT:-0}"
+`;
+
 // A fake `curl` that reports its arguments and what it read on stdin.
 const FAKE_CURL = `#!/bin/sh
 for a in "$@"; do printf 'arg=%s\\n' "$a"; done
@@ -41,8 +49,8 @@ beforeAll(() => {
   mkdirSync(fakeBin);
   writeFileSync(join(fakeBin, "opencode"), FAKE_OPENCODE);
   writeFileSync(join(fakeBin, "curl"), FAKE_CURL);
-  chmodSync(join(fakeBin, "opencode"), 0o755);
-  chmodSync(join(fakeBin, "curl"), 0o755);
+  writeFileSync(join(fakeBin, "bun"), FAKE_BUN);
+  for (const name of ["opencode", "curl", "bun"]) chmodSync(join(fakeBin, name), 0o755);
 });
 
 afterAll(() => {
@@ -170,10 +178,10 @@ describe("entrypoint.sh", () => {
     expect(result.stderr).toContain("refusing to start");
   });
 
-  test("copies the baked configs into ~/.config/opencode", async () => {
+  test("copies the baked configs into ~/.config/opencode and oh-my-openagent's ~/.omo", async () => {
     const result = await run(ENTRYPOINT, { env: { OPENCODE_SERVER_PASSWORD: "pw" } });
-    for (const name of CONFIG_NAMES) {
-      const copied = readFileSync(join(result.home, ".config", "opencode", name), "utf8");
+    for (const [name, dir] of Object.entries(CONFIG_TARGETS)) {
+      const copied = readFileSync(join(result.home, dir, name), "utf8");
       expect(copied).toBe(readFileSync(join(CONFIG_DIR, name), "utf8"));
     }
   });
@@ -189,13 +197,45 @@ describe("entrypoint.sh", () => {
     expect(readFileSync(join(configHome, "opencode.json"), "utf8")).toBe(mine);
     expect(result.stderr).toContain(`keeping existing ${join(configHome, "opencode.json")}`);
     // The files the user did not have are still installed.
-    expect(readFileSync(join(configHome, "oh-my-opencode.json"), "utf8")).toBe(readFileSync(join(CONFIG_DIR, "oh-my-opencode.json"), "utf8"));
+    expect(readFileSync(join(home, ".omo", "omo.jsonc"), "utf8")).toBe(readFileSync(join(CONFIG_DIR, "omo.jsonc"), "utf8"));
   });
 
   test("honours XDG_CONFIG_HOME", async () => {
     const xdg = join(root, "xdg-config");
     await run(ENTRYPOINT, { env: { OPENCODE_SERVER_PASSWORD: "pw", XDG_CONFIG_HOME: xdg } });
     expect(readFileSync(join(xdg, "opencode", "opencode.jsonc"), "utf8")).toBe(readFileSync(join(CONFIG_DIR, "opencode.jsonc"), "utf8"));
+  });
+
+  test("imports an OpenCode 1.1 data directory's sessions before the server starts", async () => {
+    const home = join(root, "old-data-home");
+    mkdirSync(join(home, ".local", "share", "opencode", "storage", "session", "global"), { recursive: true });
+    const result = await run(ENTRYPOINT, { home, env: { OPENCODE_SERVER_PASSWORD: "pw" } });
+    expect(result.code).toBe(0);
+    expect(result.report.get("bun.arg")).toEqual(["/usr/local/share/stack-image/import-sessions.ts"]);
+    expect(result.report.get("bun.env.STACK_WORKSPACE")).toEqual([result.workspace]);
+    // The import, then the server.
+    expect(result.stdout.indexOf("bun.arg=")).toBeLessThan(result.stdout.indexOf("arg=serve"));
+    expect(result.report.get("arg")).toEqual(["serve", "--hostname", "0.0.0.0", "--port", "8080"]);
+  });
+
+  test("starts the server even when some sessions could not be imported, and says so", async () => {
+    const home = join(root, "failed-import-home");
+    mkdirSync(join(home, ".local", "share", "opencode", "storage", "session"), { recursive: true });
+    const result = await run(ENTRYPOINT, { home, env: { OPENCODE_SERVER_PASSWORD: "pw", FAKE_BUN_EXIT: "1" } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("were not imported");
+    expect(result.report.get("arg")).toEqual(["serve", "--hostname", "0.0.0.0", "--port", "8080"]);
+  });
+
+  test("imports nothing for a data directory without OpenCode 1.1 sessions, when switched off, or for another command", async () => {
+    expect((await run(ENTRYPOINT, { env: { OPENCODE_SERVER_PASSWORD: "pw" } })).report.get("bun.arg")).toBeUndefined();
+    const home = join(root, "import-off-home");
+    mkdirSync(join(home, ".local", "share", "opencode", "storage", "session"), { recursive: true });
+    const off = await run(ENTRYPOINT, { home, env: { OPENCODE_SERVER_PASSWORD: "pw", STACK_IMPORT_SESSIONS: "false" } });
+    expect(off.report.get("bun.arg")).toBeUndefined();
+    expect(off.report.get("arg")).toEqual(["serve", "--hostname", "0.0.0.0", "--port", "8080"]);
+    const other = await run(ENTRYPOINT, { home, env: { OPENCODE_SERVER_PASSWORD: "pw" }, args: ["opencode", "--version"] });
+    expect(other.report.get("bun.arg")).toBeUndefined();
   });
 
   test("adds extra flags to `opencode serve`", async () => {

@@ -5,6 +5,7 @@ import { type SagaDeps, now } from "../saga.ts";
 import type { Problem, Result } from "../service.ts";
 import { dockerProvider } from "../spec.ts";
 import { operationEnd } from "./operation-end.ts";
+import { sessionsBefore, sessionsMissing } from "./sessions-check.ts";
 import type { Rollout, RolloutPhase, RolloutRequest, RolloutStack, RolloutStackState, RolloutView } from "./model.ts";
 
 /**
@@ -251,6 +252,7 @@ export class RolloutManager {
       const rows = store.rollouts.stacks(r.id);
       // After a restart the batch that was under way is finished first.
       let batch = rows.filter((s) => s.state === "active");
+      let before: (string[] | null)[];
       if (batch.length === 0) {
         const pending = rows.filter((s) => s.state === "pending");
         if (pending.length === 0) {
@@ -265,13 +267,25 @@ export class RolloutManager {
         // The canary: one stack alone until one has answered on the new image.
         const size = rows.some((s) => s.state === "done") ? r.batchSize : 1;
         const number = Math.max(-1, ...rows.map((s) => s.batch ?? -1)) + 1;
-        batch = pending.slice(0, size);
-        store.transaction(() => {
-          for (const s of batch) store.rollouts.updateStack(r.id, s.stackId, { state: "active", batch: number }, now());
+        const next = pending.slice(0, size);
+        // Their sessions first (sessions-check.ts), so that the batch still starts, and is
+        // announced, as one: active with every redeploy under way.
+        before = await Promise.all(next.map((s) => this.sessionsBeforeUpgrade(r, s)));
+        if (this.stopped) return;
+        // Paused or cancelled meanwhile: the loop looks again.
+        const started = store.transaction(() => {
+          if (store.rollouts.current()?.status !== "running") return false;
+          for (const s of next) store.rollouts.updateStack(r.id, s.stackId, { state: "active", batch: number }, now());
+          return true;
         });
+        if (!started) continue;
+        batch = next;
+        // Sent a moment later, with the redeploys the turns below start at once.
         this.publish(r.id);
+      } else {
+        before = await Promise.all(batch.map((s) => this.sessionsBeforeUpgrade(r, s)));
       }
-      await Promise.all(batch.map((s) => this.handle(r, s)));
+      await Promise.all(batch.map((s, i) => this.handle(r, s, before[i] ?? null)));
       if (this.stopped) return;
       this.afterBatch(r);
     }
@@ -302,7 +316,7 @@ export class RolloutManager {
   }
 
   /** One stack's turn: stopped ones get the image in Dokploy; running ones are redeployed, and put back on failure. */
-  private async handle(r: Rollout, row: RolloutStack): Promise<void> {
+  private async handle(r: Rollout, row: RolloutStack, before: string[] | null): Promise<void> {
     const { store } = this.deps;
     const stack = store.stacks.byId(row.stackId);
     const end = (state: RolloutStackState, error: string | null = null, deploymentId: string | null = null) => {
@@ -328,10 +342,13 @@ export class RolloutManager {
       const up = await this.redeploy(r, row, stack, r.image, "upgrade");
       // A stopping portal leaves the turn as it is: the next start goes on from here.
       if (this.stopped) return;
-      if (up.ok) return end("done", null, up.deploymentId);
+      const lost = up.ok && before ? await sessionsMissing(this.deps, stack, before, r.image, () => this.stopped) : null;
+      if (this.stopped) return;
+      if (up.ok && !lost) return end("done", null, up.deploymentId);
       if (up.skipped) return end("skipped", up.error, up.deploymentId);
-      row = { ...row, phase: "rollback", deploymentId: null, error: up.error };
-      store.rollouts.updateStack(r.id, row.stackId, { phase: "rollback", deploymentId: null, error: up.error }, now());
+      const error = lost ?? up.error;
+      row = { ...row, phase: "rollback", deploymentId: null, error };
+      store.rollouts.updateStack(r.id, row.stackId, { phase: "rollback", deploymentId: null, error }, now());
       this.publish(r.id);
     }
     if (!row.previousImage) return end("rollback_failed", `${row.error ?? "Failed"}; the previous image is unknown, so it could not be put back`);
@@ -343,6 +360,23 @@ export class RolloutManager {
       back.ok ? row.error : `${row.error ?? "Failed"}; putting it back failed too: ${back.error}`,
       back.deploymentId,
     );
+  }
+
+  /**
+   * The session ids a running stack's OpenCode lists before its upgrade, kept in the store; a
+   * redeploy already under way (the portal restarted) is checked against those read before it
+   * started. Null (nothing checked) for a stopped stack, or when they cannot be read.
+   */
+  private async sessionsBeforeUpgrade(r: Rollout, row: RolloutStack): Promise<string[] | null> {
+    const { store } = this.deps;
+    if (row.phase === "upgrade" && row.deploymentId) return store.rollouts.sessionsBefore(r.id, row.stackId);
+    if (row.phase !== null && row.phase !== "upgrade") return null;
+    const stack = store.stacks.byId(row.stackId);
+    if (stack?.status !== "ready" || store.lifecycle.runState(stack.id).state === "stopped") return null;
+    const ids = await sessionsBefore(this.deps, stack);
+    if (ids === null) this.deps.log.info({ rolloutId: r.id, stack: stack.name }, "sessions not readable before the upgrade: not checked after it");
+    this.deps.store.rollouts.setSessionsBefore(r.id, row.stackId, ids);
+    return ids;
   }
 
   /** A stopped stack keeps its state: the image is saved in Dokploy, and its next start deploys it. */
