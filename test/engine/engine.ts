@@ -47,3 +47,19 @@ export async function runningContainer(service: string): Promise<string | null> 
   const task = (await docker.tasks(service)).find((t) => t.Status.State === "running");
   return task?.Status.ContainerStatus?.ContainerID ?? null;
 }
+
+/**
+ * The portal's settings for a real stack: room for a real pull, start and probe, and limits
+ * that leave this machine room for several stacks at once.
+ */
+export function enginePortalEnv(image = ENGINE_IMAGE, healthTimeout = "60s"): Record<string, string> {
+  return {
+    STACK_IMAGE: image,
+    DEPLOY_TIMEOUT: "90s",
+    HEALTH_TIMEOUT: healthTimeout,
+    DOKPLOY_TIMEOUT: "20s",
+    PROBE_ATTEMPT_TIMEOUT: "2s",
+    STACK_MEMORY_LIMIT: "1g",
+    STACK_MEMORY_RESERVATION: "128m",
+  };
+}

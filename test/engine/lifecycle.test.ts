@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type DeployResult, type Harness, deployAndWait, readEvents, sandboxState, startHarness, waitFor } from "../support/harness.ts";
-import { ENGINE_IMAGE, docker, dockerCli, engineSkipReason, runningContainer } from "./engine.ts";
+import { ENGINE_IMAGE, docker, dockerCli, enginePortalEnv, engineSkipReason, runningContainer } from "./engine.ts";
 
 /**
  * A stack's life on a real Docker Swarm: the portal talks to the sandbox Dokploy, whose
@@ -18,15 +18,7 @@ describe.skipIf(skip !== null)("a stack on the real engine", () => {
   beforeAll(async () => {
     h = await startHarness({
       sandbox: { runtime: "docker", deployDurationMs: 0 },
-      env: {
-        STACK_IMAGE: ENGINE_IMAGE,
-        DEPLOY_TIMEOUT: "90s",
-        HEALTH_TIMEOUT: "60s",
-        DOKPLOY_TIMEOUT: "20s",
-        PROBE_ATTEMPT_TIMEOUT: "2s",
-        STACK_MEMORY_LIMIT: "1g",
-        STACK_MEMORY_RESERVATION: "128m",
-      },
+      env: enginePortalEnv(),
     });
     stack = await deployAndWait(h, "engine-one", { timeoutMs: T });
     appName = (await sandboxState(h)).applications.find((a: any) => a.name.includes("engine-one")).appName;

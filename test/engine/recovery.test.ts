@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { startSandbox } from "../../src/sandbox/index.ts";
 import { SANDBOX_KEY, portalEnv, readEvents, waitFor } from "../support/harness.ts";
 import { type PortalProcess, spawnPortal } from "../support/process.ts";
-import { ENGINE_IMAGE, engineSkipReason, runningContainer } from "./engine.ts";
+import { enginePortalEnv, engineSkipReason, runningContainer } from "./engine.ts";
 
 /**
  * On the real engine: the portal killed in the middle of a start, two stacks deployed at once,
@@ -24,13 +24,7 @@ describe.skipIf(skip !== null)("the real engine, when things happen at once", ()
   beforeAll(async () => {
     sandbox = await startSandbox({ apiKey: SANDBOX_KEY, runtime: "docker", deployDurationMs: 0 });
     env = portalEnv(sandbox.url, dataDir, {
-      STACK_IMAGE: ENGINE_IMAGE,
-      DEPLOY_TIMEOUT: "90s",
-      HEALTH_TIMEOUT: "60s",
-      DOKPLOY_TIMEOUT: "20s",
-      PROBE_ATTEMPT_TIMEOUT: "2s",
-      STACK_MEMORY_LIMIT: "1g",
-      STACK_MEMORY_RESERVATION: "128m",
+      ...enginePortalEnv(),
       // Short, so the idle test is quick; the other tests read their stacks right after they are ready.
       IDLE_STOP_AFTER: "15s",
       IDLE_CHECK_INTERVAL: "2s",

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ADMIN_TOKEN, type DeployResult, type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
 import { openCode } from "../support/opencode.ts";
-import { ENGINE_IMAGE, ENGINE_PREVIOUS_IMAGE, dockerCli, engineSkipReason, runningContainer } from "./engine.ts";
+import { ENGINE_IMAGE, ENGINE_PREVIOUS_IMAGE, dockerCli, enginePortalEnv, engineSkipReason, runningContainer } from "./engine.ts";
 
 /**
  * The move from OpenCode 1.1 to the image's release on a real Docker Swarm: a stack deployed
@@ -21,15 +21,7 @@ describe.skipIf(skip !== null)("a rollout from the previous stack image on the r
   beforeAll(async () => {
     h = await startHarness({
       sandbox: { runtime: "docker", deployDurationMs: 0 },
-      env: {
-        STACK_IMAGE: ENGINE_PREVIOUS_IMAGE,
-        DEPLOY_TIMEOUT: "90s",
-        HEALTH_TIMEOUT: "90s",
-        DOKPLOY_TIMEOUT: "20s",
-        PROBE_ATTEMPT_TIMEOUT: "2s",
-        STACK_MEMORY_LIMIT: "1g",
-        STACK_MEMORY_RESERVATION: "128m",
-      },
+      env: enginePortalEnv(ENGINE_PREVIOUS_IMAGE, "90s"),
     });
     stack = await deployAndWait(h, "engine-upg", { timeoutMs: T });
     appName = (await sandboxState(h)).applications.find((a: any) => a.name.includes("engine-upg")).appName;
