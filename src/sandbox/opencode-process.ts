@@ -32,7 +32,8 @@ export interface OpenCodeImage {
 export interface OpenCodeProcess {
   /** Resolves with the server's base URL once it listens, or null if it exited first. */
   ready: Promise<string | null>;
-  stop(): void;
+  /** Resolves once the process is gone. */
+  stop(): Promise<void>;
 }
 
 export interface OpenCodeLaunch {
@@ -82,7 +83,7 @@ export function launchOpenCode(opts: RealOpenCodeOptions, launch: OpenCodeLaunch
   const ready = new Promise<string | null>((resolve) => {
     resolveReady = resolve;
   });
-  let current: ReturnType<typeof Bun.spawn> | null = null;
+  let current: Bun.Subprocess | null = null;
   let stopped = false;
   const spawn = (cmd: string[], extra: Record<string, string> = {}) => {
     const proc = Bun.spawn(cmd, { cwd, env: { ...env, ...extra }, stdout: "pipe", stderr: "pipe" });
@@ -104,10 +105,12 @@ export function launchOpenCode(opts: RealOpenCodeOptions, launch: OpenCodeLaunch
     stop() {
       stopped = true;
       const proc = current;
-      if (!proc) return;
+      if (!proc) return Promise.resolve();
       proc.kill("SIGTERM");
-      // OpenCode exits on SIGTERM at once; make sure nothing outlives the sandbox.
-      setTimeout(() => proc.kill("SIGKILL"), 2000).unref?.();
+      // 1.1 exits on SIGTERM at once, 1.18 after a second or more. Whoever stops the sandbox
+      // waits for the exit (SIGKILL after 2 s), so no server outlives a test run that ends then.
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 2000);
+      return proc.exited.then(() => clearTimeout(timer));
     },
   };
 }

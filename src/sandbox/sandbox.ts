@@ -62,7 +62,8 @@ export interface Sandbox extends ClusterControl {
   resetStats(): void;
   state(): SandboxState;
   /** Clears timers and releases hanging requests. */
-  stop(): void;
+  /** Resolves once the real OpenCode processes (if any) are gone. */
+  stop(): Promise<void>;
 }
 
 const SETTING_KEYS = [
@@ -207,7 +208,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       builder.clear();
       queue.clear();
       ctx.db.clear();
-      ctx.stacks.clear();
+      // Real processes are stopped; they go a moment later.
+      void ctx.stacks.clear();
       ctx.cluster.clear();
       ctx.backups.clear();
       ctx.logs.clear();
@@ -227,7 +229,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       timers.clearAll();
       hangs.releaseAll();
       // Real OpenCode processes must not outlive the sandbox.
-      ctx.stacks.clear();
+      return ctx.stacks.clear();
     },
   };
   return sandbox;

@@ -56,7 +56,7 @@ export async function startSandbox(
     port,
     sandbox,
     async stop() {
-      sandbox.stop();
+      await sandbox.stop();
       await server.stop(true);
       await engine?.cleanup();
     },

@@ -156,13 +156,15 @@ export class Stacks {
   /** Dokploy's own Swarm service ("dokploy"), listed by `docker service ls` too. */
   readonly dokployServiceId = swarmId();
 
-  clear(): void {
-    for (const svc of this.services.values()) for (const t of svc.tasks) t.real?.stop();
+  /** Resolves once every real OpenCode process is gone. */
+  clear(): Promise<void> {
+    const stopping = [...this.services.values()].flatMap((svc) => svc.tasks.map((t) => t.real?.stop()));
     this.services.clear();
     this.routers.clear();
     this.volumes.clear();
     this.activity.clear();
     this.middlewareFile = DEFAULT_MIDDLEWARE_FILE;
+    return Promise.all(stopping).then(() => {});
   }
 
   /** mechanizeDockerContainer: create or update the swarm service; named volumes come into being. */
