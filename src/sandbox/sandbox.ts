@@ -61,8 +61,7 @@ export interface Sandbox extends ClusterControl {
   /** Zeroes `calls` and `maxInFlight`. */
   resetStats(): void;
   state(): SandboxState;
-  /** Clears timers and releases hanging requests. */
-  /** Resolves once the real OpenCode processes (if any) are gone. */
+  /** Clears timers and releases hanging requests; resolves once the real OpenCode processes (if any) are gone. */
   stop(): Promise<void>;
 }
 
