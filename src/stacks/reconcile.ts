@@ -119,7 +119,7 @@ export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promi
 async function findOrphanVolumes(deps: SagaDeps): Promise<string[]> {
   const { config } = deps;
   const kept = new Set(
-    deps.store.stacks.keptVolumeLineages().flatMap((s) => planStack(s.name, config, s.volumeGeneration).volumes.map((v) => v.volumeName)),
+    deps.store.stacks.volumeLineages().flatMap((s) => planStack(s.name, config, s.volumeGeneration).volumes.map((v) => v.volumeName)),
   );
   const volumes = await deps.client.dockerVolumes();
   return volumes

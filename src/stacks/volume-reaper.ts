@@ -72,7 +72,7 @@ export class VolumeReaper {
     if (due.length === 0) return [];
     const volumesOf = (s: { name: string; volumeGeneration: number }) =>
       planStack(s.name, config, s.volumeGeneration).volumes.map((v) => v.volumeName);
-    const wanted = new Set(store.stacks.wantedVolumeLineages(holdEnded).flatMap(volumesOf));
+    const wanted = new Set(store.stacks.volumeLineages(holdEnded).flatMap(volumesOf));
     // Dokploy's `docker volume rm` runs on its own server: where it runs, the leader.
     const nodes = this.deps.cluster ? await this.deps.cluster.nodesOrLast(signal) : null;
     const dokployNode = nodes?.find((n) => n.leader)?.id ?? null;

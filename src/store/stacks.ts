@@ -166,28 +166,20 @@ export class StackRepo {
     ).map(toStack);
   }
 
-  /** The name and volume generation of every stack whose volumes are still wanted: live, or gone since `since`. */
-  wantedVolumeLineages(since: string): { name: string; volumeGeneration: number }[] {
+  /**
+   * The name and volume generation of every stack whose volumes the portal keeps: live, or gone
+   * with its volumes not let go; with `since`, only the gone ones gone since then (still held).
+   */
+  volumeLineages(since?: string): { name: string; volumeGeneration: number }[] {
+    const held = since === undefined ? "" : " AND COALESCE(deleted_at, updated_at) >= ?";
     return (
       this.db
         .query(
           `SELECT name, volume_generation FROM stacks WHERE ${LIVE}
            UNION SELECT name, volume_generation FROM stacks INDEXED BY stacks_volumes_kept
-             WHERE ${GONE} AND volumes_removed_at IS NULL AND COALESCE(deleted_at, updated_at) >= ?`,
+             WHERE ${GONE} AND volumes_removed_at IS NULL${held}`,
         )
-        .all(since) as { name: string; volume_generation: number }[]
-    ).map((r) => ({ name: r.name, volumeGeneration: r.volume_generation }));
-  }
-
-  /** Every name and volume generation whose volumes the portal has not let go (for the reconciler's orphan volumes). */
-  keptVolumeLineages(): { name: string; volumeGeneration: number }[] {
-    return (
-      this.db
-        .query(
-          `SELECT name, volume_generation FROM stacks WHERE ${LIVE}
-           UNION SELECT name, volume_generation FROM stacks INDEXED BY stacks_volumes_kept WHERE ${GONE} AND volumes_removed_at IS NULL`,
-        )
-        .all() as { name: string; volume_generation: number }[]
+        .all(...(since === undefined ? [] : [since])) as { name: string; volume_generation: number }[]
     ).map((r) => ({ name: r.name, volumeGeneration: r.volume_generation }));
   }
 

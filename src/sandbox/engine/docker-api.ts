@@ -170,14 +170,4 @@ export class DockerApi {
   async removeVolumeStrict(name: string): Promise<void> {
     await this.request("DELETE", `/volumes/${encodeURIComponent(name)}`);
   }
-
-  /** True once the volume is gone (or never was); false while a container still uses it. */
-  async volumeRemove(name: string): Promise<boolean> {
-    try {
-      await this.request("DELETE", `/volumes/${encodeURIComponent(name)}`);
-      return true;
-    } catch (err) {
-      return err instanceof DockerApiError && err.status === 404;
-    }
-  }
 }

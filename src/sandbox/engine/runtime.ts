@@ -136,7 +136,9 @@ export class EngineRuntime {
     this.made.clear();
     for (let attempt = 0; attempt < 20 && this.volumes.size > 0; attempt++) {
       for (const volume of [...this.volumes]) {
-        if (await this.api.volumeRemove(volume)) this.volumes.delete(volume);
+        const error = await this.removeVolume(volume);
+        // Gone, or never made: either way nothing is left of it.
+        if (error === null || error.startsWith("Error: No such volume")) this.volumes.delete(volume);
       }
       if (this.volumes.size > 0) await Bun.sleep(500);
     }
