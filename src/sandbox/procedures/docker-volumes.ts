@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { SandboxContext } from "../context.ts";
-import { type Procedure, mutation } from "./define.ts";
+import { type Procedure, mutation, query } from "./define.ts";
 
 /**
  * dockerVolume.getVolumes and .removeVolume: Dokploy runs `docker volume ls --format '{{json .}}'`
@@ -28,24 +28,19 @@ function inUse(ctx: SandboxContext, volume: string): string[] {
 }
 
 export const dockerVolumeProcedures: Procedure[] = [
-  {
-    path: "dockerVolume.getVolumes",
-    type: "query",
-    input: serverInput,
-    handler: async (ctx: SandboxContext) => {
-      if (ctx.engine) return ctx.engine.volumeRows();
-      const names = [...(ctx.cluster.volumes.get(ctx.cluster.manager.id)?.keys() ?? [])].sort();
-      return names.map((name) => ({
-        Driver: "local",
-        Labels: "",
-        Links: "N/A",
-        Mountpoint: `/var/lib/docker/volumes/${name}/_data`,
-        Name: name,
-        Scope: "local",
-        Size: "N/A",
-      }));
-    },
-  },
+  query("dockerVolume.getVolumes", serverInput, async (ctx) => {
+    if (ctx.engine) return ctx.engine.volumeRows();
+    const names = [...(ctx.cluster.volumes.get(ctx.cluster.manager.id)?.keys() ?? [])].sort();
+    return names.map((name) => ({
+      Driver: "local",
+      Labels: "",
+      Links: "N/A",
+      Mountpoint: `/var/lib/docker/volumes/${name}/_data`,
+      Name: name,
+      Scope: "local",
+      Size: "N/A",
+    }));
+  }),
   mutation("dockerVolume.removeVolume", removeInput, async (ctx, input) => {
     const command = `docker volume rm ${input.volumeName}`;
     if (ctx.engine) {
