@@ -20,6 +20,7 @@ export const GROUPS = [
   "domain",
   "environment",
   "mounts",
+  "port",
   "project",
   "settings",
   "swarm",

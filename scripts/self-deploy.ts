@@ -43,6 +43,8 @@ Deploys the portal to Dokploy as project "${PROJECT_NAME}", application "${APPLI
                                (default: $PORTAL_DOKPLOY_URL, else the --dokploy-url)
   --health-url <url>           where to wait for the new portal
                                (default: https://deploy.<STACK_DOMAIN_SUFFIX>/health)
+  --published-port <port>      also publish the portal's port 3000 on this port of its
+                               node (host mode), to reach it where Traefik does not run
   --certificate-type <type>    letsencrypt (default), none or custom (with --cert-resolver)
   --cert-resolver <name>       Traefik certificate resolver for --certificate-type custom
   --deploy-timeout <duration>  wait for Dokploy's deployment at most this long (default 10m)
@@ -64,6 +66,8 @@ export interface Plan {
   certificateType: CertificateType;
   certResolver: string | null;
   healthUrl: string;
+  /** A host-mode published port for the portal, or null (Traefik's domain only). */
+  publishedPort: number | null;
   env: [string, string][];
   dryRun: boolean;
   deployTimeoutMs: number;
@@ -173,6 +177,7 @@ export function buildPlan(argv: string[], env: Record<string, string | undefined
           "dokploy-url": { type: "string" },
           "portal-dokploy-url": { type: "string" },
           "health-url": { type: "string" },
+          "published-port": { type: "string" },
           "certificate-type": { type: "string", default: "letsencrypt" },
           "cert-resolver": { type: "string" },
           "deploy-timeout": { type: "string", default: "10m" },
@@ -223,6 +228,11 @@ export function buildPlan(argv: string[], env: Record<string, string | undefined
   const registryHost = image.includes("/") && /[.:]|^localhost$/.test(firstSegment) ? firstSegment : "docker.io";
   const registry = username && password ? { url: registryHost, username, password } : null;
 
+  const portRaw = v["published-port"];
+  const publishedPort = portRaw === undefined ? null : Number(portRaw);
+  if (publishedPort !== null && !(Number.isInteger(publishedPort) && publishedPort >= 1 && publishedPort <= 65535))
+    throw new UsageError(`--published-port: expected a port number 1-65535, got "${portRaw}"`);
+
   const env2 = portalEnvironment(env, { portalDokployUrl, apiToken, suffix });
   const host = `deploy.${suffix}`;
   return {
@@ -234,6 +244,7 @@ export function buildPlan(argv: string[], env: Record<string, string | undefined
     certificateType: certificateType as CertificateType,
     certResolver,
     healthUrl: httpUrl(v["health-url"] ?? `https://${host}/health`, "--health-url"),
+    publishedPort,
     env: env2,
     dryRun: v["dry-run"] as boolean,
     deployTimeoutMs: parseDuration(v["deploy-timeout"] as string, "--deploy-timeout"),
@@ -250,6 +261,8 @@ interface Found {
   applicationId: string | null;
   domainId: string | null;
   mount: { mountId: string; volumeName: string | null } | null;
+  /** The port row that publishes the plan's port, when there is one. */
+  portId: string | null;
   running: DeploymentRow | null;
 }
 
@@ -296,6 +309,7 @@ class Run {
       `  domain         https://${p.host} -> container port ${CONTAINER_PORT} (certificate: ${p.certificateType}${p.certResolver ? `, resolver ${p.certResolver}` : ""})`,
     );
     this.say(`  volume         ${DATA_VOLUME} at ${DATA_PATH}`);
+    if (p.publishedPort !== null) this.say(`  port           ${p.publishedPort} on the node -> container port ${CONTAINER_PORT} (host mode)`);
     this.say(`  update order   ${UPDATE_CONFIG.Order}`);
     this.say(`  health         ${p.healthUrl}`);
     this.say("  environment");
@@ -304,7 +318,7 @@ class Run {
 
   /** What already exists, by name and host; reads only. */
   async lookup(): Promise<Found> {
-    const found: Found = { projectId: null, environmentId: null, applicationId: null, domainId: null, mount: null, running: null };
+    const found: Found = { projectId: null, environmentId: null, applicationId: null, domainId: null, mount: null, portId: null, running: null };
     const projects = (await this.client.projectAll()).filter((p) => p.name === PROJECT_NAME);
     if (projects.length > 1)
       throw new FailedError(
@@ -329,6 +343,7 @@ class Run {
     found.domainId = detail.domains.find((d) => d.host === this.plan.host)?.domainId ?? null;
     const mount = detail.mounts.find((m) => m.mountPath === DATA_PATH);
     found.mount = mount ? { mountId: mount.mountId, volumeName: mount.volumeName } : null;
+    found.portId = detail.ports.find((p) => p.publishedPort === this.plan.publishedPort)?.portId ?? null;
     const newest = (await this.client.deployments(app.applicationId))[0];
     found.running = newest?.status === "running" ? newest : null;
     return found;
@@ -340,6 +355,7 @@ class Run {
     this.say(`  project        ${state(found.projectId)}`);
     this.say(`  application    ${state(found.applicationId)}`);
     this.say(`  domain         ${state(found.domainId)}`);
+    if (this.plan.publishedPort !== null) this.say(`  port           ${state(found.portId)}`);
     this.say(
       `  volume         ${found.mount ? `exists (${found.mount.volumeName ?? "no volume name"} at ${DATA_PATH})` : this.plan.dryRun ? "would be created" : "will be created"}`,
     );
@@ -413,6 +429,14 @@ class Run {
         customCertResolver: plan.certResolver,
       });
       this.step("domain", `created https://${plan.host} -> port ${CONTAINER_PORT} (${domain.domainId})`);
+    }
+
+    if (plan.publishedPort !== null) {
+      if (found.portId) this.step("port", `found ${plan.publishedPort} (${found.portId})`);
+      else {
+        const port = await client.portCreateHost({ applicationId, publishedPort: plan.publishedPort, targetPort: CONTAINER_PORT });
+        this.step("port", `created ${plan.publishedPort} -> port ${CONTAINER_PORT} (${port.portId})`);
+      }
     }
 
     const baseline = (await client.deployments(applicationId))[0]?.deploymentId ?? null;

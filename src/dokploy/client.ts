@@ -229,6 +229,13 @@ export class DokployClient {
     return this.call("POST", "mounts.remove", { mountId }, inline(s.mountRow), signal);
   }
 
+  // --- ports -----------------------------------------------------------------------------
+
+  /** A TCP port of the service published on its node's own address (mode host: no routing mesh). */
+  portCreateHost(input: { applicationId: string; publishedPort: number; targetPort: number }, signal?: AbortSignal) {
+    return this.call("POST", "port.create", { ...input, publishMode: "host", protocol: "tcp" }, inline(s.portRow), signal);
+  }
+
   // --- domain ----------------------------------------------------------------------------
 
   domainCreate(

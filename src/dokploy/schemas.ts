@@ -75,6 +75,15 @@ export const mountRow = z.object({
 });
 export type MountRow = z.infer<typeof mountRow>;
 
+export const portRow = z.object({
+  portId: id,
+  publishedPort: z.number(),
+  publishMode: z.enum(["ingress", "host"]),
+  targetPort: z.number(),
+  protocol: z.string(),
+});
+export type PortRow = z.infer<typeof portRow>;
+
 export const deploymentRow = z.object({
   deploymentId: id,
   title: z.string().nullable().optional(),
@@ -91,6 +100,7 @@ export const applicationDetail = applicationRow.extend({
   deployments: z.array(z.object({ status: deploymentStatus.nullable() })).default([]),
   domains: z.array(domainRow).default([]),
   mounts: z.array(mountRow).default([]),
+  ports: z.array(portRow).default([]),
 });
 
 /** What the stack page shows of an application: image, limits and update order. */

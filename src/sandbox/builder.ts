@@ -4,7 +4,7 @@ import type { SandboxContext } from "./context.ts";
 import { resolveServiceEnv } from "./dotenv.ts";
 import { nowIso } from "./ids.ts";
 import type { BuildJob } from "./queue.ts";
-import { buildDeployment, type ApplicationRow, type DeploymentRow } from "./rows.ts";
+import { buildDeployment, type ApplicationRow, type DeploymentRow, type PortRow } from "./rows.ts";
 import { serviceSpec } from "./engine/service-spec.ts";
 import type { ServiceResources, SwarmUpdateConfig } from "./stacks.ts";
 
@@ -19,6 +19,7 @@ interface Snapshot {
   environmentEnv: string | null;
   volumes: string[];
   mounts: { volumeName: string; mountPath: string }[];
+  ports: PortRow[];
 }
 
 type Outcome = { status: "done" } | { status: "error" } | { status: "cancelled" };
@@ -61,6 +62,7 @@ export class Builder {
       projectEnv: project?.env ?? null,
       environmentEnv: env?.env ?? null,
       mounts,
+      ports: db.portsOf(app.applicationId),
       volumes: mounts.map((m) => m.volumeName),
     };
     const name = { name: app.name, appName: app.appName, dockerImage: app.dockerImage };
@@ -185,7 +187,7 @@ export class Builder {
     const log = (...lines: string[]) => this.ctx.logs.append(dep.deploymentId, ...lines);
     try {
       const env = resolveServiceEnv(snap.app.env, snap.projectEnv, snap.environmentEnv);
-      const spec = serviceSpec(snap.app, env, snap.mounts, calculateResources(snap.app));
+      const spec = serviceSpec(snap.app, env, snap.mounts, calculateResources(snap.app), snap.ports);
       // A redeploy does not pull: the image must already be on the node, as Dokploy's does.
       const ok = await engine.deploy(snap.app.appName, snap.app.dockerImage, spec, log, job.kind === "deploy");
       if (!ok) {

@@ -1,6 +1,6 @@
 // The in-memory "Postgres": tables keyed by primary key (Map keeps insertion
 // order) plus the FK cascades of docs/dokploy.md §7.
-import type { ApplicationRow, DeploymentRow, DomainRow, EnvironmentRow, MountRow, ProjectRow } from "./rows.ts";
+import type { ApplicationRow, DeploymentRow, DomainRow, EnvironmentRow, MountRow, PortRow, ProjectRow } from "./rows.ts";
 import type { VolumeBackupRow } from "./backups.ts";
 
 export class Db {
@@ -9,6 +9,7 @@ export class Db {
   applications = new Map<string, ApplicationRow>();
   domains = new Map<string, DomainRow>();
   mounts = new Map<string, MountRow>();
+  ports = new Map<string, PortRow>();
   deployments = new Map<string, DeploymentRow>();
   volumeBackups = new Map<string, VolumeBackupRow>();
   /** Postgres serial behind domain.uniqueConfigKey; failed inserts consume values too. */
@@ -25,6 +26,7 @@ export class Db {
     this.applications.clear();
     this.domains.clear();
     this.mounts.clear();
+    this.ports.clear();
     this.deployments.clear();
     this.volumeBackups.clear();
     this.domainSerial = 0;
@@ -46,6 +48,10 @@ export class Db {
     return [...this.mounts.values()].filter((m) => m.applicationId === applicationId);
   }
 
+  portsOf(applicationId: string): PortRow[] {
+    return [...this.ports.values()].filter((p) => p.applicationId === applicationId);
+  }
+
   /** Insertion order, i.e. oldest first. */
   deploymentsOf(applicationId: string): DeploymentRow[] {
     return [...this.deployments.values()].filter((d) => d.applicationId === applicationId);
@@ -62,7 +68,7 @@ export class Db {
     for (const [id, d] of this.deployments) if (d.volumeBackupId === volumeBackupId) this.deployments.delete(id);
   }
 
-  /** DELETE FROM application: ON DELETE CASCADE to domains, mounts, deployments, volume backups. */
+  /** DELETE FROM application: ON DELETE CASCADE to domains, mounts, ports, deployments, volume backups. */
   deleteApplication(applicationId: string): { app: ApplicationRow; deploymentIds: string[] } | undefined {
     const app = this.applications.get(applicationId);
     if (!app) return undefined;
@@ -70,6 +76,7 @@ export class Db {
     this.applications.delete(applicationId);
     for (const [id, d] of this.domains) if (d.applicationId === applicationId) this.domains.delete(id);
     for (const [id, m] of this.mounts) if (m.applicationId === applicationId) this.mounts.delete(id);
+    for (const [id, p] of this.ports) if (p.applicationId === applicationId) this.ports.delete(id);
     for (const [id, b] of this.volumeBackups) if (b.applicationId === applicationId) this.deleteVolumeBackup(id);
     for (const [id, d] of this.deployments) {
       if (d.applicationId !== applicationId) continue;

@@ -338,6 +338,20 @@ export function buildMount(input: MountInput): MountRow {
   return row;
 }
 
+/** A published port (schema/port.ts): a host or ingress port of the application's service. */
+export interface PortRow {
+  portId: string;
+  publishedPort: number;
+  publishMode: "ingress" | "host";
+  targetPort: number;
+  protocol: "tcp" | "udp";
+  applicationId: string;
+}
+
+export function buildPort(input: Omit<PortRow, "portId">): PortRow {
+  return { portId: nanoid(), ...input };
+}
+
 /** Dokploy's log file naming: <base>/logs/<appName>/<appName>-<yyyy-MM-dd:HH:mm:ss>.log */
 export function deploymentLogPath(appName: string, at: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");

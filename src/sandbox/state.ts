@@ -5,7 +5,7 @@ import type { BackupFile, DestinationRow, VolumeBackupRow } from "./backups.ts";
 import type { SandboxContext, SandboxSettings } from "./context.ts";
 import type { Fault } from "./faults.ts";
 import type { BuildJob } from "./queue.ts";
-import type { ApplicationRow, DeploymentRow, DomainRow, EnvironmentRow, MountRow, ProjectRow } from "./rows.ts";
+import type { ApplicationRow, DeploymentRow, DomainRow, EnvironmentRow, MountRow, PortRow, ProjectRow } from "./rows.ts";
 import type { ServiceResources, ServiceState, SwarmService, SwarmUpdateConfig, TraefikRouter } from "./stacks.ts";
 
 export interface ServiceView {
@@ -46,6 +46,7 @@ export interface SandboxState {
   applications: ApplicationRow[];
   domains: DomainRow[];
   mounts: MountRow[];
+  ports: PortRow[];
   deployments: DeploymentRow[];
   /** Jobs waiting for a worker (no deployment row yet). `stuck` ones will never be picked. */
   queue: BuildJob[];
@@ -112,6 +113,7 @@ export function snapshotState(ctx: SandboxContext, faults: Fault[], stats: ApiSt
     applications: [...db.applications.values()],
     domains: [...db.domains.values()],
     mounts: [...db.mounts.values()],
+    ports: [...db.ports.values()],
     deployments: [...db.deployments.values()],
     queue: queue.waiting,
     building: [...queue.running.values()],

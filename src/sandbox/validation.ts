@@ -234,6 +234,15 @@ export const schemas = {
   mountRemove: z.object({ mountId: z.string() }),
   mountList: z.object({ serviceType: z.string().min(1), serviceId: z.string().min(1) }),
 
+  // schema/port.ts apiCreatePort.
+  portCreate: z.object({
+    publishedPort: z.number(),
+    publishMode: z.enum(["ingress", "host"]).default("ingress"),
+    targetPort: z.number(),
+    protocol: z.enum(["tcp", "udp"]).default("tcp"),
+    applicationId: z.string().min(1),
+  }),
+
   // Built from validations/domain.ts `.shape`, so its object-level refinements do not run.
   domainCreate: z.object({
     host: z

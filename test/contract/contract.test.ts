@@ -51,6 +51,7 @@ beforeAll(async () => {
   await c.saveEnvironment({ applicationId: app.applicationId, env: null, buildArgs: "B=2", buildSecrets: "S=3", createEnvFile: true });
   const mount = await c.mountCreate({ applicationId: app.applicationId, volumeName: "v", mountPath: "/workspace" });
   await c.mountRemove(mount.mountId);
+  await c.portCreateHost({ applicationId: app.applicationId, publishedPort: 13000, targetPort: 3000 });
   const domain = await c.domainCreate({
     applicationId: app.applicationId,
     host: "a.example.test",

@@ -290,6 +290,26 @@ describe("domains and mounts", () => {
     expect(orphan.applicationId).toBeNull();
     expect(orphan.serviceType).toBe("application");
   });
+
+  test("port.create: defaults to ingress and tcp, listed by application.one, gone with the application", async () => {
+    const { app } = await makeApp(c, { name: "web" });
+    const port = await c.call("port.create", { applicationId: app.applicationId, publishedPort: 13000, targetPort: 3000 });
+    expect(port).toEqual({
+      portId: expect.stringMatching(ID),
+      publishedPort: 13000,
+      publishMode: "ingress",
+      targetPort: 3000,
+      protocol: "tcp",
+      applicationId: app.applicationId,
+    });
+    expect((await c.q("application.one", { applicationId: app.applicationId })).ports).toEqual([port]);
+    const unknown = await c.post("/api/port.create", { applicationId: "nope", publishedPort: 1, targetPort: 1 });
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).message).toBe("Error input: Inserting port");
+    expect((await c.post("/api/port.create", { applicationId: app.applicationId, publishedPort: "13000", targetPort: 3000 })).status).toBe(400);
+    await c.call("application.delete", { applicationId: app.applicationId });
+    expect((await c.state()).ports).toEqual([]);
+  });
 });
 
 describe("cascades", () => {

@@ -48,6 +48,7 @@ const MUTATIONS = [
   "application.redeploy",
   "mounts.create",
   "domain.create",
+  "port.create",
 ];
 
 function mutationCalls(st: any): Record<string, number> {
@@ -198,6 +199,29 @@ describe("self-deploy against the sandbox Dokploy", () => {
     expect(st.services[0].env.LOG_LEVEL).toBe("warn");
   });
 
+  test("--published-port publishes the portal's port on its node once; a second run finds it", async () => {
+    for (const [i, expected] of [/port\s+created 13000 -> port 3000/, /port\s+found 13000/].entries()) {
+      const run = await runScript(
+        "self-deploy.ts",
+        ["--tag", "v2", "--published-port", "13000", "--health-url", health.url, ...FAST],
+        envFor(sandbox),
+      );
+      expect({ i, code: run.code, stderr: run.stderr }).toEqual({ i, code: 0, stderr: "" });
+      expect(run.stdout).toMatch(expected);
+    }
+    const st = await state(sandbox);
+    expect(st.ports).toEqual([
+      {
+        portId: expect.any(String),
+        publishedPort: 13000,
+        publishMode: "host",
+        targetPort: 3000,
+        protocol: "tcp",
+        applicationId: st.applications[0].applicationId,
+      },
+    ]);
+  });
+
   test("waits for a portal that started after the deploy, not the one from before", async () => {
     const port = deadPort();
     const running = startScript(
@@ -209,7 +233,7 @@ describe("self-deploy against the sandbox Dokploy", () => {
     // container" (a real portal) start.
     await waitFor("the health wait", () => (running.stdout().includes("health        waiting:") ? true : undefined));
     const st = await state(sandbox);
-    expect(st.deployments).toHaveLength(3);
+    expect(st.deployments).toHaveLength(5);
     expect(st.deployments.every((d: any) => d.status === "done")).toBe(true);
     const portal = await startHarness({ env: { PORT: String(port) } });
     try {
@@ -303,6 +327,7 @@ describe("self-deploy failures", () => {
       [[], envFor(sandbox, { RESERVED_NAMES: "admin,${{project.X}}" }), "interpolate"],
       [[], envFor(sandbox, { STACK_IMAGE: "img:${{project.X}}" }), "STACK_IMAGE: the tag must be"],
       [["--certificate-type", "custom"], envFor(sandbox), "--cert-resolver"],
+      [["--published-port", "70000"], envFor(sandbox), "--published-port"],
     ];
     for (const [args, env, message] of cases) {
       const run = await runScript("self-deploy.ts", args, env);
@@ -322,6 +347,7 @@ describe("self-deploy failures", () => {
       "--dokploy-url",
       "--portal-dokploy-url",
       "--health-url",
+      "--published-port",
       "--deploy-timeout",
       "--health-timeout",
       "--poll-interval",

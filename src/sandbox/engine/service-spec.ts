@@ -1,17 +1,19 @@
-import type { ApplicationRow } from "../rows.ts";
+import type { ApplicationRow, PortRow } from "../rows.ts";
 import type { ServiceResources } from "../stacks.ts";
 
 /**
  * The Swarm service spec Dokploy v0.30.2 builds for a docker-source application
  * (mechanizeDockerContainer with generateConfigContainer, generateVolumeMounts and
  * resolveServiceNetworks): the application's *Swarm columns as they are, Dokploy's defaults
- * where they are null, every named volume mounted, and the service on dokploy-network.
+ * where they are null, every named volume mounted, the application's published ports, and
+ * the service on dokploy-network.
  */
 export function serviceSpec(
   app: ApplicationRow,
   env: Record<string, string>,
   mounts: { volumeName: string; mountPath: string }[],
   resources: ServiceResources,
+  ports: PortRow[] = [],
 ): Record<string, unknown> {
   const column = <T>(key: string) => (app as unknown as Record<string, T | null | undefined>)[key] ?? null;
   const defined = (o: Record<string, number | undefined>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -37,6 +39,8 @@ export function serviceSpec(
     Mode: column("modeSwarm") ?? { Replicated: { Replicas: app.replicas } },
     RollbackConfig: column("rollbackConfigSwarm") ?? { Parallelism: 1, Order: "start-first" },
     UpdateConfig: column("updateConfigSwarm") ?? { Parallelism: 1, Order: "start-first", FailureAction: "rollback" },
-    EndpointSpec: { Ports: [] },
+    EndpointSpec: {
+      Ports: ports.map((p) => ({ PublishMode: p.publishMode, Protocol: p.protocol, TargetPort: p.targetPort, PublishedPort: p.publishedPort })),
+    },
   };
 }

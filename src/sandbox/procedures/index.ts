@@ -7,6 +7,7 @@ import { dockerProcedures } from "./docker.ts";
 import { domainProcedures } from "./domain.ts";
 import { environmentProcedures } from "./environment.ts";
 import { mountProcedures } from "./mounts.ts";
+import { portProcedures } from "./ports.ts";
 import { projectProcedures } from "./project.ts";
 import { settingsProcedures } from "./settings.ts";
 import { swarmProcedures } from "./swarm.ts";
@@ -21,6 +22,7 @@ export const PROCEDURES: readonly Procedure[] = [
   ...environmentProcedures,
   ...applicationProcedures,
   ...mountProcedures,
+  ...portProcedures,
   ...domainProcedures,
   ...deploymentProcedures,
   ...settingsProcedures,

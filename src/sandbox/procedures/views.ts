@@ -17,7 +17,7 @@ export function applicationWithRelations(ctx: SandboxContext, app: ApplicationRo
     mounts: ctx.db.mountsOf(app.applicationId),
     redirects: [],
     security: [],
-    ports: [],
+    ports: ctx.db.portsOf(app.applicationId),
     registry: null,
     buildRegistry: null,
     gitlab: null,
