@@ -4,7 +4,8 @@
 # puts every application on, a local registry on 127.0.0.1:5000, and the stack image built
 # from stack-image/ and pushed there, with the image the fleet ran before it (OpenCode 1.1) for
 # the tier's rollout test. Idempotent: what already runs or exists is kept, so a second run
-# takes seconds. Prints `ENGINE_PREVIOUS_STACK_IMAGE=<reference>` and, as its last line,
+# takes seconds. Prints `ENGINE_PREVIOUS_STACK_IMAGE=<reference>`, `ENGINE_PORTAL_IMAGE=<reference>`
+# (the portal's own image, built from the Dockerfile) and, as its last line,
 # `ENGINE_STACK_IMAGE=<reference>`.
 #
 #   scripts/engine/up.sh            (root; logs in $ENGINE_STATE_DIR, default /var/tmp/ai-stack-engine)
@@ -17,6 +18,7 @@ image="$registry/oh-my-opencode-free:engine-test"
 # oh-my-opencode 2.14.0), built from this commit of the repository's own history.
 previous_commit=9dd590f158267a53c0ede0a05845fa839cbc7a5f
 previous_image="$registry/oh-my-opencode-free:engine-previous"
+portal_image="$registry/ai-stack-deployer:engine-test"
 # The engine's own client: a newer `docker` earlier on PATH may speak another API version.
 docker=/usr/bin/docker
 mkdir -p "$state/logs"
@@ -71,6 +73,13 @@ if ! $docker image inspect oven/bun:debian > /dev/null 2>&1; then
   fi
 fi
 
+# The portal's Dockerfile builds on these two; where Docker Hub is out of reach the stand-in serves as both.
+for base in oven/bun:1.4-debian oven/bun:1.4-slim; do
+  if ! $docker image inspect "$base" > /dev/null 2>&1; then
+    timeout 30 $docker pull -q "$base" > /dev/null 2>&1 || $docker tag oven/bun:debian "$base"
+  fi
+done
+
 # The build context's content decides the tag's freshness: rebuilt only when stack-image/ changed.
 digest=$(cd "$root_dir" && tar -c --sort=name --mtime=@0 --owner=0 --group=0 stack-image | sha256sum | cut -c1-12)
 if [ "$($docker image inspect -f '{{index .Config.Labels "nl.flexinit.ai-stack.context"}}' "$image" 2>/dev/null || true)" != "$digest" ]; then
@@ -90,6 +99,11 @@ if [ "$($docker image inspect -f '{{index .Config.Labels "nl.flexinit.ai-stack.c
   rm -rf "$context"
   $docker push -q "$previous_image" > "$state/logs/previous-push.log" 2>&1 || { tail -n 20 "$state/logs/previous-push.log" >&2; exit 1; }
 fi
+# The portal image, from the repository's own Dockerfile: cached layers make a rebuild take seconds.
+say "building the portal image"
+$docker build -q -t "$portal_image" "$root_dir" > "$state/logs/portal-build.log" 2>&1 || { tail -n 30 "$state/logs/portal-build.log" >&2; exit 1; }
+$docker push -q "$portal_image" > "$state/logs/portal-push.log" 2>&1 || { tail -n 20 "$state/logs/portal-push.log" >&2; exit 1; }
 say "ready: Docker $($docker version -f '{{.Server.Version}}'), Swarm active, registry $registry"
 echo "ENGINE_PREVIOUS_STACK_IMAGE=$previous_image"
+echo "ENGINE_PORTAL_IMAGE=$portal_image"
 echo "ENGINE_STACK_IMAGE=$image"

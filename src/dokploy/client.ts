@@ -21,7 +21,6 @@ export interface SwarmPlacement {
   MaxReplicas?: number;
 }
 
-/** Docker Swarm's UpdateConfig as Dokploy stores it; Parallelism and Order are required. */
 /** Docker Swarm's HealthCheck as Dokploy stores it (strict); `Test: ["NONE"]` switches the image's own off. */
 export interface SwarmHealthCheck {
   Test?: string[];
@@ -31,6 +30,7 @@ export interface SwarmHealthCheck {
   Retries?: number;
 }
 
+/** Docker Swarm's UpdateConfig as Dokploy stores it; Parallelism and Order are required. */
 export interface SwarmUpdateConfig {
   Parallelism: number;
   Order: "start-first" | "stop-first";

@@ -9,6 +9,8 @@ import { DockerApi } from "../../src/sandbox/engine/docker-api.ts";
 export const ENGINE_IMAGE = process.env.ENGINE_STACK_IMAGE ?? "127.0.0.1:5000/oh-my-opencode-free:engine-test";
 /** The image the fleet ran before ENGINE_IMAGE (OpenCode 1.1), for the rollout from it. */
 export const ENGINE_PREVIOUS_IMAGE = process.env.ENGINE_PREVIOUS_STACK_IMAGE ?? "127.0.0.1:5000/oh-my-opencode-free:engine-previous";
+/** The portal's own image, built from the repository's Dockerfile. */
+export const ENGINE_PORTAL_IMAGE = process.env.ENGINE_PORTAL_IMAGE ?? "127.0.0.1:5000/ai-stack-deployer:engine-test";
 export const docker = new DockerApi();
 
 async function inRegistry(image: string): Promise<boolean> {

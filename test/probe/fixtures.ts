@@ -166,9 +166,4 @@ export async function startRaw(mode: "hang" | "reset"): Promise<RawFixture> {
 }
 
 /** A port that was just bound and released, so connecting to it is refused. */
-export function deadPort(): number {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = server.port!;
-  server.stop(true);
-  return port;
-}
+export { freePort as deadPort } from "../support/ports.ts";

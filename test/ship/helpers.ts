@@ -48,12 +48,7 @@ export function runScript(script: string, args: string[], env: Record<string, st
 }
 
 /** A loopback port nothing listens on (bound, then released). */
-export function deadPort(): number {
-  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}
+export { freePort as deadPort } from "../support/ports.ts";
 
 /** A stand-in portal /health: answers whatever `body()` returns at the moment. */
 export function healthServer(body: () => unknown, status: () => number = () => 200) {

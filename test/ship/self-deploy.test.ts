@@ -107,6 +107,8 @@ describe("self-deploy against the sandbox Dokploy", () => {
     expect(app.username).toBeNull();
     expect(app.password).toBeNull();
     expect(app.updateConfigSwarm).toEqual({ Parallelism: 1, Order: "stop-first" });
+    // The image's own check, asked every 5 s: a new portal is in Swarm's DNS (and Traefik's reach) within seconds.
+    expect(app.healthCheckSwarm).toEqual({ Interval: 5_000_000_000 });
 
     const env = parseDotenv(app.env);
     expect(env).toMatchObject({

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
+import { freePort } from "./ports.ts";
 
 /**
  * The tests' identity provider (test/support/oidc-provider.mjs, a real oidc-provider in its own
@@ -30,13 +31,8 @@ export async function newSigningKey(kid: string): Promise<PrivateJwk> {
   return { ...(await exportJWK(privateKey)), kid, alg: "RS256", use: "sig" };
 }
 
-/** A free loopback port (the portal's redirect URI must be known before it starts). */
-export async function freePort(): Promise<number> {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
+// A free loopback port: the portal's redirect URI must be known before it starts.
+export { freePort };
 
 export interface ProviderOptions {
   port?: number;
