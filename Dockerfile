@@ -23,10 +23,13 @@ FROM ${BUN_RUNTIME_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="ai-stack-deployer" \
       org.opencontainers.image.description="Self-service portal that deploys personal OpenCode AI coding stacks through the Dokploy API"
 
+# Bun keeps a DNS answer for 30 s; Swarm's tasks.<service> names change address with every
+# new task, and a probe that asked the old one waited on a container that was gone.
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    BUN_CONFIG_DNS_TIME_TO_LIVE_SECONDS=1
 
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

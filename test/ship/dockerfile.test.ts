@@ -82,6 +82,8 @@ describe("Dockerfile as text", () => {
     expect(user.at(-1)!.args).toBe("bun");
     expect(user.at(-1)!.line).toBeLessThan(only(body, "CMD").line);
     expect(ENV).toMatchObject({ NODE_ENV: "production", PORT: "3000", HOST: "0.0.0.0", DATA_DIR: "/data" });
+    // A DNS answer kept 30 s (Bun's default) sent the probe to a task that was gone after a restart.
+    expect(ENV.BUN_CONFIG_DNS_TIME_TO_LIVE_SECONDS).toBe("1");
     expect(JSON.parse(only(body, "VOLUME").args)).toEqual(["/data"]);
     expect(only(body, "EXPOSE").args).toBe("3000");
     // The volume's directory belongs to that user, so a new named volume is writable.
