@@ -153,7 +153,7 @@ export const configSchema = z
     DEPLOY_TIMEOUT: duration("10m"),
     HEALTH_TIMEOUT: duration("3m"),
     POLL_INTERVAL: duration("1s"),
-    PROBE_INTERVAL: duration("2s"),
+    PROBE_INTERVAL: duration("500ms"),
     PROBE_ATTEMPT_TIMEOUT: duration("5s"),
     // Each refresh makes Dokploy list every project (megabytes at thousands of stacks), and
     // only foreign projects need it: the store answers for our own stacks at once.

@@ -250,7 +250,8 @@ function requireNumber(name: string, value: number, min: number): void {
 
 /**
  * Probe every target each round (in parallel) until one is up, backing off exponentially
- * between rounds from firstIntervalMs to maxIntervalMs, never past timeoutMs overall.
+ * between rounds from firstIntervalMs to maxIntervalMs, never past timeoutMs overall. An
+ * attempt waits for its answer as long as the pause (1 s at least), attemptTimeoutMs at most.
  * The first target to answer as up wins; the round's other probes are cancelled.
  * Resolves, never rejects, except for invalid options.
  */
@@ -280,8 +281,11 @@ export async function waitUntilUp(opts: WaitOptions): Promise<WaitResult> {
     if (remaining <= 0) return notUp(false);
 
     attempts++;
-    const attemptTimeoutMs = Math.min(opts.attemptTimeoutMs, remaining);
-    const cutByDeadline = attemptTimeoutMs < opts.attemptTimeoutMs;
+    // An answer is not waited for longer than the next round's pause (1 s at least): a server
+    // that takes a request as it starts and never answers it (OpenCode does, for the moment
+    // between binding its port and serving) must not hold the wait for a whole attempt timeout.
+    const attemptTimeoutMs = Math.min(opts.attemptTimeoutMs, remaining, Math.max(MIN_ATTEMPT_MS, pause));
+    const cutByDeadline = attemptTimeoutMs === remaining && remaining < opts.attemptTimeoutMs;
     const winner = await runRound(opts, attempts, attemptTimeoutMs, (index, outcome) => {
       // A timeout caused only by the overall deadline says nothing about the target, so it
       // must not hide what the target said before (e.g. status_502).
@@ -304,6 +308,9 @@ export async function waitUntilUp(opts: WaitOptions): Promise<WaitResult> {
     if (performance.now() - start >= (opts.fastWindowMs ?? 0)) pause = Math.min(pause * 2, opts.maxIntervalMs);
   }
 }
+
+/** An attempt waits for its answer as long as the pause before the next round, at least this, at most attemptTimeoutMs. */
+const MIN_ATTEMPT_MS = 1_000;
 
 type UpOutcome = Extract<ProbeOutcome, { up: true }>;
 type DownOutcome = Extract<ProbeOutcome, { up: false }>;

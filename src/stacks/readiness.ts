@@ -23,8 +23,8 @@ export async function waitUntilAnswering(
       intervalMs: deps.config.PROBE_INTERVAL,
       firstIntervalMs: FIRST_PROBE_PAUSE_MS,
       fastWindowMs: FAST_PROBE_WINDOW_MS,
-      // Held at PROBE_INTERVAL: on a real engine OpenCode answers 5 to 10 s after the task is
-      // made, and pauses growing on to 10 s saw it up to a whole pause late (ready at 7.7 s, seen at 11).
+      // Held at PROBE_INTERVAL: on a real engine OpenCode answers 3 to 10 s after the task is
+      // made, and a pause that went on growing saw it up to a whole pause late (ready at 7.7 s, seen at 11).
       maxIntervalMs: deps.config.PROBE_INTERVAL,
       timeoutMs,
       signal: waiting,

@@ -6,6 +6,7 @@ import { APPLICATION_NAME, DATA_VOLUME, PROJECT_NAME } from "../../scripts/self-
 import { docker, dockerCli, runningContainer } from "../engine/engine.ts";
 import { runScript } from "../ship/helpers.ts";
 import { portalEnv, readEvents, waitFor } from "../support/harness.ts";
+import { freePort } from "../support/ports.ts";
 import { spawnPortal } from "../support/process.ts";
 import {
   KEY,
@@ -170,15 +171,17 @@ describe.skipIf(skip !== null)("the portal on a real Dokploy", () => {
       expect(done).toMatchObject({ status: "ready" });
       // The same image on its own, for the note's ratio (not asserted: timing is the benchmark's).
       const ownStart = performance.now();
-      const alone = dockerCli("run", "-d", "--rm", "-e", "OPENCODE_SERVER_PASSWORD=alone-0123456789", STACK_IMAGE);
+      const port = freePort();
+      const alone = dockerCli("run", "-d", "--rm", "-p", `127.0.0.1:${port}:8080`, "-e", "OPENCODE_SERVER_PASSWORD=alone-0123456789", STACK_IMAGE);
       try {
-        // Answered as the portal's probe counts it: 401, OpenCode asks for the password.
-        await waitFor(
-          async () => openCodeStatus(alone, null),
-          (s) => s === 401,
-          "the image on its own",
-          60_000,
-        );
+        // Answered as the portal's probe counts it (401: OpenCode asks for the password), each
+        // request given 1 s: what OpenCode takes just before it serves, it never answers.
+        const status = () =>
+          fetch(`http://127.0.0.1:${port}/global/health`, { signal: AbortSignal.timeout(1000) }).then(
+            (r) => r.status,
+            () => 0,
+          );
+        await waitFor(status, (s) => s === 401, "the image on its own", 60_000);
       } finally {
         dockerCli("rm", "-f", alone);
       }

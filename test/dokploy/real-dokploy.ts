@@ -78,12 +78,11 @@ export async function removeLeftovers(portalProject: string, portalVolume: strin
 }
 
 /**
- * What OpenCode inside the stack's container answers on /global/health, with this password or
- * none; 0 when it does not answer (not listening yet, or busy starting: an authenticated
- * request can wait while OpenCode loads its plugins).
+ * What OpenCode inside the stack's container answers on /global/health with this password; 0
+ * when it does not answer in 5 s.
  */
-export function openCodeStatus(container: string, password: string | null): number {
-  const headers = password === null ? {} : { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString("base64")}` };
-  const script = `fetch("http://127.0.0.1:8080/global/health", { headers: ${JSON.stringify(headers)}, signal: AbortSignal.timeout(5000) }).then((r) => console.log(r.status), () => console.log(0))`;
+export function openCodeStatus(container: string, password: string): number {
+  const auth = Buffer.from(`opencode:${password}`).toString("base64");
+  const script = `fetch("http://127.0.0.1:8080/global/health", { headers: { authorization: "Basic ${auth}" }, signal: AbortSignal.timeout(5000) }).then((r) => console.log(r.status), () => console.log(0))`;
   return Number(dockerCli("exec", container, "bun", "-e", script));
 }

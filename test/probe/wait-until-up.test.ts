@@ -106,6 +106,24 @@ describe("waitUntilUp", () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
+  test("a request the server takes and never answers does not hold up the next rounds", async () => {
+    // OpenCode binds its port a moment before it serves, and never answers what it took meanwhile.
+    let requests = 0;
+    const starting = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => (++requests === 1 ? new Promise<Response>(() => {}) : new Response("", { status: 401 })),
+    });
+    try {
+      const started = performance.now();
+      const result = await waitUntilUp({ ...fast, attemptTimeoutMs: 5000, targets: [{ url: `http://127.0.0.1:${starting.port}/` }] });
+      expect(result).toMatchObject({ up: true, status: 401, attempts: 2 });
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      starting.stop(true);
+    }
+  });
+
   test("overall timeout: up:false with the last outcome of every target", async () => {
     const targets = [{ url: `${http.url}/status/502` }, { url: `http://127.0.0.1:${deadPort()}/` }, { url: `${http.url}/status/404` }];
     let reports = 0;

@@ -84,16 +84,16 @@ export async function runningTasks(deps: SagaDeps, appName: string, signal: Abor
   return tasks.filter((t) => /^(running|starting)\b/i.test(t.currentState)).map((t) => t.containerId);
 }
 
-/** Polls `done` until it says true; at the deadline `timeout` is thrown. */
+/** Polls `done` (which asks Dokploy, so at POLL_INTERVAL at most) until it says true; at the deadline `timeout` is thrown. */
 async function until(deps: SagaDeps, signal: AbortSignal, done: () => Promise<boolean>, timeout: SagaError): Promise<void> {
   const deadline = Date.now() + deps.config.HEALTH_TIMEOUT;
-  let interval = Math.min(100, deps.config.PROBE_INTERVAL);
+  let interval = Math.min(100, deps.config.POLL_INTERVAL);
   for (;;) {
     if (await done()) return;
     if (signal.aborted) throw signal.reason;
     if (Date.now() >= deadline) throw timeout;
     await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), signal);
-    interval = Math.min(interval * 2, deps.config.PROBE_INTERVAL);
+    interval = Math.min(interval * 2, deps.config.POLL_INTERVAL);
   }
 }
 
