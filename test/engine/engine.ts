@@ -1,4 +1,5 @@
 import { DockerApi } from "../../src/sandbox/engine/docker-api.ts";
+import { type Harness, sandboxState, startHarness } from "../support/harness.ts";
 
 /**
  * The engine tier runs where a real Docker Engine in a Swarm answers and the stack image is in
@@ -64,4 +65,14 @@ export function enginePortalEnv(image = ENGINE_IMAGE, healthTimeout = "60s"): Re
     STACK_MEMORY_LIMIT: "1g",
     STACK_MEMORY_RESERVATION: "128m",
   };
+}
+
+/** A portal on a sandbox Dokploy whose applications are real Swarm services (SANDBOX_RUNTIME=docker). */
+export function startEngineHarness(env: Record<string, string>): Promise<Harness> {
+  return startHarness({ sandbox: { runtime: "docker", deployDurationMs: 0 }, env });
+}
+
+/** The appName Dokploy gave the stack's application (its Swarm service's name). */
+export async function appNameOf(sandbox: Pick<Harness, "sandboxUrl">, stack: string): Promise<string> {
+  return (await sandboxState(sandbox)).applications.find((a: { name: string }) => a.name.includes(stack)).appName;
 }

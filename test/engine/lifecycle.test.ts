@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type DeployResult, type Harness, deployAndWait, readEvents, sandboxState, startHarness, waitFor } from "../support/harness.ts";
-import { ENGINE_IMAGE, docker, dockerCli, enginePortalEnv, engineSkipReason, runningContainer } from "./engine.ts";
+import { type DeployResult, type Harness, deployAndWait, readEvents, sandboxState, waitFor } from "../support/harness.ts";
+import { ENGINE_IMAGE, appNameOf, docker, dockerCli, enginePortalEnv, engineSkipReason, runningContainer, startEngineHarness } from "./engine.ts";
 
 /**
  * A stack's life on a real Docker Swarm: the portal talks to the sandbox Dokploy, whose
@@ -16,12 +16,9 @@ describe.skipIf(skip !== null)("a stack on the real engine", () => {
   let stack: DeployResult;
   let appName: string;
   beforeAll(async () => {
-    h = await startHarness({
-      sandbox: { runtime: "docker", deployDurationMs: 0 },
-      env: enginePortalEnv(),
-    });
+    h = await startEngineHarness(enginePortalEnv());
     stack = await deployAndWait(h, "engine-one", { timeoutMs: T });
-    appName = (await sandboxState(h)).applications.find((a: any) => a.name.includes("engine-one")).appName;
+    appName = await appNameOf(h, "engine-one");
   }, T);
   afterAll(() => h?.stop(), T);
 
@@ -127,9 +124,10 @@ describe.skipIf(skip !== null)("a stack on the real engine", () => {
   test(
     "an image tag that does not exist fails the deploy cleanly: no service, project or domain left",
     async () => {
-      const other = await startHarness({
-        sandbox: { runtime: "docker", deployDurationMs: 0 },
-        env: { STACK_IMAGE: `${ENGINE_IMAGE.split(":").slice(0, -1).join(":")}:no-such-tag`, DEPLOY_TIMEOUT: "60s", DOKPLOY_TIMEOUT: "20s" },
+      const other = await startEngineHarness({
+        STACK_IMAGE: `${ENGINE_IMAGE.split(":").slice(0, -1).join(":")}:no-such-tag`,
+        DEPLOY_TIMEOUT: "60s",
+        DOKPLOY_TIMEOUT: "20s",
       });
       try {
         const failed = await deployAndWait(other, "engine-missing", { timeoutMs: T });

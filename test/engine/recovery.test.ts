@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { startSandbox } from "../../src/sandbox/index.ts";
 import { SANDBOX_KEY, portalEnv, readEvents, waitFor } from "../support/harness.ts";
 import { type PortalProcess, spawnPortal } from "../support/process.ts";
-import { enginePortalEnv, engineSkipReason, runningContainer } from "./engine.ts";
+import { appNameOf, enginePortalEnv, engineSkipReason, runningContainer } from "./engine.ts";
 
 /**
  * On the real engine: the portal killed in the middle of a start, two stacks deployed at once,
@@ -46,8 +46,6 @@ describe.skipIf(skip !== null)("the real engine, when things happen at once", ()
     expect(res.status).toBe(202);
     return (await res.json()) as { eventsUrl: string; managementToken: string; credentials: { password: string } };
   };
-  const appNameOf = async (name: string) =>
-    ((await (await fetch(`${sandbox.url}/__sandbox/state`)).json()) as any).applications.find((a: any) => a.name.includes(name)).appName as string;
   const answers = (name: string, password: string) =>
     fetch(`${sandbox.url}/global/health`, {
       headers: { host: `${name}.stacks.test`, authorization: `Basic ${Buffer.from(`opencode:${password}`).toString("base64")}` },
@@ -75,7 +73,7 @@ describe.skipIf(skip !== null)("the real engine, when things happen at once", ()
       const auth = { authorization: `Bearer ${stack.managementToken}` };
       const stop = (await (await fetch(`${portal.url}/api/stacks/engine-crash/stop`, { method: "POST", headers: auth })).json()) as any;
       expect((await readEvents(`${portal.url}${stop.eventsUrl}`, { timeoutMs: T })).at(-1)!.data.status).toBe("stopped");
-      const appName = await appNameOf("engine-crash");
+      const appName = await appNameOf({ sandboxUrl: sandbox.url }, "engine-crash");
       expect(await runningContainer(appName)).toBeNull();
 
       const start = (await (await fetch(`${portal.url}/api/stacks/engine-crash/start`, { method: "POST", headers: auth })).json()) as any;
@@ -97,7 +95,7 @@ describe.skipIf(skip !== null)("the real engine, when things happen at once", ()
     async () => {
       const stack = await deploy("engine-idle");
       expect((await readEvents(`${portal.url}${stack.eventsUrl}`, { timeoutMs: T })).at(-1)!.data.status).toBe("ready");
-      const appName = await appNameOf("engine-idle");
+      const appName = await appNameOf({ sandboxUrl: sandbox.url }, "engine-idle");
       const auth = { authorization: `Bearer ${stack.managementToken}` };
       const stopped = await waitFor(
         async () => (await (await fetch(`${portal.url}/api/stacks/engine-idle/details`, { headers: auth })).json()) as any,

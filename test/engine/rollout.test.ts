@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ADMIN_TOKEN, type DeployResult, type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
+import { ADMIN_TOKEN, type DeployResult, type Harness, deployAndWait } from "../support/harness.ts";
 import { openCode } from "../support/opencode.ts";
-import { ENGINE_IMAGE, ENGINE_PREVIOUS_IMAGE, dockerCli, enginePortalEnv, engineSkipReason, runningContainer } from "./engine.ts";
+import {
+  ENGINE_IMAGE,
+  ENGINE_PREVIOUS_IMAGE,
+  appNameOf,
+  dockerCli,
+  enginePortalEnv,
+  engineSkipReason,
+  runningContainer,
+  startEngineHarness,
+} from "./engine.ts";
 
 /**
  * The move from OpenCode 1.1 to the image's release on a real Docker Swarm: a stack deployed
@@ -19,12 +28,9 @@ describe.skipIf(skip !== null)("a rollout from the previous stack image on the r
   let stack: DeployResult;
   let appName: string;
   beforeAll(async () => {
-    h = await startHarness({
-      sandbox: { runtime: "docker", deployDurationMs: 0 },
-      env: enginePortalEnv(ENGINE_PREVIOUS_IMAGE, "90s"),
-    });
+    h = await startEngineHarness(enginePortalEnv(ENGINE_PREVIOUS_IMAGE, "90s"));
     stack = await deployAndWait(h, "engine-upg", { timeoutMs: T });
-    appName = (await sandboxState(h)).applications.find((a: any) => a.name.includes("engine-upg")).appName;
+    appName = await appNameOf(h, "engine-upg");
   }, T);
   afterAll(() => h?.stop(), T);
 

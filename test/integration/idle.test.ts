@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
+import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, startHarness, waitFor } from "../support/harness.ts";
 import { RELEASES, openCode } from "../support/opencode.ts";
 
 /**
@@ -13,18 +13,18 @@ import { RELEASES, openCode } from "../support/opencode.ts";
  * release the fleet runs (its /session and /session/status, read with the stack's password).
  */
 
-const waitFor = async <T>(check: () => Promise<T>, timeoutMs: number): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value || Date.now() > deadline) return value;
-    await Bun.sleep(50);
-  }
-};
-
 async function details(h: Harness, name: string, token: string) {
   return (await (await fetch(`${h.url}/api/stacks/${name}/details`, { headers: { authorization: `Bearer ${token}` } })).json()) as any;
 }
+
+/** The stack's details once it is stopped and no operation runs on it any more. */
+const stoppedNow = (h: Harness, name: string, token: string, timeoutMs: number) =>
+  waitFor(
+    () => details(h, name, token),
+    (d) => d.state === "stopped" && d.runningOperation === null,
+    `${name} stopped`,
+    timeoutMs,
+  );
 
 describe("idle stop, emulated OpenCode", () => {
   let h: Harness;
@@ -49,10 +49,7 @@ describe("idle stop, emulated OpenCode", () => {
     await Bun.sleep(500);
     expect((await details(h, "ivy", stack.managementToken)).state).toBe("running");
 
-    const stopped = await waitFor(async () => {
-      const d = await details(h, "ivy", stack.managementToken);
-      return d.state === "stopped" && d.runningOperation === null ? d : null;
-    }, 5000);
+    const stopped = await stoppedNow(h, "ivy", stack.managementToken, 5000);
     expect(stopped).toMatchObject({ state: "stopped", stopReason: "idle" });
     expect(stopped.operations[0]).toMatchObject({ kind: "stop", status: "succeeded" });
     expect((await fetch(`${h.sandboxUrl}/`, { headers: { host: "ivy.stacks.test" } })).status).toBe(502);
@@ -101,10 +98,7 @@ for (const release of RELEASES) {
       await Bun.sleep(2000);
       expect((await details(h, "real-idle", stack.managementToken)).state).toBe("running");
 
-      const stopped = await waitFor(async () => {
-        const d = await details(h, "real-idle", stack.managementToken);
-        return d.state === "stopped" && d.runningOperation === null ? d : null;
-      }, 30_000);
+      const stopped = await stoppedNow(h, "real-idle", stack.managementToken, 30_000);
       expect(stopped).toMatchObject({ state: "stopped", stopReason: "idle" });
       expect(Date.parse(stopped.stoppedAt) - session.time.updated).toBeGreaterThanOrEqual(8000);
 
