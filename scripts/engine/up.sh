@@ -80,29 +80,34 @@ for base in oven/bun:1.4-debian oven/bun:1.4-slim; do
   fi
 done
 
-# The build context's content decides the tag's freshness: rebuilt only when stack-image/ changed.
-digest=$(cd "$root_dir" && tar -c --sort=name --mtime=@0 --owner=0 --group=0 stack-image | sha256sum | cut -c1-12)
-if [ "$($docker image inspect -f '{{index .Config.Labels "nl.flexinit.ai-stack.context"}}' "$image" 2>/dev/null || true)" != "$digest" ]; then
-  say "building the stack image"
-  $docker build -q --label "nl.flexinit.ai-stack.context=$digest" -t "$image" "$root_dir/stack-image" > "$state/logs/stack-build.log" 2>&1 \
-    || { tail -n 30 "$state/logs/stack-build.log" >&2; exit 1; }
-  $docker push -q "$image" > "$state/logs/stack-push.log" 2>&1 || { tail -n 20 "$state/logs/stack-push.log" >&2; exit 1; }
-fi
-# The previous image, once: its build context is the commit's, so it never changes.
-if [ "$($docker image inspect -f '{{index .Config.Labels "nl.flexinit.ai-stack.context"}}' "$previous_image" 2>/dev/null || true)" != "$previous_commit" ] \
-  || ! curl -sf -o /dev/null "http://$registry/v2/oh-my-opencode-free/manifests/engine-previous" -H 'accept: application/vnd.docker.distribution.manifest.v2+json'; then
-  say "building the previous stack image (commit ${previous_commit:0:12})"
+# An image is fresh when it carries the label of what it was built from (its build context's
+# digest, or a commit) and the registry has it; else it is built and pushed.
+fresh() {
+  local image=$1 label=$2 path=${1#"$registry"/}
+  [ "$($docker image inspect -f '{{index .Config.Labels "nl.flexinit.ai-stack.context"}}' "$image" 2> /dev/null || true)" = "$label" ] \
+    && curl -sf -o /dev/null "http://$registry/v2/${path%:*}/manifests/${path##*:}" -H 'accept: application/vnd.docker.distribution.manifest.v2+json'
+}
+build_push() {
+  local image=$1 label=$2 context=$3 name=$4
+  say "building $name"
+  $docker build -q --label "nl.flexinit.ai-stack.context=$label" -t "$image" "$context" > "$state/logs/$name-build.log" 2>&1 \
+    || { tail -n 30 "$state/logs/$name-build.log" >&2; exit 1; }
+  $docker push -q "$image" > "$state/logs/$name-push.log" 2>&1 || { tail -n 20 "$state/logs/$name-push.log" >&2; exit 1; }
+}
+digest() { (cd "$root_dir" && tar -c --sort=name --mtime=@0 --owner=0 --group=0 "$@" | sha256sum | cut -c1-12); }
+
+stack_digest=$(digest stack-image)
+fresh "$image" "$stack_digest" || build_push "$image" "$stack_digest" "$root_dir/stack-image" stack
+# The previous image: its build context is the commit's, so it is built once.
+if ! fresh "$previous_image" "$previous_commit"; then
   context=$(mktemp -d)
+  trap 'rm -rf "$context"' EXIT
   git -C "$root_dir" archive "$previous_commit" stack-image | tar -x -C "$context"
-  $docker build -q --label "nl.flexinit.ai-stack.context=$previous_commit" -t "$previous_image" "$context/stack-image" > "$state/logs/previous-build.log" 2>&1 \
-    || { rm -rf "$context"; tail -n 30 "$state/logs/previous-build.log" >&2; exit 1; }
-  rm -rf "$context"
-  $docker push -q "$previous_image" > "$state/logs/previous-push.log" 2>&1 || { tail -n 20 "$state/logs/previous-push.log" >&2; exit 1; }
+  build_push "$previous_image" "$previous_commit" "$context/stack-image" previous
 fi
-# The portal image, from the repository's own Dockerfile: cached layers make a rebuild take seconds.
-say "building the portal image"
-$docker build -q -t "$portal_image" "$root_dir" > "$state/logs/portal-build.log" 2>&1 || { tail -n 30 "$state/logs/portal-build.log" >&2; exit 1; }
-$docker push -q "$portal_image" > "$state/logs/portal-push.log" 2>&1 || { tail -n 20 "$state/logs/portal-push.log" >&2; exit 1; }
+# The portal image, from the repository's own Dockerfile and what it copies (.dockerignore's exclusions left out).
+portal_digest=$(digest --exclude=web/dist --exclude='*.sqlite*' Dockerfile .dockerignore package.json package-lock.json tsconfig.json src web)
+fresh "$portal_image" "$portal_digest" || build_push "$portal_image" "$portal_digest" "$root_dir" portal
 say "ready: Docker $($docker version -f '{{.Server.Version}}'), Swarm active, registry $registry"
 echo "ENGINE_PREVIOUS_STACK_IMAGE=$previous_image"
 echo "ENGINE_PORTAL_IMAGE=$portal_image"
