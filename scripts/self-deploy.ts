@@ -17,8 +17,8 @@ import { ConfigError, SECRET_VARIABLES, configSchema, loadConfig } from "../src/
 import { type CertificateType, DokployClient, type SwarmHealthCheck, type SwarmUpdateConfig } from "../src/dokploy/client.ts";
 import { DokployError } from "../src/dokploy/errors.ts";
 import type { DeploymentRow } from "../src/dokploy/schemas.ts";
-import { SagaError } from "../src/stacks/saga.ts";
-import { waitForDokployDeploy } from "../src/stacks/wait-deploy.ts";
+import { SagaError } from "../src/stacks/runs/saga.ts";
+import { waitForDokployDeploy } from "../src/stacks/runs/wait-dokploy-deploy.ts";
 import { FailedError, Scrubber, UsageError, describeFetchError, formatMs, parseDuration, sleep } from "./lib.ts";
 
 export const IMAGE_REPOSITORY = "git.app.flexinit.nl/oussamadouhou/ai-stack-deployer";

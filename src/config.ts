@@ -3,7 +3,7 @@ import { cpuCount, duration, integer, memorySize, UNIT_MS } from "./config-units
 import { authVariables, checkAuthVariables } from "./auth/config.ts";
 import { fleetVariables } from "./fleet-config.ts";
 import { checkStackSsoVariables, stackSsoVariables } from "./auth/stack-sso-config.ts";
-import { imageReference } from "./stacks/image-reference.ts";
+import { imageReference } from "./stacks/model/image-reference.ts";
 
 /**
  * Every environment variable the portal reads, parsed once at start.
@@ -180,7 +180,7 @@ export const configSchema = z
     // A stack with no OpenCode activity this long is stopped; its owner starts it again. 0: never.
     IDLE_STOP_AFTER: duration("4h"),
     IDLE_CHECK_INTERVAL: duration("5m"),
-    // Retention (src/stacks/history-keeper.ts); 0 keeps that history for ever.
+    // Retention (src/stacks/upkeep/history-keeper.ts); 0 keeps that history for ever.
     HISTORY_RETENTION: duration("7d"),
     // The audit log answers "who did what" long after the fact: a year, what PCI DSS asks of audit trails.
     AUDIT_RETENTION: duration("365d"),

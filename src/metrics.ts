@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "./prom.ts";
 import type { CircuitStateName } from "./dokploy/resilience.ts";
-import type { ReconcileReport } from "./stacks/reconcile.ts";
-import type { NodeCapacity } from "./stacks/node-capacity.ts";
+import type { ReconcileReport } from "./stacks/upkeep/reconcile.ts";
+import type { NodeCapacity } from "./stacks/fleet/node-capacity.ts";
 
 /**
  * The portal's Prometheus metrics. Domain code reports through plain callbacks; only this
@@ -145,7 +145,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  // The database and retention (src/stacks/history-keeper.ts).
+  // The database and retention (src/stacks/upkeep/history-keeper.ts).
   readonly databaseBytes = new Gauge({
     name: "portal_database_bytes",
     help: "Size of the SQLite database file (its pages; the WAL not included), read at scrape time",

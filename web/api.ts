@@ -1,10 +1,10 @@
 /** The portal's API as the page uses it (same origin). Errors come back as stable codes. */
 // The answers' types are the server's own (type-only imports: nothing of it reaches the bundle).
-import type { Availability } from "../src/stacks/availability.ts";
-import type { Stack } from "../src/stacks/model.ts";
-import type { ReconcileReport } from "../src/stacks/reconcile.ts";
-import type { DeploymentSnapshot, StepSnapshot } from "../src/stacks/snapshot.ts";
-import type { StackWithHistory } from "../src/stacks/stack-history.ts";
+import type { Availability } from "../src/stacks/deploy/availability.ts";
+import type { Stack } from "../src/stacks/model/vocabulary.ts";
+import type { ReconcileReport } from "../src/stacks/upkeep/reconcile.ts";
+import type { DeploymentSnapshot, StepSnapshot } from "../src/stacks/model/snapshot.ts";
+import type { StackWithHistory } from "../src/stacks/fleet/stack-list.ts";
 import type { DeleteAcceptedBody, DeployAcceptedBody, DeploymentReportBody, InfoBody } from "../src/http/responses.ts";
 
 export type { ReconcileReport };
@@ -152,7 +152,7 @@ export function runReconcile(token: string, apply = false): Promise<Result<{ rep
 }
 
 /** An image rollout as GET /api/admin/rollouts/:id shows it. */
-export type RolloutView = import("../src/stacks/rollout/model.ts").RolloutView;
+export type RolloutView = import("../src/stacks/rollout/rollout-model.ts").RolloutView;
 export type RolloutSummary = RolloutView["rollout"];
 
 export function listRollouts(token: string): Promise<Result<{ rollouts: RolloutSummary[] }>> {
@@ -176,7 +176,7 @@ export function changeRollout(token: string, id: string, action: "pause" | "resu
 }
 
 /** Capacity at a glance (GET /api/admin/capacity): the fleet, and per node when Dokploy can say. */
-export type CapacityReport = import("../src/stacks/capacity.ts").CapacityReport;
+export type CapacityReport = import("../src/stacks/fleet/capacity.ts").CapacityReport;
 
 export function capacity(token: string): Promise<Result<CapacityReport>> {
   return call<CapacityReport>("/api/admin/capacity", { headers: bearer(token) });

@@ -1,6 +1,6 @@
 import { type ApiError, type Snapshot, type StepState, eventsUrl, snapshot } from "./api.ts";
 // The same step lists the portal's sagas and the owner's operations run.
-import { type OperationKind, STEPS_BY_KIND } from "../src/stacks/steps.ts";
+import { type OperationKind, STEPS_BY_KIND } from "../src/stacks/model/steps.ts";
 
 /** A deployment's progress, folded from its event stream (the same events the server persists). */
 

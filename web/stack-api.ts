@@ -5,7 +5,7 @@
  */
 // The answers' types are the server's own (type-only imports: nothing of it reaches the bundle).
 import type { stackDetails } from "../src/stacks/operations/details.ts";
-import type { OperationKind } from "../src/stacks/steps.ts";
+import type { OperationKind } from "../src/stacks/model/steps.ts";
 import { type Result, call } from "./api.ts";
 
 export type StackDetails = Awaited<ReturnType<typeof stackDetails>>;

@@ -14,7 +14,7 @@ import { limitPerClient } from "../../src/http/rate-limits.ts";
 import { checkRoutes } from "../../src/http/routes/check.ts";
 import { securityMiddleware } from "../../src/http/security.ts";
 import { createLogger } from "../../src/log.ts";
-import { AvailabilityIndex } from "../../src/stacks/availability.ts";
+import { AvailabilityIndex } from "../../src/stacks/deploy/availability.ts";
 import { projectList } from "../../src/dokploy/schemas.ts";
 import { createSandbox } from "../../src/sandbox/index.ts";
 import { Store } from "../../src/store/index.ts";

@@ -1,4 +1,4 @@
-import type { Person } from "../stacks/owner.ts";
+import type { Person } from "../stacks/owners/person.ts";
 
 /**
  * Who may use the portal, from what the provider says about a person at sign-in.

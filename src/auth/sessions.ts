@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Person } from "../stacks/owner.ts";
+import type { Person } from "../stacks/owners/person.ts";
 import type { Store } from "../store/index.ts";
 
 /**

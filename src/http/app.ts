@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import type { StackSso } from "../stacks/stack-sso.ts";
-import { OPERATION_KINDS } from "../stacks/steps.ts";
+import type { StackSso } from "../stacks/sso/stack-sso.ts";
+import { OPERATION_KINDS } from "../stacks/model/steps.ts";
 import type { Logger } from "../log.ts";
 import type { AppEnv } from "./env.ts";
 import { isAdminRequest, requestContext } from "./middleware.ts";
@@ -14,14 +14,14 @@ import { deployRoutes } from "./routes/deploy.ts";
 import { type DeploymentRouteDeps, deploymentRoutes } from "./routes/deployments.ts";
 import { stackRoutes } from "./routes/stacks.ts";
 import { pageRoutes } from "./routes/page.ts";
-import type { AvailabilityIndex } from "../stacks/availability.ts";
+import type { AvailabilityIndex } from "../stacks/deploy/availability.ts";
 import type { Metrics } from "../metrics.ts";
 import { type Limit, limitPerClient } from "./rate-limits.ts";
 import { securityMiddleware } from "./security.ts";
 import { type AdminDeps, adminRoutes } from "./routes/admin.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { ownerRoutes } from "./routes/owner.ts";
-import type { StackOperations } from "../stacks/operations/service.ts";
+import type { StackOperations } from "../stacks/operations/operation-service.ts";
 import { stackAccessRoutes } from "./routes/stack-access.ts";
 import { deploymentReportRoutes } from "./routes/deployment-report.ts";
 import { infoRoutes } from "./routes/info.ts";
@@ -33,7 +33,7 @@ import { type RolloutRouteDeps, rolloutRoutes } from "./routes/rollouts.ts";
 import { type CapacityRouteDeps, capacityRoutes } from "./routes/capacity.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { adminFleetRoutes } from "./routes/admin-fleet.ts";
-import type { Fleet } from "../stacks/fleet.ts";
+import type { Fleet } from "../stacks/fleet/fleet.ts";
 import { stackGateRoutes } from "./routes/stack-gate.ts";
 
 export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, RolloutRouteDeps, CapacityRouteDeps {

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { MemoryStore } from "hono-rate-limiter";
-import { now } from "../stacks/saga.ts";
+import { now } from "../stacks/runs/saga.ts";
 import type { AuditRepo } from "../store/audit.ts";
 import { budgetKey, clientOf } from "./client-address.ts";
 import type { AppEnv } from "./env.ts";

@@ -1,5 +1,5 @@
 import type { Logger } from "../log.ts";
-import type { Person } from "../stacks/owner.ts";
+import type { Person } from "../stacks/owners/person.ts";
 
 /** What handlers log with: every line carries the request id. */
 export interface RequestLog {

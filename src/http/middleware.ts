@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Logger } from "../log.ts";
 import { type AppEnv, lazyChild } from "./env.ts";
 import { problem } from "./problem.ts";
-import { secretEquals } from "../stacks/secrets.ts";
+import { secretEquals } from "../stacks/owners/secrets.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { dokployHealth } from "../dokploy/health.ts";
-import { reconcileReport } from "../stacks/reconcile.ts";
+import { reconcileReport } from "../stacks/upkeep/reconcile.ts";
 import { auditEntry } from "../store/audit.ts";
-import { ownedStack, probeSeen, stack } from "../stacks/model.ts";
-import { person } from "../stacks/owner.ts";
-import { cleanupReport } from "../stacks/report.ts";
-import { stackWithHistory } from "../stacks/stack-history.ts";
-import { OPERATION_KINDS } from "../stacks/steps.ts";
-import { rollout, rolloutView } from "../stacks/rollout/model.ts";
+import { ownedStack, probeSeen, stack } from "../stacks/model/vocabulary.ts";
+import { person } from "../stacks/owners/person.ts";
+import { cleanupReport } from "../stacks/model/deployment-report.ts";
+import { stackWithHistory } from "../stacks/fleet/stack-list.ts";
+import { OPERATION_KINDS } from "../stacks/model/steps.ts";
+import { rollout, rolloutView } from "../stacks/rollout/rollout-model.ts";
 
 /**
  * The bodies the HTTP layer puts together itself (the domain's own views have their schemas
@@ -175,4 +175,4 @@ export const stackMoved = z.object({
 export type StackMoved = z.infer<typeof stackMoved>;
 
 /** GET /api/admin/nodes: Fleet.overview's answer. */
-export { fleetOverview } from "../stacks/fleet-overview.ts";
+export { fleetOverview } from "../stacks/fleet/nodes-overview.ts";

@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { z } from "zod";
-import { owner } from "../stacks/owner.ts";
+import { owner } from "../stacks/owners/person.ts";
 
 export const auditEntry = z.object({
   id: z.number().int(),

@@ -9,8 +9,8 @@ import {
   type NewEvent,
   type StepId,
   deploymentEvent,
-} from "../stacks/model.ts";
-import { prunedDone } from "../stacks/pruned-done.ts";
+} from "../stacks/model/vocabulary.ts";
+import { prunedDone } from "../stacks/model/pruned-done.ts";
 
 interface DeploymentRow {
   id: string;

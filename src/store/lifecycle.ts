@@ -7,7 +7,7 @@ import {
   deploymentError,
   deploymentKind,
   deploymentStatus,
-} from "../stacks/model.ts";
+} from "../stacks/model/vocabulary.ts";
 
 /** Before an operation's deploy: Dokploy's newest deployment (null: none) and the running tasks. */
 export interface Baseline {

@@ -86,7 +86,7 @@ export const MIGRATIONS: readonly string[] = [
     at              TEXT NOT NULL
   );
   `,
-  // 5: the volume generation of each stack (src/stacks/volumes.ts): a new owner of a name
+  // 5: the volume generation of each stack (src/stacks/owners/volume-generations.ts): a new owner of a name
   // never mounts an earlier owner's volumes. Existing stacks used the plain names: 0.
   `
   ALTER TABLE stacks ADD COLUMN volume_generation INTEGER NOT NULL DEFAULT 0;
@@ -252,7 +252,7 @@ export const MIGRATIONS: readonly string[] = [
     ) WHERE from_first > 1 AND from_last > 1
   );
   `,
-  // 13: the volumes of owners who are gone (src/stacks/volume-reaper.ts).
+  // 13: the volumes of owners who are gone (src/stacks/upkeep/volume-reaper.ts).
   `
   -- When the portal let a gone stack's volumes go: removed through Dokploy, or found out of its
   -- reach (on a node Dokploy's own docker cannot touch) and reported.

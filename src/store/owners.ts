@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
-import type { Stack } from "../stacks/model.ts";
-import type { Owner } from "../stacks/owner.ts";
+import type { Stack } from "../stacks/model/vocabulary.ts";
+import type { Owner } from "../stacks/owners/person.ts";
 import { LIVE, type StackRow, toStack } from "./stacks.ts";
 
 /** Who owns which stack (AUTH_MODE=oidc): set at deploy, or by a claim with the management token. */

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { type CleanupReport, cleanupReport } from "../stacks/report.ts";
+import { type CleanupReport, cleanupReport } from "../stacks/model/deployment-report.ts";
 
 /** Per deployment: its rollback's cleanup report and the scrubbed tail of Dokploy's log. */
 export class ReportRepo {

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 
 /**
- * Letting history go, in small batches (src/stacks/history-keeper.ts calls these in the
+ * Letting history go, in small batches (src/stacks/upkeep/history-keeper.ts calls these in the
  * background). Each call is one short transaction that reads and deletes at most about
  * `limit` rows, and says whether a full batch was done (`more`: call again).
  */

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { Rollout, RolloutPhase, RolloutStack, RolloutStackState, RolloutStatus } from "../stacks/rollout/model.ts";
+import type { Rollout, RolloutPhase, RolloutStack, RolloutStackState, RolloutStatus } from "../stacks/rollout/rollout-model.ts";
 
 interface RolloutRow {
   id: string;

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { type Person, person as personSchema } from "../stacks/owner.ts";
+import { type Person, person as personSchema } from "../stacks/owners/person.ts";
 
 /**
  * Sign-in sessions and login attempts (AUTH_MODE=oidc). Rows are keyed by the SHA-256 of the

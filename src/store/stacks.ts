@@ -1,6 +1,6 @@
-import type { VolumeLineage } from "../stacks/volumes.ts";
+import type { VolumeLineage } from "../stacks/owners/volume-generations.ts";
 import type { Database } from "bun:sqlite";
-import type { Stack, StackResources, StackStatus } from "../stacks/model.ts";
+import type { Stack, StackResources, StackStatus } from "../stacks/model/vocabulary.ts";
 
 export interface StackRow {
   id: number;

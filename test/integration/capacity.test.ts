@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { capacityReport } from "../../src/stacks/capacity.ts";
-import { fleetOverview } from "../../src/stacks/fleet-overview.ts";
+import { capacityReport } from "../../src/stacks/fleet/capacity.ts";
+import { fleetOverview } from "../../src/stacks/fleet/nodes-overview.ts";
 import { ADMIN_TOKEN, SANDBOX_KEY, type Harness, deploy, deployAndWait, readEvents, startHarness, waitFor } from "../support/harness.ts";
 
 /**

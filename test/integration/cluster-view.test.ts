@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { DokployClient } from "../../src/dokploy/client.ts";
 import { startSandbox } from "../../src/sandbox/index.ts";
-import { ClusterView } from "../../src/stacks/placement.ts";
+import { ClusterView } from "../../src/stacks/placement/nodes.ts";
 
 /**
  * Placement reads Dokploy's node list at most once per quiet spell: a list read a moment ago

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { backupNodeOf, outOfReach } from "../../src/stacks/backup-reach.ts";
-import type { ClusterNode } from "../../src/stacks/placement.ts";
+import { backupNodeOf, outOfReach } from "../../src/stacks/backups/backup-reach.ts";
+import type { ClusterNode } from "../../src/stacks/placement/nodes.ts";
 
 const node = (id: string, extra: Partial<ClusterNode> = {}): ClusterNode => ({
   id,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type ClusterNode, chooseNode, roomOf, toClusterNode } from "../../src/stacks/placement.ts";
+import { type ClusterNode, chooseNode, roomOf, toClusterNode } from "../../src/stacks/placement/nodes.ts";
 
 const GiB = 1024 ** 3;
 const node = (id: string, memoryGiB: number, extra: Partial<ClusterNode> = {}): ClusterNode => ({

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { waitUntilUp, type ProbeOutcome, type ProbeTarget, type WaitOptions } from "../../src/stacks/probe.ts";
+import { waitUntilUp, type ProbeOutcome, type ProbeTarget, type WaitOptions } from "../../src/stacks/probe/probe.ts";
 import { deadPort, hasOpenssl, makeCerts, startFlaky, startHttp, startRaw, type HttpFixture, type RawFixture } from "./fixtures.ts";
 
 // Small intervals keep the suite fast; only generous upper bounds on time are asserted.

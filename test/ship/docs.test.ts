@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { configSchema } from "../../src/config.ts";
-import { errorCode } from "../../src/stacks/model.ts";
+import { errorCode } from "../../src/stacks/model/vocabulary.ts";
 import { REPO_ROOT, runScript } from "./helpers.ts";
 
 const read = (path: string) => Bun.file(join(REPO_ROOT, path)).text();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { imageReferenceProblem } from "../../src/stacks/image-reference.ts";
+import { imageReferenceProblem } from "../../src/stacks/model/image-reference.ts";
 
 describe("imageReferenceProblem: Docker's reference grammar", () => {
   test("references Docker takes are taken", () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DokployClient } from "../../src/dokploy/client.ts";
 import { createLogger } from "../../src/log.ts";
-import { AvailabilityIndex } from "../../src/stacks/availability.ts";
+import { AvailabilityIndex } from "../../src/stacks/deploy/availability.ts";
 import { Store } from "../../src/store/index.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { checkName } from "../../src/stacks/names.ts";
+import { checkName } from "../../src/stacks/model/names.ts";
 
 const RESERVED = ["admin", "api", "www", "root", "system", "test", "demo", "portal", "deploy"];
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { scrubLogTail } from "../../src/stacks/log-scrub.ts";
-import { typicalDuration } from "../../src/stacks/typical-duration.ts";
+import { scrubLogTail } from "../../src/stacks/operations/log-scrub.ts";
+import { typicalDuration } from "../../src/stacks/deploy/typical-duration.ts";
 
 /** The pieces behind the page's explanations: a log tail fit for the owner, a typical time. */
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { FAST_POLL_MS, FAST_WINDOW_MS, PollSchedule, QUEUED_FIRST_POLL_MS } from "../../src/stacks/poll-schedule.ts";
+import { FAST_POLL_MS, FAST_WINDOW_MS, PollSchedule, QUEUED_FIRST_POLL_MS } from "../../src/stacks/runs/poll-schedule.ts";
 
 /** Pauses the schedule asks for, with the clock advanced by each pause plus a round trip. */
 function pauses(schedule: PollSchedule, clock: { t: number }, phases: ("queued" | "running")[], roundTripMs = 0): number[] {

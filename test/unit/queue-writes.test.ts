@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EventBus } from "../../src/stacks/events.ts";
-import { QueueBoard } from "../../src/stacks/queue-place.ts";
-import { DeploySlots } from "../../src/stacks/slots.ts";
-import { snapshotOf } from "../../src/stacks/snapshot.ts";
+import { EventBus } from "../../src/stacks/runs/event-bus.ts";
+import { QueueBoard } from "../../src/stacks/runs/queue-board.ts";
+import { DeploySlots } from "../../src/stacks/runs/deploy-slots.ts";
+import { snapshotOf } from "../../src/stacks/model/snapshot.ts";
 import { Store } from "../../src/store/index.ts";
 
 /**

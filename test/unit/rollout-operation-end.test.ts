@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EventBus } from "../../src/stacks/events.ts";
-import { operationEnd } from "../../src/stacks/rollout/operation-end.ts";
+import { EventBus } from "../../src/stacks/runs/event-bus.ts";
+import { operationEnd } from "../../src/stacks/runs/run-end.ts";
 import { Store } from "../../src/store/index.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ServiceTask } from "../../src/dokploy/schemas.ts";
-import { unschedulableReason } from "../../src/stacks/scheduling.ts";
+import { unschedulableReason } from "../../src/stacks/placement/swarm-scheduling.ts";
 
 /**
  * Reading Swarm's "no node can take this task" from Dokploy's task list (`docker service ps`,

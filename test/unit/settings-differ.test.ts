@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ApplicationSettings } from "../../src/dokploy/schemas.ts";
-import { applicationSettings, settingsDiffer } from "../../src/stacks/spec.ts";
+import { applicationSettings, settingsDiffer } from "../../src/stacks/model/swarm-settings.ts";
 
 const config = { STACK_MEMORY_LIMIT: 4 * 1024 ** 3, STACK_MEMORY_RESERVATION: null, STACK_CPU_LIMIT: 2e9, STACK_CPU_RESERVATION: null };
 const wanted = applicationSettings("app-1", config, "node-a");

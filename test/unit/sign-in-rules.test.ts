@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { isAllowed, personFrom } from "../../src/auth/access.ts";
 import { loadConfig } from "../../src/config.ts";
-import { suggestName } from "../../src/stacks/suggest-name.ts";
+import { suggestName } from "../../src/stacks/owners/suggest-name.ts";
 
 describe("suggested name from the username", () => {
   test.each([

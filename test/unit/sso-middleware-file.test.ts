@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { MiddlewareFileError, withSsoMiddleware, withoutSsoMiddleware } from "../../src/stacks/sso-middleware-file.ts";
+import { MiddlewareFileError, withSsoMiddleware, withoutSsoMiddleware } from "../../src/stacks/sso/middleware-file.ts";
 
 /** STACK_SSO's edit of Traefik's middlewares.yml: merged in, idempotent, removed byte for byte. */
 

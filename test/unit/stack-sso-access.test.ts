@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
-import type { Stack } from "../../src/stacks/model.ts";
-import type { Person } from "../../src/stacks/owner.ts";
-import type { SagaDeps } from "../../src/stacks/saga.ts";
-import { StackSso, wantedMiddlewares } from "../../src/stacks/stack-sso.ts";
+import type { Stack } from "../../src/stacks/model/vocabulary.ts";
+import type { Person } from "../../src/stacks/owners/person.ts";
+import type { SagaDeps } from "../../src/stacks/runs/saga.ts";
+import { StackSso, wantedMiddlewares } from "../../src/stacks/sso/stack-sso.ts";
 
 const person = (subject: string, admin = false): Person => ({
   issuer: "https://id",

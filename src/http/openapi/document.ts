@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { dokployHealth } from "../../dokploy/health.ts";
-import { availability } from "../../stacks/availability.ts";
+import { availability } from "../../stacks/deploy/availability.ts";
 import {
   deploymentError,
   doneEventData,
@@ -11,21 +11,21 @@ import {
   stack,
   statusEventData,
   stepEventData,
-} from "../../stacks/model.ts";
+} from "../../stacks/model/vocabulary.ts";
 import { ownerStackDetails } from "../../stacks/operations/details.ts";
 import { ownerStackLogs } from "../../stacks/operations/logs.ts";
-import { orphanService } from "../../stacks/orphan-services.ts";
-import { owner } from "../../stacks/owner.ts";
-import { reconcileReport } from "../../stacks/reconcile.ts";
-import { cleanupReport } from "../../stacks/report.ts";
-import { deploymentSnapshot, stepSnapshot } from "../../stacks/snapshot.ts";
-import { stackWithHistory } from "../../stacks/stack-history.ts";
+import { orphanService } from "../../stacks/upkeep/orphan-services.ts";
+import { owner } from "../../stacks/owners/person.ts";
+import { reconcileReport } from "../../stacks/upkeep/reconcile.ts";
+import { cleanupReport } from "../../stacks/model/deployment-report.ts";
+import { deploymentSnapshot, stepSnapshot } from "../../stacks/model/snapshot.ts";
+import { stackWithHistory } from "../../stacks/fleet/stack-list.ts";
 import { auditEntry } from "../../store/audit.ts";
 import { operationSummary } from "../../store/lifecycle.ts";
-import { capacityReport } from "../../stacks/capacity.ts";
-import { nodeCapacity } from "../../stacks/node-capacity.ts";
-import { ssoApplyReport } from "../../stacks/stack-sso.ts";
-import { rollout, rolloutStack, rolloutView } from "../../stacks/rollout/model.ts";
+import { capacityReport } from "../../stacks/fleet/capacity.ts";
+import { nodeCapacity } from "../../stacks/fleet/node-capacity.ts";
+import { ssoApplyReport } from "../../stacks/sso/stack-sso.ts";
+import { rollout, rolloutStack, rolloutView } from "../../stacks/rollout/rollout-model.ts";
 import * as bodies from "../responses.ts";
 import { type Access, type Answer, ROUTES, type RouteDoc } from "./routes.ts";
 

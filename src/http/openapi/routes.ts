@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { availability } from "../../stacks/availability.ts";
-import { doneEventData, publicStackStatus, statusEventData, stepEventData } from "../../stacks/model.ts";
+import { availability } from "../../stacks/deploy/availability.ts";
+import { doneEventData, publicStackStatus, statusEventData, stepEventData } from "../../stacks/model/vocabulary.ts";
 import { ownerStackDetails } from "../../stacks/operations/details.ts";
 import { ownerStackLogs } from "../../stacks/operations/logs.ts";
-import { deploymentSnapshot } from "../../stacks/snapshot.ts";
-import { OPERATION_KINDS } from "../../stacks/steps.ts";
+import { deploymentSnapshot } from "../../stacks/model/snapshot.ts";
+import { OPERATION_KINDS } from "../../stacks/model/steps.ts";
 import {
   adminStacksBody,
   auditPage,
@@ -32,9 +32,9 @@ import { pageBeforeParam, pageLimitParam } from "../paging.ts";
 import { reconcileBody } from "../routes/admin.ts";
 import { logLinesParam } from "../routes/owner.ts";
 import { deployBody } from "../routes/deploy.ts";
-import { rolloutRequest, rolloutView } from "../../stacks/rollout/model.ts";
-import { capacityReport } from "../../stacks/capacity.ts";
-import { ssoApplyReport } from "../../stacks/stack-sso.ts";
+import { rolloutRequest, rolloutView } from "../../stacks/rollout/rollout-model.ts";
+import { capacityReport } from "../../stacks/fleet/capacity.ts";
+import { ssoApplyReport } from "../../stacks/sso/stack-sso.ts";
 
 /**
  * Every route of the portal's API as the OpenAPI document describes it (document.ts turns

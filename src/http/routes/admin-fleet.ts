@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { type Fleet, MOVE_WARNING } from "../../stacks/fleet.ts";
-import { normaliseName } from "../../stacks/names.ts";
-import type { StackOperations } from "../../stacks/operations/service.ts";
+import { type Fleet, MOVE_WARNING } from "../../stacks/fleet/fleet.ts";
+import { normaliseName } from "../../stacks/model/names.ts";
+import type { StackOperations } from "../../stacks/operations/operation-service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import { stacksWithHistory } from "../../stacks/stack-history.ts";
+import { stacksWithHistory } from "../../stacks/fleet/stack-list.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { requireToken } from "../middleware.ts";
 import type { AdminStacksBody } from "../responses.ts";
-import type { Fleet } from "../../stacks/fleet.ts";
+import type { Fleet } from "../../stacks/fleet/fleet.ts";
 
 /** GET /api/admin/stacks: the stacks with their latest deployment and when a held name is free. */
 export function adminStackRoutes(deps: { store: Store; adminToken?: string; nameQuarantineDays: number; fleet?: Fleet }) {

@@ -1,8 +1,8 @@
 import { clientOf } from "../client-address.ts";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import type { Reconciler } from "../../stacks/reconcile.ts";
-import { now } from "../../stacks/saga.ts";
+import type { Reconciler } from "../../stacks/upkeep/reconcile.ts";
+import { now } from "../../stacks/runs/saga.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";

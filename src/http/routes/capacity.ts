@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { type NodeSource, fleetCapacity } from "../../stacks/capacity.ts";
+import { type NodeSource, fleetCapacity } from "../../stacks/fleet/capacity.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { requireToken } from "../middleware.ts";

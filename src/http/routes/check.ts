@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
-import { sameOwner } from "../../stacks/owner.ts";
-import type { AvailabilityIndex } from "../../stacks/availability.ts";
+import { sameOwner } from "../../stacks/owners/person.ts";
+import type { AvailabilityIndex } from "../../stacks/deploy/availability.ts";
 import type { AppEnv } from "../env.ts";
 import { securedJson } from "../security.ts";
 

@@ -1,7 +1,7 @@
 import { clientOf } from "../client-address.ts";
 import { Hono } from "hono";
 import { z } from "zod";
-import type { StackService } from "../../stacks/service.ts";
+import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { AppEnv } from "../env.ts";
 import { bearerToken } from "../middleware.ts";
 import { problem } from "../problem.ts";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import type { EventBus } from "../../stacks/events.ts";
-import type { StackService } from "../../stacks/service.ts";
+import type { EventBus } from "../../stacks/runs/event-bus.ts";
+import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { problem } from "../problem.ts";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { TYPICAL_SAMPLE, typicalDuration } from "../../stacks/typical-duration.ts";
+import { TYPICAL_SAMPLE, typicalDuration } from "../../stacks/deploy/typical-duration.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import type { InfoBody } from "../responses.ts";

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import type { StackOperations } from "../../stacks/operations/service.ts";
-import { OPERATION_KINDS, type OperationKind } from "../../stacks/steps.ts";
+import type { StackOperations } from "../../stacks/operations/operation-service.ts";
+import { OPERATION_KINDS, type OperationKind } from "../../stacks/model/steps.ts";
 import type { AppEnv } from "../env.ts";
 import { requestCredentials } from "../session.ts";
 import { problem, statusFor } from "../problem.ts";

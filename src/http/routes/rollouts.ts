@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
-import { rolloutRequest } from "../../stacks/rollout/model.ts";
-import type { RolloutManager } from "../../stacks/rollout/manager.ts";
-import type { RolloutView } from "../../stacks/rollout/model.ts";
+import { rolloutRequest } from "../../stacks/rollout/rollout-model.ts";
+import type { RolloutManager } from "../../stacks/rollout/rollout-manager.ts";
+import type { RolloutView } from "../../stacks/rollout/rollout-model.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { requireToken } from "../middleware.ts";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { StackService } from "../../stacks/service.ts";
+import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { AppEnv } from "../env.ts";
 import type { StackAccessBody } from "../responses.ts";
 import { refused, requestCredentials } from "../session.ts";

@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import type { StackService } from "../../stacks/service.ts";
+import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { requireToken } from "../middleware.ts";
@@ -7,8 +7,8 @@ import { pageQuery } from "../paging.ts";
 import { problem } from "../problem.ts";
 import type { DeleteAcceptedBody, StackPageBody } from "../responses.ts";
 import { refused, requestCredentials } from "../session.ts";
-import type { Fleet } from "../../stacks/fleet.ts";
-import { normaliseName } from "../../stacks/names.ts";
+import type { Fleet } from "../../stacks/fleet/fleet.ts";
+import { normaliseName } from "../../stacks/model/names.ts";
 
 export interface StackRouteDeps {
   stacks: StackService;

@@ -1,7 +1,7 @@
-import type { EventBus } from "../../stacks/events.ts";
-import type { DeploymentEvent, NewEvent } from "../../stacks/model.ts";
+import type { EventBus } from "../../stacks/runs/event-bus.ts";
+import type { DeploymentEvent, NewEvent } from "../../stacks/model/vocabulary.ts";
 import type { DeploymentRepo } from "../../store/deployments.ts";
-import { publicEvent } from "../../stacks/public-view.ts";
+import { publicEvent } from "../../stacks/model/public-view.ts";
 
 /**
  * A deployment's events as `text/event-stream`. Each event is encoded once however many

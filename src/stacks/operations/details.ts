@@ -2,9 +2,9 @@ import { z } from "zod";
 import { DokployError } from "../../dokploy/errors.ts";
 import { type ApplicationSettings, applicationStatus } from "../../dokploy/schemas.ts";
 import { operationSummary } from "../../store/lifecycle.ts";
-import { outOfReachSchema } from "../backup-reach.ts";
-import { deploymentKind, type Stack, stackStatus, unavailableReason } from "../model.ts";
-import type { SagaDeps } from "../saga.ts";
+import { outOfReachSchema } from "../backups/backup-reach.ts";
+import { deploymentKind, type Stack, stackStatus, unavailableReason } from "../model/vocabulary.ts";
+import type { SagaDeps } from "../runs/saga.ts";
 
 /**
  * What the owner sees of a stack: the portal's record, Dokploy's view of the application
@@ -43,7 +43,7 @@ export const ownerStackDetails = z
     /** Why `dokploy` is null although the stack has an application. */
     dokployError: z.enum(["not_found", "unavailable"]).nullable(),
     operations: z.array(operationSummary),
-    // With Dokploy's Swarm cluster and backups (src/stacks/fleet.ts):
+    // With Dokploy's Swarm cluster and backups (src/stacks/fleet/fleet.ts):
     unavailableReason: unavailableReason.nullable().optional(),
     unavailableMessage: z.string().optional(),
     node: z.object({ hostname: z.string(), health: z.string() }).nullable().optional(),

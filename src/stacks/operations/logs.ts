@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DokployError } from "../../dokploy/errors.ts";
-import type { Stack } from "../model.ts";
-import type { SagaDeps } from "../saga.ts";
+import type { Stack } from "../model/vocabulary.ts";
+import type { SagaDeps } from "../runs/saga.ts";
 
 /**
  * The last lines of a stack's logs, for its owner: Dokploy's log of the newest deploy

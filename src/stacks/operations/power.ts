@@ -1,9 +1,9 @@
-import { now, type SagaDeps, SagaError } from "../saga.ts";
-import { adoptPlacement } from "../placement-adopt.ts";
-import { applicationSettings } from "../spec.ts";
-import { RESTART_STEPS } from "../steps.ts";
+import { now, type SagaDeps, SagaError } from "../runs/saga.ts";
+import { adoptPlacement } from "../placement/adopt.ts";
+import { applicationSettings } from "../model/swarm-settings.ts";
+import { RESTART_STEPS } from "../model/steps.ts";
 import { scaleService } from "./scale.ts";
-import { failIfUnschedulable } from "../scheduling.ts";
+import { failIfUnschedulable } from "../placement/swarm-scheduling.ts";
 import {
   type OperationInput,
   type Step,
@@ -14,7 +14,7 @@ import {
   waitDokployDeploy,
   waitHealthy,
   waitStopped,
-} from "./common.ts";
+} from "../runs/operation-steps.ts";
 
 /**
  * Stop, start and restart. Dokploy scales the Swarm service to 0 or 1 and answers once Swarm

@@ -1,12 +1,12 @@
-import { syncStackDomain } from "../stack-sso.ts";
-import { credentialsIn } from "../opencode-api.ts";
-import { planStack } from "../plan.ts";
-import { stackEnv } from "../provision.ts";
-import { type SagaDeps, SagaError, now } from "../saga.ts";
-import { applicationSettings, dockerProvider, settingsDiffer } from "../spec.ts";
-import { ensureBackups } from "../backups.ts";
-import { adoptPlacement } from "../placement-adopt.ts";
-import { PASSWORD_STEPS, REDEPLOY_STEPS } from "../steps.ts";
+import { syncStackDomain } from "../sso/stack-sso.ts";
+import { credentialsIn } from "../probe/opencode-api.ts";
+import { planStack } from "../model/resource-plan.ts";
+import { stackEnv } from "../deploy/deploy-saga.ts";
+import { type SagaDeps, SagaError, now } from "../runs/saga.ts";
+import { applicationSettings, dockerProvider, settingsDiffer } from "../model/swarm-settings.ts";
+import { ensureBackups } from "../backups/backups.ts";
+import { adoptPlacement } from "../placement/adopt.ts";
+import { PASSWORD_STEPS, REDEPLOY_STEPS } from "../model/steps.ts";
 import {
   type OperationInput,
   type Step,
@@ -17,7 +17,7 @@ import {
   waitDokployDeploy,
   waitHealthy,
   waitNewTask,
-} from "./common.ts";
+} from "../runs/operation-steps.ts";
 
 /**
  * Redeploy applies the portal's current plan to an existing stack (image, environment,
@@ -37,7 +37,7 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
   const { signal, stack } = input;
   const { applicationId, appName } = applicationOf(deps, stack.id);
   const plan = planStack(stack.name, config, stack.volumeGeneration);
-  // The stack stays on its node: its volumes are there (placement.ts). One made before pins is pinned now.
+  // The stack stays on its node: its volumes are there (placement/nodes.ts). One made before pins is pinned now.
   const { nodeId } = await adoptPlacement(deps, stack, appName, signal);
   // One read: the settings, and the environment with the stack's password (the portal keeps no copy).
   const { app, env } = await client.applicationSettingsAndEnvironment(applicationId, signal);

@@ -1,5 +1,5 @@
 import { DokployError } from "../../dokploy/errors.ts";
-import type { SagaDeps } from "../saga.ts";
+import type { SagaDeps } from "../runs/saga.ts";
 
 /** Nothing came back that says what Dokploy did: a timeout or a dropped connection, not Dokploy's "no". */
 export const answerLost = (err: unknown): boolean =>

@@ -1,6 +1,6 @@
-import type { Stack } from "../model.ts";
-import { readSessionIds } from "../opencode-api.ts";
-import type { SagaDeps } from "../saga.ts";
+import type { Stack } from "../model/vocabulary.ts";
+import { readSessionIds } from "../probe/opencode-api.ts";
+import type { SagaDeps } from "../runs/saga.ts";
 
 /**
  * A new image must still open the stack's OpenCode data: answering the probe is not enough (an

@@ -1,0 +1,248 @@
+import { planStack, type StackPlan } from "../model/resource-plan.ts";
+import { expandProbeTargets } from "../probe/probe.ts";
+import { removeStackResources } from "./teardown.ts";
+import { waitForDokployDeploy } from "../runs/wait-dokploy-deploy.ts";
+import { applicationSettings, dockerProvider } from "../model/swarm-settings.ts";
+import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "../runs/saga.ts";
+import { DokployError } from "../../dokploy/errors.ts";
+import type { Deployment, Leftover, Stack, StepId } from "../model/vocabulary.ts";
+import { LOG_TAIL_LINES } from "../model/deployment-report.ts";
+import { cleanupReportOf } from "../model/rollback-report.ts";
+import { scrubLogTail } from "../operations/log-scrub.ts";
+import { ensureBackups, removeBackups } from "../backups/backups.ts";
+import { SSO_MIDDLEWARE } from "../sso/middleware-file.ts";
+import { waitUntilAnswering } from "../probe/readiness.ts";
+
+/**
+ * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
+ * moment it is returned; on any failure, timeout or cancel the compensations run and the
+ * deployment ends failed with a stable code, reporting anything that could not be removed.
+ */
+
+export interface ProvisionInput {
+  deployment: Deployment;
+  stack: Stack;
+  /** Only in memory: it goes to Dokploy's environment for the application and nowhere else. */
+  password?: string;
+  /** Resume after a portal restart from this step (only the waits can be resumed). */
+  resumeFrom?: Extract<StepId, "wait_running" | "wait_healthy">;
+  /** The portal restarted in a step that cannot be resumed: roll back what exists. */
+  interrupted?: boolean;
+  signal: AbortSignal;
+}
+
+const KIND = "deploy";
+
+export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<void> {
+  const { deployment, signal } = input;
+  const id = deployment.id;
+  const plan = planStack(input.stack.name, deps.config, input.stack.volumeGeneration);
+  const step = <T>(s: StepId, fn: () => Promise<T>, msg?: (r: T) => string | undefined) => runStep(deps, id, KIND, s, fn, msg);
+  try {
+    if (input.interrupted) throw new SagaError("interrupted", "The portal restarted during the deploy");
+    if (!input.resumeFrom) {
+      if (!input.password) throw new Error("a new deploy needs its password");
+      await createResources(deps, input.stack, plan, input.password, id, signal);
+    }
+    const stack = deps.store.stacks.existing(input.stack.id);
+    if (!stack.applicationId || !stack.appName) throw new SagaError("interrupted", "The stack has no application to wait for");
+    const applicationId = stack.applicationId;
+    const appName = stack.appName;
+
+    // After a restart Dokploy may have lost the application: fail now instead of waiting out the deadline.
+    const resumed = async () => {
+      if (input.resumeFrom) await ensureApplicationExists(deps, applicationId, signal);
+    };
+    if (input.resumeFrom !== "wait_healthy")
+      await step("wait_running", async () => {
+        await resumed();
+        await waitRunning(deps, id, applicationId, signal, input.password);
+      });
+
+    const targets = expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName, port: plan.port });
+    await step(
+      "wait_healthy",
+      async () => {
+        if (input.resumeFrom === "wait_healthy") await resumed();
+        // A resumed wait keeps its first deadline, with one last probe if that has passed.
+        const left = deadlineOf(deps, id, "wait_healthy", deps.config.HEALTH_TIMEOUT) - Date.now();
+        // A task Swarm cannot place ends the wait at once (placement/swarm-scheduling.ts), then the rollback runs.
+        return waitUntilAnswering(
+          deps,
+          appName,
+          targets,
+          Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT)),
+          signal,
+        );
+      },
+      (r) => (r.up && r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
+    );
+
+    await step("ready", async () => {
+      deps.store.transaction(() => {
+        deps.store.stacks.setStatus(input.stack.id, "ready", now());
+        deps.store.images.set(input.stack.id, deps.config.STACK_IMAGE, false, now());
+        deps.store.deployments.finish(id, "succeeded", null, now());
+      });
+    });
+    deps.events.emit(id, { type: "done", data: { status: "ready", at: now(), url: plan.url } });
+    deps.log.info({ deploymentId: id, stack: plan.name }, "stack ready");
+  } catch (err) {
+    await rollback(deps, input, toDeploymentError(err, signal));
+  }
+}
+
+/** Until Dokploy's deployment of the application is done; its failure fails the saga. */
+async function waitRunning(deps: SagaDeps, id: string, applicationId: string, signal: AbortSignal, password?: string): Promise<void> {
+  const row = await waitForDokployDeploy(deps.client, {
+    applicationId,
+    // A stack's application is new, so any deployment row is ours.
+    baselineId: null,
+    // Measured from the step's first start: a restart does not grant a new wait.
+    deadline: deadlineOf(deps, id, "wait_running", deps.config.DEPLOY_TIMEOUT),
+    intervalMs: deps.config.POLL_INTERVAL,
+    signal,
+    onQueued: () =>
+      deps.events.emit(id, {
+        type: "step",
+        data: { step: "wait_running", state: "queued", at: now(), message: "Waiting in Dokploy's build queue" },
+      }),
+    onRunning: () => deps.events.emit(id, { type: "status", data: { status: "building", at: now(), message: "Dokploy is deploying the stack" } }),
+  });
+  if (row.status === "done") return;
+  await logFailure(deps, id, row.deploymentId, password);
+  throw new SagaError(
+    "deploy_failed",
+    row.status === "cancelled" ? "Dokploy cancelled the deploy" : "Dokploy could not start the stack (see the portal log)",
+  );
+}
+
+/** When a wait step must end: its first start (persisted in its events) plus its timeout. */
+function deadlineOf(deps: SagaDeps, id: string, step: StepId, timeoutMs: number): number {
+  const started = deps.store.deployments.stepStartedAt(id, step);
+  return (started ? Date.parse(started) : Date.now()) + timeoutMs;
+}
+
+/** Dokploy's NOT_FOUND for application.one ends a resumed deploy; any other answer lets the wait decide. */
+async function ensureApplicationExists(deps: SagaDeps, applicationId: string, signal: AbortSignal): Promise<void> {
+  try {
+    await deps.client.applicationOne(applicationId, signal);
+  } catch (err) {
+    if (err instanceof DokployError && err.failure === "not_found" && err.code === "NOT_FOUND")
+      throw new SagaError("application_missing", "Dokploy no longer knows this stack's application (its state was lost)");
+  }
+}
+
+async function createResources(deps: SagaDeps, stack: Stack, plan: StackPlan, password: string, id: string, signal: AbortSignal): Promise<void> {
+  const { client, store, config } = deps;
+  const step = <T>(s: StepId, fn: () => Promise<T>) => runStep(deps, id, KIND, s, fn);
+  const description = `AI stack "${plan.name}", managed by AI Stack Deployer`;
+
+  const { environment } = await step("create_project", async () => {
+    const created = await client.projectCreate({ name: plan.projectName, description }, signal);
+    store.stacks.setResources(stack.id, { projectId: created.project.projectId, environmentId: created.environment.environmentId }, now());
+    return created;
+  });
+
+  const app = await step("create_application", async () => {
+    const created = await client.applicationCreate(
+      { name: plan.projectName, appName: plan.appNameRequest, environmentId: environment.environmentId, description },
+      signal,
+    );
+    store.stacks.setResources(stack.id, { applicationId: created.applicationId, appName: created.appName }, now());
+    return created;
+  });
+
+  await step("configure", async () => {
+    const mountIds: string[] = [];
+    const calls: Promise<unknown>[] = [
+      client.saveDockerProvider(dockerProvider(app.applicationId, config), signal),
+      client.saveEnvironment({ applicationId: app.applicationId, env: stackEnv(plan, password) }, signal),
+      // Stop-first updates and resource limits (model/swarm-settings.ts).
+      client.applicationUpdate(applicationSettings(app.applicationId, config, store.placements.of(stack.id)?.nodeId), signal),
+      // Nightly backups of the volumes (BACKUP_DESTINATION_ID), made with the stack.
+      ensureBackups(deps, config, stack, plan, signal),
+      ...plan.volumes.map((v) =>
+        client.mountCreate({ applicationId: app.applicationId, volumeName: v.volumeName, mountPath: v.mountPath }, signal).then((m) => {
+          mountIds.push(m.mountId);
+          store.stacks.setResources(stack.id, { mountIds: [...mountIds] }, now());
+        }),
+      ),
+      client
+        .domainCreate(
+          {
+            applicationId: app.applicationId,
+            host: plan.host,
+            port: plan.port,
+            https: true,
+            certificateType: config.STACK_CERTIFICATE_TYPE,
+            customCertResolver: config.STACK_CERT_RESOLVER ?? null,
+            // STACK_SSO: the domain's router asks the portal first (stack-sso.ts).
+            ...(config.STACK_SSO === "on" ? { middlewares: [SSO_MIDDLEWARE] } : {}),
+          },
+          signal,
+        )
+        .then((d) => store.stacks.setResources(stack.id, { domainId: d.domainId }, now())),
+    ];
+    // Settle all before failing: rolling back while a domain.create is in flight could race it.
+    const results = await Promise.allSettled(calls);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  });
+
+  await step("deploy", () =>
+    client.applicationDeploy({ applicationId: app.applicationId, title: "AI Stack Deployer", description: `Deploy of ${plan.name}` }, signal),
+  );
+}
+
+/** dotenv text for the stack. The password is alphanumeric, so no quoting or `${{` issues. */
+export function stackEnv(plan: StackPlan, password: string): string {
+  return [`OPENCODE_SERVER_USERNAME=opencode`, `OPENCODE_SERVER_PASSWORD=${password}`, `STACK_NAME=${plan.name}`].join("\n");
+}
+
+/** Logs Dokploy's deploy log, and keeps its scrubbed tail for the stack's owner to read. */
+async function logFailure(deps: SagaDeps, id: string, dokployDeploymentId: string, password?: string): Promise<void> {
+  try {
+    const logs = await deps.client.deploymentLogs(dokployDeploymentId, 50);
+    deps.log.warn({ deploymentId: id, dokployDeploymentId, logs: logs.split("\n").slice(-50) }, "Dokploy deploy failed");
+    deps.store.reports.saveLogTail(id, scrubLogTail(logs, [password, deps.config.STACK_REGISTRY_PASSWORD], LOG_TAIL_LINES), now());
+  } catch (err) {
+    deps.log.warn({ deploymentId: id, dokployDeploymentId, err: String(err) }, "Dokploy deploy failed; its log could not be read");
+  }
+}
+
+/** Dokploy finished its deploy (the service, and with it the volumes, came into being). */
+const serviceStarted = (deps: SagaDeps, id: string) =>
+  deps.store.deployments.events(id).some((e) => e.type === "step" && e.data.step === "wait_running" && e.data.state === "succeeded");
+
+async function rollback(deps: SagaDeps, input: ProvisionInput, error: ReturnType<typeof toDeploymentError>): Promise<void> {
+  const id = input.deployment.id;
+  deps.log.warn({ deploymentId: id, stack: input.stack.name, error }, "deploy failed; rolling back");
+  deps.events.emit(id, { type: "status", data: { status: "rolling_back", at: now(), message: error.message } });
+  let leftovers: Leftover[] = [];
+  const before = deps.store.stacks.existing(input.stack.id);
+  await runStep(deps, id, KIND, "rollback", async () => {
+    leftovers = await removeStackResources(deps, input.stack.id);
+    // A stack that never ran has nothing worth keeping a backup of.
+    const backupsLeft = await removeBackups(deps, input.stack.id);
+    if (backupsLeft.length) deps.log.warn({ deploymentId: id, volumeBackupIds: backupsLeft }, "volume backups of a failed deploy not removed");
+    if (leftovers.length) throw new SagaError("cleanup_failed", `${leftovers.length} Dokploy resource(s) could not be removed`);
+  }).catch(() => undefined);
+  deps.store.transaction(() => {
+    deps.store.deployments.setLeftovers(id, leftovers, now());
+    deps.store.reports.saveCleanup(
+      id,
+      cleanupReportOf(before, leftovers, planStack(before.name, deps.config, before.volumeGeneration), serviceStarted(deps, id)),
+      now(),
+    );
+    // A delete that cancelled us owns the stack's status from here on.
+    if (deps.store.stacks.byId(input.stack.id)?.status === "deploying")
+      deps.store.stacks.setStatus(input.stack.id, leftovers.length ? "cleanup_failed" : "failed", now());
+    deps.store.deployments.finish(id, "failed", error, now());
+  });
+  if (leftovers.length) deps.log.error({ deploymentId: id, stack: input.stack.name, leftovers }, "rollback left resources behind");
+  deps.events.emit(id, {
+    type: "done",
+    data: { status: "failed", at: now(), error, ...(leftovers.length ? { leftovers } : {}) },
+  });
+}

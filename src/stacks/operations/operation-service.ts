@@ -1,0 +1,227 @@
+import type { Deployment, Stack } from "../model/vocabulary.ts";
+import { type SagaDeps, now } from "../runs/saga.ts";
+import { newStackPassword } from "../owners/secrets.ts";
+import type { Actor, Problem, RequestContext, Result, StackService } from "../deploy/stack-service.ts";
+import type { OperationKind } from "../model/steps.ts";
+import { normaliseName } from "../model/names.ts";
+import { type OperationInput, runningTasks } from "../runs/operation-steps.ts";
+import type { RunState } from "../../store/lifecycle.ts";
+import { type StackDetails, stackDetails } from "./details.ts";
+import type { Fleet } from "../fleet/fleet.ts";
+import { stackLogs } from "./logs.ts";
+import { startStack, restartStack, stopStack } from "./power.ts";
+import { changePassword, redeployStack } from "./redeploy.ts";
+
+/**
+ * The owner's operations on a stack: stop, start, restart, redeploy and a new password.
+ * Authorised like a delete (StackService.authorize), one at a time per stack, persisted as
+ * deployments of their own kind with their own steps, and followed over the same SSE stream.
+ */
+
+export type OperationAccepted = {
+  name: string;
+  actor: Actor;
+  kind: OperationKind;
+} & (
+  | { deploymentId: string; nothingToDo?: undefined; password?: string }
+  /** Stop on a stopped stack, start on a running one. */
+  | { deploymentId: null; nothingToDo: true; message: string }
+);
+
+const SAGAS: Record<OperationKind, (deps: SagaDeps, input: OperationInput) => Promise<void>> = {
+  stop: stopStack,
+  start: startStack,
+  restart: restartStack,
+  redeploy: redeployStack,
+  password: changePassword,
+};
+
+/** Operations that make Dokploy build wait for a deploy slot like deploys do. */
+const BUILDS = new Set<OperationKind>(["redeploy", "password"]);
+
+const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
+
+export interface StackOperationsOptions {
+  /** Each request's outcome: "accepted", "nothing_to_do" or the refusal's code. */
+  onRequest?: (kind: OperationKind, outcome: string) => void;
+  /** The portal's own secrets, scrubbed from logs shown to owners. */
+  secrets?: (string | undefined)[];
+  /** Adds the stack's node, its availability and its backups to the details. */
+  fleet?: Fleet;
+  /** An operation ended, whichever way (a new password makes cached credentials stale). */
+  onFinished?: (kind: OperationKind, stack: Stack) => void;
+}
+
+export class StackOperations {
+  constructor(
+    private readonly deps: SagaDeps,
+    private readonly stacks: StackService,
+    private readonly opts: StackOperationsOptions = {},
+  ) {}
+
+  /** The live stack of that name and who the token speaks for, or why not. */
+  access(rawName: string, ctx: RequestContext): Result<{ stack: Stack; actor: Actor }> {
+    const name = normaliseName(rawName);
+    const stack = this.deps.store.stacks.live(name);
+    if (!stack) return fail("not_found", `There is no stack named "${name}"`);
+    const actor = this.stacks.authorize(stack, ctx);
+    if (typeof actor !== "string") return actor;
+    return { ok: true, stack, actor };
+  }
+
+  async details(rawName: string, ctx: RequestContext): Promise<Result<{ details: StackDetails }>> {
+    const access = this.access(rawName, ctx);
+    if (!access.ok) return access;
+    const [details, fleet] = await Promise.all([stackDetails(this.deps, access.stack), this.opts.fleet?.detailsOf(access.stack)]);
+    return { ok: true, details: { ...details, ...fleet } satisfies StackDetails };
+  }
+
+  async logs(rawName: string, ctx: RequestContext, tail: number): Promise<Result<{ logs: Awaited<ReturnType<typeof stackLogs>> }>> {
+    const access = this.access(rawName, ctx);
+    if (!access.ok) return access;
+    return { ok: true, logs: await stackLogs(this.deps, access.stack, tail, this.opts.secrets ?? []) };
+  }
+
+  async request(kind: OperationKind, rawName: string, ctx: RequestContext = {}): Promise<Result<OperationAccepted> & { runningId?: string }> {
+    const result = await this.start(kind, rawName, ctx);
+    const outcome = result.ok ? (result.nothingToDo ? "nothing_to_do" : "accepted") : result.code;
+    this.opts.onRequest?.(kind, outcome);
+    // The audit record of deploys and deletes (StackService.audit), with "nothing_to_do" as an outcome of its own.
+    this.deps.store.audit.record({
+      at: now(),
+      action: kind,
+      stackName: rawName.trim().toLowerCase().slice(0, 64),
+      deploymentId: result.ok ? result.deploymentId : null,
+      client: ctx.client ?? null,
+      actor: result.ok ? result.actor : "anonymous",
+      outcome,
+      detail: null,
+    });
+    return result;
+  }
+
+  private async start(kind: OperationKind, rawName: string, ctx: RequestContext): Promise<Result<OperationAccepted> & { runningId?: string }> {
+    const access = this.access(rawName, ctx);
+    if (!access.ok) return access;
+    // Whether there is anything to stop or start is Swarm's to say: the stack may have been
+    // stopped or started in Dokploy itself.
+    const observed = kind === "stop" || kind === "start" ? await this.observedState(access.stack) : null;
+    return this.begin(kind, access.stack, access.actor, {}, observed);
+  }
+
+  /** running or stopped as Swarm's task list says, or null when Dokploy cannot tell. */
+  private async observedState(stack: Stack): Promise<RunState["state"] | null> {
+    if (!stack.appName) return null;
+    try {
+      const tasks = await runningTasks(this.deps, stack.appName, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT));
+      return tasks.length > 0 ? "running" : "stopped";
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Stops a stack nobody used for a while (upkeep/idle-stop.ts): the same stop as the owner's, with
+   * "idle" as its reason, refused like any operation while another one runs.
+   */
+  idleStop(stack: Stack): Result<OperationAccepted> & { runningId?: string } {
+    const result = this.begin("stop", stack, "system", { reason: "idle" });
+    this.deps.store.audit.record({
+      at: now(),
+      action: "idle_stop",
+      stackName: stack.name,
+      deploymentId: result.ok ? result.deploymentId : null,
+      client: null,
+      actor: "system",
+      outcome: result.ok ? (result.nothingToDo ? "nothing_to_do" : "accepted") : result.code,
+      detail: null,
+    });
+    return result;
+  }
+
+  private begin(
+    kind: OperationKind,
+    stack: Stack,
+    actor: Actor,
+    extra: Partial<OperationInput>,
+    observed: RunState["state"] | null = null,
+  ): Result<OperationAccepted> & { runningId?: string } {
+    const { store } = this.deps;
+    const password = kind === "password" ? newStackPassword() : undefined;
+    // Check and insert in one transaction: two requests at once cannot both start.
+    const started = store.transaction(() => {
+      const running = store.deployments.runningFor(stack.id);
+      if (running) return { running };
+      // A stack in a rollout's current batch is the rollout's until its turn ends.
+      const rollout = extra.image === undefined ? store.rollouts.holding(stack.id) : null;
+      if (rollout) return { rollout };
+      if (stack.status !== "ready") return { notReady: true as const };
+      const recorded = store.lifecycle.runState(stack.id).state;
+      const state = observed ?? recorded;
+      if ((kind === "stop" && state === "stopped") || (kind === "start" && state === "running")) {
+        // The portal's record follows what Swarm says.
+        if (state !== recorded && state === "running") store.lifecycle.setRunning(stack.id, now());
+        if (state !== recorded && state === "stopped") store.lifecycle.setStopped(stack.id, "dokploy", now());
+        return { nothing: state };
+      }
+      const deployment = store.deployments.insert(crypto.randomUUID(), stack.id, kind, now());
+      if (extra.image !== undefined) store.images.setForDeployment(deployment.id, extra.image);
+      return { deployment };
+    });
+    if ("running" in started && started.running)
+      return {
+        ...fail("operation_in_progress", `Another operation on "${stack.name}" is still running: ${started.running.kind} ${started.running.id}`),
+        runningId: started.running.id,
+      };
+    if ("rollout" in started)
+      return fail("operation_in_progress", `"${stack.name}" is being moved to a new image by a rollout (${started.rollout}); try again in a minute`);
+    if ("notReady" in started) return fail("stack_not_ready", `"${stack.name}" is ${stack.status}; this needs a ready stack`);
+    if ("nothing" in started)
+      return {
+        ok: true,
+        name: stack.name,
+        actor,
+        kind,
+        deploymentId: null,
+        nothingToDo: true,
+        message: started.nothing === "stopped" ? "The stack is already stopped" : "The stack is already running",
+      };
+    const deployment = (started as { deployment: Deployment }).deployment;
+    this.deps.events.emit(deployment.id, { type: "status", data: { status: "accepted", at: now(), message: `${kind} of ${stack.name}` } });
+    this.deps.log.info({ deploymentId: deployment.id, stack: stack.name, kind, actor }, "operation accepted");
+    this.launch(kind, deployment, stack, { ...extra, password });
+    return { ok: true, name: stack.name, actor, kind, deploymentId: deployment.id, ...(password ? { password } : {}) };
+  }
+
+  private launch(kind: OperationKind, deployment: Deployment, stack: Stack, extra: Partial<OperationInput>): void {
+    const saga = (signal: AbortSignal) =>
+      SAGAS[kind](this.deps, { deployment, stack, signal, ...extra }).finally(() => this.opts.onFinished?.(kind, stack));
+    this.stacks.runOperation(deployment.id, kind, saga, {
+      slot: BUILDS.has(kind),
+    });
+  }
+
+  /**
+   * A rollout's redeploy of one stack onto `image` (or back onto its previous one): the
+   * owner's redeploy, started by the system, refused like any operation while another runs.
+   */
+  rolloutRedeploy(stack: Stack, image: string): Result<OperationAccepted> & { runningId?: string } {
+    return this.begin("redeploy", stack, "system", { image });
+  }
+
+  /** After a restart: every operation still marked running goes on from where it was. */
+  recover(): number {
+    const interrupted = this.deps.store.deployments.running().filter((d): d is Deployment & { kind: OperationKind } => d.kind in SAGAS);
+    for (const deployment of interrupted) {
+      const stack = this.deps.store.stacks.byId(deployment.stackId);
+      if (!stack) continue;
+      this.deps.events.emit(deployment.id, {
+        type: "status",
+        data: { status: "recovering", at: now(), message: "The portal restarted; picking this up again" },
+      });
+      this.deps.log.warn({ deploymentId: deployment.id, stack: stack.name, step: deployment.step, kind: deployment.kind }, "recovering operation");
+      this.launch(deployment.kind, deployment, stack, { resumeFrom: deployment.step ?? undefined });
+    }
+    return interrupted.length;
+  }
+}

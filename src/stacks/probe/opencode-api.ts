@@ -1,0 +1,101 @@
+import { z } from "zod";
+import type { Stack } from "../model/vocabulary.ts";
+import { planStack } from "../model/resource-plan.ts";
+import { expandProbeTargets } from "./probe.ts";
+import type { SagaDeps } from "../runs/saga.ts";
+
+/**
+ * The stack's own OpenCode API, read with the stack's credentials: which sessions exist and
+ * when they changed, and which are busy now. The password is read from Dokploy's
+ * environment of the application when needed, not kept by the portal: Dokploy holds it
+ * anyway (encrypted), a second copy would be one more place to leak it, and it could not go
+ * stale when the owner asks for a new password.
+ */
+
+const PASSWORD_LINE = /^OPENCODE_SERVER_PASSWORD=(.*)$/m;
+const USERNAME_LINE = /^OPENCODE_SERVER_USERNAME=(.*)$/m;
+
+export async function stackCredentials(
+  deps: SagaDeps,
+  applicationId: string,
+  signal?: AbortSignal,
+): Promise<{ username: string; password: string } | null> {
+  return credentialsIn(await deps.client.applicationEnvironment(applicationId, signal));
+}
+
+/** The OpenCode credentials in an application's dotenv text; null without a password. */
+export function credentialsIn(env: string): { username: string; password: string } | null {
+  const password = PASSWORD_LINE.exec(env)?.[1]?.trim();
+  if (!password) return null;
+  return { username: USERNAME_LINE.exec(env)?.[1]?.trim() || "opencode", password };
+}
+
+const sessions = z.array(z.object({ id: z.string(), time: z.object({ updated: z.number().optional() }).passthrough().optional() }).passthrough());
+/** sessionID -> {type: "idle" | "busy" | "retry"}; idle sessions may be left out. */
+const statuses = z.record(z.string(), z.object({ type: z.string() }).passthrough());
+
+export interface Activity {
+  /** A session is working right now (a prompt or a command runs). */
+  busy: boolean;
+  /** Epoch ms of the newest session change, or null without sessions. */
+  lastUpdated: number | null;
+}
+
+/**
+ * Every session the stack's OpenCode lists in its own directory, newest first, or null when it
+ * cannot be read. OpenCode 1.18 lists the newest 100 unless asked for more (1.1 lists them
+ * all), hence the limit, which both take.
+ */
+export async function readSessionIds(deps: SagaDeps, stack: Stack, timeoutMs: number): Promise<string[] | null> {
+  return await fromStack(deps, stack, timeoutMs, async (get) => (await get("session?limit=1000000", sessions))?.map((s) => s.id) ?? null);
+}
+
+/** The stack's activity, or null when its OpenCode cannot be read (then nobody decides on it). */
+export async function readActivity(deps: SagaDeps, stack: Stack, timeoutMs: number): Promise<Activity | null> {
+  return await fromStack(deps, stack, timeoutMs, async (get) => {
+    const list = await get("session", sessions);
+    if (!list) return null;
+    const status = await get("session/status", statuses);
+    if (!status) return null;
+    const updated = list.map((s) => s.time?.updated).filter((t): t is number => typeof t === "number");
+    return {
+      busy: Object.values(status).some((s) => s.type !== "idle"),
+      lastUpdated: updated.length ? Math.max(...updated) : null,
+    };
+  });
+}
+
+type Get = <T>(path: string, schema: z.ZodType<T>) => Promise<T | null>;
+
+/**
+ * `read` with GETs to the stack's OpenCode (the stack's credentials, JSON of `schema` or null),
+ * through each of the probe's targets until one gives an answer; null when none does.
+ */
+async function fromStack<T>(deps: SagaDeps, stack: Stack, timeoutMs: number, read: (get: Get) => Promise<T | null>): Promise<T | null> {
+  if (!stack.applicationId || !stack.appName) return null;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const credentials = await stackCredentials(deps, stack.applicationId, signal).catch(() => null);
+  if (!credentials) return null;
+  const plan = planStack(stack.name, deps.config, stack.volumeGeneration);
+  const targets = expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName: stack.appName, port: plan.port });
+  const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+  for (const target of targets) {
+    const get: Get = async (path, schema) => {
+      const url = new URL(path, target.url.endsWith("/") ? target.url : `${target.url}/`);
+      const headers: Record<string, string> = { authorization, accept: "application/json" };
+      if (target.hostHeader) headers.host = target.hostHeader;
+      const tls = url.protocol === "https:" && target.hostHeader ? { serverName: target.hostHeader.replace(/:\d+$/, "") } : undefined;
+      const res = await fetch(url, { headers, redirect: "manual", signal, ...(tls ? { tls } : {}) });
+      if (res.status !== 200) return null;
+      const parsed = schema.safeParse(await res.json().catch(() => undefined));
+      return parsed.success ? parsed.data : null;
+    };
+    try {
+      const answer = await read(get);
+      if (answer !== null) return answer;
+    } catch {
+      // Unreachable through this target: try the next.
+    }
+  }
+  return null;
+}
