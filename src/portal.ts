@@ -14,6 +14,8 @@ import { StackService } from "./stacks/deploy/stack-service.ts";
 import { Store } from "./store/index.ts";
 import { Metrics } from "./metrics.ts";
 import { DeploySlots } from "./stacks/runs/deploy-slots.ts";
+import { Runner } from "./stacks/runs/runner.ts";
+import { StackAccess } from "./stacks/owners/access.ts";
 import { OrphanServiceWatch } from "./stacks/upkeep/orphan-services.ts";
 import { Reconciler } from "./stacks/upkeep/reconcile.ts";
 import { VolumeReaper } from "./stacks/upkeep/volume-reaper.ts";
@@ -54,6 +56,8 @@ export interface Portal {
   url: string;
   store: Store;
   stacks: StackService;
+  /** Every run (deploy, delete, operation): tests wait for them with settle. */
+  runner: Runner;
   /** Retention's background passes (tests run one with runOnce). */
   retention: HistoryKeeper;
   /** Removes the volumes of owners who are gone, once their name's hold is over (tests run one with run). */
@@ -123,13 +127,24 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   const backups = new BackupKeeper(sagaDeps, config.NAME_QUARANTINE_DAYS);
   const slots = new DeploySlots(config.MAX_CONCURRENT_DEPLOYS, (n) => metrics.deployQueue.set(n));
   const auth = authFromConfig(config, store);
-  const stacks = new StackService(sagaDeps, availability, {
-    adminToken: config.ADMIN_TOKEN,
+  const runner = new Runner({
+    store,
+    events,
+    log,
+    slots,
+    onEnded: (kind, deployment) => {
+      if (deployment)
+        metrics.deployments.inc({ kind, outcome: deployment.status === "succeeded" ? "succeeded" : (deployment.error?.code ?? deployment.status) });
+      const stack = deployment ? store.stacks.byId(deployment.stackId) : null;
+      // A name no longer in use may be free again: the availability cache must not say "taken".
+      if (stack && stack.status !== "ready" && stack.status !== "deploying") availability.forget(stack.name);
+    },
+  });
+  const access = new StackAccess(store, { adminToken: config.ADMIN_TOKEN, requireSignIn: auth !== null });
+  const stacks = new StackService(sagaDeps, availability, runner, access, {
     requireSignIn: auth !== null,
     maxStacksPerUser: config.MAX_STACKS_PER_USER,
     maxStacks: config.MAX_STACKS,
-    slots,
-    onFinished: (kind, outcome) => metrics.deployments.inc({ kind, outcome }),
     onRefused: (reason) => metrics.deploysRefused.inc({ reason }),
   });
   // STACK_SSO: the forwardAuth gate (stack-sso.ts); off with an address left set, it cleans up.
@@ -138,7 +153,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     address: config.STACK_SSO_ADDRESS ?? null,
     admins: config.STACK_SSO_ADMINS === "on",
   });
-  const operations = new StackOperations(sagaDeps, stacks, {
+  const operations = new StackOperations(sagaDeps, runner, access, {
     onRequest: (operation, outcome) => metrics.operations.inc({ operation, outcome }),
     secrets: [opts.dokployApiKey, config.ADMIN_TOKEN, config.METRICS_TOKEN],
     fleet,
@@ -228,11 +243,10 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     stackSso: stackSso.on ? stackSso : null,
     stackDomainSuffix: config.STACK_DOMAIN_SUFFIX,
   });
-  const recovered = stacks.recover();
-  const recoveredOperations = operations.recover();
-  // After the operations: a rollout waits for its redeploys that were recovered just now.
+  const recovered = runner.recover((deployment) => stacks.resume(deployment) || operations.resume(deployment));
+  // After the runs: a rollout waits for its redeploys that were recovered just now.
   rollouts.recover();
-  if (recovered || recoveredOperations) log.warn({ recovered, recoveredOperations }, "resuming deployments interrupted by a restart");
+  if (Object.keys(recovered).length) log.warn({ recovered }, "resuming deployments interrupted by a restart");
   reconciler.start(config.RECONCILE_INTERVAL);
   idle.start();
   // Backups past their stack's quarantine are removed at start and every hour after.
@@ -256,6 +270,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     url,
     store,
     stacks,
+    runner,
     retention: keeper,
     volumes,
     async stop() {

@@ -2,7 +2,7 @@ import { clientOf } from "./client-address.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Auth } from "../auth/index.ts";
 import { readCookie } from "../auth/cookies.ts";
-import type { RequestContext } from "../stacks/deploy/stack-service.ts";
+import type { RequestContext } from "../stacks/owners/access.ts";
 import type { AppEnv } from "./env.ts";
 import { bearerToken } from "./middleware.ts";
 import { problem, statusFor } from "./problem.ts";

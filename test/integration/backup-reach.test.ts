@@ -109,7 +109,7 @@ describe("backups and the node a stack is on", () => {
 
   test("schedules a stack had before its node went out of reach are removed by the upkeep at start", async () => {
     // The operator says Dokploy runs on worker-a (BACKUP_NODE): onwkr, now on the manager, is out of reach.
-    await h.portal.stacks.settle();
+    await h.portal.runner.settle();
     await h.portal.stop();
     second = await startAnotherPortal(h, { BACKUP_NODE: "worker-a" });
     await waitFor(

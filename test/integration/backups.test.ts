@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (second) {
-    await second.stacks.settle();
+    await second.runner.settle();
     await second.stop();
   }
   await h.stop();
@@ -115,7 +115,7 @@ describe("volume backups", () => {
   });
 
   test("at the end of the quarantine the backups are removed; not before", async () => {
-    await h.portal.stacks.settle();
+    await h.portal.runner.settle();
     await h.portal.stop();
     // Alice was deleted 31 days ago (NAME_QUARANTINE_DAYS is 30); bobby just now.
     const db = new Database(join(h.dataDir, "portal.sqlite"));

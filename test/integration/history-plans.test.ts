@@ -143,13 +143,13 @@ describe("hot paths on a year of history", () => {
     }
     const templates = {} as HistoryTemplates;
     for (const op of ["stop", "start", "redeploy"] as const) templates[op] = await operate(op);
-    await portal.stacks.settle();
+    await portal.runner.settle();
     const ids = names.map((n) => portal.store.stacks.live(n)!.id);
     const seeded = seedHistory(portal.store.db, templates, { stackIds: ids, days: 365 });
     expect(seeded.operations).toBe(3 * 678);
   });
   afterAll(async () => {
-    await portal.stacks.settle();
+    await portal.runner.settle();
     await portal.stop();
     await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -57,7 +57,7 @@ describe("retention", () => {
       start: await operate("hana", "start", token),
       redeploy: await operate("hana", "redeploy", token),
     };
-    await h.portal.stacks.settle();
+    await h.portal.runner.settle();
     stackId = h.portal.store.stacks.live("hana")!.id;
     // A failed deploy with its report (the rollback's cleanup and Dokploy's log), from 20 days ago.
     await h.sandbox.addFault({ kind: "deploy_error", match: "ai-stack-broken" });

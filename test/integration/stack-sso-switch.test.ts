@@ -58,7 +58,7 @@ async function startWith(env: Record<string, string>): Promise<Portal> {
 }
 
 async function stop() {
-  await portal?.stacks.settle();
+  await portal?.runner.settle();
   await portal?.stop();
   portal = null;
 }

@@ -51,7 +51,7 @@ describe("redeploy brings an older stack up to date", () => {
       });
       accepted = await res.json();
       expect((await readEvents(`${portal.url}${accepted.eventsUrl}`)).at(-1)!.data.status).toBe("ready");
-      await portal.stacks.settle();
+      await portal.runner.settle();
     } finally {
       await portal.stop();
     }
@@ -102,7 +102,7 @@ describe("redeploy brings an older stack up to date", () => {
         { name: "portal-ai-workspace-uma", mountPath: "/workspace" },
         { name: "portal-ai-data-uma", mountPath: "/home/bun/.local/share/opencode" },
       ]);
-      await portal.stacks.settle();
+      await portal.runner.settle();
     } finally {
       await portal.stop();
     }

@@ -105,7 +105,7 @@ export async function startHarness(
     env,
     stopSandbox: () => sandbox.stop(),
     async stop() {
-      await portal.stacks.settle();
+      await portal.runner.settle();
       await portal.stop();
       await sandbox.stop();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });

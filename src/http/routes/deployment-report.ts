@@ -18,7 +18,7 @@ export function deploymentReportRoutes(deps: { store: Store; stacks: StackServic
       const id = c.req.param("id");
       const deployment = deps.store.deployments.byId(id);
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
-      const access = deps.stacks.deploymentAccess(deployment, requestCredentials(c));
+      const access = deps.stacks.access.deployment(deployment, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
       const report = deps.store.reports.get(id);
       // Where the probe looked is the stack's inside (service names, addresses): owners and admins only.
@@ -30,7 +30,7 @@ export function deploymentReportRoutes(deps: { store: Store; stacks: StackServic
       const id = c.req.param("id");
       const deployment = deps.store.deployments.byId(id);
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
-      const access = deps.stacks.mayRead(deployment.stackId, requestCredentials(c));
+      const access = deps.stacks.access.mayRead(deployment.stackId, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
       c.header("Cache-Control", "no-store");
       return c.json({ deploymentId: id, lines: deps.store.reports.get(id).logTail ?? [] } satisfies DeploymentLogBody);

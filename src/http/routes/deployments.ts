@@ -27,7 +27,7 @@ export function deploymentRoutes(deps: DeploymentRouteDeps) {
     .get("/api/deployments/:id", (c) => {
       const deployment = deps.store.deployments.byId(c.req.param("id"));
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
-      const access = deps.stacks.deploymentAccess(deployment, requestCredentials(c));
+      const access = deps.stacks.access.deployment(deployment, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
       c.header("Cache-Control", "no-store");
       return c.json(deps.stacks.snapshot(deployment, access.details));
@@ -37,7 +37,7 @@ export function deploymentRoutes(deps: DeploymentRouteDeps) {
       const deployment = deps.store.deployments.byId(id);
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
       // The events are public messages for everyone who may follow; a wrong token is still refused.
-      const access = deps.stacks.deploymentAccess(deployment, requestCredentials(c));
+      const access = deps.stacks.access.deployment(deployment, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
       const parsed = Number.parseInt(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0", 10);
       const lastEventId = Number.isFinite(parsed) ? parsed : 0;

@@ -1,9 +1,10 @@
 import type { Deployment, Stack } from "../model/vocabulary.ts";
 import { type SagaDeps, now } from "../runs/saga.ts";
 import { newStackPassword } from "../owners/secrets.ts";
-import type { Actor, Problem, RequestContext, Result, StackService } from "../deploy/stack-service.ts";
+import type { Actor, RequestContext, StackAccess } from "../owners/access.ts";
+import { type Result, fail } from "../model/result.ts";
+import type { Runner } from "../runs/runner.ts";
 import type { OperationKind } from "../model/steps.ts";
-import { normaliseName } from "../model/names.ts";
 import { type OperationInput, runningTasks } from "../runs/operation-steps.ts";
 import type { RunState } from "../../store/lifecycle.ts";
 import { type StackDetails, stackDetails } from "./details.ts";
@@ -14,7 +15,7 @@ import { changePassword, redeployStack } from "./redeploy.ts";
 
 /**
  * The owner's operations on a stack: stop, start, restart, redeploy and a new password.
- * Authorised like a delete (StackService.authorize), one at a time per stack, persisted as
+ * Authorised like a delete (StackAccess.authorize), one at a time per stack, persisted as
  * deployments of their own kind with their own steps, and followed over the same SSE stream.
  */
 
@@ -39,8 +40,6 @@ const SAGAS: Record<OperationKind, (deps: SagaDeps, input: OperationInput) => Pr
 /** Operations that make Dokploy build wait for a deploy slot like deploys do. */
 const BUILDS = new Set<OperationKind>(["redeploy", "password"]);
 
-const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
-
 export interface StackOperationsOptions {
   /** Each request's outcome: "accepted", "nothing_to_do" or the refusal's code. */
   onRequest?: (kind: OperationKind, outcome: string) => void;
@@ -55,29 +54,20 @@ export interface StackOperationsOptions {
 export class StackOperations {
   constructor(
     private readonly deps: SagaDeps,
-    private readonly stacks: StackService,
+    private readonly runner: Runner,
+    private readonly access: StackAccess,
     private readonly opts: StackOperationsOptions = {},
   ) {}
 
-  /** The live stack of that name and who the token speaks for, or why not. */
-  access(rawName: string, ctx: RequestContext): Result<{ stack: Stack; actor: Actor }> {
-    const name = normaliseName(rawName);
-    const stack = this.deps.store.stacks.live(name);
-    if (!stack) return fail("not_found", `There is no stack named "${name}"`);
-    const actor = this.stacks.authorize(stack, ctx);
-    if (typeof actor !== "string") return actor;
-    return { ok: true, stack, actor };
-  }
-
   async details(rawName: string, ctx: RequestContext): Promise<Result<{ details: StackDetails }>> {
-    const access = this.access(rawName, ctx);
+    const access = this.access.liveStack(rawName, ctx);
     if (!access.ok) return access;
     const [details, fleet] = await Promise.all([stackDetails(this.deps, access.stack), this.opts.fleet?.detailsOf(access.stack)]);
     return { ok: true, details: { ...details, ...fleet } satisfies StackDetails };
   }
 
   async logs(rawName: string, ctx: RequestContext, tail: number): Promise<Result<{ logs: Awaited<ReturnType<typeof stackLogs>> }>> {
-    const access = this.access(rawName, ctx);
+    const access = this.access.liveStack(rawName, ctx);
     if (!access.ok) return access;
     return { ok: true, logs: await stackLogs(this.deps, access.stack, tail, this.opts.secrets ?? []) };
   }
@@ -101,7 +91,7 @@ export class StackOperations {
   }
 
   private async start(kind: OperationKind, rawName: string, ctx: RequestContext): Promise<Result<OperationAccepted> & { runningId?: string }> {
-    const access = this.access(rawName, ctx);
+    const access = this.access.liveStack(rawName, ctx);
     if (!access.ok) return access;
     // Whether there is anything to stop or start is Swarm's to say: the stack may have been
     // stopped or started in Dokploy itself.
@@ -196,9 +186,7 @@ export class StackOperations {
   private launch(kind: OperationKind, deployment: Deployment, stack: Stack, extra: Partial<OperationInput>): void {
     const saga = (signal: AbortSignal) =>
       SAGAS[kind](this.deps, { deployment, stack, signal, ...extra }).finally(() => this.opts.onFinished?.(kind, stack));
-    this.stacks.runOperation(deployment.id, kind, saga, {
-      slot: BUILDS.has(kind),
-    });
+    this.runner.start(deployment.id, kind, saga, { slot: BUILDS.has(kind) });
   }
 
   /**
@@ -209,19 +197,12 @@ export class StackOperations {
     return this.begin("redeploy", stack, "system", { image });
   }
 
-  /** After a restart: every operation still marked running goes on from where it was. */
-  recover(): number {
-    const interrupted = this.deps.store.deployments.running().filter((d): d is Deployment & { kind: OperationKind } => d.kind in SAGAS);
-    for (const deployment of interrupted) {
-      const stack = this.deps.store.stacks.byId(deployment.stackId);
-      if (!stack) continue;
-      this.deps.events.emit(deployment.id, {
-        type: "status",
-        data: { status: "recovering", at: now(), message: "The portal restarted; picking this up again" },
-      });
-      this.deps.log.warn({ deploymentId: deployment.id, stack: stack.name, step: deployment.step, kind: deployment.kind }, "recovering operation");
-      this.launch(deployment.kind, deployment, stack, { resumeFrom: deployment.step ?? undefined });
-    }
-    return interrupted.length;
+  /** After a restart (Runner.recover): an operation goes on from where it was. False for other kinds. */
+  resume(deployment: Deployment): boolean {
+    if (!(deployment.kind in SAGAS)) return false;
+    const stack = this.deps.store.stacks.byId(deployment.stackId);
+    if (!stack) return false;
+    this.launch(deployment.kind as OperationKind, deployment, stack, { resumeFrom: deployment.step ?? undefined });
+    return true;
   }
 }

@@ -3,14 +3,13 @@ import type { OwnedStack } from "../model/vocabulary.ts";
 import { type Person, ownerOf, sameOwner } from "./person.ts";
 import { now } from "../runs/saga.ts";
 import { tokenMatches } from "./secrets.ts";
-import type { Problem, RequestContext, Result } from "../deploy/stack-service.ts";
+import { type Problem, type Result, fail } from "../model/result.ts";
+import type { RequestContext } from "./access.ts";
 
 /**
  * Stacks and the people who own them (AUTH_MODE=oidc): a person's stacks ("Your stacks"), the
  * per-person limit, and claiming a stack made before sign-in with its management token.
  */
-
-const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
 
 export class Ownership {
   constructor(

@@ -2,7 +2,7 @@ import { DokployError } from "../../dokploy/errors.ts";
 import type { Stack } from "../model/vocabulary.ts";
 import type { StackOperations } from "../operations/operation-service.ts";
 import { type SagaDeps, now } from "../runs/saga.ts";
-import type { Problem, Result } from "../deploy/stack-service.ts";
+import { type Problem, type Result, fail } from "../model/result.ts";
 import { dockerProvider } from "../model/swarm-settings.ts";
 import { operationEnd } from "../runs/run-end.ts";
 import { sessionsBefore, sessionsMissing } from "./sessions-check.ts";
@@ -25,8 +25,6 @@ export interface RolloutHooks {
 }
 
 type Actor = { actor: "admin" | "system"; client: string | null };
-
-const fail = (code: string, message: string): Problem => ({ ok: false, code, message });
 
 export class RolloutManager {
   private loop: Promise<void> | null = null;
