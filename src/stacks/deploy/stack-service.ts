@@ -139,9 +139,14 @@ export class StackService {
     if (!created) return fail("taken", messageFor("taken", check.name));
     this.deps.events.emit(deploymentId, { type: "status", data: { status: "accepted", at: now(), message: `Deploying ${check.name}` } });
     this.log.info({ deploymentId, stack: check.name }, "deploy accepted");
-    this.runner.start(deploymentId, "deploy", (signal) => provision(this.deps, { deployment: created.deployment, stack: created.stack, password, signal }), {
-      slot: true,
-    });
+    this.runner.start(
+      deploymentId,
+      "deploy",
+      (signal) => provision(this.deps, { deployment: created.deployment, stack: created.stack, password, signal }),
+      {
+        slot: true,
+      },
+    );
     return {
       ok: true,
       deploymentId,
@@ -250,7 +255,9 @@ export class StackService {
     if (deployment.kind !== "deploy" && deployment.kind !== "delete") return false;
     const stack = this.deps.store.stacks.existing(deployment.stackId);
     if (deployment.kind === "delete") {
-      this.runner.start(deployment.id, "delete", () => deleteStack(this.deps, { deployment, stack, cancelDeploy: async () => false }), { slot: false });
+      this.runner.start(deployment.id, "delete", () => deleteStack(this.deps, { deployment, stack, cancelDeploy: async () => false }), {
+        slot: false,
+      });
       return true;
     }
     const resumable = (deployment.step === "wait_running" || deployment.step === "wait_healthy") && stack.applicationId;

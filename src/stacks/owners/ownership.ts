@@ -3,7 +3,7 @@ import type { OwnedStack } from "../model/vocabulary.ts";
 import { type Person, ownerOf, sameOwner } from "./person.ts";
 import { now } from "../runs/saga.ts";
 import { tokenMatches } from "./secrets.ts";
-import { type Problem, type Result, fail } from "../model/result.ts";
+import { type Result, fail } from "../model/result.ts";
 import type { RequestContext } from "./access.ts";
 
 /**
