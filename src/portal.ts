@@ -9,7 +9,7 @@ import type { AppEnv } from "./http/env.ts";
 import type { Logger } from "./log.ts";
 import { AvailabilityIndex } from "./stacks/deploy/availability.ts";
 import { EventBus } from "./stacks/runs/event-bus.ts";
-import { waitUntilUp } from "./stacks/probe/probe.ts";
+import { waitUntilUp } from "./stacks/probe/wait-until-up.ts";
 import { StackService } from "./stacks/deploy/stack-service.ts";
 import { Store } from "./store/index.ts";
 import { Metrics } from "./metrics.ts";

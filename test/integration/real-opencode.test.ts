@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { probeOnce } from "../../src/stacks/probe/probe.ts";
+import { probeOnce } from "../../src/stacks/probe/probe-once.ts";
 import { type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
 import { RELEASES, openCode } from "../support/opencode.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { expandProbeTargets } from "../../src/stacks/probe/probe.ts";
+import { expandProbeTargets } from "../../src/stacks/probe/targets.ts";
 
 const vars = { host: "alice.stacks.example.com", appName: "opencode-alice", port: 8080 };
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { probeOnce } from "../../src/stacks/probe/probe.ts";
+import { probeOnce } from "../../src/stacks/probe/probe-once.ts";
 import { deadPort, hasOpenssl, makeCerts, startHttp, startRaw, type Certs, type HttpFixture, type RawFixture } from "./fixtures.ts";
 
 const T = { timeoutMs: 2000 };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { probeOnce } from "../../src/stacks/probe/probe.ts";
+import { probeOnce } from "../../src/stacks/probe/probe-once.ts";
 
 /**
  * With STACK_SSO, Traefik asks the portal's gate before the stack, so a probe through Traefik

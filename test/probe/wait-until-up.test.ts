@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { waitUntilUp, type ProbeOutcome, type ProbeTarget, type WaitOptions } from "../../src/stacks/probe/probe.ts";
+import type { ProbeOutcome } from "../../src/stacks/probe/probe-once.ts";
+import type { ProbeTarget } from "../../src/stacks/probe/targets.ts";
+import { type WaitOptions, waitUntilUp } from "../../src/stacks/probe/wait-until-up.ts";
 import { deadPort, hasOpenssl, makeCerts, startFlaky, startHttp, startRaw, type HttpFixture, type RawFixture } from "./fixtures.ts";
 
 // Small intervals keep the suite fast; only generous upper bounds on time are asserted.
@@ -149,12 +151,23 @@ describe("waitUntilUp", () => {
 
   test("backoff grows from intervalMs and is capped by maxIntervalMs", async () => {
     const target = { url: `${http.url}/status/503` };
-    // Doubling from 20 ms fits about 6 rounds in 600 ms; a fixed 20 ms pause would fit ~30.
-    const growing = await waitUntilUp({ ...fast, intervalMs: 20, maxIntervalMs: 60_000, timeoutMs: 600, targets: [target] });
-    const capped = await waitUntilUp({ ...fast, intervalMs: 20, maxIntervalMs: 20, timeoutMs: 600, targets: [target] });
-    expect(growing.attempts).toBeGreaterThanOrEqual(3);
+    // The pauses as waitUntilUp takes them, so that a busy machine (slow rounds) cannot change what is seen.
+    const pauses = { growing: [] as number[], capped: [] as number[] };
+    const growing = await waitUntilUp({
+      ...fast,
+      intervalMs: 20,
+      maxIntervalMs: 60_000,
+      timeoutMs: 600,
+      targets: [target],
+      onPause: (ms) => pauses.growing.push(ms),
+    });
+    await waitUntilUp({ ...fast, intervalMs: 20, maxIntervalMs: 20, timeoutMs: 600, targets: [target], onPause: (ms) => pauses.capped.push(ms) });
+    // Doubling from 20 ms fits a handful of rounds in 600 ms; a fixed 20 ms pause would fit ~30.
+    expect(pauses.growing.slice(0, 3)).toEqual([20, 40, 80]);
     expect(growing.attempts).toBeLessThanOrEqual(10);
-    expect(capped.attempts).toBeGreaterThan(12);
+    expect(pauses.capped.length).toBeGreaterThan(3);
+    // Every pause but the last, which the deadline may cut short.
+    expect(new Set(pauses.capped.slice(0, -1))).toEqual(new Set([20]));
     // Never past the overall timeout (by more than scheduling slack), even with a huge pause pending.
     expect(growing.elapsedMs).toBeLessThan(600 + 500);
   });

@@ -22,7 +22,7 @@ export function deploymentReportRoutes(deps: { store: Store; stacks: StackServic
       if (!access.ok) return refused(c, access.code, access.message);
       const report = deps.store.reports.get(id);
       // Where the probe looked is the stack's inside (service names, addresses): owners and admins only.
-      const probes = access.details ? (deps.stacks.snapshot(deployment, true).error?.probes ?? null) : null;
+      const probes = access.details ? (deps.stacks.reads.snapshot(deployment, true).error?.probes ?? null) : null;
       c.header("Cache-Control", "no-store");
       return c.json({ deploymentId: id, cleanup: report.cleanup, logAvailable: report.logTail !== null, probes } satisfies DeploymentReportBody);
     })

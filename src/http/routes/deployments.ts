@@ -30,7 +30,7 @@ export function deploymentRoutes(deps: DeploymentRouteDeps) {
       const access = deps.stacks.access.deployment(deployment, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
       c.header("Cache-Control", "no-store");
-      return c.json(deps.stacks.snapshot(deployment, access.details));
+      return c.json(deps.stacks.reads.snapshot(deployment, access.details));
     })
     .get("/api/deployments/:id/events", (c) => {
       const id = c.req.param("id");

@@ -47,7 +47,7 @@ export function stackRoutes(deps: StackRouteDeps) {
       return c.json({ stacks, next } satisfies StackPageBody);
     })
     .get("/api/stacks/:name", async (c) => {
-      const status = deps.stacks.publicStatus(c.req.param("name"));
+      const status = deps.stacks.reads.publicStatus(c.req.param("name"));
       if (!status) return problem(c, 404, "not_found", "There is no stack with that name");
       // A ready stack whose server is down or drained says so ("unavailable"), not "failed".
       const stack = deps.fleet ? deps.store.stacks.latest(normaliseName(c.req.param("name"))) : null;

@@ -1,5 +1,5 @@
 import { planStack, type StackPlan } from "../model/resource-plan.ts";
-import { expandProbeTargets } from "../probe/probe.ts";
+import { expandProbeTargets } from "../probe/targets.ts";
 import { removeStackResources } from "./teardown.ts";
 import { waitForDokployDeploy } from "../runs/wait-dokploy-deploy.ts";
 import { applicationSettings, dockerProvider } from "../model/swarm-settings.ts";

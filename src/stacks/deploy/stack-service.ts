@@ -1,5 +1,4 @@
-import type { Logger } from "../../log.ts";
-import type { Deployment, PublicStack } from "../model/vocabulary.ts";
+import type { Deployment } from "../model/vocabulary.ts";
 import type { AvailabilityIndex } from "./availability.ts";
 import { deleteStack } from "./delete-saga.ts";
 import { provision } from "./deploy-saga.ts";
@@ -9,14 +8,14 @@ import { hashToken, newManagementToken, newStackPassword, tokenMatches } from ".
 import { IdempotencyGuard } from "./idempotency.ts";
 import { normaliseName } from "../model/names.ts";
 import { volumeGenerationFor } from "../owners/volume-generations.ts";
-import { snapshotOf, type DeploymentSnapshot } from "../model/snapshot.ts";
-import { publicDeployment, publicEvent } from "../model/public-view.ts";
 import { ownerOf, sameOwner } from "../owners/person.ts";
 import { Ownership } from "../owners/ownership.ts";
 import type { Actor, RequestContext, StackAccess } from "../owners/access.ts";
 import { type Problem, type Result, fail } from "../model/result.ts";
-import { type ClusterNode, chooseNode, roomOf } from "../placement/nodes.ts";
+import { type ClusterNode, chooseNode, describeRoom, roomOf } from "../placement/nodes.ts";
 import { messageFor } from "./name-messages.ts";
+import { StackReads } from "./stack-reads.ts";
+import { recordAudit } from "../owners/audit-trail.ts";
 
 /**
  * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
@@ -53,6 +52,8 @@ export class StackService {
   private readonly idempotency: IdempotencyGuard;
   /** Who owns which stack (AUTH_MODE=oidc): claims, "Your stacks", the per-person limit. */
   readonly ownership: Ownership;
+  /** What anyone may read of a stack and its deployments. */
+  readonly reads: StackReads;
 
   constructor(
     private readonly deps: SagaDeps,
@@ -67,10 +68,7 @@ export class StackService {
       return status === undefined || status === "deleting" || status === "deleted";
     });
     this.ownership = new Ownership(deps.store, opts.maxStacksPerUser ?? 0);
-  }
-
-  private get log(): Logger {
-    return this.deps.log;
+    this.reads = new StackReads(deps.store, runner);
   }
 
   async deploy(rawName: string, ctx: RequestContext = {}): Promise<Result<DeployAccepted & { replayed?: boolean }>> {
@@ -109,7 +107,7 @@ export class StackService {
     try {
       nodes = this.deps.cluster ? await this.deps.cluster.forPlacement() : null;
     } catch (err) {
-      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "Dokploy's node list could not be read");
+      this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "Dokploy's node list could not be read");
       return fail("dokploy_unavailable", "Dokploy could not say which server has room for the stack; try again shortly");
     }
     const managementToken = newManagementToken();
@@ -138,7 +136,7 @@ export class StackService {
     // Lost the race for the name to a concurrent request.
     if (!created) return fail("taken", messageFor("taken", check.name));
     this.deps.events.emit(deploymentId, { type: "status", data: { status: "accepted", at: now(), message: `Deploying ${check.name}` } });
-    this.log.info({ deploymentId, stack: check.name }, "deploy accepted");
+    this.deps.log.info({ deploymentId, stack: check.name }, "deploy accepted");
     this.runner.start(
       deploymentId,
       "deploy",
@@ -164,14 +162,8 @@ export class StackService {
    * counted; the deploy's audit entry says `no_capacity`.
    */
   private noCapacity(name: string, nodes: ClusterNode[]): Problem {
-    const rooms = roomOf(nodes, this.deps.store.placements.liveCounts(), this.deps.config).map((r) => ({
-      node: r.node.hostname,
-      health: r.node.health,
-      stacks: r.stacks,
-      freeBytes: r.freeBytes,
-      freeStacks: r.freeStacks,
-    }));
-    this.log.error({ stack: name, nodes: rooms }, "deploy refused: no server has room for another stack");
+    const rooms = roomOf(nodes, this.deps.store.placements.liveCounts(), this.deps.config).map(describeRoom);
+    this.deps.log.error({ stack: name, nodes: rooms }, "deploy refused: no server has room for another stack");
     this.opts.onRefused?.("no_capacity");
     return fail("no_capacity", "The platform is full: no server has room for another stack. An administrator has been told; please try again later");
   }
@@ -185,17 +177,13 @@ export class StackService {
 
   /** Every deploy and delete request, accepted or not, goes to the audit log. */
   private audit(action: string, name: string, ctx: RequestContext, result: Result<{ deploymentId: string }>, actor: Actor): void {
-    this.deps.store.audit.record({
-      at: now(),
+    recordAudit(this.deps.store.audit, {
       action,
-      // The name as asked for, cut short: it is user input.
-      stackName: name.slice(0, 64),
+      stackName: name,
       deploymentId: result.ok ? result.deploymentId : null,
-      client: ctx.client ?? null,
       actor,
       outcome: result.ok ? "accepted" : result.code,
-      detail: null,
-      person: ctx.person ? ownerOf(ctx.person) : null,
+      ctx,
     });
   }
 
@@ -213,7 +201,7 @@ export class StackService {
       this.deps.store.stacks.setStatus(stack.id, "deleting", now());
       return this.deps.store.deployments.insert(deploymentId, stack.id, "delete", now());
     });
-    this.log.info({ deploymentId, stack: name, actor }, "delete accepted");
+    this.deps.log.info({ deploymentId, stack: name, actor }, "delete accepted");
     this.runner.start(
       deploymentId,
       "delete",
@@ -221,30 +209,6 @@ export class StackService {
       { slot: false },
     );
     return { ok: true, deploymentId, name, actor };
-  }
-
-  /** A deployment as one document: the portal's own messages, or with `details` also Dokploy's. */
-  snapshot(deployment: Deployment, details: boolean): DeploymentSnapshot {
-    const events = this.deps.store.deployments.events(deployment.id);
-    const place = this.runner.positionOf(deployment.id);
-    return details ? snapshotOf(deployment, events, place) : snapshotOf(publicDeployment(deployment), events.map(publicEvent), place);
-  }
-
-  /** Public status of a stack: no ids, no secrets. */
-  publicStatus(rawName: string): PublicStack | null {
-    const name = normaliseName(rawName);
-    const stack = this.deps.store.stacks.latest(name);
-    if (!stack) return null;
-    const latest = this.deps.store.deployments.latestFor(stack.id);
-    return {
-      name: stack.name,
-      url: stack.url,
-      status: stack.status,
-      createdAt: stack.createdAt,
-      readyAt: stack.readyAt,
-      deletedAt: stack.deletedAt,
-      deploymentId: latest?.id ?? null,
-    };
   }
 
   /**

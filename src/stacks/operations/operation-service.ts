@@ -12,6 +12,7 @@ import type { Fleet } from "../fleet/fleet.ts";
 import { stackLogs } from "./logs.ts";
 import { startStack, restartStack, stopStack } from "./power.ts";
 import { changePassword, redeployStack } from "./redeploy.ts";
+import { recordAudit } from "../owners/audit-trail.ts";
 
 /**
  * The owner's operations on a stack: stop, start, restart, redeploy and a new password.
@@ -77,15 +78,13 @@ export class StackOperations {
     const outcome = result.ok ? (result.nothingToDo ? "nothing_to_do" : "accepted") : result.code;
     this.opts.onRequest?.(kind, outcome);
     // The audit record of deploys and deletes (StackService.audit), with "nothing_to_do" as an outcome of its own.
-    this.deps.store.audit.record({
-      at: now(),
+    recordAudit(this.deps.store.audit, {
       action: kind,
-      stackName: rawName.trim().toLowerCase().slice(0, 64),
+      stackName: rawName.trim().toLowerCase(),
       deploymentId: result.ok ? result.deploymentId : null,
-      client: ctx.client ?? null,
       actor: result.ok ? result.actor : "anonymous",
       outcome,
-      detail: null,
+      ctx: { client: ctx.client },
     });
     return result;
   }
@@ -116,15 +115,12 @@ export class StackOperations {
    */
   idleStop(stack: Stack): Result<OperationAccepted> & { runningId?: string } {
     const result = this.begin("stop", stack, "system", { reason: "idle" });
-    this.deps.store.audit.record({
-      at: now(),
+    recordAudit(this.deps.store.audit, {
       action: "idle_stop",
       stackName: stack.name,
       deploymentId: result.ok ? result.deploymentId : null,
-      client: null,
       actor: "system",
       outcome: result.ok ? (result.nothingToDo ? "nothing_to_do" : "accepted") : result.code,
-      detail: null,
     });
     return result;
   }

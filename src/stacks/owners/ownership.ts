@@ -5,6 +5,7 @@ import { now } from "../runs/saga.ts";
 import { tokenMatches } from "./secrets.ts";
 import { type Result, fail } from "../model/result.ts";
 import type { RequestContext } from "./access.ts";
+import { recordAudit } from "./audit-trail.ts";
 
 /**
  * Stacks and the people who own them (AUTH_MODE=oidc): a person's stacks ("Your stacks"), the
@@ -46,16 +47,12 @@ export class Ownership {
   claim(rawName: string, ctx: RequestContext): Result<{ name: string }> {
     const name = rawName.trim().toLowerCase();
     const result = this.tryClaim(name, ctx);
-    this.store.audit.record({
-      at: now(),
+    recordAudit(this.store.audit, {
       action: "claim",
-      stackName: name.slice(0, 64),
-      deploymentId: null,
-      client: ctx.client ?? null,
+      stackName: name,
       actor: ctx.person ? "person" : "anonymous",
       outcome: result.ok ? "accepted" : result.code,
-      detail: null,
-      person: ctx.person ? ownerOf(ctx.person) : null,
+      ctx,
     });
     return result;
   }

@@ -88,6 +88,15 @@ const mostRoomFirst = (a: NodeRoom, b: NodeRoom) => b.freeBytes - a.freeBytes ||
  * The node for a new stack: the one with the most free memory reservation among those that
  * take stacks, one node or many. "full": no node has room. null: no node list (no pin).
  */
+/** A node's room as the log tells it. */
+export const describeRoom = (r: NodeRoom) => ({
+  node: r.node.hostname,
+  health: r.node.health,
+  stacks: r.stacks,
+  freeBytes: r.freeBytes,
+  freeStacks: r.freeStacks,
+});
+
 export function chooseNode(nodes: ClusterNode[] | null, stacksPerNode: Map<string, number>, config: PlacementConfig): ClusterNode | "full" | null {
   if (!nodes || nodes.length === 0) return null;
   const open = roomOf(nodes, stacksPerNode, config).filter((r) => !r.full);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Stack } from "../model/vocabulary.ts";
 import { planStack } from "../model/resource-plan.ts";
-import { expandProbeTargets } from "./probe.ts";
+import { expandProbeTargets } from "./targets.ts";
 import type { SagaDeps } from "../runs/saga.ts";
 
 /**

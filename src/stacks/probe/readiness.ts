@@ -1,5 +1,6 @@
 import { FAST_PROBE_WINDOW_MS, FIRST_PROBE_PAUSE_MS } from "../runs/poll-schedule.ts";
-import type { ProbeTarget, WaitResult } from "./probe.ts";
+import type { ProbeTarget } from "./targets.ts";
+import type { WaitResult } from "./wait-until-up.ts";
 import { healthTimeout } from "./timeout-report.ts";
 import type { SagaDeps } from "../runs/saga.ts";
 import { failIfUnschedulable } from "../placement/swarm-scheduling.ts";

@@ -1,5 +1,6 @@
 import type { ProbeSeen } from "../model/vocabulary.ts";
-import type { ProbeOutcome, ProbeTarget } from "./probe.ts";
+import type { ProbeOutcome } from "./probe-once.ts";
+import type { ProbeTarget } from "./targets.ts";
 import { SagaError } from "../runs/saga.ts";
 
 /** health_timeout, saying what each target last answered (detail and probes: owner's and admin's views). */

@@ -82,3 +82,14 @@ export const rolloutView = z.object({
   stacks: z.array(rolloutStack),
 });
 export type RolloutView = z.infer<typeof rolloutView>;
+
+/** At maxFailures, or when a stack could not even be put back, a rollout pauses, saying why; null: it goes on. */
+export function pauseReason(r: Rollout, rows: RolloutStack[]): string | null {
+  const lost = rows.filter((s) => s.state === "rollback_failed");
+  const failed = rows.filter((s) => s.state === "failed" || s.state === "rollback_failed");
+  if (lost.length > 0)
+    return `${lost.map((s) => s.name).join(", ")} did not answer on ${r.image} and not on the previous image either; look at ${lost.length === 1 ? "it" : "them"} before resuming`;
+  if (failed.length >= r.maxFailures)
+    return `${failed.length} of the stacks did not answer on ${r.image} (${failed.map((s) => s.name).join(", ")}) and were put back on their previous image; maxFailures is ${r.maxFailures}`;
+  return null;
+}

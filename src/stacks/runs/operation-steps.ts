@@ -1,6 +1,7 @@
 import type { Deployment, Stack, StepId } from "../model/vocabulary.ts";
 import { planStack } from "../model/resource-plan.ts";
-import { expandProbeTargets, probeOnce } from "../probe/probe.ts";
+import { probeOnce } from "../probe/probe-once.ts";
+import { expandProbeTargets } from "../probe/targets.ts";
 import { type SagaDeps, SagaError, now, runStep, sleep, toDeploymentError } from "./saga.ts";
 import { waitForDokployDeploy } from "./wait-dokploy-deploy.ts";
 import { failIfUnschedulable } from "../placement/swarm-scheduling.ts";

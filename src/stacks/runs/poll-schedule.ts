@@ -42,7 +42,7 @@ export class PollSchedule {
 }
 
 /**
- * The readiness probe's pause (probe.ts waitUntilUp) for the first FAST_PROBE_WINDOW_MS,
+ * The readiness probe's pause (probe/wait-until-up.ts) for the first FAST_PROBE_WINDOW_MS,
  * then doubling to PROBE_INTERVAL and held there: a new container usually answers within a
  * second or two of its start, and a doubling schedule saw it up to a whole pause late (100, 200, 400 ms:
  * a stack that answered 150 ms into the wait was seen at 300). Probes go to the stack

@@ -6,7 +6,7 @@ import type { Store } from "../../store/index.ts";
 import type { EventBus } from "./event-bus.ts";
 import type { DeploymentError, ProbeSeen, StepId } from "../model/vocabulary.ts";
 import { publicMessageFor } from "../model/public-view.ts";
-import type { WaitOptions, WaitResult } from "../probe/probe.ts";
+import type { WaitOptions, WaitResult } from "../probe/wait-until-up.ts";
 import type { ClusterView } from "../placement/nodes.ts";
 
 /** What the deploy and delete sagas need; passed in so tests can use real parts throughout. */

@@ -2,6 +2,7 @@ import { DokployError } from "../../dokploy/errors.ts";
 import type { Stack } from "../model/vocabulary.ts";
 import { planStack } from "../model/resource-plan.ts";
 import { type SagaDeps, now } from "../runs/saga.ts";
+import { recordAudit } from "../owners/audit-trail.ts";
 
 /**
  * The volumes of owners who are gone. A deleted stack's volumes are kept for its owner while
@@ -115,12 +116,9 @@ export class VolumeReaper {
       return result;
     }
     store.stacks.markVolumesRemoved(stack.id, now());
-    store.audit.record({
-      at: now(),
+    recordAudit(store.audit, {
       action: "volumes_removed",
       stackName: stack.name,
-      deploymentId: null,
-      client: null,
       actor: "system",
       outcome: result.outcome,
       detail: { volumes: result.volumes, ...(result.node ? { node: result.node } : {}) },
