@@ -47,6 +47,8 @@ export interface PortalOptions {
   /** Already open (main.ts opens it first, to fail before starting anything else). */
   store?: Store;
   cleanup?: { attempts: number; baseDelayMs: number };
+  /** The sign-in sessions' clock in ms (tests move it instead of waiting for expiry). */
+  sessionClock?: () => number;
 }
 
 export interface Portal {
@@ -126,7 +128,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   const fleet = new Fleet(sagaDeps, cluster, config);
   const backups = new BackupKeeper(sagaDeps, config.NAME_QUARANTINE_DAYS);
   const slots = new DeploySlots(config.MAX_CONCURRENT_DEPLOYS, (n) => metrics.deployQueue.set(n));
-  const auth = authFromConfig(config, store);
+  const auth = authFromConfig(config, store, opts.sessionClock);
   const runner = new Runner({
     store,
     events,

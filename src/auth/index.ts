@@ -22,7 +22,8 @@ export interface Auth {
 }
 
 /** Null in AUTH_MODE=open: nothing of sign-in is wired then. */
-export function authFromConfig(config: Config, store: Store): Auth | null {
+/** `clock`: the sessions' time in ms (tests move it rather than wait); Date.now by default. */
+export function authFromConfig(config: Config, store: Store, clock?: () => number): Auth | null {
   if (config.AUTH_MODE !== "oidc") return null;
   const { PUBLIC_URL: publicUrl, OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret } = config;
   // checkAuthVariables requires them in oidc mode; this only tells the compiler.
@@ -36,7 +37,7 @@ export function authFromConfig(config: Config, store: Store): Auth | null {
       publicUrl,
       scopes: config.OIDC_SCOPES,
     }),
-    sessions: new Sessions(store, { idleMs: config.SESSION_IDLE_TIMEOUT, maxAgeMs: config.SESSION_MAX_AGE }),
+    sessions: new Sessions(store, { idleMs: config.SESSION_IDLE_TIMEOUT, maxAgeMs: config.SESSION_MAX_AGE, now: clock }),
     cookies: cookieNames(publicUrl),
     rules: {
       groupsClaim: config.OIDC_GROUPS_CLAIM,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox } from "../../src/sandbox/index.ts";
-import { SANDBOX_KEY, portalEnv, readEvents, sandboxState } from "../support/harness.ts";
+import { SANDBOX_KEY, portalEnv, readEvents, sandboxState, waitFor } from "../support/harness.ts";
 import { spawnPortal } from "../support/process.ts";
 
 /**
@@ -22,6 +22,9 @@ afterAll(() => sandbox.stop());
 
 const control = (path: string, body?: unknown, method = "POST") =>
   fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+
+/** Let anything the dead portal had sent finish inside Dokploy (a held call runs to its end). */
+const deadPortalsCallsDone = () => waitFor(() => sandboxState(h), (s) => s.inFlight === 0, "the dead portal's calls to end");
 
 /** Where to kill, and how to hold the deploy there long enough. */
 const STEPS: [string, () => Promise<unknown>, "rolled_back" | "ready"][] = [
@@ -54,8 +57,7 @@ describe("crash recovery", () => {
         });
         await Bun.sleep(100);
         await portal.kill("SIGKILL");
-        // Let anything the dead portal had sent finish inside Dokploy.
-        await Bun.sleep(1600);
+        await deadPortalsCallsDone();
         await control("settings", { deployDurationMs: 60, stackStartMs: 20 });
 
         portal = await spawnPortal(env);
@@ -107,7 +109,7 @@ describe("crash recovery", () => {
       ).json()) as any;
       await readEvents(`${portal.url}${del.eventsUrl}`, { until: (e) => e.event === "step" && e.data.step === "delete_application" });
       await portal.kill("SIGKILL");
-      await Bun.sleep(1600);
+      await deadPortalsCallsDone();
       portal = await spawnPortal(env);
       try {
         const events = await readEvents(`${portal.url}${del.eventsUrl}`);

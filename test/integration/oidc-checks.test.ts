@@ -2,6 +2,7 @@
 // token's issuer, audience and signature (with the provider's key rotation); session lifetimes.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
+import { movableClock } from "../support/clock.ts";
 import { type Harness, startHarness } from "../support/harness.ts";
 import {
   CLIENT_ID,
@@ -203,16 +204,21 @@ describe("sessions", () => {
     const idlePortalUrl = `http://127.0.0.1:${await freePort()}`;
     const idp = await startProvider({ keys: [key1], portalUrl: idlePortalUrl });
     extra.push(idp);
-    const portal = await startHarness({ env: oidcEnv(idp, idlePortalUrl, { SESSION_IDLE_TIMEOUT: "2s", SESSION_MAX_AGE: "1h" }) });
+    // The sessions' clock moves only when the test says: a busy machine cannot end a session early.
+    const clock = movableClock();
+    const portal = await startHarness({
+      env: oidcEnv(idp, idlePortalUrl, { SESSION_IDLE_TIMEOUT: "2s", SESSION_MAX_AGE: "1h" }),
+      sessionClock: clock.now,
+    });
     try {
       const { jar } = await signIn(idlePortalUrl, "alice");
       const ask = async () => (await fetch(`${idlePortalUrl}/api/me`, { headers: { cookie: jar.header() } })).json();
       // Active: a request every 500 ms for 2.5 s (longer than the idle timeout) keeps it.
       for (let i = 0; i < 5; i++) {
-        await Bun.sleep(500);
+        clock.advance(500);
         expect((await ask()).person?.name).toBe("Alice Example");
       }
-      await Bun.sleep(2_300);
+      clock.advance(2_300);
       const deploy = await fetch(`${idlePortalUrl}/api/deploy`, {
         method: "POST",
         headers: { cookie: jar.header(), "content-type": "application/json", origin: idlePortalUrl },
@@ -232,15 +238,19 @@ describe("sessions", () => {
     const agePortalUrl = `http://127.0.0.1:${await freePort()}`;
     const idp = await startProvider({ keys: [key1], portalUrl: agePortalUrl });
     extra.push(idp);
-    const portal = await startHarness({ env: oidcEnv(idp, agePortalUrl, { SESSION_IDLE_TIMEOUT: "2s", SESSION_MAX_AGE: "4s" }) });
+    const clock = movableClock();
+    const portal = await startHarness({
+      env: oidcEnv(idp, agePortalUrl, { SESSION_IDLE_TIMEOUT: "2s", SESSION_MAX_AGE: "4s" }),
+      sessionClock: clock.now,
+    });
     try {
       const { jar } = await signIn(agePortalUrl, "alice");
       const ask = async () => (await fetch(`${agePortalUrl}/api/me`, { headers: { cookie: jar.header() } })).json();
       for (let i = 0; i < 6; i++) {
-        await Bun.sleep(500);
+        clock.advance(500);
         expect((await ask()).person?.name).toBe("Alice Example");
       }
-      await Bun.sleep(1_300);
+      clock.advance(1_300);
       expect(await ask()).toMatchObject({ person: null, expired: true });
     } finally {
       await portal.stop();

@@ -74,6 +74,8 @@ export async function startHarness(
     sandbox?: Partial<SandboxOptions> & { port?: number; runtime?: "memory" | "docker" };
     dataDir?: string;
     heartbeatMs?: number;
+    /** The sessions' clock (ms), for tests that move time instead of waiting. */
+    sessionClock?: () => number;
   } = {},
 ): Promise<Harness> {
   const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, deployDurationMs: 60, stackStartMs: 20, ...opts.sandbox });
@@ -93,6 +95,7 @@ export async function startHarness(
     dokployUrl: sandbox.url,
     dokployApiKey: config.DOKPLOY_API_TOKEN!,
     heartbeatMs: opts.heartbeatMs,
+    sessionClock: opts.sessionClock,
     cleanup: { attempts: 4, baseDelayMs: 20 },
   });
   return {
