@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { Stack } from "../../src/stacks/model/vocabulary.ts";
 import type { Person } from "../../src/stacks/owners/person.ts";
-import type { SagaDeps } from "../../src/stacks/runs/saga.ts";
+import type { Ports } from "../../src/stacks/runs/ports.ts";
 import { StackSso, wantedMiddlewares } from "../../src/stacks/sso/stack-sso.ts";
 
 const person = (subject: string, admin = false): Person => ({
@@ -15,7 +15,7 @@ const person = (subject: string, admin = false): Person => ({
 });
 const stack = { owner: { issuer: "https://id", subject: "alice", name: null, email: null } } as Stack;
 const orphan = { owner: null } as unknown as Stack;
-const sso = (admins: boolean) => new StackSso({} as SagaDeps, { on: true, address: "http://p/auth/stack", admins });
+const sso = (admins: boolean) => new StackSso({} as Ports, { on: true, address: "http://p/auth/stack", admins });
 
 test("who may open a stack through the gate: its owner; admins only with STACK_SSO_ADMINS", () => {
   expect(sso(false).mayOpen(stack, person("alice"))).toBe(true);

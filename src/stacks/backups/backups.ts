@@ -3,7 +3,11 @@ import type { StackBackup } from "../../store/backups.ts";
 import { type OutOfReach, outOfReach } from "./backup-reach.ts";
 import type { Stack } from "../model/vocabulary.ts";
 import type { StackPlan } from "../model/resource-plan.ts";
-import { type SagaDeps, now, withCleanupRetries } from "../runs/saga.ts";
+import { now, withCleanupRetries } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
+
+/** Dokploy's volume backups, the node list (a backup runs on one node), the store's record of them. */
+export type BackupPorts = Pick<Ports, "client" | "store" | "log" | "cluster" | "config" | "cleanup">;
 
 /**
  * Dokploy volume backups of every stack's volumes (BACKUP_DESTINATION_ID). They are made
@@ -23,7 +27,7 @@ export type BackupConfig = {
 export const backupFolder = (config: Pick<BackupConfig, "STACK_PROJECT_PREFIX">, name: string) => `${config.STACK_PROJECT_PREFIX}${name}`;
 
 /** Whether the stack's node is out of the backups' reach, by Dokploy's node list now (else the last one read). */
-export async function reachOf(deps: SagaDeps, stackId: number, signal?: AbortSignal): Promise<OutOfReach> {
+export async function reachOf(deps: BackupPorts, stackId: number, signal?: AbortSignal): Promise<OutOfReach> {
   const placement = deps.store.placements.of(stackId);
   if (!placement || !deps.cluster) return null;
   return outOfReach(placement, await deps.cluster.nodesOrLast(signal), deps.config.BACKUP_NODE);
@@ -33,7 +37,7 @@ export async function reachOf(deps: SagaDeps, stackId: number, signal?: AbortSig
  * Creates the volume backups a stack lacks (one per volume); none without a destination. A
  * stack out of the backups' reach gets none, and loses those it had (backup-reach.ts).
  */
-export async function ensureBackups(deps: SagaDeps, config: BackupConfig, stack: Stack, plan: StackPlan, signal?: AbortSignal): Promise<number> {
+export async function ensureBackups(deps: BackupPorts, config: BackupConfig, stack: Stack, plan: StackPlan, signal?: AbortSignal): Promise<number> {
   const destinationId = config.BACKUP_DESTINATION_ID;
   if (!destinationId) return 0;
   const away = await reachOf(deps, stack.id, signal);
@@ -62,7 +66,7 @@ export async function ensureBackups(deps: SagaDeps, config: BackupConfig, stack:
 }
 
 /** Removes a stack's backup schedules (the files already made stay in the destination). */
-export async function removeBackups(deps: SagaDeps, stackId: number): Promise<string[]> {
+export async function removeBackups(deps: BackupPorts, stackId: number): Promise<string[]> {
   const failed: string[] = [];
   for (const b of deps.store.backups.of(stackId)) {
     try {
@@ -79,7 +83,7 @@ export async function removeBackups(deps: SagaDeps, stackId: number): Promise<st
 }
 
 /** Removes the schedules of a stack the backups cannot reach (their files stay in the bucket). */
-async function dropOutOfReach(deps: SagaDeps, stackId: number, away: NonNullable<OutOfReach>): Promise<void> {
+async function dropOutOfReach(deps: BackupPorts, stackId: number, away: NonNullable<OutOfReach>): Promise<void> {
   if (!deps.store.backups.of(stackId).length) return;
   const left = await removeBackups(deps, stackId);
   deps.log.warn(
@@ -89,7 +93,7 @@ async function dropOutOfReach(deps: SagaDeps, stackId: number, away: NonNullable
 }
 
 /** Reads each backup's newest run from Dokploy into the store. */
-export async function refreshBackupRuns(deps: SagaDeps, stackId: number, signal?: AbortSignal): Promise<void> {
+export async function refreshBackupRuns(deps: BackupPorts, stackId: number, signal?: AbortSignal): Promise<void> {
   for (const b of deps.store.backups.of(stackId)) {
     const [newest] = await deps.client.volumeBackupRuns(b.volumeBackupId, signal);
     if (newest) deps.store.backups.recordRun(b.volumeBackupId, { at: newest.finishedAt ?? newest.createdAt, status: newest.status });
@@ -100,7 +104,7 @@ export async function refreshBackupRuns(deps: SagaDeps, stackId: number, signal?
  * A backup of each of the stack's volumes now, waited for (runManually answers when the run
  * has ended). Returns the volumes whose run did not end "done".
  */
-export async function runBackupsNow(deps: SagaDeps, stackId: number, signal?: AbortSignal): Promise<string[]> {
+export async function runBackupsNow(deps: BackupPorts, stackId: number, signal?: AbortSignal): Promise<string[]> {
   const failed: string[] = [];
   for (const b of deps.store.backups.of(stackId)) {
     await deps.client.volumeBackupRun(b.volumeBackupId, signal);
@@ -115,7 +119,7 @@ export async function runBackupsNow(deps: SagaDeps, stackId: number, signal?: Ab
  * What the stack page and the admin view show: the last good backup, and whether the last run
  * failed; or that the stack's node is out of the backups' reach (pass it only when backups are on).
  */
-export function backupSummary(deps: Pick<SagaDeps, "store">, stackId: number, away: OutOfReach = null) {
+export function backupSummary(deps: Pick<Ports, "store">, stackId: number, away: OutOfReach = null) {
   return summariseBackups(away ? [] : deps.store.backups.of(stackId), away);
 }
 
@@ -157,7 +161,7 @@ export class BackupKeeper {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: BackupPorts,
     private readonly quarantineDays: number,
   ) {}
 

@@ -1,5 +1,6 @@
 import type { Deployment, Leftover, Stack, StepId } from "../model/vocabulary.ts";
-import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "../runs/saga.ts";
+import { SagaError, now, runStep, toDeploymentError } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import { deleteApplications, findFootprint, removeProjects } from "./teardown.ts";
 import { reachOf, runBackupsNow } from "../backups/backups.ts";
 
@@ -20,7 +21,7 @@ export interface DeleteInput {
 
 const KIND = "delete";
 
-export async function deleteStack(deps: SagaDeps, input: DeleteInput): Promise<void> {
+export async function deleteStack(deps: Ports, input: DeleteInput): Promise<void> {
   const id = input.deployment.id;
   const stackId = input.stack.id;
   const step = <T>(s: StepId, fn: () => Promise<T>, msg?: (r: T) => string | undefined) => runStep(deps, id, KIND, s, fn, msg);
@@ -80,7 +81,7 @@ export async function deleteStack(deps: SagaDeps, input: DeleteInput): Promise<v
  * not to, or a delete resumed after a restart already passed this step. False: it failed, the
  * delete ended and the stack is as it was.
  */
-async function finalBackup(deps: SagaDeps, input: DeleteInput): Promise<boolean> {
+async function finalBackup(deps: Ports, input: DeleteInput): Promise<boolean> {
   const id = input.deployment.id;
   const stackId = input.stack.id;
   const skip = (message: string) => {

@@ -3,7 +3,8 @@ import { expandProbeTargets } from "../probe/targets.ts";
 import { removeStackResources } from "./teardown.ts";
 import { waitForDokployDeploy } from "../runs/wait-dokploy-deploy.ts";
 import { applicationSettings, dockerProvider } from "../model/swarm-settings.ts";
-import { type SagaDeps, SagaError, now, runStep, toDeploymentError } from "../runs/saga.ts";
+import { SagaError, now, runStep, toDeploymentError } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import { DokployError } from "../../dokploy/errors.ts";
 import type { Deployment, Leftover, Stack, StepId } from "../model/vocabulary.ts";
 import { LOG_TAIL_LINES } from "../model/deployment-report.ts";
@@ -33,7 +34,7 @@ export interface ProvisionInput {
 
 const KIND = "deploy";
 
-export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<void> {
+export async function provision(deps: Ports, input: ProvisionInput): Promise<void> {
   const { deployment, signal } = input;
   const id = deployment.id;
   const plan = planStack(input.stack.name, deps.config, input.stack.volumeGeneration);
@@ -93,7 +94,7 @@ export async function provision(deps: SagaDeps, input: ProvisionInput): Promise<
 }
 
 /** Until Dokploy's deployment of the application is done; its failure fails the saga. */
-async function waitRunning(deps: SagaDeps, id: string, applicationId: string, signal: AbortSignal, password?: string): Promise<void> {
+async function waitRunning(deps: Ports, id: string, applicationId: string, signal: AbortSignal, password?: string): Promise<void> {
   const row = await waitForDokployDeploy(deps.client, {
     applicationId,
     // A stack's application is new, so any deployment row is ours.
@@ -118,13 +119,13 @@ async function waitRunning(deps: SagaDeps, id: string, applicationId: string, si
 }
 
 /** When a wait step must end: its first start (persisted in its events) plus its timeout. */
-function deadlineOf(deps: SagaDeps, id: string, step: StepId, timeoutMs: number): number {
+function deadlineOf(deps: Ports, id: string, step: StepId, timeoutMs: number): number {
   const started = deps.store.deployments.stepStartedAt(id, step);
   return (started ? Date.parse(started) : Date.now()) + timeoutMs;
 }
 
 /** Dokploy's NOT_FOUND for application.one ends a resumed deploy; any other answer lets the wait decide. */
-async function ensureApplicationExists(deps: SagaDeps, applicationId: string, signal: AbortSignal): Promise<void> {
+async function ensureApplicationExists(deps: Ports, applicationId: string, signal: AbortSignal): Promise<void> {
   try {
     await deps.client.applicationOne(applicationId, signal);
   } catch (err) {
@@ -133,7 +134,7 @@ async function ensureApplicationExists(deps: SagaDeps, applicationId: string, si
   }
 }
 
-async function createResources(deps: SagaDeps, stack: Stack, plan: StackPlan, password: string, id: string, signal: AbortSignal): Promise<void> {
+async function createResources(deps: Ports, stack: Stack, plan: StackPlan, password: string, id: string, signal: AbortSignal): Promise<void> {
   const { client, store, config } = deps;
   const step = <T>(s: StepId, fn: () => Promise<T>) => runStep(deps, id, KIND, s, fn);
   const description = `AI stack "${plan.name}", managed by AI Stack Deployer`;
@@ -201,7 +202,7 @@ export function stackEnv(plan: StackPlan, password: string): string {
 }
 
 /** Logs Dokploy's deploy log, and keeps its scrubbed tail for the stack's owner to read. */
-async function logFailure(deps: SagaDeps, id: string, dokployDeploymentId: string, password?: string): Promise<void> {
+async function logFailure(deps: Ports, id: string, dokployDeploymentId: string, password?: string): Promise<void> {
   try {
     const logs = await deps.client.deploymentLogs(dokployDeploymentId, 50);
     deps.log.warn({ deploymentId: id, dokployDeploymentId, logs: logs.split("\n").slice(-50) }, "Dokploy deploy failed");
@@ -212,10 +213,10 @@ async function logFailure(deps: SagaDeps, id: string, dokployDeploymentId: strin
 }
 
 /** Dokploy finished its deploy (the service, and with it the volumes, came into being). */
-const serviceStarted = (deps: SagaDeps, id: string) =>
+const serviceStarted = (deps: Ports, id: string) =>
   deps.store.deployments.events(id).some((e) => e.type === "step" && e.data.step === "wait_running" && e.data.state === "succeeded");
 
-async function rollback(deps: SagaDeps, input: ProvisionInput, error: ReturnType<typeof toDeploymentError>): Promise<void> {
+async function rollback(deps: Ports, input: ProvisionInput, error: ReturnType<typeof toDeploymentError>): Promise<void> {
   const id = input.deployment.id;
   deps.log.warn({ deploymentId: id, stack: input.stack.name, error }, "deploy failed; rolling back");
   deps.events.emit(id, { type: "status", data: { status: "rolling_back", at: now(), message: error.message } });

@@ -2,7 +2,8 @@ import type { Deployment } from "../model/vocabulary.ts";
 import type { AvailabilityIndex } from "./availability.ts";
 import { deleteStack } from "./delete-saga.ts";
 import { provision } from "./deploy-saga.ts";
-import { type SagaDeps, now } from "../runs/saga.ts";
+import { now } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import type { Runner } from "../runs/runner.ts";
 import { hashToken, newManagementToken, newStackPassword, tokenMatches } from "../owners/secrets.ts";
 import { IdempotencyGuard } from "./idempotency.ts";
@@ -56,7 +57,7 @@ export class StackService {
   readonly reads: StackReads;
 
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: Ports,
     private readonly availability: AvailabilityIndex,
     private readonly runner: Runner,
     readonly access: StackAccess,

@@ -1,6 +1,10 @@
 import { DokployError } from "../../dokploy/errors.ts";
 import type { Leftover, Stack } from "../model/vocabulary.ts";
-import { type SagaDeps, now, sleep, withCleanupRetries } from "../runs/saga.ts";
+import { now, sleep, withCleanupRetries } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
+
+/** Dokploy's deletes, retried while Dokploy blips; the store for what a stack has. */
+export type TeardownPorts = Pick<Ports, "client" | "store" | "log" | "config" | "cleanup" | "onBuildOutlivedDelete">;
 
 /**
  * Removing a stack's Dokploy resources, shared by rollback, delete and crash recovery.
@@ -24,7 +28,7 @@ const reason = (err: unknown) => (err instanceof DokployError ? `${err.procedure
  * came between Dokploy's answer and our write, the project is found by its name and its
  * applications by listing it (docs/dokploy.md §8.4).
  */
-export async function findFootprint(deps: SagaDeps, stack: Stack): Promise<StackFootprint> {
+export async function findFootprint(deps: TeardownPorts, stack: Stack): Promise<StackFootprint> {
   const projectName = `${deps.config.STACK_PROJECT_PREFIX}${stack.name}`;
   const uninspected: Leftover[] = [];
   let projectIds: string[];
@@ -55,7 +59,7 @@ export async function findFootprint(deps: SagaDeps, stack: Stack): Promise<Stack
  * worker can then pick up, and wait while a build runs (the application's status, or a
  * deployment still "running": a redeploy's saveDockerProvider resets the status mid-build).
  */
-async function waitForBuildToEnd(deps: SagaDeps, applicationId: string): Promise<void> {
+async function waitForBuildToEnd(deps: TeardownPorts, applicationId: string): Promise<void> {
   await withCleanupRetries(deps, () => deps.client.applicationCleanQueues(applicationId)).catch((err) => {
     if (!gone(err)) deps.log.warn({ applicationId, err: reason(err) }, "could not clear Dokploy's build queue before the delete");
   });
@@ -75,7 +79,7 @@ const buildRunning = (app: { applicationStatus?: string; deployments: { status: 
   app.applicationStatus === "running" || app.deployments.some((d) => d.status === "running");
 
 /** Deletes the applications; `stack` (if any) has its stored ids cleared as they go. */
-export async function deleteApplications(deps: SagaDeps, stack: Stack | null, applicationIds: string[]): Promise<Leftover[]> {
+export async function deleteApplications(deps: TeardownPorts, stack: Stack | null, applicationIds: string[]): Promise<Leftover[]> {
   const leftovers: Leftover[] = [];
   for (const applicationId of applicationIds) {
     try {
@@ -96,7 +100,7 @@ export async function deleteApplications(deps: SagaDeps, stack: Stack | null, ap
   return leftovers;
 }
 
-export async function removeProjects(deps: SagaDeps, stack: Stack | null, projectIds: string[]): Promise<Leftover[]> {
+export async function removeProjects(deps: TeardownPorts, stack: Stack | null, projectIds: string[]): Promise<Leftover[]> {
   const leftovers: Leftover[] = [];
   for (const projectId of projectIds) {
     try {
@@ -113,7 +117,7 @@ export async function removeProjects(deps: SagaDeps, stack: Stack | null, projec
 }
 
 /** The whole removal. Projects whose applications could not all be deleted are kept. */
-export async function removeStackResources(deps: SagaDeps, stackId: number): Promise<Leftover[]> {
+export async function removeStackResources(deps: TeardownPorts, stackId: number): Promise<Leftover[]> {
   const stack = deps.store.stacks.existing(stackId);
   let footprint: StackFootprint;
   try {

@@ -1,6 +1,13 @@
 import type { Stack } from "../model/vocabulary.ts";
-import type { SagaDeps } from "../runs/saga.ts";
-import { BACKUP_STATES, type BackupState, backupStateOf, backupSummary, refreshBackupRuns, summariseBackups } from "../backups/backups.ts";
+import {
+  type BackupPorts,
+  BACKUP_STATES,
+  type BackupState,
+  backupStateOf,
+  backupSummary,
+  refreshBackupRuns,
+  summariseBackups,
+} from "../backups/backups.ts";
 import { type OutOfReach, outOfReach } from "../backups/backup-reach.ts";
 import type { ClusterNode, ClusterView } from "../placement/nodes.ts";
 import { type NodeCapacity, type NodeCapacityConfig, nodeFigures } from "./node-capacity.ts";
@@ -27,7 +34,7 @@ const UNAVAILABLE_MESSAGE: Record<Unavailable, string> = {
 
 export class Fleet {
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: BackupPorts,
     private readonly cluster: ClusterView,
     private readonly config: NodeCapacityConfig,
   ) {}

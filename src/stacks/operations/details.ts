@@ -4,7 +4,7 @@ import { type ApplicationSettings, applicationStatus } from "../../dokploy/schem
 import { operationSummary } from "../../store/lifecycle.ts";
 import { outOfReachSchema } from "../backups/backup-reach.ts";
 import { deploymentKind, type Stack, stackStatus, unavailableReason } from "../model/vocabulary.ts";
-import type { SagaDeps } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 
 /**
  * What the owner sees of a stack: the portal's record, Dokploy's view of the application
@@ -70,7 +70,7 @@ export type StackDetails = z.infer<typeof ownerStackDetails>;
 
 const num = (v: string | null | undefined) => (v ? Number.parseInt(v, 10) : null);
 
-export async function stackDetails(deps: SagaDeps, stack: Stack): Promise<StackDetails> {
+export async function stackDetails(deps: Pick<Ports, "client" | "store" | "config">, stack: Stack): Promise<StackDetails> {
   const { store } = deps;
   const run = store.lifecycle.runState(stack.id);
   const running = store.deployments.runningFor(stack.id);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DokployError } from "../../dokploy/errors.ts";
 import type { Stack } from "../model/vocabulary.ts";
-import type { SagaDeps } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 
 /**
  * The last lines of a stack's logs, for its owner: Dokploy's log of the newest deploy
@@ -38,7 +38,12 @@ export type StackLogs = z.infer<typeof ownerStackLogs>;
 
 const lines = (text: string) => text.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
 
-export async function stackLogs(deps: SagaDeps, stack: Stack, tail: number, portalSecrets: (string | undefined)[]): Promise<StackLogs> {
+export async function stackLogs(
+  deps: Pick<Ports, "client" | "config">,
+  stack: Stack,
+  tail: number,
+  portalSecrets: (string | undefined)[],
+): Promise<StackLogs> {
   const secrets = [...portalSecrets, deps.config.STACK_REGISTRY_PASSWORD];
   const applicationId = stack.applicationId;
   const unavailable = (err: unknown) => (err instanceof DokployError ? `${err.procedure}: ${err.failure}` : "unavailable");

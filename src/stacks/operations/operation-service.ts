@@ -1,5 +1,6 @@
 import type { Deployment, Stack } from "../model/vocabulary.ts";
-import { type SagaDeps, now } from "../runs/saga.ts";
+import { now } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import { newStackPassword } from "../owners/secrets.ts";
 import type { Actor, RequestContext, StackAccess } from "../owners/access.ts";
 import { type Result, fail } from "../model/result.ts";
@@ -30,7 +31,7 @@ export type OperationAccepted = {
   | { deploymentId: null; nothingToDo: true; message: string }
 );
 
-const SAGAS: Record<OperationKind, (deps: SagaDeps, input: OperationInput) => Promise<void>> = {
+const SAGAS: Record<OperationKind, (deps: Ports, input: OperationInput) => Promise<void>> = {
   stop: stopStack,
   start: startStack,
   restart: restartStack,
@@ -54,7 +55,7 @@ export interface StackOperationsOptions {
 
 export class StackOperations {
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: Ports,
     private readonly runner: Runner,
     private readonly access: StackAccess,
     private readonly opts: StackOperationsOptions = {},

@@ -1,4 +1,5 @@
-import { now, type SagaDeps, SagaError } from "../runs/saga.ts";
+import { now, SagaError } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import { adoptPlacement } from "../placement/adopt.ts";
 import { applicationSettings } from "../model/swarm-settings.ts";
 import { RESTART_STEPS } from "../model/steps.ts";
@@ -23,7 +24,7 @@ import {
  * repeat, so a restarted portal runs them again from the start.
  */
 
-async function stopSteps(deps: SagaDeps, input: OperationInput, step: Step): Promise<void> {
+async function stopSteps(deps: Ports, input: OperationInput, step: Step): Promise<void> {
   const { applicationId, appName } = applicationOf(deps, input.stack.id);
   await step("stop_service", async () => {
     await scaleService(deps, "stop", { applicationId, appName }, input.signal);
@@ -34,7 +35,7 @@ async function stopSteps(deps: SagaDeps, input: OperationInput, step: Step): Pro
   await step("wait_stopped", () => waitStopped(deps, input.stack, appName, input.signal));
 }
 
-async function startSteps(deps: SagaDeps, input: OperationInput, step: Step): Promise<void> {
+async function startSteps(deps: Ports, input: OperationInput, step: Step): Promise<void> {
   const app = applicationOf(deps, input.stack.id);
   const { applicationId, appName } = app;
   // Swarm would start a task it cannot place by itself whenever room frees up, behind the
@@ -73,21 +74,21 @@ async function startSteps(deps: SagaDeps, input: OperationInput, step: Step): Pr
   });
 }
 
-export function stopStack(deps: SagaDeps, input: OperationInput): Promise<void> {
+export function stopStack(deps: Ports, input: OperationInput): Promise<void> {
   return runOperation(deps, input, async (step) => {
     await stopSteps(deps, input, step);
     return { status: "stopped", message: "The stack is stopped. Its data is kept; start it again whenever you like." };
   });
 }
 
-export function startStack(deps: SagaDeps, input: OperationInput): Promise<void> {
+export function startStack(deps: Ports, input: OperationInput): Promise<void> {
   return runOperation(deps, input, async (step) => {
     await startSteps(deps, input, step);
     return { status: "ready", message: "The stack is running." };
   });
 }
 
-export function restartStack(deps: SagaDeps, input: OperationInput): Promise<void> {
+export function restartStack(deps: Ports, input: OperationInput): Promise<void> {
   // Once the stop is through, a restarted portal only has to start it again.
   const steps = from(RESTART_STEPS, input.resumeFrom === "start_service" || input.resumeFrom === "wait_healthy" ? "start_service" : undefined);
   return runOperation(deps, input, async (step) => {

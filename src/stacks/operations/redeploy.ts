@@ -2,7 +2,8 @@ import { syncStackDomain } from "../sso/stack-sso.ts";
 import { credentialsIn } from "../probe/opencode-api.ts";
 import { planStack } from "../model/resource-plan.ts";
 import { stackEnv } from "../deploy/deploy-saga.ts";
-import { type SagaDeps, SagaError, now } from "../runs/saga.ts";
+import { SagaError, now } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import { applicationSettings, dockerProvider, settingsDiffer } from "../model/swarm-settings.ts";
 import { ensureBackups } from "../backups/backups.ts";
 import { adoptPlacement } from "../placement/adopt.ts";
@@ -27,11 +28,11 @@ import {
  */
 
 /** The image a redeploy applies: the rollout's (in memory, or recorded after a restart), else STACK_IMAGE. */
-export function redeployImage(deps: SagaDeps, input: OperationInput): string {
+export function redeployImage(deps: Ports, input: OperationInput): string {
   return input.image ?? deps.store.images.forDeployment(input.deployment.id) ?? deps.config.STACK_IMAGE;
 }
 
-async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string> {
+async function applyPlan(deps: Ports, input: OperationInput): Promise<string> {
   const { client, store, config } = deps;
   const image = redeployImage(deps, input);
   const { signal, stack } = input;
@@ -67,7 +68,7 @@ async function applyPlan(deps: SagaDeps, input: OperationInput): Promise<string>
   return missing.length ? `New volumes: ${missing.map((v) => v.volumeName).join(", ")}` : `Image ${image}`;
 }
 
-async function deployAndWait(deps: SagaDeps, input: OperationInput, step: Step, steps: Set<string>, how: "deploy" | "redeploy") {
+async function deployAndWait(deps: Ports, input: OperationInput, step: Step, steps: Set<string>, how: "deploy" | "redeploy") {
   const { applicationId, appName } = applicationOf(deps, input.stack.id);
   const id = input.deployment.id;
   if (steps.has("deploy")) await step("deploy", () => startDokployDeploy(deps, id, applicationId, how, input.signal));
@@ -88,7 +89,7 @@ async function deployAndWait(deps: SagaDeps, input: OperationInput, step: Step, 
   });
 }
 
-export function redeployStack(deps: SagaDeps, input: OperationInput): Promise<void> {
+export function redeployStack(deps: Ports, input: OperationInput): Promise<void> {
   // Before Dokploy's deploy is known to run, everything is simply done again.
   const resume =
     input.resumeFrom === "wait_running" || input.resumeFrom === "wait_healthy" || input.resumeFrom === "ready" ? input.resumeFrom : undefined;
@@ -105,7 +106,7 @@ export function redeployStack(deps: SagaDeps, input: OperationInput): Promise<vo
   });
 }
 
-export function changePassword(deps: SagaDeps, input: OperationInput): Promise<void> {
+export function changePassword(deps: Ports, input: OperationInput): Promise<void> {
   const resume = input.resumeFrom === "ready" ? "wait_healthy" : input.resumeFrom;
   const steps = from(PASSWORD_STEPS, resume);
   return runOperation(deps, input, async (step) => {

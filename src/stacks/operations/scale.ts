@@ -1,5 +1,5 @@
 import { DokployError } from "../../dokploy/errors.ts";
-import type { SagaDeps } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 
 /** Nothing came back that says what Dokploy did: a timeout or a dropped connection, not Dokploy's "no". */
 export const answerLost = (err: unknown): boolean =>
@@ -14,7 +14,7 @@ const WANTED_RUNNING = /^(running|ready)$/i;
  * a scale that did not is a failure. Never sent twice: a second scale would race the first.
  */
 export async function scaleService(
-  deps: SagaDeps,
+  deps: Pick<Ports, "client" | "log">,
   to: "start" | "stop",
   app: { applicationId: string; appName: string },
   signal: AbortSignal,

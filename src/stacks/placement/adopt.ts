@@ -1,4 +1,4 @@
-import type { SagaDeps } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import { now } from "../runs/saga.ts";
 
 /**
@@ -12,7 +12,7 @@ import { now } from "../runs/saga.ts";
  * application writes Dokploy's placement into the service.
  */
 export async function adoptPlacement(
-  deps: SagaDeps,
+  deps: Pick<Ports, "client" | "store" | "log" | "cluster">,
   stack: { id: number; name: string },
   appName: string,
   signal?: AbortSignal,

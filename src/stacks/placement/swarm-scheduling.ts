@@ -1,5 +1,6 @@
 import type { ServiceTask } from "../../dokploy/schemas.ts";
-import { type SagaDeps, SagaError, sleep } from "../runs/saga.ts";
+import { SagaError, sleep } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 
 /**
  * Swarm's own word on whether a stack can run. A task no node suits (too little memory left
@@ -47,7 +48,7 @@ export const UNSCHEDULABLE_MESSAGE = "Swarm found no server that can run the sta
  * signal that fires for that too, so its probes stop.
  */
 export async function failIfUnschedulable<T>(
-  deps: SagaDeps,
+  deps: Pick<Ports, "client">,
   appName: string,
   signal: AbortSignal,
   wait: (signal: AbortSignal) => Promise<T>,
@@ -80,7 +81,7 @@ export async function failIfUnschedulable<T>(
 }
 
 /** Reads the task list until Swarm has said for SCHEDULING_GRACE_MS that no node suits the task. */
-async function watch(deps: SagaDeps, appName: string, signal: AbortSignal): Promise<SagaError> {
+async function watch(deps: Pick<Ports, "client">, appName: string, signal: AbortSignal): Promise<SagaError> {
   let pause = SCHEDULING_FIRST_CHECK_MS;
   let since: number | null = null;
   for (;;) {

@@ -2,7 +2,10 @@ import { z } from "zod";
 import type { Stack } from "../model/vocabulary.ts";
 import { planStack } from "../model/resource-plan.ts";
 import { expandProbeTargets } from "./targets.ts";
-import type { SagaDeps } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
+
+/** Dokploy (the stack's password in its environment) and where the stack answers. */
+export type OpenCodePorts = Pick<Ports, "client" | "config">;
 
 /**
  * The stack's own OpenCode API, read with the stack's credentials: which sessions exist and
@@ -16,7 +19,7 @@ const PASSWORD_LINE = /^OPENCODE_SERVER_PASSWORD=(.*)$/m;
 const USERNAME_LINE = /^OPENCODE_SERVER_USERNAME=(.*)$/m;
 
 export async function stackCredentials(
-  deps: SagaDeps,
+  deps: OpenCodePorts,
   applicationId: string,
   signal?: AbortSignal,
 ): Promise<{ username: string; password: string } | null> {
@@ -46,12 +49,12 @@ export interface Activity {
  * cannot be read. OpenCode 1.18 lists the newest 100 unless asked for more (1.1 lists them
  * all), hence the limit, which both take.
  */
-export async function readSessionIds(deps: SagaDeps, stack: Stack, timeoutMs: number): Promise<string[] | null> {
+export async function readSessionIds(deps: OpenCodePorts, stack: Stack, timeoutMs: number): Promise<string[] | null> {
   return await fromStack(deps, stack, timeoutMs, async (get) => (await get("session?limit=1000000", sessions))?.map((s) => s.id) ?? null);
 }
 
 /** The stack's activity, or null when its OpenCode cannot be read (then nobody decides on it). */
-export async function readActivity(deps: SagaDeps, stack: Stack, timeoutMs: number): Promise<Activity | null> {
+export async function readActivity(deps: OpenCodePorts, stack: Stack, timeoutMs: number): Promise<Activity | null> {
   return await fromStack(deps, stack, timeoutMs, async (get) => {
     const list = await get("session", sessions);
     if (!list) return null;
@@ -71,7 +74,7 @@ type Get = <T>(path: string, schema: z.ZodType<T>) => Promise<T | null>;
  * `read` with GETs to the stack's OpenCode (the stack's credentials, JSON of `schema` or null),
  * through each of the probe's targets until one gives an answer; null when none does.
  */
-async function fromStack<T>(deps: SagaDeps, stack: Stack, timeoutMs: number, read: (get: Get) => Promise<T | null>): Promise<T | null> {
+async function fromStack<T>(deps: OpenCodePorts, stack: Stack, timeoutMs: number, read: (get: Get) => Promise<T | null>): Promise<T | null> {
   if (!stack.applicationId || !stack.appName) return null;
   const signal = AbortSignal.timeout(timeoutMs);
   const credentials = await stackCredentials(deps, stack.applicationId, signal).catch(() => null);

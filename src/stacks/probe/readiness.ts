@@ -2,7 +2,7 @@ import { FAST_PROBE_WINDOW_MS, FIRST_PROBE_PAUSE_MS } from "../runs/poll-schedul
 import type { ProbeTarget } from "./targets.ts";
 import type { WaitResult } from "./wait-until-up.ts";
 import { healthTimeout } from "./timeout-report.ts";
-import type { SagaDeps } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import { failIfUnschedulable } from "../placement/swarm-scheduling.ts";
 
 /**
@@ -11,7 +11,7 @@ import { failIfUnschedulable } from "../placement/swarm-scheduling.ts";
  * that never answers is `health_timeout`, saying what each target last saw.
  */
 export async function waitUntilAnswering(
-  deps: SagaDeps,
+  deps: Pick<Ports, "waitUntilUp" | "client"> & { config: Pick<Ports["config"], "PROBE_INTERVAL" | "PROBE_ATTEMPT_TIMEOUT"> },
   appName: string,
   targets: ProbeTarget[],
   timeoutMs: number,

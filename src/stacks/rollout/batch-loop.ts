@@ -1,6 +1,7 @@
 import type { RolloutView, RolloutStackState } from "./rollout-model.ts";
 import { type Rollout, pauseReason } from "./rollout-model.ts";
-import { type SagaDeps, now } from "../runs/saga.ts";
+import { now } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import type { StackOperations } from "../operations/operation-service.ts";
 import { StackTurns } from "./stack-turn.ts";
 
@@ -33,7 +34,7 @@ export class BatchLoop {
   private readonly turns: StackTurns;
 
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: Ports,
     operations: StackOperations,
     private readonly host: BatchHost,
   ) {

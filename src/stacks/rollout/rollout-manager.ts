@@ -1,5 +1,6 @@
 import type { StackOperations } from "../operations/operation-service.ts";
-import { type SagaDeps, now } from "../runs/saga.ts";
+import { now } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import { type Problem, type Result, fail } from "../model/result.ts";
 import { RolloutWatchers } from "./rollout-watchers.ts";
 import { BatchLoop } from "./batch-loop.ts";
@@ -30,7 +31,7 @@ export class RolloutManager {
   private readonly batches: BatchLoop;
 
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: Ports,
     operations: StackOperations,
     private readonly hooks: RolloutHooks = {},
   ) {

@@ -1,6 +1,7 @@
 import type { Stack } from "../model/vocabulary.ts";
 import { readSessionIds } from "../probe/opencode-api.ts";
-import type { SagaDeps } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
+import type { OpenCodePorts } from "../probe/opencode-api.ts";
 
 /**
  * A new image must still open the stack's OpenCode data: answering the probe is not enough (an
@@ -19,13 +20,13 @@ const RETRY_MS = 1_000;
 const NAMED = 3;
 
 /** The ids the stack's OpenCode lists now, or null when they cannot be read (then nothing is checked). */
-export async function sessionsBefore(deps: SagaDeps, stack: Stack): Promise<string[] | null> {
+export async function sessionsBefore(deps: OpenCodePorts, stack: Stack): Promise<string[] | null> {
   return await readSessionIds(deps, stack, READ_TIMEOUT_MS).catch(() => null);
 }
 
 /** Why the stack on `image` fails the check, or null when it lists every session of `before`. */
 export async function sessionsMissing(
-  deps: SagaDeps,
+  deps: OpenCodePorts & Pick<Ports, "log">,
   stack: Stack,
   before: string[],
   image: string,

@@ -3,7 +3,8 @@ import type { Stack } from "../model/vocabulary.ts";
 import { dockerProvider } from "../model/swarm-settings.ts";
 import type { StackOperations } from "../operations/operation-service.ts";
 import { operationEnd } from "../runs/run-end.ts";
-import { type SagaDeps, now } from "../runs/saga.ts";
+import { now } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import type { Rollout, RolloutPhase, RolloutStack, RolloutStackState } from "./rollout-model.ts";
 import { sessionsBefore, sessionsMissing } from "./sessions-check.ts";
 
@@ -15,7 +16,7 @@ import { sessionsBefore, sessionsMissing } from "./sessions-check.ts";
  */
 export class StackTurns {
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: Ports,
     private readonly operations: StackOperations,
     /** The portal is stopping: a turn leaves things as they are, for the next start. */
     private readonly isStopped: () => boolean,

@@ -2,7 +2,8 @@ import type { Deployment, Stack, StepId } from "../model/vocabulary.ts";
 import { planStack } from "../model/resource-plan.ts";
 import { probeOnce } from "../probe/probe-once.ts";
 import { expandProbeTargets } from "../probe/targets.ts";
-import { type SagaDeps, SagaError, now, runStep, sleep, toDeploymentError } from "./saga.ts";
+import { SagaError, now, runStep, sleep, toDeploymentError } from "./saga.ts";
+import type { Ports } from "./ports.ts";
 import { waitForDokployDeploy } from "./wait-dokploy-deploy.ts";
 import { failIfUnschedulable } from "../placement/swarm-scheduling.ts";
 import { waitUntilAnswering } from "../probe/readiness.ts";
@@ -35,7 +36,7 @@ export type OperationEnd = { status: "ready" | "stopped"; message: string };
  * Runs an operation's body; its end becomes the deployment's outcome and the `done` event.
  * Failures leave the stack as Dokploy has it (nothing to roll back): the deployment says why.
  */
-export async function runOperation(deps: SagaDeps, input: OperationInput, body: (step: Step) => Promise<OperationEnd>): Promise<void> {
+export async function runOperation(deps: Ports, input: OperationInput, body: (step: Step) => Promise<OperationEnd>): Promise<void> {
   const { deployment, signal } = input;
   const id = deployment.id;
   const step: Step = (s, fn, message) => runStep(deps, id, deployment.kind, s, fn, message);
@@ -60,13 +61,13 @@ export async function runOperation(deps: SagaDeps, input: OperationInput, body: 
 }
 
 /** The stack's application id, or a failure: an operation needs the application. */
-export function applicationOf(deps: SagaDeps, stackId: number): { applicationId: string; appName: string } {
+export function applicationOf(deps: Ports, stackId: number): { applicationId: string; appName: string } {
   const stack = deps.store.stacks.byId(stackId);
   if (!stack?.applicationId || !stack.appName) throw new SagaError("dokploy_rejected", "The stack has no application in Dokploy");
   return { applicationId: stack.applicationId, appName: stack.appName };
 }
 
-function probeTargets(deps: SagaDeps, stack: Stack, appName: string) {
+function probeTargets(deps: Ports, stack: Stack, appName: string) {
   const plan = planStack(stack.name, deps.config, stack.volumeGeneration);
   return expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName, port: plan.port });
 }
@@ -75,18 +76,18 @@ function probeTargets(deps: SagaDeps, stack: Stack, appName: string) {
  * Until the probe sees the stack answer (the same check as a deploy's wait_healthy); a task
  * Swarm cannot place ends it with `unschedulable` (placement/swarm-scheduling.ts).
  */
-export async function waitHealthy(deps: SagaDeps, stack: Stack, appName: string, signal: AbortSignal): Promise<{ trusted?: boolean }> {
+export async function waitHealthy(deps: Ports, stack: Stack, appName: string, signal: AbortSignal): Promise<{ trusted?: boolean }> {
   return waitUntilAnswering(deps, appName, probeTargets(deps, stack, appName), deps.config.HEALTH_TIMEOUT, signal);
 }
 
 /** Ids of the service's tasks that run now (`docker service ps`, as Dokploy reports it). */
-export async function runningTasks(deps: SagaDeps, appName: string, signal: AbortSignal): Promise<string[]> {
+export async function runningTasks(deps: Ports, appName: string, signal: AbortSignal): Promise<string[]> {
   const tasks = await deps.client.serviceTasks(appName, signal);
   return tasks.filter((t) => /^(running|starting)\b/i.test(t.currentState)).map((t) => t.containerId);
 }
 
 /** Polls `done` (which asks Dokploy, so at POLL_INTERVAL at most) until it says true; at the deadline `timeout` is thrown. */
-async function until(deps: SagaDeps, signal: AbortSignal, done: () => Promise<boolean>, timeout: SagaError): Promise<void> {
+async function until(deps: Ports, signal: AbortSignal, done: () => Promise<boolean>, timeout: SagaError): Promise<void> {
   const deadline = Date.now() + deps.config.HEALTH_TIMEOUT;
   let interval = Math.min(100, deps.config.POLL_INTERVAL);
   for (;;) {
@@ -102,7 +103,7 @@ async function until(deps: SagaDeps, signal: AbortSignal, done: () => Promise<bo
  * Until Swarm has no running task of the service and no probe target reaches OpenCode. A
  * redirect does not count as an answer: Traefik redirects http to https either way.
  */
-export async function waitStopped(deps: SagaDeps, stack: Stack, appName: string, signal: AbortSignal): Promise<void> {
+export async function waitStopped(deps: Ports, stack: Stack, appName: string, signal: AbortSignal): Promise<void> {
   const targets = probeTargets(deps, stack, appName);
   await until(
     deps,
@@ -120,7 +121,7 @@ export async function waitStopped(deps: SagaDeps, stack: Stack, appName: string,
  * Until the deploy's new task runs and the old ones are gone: right after Dokploy's "done"
  * the old container may still answer, and the probe must not take it for the new one.
  */
-export async function waitNewTask(deps: SagaDeps, appName: string, oldTasks: string[], signal: AbortSignal): Promise<void> {
+export async function waitNewTask(deps: Ports, appName: string, oldTasks: string[], signal: AbortSignal): Promise<void> {
   // The new task may be one Swarm cannot place: that ends the wait too (placement/swarm-scheduling.ts).
   await failIfUnschedulable(deps, appName, signal, (waiting) =>
     until(
@@ -140,7 +141,7 @@ export async function waitNewTask(deps: SagaDeps, appName: string, oldTasks: str
  * (and a restarted portal) which row is ours.
  */
 export async function startDokployDeploy(
-  deps: SagaDeps,
+  deps: Ports,
   deploymentId: string,
   applicationId: string,
   how: "deploy" | "redeploy",
@@ -155,7 +156,7 @@ export async function startDokployDeploy(
 }
 
 /** Until Dokploy's deployment after the recorded baseline is done; error or cancel fails. */
-export async function waitDokployDeploy(deps: SagaDeps, deploymentId: string, applicationId: string, signal: AbortSignal): Promise<void> {
+export async function waitDokployDeploy(deps: Ports, deploymentId: string, applicationId: string, signal: AbortSignal): Promise<void> {
   const baseline = deps.store.lifecycle.baseline(deploymentId);
   const row = await waitForDokployDeploy(deps.client, {
     applicationId,

@@ -1,61 +1,7 @@
-import type { Logger } from "../../log.ts";
-import type { Config } from "../../config.ts";
-import type { DokployClient } from "../../dokploy/client.ts";
 import { DokployError } from "../../dokploy/errors.ts";
-import type { Store } from "../../store/index.ts";
-import type { EventBus } from "./event-bus.ts";
 import type { DeploymentError, ProbeSeen, StepId } from "../model/vocabulary.ts";
 import { publicMessageFor } from "../model/public-view.ts";
-import type { WaitOptions, WaitResult } from "../probe/wait-until-up.ts";
-import type { ClusterView } from "../placement/nodes.ts";
-
-/** What the deploy and delete sagas need; passed in so tests can use real parts throughout. */
-export interface SagaDeps {
-  client: DokployClient;
-  store: Store;
-  events: EventBus;
-  log: Logger;
-  config: Pick<
-    Config,
-    | "STACK_IMAGE"
-    | "STACK_PORT"
-    | "STACK_MOUNTS"
-    | "STACK_PROJECT_PREFIX"
-    | "STACK_VOLUME_PREFIX"
-    | "STACK_DOMAIN_SUFFIX"
-    | "STACK_REGISTRY_URL"
-    | "STACK_REGISTRY_USERNAME"
-    | "STACK_REGISTRY_PASSWORD"
-    | "STACK_CERTIFICATE_TYPE"
-    | "STACK_CERT_RESOLVER"
-    | "STACK_PROBE_URLS"
-    | "STACK_MEMORY_LIMIT"
-    | "STACK_MEMORY_RESERVATION"
-    | "STACK_CPU_LIMIT"
-    | "STACK_CPU_RESERVATION"
-    | "DEPLOY_TIMEOUT"
-    | "HEALTH_TIMEOUT"
-    | "POLL_INTERVAL"
-    | "PROBE_INTERVAL"
-    | "PROBE_ATTEMPT_TIMEOUT"
-    | "RESERVED_NAMES"
-    | "STACK_NODE_LABEL"
-    | "MAX_STACKS_PER_NODE"
-    | "BACKUP_DESTINATION_ID"
-    | "BACKUP_SCHEDULE"
-    | "BACKUP_KEEP"
-    | "BACKUP_NODE"
-    | "STACK_SSO"
-  >;
-  /** Dokploy's Swarm nodes, where the portal knows them (placement/nodes.ts). */
-  cluster?: ClusterView;
-  waitUntilUp: (opts: WaitOptions) => Promise<WaitResult>;
-  /** Attempts and first delay for compensations; Dokploy blips should not leave leftovers. */
-  cleanup: { attempts: number; baseDelayMs: number };
-  onStep?: (kind: string, step: StepId, state: "succeeded" | "failed", durationMs: number) => void;
-  /** application.delete found a build still running: its service will outlive the application. */
-  onBuildOutlivedDelete?: (appName: string) => void;
-}
+import type { Ports } from "./ports.ts";
 
 export const now = () => new Date().toISOString();
 
@@ -110,7 +56,7 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
  * succeeded/failed events, and reports its duration.
  */
 export async function runStep<T>(
-  deps: SagaDeps,
+  deps: Pick<Ports, "store" | "events" | "log" | "onStep">,
   deploymentId: string,
   kind: string,
   step: StepId,
@@ -144,7 +90,7 @@ export async function runStep<T>(
  * Retries a compensation with exponential backoff while Dokploy's failure may be passing.
  * A definite answer (404 = already gone, other 4xx) ends the retries.
  */
-export async function withCleanupRetries<T>(deps: SagaDeps, fn: () => Promise<T>): Promise<T> {
+export async function withCleanupRetries<T>(deps: Pick<Ports, "cleanup">, fn: () => Promise<T>): Promise<T> {
   let delay = deps.cleanup.baseDelayMs;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -4,7 +4,7 @@ import type { Stack } from "../model/vocabulary.ts";
 import { stackCredentials } from "../probe/opencode-api.ts";
 import { type Person, sameOwner } from "../owners/person.ts";
 import { planStack } from "../model/resource-plan.ts";
-import type { SagaDeps } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import { SSO_MIDDLEWARE, withSsoMiddleware, withoutSsoMiddleware } from "./middleware-file.ts";
 
 /**
@@ -42,7 +42,7 @@ const same = (a: readonly string[], b: readonly string[]) => a.length === b.leng
 
 /** Brings one stack's domain in line (a redeploy does this); true when it changed. */
 export async function syncStackDomain(
-  deps: SagaDeps,
+  deps: Pick<Ports, "client" | "store" | "config">,
   on: boolean,
   host: string,
   domains: readonly DomainRow[],
@@ -61,7 +61,7 @@ export class StackSso {
   private readonly credentials = new Map<string, { at: number; value: Promise<{ username: string; password: string } | null> }>();
 
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: Pick<Ports, "client" | "store" | "config">,
     readonly opts: StackSsoOptions,
     private readonly credentialTtlMs = 10_000,
   ) {}

@@ -1,7 +1,7 @@
 import { readActivity } from "../probe/opencode-api.ts";
 import type { StackOperations } from "../operations/operation-service.ts";
 import type { Stack } from "../model/vocabulary.ts";
-import type { SagaDeps } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 
 /**
  * Idle stop: a running stack whose OpenCode had no session change for IDLE_STOP_AFTER, and
@@ -26,7 +26,7 @@ export class IdleStopper {
   private stopped = false;
 
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: Pick<Ports, "client" | "store" | "log" | "config">,
     private readonly operations: StackOperations,
     private readonly opts: IdleStopperOptions,
   ) {}

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { SwarmService } from "../../dokploy/schemas.ts";
-import { type SagaDeps, sleep } from "../runs/saga.ts";
+import { sleep } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 
 /**
  * Swarm services of the portal's naming with no application behind them. Dokploy creates a
@@ -30,7 +31,11 @@ type ProjectSummary = { projectId: string; environments: { applications: { appli
  * projects were listed, so if its application lived then, it is among them. A second read
  * after the lookup leaves out services that a delete running meanwhile removed.
  */
-export async function findOrphanServices(deps: SagaDeps, before: SwarmService[], projects: ProjectSummary[]): Promise<OrphanService[]> {
+export async function findOrphanServices(
+  deps: Pick<Ports, "client" | "store" | "config">,
+  before: SwarmService[],
+  projects: ProjectSummary[],
+): Promise<OrphanService[]> {
   const prefix = deps.config.STACK_PROJECT_PREFIX;
   const ours = before.filter((s) => s.Name.startsWith(prefix));
   if (ours.length === 0) return [];
@@ -73,7 +78,7 @@ export class OrphanServiceWatch {
   private stopped = false;
 
   constructor(
-    private readonly deps: Pick<SagaDeps, "client" | "log" | "config">,
+    private readonly deps: Pick<Ports, "client" | "log" | "config">,
     private readonly onFound: (appName: string) => void,
     private readonly intervalMs = Math.max(2_000, deps.config.POLL_INTERVAL),
   ) {}

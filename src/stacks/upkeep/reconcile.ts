@@ -4,8 +4,9 @@ import { leftover } from "../model/vocabulary.ts";
 import { checkName } from "../model/names.ts";
 import { findOrphanServices, orphanService } from "./orphan-services.ts";
 import { planStack, stackNameOfProject } from "../model/resource-plan.ts";
-import { type SagaDeps, now } from "../runs/saga.ts";
-import { deleteApplications, removeProjects, removeStackResources } from "../deploy/teardown.ts";
+import { now } from "../runs/saga.ts";
+
+import { type TeardownPorts, deleteApplications, removeProjects, removeStackResources } from "../deploy/teardown.ts";
 
 /**
  * Compares the store with Dokploy. Finds Dokploy projects that follow the portal's naming
@@ -35,7 +36,7 @@ export const reconcileReport = z.object({
 });
 export type ReconcileReport = z.infer<typeof reconcileReport>;
 
-export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promise<ReconcileReport> {
+export async function reconcile(deps: TeardownPorts, opts: { apply: boolean }): Promise<ReconcileReport> {
   const { store, client, config } = deps;
   // Read before the projects: see findOrphanServices.
   const services = await client.swarmServices().catch((err) => {
@@ -116,7 +117,7 @@ export async function reconcile(deps: SagaDeps, opts: { apply: boolean }): Promi
 }
 
 /** The volumes of the stacks' prefix that no stack whose volumes are kept would mount. */
-async function findOrphanVolumes(deps: SagaDeps): Promise<string[]> {
+async function findOrphanVolumes(deps: TeardownPorts): Promise<string[]> {
   const { config } = deps;
   const kept = new Set(
     deps.store.stacks.volumeLineages().flatMap((s) => planStack(s.name, config, s.volumeGeneration).volumes.map((v) => v.volumeName)),
@@ -135,7 +136,7 @@ export class Reconciler {
   private running: Promise<ReconcileReport> | null = null;
 
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: TeardownPorts,
     private readonly onReport?: (report: ReconcileReport) => void,
   ) {}
 

@@ -1,7 +1,8 @@
 import { DokployError } from "../../dokploy/errors.ts";
 import type { Stack } from "../model/vocabulary.ts";
 import { planStack } from "../model/resource-plan.ts";
-import { type SagaDeps, now } from "../runs/saga.ts";
+import { now } from "../runs/saga.ts";
+import type { Ports } from "../runs/ports.ts";
 import { recordAudit } from "../owners/audit-trail.ts";
 
 /**
@@ -34,7 +35,7 @@ export class VolumeReaper {
   private running: Promise<VolumesLetGo[]> | null = null;
 
   constructor(
-    private readonly deps: SagaDeps,
+    private readonly deps: Pick<Ports, "client" | "store" | "log" | "cluster" | "config">,
     /** NAME_QUARANTINE_DAYS: how long a gone owner's name, and so their volumes, are held. */
     private readonly quarantineDays: number,
   ) {}
