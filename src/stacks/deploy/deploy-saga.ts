@@ -1,7 +1,6 @@
+import { waitDokployDeploy, waitHealthy } from "../runs/waits.ts";
 import { planStack, type StackPlan } from "../model/resource-plan.ts";
-import { expandProbeTargets } from "../probe/targets.ts";
 import { removeStackResources } from "./teardown.ts";
-import { waitForDokployDeploy } from "../runs/wait-dokploy-deploy.ts";
 import { applicationSettings, dockerProvider } from "../model/swarm-settings.ts";
 import { SagaError, now, runStep, toDeploymentError } from "../runs/saga.ts";
 import type { Ports } from "../runs/ports.ts";
@@ -12,7 +11,6 @@ import { cleanupReportOf } from "../model/rollback-report.ts";
 import { scrubLogTail } from "../operations/log-scrub.ts";
 import { ensureBackups, removeBackups } from "../backups/backups.ts";
 import { SSO_MIDDLEWARE } from "../sso/middleware-file.ts";
-import { waitUntilAnswering } from "../probe/readiness.ts";
 
 /**
  * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
@@ -60,7 +58,6 @@ export async function provision(deps: Ports, input: ProvisionInput): Promise<voi
         await waitRunning(deps, id, applicationId, signal, input.password);
       });
 
-    const targets = expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName, port: plan.port });
     await step(
       "wait_healthy",
       async () => {
@@ -68,15 +65,9 @@ export async function provision(deps: Ports, input: ProvisionInput): Promise<voi
         // A resumed wait keeps its first deadline, with one last probe if that has passed.
         const left = deadlineOf(deps, id, "wait_healthy", deps.config.HEALTH_TIMEOUT) - Date.now();
         // A task Swarm cannot place ends the wait at once (placement/swarm-scheduling.ts), then the rollback runs.
-        return waitUntilAnswering(
-          deps,
-          appName,
-          targets,
-          Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT)),
-          signal,
-        );
+        return waitHealthy(deps, stack, appName, signal, Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT)));
       },
-      (r) => (r.up && r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
+      (r) => (r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
     );
 
     await step("ready", async () => {
@@ -93,29 +84,17 @@ export async function provision(deps: Ports, input: ProvisionInput): Promise<voi
   }
 }
 
-/** Until Dokploy's deployment of the application is done; its failure fails the saga. */
-async function waitRunning(deps: Ports, id: string, applicationId: string, signal: AbortSignal, password?: string): Promise<void> {
-  const row = await waitForDokployDeploy(deps.client, {
-    applicationId,
+/** Until Dokploy's deployment of the application is done; its failure fails the saga, its log kept. */
+function waitRunning(deps: Ports, id: string, applicationId: string, signal: AbortSignal, password?: string): Promise<void> {
+  return waitDokployDeploy(deps, id, applicationId, {
     // A stack's application is new, so any deployment row is ours.
     baselineId: null,
     // Measured from the step's first start: a restart does not grant a new wait.
     deadline: deadlineOf(deps, id, "wait_running", deps.config.DEPLOY_TIMEOUT),
-    intervalMs: deps.config.POLL_INTERVAL,
     signal,
-    onQueued: () =>
-      deps.events.emit(id, {
-        type: "step",
-        data: { step: "wait_running", state: "queued", at: now(), message: "Waiting in Dokploy's build queue" },
-      }),
-    onRunning: () => deps.events.emit(id, { type: "status", data: { status: "building", at: now(), message: "Dokploy is deploying the stack" } }),
+    failedMessage: "Dokploy could not start the stack (see the portal log)",
+    onFailed: (row) => logFailure(deps, id, row.deploymentId, password),
   });
-  if (row.status === "done") return;
-  await logFailure(deps, id, row.deploymentId, password);
-  throw new SagaError(
-    "deploy_failed",
-    row.status === "cancelled" ? "Dokploy cancelled the deploy" : "Dokploy could not start the stack (see the portal log)",
-  );
 }
 
 /** When a wait step must end: its first start (persisted in its events) plus its timeout. */

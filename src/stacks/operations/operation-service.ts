@@ -1,4 +1,5 @@
 import type { Deployment, Stack } from "../model/vocabulary.ts";
+import { runningTasks } from "../runs/waits.ts";
 import { now } from "../runs/saga.ts";
 import type { Ports } from "../runs/ports.ts";
 import { newStackPassword } from "../owners/secrets.ts";
@@ -6,7 +7,7 @@ import type { Actor, RequestContext, StackAccess } from "../owners/access.ts";
 import { type Result, fail } from "../model/result.ts";
 import type { Runner } from "../runs/runner.ts";
 import type { OperationKind } from "../model/steps.ts";
-import { type OperationInput, runningTasks } from "../runs/operation-steps.ts";
+import type { OperationInput } from "../runs/operation-steps.ts";
 import type { RunState } from "../../store/lifecycle.ts";
 import { type StackDetails, stackDetails } from "./details.ts";
 import type { Fleet } from "../fleet/fleet.ts";

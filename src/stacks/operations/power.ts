@@ -1,3 +1,4 @@
+import { waitHealthy, waitStopped } from "../runs/waits.ts";
 import { now, SagaError } from "../runs/saga.ts";
 import type { Ports } from "../runs/ports.ts";
 import { adoptPlacement } from "../placement/adopt.ts";
@@ -12,9 +13,7 @@ import {
   from,
   runOperation,
   startDokployDeploy,
-  waitDokployDeploy,
-  waitHealthy,
-  waitStopped,
+  waitOperationDeploy,
 } from "../runs/operation-steps.ts";
 
 /**
@@ -61,7 +60,7 @@ async function startSteps(deps: Ports, input: OperationInput, step: Step): Promi
       // Dokploy answers a start only once Swarm runs the task: a task Swarm cannot place would hold the answer back for good.
       return failIfUnschedulable(deps, appName, input.signal, (s) => scaleService(deps, "start", app, s)).catch(scaledBackIfUnschedulable);
     await startDokployDeploy(deps, input.deployment.id, applicationId, "deploy", input.signal);
-    await waitDokployDeploy(deps, input.deployment.id, applicationId, input.signal);
+    await waitOperationDeploy(deps, input.deployment.id, applicationId, input.signal);
   });
   await step(
     "wait_healthy",

@@ -1,3 +1,4 @@
+import { waitHealthy, waitNewTask } from "../runs/waits.ts";
 import { syncStackDomain } from "../sso/stack-sso.ts";
 import { credentialsIn } from "../probe/opencode-api.ts";
 import { planStack } from "../model/resource-plan.ts";
@@ -15,9 +16,7 @@ import {
   from,
   runOperation,
   startDokployDeploy,
-  waitDokployDeploy,
-  waitHealthy,
-  waitNewTask,
+  waitOperationDeploy,
 } from "../runs/operation-steps.ts";
 
 /**
@@ -72,7 +71,7 @@ async function deployAndWait(deps: Ports, input: OperationInput, step: Step, ste
   const { applicationId, appName } = applicationOf(deps, input.stack.id);
   const id = input.deployment.id;
   if (steps.has("deploy")) await step("deploy", () => startDokployDeploy(deps, id, applicationId, how, input.signal));
-  if (steps.has("wait_running")) await step("wait_running", () => waitDokployDeploy(deps, id, applicationId, input.signal));
+  if (steps.has("wait_running")) await step("wait_running", () => waitOperationDeploy(deps, id, applicationId, input.signal));
   await step(
     "wait_healthy",
     async () => {

@@ -1,12 +1,7 @@
 import type { Deployment, Stack, StepId } from "../model/vocabulary.ts";
-import { planStack } from "../model/resource-plan.ts";
-import { probeOnce } from "../probe/probe-once.ts";
-import { expandProbeTargets } from "../probe/targets.ts";
-import { SagaError, now, runStep, sleep, toDeploymentError } from "./saga.ts";
+import { runningTasks, waitDokployDeploy } from "./waits.ts";
+import { SagaError, now, runStep, toDeploymentError } from "./saga.ts";
 import type { Ports } from "./ports.ts";
-import { waitForDokployDeploy } from "./wait-dokploy-deploy.ts";
-import { failIfUnschedulable } from "../placement/swarm-scheduling.ts";
-import { waitUntilAnswering } from "../probe/readiness.ts";
 
 /**
  * What the owner's operations share: the step runner with its terminal event, and the
@@ -67,75 +62,6 @@ export function applicationOf(deps: Ports, stackId: number): { applicationId: st
   return { applicationId: stack.applicationId, appName: stack.appName };
 }
 
-function probeTargets(deps: Ports, stack: Stack, appName: string) {
-  const plan = planStack(stack.name, deps.config, stack.volumeGeneration);
-  return expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName, port: plan.port });
-}
-
-/**
- * Until the probe sees the stack answer (the same check as a deploy's wait_healthy); a task
- * Swarm cannot place ends it with `unschedulable` (placement/swarm-scheduling.ts).
- */
-export async function waitHealthy(deps: Ports, stack: Stack, appName: string, signal: AbortSignal): Promise<{ trusted?: boolean }> {
-  return waitUntilAnswering(deps, appName, probeTargets(deps, stack, appName), deps.config.HEALTH_TIMEOUT, signal);
-}
-
-/** Ids of the service's tasks that run now (`docker service ps`, as Dokploy reports it). */
-export async function runningTasks(deps: Ports, appName: string, signal: AbortSignal): Promise<string[]> {
-  const tasks = await deps.client.serviceTasks(appName, signal);
-  return tasks.filter((t) => /^(running|starting)\b/i.test(t.currentState)).map((t) => t.containerId);
-}
-
-/** Polls `done` (which asks Dokploy, so at POLL_INTERVAL at most) until it says true; at the deadline `timeout` is thrown. */
-async function until(deps: Ports, signal: AbortSignal, done: () => Promise<boolean>, timeout: SagaError): Promise<void> {
-  const deadline = Date.now() + deps.config.HEALTH_TIMEOUT;
-  let interval = Math.min(100, deps.config.POLL_INTERVAL);
-  for (;;) {
-    if (await done()) return;
-    if (signal.aborted) throw signal.reason;
-    if (Date.now() >= deadline) throw timeout;
-    await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), signal);
-    interval = Math.min(interval * 2, deps.config.POLL_INTERVAL);
-  }
-}
-
-/**
- * Until Swarm has no running task of the service and no probe target reaches OpenCode. A
- * redirect does not count as an answer: Traefik redirects http to https either way.
- */
-export async function waitStopped(deps: Ports, stack: Stack, appName: string, signal: AbortSignal): Promise<void> {
-  const targets = probeTargets(deps, stack, appName);
-  await until(
-    deps,
-    signal,
-    async () => {
-      if ((await runningTasks(deps, appName, signal)).length > 0) return false;
-      const outcomes = await Promise.all(targets.map((t) => probeOnce(t, { timeoutMs: deps.config.PROBE_ATTEMPT_TIMEOUT, signal })));
-      return !outcomes.some((o) => o.up && (o.status < 300 || o.status >= 400));
-    },
-    new SagaError("stop_timeout", "The stack still runs after it was stopped"),
-  );
-}
-
-/**
- * Until the deploy's new task runs and the old ones are gone: right after Dokploy's "done"
- * the old container may still answer, and the probe must not take it for the new one.
- */
-export async function waitNewTask(deps: Ports, appName: string, oldTasks: string[], signal: AbortSignal): Promise<void> {
-  // The new task may be one Swarm cannot place: that ends the wait too (placement/swarm-scheduling.ts).
-  await failIfUnschedulable(deps, appName, signal, (waiting) =>
-    until(
-      deps,
-      waiting,
-      async () => {
-        const running = await runningTasks(deps, appName, waiting);
-        return running.some((id) => !oldTasks.includes(id)) && !running.some((id) => oldTasks.includes(id));
-      },
-      new SagaError("health_timeout", "The stack's new container did not replace the old one in time"),
-    ),
-  );
-}
-
 /**
  * Records Dokploy's newest deployment, then starts a new one: the baseline tells the wait
  * (and a restarted portal) which row is ours.
@@ -155,28 +81,14 @@ export async function startDokployDeploy(
   else await deps.client.applicationRedeploy(body, signal);
 }
 
-/** Until Dokploy's deployment after the recorded baseline is done; error or cancel fails. */
-export async function waitDokployDeploy(deps: Ports, deploymentId: string, applicationId: string, signal: AbortSignal): Promise<void> {
-  const baseline = deps.store.lifecycle.baseline(deploymentId);
-  const row = await waitForDokployDeploy(deps.client, {
-    applicationId,
-    baselineId: baseline?.deploymentId ?? null,
+/** Until Dokploy's deployment after the one recorded before the operation started is done. */
+export function waitOperationDeploy(deps: Ports, deploymentId: string, applicationId: string, signal: AbortSignal): Promise<void> {
+  return waitDokployDeploy(deps, deploymentId, applicationId, {
+    baselineId: deps.store.lifecycle.baseline(deploymentId)?.deploymentId ?? null,
     deadline: Date.now() + deps.config.DEPLOY_TIMEOUT,
-    intervalMs: deps.config.POLL_INTERVAL,
     signal,
-    onQueued: () =>
-      deps.events.emit(deploymentId, {
-        type: "step",
-        data: { step: "wait_running", state: "queued", at: now(), message: "Waiting in Dokploy's build queue" },
-      }),
-    onRunning: () =>
-      deps.events.emit(deploymentId, { type: "status", data: { status: "building", at: now(), message: "Dokploy is deploying the stack" } }),
+    failedMessage: "Dokploy could not start the stack (see the stack's logs)",
   });
-  if (row.status === "done") return;
-  throw new SagaError(
-    "deploy_failed",
-    row.status === "cancelled" ? "Dokploy cancelled the deploy" : "Dokploy could not start the stack (see the stack's logs)",
-  );
 }
 
 /** Steps from `resumeFrom` on (all of them without it). */
