@@ -35,7 +35,7 @@ export class RolloutManager {
     operations: StackOperations,
     private readonly hooks: RolloutHooks = {},
   ) {
-    this.watchers = new RolloutWatchers((id) => this.view(id), deps.log, hooks.onRemaining);
+    this.watchers = new RolloutWatchers(deps.events, (id) => this.view(id), deps.log, hooks.onRemaining);
     this.batches = new BatchLoop(deps, operations, {
       view: (id) => this.view(id),
       publish: (id) => this.publish(id),

@@ -1,33 +1,31 @@
 import type { Logger } from "../../log.ts";
+import type { EventBus, Topic } from "../runs/event-bus.ts";
 import type { RolloutView } from "./rollout-model.ts";
 
 /**
- * Who follows a rollout live (the admin's SSE stream), and the remaining-stacks gauge. A
- * change is published once per turn of the event loop with the view as it is by then: a batch
- * of 20 starting at once is one view of the whole rollout, not 20 (each view reads and sends
- * every stack of the rollout).
+ * A rollout's live view for who follows it (the admin's SSE stream), through the EventBus's
+ * "rollout" topic, and the remaining-stacks gauge. A change is published once per turn of the
+ * event loop with the view as it is by then: a batch of 20 starting at once is one view of the
+ * whole rollout, not 20 (each view reads and sends every stack of the rollout).
  */
 export class RolloutWatchers {
-  private readonly listeners = new Map<string, Set<(view: RolloutView) => void>>();
+  private readonly topic: Topic<RolloutView>;
   /** Rollouts changed since their watchers last heard. */
   private readonly unpublished = new Set<string>();
 
   constructor(
+    events: EventBus,
     private readonly view: (id: string) => RolloutView | null,
     private readonly log: Logger,
     /** Stacks not yet handled by the current rollout (0 when there is none). */
     private readonly onRemaining?: (n: number) => void,
-  ) {}
+  ) {
+    this.topic = events.topic<RolloutView>("rollout");
+  }
 
   /** Live views of one rollout, after each change; returns the unsubscribe. */
   subscribe(id: string, listener: (view: RolloutView) => void): () => void {
-    const set = this.listeners.get(id) ?? new Set();
-    this.listeners.set(id, set);
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(id);
-    };
+    return this.topic.subscribe(id, listener);
   }
 
   publish(id: string): void {
@@ -47,12 +45,6 @@ export class RolloutWatchers {
     const view = this.view(id);
     if (!view) return;
     this.onRemaining?.(view.rollout.status === "running" || view.rollout.status === "paused" ? view.counts.remaining : 0);
-    for (const listener of this.listeners.get(id) ?? []) {
-      try {
-        listener(view);
-      } catch {
-        // A broken watcher is its own problem.
-      }
-    }
+    this.topic.publish(id, view);
   }
 }

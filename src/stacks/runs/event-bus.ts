@@ -14,6 +14,7 @@ type LiveListener = (event: NewEvent) => void;
 export class EventBus {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly liveListeners = new Map<string, Set<LiveListener>>();
+  private readonly topics = new Map<string, Topic<unknown>>();
   /** Per deployment, its newest announcement that no persisted event has superseded yet. */
   private readonly current = new Map<string, NewEvent>();
 
@@ -42,6 +43,19 @@ export class EventBus {
     this.current.delete(deploymentId);
   }
 
+  /**
+   * A named channel on the same bus for what is not a deployment's event (a rollout's live
+   * view): live only, never persisted, one value type per name.
+   */
+  topic<T>(name: string): Topic<T> {
+    let topic = this.topics.get(name);
+    if (!topic) {
+      topic = new Topic<unknown>();
+      this.topics.set(name, topic);
+    }
+    return topic as Topic<T>;
+  }
+
   subscribe(deploymentId: string, listener: Listener, onLive?: LiveListener): () => void {
     const unsubscribe = add(this.listeners, deploymentId, listener);
     const unsubscribeLive = onLive ? add(this.liveListeners, deploymentId, onLive) : () => {};
@@ -49,6 +63,19 @@ export class EventBus {
       unsubscribe();
       unsubscribeLive();
     };
+  }
+}
+
+/** Live values per key, for whoever listens now. */
+export class Topic<T> {
+  private readonly listeners = new Map<string, Set<(value: T) => void>>();
+
+  publish(key: string, value: T): void {
+    for (const listener of this.listeners.get(key) ?? []) call(listener, value);
+  }
+
+  subscribe(key: string, listener: (value: T) => void): () => void {
+    return add(this.listeners, key, listener);
   }
 }
 
