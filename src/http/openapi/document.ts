@@ -1,92 +1,15 @@
 import { z } from "zod";
-import { dokployHealth } from "../../dokploy/health.ts";
-import { availability } from "../../stacks/deploy/availability.ts";
-import {
-  deploymentError,
-  doneEventData,
-  leftover,
-  ownedStack,
-  publicStack,
-  publicStackStatus,
-  stack,
-  statusEventData,
-  stepEventData,
-} from "../../stacks/model/vocabulary.ts";
-import { ownerStackDetails } from "../../stacks/operations/details.ts";
-import { ownerStackLogs } from "../../stacks/operations/logs.ts";
-import { orphanService } from "../../stacks/upkeep/orphan-services.ts";
-import { owner } from "../../stacks/owners/person.ts";
-import { reconcileReport } from "../../stacks/upkeep/reconcile.ts";
-import { cleanupReport } from "../../stacks/model/deployment-report.ts";
-import { deploymentSnapshot, stepSnapshot } from "../../stacks/model/snapshot.ts";
-import { stackWithHistory } from "../../stacks/fleet/stack-list.ts";
-import { auditEntry } from "../../store/audit.ts";
-import { operationSummary } from "../../store/lifecycle.ts";
-import { capacityReport } from "../../stacks/fleet/capacity.ts";
-import { nodeCapacity } from "../../stacks/fleet/node-capacity.ts";
-import { ssoApplyReport } from "../../stacks/sso/stack-sso.ts";
-import { rollout, rolloutStack, rolloutView } from "../../stacks/rollout/rollout-model.ts";
-import * as bodies from "../responses.ts";
-import { type Access, type Answer, ROUTES, type RouteDoc } from "./routes.ts";
+import { API_ROUTES } from "../routes/index.ts";
+import type { Access, Answer, AnyRoute, Param } from "../route.ts";
+import { rateLimited } from "../answers.ts";
+import { NAMED, type SchemaName } from "./components.ts";
 
 /**
  * The portal's OpenAPI 3.1 document, generated from the zod schemas the routes use
  * (z.toJSONSchema, JSON Schema 2020-12, the dialect of OpenAPI 3.1). Each named schema is
- * one entry of components/schemas and is referred to wherever it occurs.
+ * one entry of components/schemas and is referred to wherever it occurs. The routes are the
+ * app's own definitions (src/http/routes/), in the document's order.
  */
-
-const NAMED: Record<string, z.ZodType> = {
-  Error: bodies.errorBody,
-  Owner: owner,
-  Stack: stack,
-  PublicStack: publicStack,
-  PublicStackStatus: publicStackStatus,
-  OwnedStack: ownedStack,
-  DeploymentError: deploymentError,
-  Leftover: leftover,
-  StepSnapshot: stepSnapshot,
-  DeploymentSnapshot: deploymentSnapshot,
-  StepEventData: stepEventData,
-  StatusEventData: statusEventData,
-  DoneEventData: doneEventData,
-  CleanupReport: cleanupReport,
-  Availability: availability,
-  DokployHealth: dokployHealth,
-  Health: bodies.healthBody,
-  Info: bodies.infoBody,
-  DeployAccepted: bodies.deployAccepted,
-  DeleteAccepted: bodies.deleteAccepted,
-  OperationAccepted: bodies.operationAccepted,
-  OperationNothingToDo: bodies.operationNothingToDo,
-  OperationSummary: operationSummary,
-  StackDetails: ownerStackDetails,
-  StackLogs: ownerStackLogs,
-  StackAccess: bodies.stackAccessBody,
-  DeploymentReport: bodies.deploymentReportBody,
-  DeploymentLog: bodies.deploymentLogBody,
-  Me: bodies.meBody,
-  Logout: bodies.logoutBody,
-  Claimed: bodies.claimedBody,
-  StackPage: bodies.stackPage,
-  StackWithHistory: stackWithHistory,
-  AdminStacks: bodies.adminStacksBody,
-  AuditEntry: auditEntry,
-  AuditPage: bodies.auditPage,
-  OrphanService: orphanService,
-  ReconcileReport: reconcileReport,
-  ReconcileResult: bodies.reconcileResult,
-  OpenApiDocument: bodies.openApiDocument,
-  Rollout: rollout,
-  RolloutStack: rolloutStack,
-  RolloutView: rolloutView,
-  RolloutStarted: bodies.rolloutStarted,
-  RolloutList: bodies.rolloutList,
-  NodeCapacity: nodeCapacity,
-  Capacity: capacityReport,
-  StackMoved: bodies.stackMoved,
-  FleetOverview: bodies.fleetOverview,
-  SsoApplyReport: ssoApplyReport,
-};
 
 const SECURITY: Record<Access, Record<string, string[]>[] | undefined> = {
   public: undefined,
@@ -101,6 +24,18 @@ const SECURITY: Record<Access, Record<string, string[]>[] | undefined> = {
 
 type Json = Record<string, unknown>;
 
+/** Whoever can show a bearer token can be out of failed sign-ins (RATE_LIMIT_AUTH, one guard for the whole API): 429. */
+const TAKES_BEARER: ReadonlySet<Access> = new Set(["optional", "owner", "admin", "claim", "metrics"]);
+
+/** The OpenAPI path of a Hono path: `:name` is `{name}`; a trailing `*` is the one parameter the path does not name. */
+function template(route: AnyRoute): string {
+  const path = route.path.replace(/:(\w+)/g, "{$1}");
+  if (!path.endsWith("/*")) return path;
+  const rest = Object.keys(route.params ?? {}).find((name) => !path.includes(`{${name}}`));
+  if (!rest) throw new Error(`${route.path}: a trailing * needs its parameter in params`);
+  return `${path.slice(0, -1)}{${rest}}`;
+}
+
 /** A JSON Schema without the keywords that only make sense at a document's top. */
 function bare(schema: Json): Json {
   const { $schema: _s, $id: _i, ...rest } = schema;
@@ -109,27 +44,19 @@ function bare(schema: Json): Json {
 
 export function buildOpenApiDocument(opts: { version: string }): Json {
   const registry = z.registry<{ id: string }>();
-  const names = new Map<z.ZodType, string>();
-  for (const [name, schema] of Object.entries(NAMED)) {
-    registry.add(schema, { id: name });
-    names.set(schema, name);
-  }
+  for (const [name, schema] of Object.entries(NAMED)) registry.add(schema, { id: name });
   const generated = z.toJSONSchema(registry, { target: "draft-2020-12", io: "output", uri: (id) => `#/components/schemas/${id}` }) as {
     schemas: Record<string, Json>;
   };
   const schemas = Object.fromEntries(Object.entries(generated.schemas).map(([name, s]) => [name, bare(s)]));
-  const ref = (schema: z.ZodType): Json => {
-    const name = names.get(schema);
-    if (!name) throw new Error("every answer's schema must be named in src/http/openapi/document.ts");
-    return { $ref: `#/components/schemas/${name}` };
-  };
+  const ref = (name: SchemaName): Json => ({ $ref: `#/components/schemas/${name}` });
 
   const answer = (a: Answer): Json => {
     const headers = a.headers
       ? { headers: Object.fromEntries(Object.entries(a.headers).map(([h, d]) => [h, { description: d, schema: { type: "string" } }])) }
       : {};
     if (a.codes) {
-      const schema = { allOf: [ref(bodies.errorBody), { properties: { error: { properties: { code: { enum: [...a.codes] } } } } }] };
+      const schema = { allOf: [ref("Error"), { properties: { error: { properties: { code: { enum: [...a.codes] } } } } }] };
       return {
         description: `${a.description}. Codes: ${a.codes.map((c) => `\`${c}\``).join(", ")}`,
         ...headers,
@@ -144,9 +71,9 @@ export function buildOpenApiDocument(opts: { version: string }): Json {
     return { description: a.description, ...headers };
   };
 
-  const parameters = (route: RouteDoc): Json[] => {
+  const parameters = (route: AnyRoute): Json[] => {
     const list: Json[] = [];
-    const add = (where: "path" | "query" | "header", params: RouteDoc["params"]) => {
+    const add = (where: "path" | "query" | "header", params: Record<string, Param> | undefined) => {
       for (const [name, p] of Object.entries(params ?? {}))
         list.push({
           name,
@@ -163,9 +90,11 @@ export function buildOpenApiDocument(opts: { version: string }): Json {
   };
 
   const paths: Record<string, Record<string, Json>> = {};
-  for (const route of ROUTES) {
+  for (const route of API_ROUTES) {
+    const path = template(route);
+    const answers = TAKES_BEARER.has(route.access) && !route.answers[429] ? { ...route.answers, 429: rateLimited } : route.answers;
     const operation: Json = {
-      operationId: `${route.method}${route.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? "").toUpperCase())}`,
+      operationId: `${route.method}${path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? "").toUpperCase())}`,
       tags: [route.tag],
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
@@ -179,10 +108,10 @@ export function buildOpenApiDocument(opts: { version: string }): Json {
         content: { "application/json": { schema: bare(z.toJSONSchema(route.body, { target: "draft-2020-12", io: "input" }) as Json) } },
       };
     operation.responses = {
-      ...Object.fromEntries(Object.entries(route.answers).map(([status, a]) => [status, answer(a)])),
-      default: answer({ description: "Any other error (405 method_not_allowed, 500 internal)", schema: bodies.errorBody }),
+      ...Object.fromEntries(Object.entries(answers).map(([status, a]) => [status, answer(a)])),
+      default: answer({ description: "Any other error (405 method_not_allowed, 500 internal)", schema: "Error" }),
     };
-    paths[route.path] = { ...paths[route.path], [route.method]: operation };
+    paths[path] = { ...paths[path], [route.method]: operation };
   }
 
   return {

@@ -1,15 +1,14 @@
-import { Hono } from "hono";
 import { z } from "zod";
 import { type Fleet, MOVE_WARNING } from "../../stacks/fleet/fleet.ts";
 import { normaliseName } from "../../stacks/model/names.ts";
 import type { StackOperations } from "../../stacks/operations/operation-service.ts";
 import type { Store } from "../../store/index.ts";
-import type { AppEnv } from "../env.ts";
+import { adminOnly, badBody, nameParam, notFound, notJson } from "../answers.ts";
 import { readJson } from "../json-body.ts";
-import { requireToken } from "../middleware.ts";
 import { clientOf } from "../client-address.ts";
 import { problem } from "../problem.ts";
 import type { StackMoved } from "../responses.ts";
+import { route } from "../route.ts";
 import { refused, requestCredentials } from "../session.ts";
 
 /**
@@ -17,18 +16,50 @@ import { refused, requestCredentials } from "../session.ts";
  * node problem affects listed apart). POST /api/admin/stacks/:name/move: pin a stack to
  * another node and redeploy it there; its workspace stays behind, so the admin must say so.
  */
-export function adminFleetRoutes(deps: { fleet: Fleet; store: Store; operations: StackOperations; adminToken?: string }) {
-  const admin = requireToken(deps.adminToken, "admin", { signedInAdmin: true });
-  const moveBody = z.object({ node: z.string().min(1).max(200), acknowledgeDataLoss: z.boolean().optional() }).strict();
-  return new Hono<AppEnv>()
-    .get("/api/admin/nodes", admin, async (c) => {
+
+type Deps = { fleet: Fleet; store: Store; operations: StackOperations };
+
+const moveBody = z.object({ node: z.string().min(1).max(200), acknowledgeDataLoss: z.boolean().optional() }).strict();
+const unreadable = { description: "Dokploy's node list could not be read", codes: ["dokploy_unavailable"] };
+
+export const ADMIN_FLEET_ROUTES = [
+  route({
+    method: "get",
+    path: "/api/admin/nodes",
+    tag: "admin",
+    access: "admin",
+    summary: "Dokploy's Swarm nodes with their room, every placed stack, and the stacks a node problem affects",
+    answers: { 200: { description: "The nodes", schema: "FleetOverview" }, ...adminOnly, 503: unreadable },
+    handler: (deps: Deps) => async (c) => {
       try {
         return c.json(await deps.fleet.overview());
       } catch {
         return problem(c, 503, "dokploy_unavailable", "Dokploy's node list could not be read");
       }
-    })
-    .post("/api/admin/stacks/:name/move", admin, async (c) => {
+    },
+  }),
+  route({
+    method: "post",
+    path: "/api/admin/stacks/:name/move",
+    tag: "admin",
+    access: "admin",
+    summary: "Pin a ready stack to another node and redeploy it there; its workspace stays behind",
+    params: nameParam,
+    // What the document has always shown; the handler's own schema (moveBody) also bounds `node` and refuses other fields.
+    body: z.object({ node: z.string(), acknowledgeDataLoss: z.boolean().optional() }),
+    answers: {
+      202: { description: "Moved; follow the redeploy", schema: "StackMoved" },
+      400: badBody,
+      ...adminOnly,
+      404: notFound("live stack or node with that name"),
+      409: {
+        description: "Not ready, not acknowledged, the node cannot take it, or another operation runs",
+        codes: ["stack_not_ready", "confirmation_required", "node_unavailable", "operation_in_progress"],
+      },
+      415: notJson,
+      503: unreadable,
+    },
+    handler: (deps: Deps) => async (c) => {
       const body = await readJson(c, moveBody);
       if (!body.ok) return body.response;
       const stack = deps.store.stacks.live(normaliseName(c.req.param("name")));
@@ -71,5 +102,6 @@ export function adminFleetRoutes(deps: { fleet: Fleet; store: Store; operations:
         } satisfies StackMoved,
         202,
       );
-    });
-}
+    },
+  }),
+];

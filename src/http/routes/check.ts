@@ -1,7 +1,10 @@
 import { type Context, Hono } from "hono";
+import { z } from "zod";
 import { sameOwner } from "../../stacks/owners/person.ts";
 import type { AvailabilityIndex } from "../../stacks/deploy/availability.ts";
 import type { AppEnv } from "../env.ts";
+import { rateLimited } from "../answers.ts";
+import { route } from "../route.ts";
 import { securedJson } from "../security.ts";
 
 const PREFIX = "/api/check/";
@@ -17,17 +20,45 @@ function nameFromPath(url: string): string {
   }
 }
 
-/**
- * GET /api/check/:name: always 200 with a verdict, whatever the input. A name held after a
- * delete is available to its signed-in owner (AUTH_MODE=oidc).
- */
-export function checkRoutes(availability: AvailabilityIndex) {
-  const handler = async (c: Context<AppEnv>) => {
+/** Always 200 with a verdict, whatever the input. A name held after a delete is available to its signed-in owner (AUTH_MODE=oidc). */
+const check =
+  ({ availability }: { availability: AvailabilityIndex }) =>
+  async (c: Context<AppEnv>) => {
     const person = c.get("person");
     const mine = person
       ? { quarantineToken: (_hash: string, owner: { issuer: string; subject: string } | null) => owner !== null && sameOwner(owner, person) }
       : {};
     return securedJson(await availability.check(nameFromPath(c.req.url), mine));
   };
+
+export const CHECK_ROUTES = [
+  route({
+    method: "get",
+    path: "/api/check",
+    tag: "public",
+    access: "public",
+    limit: { budget: "check" },
+    summary: "Name check with an empty name (always invalid: too_short)",
+    answers: { 200: { description: "The verdict", schema: "Availability" }, 429: rateLimited },
+    handler: check,
+  }),
+  route({
+    method: "get",
+    path: "/api/check/*",
+    tag: "public",
+    access: "public",
+    limit: { budget: "check" },
+    summary: "Whether a name can be deployed",
+    description:
+      "Always 200 with a verdict, whatever the input (any bytes, slashes included). A name held after a delete is available to its signed-in owner.",
+    params: { name: { description: "The name to check, as typed", schema: z.string() } },
+    answers: { 200: { description: "The verdict", schema: "Availability" }, 429: rateLimited },
+    handler: check,
+  }),
+];
+
+/** The name check alone, as a Hono app (bench/extra/check-layers.ts measures it layer by layer). */
+export function checkRoutes(availability: AvailabilityIndex) {
+  const handler = check({ availability });
   return new Hono<AppEnv>().get("/api/check", handler).get("/api/check/*", handler);
 }

@@ -1,10 +1,12 @@
-import { Hono } from "hono";
 import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { Store } from "../../store/index.ts";
-import type { AppEnv } from "../env.ts";
+import { deploymentIdParam, forbidden, noStore, notFound, rateLimited, unauthorized } from "../answers.ts";
 import { problem } from "../problem.ts";
 import type { DeploymentLogBody, DeploymentReportBody } from "../responses.ts";
+import { route } from "../route.ts";
 import { refused, requestCredentials } from "../session.ts";
+
+type Deps = { store: Store; stacks: StackService };
 
 /**
  * What a finished deployment's page needs besides the snapshot: what the rollback removed
@@ -12,9 +14,23 @@ import { refused, requestCredentials } from "../session.ts";
  * scrubbed tail of Dokploy's deploy log (only for the stack's owner and admins: build output
  * is the owner's business).
  */
-export function deploymentReportRoutes(deps: { store: Store; stacks: StackService }) {
-  return new Hono<AppEnv>()
-    .get("/api/deployments/:id/report", (c) => {
+export const DEPLOYMENT_REPORT_ROUTES = [
+  route({
+    method: "get",
+    path: "/api/deployments/:id/report",
+    tag: "public",
+    access: "optional",
+    summary: "What a failed deploy's rollback removed and kept",
+    description: "Read by the snapshot's rule: anyone in open mode; with AUTH_MODE=oidc only who may manage the stack. A wrong token is refused.",
+    params: deploymentIdParam,
+    answers: {
+      200: { description: "The report", schema: "DeploymentReport", headers: noStore },
+      401: unauthorized,
+      403: forbidden,
+      404: notFound("deployment with that id"),
+      429: rateLimited,
+    },
+    handler: (deps: Deps) => (c) => {
       const id = c.req.param("id");
       const deployment = deps.store.deployments.byId(id);
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
@@ -25,8 +41,22 @@ export function deploymentReportRoutes(deps: { store: Store; stacks: StackServic
       const probes = access.details ? (deps.stacks.reads.snapshot(deployment, true).error?.probes ?? null) : null;
       c.header("Cache-Control", "no-store");
       return c.json({ deploymentId: id, cleanup: report.cleanup, logAvailable: report.logTail !== null, probes } satisfies DeploymentReportBody);
-    })
-    .get("/api/deployments/:id/log", (c) => {
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/deployments/:id/log",
+    tag: "owner",
+    access: "owner",
+    summary: "The scrubbed tail of Dokploy's deploy log for a deployment",
+    params: deploymentIdParam,
+    answers: {
+      200: { description: "The lines", schema: "DeploymentLog" },
+      401: unauthorized,
+      403: forbidden,
+      404: notFound("deployment with that id"),
+    },
+    handler: (deps: Deps) => (c) => {
       const id = c.req.param("id");
       const deployment = deps.store.deployments.byId(id);
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
@@ -34,5 +64,6 @@ export function deploymentReportRoutes(deps: { store: Store; stacks: StackServic
       if (!access.ok) return refused(c, access.code, access.message);
       c.header("Cache-Control", "no-store");
       return c.json({ deploymentId: id, lines: deps.store.reports.get(id).logTail ?? [] } satisfies DeploymentLogBody);
-    });
-}
+    },
+  }),
+];

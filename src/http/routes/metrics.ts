@@ -1,14 +1,24 @@
-import { Hono } from "hono";
 import type { Metrics } from "../../metrics.ts";
-import type { AppEnv } from "../env.ts";
-import { requireToken } from "../middleware.ts";
+import { rateLimited } from "../answers.ts";
+import { route } from "../route.ts";
 
-/** GET /metrics in Prometheus text format; behind METRICS_TOKEN when one is set. */
-export function metricsRoutes(metrics: Metrics, opts: { token?: string; refresh: () => void | Promise<void> }) {
-  const app = new Hono<AppEnv>();
-  if (opts.token) app.use("/metrics", requireToken(opts.token, "metrics"));
-  return app.get("/metrics", async (c) => {
-    await opts.refresh();
-    return c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
-  });
-}
+/** GET /metrics in Prometheus text format; METRICS_TOKEN, when set, is asked for in app.ts. */
+export const METRICS_ROUTES = [
+  route({
+    method: "get",
+    path: "/metrics",
+    tag: "public",
+    access: "metrics",
+    summary: "Prometheus metrics (behind METRICS_TOKEN when one is set)",
+    answers: {
+      200: { description: "Prometheus text format", contentType: "text/plain" },
+      401: { description: "METRICS_TOKEN is set and no token came", codes: ["unauthorized"] },
+      403: { description: "Not METRICS_TOKEN", codes: ["forbidden"] },
+      429: rateLimited,
+    },
+    handler: (deps: { metrics: Metrics; refreshMetrics: () => void | Promise<void> }) => async (c) => {
+      await deps.refreshMetrics();
+      return c.body(await deps.metrics.registry.metrics(), 200, { "Content-Type": deps.metrics.registry.contentType });
+    },
+  }),
+];

@@ -1,19 +1,26 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { z } from "zod";
+import type { Auth } from "../../auth/index.ts";
+import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { StackOperations } from "../../stacks/operations/operation-service.ts";
 import { OPERATION_KINDS, type OperationKind } from "../../stacks/model/steps.ts";
 import type { AppEnv } from "../env.ts";
-import { requestCredentials } from "../session.ts";
+import { forbidden, nameParam, noStore, notFound, rateLimited, unauthorized } from "../answers.ts";
+import { refused, requestCredentials } from "../session.ts";
 import { problem, statusFor } from "../problem.ts";
-import type { ErrorBody, OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
+import type { ClaimedBody, ErrorBody, OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
+import { type Answer, type Route, route } from "../route.ts";
 
 /**
  * The owner's API for one stack, authorised by its management token or ADMIN_TOKEN:
- * details, logs, and the operations (stop, start, restart, redeploy, password).
+ * details, logs, the operations (stop, start, restart, redeploy, password), and with
+ * AUTH_MODE=oidc taking over a stack made before sign-in.
  */
 
-/** `?lines=` of the logs: 1 to 1000 (also the OpenAPI document's). */
-export const logLinesParam = z
+type Deps = { operations: StackOperations };
+
+/** `?lines=` of the logs: 1 to 1000. */
+const logLinesParam = z
   .string()
   .regex(/^\d{1,4}$/)
   .transform(Number)
@@ -26,49 +33,126 @@ function refuse(c: Context<AppEnv>, code: string, message: string, runningId?: s
   return problem(c, statusFor(code), code, message, headers);
 }
 
-export function ownerRoutes(operations: StackOperations) {
-  const app = new Hono<AppEnv>();
+const liveStack = { 401: unauthorized, 403: forbidden, 404: notFound("live stack with that name"), 429: rateLimited };
+const nothingToDo: Record<number, Answer> = { 200: { description: "Nothing to do", schema: "OperationNothingToDo" } };
 
-  app.get("/api/stacks/:name/details", async (c) => {
-    const result = await operations.details(c.req.param("name"), requestCredentials(c));
-    if (!result.ok) return refuse(c, result.code, result.message);
-    c.header("Cache-Control", "no-store");
-    return c.json(result.details);
-  });
-
-  app.get("/api/stacks/:name/logs", async (c) => {
-    const lines = logLinesParam.safeParse(c.req.query("lines") ?? "100");
-    if (!lines.success) return problem(c, 400, "invalid_request", "lines must be a whole number from 1 to 1000");
-    const result = await operations.logs(c.req.param("name"), requestCredentials(c), lines.data);
-    if (!result.ok) return refuse(c, result.code, result.message);
-    c.header("Cache-Control", "no-store");
-    return c.json(result.logs);
-  });
-
-  for (const kind of OPERATION_KINDS) {
-    app.post(`/api/stacks/:name/${kind}`, async (c) => {
-      const result = await operations.request(kind as OperationKind, c.req.param("name"), requestCredentials(c));
-      if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
-      c.header("Cache-Control", "no-store");
-      if (result.deploymentId === null)
+// Each operation's path spelled out (see Route's path).
+const operation = (kind: OperationKind): Route<Deps> =>
+  route({
+    method: "post",
+    path: `/api/stacks/:name/${kind}`,
+    tag: "owner",
+    access: "owner",
+    limit: { budget: "operations" },
+    summary: kind === "password" ? "A new OpenCode password, saved in Dokploy and redeployed" : `${kind[0]?.toUpperCase()}${kind.slice(1)} the stack`,
+    description:
+      "202 with a deployment to follow like a deploy (its events stream and snapshot). One operation at a time per stack: 409 " +
+      "`operation_in_progress` with the running `deploymentId`." +
+      (kind === "stop" || kind === "start"
+        ? ` ${kind === "stop" ? "Stop on a stopped" : "Start on a running"} stack answers 200 with nothing to do.`
+        : "") +
+      (kind === "password" ? " The new password is in `credentials`, shown only here." : ""),
+    params: nameParam,
+    answers: {
+      ...(kind === "stop" || kind === "start" ? nothingToDo : {}),
+      202: { description: "Accepted; follow `eventsUrl`", schema: "OperationAccepted", headers: { Location: "the snapshot" } },
+      ...liveStack,
+      409: {
+        description: "Another operation is running (its `deploymentId` is given), or the stack is not ready",
+        codes: ["operation_in_progress", "stack_not_ready"],
+      },
+    },
+    handler:
+      ({ operations }: Deps) =>
+      async (c) => {
+        const result = await operations.request(kind, c.req.param("name"), requestCredentials(c));
+        if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
+        c.header("Cache-Control", "no-store");
+        if (result.deploymentId === null)
+          return c.json(
+            { name: result.name, operation: kind, deploymentId: null, nothingToDo: true, message: result.message } satisfies OperationNothingToDoBody,
+            200,
+          );
+        c.header("Location", `/api/deployments/${result.deploymentId}`);
         return c.json(
-          { name: result.name, operation: kind, deploymentId: null, nothingToDo: true, message: result.message } satisfies OperationNothingToDoBody,
-          200,
+          {
+            deploymentId: result.deploymentId,
+            name: result.name,
+            operation: kind,
+            eventsUrl: `/api/deployments/${result.deploymentId}/events`,
+            statusUrl: `/api/deployments/${result.deploymentId}`,
+            // The new password, shown only here, like the first one.
+            ...(result.password ? { credentials: { username: "opencode", password: result.password } } : {}),
+          } satisfies OperationAcceptedBody,
+          202,
         );
-      c.header("Location", `/api/deployments/${result.deploymentId}`);
-      return c.json(
-        {
-          deploymentId: result.deploymentId,
-          name: result.name,
-          operation: kind,
-          eventsUrl: `/api/deployments/${result.deploymentId}/events`,
-          statusUrl: `/api/deployments/${result.deploymentId}`,
-          // The new password, shown only here, like the first one.
-          ...(result.password ? { credentials: { username: "opencode", password: result.password } } : {}),
-        } satisfies OperationAcceptedBody,
-        202,
-      );
-    });
-  }
-  return app;
-}
+      },
+  });
+
+export const OWNER_ROUTES = [
+  route({
+    method: "get",
+    path: "/api/stacks/:name/details",
+    tag: "owner",
+    access: "owner",
+    summary: "The stack's state, Dokploy's view of it and its last 10 operations",
+    params: nameParam,
+    answers: { 200: { description: "The details", schema: "StackDetails", headers: noStore }, ...liveStack },
+    handler:
+      ({ operations }: Deps) =>
+      async (c) => {
+        const result = await operations.details(c.req.param("name"), requestCredentials(c));
+        if (!result.ok) return refuse(c, result.code, result.message);
+        c.header("Cache-Control", "no-store");
+        return c.json(result.details);
+      },
+  }),
+  route({
+    method: "get",
+    path: "/api/stacks/:name/logs",
+    tag: "owner",
+    access: "owner",
+    summary: "The newest Dokploy deploy log and the container's recent output, secrets scrubbed",
+    params: nameParam,
+    query: { lines: { description: "How many lines, 1 to 1000 (default 100)", schema: logLinesParam } },
+    answers: {
+      200: { description: "The logs", schema: "StackLogs", headers: noStore },
+      400: { description: "`lines` is not a whole number from 1 to 1000", codes: ["invalid_request"] },
+      ...liveStack,
+    },
+    handler:
+      ({ operations }: Deps) =>
+      async (c) => {
+        const lines = logLinesParam.safeParse(c.req.query("lines") ?? "100");
+        if (!lines.success) return problem(c, 400, "invalid_request", "lines must be a whole number from 1 to 1000");
+        const result = await operations.logs(c.req.param("name"), requestCredentials(c), lines.data);
+        if (!result.ok) return refuse(c, result.code, result.message);
+        c.header("Cache-Control", "no-store");
+        return c.json(result.logs);
+      },
+  }),
+  ...OPERATION_KINDS.map(operation),
+  route({
+    method: "post",
+    path: "/api/stacks/:name/claim",
+    tag: "owner",
+    access: "claim",
+    limit: { budget: "operations" },
+    summary: "AUTH_MODE=oidc: take over a stack made before sign-in, with its management token",
+    description: "Needs both a session and `Authorization: Bearer <the stack's management token>`.",
+    params: nameParam,
+    answers: {
+      200: { description: "Claimed", schema: "Claimed" },
+      ...liveStack,
+      409: { description: "Owned already, or the person's stack limit is reached", codes: ["already_owned", "user_stack_limit"] },
+    },
+    handler: ({ auth, stacks }: { auth: Auth | null; stacks: StackService }) =>
+      auth
+        ? (c) => {
+            const result = stacks.ownership.claim(c.req.param("name"), requestCredentials(c));
+            if (!result.ok) return refused(c, result.code, result.message);
+            return c.json({ name: result.name, owned: true } satisfies ClaimedBody);
+          }
+        : null,
+  }),
+];

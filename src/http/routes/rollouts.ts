@@ -1,13 +1,15 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
+import { z } from "zod";
 import { rolloutRequest } from "../../stacks/rollout/rollout-model.ts";
 import type { RolloutManager } from "../../stacks/rollout/rollout-manager.ts";
 import type { RolloutView } from "../../stacks/rollout/rollout-model.ts";
 import type { AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";
-import { requireToken } from "../middleware.ts";
 import { clientOf } from "../client-address.ts";
 import { problem } from "../problem.ts";
 import type { RolloutList, RolloutStarted } from "../responses.ts";
+import { adminOnly, badBody, notFound, notJson } from "../answers.ts";
+import { type Route, route } from "../route.ts";
 
 /**
  * The fleet's image rollouts (admin): start one, follow it (snapshot or SSE), pause,
@@ -16,7 +18,6 @@ import type { RolloutList, RolloutStarted } from "../responses.ts";
 
 export interface RolloutRouteDeps {
   rollouts: RolloutManager;
-  adminToken?: string;
   heartbeatMs: number;
 }
 
@@ -61,48 +62,123 @@ function progressStream(rollouts: RolloutManager, id: string, heartbeatMs: numbe
   });
 }
 
-export function rolloutRoutes(deps: RolloutRouteDeps) {
-  const admin = requireToken(deps.adminToken, "admin", { signedInAdmin: true });
-  const who = (c: Context<AppEnv>) => ({ actor: "admin" as const, client: clientOf(c) });
-  const app = new Hono<AppEnv>();
-  app.post("/api/admin/rollouts", admin, async (c) => {
-    // A bare POST (no body) rolls STACK_IMAGE out with the defaults.
-    const body = c.req.header("content-type") ? await readJson(c, rolloutRequest) : ({ ok: true, value: rolloutRequest.parse({}) } as const);
-    if (!body.ok) return body.response;
-    const result = await deps.rollouts.start(body.value, who(c));
-    if (!result.ok) return refuse(c, result.code, result.message);
-    const id = result.view.rollout.id;
-    c.header("Location", `/api/admin/rollouts/${id}`);
-    return c.json(
-      { ...result.view, statusUrl: `/api/admin/rollouts/${id}`, eventsUrl: `/api/admin/rollouts/${id}/events` } satisfies RolloutStarted,
-      202,
-    );
+const who = (c: Context<AppEnv>) => ({ actor: "admin" as const, client: clientOf(c) });
+const rolloutId = { id: { description: "The rollout's id", schema: z.string() } };
+
+/** Pause, resume or cancel: the current batch finishes first. */
+const change = (action: "pause" | "resume" | "cancel"): Route<RolloutRouteDeps> =>
+  route({
+    method: "post",
+    path: `/api/admin/rollouts/:id/${action}`,
+    tag: "admin",
+    access: "admin",
+    summary: `${action[0]?.toUpperCase()}${action.slice(1)} the rollout (the current batch finishes first)`,
+    params: rolloutId,
+    answers: {
+      200: { description: "The rollout", schema: "RolloutView" },
+      ...adminOnly,
+      404: notFound("rollout"),
+      409: { description: "Not possible in the rollout's state", codes: ["rollout_not_changeable"] },
+    },
+    handler:
+      ({ rollouts }: RolloutRouteDeps) =>
+      (c) => {
+        const result = rollouts[action](c.req.param("id"), who(c));
+        if (!result.ok) return refuse(c, result.code, result.message);
+        return c.json(result.view);
+      },
   });
-  app.get("/api/admin/rollouts", admin, (c) => {
-    c.header("Cache-Control", "no-store");
-    return c.json({ rollouts: deps.rollouts.recent(20) } satisfies RolloutList);
-  });
-  app.get("/api/admin/rollouts/:id", admin, (c) => {
-    const view = deps.rollouts.view(c.req.param("id"));
-    if (!view) return refuse(c, "not_found", "No rollout with that id");
-    c.header("Cache-Control", "no-store");
-    return c.json(view);
-  });
-  app.get("/api/admin/rollouts/:id/events", admin, (c) => {
-    const id = c.req.param("id");
-    if (!deps.rollouts.view(id)) return refuse(c, "not_found", "No rollout with that id");
-    return c.body(progressStream(deps.rollouts, id, deps.heartbeatMs), 200, {
-      "Content-Type": "text/event-stream",
-      "Cache-Control": "no-store",
-      "X-Accel-Buffering": "no",
-    });
-  });
-  for (const action of ["pause", "resume", "cancel"] as const) {
-    app.post(`/api/admin/rollouts/:id/${action}`, admin, (c) => {
-      const result = deps.rollouts[action](c.req.param("id"), who(c));
-      if (!result.ok) return refuse(c, result.code, result.message);
-      return c.json(result.view);
-    });
-  }
-  return app;
-}
+
+export const ROLLOUT_ROUTES = [
+  route({
+    method: "post",
+    path: "/api/admin/rollouts",
+    tag: "admin",
+    access: "admin",
+    summary: "Roll an image out to every ready stack not on it: one canary, then batches; a failing stack goes back to its image",
+    description: "A bare POST rolls `STACK_IMAGE` out with the defaults. One rollout at a time.",
+    body: rolloutRequest,
+    bodyOptional: true,
+    answers: {
+      202: { description: "Started; follow `eventsUrl`", schema: "RolloutStarted", headers: { Location: "the rollout" } },
+      400: {
+        description: "Not JSON, a body of the wrong shape, or an `image` that is not an image reference",
+        codes: [...(badBody.codes ?? []), "invalid_image"],
+      },
+      ...adminOnly,
+      409: { description: "Another rollout is running or paused", codes: ["rollout_in_progress"] },
+      415: notJson,
+    },
+    handler:
+      ({ rollouts }: RolloutRouteDeps) =>
+      async (c) => {
+        // A bare POST (no body) rolls STACK_IMAGE out with the defaults.
+        const body = c.req.header("content-type") ? await readJson(c, rolloutRequest) : ({ ok: true, value: rolloutRequest.parse({}) } as const);
+        if (!body.ok) return body.response;
+        const result = await rollouts.start(body.value, who(c));
+        if (!result.ok) return refuse(c, result.code, result.message);
+        const id = result.view.rollout.id;
+        c.header("Location", `/api/admin/rollouts/${id}`);
+        return c.json(
+          { ...result.view, statusUrl: `/api/admin/rollouts/${id}`, eventsUrl: `/api/admin/rollouts/${id}/events` } satisfies RolloutStarted,
+          202,
+        );
+      },
+  }),
+  route({
+    method: "get",
+    path: "/api/admin/rollouts",
+    tag: "admin",
+    access: "admin",
+    summary: "The 20 newest rollouts",
+    answers: { 200: { description: "Rollouts", schema: "RolloutList" }, ...adminOnly },
+    handler:
+      ({ rollouts }: RolloutRouteDeps) =>
+      (c) => {
+        c.header("Cache-Control", "no-store");
+        return c.json({ rollouts: rollouts.recent(20) } satisfies RolloutList);
+      },
+  }),
+  route({
+    method: "get",
+    path: "/api/admin/rollouts/:id",
+    tag: "admin",
+    access: "admin",
+    summary: "A rollout with each stack's state",
+    params: rolloutId,
+    answers: { 200: { description: "The rollout", schema: "RolloutView" }, ...adminOnly, 404: notFound("rollout") },
+    handler:
+      ({ rollouts }: RolloutRouteDeps) =>
+      (c) => {
+        const view = rollouts.view(c.req.param("id"));
+        if (!view) return refuse(c, "not_found", "No rollout with that id");
+        c.header("Cache-Control", "no-store");
+        return c.json(view);
+      },
+  }),
+  route({
+    method: "get",
+    path: "/api/admin/rollouts/:id/events",
+    tag: "admin",
+    access: "admin",
+    summary: "A rollout's progress (SSE): the whole view on connect and after each change, then `done`",
+    params: rolloutId,
+    answers: {
+      200: { description: "The event stream", contentType: "text/event-stream", events: { progress: "RolloutView" } },
+      ...adminOnly,
+      404: notFound("rollout"),
+    },
+    handler:
+      ({ rollouts, heartbeatMs }: RolloutRouteDeps) =>
+      (c) => {
+        const id = c.req.param("id");
+        if (!rollouts.view(id)) return refuse(c, "not_found", "No rollout with that id");
+        return c.body(progressStream(rollouts, id, heartbeatMs), 200, {
+          "Content-Type": "text/event-stream",
+          "Cache-Control": "no-store",
+          "X-Accel-Buffering": "no",
+        });
+      },
+  }),
+  ...(["pause", "resume", "cancel"] as const).map(change),
+];

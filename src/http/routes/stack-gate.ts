@@ -1,4 +1,4 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { isLoopbackHost } from "../../auth/config.ts";
 import { cookieHeader, readCookie } from "../../auth/cookies.ts";
 import type { Auth } from "../../auth/index.ts";
@@ -7,34 +7,44 @@ import type { Stack } from "../../stacks/model/vocabulary.ts";
 import type { StackSso } from "../../stacks/sso/stack-sso.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
-import { requireToken } from "../middleware.ts";
+import { z } from "zod";
+import { type Answer, route } from "../route.ts";
+import { adminOnly } from "../answers.ts";
 import { problem } from "../problem.ts";
 import { type GatePage, gatePage } from "../stack-gate-page.ts";
 import { TICKET_PATH, stackReturnPath } from "../stack-return-path.ts";
 
+/**
+ * STACK_SSO (docs/sign-in.md, "Opening a stack"): `GET /auth/stack` is Traefik's forwardAuth
+ * address for every stack's router, `GET /auth/stack/start` the portal page that hands out a
+ * one-time ticket for one stack host, and `POST /api/admin/stack-sso` brings the middleware
+ * file and every stack's domain in line with STACK_SSO. Without sign-in and STACK_SSO=on
+ * these routes are left out.
+ */
+
 export interface StackGateDeps {
   auth: Auth | null;
-  sso: StackSso | null;
+  stackSso?: StackSso | null;
   store: Store;
-  adminToken?: string;
-  stackDomainSuffix: string;
+  stackDomainSuffix?: string;
 }
 
 const TICKET_TTL_MS = 30_000;
 /** The per-stack cookie lives this long and is renewed once half of it has passed. */
 export const PASS_TTL_MS = 15 * 60_000;
 
-/**
- * STACK_SSO (docs/sign-in.md, "Opening a stack"): `GET /auth/stack` is Traefik's forwardAuth
- * address for every stack's router, `GET /auth/stack/start` the portal page that hands out a
- * one-time ticket for one stack host, and `POST /api/admin/stack-sso` brings the middleware
- * file and every stack's domain in line with STACK_SSO.
- */
-export function stackGateRoutes(deps: StackGateDeps) {
-  const app = new Hono<AppEnv>();
-  const { auth, sso } = deps;
-  if (!auth || !sso) return app;
-  const suffix = `.${deps.stackDomainSuffix.toLowerCase()}`;
+/** The gate's own pages (STACK_SSO). */
+const gatePages: Record<number, Answer> = {
+  403: { description: "A page: this person may not open this stack" },
+  404: { description: "A page: no stack at this host" },
+};
+
+/** What both gate routes use; null without sign-in or STACK_SSO. */
+function gateOf(deps: StackGateDeps) {
+  const { auth, store } = deps;
+  const sso = deps.stackSso ?? null;
+  if (!auth || !sso) return null;
+  const suffix = `.${(deps.stackDomainSuffix ?? "").toLowerCase()}`;
 
   /** The live stack a host (with or without port) belongs to: `<name>.<suffix>` only. */
   const stackOfHost = (host: string): Stack | null => {
@@ -42,7 +52,7 @@ export function stackGateRoutes(deps: StackGateDeps) {
     if (!hostname.endsWith(suffix)) return null;
     const name = hostname.slice(0, -suffix.length);
     if (!/^[a-z0-9-]+$/.test(name)) return null;
-    return deps.store.stacks.live(name);
+    return store.stacks.live(name);
   };
 
   const page = (c: Context<AppEnv>, status: 403 | 404 | 502, which: GatePage, cookies: string[] = []) => {
@@ -57,106 +67,165 @@ export function stackGateRoutes(deps: StackGateDeps) {
     const found = auth.sessions.lookupHash(sessionHash);
     return found.state === "active" ? found.person : null;
   };
+  return { auth, sso, store, stackOfHost, page, sessionOf };
+}
 
-  return app
-    .get("/auth/stack", async (c) => {
-      c.header("Cache-Control", "no-store");
-      const host = (c.req.header("x-forwarded-host") ?? "").trim().toLowerCase();
-      const proto = c.req.header("x-forwarded-proto") === "http" ? "http" : "https";
-      const uri = c.req.header("x-forwarded-uri") ?? "/";
-      const method = (c.req.header("x-forwarded-method") ?? "GET").toUpperCase();
-      const stack = stackOfHost(host);
-      if (!stack) return page(c, 404, "unavailable");
-      // An API client with the stack's password (opencode attach, scripts): OpenCode checks it.
-      // Traefik replaces the request's Authorization with ours, so it is handed back as it came.
-      const presented = c.req.header("authorization");
-      if (presented) return c.body(null, 200, { Authorization: presented });
+export const STACK_GATE_ROUTES = [
+  route({
+    method: "get",
+    path: "/auth/stack",
+    tag: "auth",
+    access: "public",
+    summary: "STACK_SSO=on: Traefik's forwardAuth check in front of every stack (not for browsers or scripts)",
+    description:
+      "Reads X-Forwarded-Host, -Uri, -Method and -Proto. A 2xx lets the request through with the stack's own `Authorization: Basic`; " +
+      "without a pass it redirects to `/auth/stack/start`; a signed-in person who may not open the stack gets a 403 page.",
+    answers: {
+      200: { description: "Let through (Traefik copies `Authorization` onto the request)" },
+      302: { description: "To the portal's sign-in, or back to the stack with its pass set" },
+      ...gatePages,
+    },
+    handler: (deps: StackGateDeps) => {
+      const gate = gateOf(deps);
+      if (!gate) return null;
+      const { auth, sso, store, stackOfHost, page, sessionOf } = gate;
+      return async (c) => {
+        c.header("Cache-Control", "no-store");
+        const host = (c.req.header("x-forwarded-host") ?? "").trim().toLowerCase();
+        const proto = c.req.header("x-forwarded-proto") === "http" ? "http" : "https";
+        const uri = c.req.header("x-forwarded-uri") ?? "/";
+        const method = (c.req.header("x-forwarded-method") ?? "GET").toUpperCase();
+        const stack = stackOfHost(host);
+        if (!stack) return page(c, 404, "unavailable");
+        // An API client with the stack's password (opencode attach, scripts): OpenCode checks it.
+        // Traefik replaces the request's Authorization with ours, so it is handed back as it came.
+        const presented = c.req.header("authorization");
+        if (presented) return c.body(null, 200, { Authorization: presented });
 
-      const secure = proto === "https";
-      const cookieName = secure ? "__Host-asd-stack" : "asd-stack";
-      const clear = cookieHeader(cookieName, "", secure, 0);
-      const url = new URL(uri, "http://stack.invalid");
+        const secure = proto === "https";
+        const cookieName = secure ? "__Host-asd-stack" : "asd-stack";
+        const clear = cookieHeader(cookieName, "", secure, 0);
+        const url = new URL(uri, "http://stack.invalid");
 
-      if (url.pathname === TICKET_PATH) {
-        const ticket = url.searchParams.get("ticket") ?? "";
-        const taken = /^[A-Za-z0-9_-]{43}$/.test(ticket) ? deps.store.stackPasses.takeTicket(hashId(ticket)) : null;
-        if (!taken || taken.expiresAt < Date.now() || taken.host !== host || taken.stackName !== stack.name) {
-          c.get("log").warn({ stack: stack.name, reason: taken ? "wrong host or expired" : "unknown or used" }, "stack sign-in ticket refused");
-          return page(c, 403, "ticket_invalid");
+        if (url.pathname === TICKET_PATH) {
+          const ticket = url.searchParams.get("ticket") ?? "";
+          const taken = /^[A-Za-z0-9_-]{43}$/.test(ticket) ? store.stackPasses.takeTicket(hashId(ticket)) : null;
+          if (!taken || taken.expiresAt < Date.now() || taken.host !== host || taken.stackName !== stack.name) {
+            c.get("log").warn({ stack: stack.name, reason: taken ? "wrong host or expired" : "unknown or used" }, "stack sign-in ticket refused");
+            return page(c, 403, "ticket_invalid");
+          }
+          if (!sessionOf(taken.sessionHash)) return c.redirect(startUrl(auth.publicUrl, proto, host, taken.returnTo), 302);
+          const id = newId();
+          store.stackPasses.create(
+            "pass",
+            hashId(id),
+            { host, stackName: stack.name, sessionHash: taken.sessionHash, returnTo: "/", expiresAt: Date.now() + PASS_TTL_MS },
+            Date.now(),
+          );
+          c.header("Set-Cookie", cookieHeader(cookieName, id, secure, PASS_TTL_MS / 1000));
+          return c.redirect(stackReturnPath(taken.returnTo, `${proto}://${host}`), 302);
         }
-        if (!sessionOf(taken.sessionHash)) return c.redirect(startUrl(auth.publicUrl, proto, host, taken.returnTo), 302);
-        const id = newId();
-        deps.store.stackPasses.create(
-          "pass",
-          hashId(id),
-          { host, stackName: stack.name, sessionHash: taken.sessionHash, returnTo: "/", expiresAt: Date.now() + PASS_TTL_MS },
+
+        const id = readCookie(c.req.header("cookie"), cookieName);
+        const hash = id && /^[A-Za-z0-9_-]{43}$/.test(id) ? hashId(id) : null;
+        const pass = hash ? store.stackPasses.getPass(hash) : null;
+        const now = Date.now();
+        if (hash && pass && pass.expiresAt > now && pass.host === host && pass.stackName === stack.name) {
+          const person = sessionOf(pass.sessionHash);
+          if (person && !sso.mayOpen(stack, person)) return page(c, 403, "forbidden", [clear]);
+          if (person) {
+            const credentials = await sso.credentialsOf(stack);
+            if (!credentials) return page(c, 502, "unavailable");
+            if (pass.expiresAt - now < PASS_TTL_MS / 2) {
+              store.stackPasses.extend(hash, now + PASS_TTL_MS);
+              c.header("Set-Cookie", cookieHeader(cookieName, id as string, secure, PASS_TTL_MS / 1000));
+            }
+            const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
+            return c.body(null, 200, { Authorization: `Basic ${basic}` });
+          }
+        }
+        // No pass, or one whose portal session ended: to the portal to sign in (again).
+        if (hash) store.stackPasses.delete(hash);
+        const cookies = id ? [clear] : [];
+        if (method !== "GET" && method !== "HEAD") {
+          for (const cookie of cookies) c.header("Set-Cookie", cookie, { append: true });
+          return problem(c, 401, "sign_in_required", "Open the stack in the browser to sign in");
+        }
+        for (const cookie of cookies) c.header("Set-Cookie", cookie, { append: true });
+        return c.redirect(startUrl(auth.publicUrl, proto, host, uri), 302);
+      };
+    },
+  }),
+  route({
+    method: "get",
+    path: "/auth/stack/start",
+    tag: "auth",
+    access: "public",
+    summary: "STACK_SSO=on: sign in if needed, then back to the stack with a one-time ticket for its host",
+    query: {
+      origin: { description: "The stack's origin (https://<name>.<suffix>)", schema: z.string() },
+      to: { description: "The path to go back to on the stack", schema: z.string() },
+    },
+    answers: {
+      302: { description: "To the provider's sign-in" },
+      303: { description: "To the stack, with a one-time ticket for its host" },
+      ...gatePages,
+    },
+    handler: (deps: StackGateDeps) => {
+      const gate = gateOf(deps);
+      if (!gate) return null;
+      const { sso, store, stackOfHost, page } = gate;
+      return (c) => {
+        c.header("Cache-Control", "no-store");
+        const origin = parseOrigin(c.req.query("origin"));
+        const stack = origin ? stackOfHost(origin.host) : null;
+        if (!origin || !stack) return page(c, 404, "unavailable");
+        const to = stackReturnPath(c.req.query("to"), origin.origin);
+        const person = c.get("person");
+        const sessionId = c.get("sessionId");
+        if (!person || !sessionId) {
+          // Back here after signing in; the return path is the portal's own (at most 200 characters).
+          const here = `/auth/stack/start?origin=${encodeURIComponent(origin.origin)}&to=${encodeURIComponent(to)}`;
+          const returnTo = here.length <= 200 ? here : `/auth/stack/start?origin=${encodeURIComponent(origin.origin)}`;
+          return c.redirect(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`, 303);
+        }
+        if (!sso.mayOpen(stack, person)) return page(c, 403, "forbidden");
+        const ticket = newId();
+        store.stackPasses.create(
+          "ticket",
+          hashId(ticket),
+          { host: origin.host, stackName: stack.name, sessionHash: hashId(sessionId), returnTo: to, expiresAt: Date.now() + TICKET_TTL_MS },
           Date.now(),
         );
-        c.header("Set-Cookie", cookieHeader(cookieName, id, secure, PASS_TTL_MS / 1000));
-        return c.redirect(stackReturnPath(taken.returnTo, `${proto}://${host}`), 302);
-      }
-
-      const id = readCookie(c.req.header("cookie"), cookieName);
-      const hash = id && /^[A-Za-z0-9_-]{43}$/.test(id) ? hashId(id) : null;
-      const pass = hash ? deps.store.stackPasses.getPass(hash) : null;
-      const now = Date.now();
-      if (hash && pass && pass.expiresAt > now && pass.host === host && pass.stackName === stack.name) {
-        const person = sessionOf(pass.sessionHash);
-        if (person && !sso.mayOpen(stack, person)) return page(c, 403, "forbidden", [clear]);
-        if (person) {
-          const credentials = await sso.credentialsOf(stack);
-          if (!credentials) return page(c, 502, "unavailable");
-          if (pass.expiresAt - now < PASS_TTL_MS / 2) {
-            deps.store.stackPasses.extend(hash, now + PASS_TTL_MS);
-            c.header("Set-Cookie", cookieHeader(cookieName, id as string, secure, PASS_TTL_MS / 1000));
-          }
-          const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
-          return c.body(null, 200, { Authorization: `Basic ${basic}` });
+        return c.redirect(`${origin.origin}${TICKET_PATH}?ticket=${ticket}`, 303);
+      };
+    },
+  }),
+  route({
+    method: "post",
+    path: "/api/admin/stack-sso",
+    tag: "admin",
+    access: "admin",
+    summary: "STACK_SSO=on: put the forwardAuth middleware in Traefik's file and on every stack's domain now",
+    answers: {
+      200: { description: "Applied", schema: "SsoApplyReport" },
+      ...adminOnly,
+      502: { description: "Dokploy could not be reached or refused the change; nothing was removed", codes: ["dokploy_unavailable"] },
+    },
+    handler: (deps: StackGateDeps) => {
+      const sso = gateOf(deps)?.sso;
+      if (!sso) return null;
+      return async (c) => {
+        try {
+          return c.json(await sso.apply());
+        } catch (err) {
+          c.get("log").warn({ err: err instanceof Error ? err.message : String(err) }, "stack sign-in could not be applied");
+          return problem(c, 502, "dokploy_unavailable", "Dokploy could not be reached or refused the change; nothing was removed");
         }
-      }
-      // No pass, or one whose portal session ended: to the portal to sign in (again).
-      if (hash) deps.store.stackPasses.delete(hash);
-      const cookies = id ? [clear] : [];
-      if (method !== "GET" && method !== "HEAD") {
-        for (const cookie of cookies) c.header("Set-Cookie", cookie, { append: true });
-        return problem(c, 401, "sign_in_required", "Open the stack in the browser to sign in");
-      }
-      for (const cookie of cookies) c.header("Set-Cookie", cookie, { append: true });
-      return c.redirect(startUrl(auth.publicUrl, proto, host, uri), 302);
-    })
-    .get("/auth/stack/start", (c) => {
-      c.header("Cache-Control", "no-store");
-      const origin = parseOrigin(c.req.query("origin"));
-      const stack = origin ? stackOfHost(origin.host) : null;
-      if (!origin || !stack) return page(c, 404, "unavailable");
-      const to = stackReturnPath(c.req.query("to"), origin.origin);
-      const person = c.get("person");
-      const sessionId = c.get("sessionId");
-      if (!person || !sessionId) {
-        // Back here after signing in; the return path is the portal's own (at most 200 characters).
-        const here = `/auth/stack/start?origin=${encodeURIComponent(origin.origin)}&to=${encodeURIComponent(to)}`;
-        const returnTo = here.length <= 200 ? here : `/auth/stack/start?origin=${encodeURIComponent(origin.origin)}`;
-        return c.redirect(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`, 303);
-      }
-      if (!sso.mayOpen(stack, person)) return page(c, 403, "forbidden");
-      const ticket = newId();
-      deps.store.stackPasses.create(
-        "ticket",
-        hashId(ticket),
-        { host: origin.host, stackName: stack.name, sessionHash: hashId(sessionId), returnTo: to, expiresAt: Date.now() + TICKET_TTL_MS },
-        Date.now(),
-      );
-      return c.redirect(`${origin.origin}${TICKET_PATH}?ticket=${ticket}`, 303);
-    })
-    .post("/api/admin/stack-sso", requireToken(deps.adminToken, "admin", { signedInAdmin: true }), async (c) => {
-      try {
-        return c.json(await sso.apply());
-      } catch (err) {
-        c.get("log").warn({ err: err instanceof Error ? err.message : String(err) }, "stack sign-in could not be applied");
-        return problem(c, 502, "dokploy_unavailable", "Dokploy could not be reached or refused the change; nothing was removed");
-      }
-    });
-}
+      };
+    },
+  }),
+];
 
 /** The portal page that hands out a ticket for this stack host. */
 function startUrl(publicUrl: string, proto: string, host: string, uri: string): string {

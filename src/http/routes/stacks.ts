@@ -1,28 +1,22 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
-import { requireToken } from "../middleware.ts";
-import { pageQuery } from "../paging.ts";
+import { forbidden, nameParam, notFound, rateLimited, unauthorized } from "../answers.ts";
 import { problem } from "../problem.ts";
-import type { DeleteAcceptedBody, StackPageBody } from "../responses.ts";
+import type { DeleteAcceptedBody } from "../responses.ts";
+import { type Route, route } from "../route.ts";
 import { refused, requestCredentials } from "../session.ts";
 import type { Fleet } from "../../stacks/fleet/fleet.ts";
 import { normaliseName } from "../../stacks/model/names.ts";
 
-export interface StackRouteDeps {
-  stacks: StackService;
-  store: Store;
-  adminToken?: string;
-  fleet?: Fleet;
-}
+/** A stack's public status, and its delete (by its owner or an admin) on both paths. */
 
-/** Stack status (public), delete (management or admin token), list (admin). */
-export function stackRoutes(deps: StackRouteDeps) {
-  const remove = async (c: Context<AppEnv, "/api/stacks/:name" | "/api/stack/:name">) => {
-    const name = c.req.param("name");
+const remove =
+  ({ stacks }: { stacks: StackService }) =>
+  async (c: Context<AppEnv, "/api/stacks/:name" | "/api/stack/:name">) => {
     // ?backup=false: no backup of the volumes before the delete (when the stack has backups).
-    const result = await deps.stacks.remove(name, requestCredentials(c), { finalBackup: c.req.query("backup") !== "false" });
+    const result = await stacks.remove(c.req.param("name"), requestCredentials(c), { finalBackup: c.req.query("backup") !== "false" });
     if (!result.ok) return refused(c, result.code, result.message);
     return c.json(
       {
@@ -36,23 +30,46 @@ export function stackRoutes(deps: StackRouteDeps) {
       202,
     );
   };
-  return new Hono<AppEnv>()
-    .get("/api/stacks", requireToken(deps.adminToken, "admin", { signedInAdmin: true }), (c) => {
-      const includeGone = c.req.query("all") === "true";
-      const query = pageQuery(c, { defaultLimit: 1000, maxLimit: 1000 });
-      if (!query.ok) return query.response;
-      const { stacks, more } = deps.store.stacks.page({ includeGone, limit: query.limit, before: query.before });
-      const last = stacks.at(-1);
-      const next = more && last ? `/api/stacks?${includeGone ? "all=true&" : ""}limit=${query.limit}&before=${last.id}` : null;
-      return c.json({ stacks, next } satisfies StackPageBody);
-    })
-    .get("/api/stacks/:name", async (c) => {
+
+const deleteRoute = (path: "/api/stacks/:name" | "/api/stack/:name"): Route<{ stacks: StackService }> =>
+  route({
+    method: "delete",
+    path,
+    tag: "owner",
+    access: "owner",
+    limit: { budget: "delete" },
+    summary: path === "/api/stack/:name" ? "Delete a stack (older path)" : "Delete a stack",
+    description: "202 with a delete deployment to follow. The data volumes are kept and the name is held for its owner for NAME_QUARANTINE_DAYS.",
+    params: nameParam,
+    answers: {
+      202: { description: "Accepted; follow `eventsUrl`", schema: "DeleteAccepted" },
+      401: unauthorized,
+      403: forbidden,
+      404: notFound("stack with that name"),
+      429: rateLimited,
+    },
+    handler: remove,
+  });
+
+export const STACK_ROUTES = [
+  route({
+    method: "get",
+    path: "/api/stacks/:name",
+    tag: "public",
+    access: "public",
+    // A stack's status tells whether a name exists: it shares the name check's budget.
+    limit: { budget: "check" },
+    summary: "A stack's public status",
+    params: nameParam,
+    answers: { 200: { description: "The status", schema: "PublicStackStatus" }, 404: notFound("stack with that name"), 429: rateLimited },
+    handler: (deps: { stacks: StackService; store: Store; fleet?: Fleet }) => async (c) => {
       const status = deps.stacks.reads.publicStatus(c.req.param("name"));
       if (!status) return problem(c, 404, "not_found", "There is no stack with that name");
       // A ready stack whose server is down or drained says so ("unavailable"), not "failed".
       const stack = deps.fleet ? deps.store.stacks.latest(normaliseName(c.req.param("name"))) : null;
       return c.json(stack && deps.fleet ? { ...status, ...(await deps.fleet.statusOf(stack)) } : status);
-    })
-    .delete("/api/stacks/:name", remove)
-    .delete("/api/stack/:name", remove);
-}
+    },
+  }),
+  deleteRoute("/api/stacks/:name"),
+  deleteRoute("/api/stack/:name"),
+];
