@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { type Fleet, MOVE_WARNING } from "../../stacks/fleet/fleet.ts";
-import { normaliseName } from "../../stacks/model/names.ts";
+import type { Fleet } from "../../stacks/fleet/fleet.ts";
+import { moveStack } from "../../stacks/fleet/move-stack.ts";
 import type { StackOperations } from "../../stacks/operations/operation-service.ts";
 import type { Store } from "../../store/index.ts";
 import { adminOnly, badBody, nameParam, notFound, notJson } from "../answers.ts";
 import { readJson } from "../json-body.ts";
-import { clientOf } from "../client-address.ts";
 import { problem } from "../problem.ts";
 import type { StackMoved } from "../responses.ts";
 import { route } from "../route.ts";
@@ -62,46 +61,10 @@ export const ADMIN_FLEET_ROUTES = [
     handler: (deps: Deps) => async (c) => {
       const body = await readJson(c, moveBody);
       if (!body.ok) return body.response;
-      const stack = deps.store.stacks.live(normaliseName(c.req.param("name")));
-      if (!stack) return problem(c, 404, "not_found", "There is no stack with that name");
-      if (stack.status !== "ready") return problem(c, 409, "stack_not_ready", "Only a ready stack can be moved");
-      if (body.value.acknowledgeDataLoss !== true)
-        return problem(c, 409, "confirmation_required", `${MOVE_WARNING} Send acknowledgeDataLoss: true to move it.`);
-      let moved: Awaited<ReturnType<Fleet["move"]>>;
-      try {
-        moved = await deps.fleet.move(stack, body.value.node);
-      } catch {
-        return problem(c, 503, "dokploy_unavailable", "Dokploy's node list could not be read");
-      }
-      if (!moved.ok) return problem(c, moved.code === "not_found" ? 404 : 409, moved.code, moved.message);
-      // The redeploy sends the new pin; Swarm starts the stack on the new node.
-      const result = await deps.operations.request("redeploy", stack.name, requestCredentials(c));
-      if (!result.ok) {
-        // Not redeployed (another operation runs): the stack stays pinned where it was.
-        if (moved.from) deps.store.placements.set(stack.id, moved.from.nodeId, moved.from.hostname, moved.from.pinnedAt);
-        return refused(c, result.code, result.message);
-      }
-      deps.store.audit.record({
-        at: new Date().toISOString(),
-        action: "move",
-        stackName: stack.name,
-        deploymentId: result.deploymentId,
-        client: clientOf(c),
-        actor: "admin",
-        outcome: "accepted",
-        detail: { from: moved.from?.hostname ?? null, to: moved.to.hostname },
-        person: null,
-      });
-      return c.json(
-        {
-          name: stack.name,
-          from: moved.from?.hostname ?? null,
-          to: moved.to.hostname,
-          deploymentId: result.deploymentId,
-          warning: MOVE_WARNING,
-        } satisfies StackMoved,
-        202,
-      );
+      const moved = await moveStack(deps, c.req.param("name"), body.value, requestCredentials(c));
+      if (!moved.ok) return refused(c, moved.code, moved.message);
+      const { ok: _, ...answer } = moved;
+      return c.json(answer satisfies StackMoved, 202);
     },
   }),
 ];
