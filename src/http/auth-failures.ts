@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { recordAudit } from "../stacks/owners/audit-trail.ts";
 import { MemoryStore } from "hono-rate-limiter";
-import { now } from "../stacks/runs/saga.ts";
 import type { AuditRepo } from "../store/audit.ts";
 import { budgetKey, clientOf } from "./client-address.ts";
 import type { AppEnv } from "./env.ts";
@@ -39,16 +39,14 @@ export function authFailureGuard(limit: Limit, audit: AuditRepo, onLimited: (nam
     }
     if (limit && !presents) store.increment(budgetKey(c));
     if (c.req.method === "DELETE") return;
-    audit.record({
-      at: now(),
+    recordAudit(audit, {
       action: "auth_failed",
       stackName: null,
-      deploymentId: null,
-      client: clientOf(c),
       actor: "anonymous",
       outcome: c.res.status === 401 ? "unauthorized" : "forbidden",
       // The path is user input: cut short.
       detail: { method: c.req.method, path: c.req.path.slice(0, 100) },
+      ctx: { client: clientOf(c) },
     });
   };
 }

@@ -2,7 +2,7 @@ import { clientOf } from "../client-address.ts";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { Reconciler } from "../../stacks/upkeep/reconcile.ts";
-import { now } from "../../stacks/runs/saga.ts";
+import { recordAudit } from "../../stacks/owners/audit-trail.ts";
 import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { adminOnly, badBody, notJson } from "../answers.ts";
@@ -21,7 +21,7 @@ export interface AdminDeps {
 const reconcileBody = z.object({ apply: z.boolean().default(false) });
 
 const audit = (store: Store, c: Context<AppEnv>, action: string, outcome: string, detail: Record<string, unknown> | null = null) =>
-  store.audit.record({ at: now(), action, stackName: null, deploymentId: null, client: clientOf(c), actor: "admin", outcome, detail });
+  recordAudit(store.audit, { action, stackName: null, actor: "admin", outcome, detail, ctx: { client: clientOf(c) } });
 
 export const ADMIN_ROUTES = [
   route({

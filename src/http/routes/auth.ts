@@ -1,3 +1,4 @@
+import { recordAudit } from "../../stacks/owners/audit-trail.ts";
 import { clientOf } from "../client-address.ts";
 import type { Context } from "hono";
 import { z } from "zod";
@@ -5,8 +6,7 @@ import { isAllowed, personFrom } from "../../auth/access.ts";
 import { cookieHeader, readCookie } from "../../auth/cookies.ts";
 import type { Auth } from "../../auth/index.ts";
 import { hashId, newId } from "../../auth/sessions.ts";
-import { type Person, ownerOf } from "../../stacks/owners/person.ts";
-import { now } from "../../stacks/runs/saga.ts";
+import type { Person } from "../../stacks/owners/person.ts";
 import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import { suggestName } from "../../stacks/owners/suggest-name.ts";
 import type { Store } from "../../store/index.ts";
@@ -36,16 +36,13 @@ function audit(
   person: Person | null,
   detail: Record<string, unknown> | null = null,
 ) {
-  store.audit.record({
-    at: now(),
+  recordAudit(store.audit, {
     action,
     stackName: null,
-    deploymentId: null,
-    client: clientOf(c),
     actor: person ? "person" : "anonymous",
     outcome,
     detail,
-    person: person ? ownerOf(person) : null,
+    ctx: { client: clientOf(c), ...(person ? { person } : {}) },
   });
 }
 

@@ -32,11 +32,11 @@ export const DEPLOYMENT_REPORT_ROUTES = [
     },
     handler: (deps: Deps) => (c) => {
       const id = c.req.param("id");
-      const deployment = deps.store.deployments.byId(id);
+      const deployment = deps.stacks.reads.deployment(id);
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
       const access = deps.stacks.access.deployment(deployment, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
-      const report = deps.store.reports.get(id);
+      const report = deps.stacks.reads.report(id);
       // Where the probe looked is the stack's inside (service names, addresses): owners and admins only.
       const probes = access.details ? (deps.stacks.reads.snapshot(deployment, true).error?.probes ?? null) : null;
       c.header("Cache-Control", "no-store");
@@ -58,12 +58,12 @@ export const DEPLOYMENT_REPORT_ROUTES = [
     },
     handler: (deps: Deps) => (c) => {
       const id = c.req.param("id");
-      const deployment = deps.store.deployments.byId(id);
+      const deployment = deps.stacks.reads.deployment(id);
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
       const access = deps.stacks.access.mayRead(deployment.stackId, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
       c.header("Cache-Control", "no-store");
-      return c.json({ deploymentId: id, lines: deps.store.reports.get(id).logTail ?? [] } satisfies DeploymentLogBody);
+      return c.json({ deploymentId: id, lines: deps.stacks.reads.report(id).logTail ?? [] } satisfies DeploymentLogBody);
     },
   }),
 ];

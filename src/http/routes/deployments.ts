@@ -35,7 +35,7 @@ export const DEPLOYMENT_ROUTES = [
       429: rateLimited,
     },
     handler: (deps: DeploymentRouteDeps) => (c) => {
-      const deployment = deps.store.deployments.byId(c.req.param("id"));
+      const deployment = deps.stacks.reads.deployment(c.req.param("id"));
       if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
       const access = deps.stacks.access.deployment(deployment, requestCredentials(c));
       if (!access.ok) return refused(c, access.code, access.message);
@@ -69,13 +69,12 @@ export const DEPLOYMENT_ROUTES = [
     handler: (deps: DeploymentRouteDeps) => {
       const streams = new EventStreams({
         events: deps.events,
-        repo: deps.store.deployments,
         heartbeatMs: deps.heartbeatMs,
         onWatchers: deps.onWatchers,
       });
       return (c) => {
         const id = c.req.param("id");
-        const deployment = deps.store.deployments.byId(id);
+        const deployment = deps.stacks.reads.deployment(id);
         if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
         // The events are public messages for everyone who may follow; a wrong token is still refused.
         const access = deps.stacks.access.deployment(deployment, requestCredentials(c));
@@ -83,7 +82,7 @@ export const DEPLOYMENT_ROUTES = [
         const parsed = Number.parseInt(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0", 10);
         const lastEventId = Number.isFinite(parsed) ? parsed : 0;
         // The watcher has seen the end: nothing will follow, and 204 tells EventSource not to reconnect.
-        const doneSeq = deps.store.deployments.doneSeq(id);
+        const doneSeq = deps.stacks.reads.doneSeq(id);
         if (doneSeq !== null && lastEventId >= doneSeq) return c.body(null, 204, { "Cache-Control": "no-store" });
         return c.body(streams.stream(id, lastEventId), 200, {
           "Content-Type": "text/event-stream",

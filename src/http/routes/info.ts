@@ -1,5 +1,4 @@
-import { TYPICAL_SAMPLE, typicalDuration } from "../../stacks/deploy/typical-duration.ts";
-import type { Store } from "../../store/index.ts";
+import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { InfoBody } from "../responses.ts";
 import { route } from "../route.ts";
 
@@ -16,13 +15,13 @@ export const INFO_ROUTES = [
     access: "public",
     summary: "The portal's rules and pace: name quarantine, typical deploy time",
     answers: { 200: { description: "Info", schema: "Info" } },
-    handler: (deps: { store: Store; nameQuarantineDays: number }) => (c) => {
-      const durations = deps.store.stats.recentDeployDurations(TYPICAL_SAMPLE);
+    handler: (deps: { stacks: StackService; nameQuarantineDays: number }) => (c) => {
+      const typical = deps.stacks.reads.typicalDeploy();
       c.header("Cache-Control", "no-store");
       return c.json({
         nameQuarantineDays: deps.nameQuarantineDays,
-        typicalDeployMs: typicalDuration(durations),
-        typicalDeploySamples: durations.length,
+        typicalDeployMs: typical.ms,
+        typicalDeploySamples: typical.samples,
       } satisfies InfoBody);
     },
   }),

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import type { StackService } from "../../stacks/deploy/stack-service.ts";
-import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { forbidden, nameParam, notFound, rateLimited, unauthorized } from "../answers.ts";
 import { problem } from "../problem.ts";
@@ -8,7 +7,6 @@ import type { DeleteAcceptedBody } from "../responses.ts";
 import { type Route, route } from "../route.ts";
 import { refused, requestCredentials } from "../session.ts";
 import type { Fleet } from "../../stacks/fleet/fleet.ts";
-import { normaliseName } from "../../stacks/model/names.ts";
 
 /** A stack's public status, and its delete (by its owner or an admin) on both paths. */
 
@@ -62,11 +60,11 @@ export const STACK_ROUTES = [
     summary: "A stack's public status",
     params: nameParam,
     answers: { 200: { description: "The status", schema: "PublicStackStatus" }, 404: notFound("stack with that name"), 429: rateLimited },
-    handler: (deps: { stacks: StackService; store: Store; fleet?: Fleet }) => async (c) => {
+    handler: (deps: { stacks: StackService; fleet?: Fleet }) => async (c) => {
       const status = deps.stacks.reads.publicStatus(c.req.param("name"));
       if (!status) return problem(c, 404, "not_found", "There is no stack with that name");
       // A ready stack whose server is down or drained says so ("unavailable"), not "failed".
-      const stack = deps.fleet ? deps.store.stacks.latest(normaliseName(c.req.param("name"))) : null;
+      const stack = deps.fleet ? deps.stacks.reads.latestStack(c.req.param("name")) : null;
       return c.json(stack && deps.fleet ? { ...status, ...(await deps.fleet.statusOf(stack)) } : status);
     },
   }),

@@ -1,6 +1,5 @@
 import type { EventBus } from "../../stacks/runs/event-bus.ts";
 import type { DeploymentEvent, NewEvent } from "../../stacks/model/vocabulary.ts";
-import type { DeploymentRepo } from "../../store/deployments.ts";
 import { publicEvent } from "../../stacks/model/public-view.ts";
 
 /**
@@ -38,7 +37,6 @@ const HEARTBEAT = encoder.encode(": heartbeat\n\n");
 
 export interface EventStreamDeps {
   events: EventBus;
-  repo: DeploymentRepo;
   heartbeatMs: number;
   onWatchers?: (delta: 1 | -1) => void;
 }
@@ -81,7 +79,7 @@ export class EventStreams {
           cleanup = () => {};
         };
         controller.enqueue(RETRY);
-        for (const event of this.deps.repo.events(deploymentId, after)) send(event);
+        for (const event of this.deps.events.history(deploymentId, after)) send(event);
         // What holds now but was never stored (a queue position), after the history it follows.
         const live = this.deps.events.live(deploymentId);
         if (live) sendLive(live);

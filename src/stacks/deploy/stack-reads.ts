@@ -2,15 +2,44 @@ import type { Store } from "../../store/index.ts";
 import { normaliseName } from "../model/names.ts";
 import { publicDeployment, publicEvent } from "../model/public-view.ts";
 import { type DeploymentSnapshot, snapshotOf } from "../model/snapshot.ts";
-import type { Deployment, PublicStack } from "../model/vocabulary.ts";
+import type { Deployment, PublicStack, Stack } from "../model/vocabulary.ts";
 import type { Runner } from "../runs/runner.ts";
+import { TYPICAL_SAMPLE, typicalDuration } from "./typical-duration.ts";
 
-/** What may be read of a stack and its deployments; who may read the details is StackAccess's call. */
+/**
+ * What may be read of stacks and their deployments, for the routes (which never read the store
+ * themselves); who may read the details is StackAccess's call.
+ */
 export class StackReads {
   constructor(
     private readonly store: Store,
     private readonly runner: Runner,
   ) {}
+
+  deployment(id: string): Deployment | null {
+    return this.store.deployments.byId(id);
+  }
+
+  /** The newest stack of that name, live or gone. */
+  latestStack(rawName: string): Stack | null {
+    return this.store.stacks.latest(normaliseName(rawName));
+  }
+
+  /** What a finished deployment's rollback did, and the scrubbed tail of Dokploy's log. */
+  report(deploymentId: string) {
+    return this.store.reports.get(deploymentId);
+  }
+
+  /** The sequence number of the deployment's `done` event; null while it runs. */
+  doneSeq(deploymentId: string): number | null {
+    return this.store.deployments.doneSeq(deploymentId);
+  }
+
+  /** "Usually about …": the median of the recent successful deploys, and how many there were. */
+  typicalDeploy(): { ms: number | null; samples: number } {
+    const durations = this.store.stats.recentDeployDurations(TYPICAL_SAMPLE);
+    return { ms: typicalDuration(durations), samples: durations.length };
+  }
 
   /** A deployment as one document: the portal's own messages, or with `details` also Dokploy's. */
   snapshot(deployment: Deployment, details: boolean): DeploymentSnapshot {

@@ -33,6 +33,11 @@ export class EventBus {
     for (const listener of this.liveListeners.get(deploymentId) ?? []) call(listener, event);
   }
 
+  /** The persisted events after `after`, oldest first: what a (re)connecting watcher missed. */
+  history(deploymentId: string, after: number): DeploymentEvent[] {
+    return this.repo.events(deploymentId, after);
+  }
+
   /** The deployment's announcement that still holds, if any (what a new watcher or the snapshot shows). */
   live(deploymentId: string): NewEvent | null {
     return this.current.get(deploymentId) ?? null;
