@@ -6,7 +6,8 @@ import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, startHarness } from "../support/harness.ts";
 import {
   confirmDialog,
-  LANGS,
+  inEachLang,
+  type Lang,
   LOCALE,
   type Launched,
   launch,
@@ -44,7 +45,7 @@ afterAll(async () => {
   await h?.stop();
 }, T);
 
-const before = (lang: (typeof LANGS)[number], key: string) => msg(lang, key).split("{")[0]!;
+const before = (lang: Lang, key: string) => msg(lang, key).split("{")[0]!;
 
 async function typeName(page: Page, name: string, state: string) {
   await page.fill("#name-input", name);
@@ -64,19 +65,20 @@ async function deployFromPage(page: Page, name: string): Promise<any> {
 }
 
 describe("the credentials", () => {
-  for (const lang of LANGS) {
-    test(
-      `${lang}: shown from the moment the deploy is accepted, with elapsed and typical time, progress in the tab title`,
-      async () => {
-        const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE[lang], viewport: DESKTOP });
-        await sandboxControl(h.sandboxUrl, "settings", { deployDurationMs: 2500 });
-        try {
-          await page.goto(`${h.url}/`);
-          await page.waitForSelector("html[data-ready]");
-          const name = `early-${lang}`;
-          const body = await deployFromPage(page, name);
-          // Still running: the details are already there, with the warning that they go away.
-          await page.waitForSelector('#progress-steps li[data-step="wait_running"][data-state="started"]');
+  test(
+    "shown from the moment the deploy is accepted, with elapsed and typical time, progress in the tab title; in en, nl and ar",
+    async () => {
+      const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE.en, viewport: DESKTOP });
+      // Long enough to read the running deploy in three languages (that takes well under a second).
+      await sandboxControl(h.sandboxUrl, "settings", { deployDurationMs: 3000 });
+      try {
+        await page.goto(`${h.url}/`);
+        await page.waitForSelector("html[data-ready]");
+        const name = "early";
+        const body = await deployFromPage(page, name);
+        // Still running: the details are already there, with the warning that they go away.
+        await page.waitForSelector('#progress-steps li[data-step="wait_running"][data-state="started"]');
+        await inEachLang(page, async (lang) => {
           expect(await page.getAttribute("#view-progress", "data-status")).toBe("running");
           expect(await text(page, ".save-panel h3")).toBe(msg(lang, "secrets.title"));
           expect(await text(page, '.save-panel [data-detail="password"] .detail-value')).toBe(body.credentials.password);
@@ -90,37 +92,46 @@ describe("the credentials", () => {
           expect(await page.isVisible("#progress-typical")).toBe(true);
           expect(await text(page, "#progress-typical")).toStartWith(before(lang, "progress.typical"));
           expect(await page.title()).toMatch(new RegExp(`^\\d/7 .*${name}.* · AI Stack Deployer$`));
+          // Read while it ran: the guard says so if the deploy ended meanwhile.
+          expect(await page.getAttribute("#view-progress", "data-status")).toBe("running");
+        });
 
-          await waitDone(page, "ready");
+        await waitDone(page, "ready");
+        await inEachLang(page, async (lang) => {
           expect(await page.title()).toBe(`${msg(lang, "title.ready", { name })} · AI Stack Deployer`);
           expect(await page.isHidden("#progress-typical")).toBe(true);
           expect(await text(page, '[data-detail="password"] .detail-value')).toBe(body.credentials.password);
-          expect(problems).toEqual([]);
-        } finally {
-          await sandboxControl(h.sandboxUrl, "settings", { deployDurationMs: 60 });
-          await context.close();
-        }
-      },
-      T,
-    );
+        });
+        expect(problems).toEqual([]);
+      } finally {
+        await sandboxControl(h.sandboxUrl, "settings", { deployDurationMs: 60 });
+        await context.close();
+      }
+    },
+    T,
+  );
 
-    test(
-      `${lang}: a second tab points to the first; leaving and wiping ask first; the start page leads back`,
-      async () => {
-        const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE[lang], viewport: DESKTOP });
-        await page.goto(`${h.url}/`);
-        const name = `twotabs-${lang}`;
-        const body = await deployFromPage(page, name);
-        await waitDone(page, "ready");
+  test(
+    "a second tab points to the first; leaving and wiping ask first; the start page leads back; in en, nl and ar",
+    async () => {
+      const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE.en, viewport: DESKTOP });
+      await page.goto(`${h.url}/`);
+      const name = "twotabs";
+      const body = await deployFromPage(page, name);
+      await waitDone(page, "ready");
 
-        // Another tab on the same deployment: the details are in the first one, not "gone".
-        const second = await context.newPage();
-        await second.goto(page.url());
-        await second.waitForSelector(".secrets-gone");
-        await second.waitForFunction(() => document.querySelector(".secrets-gone")?.getAttribute("data-why") === "result.other_tab");
+      // Another tab on the same deployment: the details are in the first one, not "gone".
+      const second = await context.newPage();
+      await second.goto(page.url());
+      await second.waitForSelector(".secrets-gone");
+      await second.waitForFunction(() => document.querySelector(".secrets-gone")?.getAttribute("data-why") === "result.other_tab");
+      await inEachLang(second, async (lang) => {
         expect(await text(second, ".secrets-gone")).toBe(msg(lang, "result.other_tab"));
-        await second.close();
+      });
+      await second.close();
 
+      // Asking and staying change nothing: each language asks, and is answered, in turn.
+      await inEachLang(page, async (lang) => {
         // "Back to the start" with unconfirmed details: asked first; staying keeps them.
         await page.click('[data-action="start-over"]');
         await page.waitForSelector("#confirm-dialog[open]");
@@ -142,38 +153,43 @@ describe("the credentials", () => {
         await page.close({ runBeforeUnload: true });
         expect(await prompt).toBe("beforeunload");
         expect(page.isClosed()).toBe(false);
+      });
 
-        // Leaving anyway: the start page has the way back to this stack and its details.
-        await page.click('[data-action="start-over"]');
-        await confirmDialog(page, "yes");
-        await page.waitForSelector("#view-start:not([hidden])");
+      // Leaving anyway: the start page has the way back to this stack and its details.
+      await page.click('[data-action="start-over"]');
+      await confirmDialog(page, "yes");
+      await page.waitForSelector("#view-start:not([hidden])");
+      await inEachLang(page, async (lang) => {
         expect(await page.isVisible("#your-stack")).toBe(true);
         expect(normalise(await text(page, "#your-stack-text"))).toBe(
           normalise(`${msg(lang, "your_stack.text", { name })} ${msg(lang, "your_stack.unsaved")}`),
         );
-        await page.click("#your-stack-show");
-        await waitDone(page, "ready");
-        expect(await text(page, '[data-detail="password"] .detail-value')).toBe(body.credentials.password);
-        expect(problems).toEqual([]);
-        await context.close();
-      },
-      T,
-    );
+      });
+      await page.click("#your-stack-show");
+      await waitDone(page, "ready");
+      expect(await text(page, '[data-detail="password"] .detail-value')).toBe(body.credentials.password);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    T,
+  );
 
-    test(
-      `${lang}: on a phone, every value on one line, "Copied ✓" on the button, and Open my stack`,
-      async () => {
-        const { context, page, problems } = await openPage(chrome.browser, h.url, {
-          locale: LOCALE[lang],
-          viewport: PHONE,
-          permissions: ["clipboard-read", "clipboard-write"],
-        });
-        await page.goto(`${h.url}/`);
-        const name = `a-rather-long-name-${lang}-on-a-phone`.slice(0, 32).replace(/-$/, "");
-        const body = await deployFromPage(page, name);
-        await waitDone(page, "ready");
+  test(
+    'on a phone, every value on one line, "Copied ✓" on the button, and Open my stack; in en, nl and ar',
+    async () => {
+      const { context, page, problems } = await openPage(chrome.browser, h.url, {
+        locale: LOCALE.en,
+        viewport: PHONE,
+        permissions: ["clipboard-read", "clipboard-write"],
+      });
+      await page.goto(`${h.url}/`);
+      const name = "a-rather-long-name-en-on-a-phone";
+      const body = await deployFromPage(page, name);
+      await waitDone(page, "ready");
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      // The layout differs per language (Arabic is mirrored): each is measured on its own.
+      await inEachLang(page, async (lang) => {
         expect(await overflow(page)).toBe(0);
-        mkdirSync(SCREENSHOTS, { recursive: true });
         await page.screenshot({ path: join(SCREENSHOTS, `ready-${lang}-phone.png`), fullPage: true });
         for (const detail of ["url", "username", "password", "token"]) {
           // A value broken over lines has more than one box; scrolled sideways it has one.
@@ -210,56 +226,61 @@ describe("the credentials", () => {
           timeout: 5000,
         });
         expect(await copy.innerText()).toBe(msg(lang, "result.copy"));
-        expect(problems).toEqual([]);
-        await context.close();
-      },
-      T,
-    );
-  }
+      });
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    T,
+  );
 });
 
 describe("taking a name back", () => {
-  for (const lang of LANGS) {
-    test(
-      `${lang}: a wrong token is said to be wrong, Deploy waits for a new one; the right one issues a new token`,
-      async () => {
-        const name = `reclaim-${lang}`;
-        const first = await deployAndWait(h, name);
-        const del = await fetch(`${h.url}/api/stack/${name}`, { method: "DELETE", headers: { authorization: `Bearer ${first.managementToken}` } });
-        expect(del.status).toBe(202);
-        await page_waitDeleted(name);
+  test(
+    "a wrong token is said to be wrong, Deploy waits for a new one; the right one issues a new token; in en, nl and ar",
+    async () => {
+      const name = "reclaim";
+      const first = await deployAndWait(h, name);
+      const del = await fetch(`${h.url}/api/stack/${name}`, { method: "DELETE", headers: { authorization: `Bearer ${first.managementToken}` } });
+      expect(del.status).toBe(202);
+      await page_waitDeleted(name);
 
-        const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE[lang], viewport: DESKTOP });
-        await page.goto(`${h.url}/`);
-        await typeName(page, name, "held");
-        expect(await page.getAttribute("#name-input", "aria-invalid")).toBeNull();
-        await page.fill("#reclaim-token", "mt_this-is-not-the-token-of-this-name-000");
-        await page.click("#deploy-button");
-        await page.waitForSelector("#reclaim-error:not([hidden])");
+      const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE.en, viewport: DESKTOP });
+      await page.goto(`${h.url}/`);
+      await typeName(page, name, "held");
+      expect(await page.getAttribute("#name-input", "aria-invalid")).toBeNull();
+      await page.fill("#reclaim-token", "mt_this-is-not-the-token-of-this-name-000");
+      await page.click("#deploy-button");
+      await page.waitForSelector("#reclaim-error:not([hidden])");
+      await inEachLang(page, async (lang) => {
         expect(normalise(await text(page, "#reclaim-error"))).toBe(msg(lang, "reclaim.mismatch", { name }));
         expect(await page.isHidden("#deploy-error")).toBe(true);
         expect(await page.getAttribute("#reclaim-token", "aria-invalid")).toBe("true");
         expect(await page.getAttribute("#deploy-button", "aria-disabled")).toBe("true");
         expect(await text(page, "#deploy-why")).toBe(msg(lang, "deploy.why_mismatch"));
         expect(await page.getAttribute("#name-status", "data-state")).toBe("held");
+        expect(await page.getAttribute("#name-input", "aria-invalid")).toBeNull();
+      });
 
-        await page.fill("#reclaim-token", first.managementToken);
+      await page.fill("#reclaim-token", first.managementToken);
+      await inEachLang(page, async () => {
         expect(await page.isHidden("#reclaim-error")).toBe(true);
         expect(await page.getAttribute("#deploy-button", "aria-disabled")).toBe("false");
-        await page.click("#deploy-button");
-        await waitDone(page, "ready");
+      });
+      await page.click("#deploy-button");
+      await waitDone(page, "ready");
+      const token = await text(page, '[data-detail="token"] .detail-value');
+      expect(token).not.toBe(first.managementToken);
+      await inEachLang(page, async (lang) => {
         expect(normalise(await text(page, ".reclaimed-note"))).toBe(msg(lang, "result.reclaimed", { name }));
-        const token = await text(page, '[data-detail="token"] .detail-value');
-        expect(token).not.toBe(first.managementToken);
-        // The old token really no longer works.
-        const old = await fetch(`${h.url}/api/stacks/${name}/access`, { headers: { authorization: `Bearer ${first.managementToken}` } });
-        expect(old.status).toBe(403);
-        expect(problems).toEqual([]);
-        await context.close();
-      },
-      T,
-    );
-  }
+      });
+      // The old token really no longer works.
+      const old = await fetch(`${h.url}/api/stacks/${name}/access`, { headers: { authorization: `Bearer ${first.managementToken}` } });
+      expect(old.status).toBe(403);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    T,
+  );
 });
 
 async function page_waitDeleted(name: string) {
@@ -272,17 +293,21 @@ async function page_waitDeleted(name: string) {
 }
 
 describe("the name field", () => {
-  for (const lang of LANGS) {
-    test(
-      `${lang}: no "too short" while typing, Deploy reachable by keyboard and saying why it waits, the button never moves`,
-      async () => {
-        for (const viewport of [DESKTOP, PHONE]) {
-          const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE[lang], viewport });
-          await page.goto(`${h.url}/`);
-          await page.waitForSelector("html[data-ready]");
-          const buttonY = async () => (await page.locator("#deploy-button").boundingBox())!.y;
-          const idle = await buttonY();
+  test(
+    'no "too short" while typing, Deploy reachable by keyboard and saying why it waits, the button never moves; in en, nl and ar',
+    async () => {
+      const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE.en });
+      for (const viewport of [DESKTOP, PHONE]) {
+        // A fresh page at this size.
+        await page.setViewportSize(viewport);
+        await page.goto(`${h.url}/`);
+        await page.waitForSelector("html[data-ready]");
+        const buttonY = async () => (await page.locator("#deploy-button").boundingBox())!.y;
+        // Where the button sits with an empty field, per language (their texts differ in length).
+        const idle: Partial<Record<Lang, number>> = {};
 
+        await inEachLang(page, async (lang) => {
+          idle[lang] = await buttonY();
           // Keyboard: the name field, then Deploy, which says why it cannot deploy yet.
           await page.focus("#name-input");
           await page.keyboard.press("Tab");
@@ -292,31 +317,38 @@ describe("the name field", () => {
           expect(await page.getAttribute("#deploy-button", "aria-describedby")).toBe("deploy-why");
           await page.keyboard.press("Enter");
           expect(await page.isVisible("#view-start")).toBe(true);
+        });
 
-          // One letter, then a pause longer than the check's delay: no "too short" yet.
+        // The verdict held back while typing lasts only a moment after a key: it is typed
+        // again in each language rather than read while it runs out.
+        await inEachLang(page, async (lang) => {
+          // One letter: the check answers (after its delay), yet no "too short" while typing.
+          await page.fill("#name-input", "");
           await page.focus("#name-input");
           await page.keyboard.type("a");
-          await page.waitForTimeout(700);
+          await page.waitForSelector('#name-status[data-state="typing"]');
           expect(await page.getAttribute("#name-status", "data-state")).not.toBe("bad");
           expect(await text(page, "#name-status")).not.toContain(msg(lang, "reason.too_short"));
-          expect(await buttonY()).toBe(idle);
+          expect(await buttonY()).toBe(idle[lang]!);
           // Leaving the field shows it.
           await page.keyboard.press("Tab");
           await page.waitForSelector('#name-status[data-state="bad"]');
           expect(normalise(await text(page, "#name-status .name-reason"))).toBe(msg(lang, "reason.too_short"));
           expect(await text(page, "#deploy-why")).toBe(msg(lang, "deploy.why_bad"));
-          expect(await buttonY()).toBe(idle);
+          expect(await buttonY()).toBe(idle[lang]!);
+        });
 
-          await page.fill("#name-input", `steady-${lang}`);
-          await page.waitForSelector('#name-status[data-state="ok"]');
-          expect(await buttonY()).toBe(idle);
+        await page.fill("#name-input", "steady");
+        await page.waitForSelector('#name-status[data-state="ok"]');
+        await inEachLang(page, async (lang) => {
+          expect(await buttonY()).toBe(idle[lang]!);
           expect(await page.getAttribute("#deploy-button", "aria-disabled")).toBe("false");
           expect(await text(page, "#deploy-why")).toBe("");
-          expect(problems).toEqual([]);
-          await context.close();
-        }
-      },
-      T,
-    );
-  }
+        });
+      }
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    T,
+  );
 });

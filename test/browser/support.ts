@@ -178,6 +178,36 @@ export async function openAdmin(browser: Browser, origin: string, locale: string
   return guarded;
 }
 
+/**
+ * Switches the page's language with its own picker (#lang-select). The page redraws at once
+ * (web/i18n.ts setLang): waiting for html[lang] and dir says the switch took effect.
+ */
+export async function switchLang(page: Page, lang: Lang): Promise<void> {
+  await page.selectOption("#lang-select", lang);
+  await page.waitForSelector(`html[lang="${lang}"][dir="${lang === "ar" ? "rtl" : "ltr"}"]`, { state: "attached" });
+}
+
+/**
+ * Runs `check` at the page's current state in every language: first in the one it shows,
+ * then in each other one switched to with the page's picker, then back to the first. A flow
+ * runs once; what it shows is still checked in en, nl and ar.
+ */
+export async function inEachLang(page: Page, check: (lang: Lang) => Promise<void>): Promise<void> {
+  const first = (await page.getAttribute("html", "lang")) as Lang;
+  if (!LANGS.includes(first)) throw new Error(`the page is in ${first}`);
+  for (const lang of [first, ...LANGS.filter((l) => l !== first)]) {
+    if (lang !== first) await switchLang(page, lang);
+    try {
+      await check(lang);
+    } catch (e) {
+      // Which language failed: the same assertion runs three times.
+      if (e instanceof Error) e.message = `[${lang}] ${e.message}`;
+      throw e;
+    }
+  }
+  await switchLang(page, first);
+}
+
 /** What a person reads in an element (CSS applied). */
 export const text = (page: Page, selector: string) => page.locator(selector).innerText();
 /** Text with its runs of whitespace made one space, as compared with a catalog text. */

@@ -35,6 +35,17 @@ afterAll(async () => {
 
 const fact = async (page: Page, id: string) => plain(await page.locator(`[data-fact="${id}"] dd`).innerText());
 
+/** Polls the public status (GET /api/stacks/:name) until it reads `status`. */
+async function waitForStatus(name: string, status: string): Promise<void> {
+  let seen = "";
+  for (let i = 0; i < 100; i++) {
+    seen = ((await (await fetch(`${h.url}/api/stacks/${name}`)).json()) as any).status;
+    if (seen === status) return;
+    await Bun.sleep(50);
+  }
+  throw new Error(`${name} is ${seen}, not ${status}`);
+}
+
 const stackPage = (lang: Lang, name: string) => openStackPage(chrome.browser, h.url, lang, name, tokens[name]!);
 
 describe("your stack on a cluster with backups", () => {
@@ -70,8 +81,9 @@ describe("your stack on a cluster with backups", () => {
     "ar: a stack whose server is down is unavailable, and the page says why",
     async () => {
       h.sandbox.updateNode(worker, { state: "down" });
-      // The portal reuses Dokploy's node list for 2 s (ClusterView).
-      await Bun.sleep(2_100);
+      // The portal reuses Dokploy's node list for up to 2 s (ClusterView): wait until its API
+      // says the stack is unavailable, then open the page.
+      await waitForStatus("onwkr", "unavailable");
       const ar = await stackPage("ar", "onwkr");
       try {
         await ar.page.waitForSelector('[data-fact="node"]');

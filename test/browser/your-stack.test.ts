@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
-import { confirmDialog, LANGS, LOCALE, type Lang, type Launched, launch, msg, openPage as openGuarded, overflow, plain } from "./support.ts";
+import { confirmDialog, inEachLang, LOCALE, type Lang, type Launched, launch, msg, openPage as openGuarded, overflow, plain } from "./support.ts";
 
 /**
  * Issue 13, item 6: the owner's page ("Your stack") in a real browser, in en, nl and ar:
@@ -48,17 +48,29 @@ const health = (name: string, password: string) =>
   });
 
 describe("your stack", () => {
-  for (const lang of LANGS) {
-    test(
-      `${lang}: open by name and token, see details and logs, stop then start live`,
-      async () => {
-        const name = `own-${lang}`;
-        const stack = await deployAndWait(h, name);
-        const { context, page, problems } = await openPage(lang);
-        try {
-          await openByToken(page, name, stack.managementToken);
-          await page.waitForSelector('#view-stack[data-state="running"]');
-          expect(page.url()).toEndWith(`#stack=${name}`);
+  test(
+    "open by name and token, see details and logs, stop then start live; in en, nl and ar",
+    async () => {
+      const name = "own";
+      const stack = await deployAndWait(h, name);
+      const { context, page, problems } = await openPage("en");
+      try {
+        await openByToken(page, name, stack.managementToken);
+        await page.waitForSelector('#view-stack[data-state="running"]');
+        expect(page.url()).toEndWith(`#stack=${name}`);
+
+        // The logs: the last deploy's and the container's own output, as the API gives them.
+        const logs = (await (
+          await fetch(`${h.url}/api/stacks/${name}/logs`, { headers: { authorization: `Bearer ${stack.managementToken}` } })
+        ).json()) as any;
+        expect(logs.deploy.lines.length).toBeGreaterThan(0);
+        await page.waitForFunction(
+          (line) => document.getElementById("stack-logs-deploy")?.textContent?.includes(line),
+          logs.deploy.lines.at(-1) as string,
+        );
+        const image = (await serviceOf(name)).image;
+
+        await inEachLang(page, async (lang) => {
           expect(await page.getAttribute("html", "dir")).toBe(lang === "ar" ? "rtl" : "ltr");
           expect(await text(page, "#stack-heading")).toBe(msg(lang, "stack.heading", { name }));
           expect(await text(page, "#stack-state")).toBe(msg(lang, "stack.running"));
@@ -69,7 +81,7 @@ describe("your stack", () => {
           // The details, from the portal and from Dokploy.
           // Dokploy says "done" after a deploy (its last deploy finished), "idle" once stopped.
           expect(await text(page, '[data-fact="app-status"] dd')).toBe(msg(lang, "stack.app_done"));
-          expect(await text(page, '[data-fact="image"] dd')).toBe((await serviceOf(name)).image);
+          expect(await text(page, '[data-fact="image"] dd')).toBe(image);
           const volumes = await text(page, '[data-fact="volumes"] dd');
           expect(volumes).toContain(`portal-ai-workspace-${name}`);
           expect(volumes).toContain(`portal-ai-data-${name}`);
@@ -77,23 +89,16 @@ describe("your stack", () => {
           expect(await text(page, '[data-fact="created"] dd')).not.toBe(msg(lang, "stack.never"));
           expect(await page.locator('.stack-operation[data-kind="deploy"][data-outcome="succeeded"]').count()).toBe(1);
           expect(await text(page, ".stack-operation .stack-operation-kind")).toBe(msg(lang, "stack.op_deploy"));
-
-          // The logs: the last deploy's and the container's own output, as the API gives them.
-          const logs = (await (
-            await fetch(`${h.url}/api/stacks/${name}/logs`, { headers: { authorization: `Bearer ${stack.managementToken}` } })
-          ).json()) as any;
-          expect(logs.deploy.lines.length).toBeGreaterThan(0);
-          await page.waitForFunction(
-            (line) => document.getElementById("stack-logs-deploy")?.textContent?.includes(line),
-            logs.deploy.lines.at(-1) as string,
-          );
+          expect(await text(page, "#stack-logs-deploy")).toContain(logs.deploy.lines.at(-1));
           expect(await text(page, "#stack-logs-container")).not.toBe(msg(lang, "stack.loading"));
 
           // Only what the state allows.
           expect(await page.isDisabled('[data-action="stack-start"]')).toBe(true);
           expect(await page.isEnabled('[data-action="stack-stop"]')).toBe(true);
+        });
 
-          // Stop: asked first (running agents are interrupted); "No" changes nothing.
+        // Stop: asked first (running agents are interrupted); "No" changes nothing (asked in each language).
+        await inEachLang(page, async (lang) => {
           await page.click('[data-action="stack-stop"]');
           await page.waitForSelector("#confirm-dialog[open]");
           expect(await text(page, "#confirm-title")).toBe(msg(lang, "stack.confirm_stop_title"));
@@ -101,134 +106,160 @@ describe("your stack", () => {
           await confirmDialog(page, "no");
           expect(await page.getAttribute("#view-stack", "data-state")).toBe("running");
           expect((await serviceOf(name)).state).not.toBe("stopped");
+        });
 
-          await page.click('[data-action="stack-stop"]');
-          await confirmDialog(page, "yes");
-          // Live: the steps as they happen, then the new state, without a reload.
-          await page.waitForSelector('#stack-steps li[data-step="wait_stopped"]');
+        await page.click('[data-action="stack-stop"]');
+        await confirmDialog(page, "yes");
+        // Live: the steps as they happen, then the new state, without a reload.
+        await page.waitForSelector('#stack-steps li[data-step="wait_stopped"]');
+        expect(await text(page, '#stack-steps li[data-step="stop_service"] .step-label')).toBe(msg("en", "step.stop_service"));
+        expect(await text(page, '#stack-steps li[data-step="wait_stopped"] .step-label')).toBe(msg("en", "step.wait_stopped"));
+        await page.waitForSelector('#stack-progress[data-status="stopped"]');
+        await page.waitForSelector('#view-stack[data-state="stopped"]');
+        expect((await serviceOf(name)).state).toBe("stopped");
+        await page.waitForSelector('.stack-operation[data-kind="stop"][data-outcome="succeeded"]');
+        await inEachLang(page, async (lang) => {
+          // The steps stay on screen once the stop is done.
           expect(await text(page, '#stack-steps li[data-step="stop_service"] .step-label')).toBe(msg(lang, "step.stop_service"));
           expect(await text(page, '#stack-steps li[data-step="wait_stopped"] .step-label')).toBe(msg(lang, "step.wait_stopped"));
-          await page.waitForSelector('#stack-progress[data-status="stopped"]');
-          await page.waitForSelector('#view-stack[data-state="stopped"]');
           expect(await text(page, "#stack-state")).toBe(msg(lang, "stack.stopped"));
           expect(await text(page, "#stack-summary")).toBe(msg(lang, "stack.action_stopped"));
-          expect((await serviceOf(name)).state).toBe("stopped");
           expect(await text(page, '[data-fact="app-status"] dd')).toBe(msg(lang, "stack.app_idle"));
           expect(await page.locator('#stack-address [data-action="open-stack"]').count()).toBe(0);
           expect(await page.isEnabled('[data-action="stack-start"]')).toBe(true);
           expect(await page.isDisabled('[data-action="stack-stop"]')).toBe(true);
-          await page.waitForSelector('.stack-operation[data-kind="stop"][data-outcome="succeeded"]');
+        });
 
-          // Start: nothing is lost, so no question.
-          await page.click('[data-action="stack-start"]');
-          await page.waitForSelector('#stack-steps li[data-step="start_service"]');
-          expect(await page.isVisible("#confirm-dialog")).toBe(false);
-          await page.waitForSelector('#stack-progress[data-status="ready"]');
-          await page.waitForSelector('#view-stack[data-state="running"]');
+        // Start: nothing is lost, so no question.
+        await page.click('[data-action="stack-start"]');
+        await page.waitForSelector('#stack-steps li[data-step="start_service"]');
+        expect(await page.isVisible("#confirm-dialog")).toBe(false);
+        await page.waitForSelector('#stack-progress[data-status="ready"]');
+        await page.waitForSelector('#view-stack[data-state="running"]');
+        expect((await serviceOf(name)).state).not.toBe("stopped");
+        await page.waitForSelector('.stack-operation[data-kind="start"][data-outcome="succeeded"]');
+        await inEachLang(page, async (lang) => {
           expect(await text(page, "#stack-state")).toBe(msg(lang, "stack.running"));
-          expect((await serviceOf(name)).state).not.toBe("stopped");
-          await page.waitForSelector('.stack-operation[data-kind="start"][data-outcome="succeeded"]');
-
           expect(await overflow(page)).toBe(0);
+        });
 
-          // Deleted elsewhere meanwhile: the page says so and offers nothing to do on it.
-          const gone = await fetch(`${h.url}/api/stacks/${name}`, {
-            method: "DELETE",
-            headers: { authorization: `Bearer ${stack.managementToken}` },
-          });
-          expect(gone.status).toBe(202);
-          expect((await readEvents(`${h.url}${((await gone.json()) as any).eventsUrl}`)).at(-1)?.data.status).toBe("deleted");
-          await page.click("#stack-logs-refresh");
-          await page.waitForFunction((t) => document.getElementById("stack-error")?.textContent === t, msg(lang, "error.not_found"));
+        // Deleted elsewhere meanwhile: the page says so and offers nothing to do on it.
+        const gone = await fetch(`${h.url}/api/stacks/${name}`, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${stack.managementToken}` },
+        });
+        expect(gone.status).toBe(202);
+        expect((await readEvents(`${h.url}${((await gone.json()) as any).eventsUrl}`)).at(-1)?.data.status).toBe("deleted");
+        await page.click("#stack-logs-refresh");
+        await page.waitForFunction((t) => document.getElementById("stack-error")?.textContent === t, msg("en", "error.not_found"));
+        await inEachLang(page, async (lang) => {
+          expect(await text(page, "#stack-error")).toBe(msg(lang, "error.not_found"));
           expect(await page.isDisabled('[data-action="stack-start"]')).toBe(true);
           expect(await page.isDisabled('[data-action="stack-stop"]')).toBe(true);
-          expect(problems).toEqual([]);
-        } finally {
-          await context.close();
-        }
-      },
-      T,
-    );
+        });
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    T,
+  );
 
-    test(
-      `${lang}: a new password, asked first, shown once`,
-      async () => {
-        const name = `pw-${lang}`;
-        const stack = await deployAndWait(h, name);
-        const { context, page, problems } = await openPage(lang);
-        try {
-          await openByToken(page, name, stack.managementToken);
-          await page.waitForSelector('#view-stack[data-state="running"]');
-          // A new password logs everyone out: asked first; then shown once, and it is the one that works.
-          await page.click('[data-action="stack-password"]');
-          await page.waitForSelector("#confirm-dialog[open]");
+  test(
+    "a new password, asked first, shown once; in en, nl and ar",
+    async () => {
+      const name = "pwd";
+      const stack = await deployAndWait(h, name);
+      const { context, page, problems } = await openPage("en");
+      try {
+        await openByToken(page, name, stack.managementToken);
+        await page.waitForSelector('#view-stack[data-state="running"]');
+        // A new password logs everyone out: asked first; then shown once, and it is the one that works.
+        await page.click('[data-action="stack-password"]');
+        await page.waitForSelector("#confirm-dialog[open]");
+        await inEachLang(page, async (lang) => {
           expect(await text(page, "#confirm-text")).toBe(msg(lang, "stack.confirm_password_text"));
-          const accepted = page.waitForResponse((r) => r.url().endsWith(`/api/stacks/${name}/password`));
-          await confirmDialog(page, "yes");
-          const body = (await (await accepted).json()) as any;
-          expect(body.credentials.password).not.toBe(stack.credentials.password);
-          await page.waitForSelector(".new-password");
+        });
+        const accepted = page.waitForResponse((r) => r.url().endsWith(`/api/stacks/${name}/password`));
+        await confirmDialog(page, "yes");
+        const body = (await (await accepted).json()) as any;
+        expect(body.credentials.password).not.toBe(stack.credentials.password);
+        await page.waitForSelector(".new-password");
+        expect(await text(page, ".new-password h3")).toBe(msg("en", "stack.password_title"));
+        expect(await text(page, '.new-password [data-detail="password"] .detail-value')).toBe(body.credentials.password);
+        expect(await text(page, ".new-password .once-note")).toBe(msg("en", "stack.password_once"));
+        await page.waitForSelector('#stack-progress[data-kind="password"][data-status="ready"]');
+        await page.waitForSelector('#view-stack[data-state="running"]');
+        expect((await health(name, body.credentials.password)).status).toBe(200);
+        expect((await health(name, stack.credentials.password)).status).toBe(401);
+        // Still on screen after the operation ended, until the person says it is saved.
+        await inEachLang(page, async (lang) => {
+          expect(await page.isVisible(".new-password")).toBe(true);
           expect(await text(page, ".new-password h3")).toBe(msg(lang, "stack.password_title"));
           expect(await text(page, '.new-password [data-detail="password"] .detail-value')).toBe(body.credentials.password);
           expect(await text(page, ".new-password .once-note")).toBe(msg(lang, "stack.password_once"));
-          await page.waitForSelector('#stack-progress[data-kind="password"][data-status="ready"]');
-          await page.waitForSelector('#view-stack[data-state="running"]');
-          expect((await health(name, body.credentials.password)).status).toBe(200);
-          expect((await health(name, stack.credentials.password)).status).toBe(401);
-          // Still on screen after the operation ended, until the person says it is saved.
-          expect(await page.isVisible(".new-password")).toBe(true);
-          await page.click('[data-action="password-saved"]');
-          expect(await page.locator(".new-password").count()).toBe(0);
-          // Nowhere to be found again: not after a reload, not in the page's storage.
-          await page.reload();
-          await page.waitForSelector('#view-stack[data-state="running"]');
-          expect(await page.locator(".new-password").count()).toBe(0);
-          const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
-          expect(stored).not.toContain(body.credentials.password);
-          // The token stayed in this tab only ("remember" was off).
-          expect(stored).toContain(stack.managementToken);
-          expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).not.toContain(stack.managementToken);
-
           expect(await overflow(page)).toBe(0);
-          expect(problems).toEqual([]);
-        } finally {
-          await context.close();
-        }
-      },
-      T,
-    );
+        });
+        await page.click('[data-action="password-saved"]');
+        expect(await page.locator(".new-password").count()).toBe(0);
+        // Nowhere to be found again: not after a reload, not in the page's storage.
+        await page.reload();
+        await page.waitForSelector('#view-stack[data-state="running"]');
+        expect(await page.locator(".new-password").count()).toBe(0);
+        const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+        expect(stored).not.toContain(body.credentials.password);
+        // The token stayed in this tab only ("remember" was off).
+        expect(stored).toContain(stack.managementToken);
+        expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).not.toContain(stack.managementToken);
 
-    test(
-      `${lang}: a wrong token, an unknown name and no token are refused clearly`,
-      async () => {
-        const name = `ref-${lang}`;
-        const stack = await deployAndWait(h, name);
-        const { context, page, problems } = await openPage(lang);
-        try {
-          await openByToken(page, name, `${stack.managementToken.slice(0, -4)}xxxx`);
-          await page.waitForSelector("#manage-error:not([hidden])");
+        await inEachLang(page, async () => {
+          expect(await overflow(page)).toBe(0);
+        });
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    T,
+  );
+
+  test(
+    "a wrong token, an unknown name and no token are refused clearly; in en, nl and ar",
+    async () => {
+      const name = "ref";
+      const stack = await deployAndWait(h, name);
+      const { context, page, problems } = await openPage("en");
+      try {
+        await openByToken(page, name, `${stack.managementToken.slice(0, -4)}xxxx`);
+        await page.waitForSelector("#manage-error:not([hidden])");
+        await inEachLang(page, async (lang) => {
           expect(await text(page, "#manage-error")).toBe(msg(lang, "error.forbidden"));
           expect(await page.isHidden("#view-stack")).toBe(true);
           expect(await page.evaluate(() => document.activeElement?.id)).toBe("manage-token");
+        });
 
-          await page.fill("#manage-name", "nobody-here");
-          await page.click("#manage-button");
-          await page.waitForFunction((t) => document.getElementById("manage-error")?.textContent === t, msg(lang, "error.not_found"));
+        await page.fill("#manage-name", "nobody-here");
+        await page.click("#manage-button");
+        await page.waitForFunction((t) => document.getElementById("manage-error")?.textContent === t, msg("en", "error.not_found"));
+        await inEachLang(page, async (lang) => {
+          expect(await text(page, "#manage-error")).toBe(msg(lang, "error.not_found"));
+        });
 
-          // The page's address without a token in this tab: asked for one, on the start page.
-          await page.goto(`${h.url}/#stack=${name}`);
-          await page.waitForSelector("#manage-error:not([hidden])");
+        // The page's address without a token in this tab: asked for one, on the start page.
+        await page.goto(`${h.url}/#stack=${name}`);
+        await page.waitForSelector("#manage-error:not([hidden])");
+        await inEachLang(page, async (lang) => {
           expect(await page.isVisible("#view-start")).toBe(true);
           expect(await text(page, "#manage-error")).toBe(msg(lang, "error.unauthorized"));
           expect(await page.inputValue("#manage-name")).toBe(name);
-          expect(problems).toEqual([]);
-        } finally {
-          await context.close();
-        }
-      },
-      T,
-    );
-  }
+        });
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    T,
+  );
 
   test(
     "en: reached from a deploy's result; 'remember on this device' keeps the token in localStorage until forgotten",
