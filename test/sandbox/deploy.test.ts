@@ -80,7 +80,8 @@ describe("deploy lifecycle", () => {
   });
 
   test("buildConcurrency 2 runs two apps at once, but one app's jobs stay serial", async () => {
-    c.started.sandbox.updateSettings({ deployDurationMs: 100, buildConcurrency: 2 });
+    // Builds long enough that none ends before the state is read, however busy the machine.
+    c.started.sandbox.updateSettings({ deployDurationMs: 2_000, buildConcurrency: 2 });
     const a = await makeApp(c, { name: "a", image: "nginx:alpine" });
     const b = await makeApp(c, { name: "b", image: "nginx:alpine" });
     await c.post("/api/application.deploy", { applicationId: a.app.applicationId });
