@@ -1,49 +1,71 @@
+import { readFileSync } from "node:fs";
+import { Glob } from "bun";
+
 /**
- * `npm test`: every tier, in two lanes side by side. The light lane (servers in this process or
- * a portal process each) runs its files in parallel; the heavy lane (a real OpenCode, a real
- * Docker engine, Chromium) runs one file at a time, since two of those at once on a small
- * machine make each other miss their deadlines. Each lane's output is printed whole when it
- * ends, so that a file's lines stay together.
+ * `npm test`: every tier, in two lanes side by side. One lane runs the files that mostly wait on
+ * servers: first the light tiers, several files at once, then the browser tests, two at once
+ * (Chromium idles while the sandbox deploys, but three or more starve each other). The other lane
+ * runs the files that keep the CPU busy one at a time: a real Docker engine (engine, stack-image)
+ * and every file that starts a real OpenCode (it imports test/support/opencode.ts). Each run's
+ * output is printed whole when it ends, so that a file's lines stay together.
  *
  *   bun scripts/test.ts              both lanes (npm test)
- *   bun scripts/test.ts --fast       the light lane only (npm run test:fast)
- *   bun scripts/test.ts <paths...>   just those files or folders, in parallel
+ *   bun scripts/test.ts --fast       the light tiers only (npm run test:fast)
+ *   bun scripts/test.ts <paths...>   just those files or folders, several at once
  */
 
 const TIMEOUT = "--timeout=20000";
-export const LIGHT = ["test/unit", "test/integration", "test/sandbox", "test/probe", "test/contract", "test/placement", "test/ship"];
-export const HEAVY = ["test/opencode", "test/stack-image", "test/engine", "test/browser"];
-/** Light files at once: most of their time is spent waiting on servers, not on the CPU. */
+const LIGHT = ["unit", "integration", "sandbox", "probe", "contract", "placement", "ship"];
+/** Run one at a time, whatever they import. */
+const ENGINE = ["engine", "stack-image"];
 const LIGHT_WORKERS = 3;
+const BROWSER_WORKERS = 2;
 
-interface Lane {
-  name: string;
-  args: string[];
+const startsOpenCode = (file: string) => /support\/opencode\.ts"/.test(readFileSync(file, "utf8"));
+
+function testFiles(tiers: string[]): string[] {
+  return tiers.flatMap((tier) => [...new Glob(`test/${tier}/**/*.test.ts`).scanSync(".")]).sort();
 }
 
-async function run(lane: Lane): Promise<{ lane: Lane; code: number; output: string; seconds: number }> {
-  const started = performance.now();
-  const proc = Bun.spawn([process.execPath, "test", TIMEOUT, ...lane.args], { stdout: "pipe", stderr: "pipe", env: process.env });
+const parallel = (workers: number, files: string[]) => [`--parallel=${workers}`, ...files];
+
+/** Each lane is a list of `bun test` runs, one after the other; the lanes run side by side. */
+function lanes(fast: boolean): { name: string; runs: string[][] }[] {
+  const light = testFiles(LIGHT);
+  if (fast) return [{ name: "fast", runs: [parallel(LIGHT_WORKERS, light)] }];
+  const rest = testFiles(["browser", "opencode", ...ENGINE]);
+  const cpu = rest.filter((f) => ENGINE.some((tier) => f.startsWith(`test/${tier}/`)) || startsOpenCode(f));
+  const browser = rest.filter((f) => !cpu.includes(f));
+  return [
+    { name: "waiting", runs: [parallel(LIGHT_WORKERS, light), parallel(BROWSER_WORKERS, browser)] },
+    { name: "cpu", runs: [cpu] },
+  ];
+}
+
+async function run(args: string[]): Promise<{ code: number; output: string }> {
+  const proc = Bun.spawn([process.execPath, "test", TIMEOUT, ...args], { stdout: "pipe", stderr: "pipe", env: process.env });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { lane, code, output: out + err, seconds: (performance.now() - started) / 1000 };
+  return { code, output: out + err };
 }
+
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(0)} s`;
 
 async function main(argv: string[]): Promise<number> {
-  const fast = argv.includes("--fast");
   const paths = argv.filter((a) => !a.startsWith("--"));
-  const lanes: Lane[] = paths.length
-    ? [{ name: "chosen", args: [`--parallel=${LIGHT_WORKERS}`, ...paths] }]
-    : [{ name: "light", args: [`--parallel=${LIGHT_WORKERS}`, ...LIGHT] }, ...(fast ? [] : [{ name: "heavy", args: HEAVY }])];
+  const chosen = paths.length ? [{ name: "chosen", runs: [parallel(LIGHT_WORKERS, paths)] }] : lanes(argv.includes("--fast"));
   const started = performance.now();
   let failed = false;
   await Promise.all(
-    lanes.map(async (lane) => {
-      const result = await run(lane);
-      process.stdout.write(`\n===== ${lane.name} lane (${result.seconds.toFixed(0)} s) =====\n${result.output}`);
-      if (result.code !== 0) failed = true;
+    chosen.map(async (lane) => {
+      for (const [i, args] of lane.runs.entries()) {
+        const since = performance.now();
+        const result = await run(args);
+        process.stdout.write(`\n===== ${lane.name} lane, run ${i + 1} of ${lane.runs.length} (${seconds(since)}) =====\n${result.output}`);
+        if (result.code !== 0) failed = true;
+      }
     }),
   );
-  process.stdout.write(`\n${lanes.map((l) => l.name).join(" + ")}: ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  process.stdout.write(`\nall lanes: ${seconds(started)}\n`);
   return failed ? 1 : 0;
 }
 

@@ -5,13 +5,13 @@
  *   bun bench/extra/check-layers.ts
  * Prints one JSON line per layer with microseconds per request.
  */
-import { Hono } from "hono";
+import { type Handler, Hono } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { DokployClient } from "../../src/dokploy/client.ts";
 import type { AppEnv } from "../../src/http/env.ts";
 import { requestContext } from "../../src/http/middleware.ts";
 import { limitPerClient } from "../../src/http/rate-limits.ts";
-import { checkRoutes } from "../../src/http/routes/check.ts";
+import { CHECK_ROUTES } from "../../src/http/routes/check.ts";
 import { securityMiddleware } from "../../src/http/security.ts";
 import { createLogger } from "../../src/log.ts";
 import { AvailabilityIndex } from "../../src/stacks/deploy/availability.ts";
@@ -51,7 +51,7 @@ try {
     if (layers.has("context")) app.use(requestContext(log, { proxyHops: 0, ipv6Prefix: 64 }));
     if (layers.has("security")) app.use(...securityMiddleware({ corsOrigins: [], trustProxy: false }));
     if (layers.has("rate-limit")) app.get("/api/check/*", limitPerClient("check", null));
-    if (layers.has("check")) app.route("/", checkRoutes(availability));
+    if (layers.has("check")) for (const r of CHECK_ROUTES) app.get(r.path, r.handler({ availability }) as Handler<AppEnv>);
     else app.get("/api/check/*", (c) => c.json(ANSWER));
     if (layers.has("405")) app.use(methodNotAllowed({ app, onMethodNotAllowed: (c) => c.text("no", 405) }));
     return app;

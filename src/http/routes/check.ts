@@ -1,4 +1,4 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { z } from "zod";
 import { sameOwner } from "../../stacks/owners/person.ts";
 import type { AvailabilityIndex } from "../../stacks/deploy/availability.ts";
@@ -56,9 +56,3 @@ export const CHECK_ROUTES = [
     handler: check,
   }),
 ];
-
-/** The name check alone, as a Hono app (bench/extra/check-layers.ts measures it layer by layer). */
-export function checkRoutes(availability: AvailabilityIndex) {
-  const handler = check({ availability });
-  return new Hono<AppEnv>().get("/api/check", handler).get("/api/check/*", handler);
-}
