@@ -236,11 +236,6 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     operations,
     auth,
     rollouts,
-    capacityConfig: config,
-    nodeCapacity: async () => {
-      const nodes = await fleet.nodeFigures();
-      return nodes.length ? nodes : null;
-    },
     fleet,
     stackSso: stackSso.on ? stackSso : null,
     stackDomainSuffix: config.STACK_DOMAIN_SUFFIX,

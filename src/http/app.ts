@@ -21,10 +21,9 @@ import type { HealthDeps } from "./routes/health.ts";
 import type { DeploymentRouteDeps } from "./routes/deployments.ts";
 import type { AdminDeps } from "./routes/admin.ts";
 import type { RolloutRouteDeps } from "./routes/rollouts.ts";
-import type { CapacityRouteDeps } from "./routes/capacity.ts";
 import { pageRoutes } from "./routes/page.ts";
 
-export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, RolloutRouteDeps, CapacityRouteDeps {
+export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, RolloutRouteDeps {
   log: Logger;
   availability: AvailabilityIndex;
   adminToken?: string;

@@ -1,7 +1,6 @@
+import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import { z } from "zod";
-import { stacksWithHistory } from "../../stacks/fleet/stack-list.ts";
 import type { Fleet } from "../../stacks/fleet/fleet.ts";
-import type { Store } from "../../store/index.ts";
 import { adminOnly } from "../answers.ts";
 import { pageBeforeParam, pageLimitParam, pageQuery } from "../paging.ts";
 import type { AdminStacksBody, StackPageBody } from "../responses.ts";
@@ -28,11 +27,11 @@ export const ADMIN_STACK_ROUTES = [
       400: { description: "A bad `limit` or `before`", codes: ["invalid_request"] },
       ...adminOnly,
     },
-    handler: (deps: { store: Store }) => (c) => {
+    handler: (deps: { stacks: StackService }) => (c) => {
       const includeGone = c.req.query("all") === "true";
       const query = pageQuery(c, { defaultLimit: 1000, maxLimit: 1000 });
       if (!query.ok) return query.response;
-      const { stacks, more } = deps.store.stacks.page({ includeGone, limit: query.limit, before: query.before });
+      const { stacks, more } = deps.stacks.reads.page({ includeGone, limit: query.limit, before: query.before });
       const last = stacks.at(-1);
       const next = more && last ? `/api/stacks?${includeGone ? "all=true&" : ""}limit=${query.limit}&before=${last.id}` : null;
       return c.json({ stacks, next } satisfies StackPageBody);
@@ -46,16 +45,10 @@ export const ADMIN_STACK_ROUTES = [
     summary: "The stacks with their latest deployment and when a held name is free",
     query: { all },
     answers: { 200: { description: "The stacks", schema: "AdminStacks" }, ...adminOnly },
-    handler: (deps: { store: Store; nameQuarantineDays: number; fleet?: Fleet }) => async (c) => {
-      const [nodeHealth, backupReach] = await Promise.all([deps.fleet?.healthLookup(), deps.fleet?.backupReachLookup()]);
+    handler: (deps: { nameQuarantineDays: number; fleet: Fleet }) => async (c) => {
       return c.json({
         nameQuarantineDays: deps.nameQuarantineDays,
-        stacks: stacksWithHistory(deps.store, {
-          includeGone: c.req.query("all") === "true",
-          quarantineDays: deps.nameQuarantineDays,
-          nodeHealth,
-          backupReach,
-        }),
+        stacks: await deps.fleet.stackList(c.req.query("all") === "true", deps.nameQuarantineDays),
       } satisfies AdminStacksBody);
     },
   }),

@@ -20,6 +20,11 @@ export class StackReads {
     return this.store.deployments.byId(id);
   }
 
+  /** The stacks, newest first, a page at a time (`more`: another page follows). */
+  page(query: Parameters<Store["stacks"]["page"]>[0]) {
+    return this.store.stacks.page(query);
+  }
+
   /** The newest stack of that name, live or gone. */
   latestStack(rawName: string): Stack | null {
     return this.store.stacks.latest(normaliseName(rawName));

@@ -43,7 +43,7 @@ export type CapacityReport = z.infer<typeof capacityReport>;
 /** Per-node figures as Dokploy reports them; null when Dokploy cannot tell (no cluster). */
 export type NodeSource = () => Promise<NodeCapacity[] | null>;
 
-type CapacityConfig = Pick<
+export type CapacityConfig = Pick<
   Config,
   "MAX_STACKS" | "STACK_IMAGE" | "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION"
 >;

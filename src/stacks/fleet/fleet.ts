@@ -15,6 +15,8 @@ import { type Unavailable, unavailableFor } from "../placement/node-health.ts";
 import type { FleetOverview } from "./nodes-overview.ts";
 import { now } from "../runs/saga.ts";
 import type { Placement } from "../../store/placements.ts";
+import { type CapacityConfig, type CapacityReport, fleetCapacity } from "./capacity.ts";
+import { stacksWithHistory } from "./stack-list.ts";
 
 /**
  * The fleet across Dokploy's Swarm nodes: which node each stack is on, what a node being
@@ -36,7 +38,7 @@ export class Fleet {
   constructor(
     private readonly deps: BackupPorts,
     private readonly cluster: ClusterView,
-    private readonly config: NodeCapacityConfig,
+    private readonly config: NodeCapacityConfig & CapacityConfig,
   ) {}
 
   /** The stack's node as Dokploy reports it now; null when it has none or Dokploy cannot say. */
@@ -111,6 +113,25 @@ export class Fleet {
       if (at && (oldestSuccessAt === null || at < oldestSuccessAt)) oldestSuccessAt = at;
     }
     return { counts, oldestSuccessAt };
+  }
+
+  /** GET /api/admin/capacity: the fleet by status, run state and image, and per node what Dokploy reports. */
+  capacity(onNodesError: (err: unknown) => void): Promise<CapacityReport> {
+    return fleetCapacity(
+      this.deps.store,
+      this.config,
+      async () => {
+        const nodes = await this.nodeFigures();
+        return nodes.length ? nodes : null;
+      },
+      onNodesError,
+    );
+  }
+
+  /** The admin's list: each stack with its latest deployment, its node's health and its backups' reach. */
+  async stackList(includeGone: boolean, quarantineDays: number) {
+    const [nodeHealth, backupReach] = await Promise.all([this.healthLookup(), this.backupReachLookup()]);
+    return stacksWithHistory(this.deps.store, { includeGone, quarantineDays, nodeHealth, backupReach });
   }
 
   /** Per node: its stacks, what they reserve against its resources, its room and the stacks a node problem affects. */
