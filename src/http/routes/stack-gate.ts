@@ -11,7 +11,7 @@ import { z } from "zod";
 import { type Answer, route } from "../route.ts";
 import { adminOnly } from "../answers.ts";
 import { problem } from "../problem.ts";
-import { type GatePage, gatePage } from "../stack-gate-page.ts";
+import { type GatePage, gatePage } from "../../../web/gate-page.ts";
 import { TICKET_PATH, stackReturnPath } from "../stack-return-path.ts";
 
 /**

@@ -1,0 +1,48 @@
+import ar from "./locales/ar.json" with { type: "json" };
+import en from "./locales/en.json" with { type: "json" };
+import nl from "./locales/nl.json" with { type: "json" };
+
+/**
+ * The stack gate's own pages (STACK_SSO), rendered on the server (src/http/routes/stack-gate.ts):
+ * shown on a stack's host instead of OpenCode, so they are self-contained (no portal scripts
+ * or styles) and in the browser's language. The texts are the page's catalogs (`app.title`,
+ * `gate.*`), so a language added there is a language of these pages too.
+ */
+
+type Lang = "en" | "nl" | "ar";
+export type GatePage = "forbidden" | "ticket_invalid" | "unavailable";
+
+const CATALOGS: Record<Lang, typeof en> = { en, nl, ar };
+const TEXT: Record<GatePage, keyof typeof en> = {
+  forbidden: "gate.forbidden",
+  ticket_invalid: "gate.ticket_invalid",
+  unavailable: "gate.unavailable",
+};
+
+/** The first of en, nl, ar the browser asks for (by quality), else English. */
+export function gateLang(acceptLanguage: string | undefined): Lang {
+  const wanted = (acceptLanguage ?? "")
+    .split(",")
+    .map((part, i) => {
+      const [tag = "", q] = part.trim().split(";q=");
+      return { lang: tag.toLowerCase().split("-")[0] ?? "", q: q === undefined ? 1 : Number(q), i };
+    })
+    .filter((w) => w.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const w of wanted) if (w.lang === "en" || w.lang === "nl" || w.lang === "ar") return w.lang;
+  return "en";
+}
+
+const html = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+export function gatePage(page: GatePage, acceptLanguage: string | undefined, portalUrl: string): string {
+  const lang = gateLang(acceptLanguage);
+  const t = CATALOGS[lang];
+  const title = t["app.title"];
+  return `<!doctype html>
+<html lang="${lang}" dir="${lang === "ar" ? "rtl" : "ltr"}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${html(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1b1f24}a{color:#0b57d0}</style></head>
+<body><main><h1>${html(title)}</h1><p data-gate="${page}">${html(t[TEXT[page]])}</p><p><a href="${html(portalUrl)}/">${html(t["gate.back"])}</a></p></main></body></html>
+`;
+}
