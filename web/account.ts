@@ -1,5 +1,5 @@
 import * as accountApi from "./account-api.ts";
-import { setSessionAdmin } from "./admin.ts";
+import { setSessionAdmin } from "./admin-lazy.ts";
 import type { Me, MyStack } from "./account-api.ts";
 import { byId, h } from "./dom.ts";
 import { type Key, code, t, tn } from "./i18n.ts";

@@ -1,4 +1,4 @@
-import { hideAdmin, initAdmin, renderAdmin, showAdmin } from "./admin.ts";
+import { adminLoaded, hideAdmin, loadAdmin, renderAdmin, showAdmin } from "./admin-lazy.ts";
 import { initAccount, refreshAccount, renderAccount } from "./account.ts";
 import * as api from "./api.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
@@ -789,6 +789,16 @@ function route(moveFocus: boolean): void {
     if (active?.id !== id || el.viewProgress.hidden) void openDeployment(id, moveFocus);
     return;
   }
+  if (saved.isAdminHash(location.hash) && !adminLoaded()) {
+    // The admin view's code comes first (admin-lazy.ts); meanwhile the page stays as it is.
+    void loadAdmin().then(
+      () => {
+        if (saved.isAdminHash(location.hash)) route(moveFocus);
+      },
+      (err: unknown) => console.error("the admin view could not be loaded", err),
+    );
+    return;
+  }
   stopWatching();
   openSeq++;
   active = null;
@@ -890,7 +900,6 @@ function init(): void {
     }
   });
 
-  initAdmin();
   initStack({
     navigate: (hash) => {
       history.pushState(null, "", hash ?? location.pathname + location.search);

@@ -112,3 +112,44 @@ describe("compressed and cacheable", () => {
     expect(negotiate("br;q=abc, gzip;q=0.1")).toBe("gzip");
   });
 });
+
+describe("split into chunks", () => {
+  const app = pageRoutes({ mode: "dokploy" });
+  const imported = (js: string, re: RegExp) => [...js.matchAll(re)].map((m) => m[1]!);
+
+  test("the chunks app.js imports are preloaded beside it; the admin view's is fetched only when it opens", async () => {
+    const html = await (await app.request("/")).text();
+    const { version, chunks } = await pageAssets();
+    const js = await (await app.request(`/assets/app.js?v=${version}`)).text();
+    const statics = imported(js, /\bfrom\s*"\.\/([\w.-]+\.js)"/g);
+    for (const name of statics) expect(html).toContain(`<link rel="modulepreload" href="/assets/${name}">`);
+    const dynamic = imported(js, /\bimport\("\.\/([\w.-]+\.js)"\)/g);
+    expect(dynamic.some((name) => name.startsWith("admin-"))).toBe(true);
+    expect([...chunks.keys()].sort()).toEqual([...new Set([...statics, ...dynamic])].sort());
+    // The first load (app.js and what it imports) holds none of the admin view's code.
+    const first = [js, ...(await Promise.all(statics.map(async (name) => (await app.request(`/assets/${name}`)).text())))].join("");
+    expect(first).not.toContain("admin-panel");
+  });
+
+  test("each chunk: script, cached for good (its name is its content's hash), compressed; an unknown one is a 404", async () => {
+    const { chunks } = await pageAssets();
+    expect(chunks.size).toBeGreaterThan(0);
+    for (const name of chunks.keys()) {
+      const plain = await app.request(`/assets/${name}`);
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+      expect(plain.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+      expect(plain.headers.get("x-content-type-options")).toBe("nosniff");
+      const original = new Uint8Array(await plain.arrayBuffer());
+      const br = await app.request(`/assets/${name}`, { headers: { "accept-encoding": "br" } });
+      expect(br.headers.get("content-encoding")).toBe("br");
+      expect(new Uint8Array(brotliDecompressSync(new Uint8Array(await br.arrayBuffer())))).toEqual(original);
+      const gz = await app.request(`/assets/${name}`, { headers: { "accept-encoding": "gzip" } });
+      expect(gz.headers.get("content-encoding")).toBe("gzip");
+      expect(new Uint8Array(gunzipSync(new Uint8Array(await gz.arrayBuffer())))).toEqual(original);
+      const etag = br.headers.get("etag") ?? "";
+      expect((await app.request(`/assets/${name}`, { headers: { "accept-encoding": "br", "if-none-match": etag } })).status).toBe(304);
+    }
+    expect((await app.request("/assets/admin-00000000.js")).status).toBe(404);
+  });
+});

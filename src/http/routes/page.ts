@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../env.ts";
@@ -9,6 +9,10 @@ import { problem } from "../problem.ts";
 /**
  * The page: `web/index.html`, with `web/app.ts` bundled by Bun for the browser and
  * `web/styles.css`, built once per process on the first request and kept in memory.
+ * The bundle is split: what a dynamic `import()` in web/ reaches (the admin view, the
+ * catalogs other than English) is a chunk of its own, `/assets/<name>-<hash>.js`, fetched
+ * only when needed; the code the entry and those chunks share is a chunk too, which
+ * index.html preloads beside app.js.
  * Everything is same-origin, so a strict Content-Security-Policy holds (no inline script
  * or style, no external request of any kind).
  */
@@ -32,6 +36,8 @@ interface Assets {
   /** index.html per mode (the sandbox one carries the badge switch). */
   html: Record<"dokploy" | "sandbox", Precompressed>;
   js: Precompressed;
+  /** The other chunks by file name (content-hashed, so cached for good). */
+  chunks: Map<string, Precompressed>;
   css: Precompressed;
   version: string;
 }
@@ -54,18 +60,31 @@ async function buildAssets(): Promise<Assets> {
     format: "esm",
     minify: true,
     sourcemap: "none",
+    splitting: true,
+    naming: { entry: "[name].[ext]", chunk: "[name]-[hash].[ext]" },
   });
   const output = result.outputs.find((o) => o.kind === "entry-point");
   if (!result.success || !output) {
     throw new Error(`building web/app.ts failed: ${result.logs.map((l) => l.message).join("; ")}`);
   }
   const js = await output.text();
+  const chunkTexts = new Map<string, string>();
+  for (const chunk of result.outputs.filter((o) => o.kind === "chunk")) chunkTexts.set(basename(chunk.path), await chunk.text());
   const css = await buildCss();
-  const version = createHash("sha256").update(js).update(css).digest("hex").slice(0, 12);
+  const hash = createHash("sha256").update(js).update(css);
+  for (const [name, text] of chunkTexts) hash.update(name).update(text);
+  const version = hash.digest("hex").slice(0, 12);
+  // The chunks app.js imports statically are fetched beside it, not after it.
+  const preloads = [...js.matchAll(/\bfrom\s*"\.\/([\w.-]+\.js)"/g)].map((m) => m[1]).filter((name) => name && chunkTexts.has(name));
   const english = (await Bun.file(join(WEB_DIR, "locales/en.json")).json()) as Record<string, string>;
   const source = (await Bun.file(join(WEB_DIR, "index.html")).text())
     .replace('href="/assets/styles.css"', `href="/assets/styles.css?v=${version}"`)
-    .replace('src="/assets/app.js"', `src="/assets/app.js?v=${version}"`);
+    .replace(/( *)<script type="module" src="\/assets\/app.js"><\/script>/, (_whole, indent: string) =>
+      [
+        ...preloads.map((name) => `${indent}<link rel="modulepreload" href="/assets/${name}">`),
+        `${indent}<script type="module" src="/assets/app.js?v=${version}"></script>`,
+      ].join("\n"),
+    );
   const html = prefill(source, english);
   return {
     html: {
@@ -73,6 +92,7 @@ async function buildAssets(): Promise<Assets> {
       sandbox: precompress(html.replace('data-mode="dokploy"', 'data-mode="sandbox"'), `${version}-s`),
     },
     js: precompress(js, version),
+    chunks: new Map([...chunkTexts].map(([name, text]) => [name, precompress(text, name)])),
     css: precompress(css, version),
     version,
   };
@@ -145,6 +165,23 @@ export function pageRoutes(opts: { mode: "dokploy" | "sandbox" }) {
       "/assets/app.js",
       withAssets((assets) => ({ body: assets.js, headers: { "Content-Type": "text/javascript; charset=utf-8" } })),
     )
+    .get("/assets/:chunk{[\\w-]+\\.js}", async (c) => {
+      // A chunk's name carries its content's hash: the same name is the same bytes for good.
+      let assets: Assets;
+      try {
+        assets = await pageAssets();
+      } catch {
+        return problem(c, 500, "internal", "The page could not be built; see the portal log");
+      }
+      const body = assets.chunks.get(c.req.param("chunk"));
+      if (!body) return problem(c, 404, "not_found", "There is nothing at this address");
+      const request = { acceptEncoding: c.req.header("accept-encoding"), ifNoneMatch: c.req.header("if-none-match") };
+      return serve(body, request, {
+        ...COMMON_HEADERS,
+        "Content-Type": "text/javascript; charset=utf-8",
+        "Cache-Control": "public, max-age=31536000, immutable",
+      });
+    })
     .get(
       "/assets/styles.css",
       withAssets((assets) => ({ body: assets.css, headers: { "Content-Type": "text/css; charset=utf-8" } })),
