@@ -2,7 +2,7 @@ import { adminLoaded, hideAdmin, loadAdmin, renderAdmin, showAdmin } from "./adm
 import { initAccount, refreshAccount, renderAccount } from "./account.ts";
 import * as api from "./api.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
-import { type Key, LANGS, code, dir, formatDuration, initLang, isLang, lang, langName, onLangChange, setLang, t, tn } from "./i18n.ts";
+import { type Key, code, formatDuration, initLang, isLang, lang, onLangChange, prefetchCatalogs, setLang, t, tn } from "./i18n.ts";
 import { errorKey, reasonKey, stateKey, statusKey, stepKey } from "./messages.ts";
 import { type DoneData, type Progress, Watch, completedSteps, currentStep, fromSnapshot, isQueued } from "./progress.ts";
 import * as saved from "./state.ts";
@@ -838,10 +838,8 @@ function renderYourStack(): void {
 // ---------------------------------------------------------------------------------------
 // Language
 
+/** The options come with index.html (each language by its own name: web/catalogs.ts). */
 function renderLangOptions(): void {
-  if (el.langSelect.options.length !== LANGS.length) {
-    el.langSelect.replaceChildren(...LANGS.map((l) => h("option", { value: l, lang: l, dir: dir(l) }, langName(l))));
-  }
   el.langSelect.value = lang();
 }
 
@@ -860,12 +858,15 @@ function renderAll(): void {
 
 // ---------------------------------------------------------------------------------------
 
-function init(): void {
-  initLang();
+async function init(): Promise<void> {
+  // Nothing is drawn before the catalog of the person's language is here (a chunk, unless
+  // English): the page shows the server's English meanwhile, as before the script ran.
+  await initLang();
   renderLangOptions();
   onLangChange(renderAll);
   el.langSelect.addEventListener("change", () => {
-    if (isLang(el.langSelect.value)) setLang(el.langSelect.value);
+    // Back to the language shown if its catalog could not be fetched.
+    if (isLang(el.langSelect.value)) void setLang(el.langSelect.value).then(renderLangOptions);
   });
 
   el.nameInput.addEventListener("input", onNameInput);
@@ -952,7 +953,9 @@ function init(): void {
   }
   renderName();
   route(false);
+  // Ready once the picker can switch at once (the other catalogs, after the first drawing).
+  await prefetchCatalogs();
   document.documentElement.dataset.ready = "true";
 }
 
-init();
+void init();

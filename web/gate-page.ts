@@ -1,6 +1,5 @@
-import ar from "./locales/ar.json" with { type: "json" };
-import en from "./locales/en.json" with { type: "json" };
-import nl from "./locales/nl.json" with { type: "json" };
+import { CATALOGS } from "./catalogs.ts";
+import { type Key, type Lang, dir, isLang } from "./i18n.ts";
 
 /**
  * The stack gate's own pages (STACK_SSO), rendered on the server (src/http/routes/stack-gate.ts):
@@ -9,17 +8,15 @@ import nl from "./locales/nl.json" with { type: "json" };
  * `gate.*`), so a language added there is a language of these pages too.
  */
 
-type Lang = "en" | "nl" | "ar";
 export type GatePage = "forbidden" | "ticket_invalid" | "unavailable";
 
-const CATALOGS: Record<Lang, typeof en> = { en, nl, ar };
-const TEXT: Record<GatePage, keyof typeof en> = {
+const TEXT: Record<GatePage, Key> = {
   forbidden: "gate.forbidden",
   ticket_invalid: "gate.ticket_invalid",
   unavailable: "gate.unavailable",
 };
 
-/** The first of en, nl, ar the browser asks for (by quality), else English. */
+/** The first of the page's languages the browser asks for (by quality), else English. */
 export function gateLang(acceptLanguage: string | undefined): Lang {
   const wanted = (acceptLanguage ?? "")
     .split(",")
@@ -29,7 +26,7 @@ export function gateLang(acceptLanguage: string | undefined): Lang {
     })
     .filter((w) => w.q > 0)
     .sort((a, b) => b.q - a.q || a.i - b.i);
-  for (const w of wanted) if (w.lang === "en" || w.lang === "nl" || w.lang === "ar") return w.lang;
+  for (const w of wanted) if (isLang(w.lang)) return w.lang;
   return "en";
 }
 
@@ -40,7 +37,7 @@ export function gatePage(page: GatePage, acceptLanguage: string | undefined, por
   const t = CATALOGS[lang];
   const title = t["app.title"];
   return `<!doctype html>
-<html lang="${lang}" dir="${lang === "ar" ? "rtl" : "ltr"}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${lang}" dir="${dir(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${html(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1b1f24}a{color:#0b57d0}</style></head>
 <body><main><h1>${html(title)}</h1><p data-gate="${page}">${html(t[TEXT[page]])}</p><p><a href="${html(portalUrl)}/">${html(t["gate.back"])}</a></p></main></body></html>

@@ -1,6 +1,4 @@
 import en from "./locales/en.json" with { type: "json" };
-import nl from "./locales/nl.json" with { type: "json" };
-import ar from "./locales/ar.json" with { type: "json" };
 
 /**
  * Message catalogs keyed by id. Every visible text comes from here; values are filled in
@@ -8,16 +6,40 @@ import ar from "./locales/ar.json" with { type: "json" };
  */
 
 export type Key = keyof typeof en;
-export const LANGS = ["en", "nl", "ar"] as const;
-export type Lang = (typeof LANGS)[number];
+type Catalog = Record<Key, string>;
 
-// Typed against the English catalog: a language missing a key does not compile.
-const CATALOGS: Record<Lang, Record<Key, string>> = { en, nl, ar };
+/**
+ * Every language, in the picker's order: adding one is its catalog in locales/ and one line
+ * here (plus RTL below if it is written right to left); the picker, the server's prefill and
+ * the stack gate's pages (web/catalogs.ts) follow. English is in the bundle (index.html is
+ * prefilled with it on the server); every other catalog is a chunk of its own, fetched when
+ * that language is chosen or the browser asks for it. Typed against the English catalog: a
+ * language missing a key does not compile.
+ */
+const LOADERS = {
+  en: async (): Promise<Catalog> => en,
+  nl: async (): Promise<Catalog> => (await import("./locales/nl.json")).default,
+  ar: async (): Promise<Catalog> => (await import("./locales/ar.json")).default,
+};
+export type Lang = keyof typeof LOADERS;
+export const LANGS = Object.keys(LOADERS) as readonly Lang[];
 const RTL: ReadonlySet<Lang> = new Set<Lang>(["ar"]);
 const STORAGE_KEY = "asd.lang";
 
+const catalogs: Partial<Record<Lang, Catalog>> = { en };
 let current: Lang = "en";
+/** The latest switch asked for: an earlier one whose catalog arrives later does not win. */
+let switching = 0;
 const listeners = new Set<() => void>();
+
+/** A language's catalog, fetched once (a failed fetch is tried again on the next switch). */
+async function catalog(l: Lang): Promise<Catalog> {
+  const loaded = catalogs[l];
+  if (loaded) return loaded;
+  const fetched = await LOADERS[l]();
+  catalogs[l] = fetched;
+  return fetched;
+}
 
 export function isLang(value: unknown): value is Lang {
   return typeof value === "string" && (LANGS as readonly string[]).includes(value);
@@ -41,12 +63,16 @@ export function dir(l: Lang = current): "rtl" | "ltr" {
   return RTL.has(l) ? "rtl" : "ltr";
 }
 
-/** The name of a language in that language (for the switcher). */
-export function langName(l: Lang): string {
-  return CATALOGS[l]["lang.name"];
+/**
+ * The other catalogs, fetched after the first drawing (off its path): the picker switches at
+ * once, as it always did. A catalog that fails here is fetched again when chosen.
+ */
+export async function prefetchCatalogs(): Promise<void> {
+  await Promise.allSettled(LANGS.map(catalog));
 }
 
-export function initLang(): Lang {
+/** The language to start in, its catalog loaded before anything is drawn in it. */
+export async function initLang(): Promise<Lang> {
   let stored: string | null = null;
   try {
     stored = localStorage.getItem(STORAGE_KEY);
@@ -54,11 +80,23 @@ export function initLang(): Lang {
     // Storage may be disabled; the browser's languages still decide.
   }
   const languages = navigator.languages?.length ? navigator.languages : [navigator.language];
-  setLang(detectLang(stored, languages), false);
+  await setLang(detectLang(stored, languages), false);
   return current;
 }
 
-export function setLang(l: Lang, remember = true): void {
+/**
+ * Switches once the language's catalog is here: `html[lang]` changes together with every
+ * text (what the browser tests wait for). Without its catalog (offline, say) nothing changes.
+ */
+export async function setLang(l: Lang, remember = true): Promise<void> {
+  const seq = ++switching;
+  try {
+    await catalog(l);
+  } catch (err) {
+    console.error(`the ${l} catalog could not be loaded`, err);
+    return;
+  }
+  if (seq !== switching) return;
   current = l;
   if (remember) {
     try {
@@ -79,7 +117,7 @@ export function onLangChange(listener: () => void): void {
 }
 
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
-  const message = CATALOGS[current][key] ?? CATALOGS.en[key] ?? key;
+  const message = catalogs[current]?.[key] ?? en[key] ?? key;
   return message.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = vars[name];
     return value === undefined ? whole : typeof value === "number" ? formatNumber(value) : value;
@@ -91,7 +129,7 @@ export function t(key: Key, vars: Record<string, string | number> = {}): string 
  * (see `code()`) is inserted as is, so names and addresses keep their own direction.
  */
 export function tn(key: Key, vars: Record<string, string | number | Node> = {}): DocumentFragment {
-  const message = CATALOGS[current][key] ?? CATALOGS.en[key] ?? key;
+  const message = catalogs[current]?.[key] ?? en[key] ?? key;
   const fragment = document.createDocumentFragment();
   let last = 0;
   for (const match of message.matchAll(/\{(\w+)\}/g)) {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { negotiate } from "../../src/http/precompressed.ts";
 import { CONTENT_SECURITY_POLICY, pageAssets, pageRoutes } from "../../src/http/routes/page.ts";
+import { CATALOGS } from "./support.ts";
 
 /** How the page is served: built once, same origin, strict CSP. No browser needed. */
 
@@ -117,18 +118,29 @@ describe("split into chunks", () => {
   const app = pageRoutes({ mode: "dokploy" });
   const imported = (js: string, re: RegExp) => [...js.matchAll(re)].map((m) => m[1]!);
 
-  test("the chunks app.js imports are preloaded beside it; the admin view's is fetched only when it opens", async () => {
+  test("the chunks app.js imports are preloaded beside it; the admin view and the catalogs but English are fetched when needed", async () => {
     const html = await (await app.request("/")).text();
     const { version, chunks } = await pageAssets();
     const js = await (await app.request(`/assets/app.js?v=${version}`)).text();
     const statics = imported(js, /\bfrom\s*"\.\/([\w.-]+\.js)"/g);
     for (const name of statics) expect(html).toContain(`<link rel="modulepreload" href="/assets/${name}">`);
-    const dynamic = imported(js, /\bimport\("\.\/([\w.-]+\.js)"\)/g);
-    expect(dynamic.some((name) => name.startsWith("admin-"))).toBe(true);
-    expect([...chunks.keys()].sort()).toEqual([...new Set([...statics, ...dynamic])].sort());
-    // The first load (app.js and what it imports) holds none of the admin view's code.
+    // The first load: app.js and what it imports.
     const first = [js, ...(await Promise.all(statics.map(async (name) => (await app.request(`/assets/${name}`)).text())))].join("");
+    const dynamic = imported(first, /\bimport\("\.\/([\w.-]+\.js)"\)/g);
+    expect(dynamic.map((name) => name.split("-")[0]).sort()).toEqual(["admin", "ar", "nl"]);
+    expect([...chunks.keys()].sort()).toEqual([...new Set([...statics, ...dynamic])].sort());
     expect(first).not.toContain("admin-panel");
+    expect(first).toContain(JSON.stringify(CATALOGS.en["app.tagline"]).slice(1, -1));
+    for (const lang of ["nl", "ar"] as const) {
+      const tagline = JSON.stringify(CATALOGS[lang]["app.tagline"]).slice(1, -1);
+      expect(first).not.toContain(tagline);
+      const chunk = dynamic.find((name) => name.startsWith(`${lang}-`))!;
+      expect(await (await app.request(`/assets/${chunk}`)).text()).toContain(tagline);
+    }
+    // The picker's options come with the page, each language by its own name.
+    expect(html).toContain(
+      '<option value="en" lang="en" dir="ltr">English</option><option value="nl" lang="nl" dir="ltr">Nederlands</option><option value="ar" lang="ar" dir="rtl">',
+    );
   });
 
   test("each chunk: script, cached for good (its name is its content's hash), compressed; an unknown one is a 404", async () => {

@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../env.ts";
+import { langOptions } from "../../../web/catalogs.ts";
 import { type Precompressed, precompress, serve } from "../precompressed.ts";
 import { problem } from "../problem.ts";
 
@@ -85,7 +86,7 @@ async function buildAssets(): Promise<Assets> {
         `${indent}<script type="module" src="/assets/app.js?v=${version}"></script>`,
       ].join("\n"),
     );
-  const html = prefill(source, english);
+  const html = prefill(source, english).replace('<select id="lang-select"></select>', `<select id="lang-select">${langOptions()}</select>`);
   return {
     html: {
       dokploy: precompress(html, `${version}-d`),
