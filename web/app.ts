@@ -11,6 +11,7 @@ import { formatAbout, formatWait } from "./durations.ts";
 import { failureSection, isBlocked } from "./failure.ts";
 import { askOtherTabs, initOtherTabs, isHeldElsewhere, tellGone } from "./other-tabs.ts";
 import { detailsList, onceNotes } from "./secrets-card.ts";
+import { type Route, createRouter } from "./router.ts";
 import { hideStack, initStack, openStack, renderStack, showStack, stackFromHash } from "./stack-page.ts";
 
 /**
@@ -456,7 +457,7 @@ async function openDeployment(id: string, moveFocus: boolean): Promise<void> {
   const seq = ++openSeq;
   active = null;
   saved.setCurrentDeployment(id);
-  showView("progress");
+  router.show(progressView);
   renderProgress();
   const snap = await api.snapshot(id);
   if (seq !== openSeq) return;
@@ -753,22 +754,78 @@ async function retryAfterFailure(p: Progress): Promise<void> {
 // Views and navigation: the deployment id lives in the address (#deployment=<id>), the
 // admin view is #admin.
 
-/** The page's views; a new one is one more entry here and a route below. */
-const VIEWS = { start: el.viewStart, progress: el.viewProgress, admin: el.viewAdmin, stack: el.viewStack } as const;
-type View = keyof typeof VIEWS;
+/** Leaving the progress view: its deployment is no longer followed. */
+function leaveDeployment(): void {
+  stopWatching();
+  openSeq++;
+  active = null;
+}
 
-function showView(view: View): void {
-  for (const [name, section] of Object.entries(VIEWS)) section.hidden = name !== view;
-  if (view !== "progress") {
+/**
+ * The page's views, in the order their addresses are tried (the start view takes any).
+ * A new view is one more entry here and its section in index.html (see router.ts).
+ */
+const progressView: Route<string> = {
+  section: el.viewProgress,
+  match: (hash) => saved.deploymentFromHash(hash),
+  enter(id, moveFocus) {
+    if (active?.id !== id || el.viewProgress.hidden) void openDeployment(id, moveFocus);
+  },
+  leave() {
     resultKey = "";
     renderTabTitle(null);
-  }
-  if (view === "start") void refreshAccount();
-  if (view === "admin") el.adminLink.setAttribute("aria-current", "page");
-  else el.adminLink.removeAttribute("aria-current");
-  if (view !== "admin") hideAdmin();
-  if (view !== "stack") hideStack();
-}
+  },
+  render() {
+    if (!el.viewProgress.hidden) renderProgress();
+  },
+};
+const stackView: Route<string> = {
+  section: el.viewStack,
+  match: (hash) => stackFromHash(hash),
+  enter(stack, moveFocus) {
+    leaveDeployment();
+    saved.setCurrentDeployment(null);
+    router.show(stackView);
+    showStack(stack, moveFocus);
+  },
+  leave: hideStack,
+  render: renderStack,
+};
+const adminView: Route<true> = {
+  section: el.viewAdmin,
+  match: (hash) => (saved.isAdminHash(hash) ? true : null),
+  lazy: { loaded: adminLoaded, load: loadAdmin },
+  enter(_, moveFocus) {
+    leaveDeployment();
+    if (el.dialog.open) el.dialog.close();
+    const already = !el.viewAdmin.hidden;
+    router.show(adminView);
+    showAdmin(moveFocus && !already);
+  },
+  shown: () => el.adminLink.setAttribute("aria-current", "page"),
+  leave() {
+    el.adminLink.removeAttribute("aria-current");
+    hideAdmin();
+  },
+  render: renderAdmin,
+};
+const startView: Route<true> = {
+  section: el.viewStart,
+  match: () => true,
+  enter(_, moveFocus) {
+    leaveDeployment();
+    saved.setCurrentDeployment(null);
+    router.show(startView);
+    renderYourStack();
+    // What was checked before may have changed meanwhile (the name deployed since, say).
+    if (el.nameInput.value.trim() && !deploying) onNameInput();
+    if (moveFocus) el.deployHeading.focus();
+  },
+  shown: () => void refreshAccount(),
+};
+const ROUTES = [progressView, stackView, adminView, startView] as const;
+const router = createRouter(ROUTES);
+const route = router.route;
 
 async function goAdmin(): Promise<void> {
   if (!(await leaveAllowed())) return;
@@ -781,47 +838,6 @@ function go(deploymentId: string | null, replace = false): void {
   if (replace) history.replaceState(null, "", target);
   else history.pushState(null, "", target);
   route(true);
-}
-
-function route(moveFocus: boolean): void {
-  const id = saved.deploymentFromHash(location.hash);
-  if (id) {
-    if (active?.id !== id || el.viewProgress.hidden) void openDeployment(id, moveFocus);
-    return;
-  }
-  if (saved.isAdminHash(location.hash) && !adminLoaded()) {
-    // The admin view's code comes first (admin-lazy.ts); meanwhile the page stays as it is.
-    void loadAdmin().then(
-      () => {
-        if (saved.isAdminHash(location.hash)) route(moveFocus);
-      },
-      (err: unknown) => console.error("the admin view could not be loaded", err),
-    );
-    return;
-  }
-  stopWatching();
-  openSeq++;
-  active = null;
-  const stack = stackFromHash(location.hash);
-  if (stack) {
-    saved.setCurrentDeployment(null);
-    showView("stack");
-    showStack(stack, moveFocus);
-    return;
-  }
-  if (saved.isAdminHash(location.hash)) {
-    if (el.dialog.open) el.dialog.close();
-    const already = !el.viewAdmin.hidden;
-    showView("admin");
-    showAdmin(moveFocus && !already);
-    return;
-  }
-  saved.setCurrentDeployment(null);
-  showView("start");
-  renderYourStack();
-  // What was checked before may have changed meanwhile (the name deployed since, say).
-  if (el.nameInput.value.trim() && !deploying) onNameInput();
-  if (moveFocus) el.deployHeading.focus();
 }
 
 /** The start page's way back to the stack deployed in this tab (and its unsaved details). */
@@ -850,10 +866,8 @@ function renderAll(): void {
   showMessage(el.deleteError, deleteMessage);
   renderDialog();
   renderConfirm();
-  if (!el.viewProgress.hidden) renderProgress();
-  renderAdmin();
   renderAccount();
-  renderStack();
+  router.renderAll();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -941,13 +955,11 @@ async function init(): Promise<void> {
   window.addEventListener("popstate", () => route(true));
   // An address typed or edited by hand: follow it unless popstate already did.
   window.addEventListener("hashchange", () => {
-    const admin = saved.isAdminHash(location.hash);
-    const stack = stackFromHash(location.hash);
-    if (admin === el.viewAdmin.hidden || (stack !== null) === el.viewStack.hidden) route(true);
+    if (router.viewOf(location.hash).section.hidden) route(true);
   });
 
   // A reload without the hash (or a lost one): the deployment of this tab, if any.
-  if (!saved.deploymentFromHash(location.hash) && !saved.isAdminHash(location.hash) && !stackFromHash(location.hash)) {
+  if (router.viewOf(location.hash) === startView) {
     const current = saved.currentDeployment();
     if (current) history.replaceState(null, "", saved.hashFor(current));
   }
