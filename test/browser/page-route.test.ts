@@ -118,25 +118,26 @@ describe("compressed and cacheable", () => {
 
 describe("split into chunks", () => {
   const app = pageRoutes({ mode: "dokploy" });
-  const imported = (js: string, re: RegExp) => [...js.matchAll(re)].map((m) => m[1]!);
+  // As served: chunks/<name>-<hash>.js, whether imported from app.js (./chunks/…) or from a chunk (./…).
+  const imported = (js: string, re: RegExp) => [...js.matchAll(re)].map((m) => `chunks/${m[1]!}`);
 
   test("the chunks app.js imports are preloaded beside it; the admin view and the catalogs but English are fetched when needed", async () => {
     const html = await (await app.request("/")).text();
     const { version, chunks } = await pageAssets();
     const js = await (await app.request(`/assets/app.js?v=${version}`)).text();
-    const statics = imported(js, /\bfrom\s*"\.\/([\w.-]+\.js)"/g);
+    const statics = imported(js, /\bfrom\s*"\.\/(?:chunks\/)?([\w.-]+\.js)"/g);
     for (const name of statics) expect(html).toContain(`<link rel="modulepreload" href="/assets/${name}">`);
     // The first load: app.js and what it imports.
     const first = [js, ...(await Promise.all(statics.map(async (name) => (await app.request(`/assets/${name}`)).text())))].join("");
-    const dynamic = imported(first, /\bimport\("\.\/([\w.-]+\.js)"\)/g);
-    expect(dynamic.map((name) => name.split("-")[0]).sort()).toEqual(["admin", "ar", "nl"]);
+    const dynamic = imported(first, /\bimport\("\.\/(?:chunks\/)?([\w.-]+\.js)"\)/g);
+    expect(dynamic.map((name) => name.slice("chunks/".length).split("-")[0]).sort()).toEqual(["admin", "ar", "nl"]);
     expect([...chunks.keys()].sort()).toEqual([...new Set([...statics, ...dynamic])].sort());
     expect(first).not.toContain("admin-panel");
     expect(first).toContain(JSON.stringify(CATALOGS.en["app.tagline"]).slice(1, -1));
     for (const lang of ["nl", "ar"] as const) {
       const tagline = JSON.stringify(CATALOGS[lang]["app.tagline"]).slice(1, -1);
       expect(first).not.toContain(tagline);
-      const chunk = dynamic.find((name) => name.startsWith(`${lang}-`))!;
+      const chunk = dynamic.find((name) => name.startsWith(`chunks/${lang}-`))!;
       expect(await (await app.request(`/assets/${chunk}`)).text()).toContain(tagline);
     }
     // The picker's options come with the page, each language by its own name.
@@ -164,6 +165,6 @@ describe("split into chunks", () => {
       const etag = br.headers.get("etag") ?? "";
       expect((await app.request(`/assets/${name}`, { headers: { "accept-encoding": "br", "if-none-match": etag } })).status).toBe(304);
     }
-    expect((await app.request("/assets/admin-00000000.js")).status).toBe(404);
+    expect((await app.request("/assets/chunks/admin-00000000.js")).status).toBe(404);
   });
 });

@@ -11,7 +11,7 @@ import { problem } from "../problem.ts";
  * The page: `web/index.html`, with `web/app.ts` bundled by Bun for the browser and
  * `web/styles.css`, built once per process on the first request and kept in memory.
  * The bundle is split: what a dynamic `import()` in web/ reaches (the admin view, the
- * catalogs other than English) is a chunk of its own, `/assets/<name>-<hash>.js`, fetched
+ * catalogs other than English) is a chunk of its own, `/assets/chunks/<name>-<hash>.js`, fetched
  * only when needed; the code the entry and those chunks share is a chunk too, which
  * index.html preloads beside app.js.
  * Everything is same-origin, so a strict Content-Security-Policy holds (no inline script
@@ -62,7 +62,8 @@ async function buildAssets(): Promise<Assets> {
     minify: true,
     sourcemap: "none",
     splitting: true,
-    naming: { entry: "[name].[ext]", chunk: "[name]-[hash].[ext]" },
+    // Chunks in a folder of their own: a parameter beside /assets/app.js would cost the RegExpRouter.
+    naming: { entry: "[name].[ext]", chunk: "chunks/[name]-[hash].[ext]" },
   });
   const output = result.outputs.find((o) => o.kind === "entry-point");
   if (!result.success || !output) {
@@ -70,13 +71,13 @@ async function buildAssets(): Promise<Assets> {
   }
   const js = await output.text();
   const chunkTexts = new Map<string, string>();
-  for (const chunk of result.outputs.filter((o) => o.kind === "chunk")) chunkTexts.set(basename(chunk.path), await chunk.text());
+  for (const chunk of result.outputs.filter((o) => o.kind === "chunk")) chunkTexts.set(`chunks/${basename(chunk.path)}`, await chunk.text());
   const css = await buildCss();
   const hash = createHash("sha256").update(js).update(css);
   for (const [name, text] of chunkTexts) hash.update(name).update(text);
   const version = hash.digest("hex").slice(0, 12);
   // The chunks app.js imports statically are fetched beside it, not after it.
-  const preloads = [...js.matchAll(/\bfrom\s*"\.\/([\w.-]+\.js)"/g)].map((m) => m[1]).filter((name) => name && chunkTexts.has(name));
+  const preloads = [...js.matchAll(/\bfrom\s*"\.\/(chunks\/[\w.-]+\.js)"/g)].map((m) => m[1]).filter((name) => name && chunkTexts.has(name));
   const english = (await Bun.file(join(WEB_DIR, "locales/en.json")).json()) as Record<string, string>;
   const source = (await Bun.file(join(WEB_DIR, "index.html")).text())
     .replace('href="/assets/styles.css"', `href="/assets/styles.css?v=${version}"`)
@@ -166,7 +167,7 @@ export function pageRoutes(opts: { mode: "dokploy" | "sandbox" }) {
       "/assets/app.js",
       withAssets((assets) => ({ body: assets.js, headers: { "Content-Type": "text/javascript; charset=utf-8" } })),
     )
-    .get("/assets/:chunk{[\\w-]+\\.js}", async (c) => {
+    .get("/assets/chunks/:chunk{[\\w-]+\\.js}", async (c) => {
       // A chunk's name carries its content's hash: the same name is the same bytes for good.
       let assets: Assets;
       try {
@@ -174,7 +175,7 @@ export function pageRoutes(opts: { mode: "dokploy" | "sandbox" }) {
       } catch {
         return problem(c, 500, "internal", "The page could not be built; see the portal log");
       }
-      const body = assets.chunks.get(c.req.param("chunk"));
+      const body = assets.chunks.get(`chunks/${c.req.param("chunk")}`);
       if (!body) return problem(c, 404, "not_found", "There is nothing at this address");
       const request = { acceptEncoding: c.req.header("accept-encoding"), ifNoneMatch: c.req.header("if-none-match") };
       return serve(body, request, {
