@@ -24,7 +24,12 @@ const control = (path: string, body?: unknown, method = "POST") =>
   fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
 
 /** Let anything the dead portal had sent finish inside Dokploy (a held call runs to its end). */
-const deadPortalsCallsDone = () => waitFor(() => sandboxState(h), (s) => s.inFlight === 0, "the dead portal's calls to end");
+const deadPortalsCallsDone = () =>
+  waitFor(
+    () => sandboxState(h),
+    (s) => s.inFlight === 0,
+    "the dead portal's calls to end",
+  );
 
 /** Where to kill, and how to hold the deploy there long enough. */
 const STEPS: [string, () => Promise<unknown>, "rolled_back" | "ready"][] = [
