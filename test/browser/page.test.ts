@@ -325,6 +325,8 @@ describe("the progress view", () => {
         expect(await text(page, "#queue .notice-title")).toBe(msg("en", "progress.queued_title"));
         expect(await text(page, "#progress-summary")).toBe(msg("en", "progress.queued_title"));
         expect(await page.getAttribute("#progress-summary", "aria-live")).toBe("polite");
+        // Ours builds for longer (read when its build starts): the stream is still open when cut, however busy the machine.
+        await sandboxControl(h.sandboxUrl, "settings", { deployDurationMs: 6000 });
         const address = page.url();
         const id = deploymentIdOf(page);
         const stored = await page.evaluate((k) => JSON.parse(sessionStorage.getItem(k) ?? "null"), `asd.secrets.${id}`);
