@@ -3,8 +3,8 @@ import { Glob } from "bun";
 
 /**
  * `npm test`: every tier, in two lanes side by side. One lane runs the files that mostly wait on
- * servers: first the light tiers, several files at once, then the browser tests, two at once
- * (Chromium idles while the sandbox deploys, but three or more starve each other). The other lane
+ * servers: first the light tiers, several files at once, then the browser tests, one at a time
+ * (beside the other lane, two Chromium flows at once starve each other). The other lane
  * runs the files that keep the CPU busy one at a time: a real Docker engine (engine, stack-image)
  * and every file that starts a real OpenCode (it imports test/support/opencode.ts). Each run's
  * output is printed whole when it ends, so that a file's lines stay together.
@@ -19,7 +19,8 @@ const LIGHT = ["unit", "integration", "sandbox", "probe", "contract", "placement
 /** Run one at a time, whatever they import. */
 const ENGINE = ["engine", "stack-image"];
 const LIGHT_WORKERS = 3;
-const BROWSER_WORKERS = 2;
+/** One Chromium flow at a time: beside the CPU lane, two already made flows miss their limits. */
+const BROWSER_WORKERS = 1;
 
 const startsOpenCode = (file: string) => /support\/opencode\.ts"/.test(readFileSync(file, "utf8"));
 

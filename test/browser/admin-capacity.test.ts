@@ -8,7 +8,8 @@ import { type Launched, launch, msg, normalise, openAdmin, overflow, text } from
  * server that is down takes out; the fleet by status and by image.
  */
 
-const T = 30_000;
+// A limit catches a hang, not slowness: a flow that takes 10 s alone may take four times that on a busy machine.
+const T = 90_000;
 const GiB = 1024 ** 3;
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 

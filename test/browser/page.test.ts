@@ -28,7 +28,8 @@ import {
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(import.meta.dir, "../../docs/screenshots") : mkdtempSync(join(tmpdir(), "shots-"));
 const DEPLOY_STEPS = ["create_project", "create_application", "configure", "deploy", "wait_running", "wait_healthy", "ready"];
 const DELETE_STEPS = ["delete_application", "remove_project"];
-const T = 30_000;
+// A limit catches a hang, not slowness: a flow that takes 10 s alone may take four times that on a busy machine.
+const T = 90_000;
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 

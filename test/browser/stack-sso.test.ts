@@ -13,7 +13,8 @@ import { openCode } from "../support/opencode.ts";
 import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
 import { LOCALE, type Launched, launch } from "./support.ts";
 
-const T = 60_000;
+// A limit catches a hang, not slowness: a real OpenCode on a busy machine is slow to answer.
+const T = 120_000;
 /** Setting up starts a provider, a portal, Chromium and a real OpenCode: generous, to catch hangs only. */
 const SETUP = 180_000;
 const CURRENT = openCode("current");

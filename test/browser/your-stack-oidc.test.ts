@@ -6,7 +6,8 @@ import { type Harness, startHarness } from "../support/harness.ts";
 import { type TestProvider, freePort, newSigningKey, oidcEnv, startProvider } from "../support/oidc.ts";
 import { confirmDialog, LOCALE, type Launched, launch, msg, openPage, plain } from "./support.ts";
 
-const T = 30_000;
+// A limit catches a hang, not slowness: a flow that takes 10 s alone may take four times that on a busy machine.
+const T = 90_000;
 let provider: TestProvider;
 let h: Harness;
 let portalUrl: string;

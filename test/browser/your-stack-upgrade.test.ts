@@ -10,7 +10,8 @@ import { type Launched, confirmDialog, launch, msg, openStackPage, plain } from 
  * after it was changed in Dokploy), in Dutch.
  */
 
-const T = 30_000;
+// A limit catches a hang, not slowness: a flow that takes 10 s alone may take four times that on a busy machine.
+const T = 90_000;
 const OLD_IMAGE = "registry.example/old-stack:0";
 let h: Harness;
 let chrome: Launched;

@@ -9,7 +9,8 @@ import { confirmDialog, inEachLang, LOCALE, type Lang, type Launched, launch, ms
  * a new password shown once, a wrong token refused, and the way there from a deploy.
  */
 
-const T = 30_000;
+// A limit catches a hang, not slowness: a flow that takes 10 s alone may take four times that on a busy machine.
+const T = 90_000;
 let h: Harness;
 let chrome: Launched;
 
