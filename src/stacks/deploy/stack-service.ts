@@ -19,7 +19,7 @@ import { StackReads } from "./stack-reads.ts";
 import { recordAudit } from "../owners/audit-trail.ts";
 
 /**
- * The stacks use cases behind the HTTP API: deploy, delete, status, and crash recovery.
+ * The stacks use cases behind the HTTP API: deploy and delete, and picking them up again after a restart.
  * Results are plain values with stable codes; the HTTP layer maps them to statuses.
  */
 
