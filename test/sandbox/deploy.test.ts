@@ -61,7 +61,8 @@ describe("deploy lifecycle", () => {
   });
 
   test("a waiting job has no deployment row and leaves the status alone; concurrency 1 serialises apps", async () => {
-    c.started.sandbox.updateSettings({ deployDurationMs: 120 });
+    // A builds long enough that it is still building when the state is read, however busy the machine.
+    c.started.sandbox.updateSettings({ deployDurationMs: 1_000 });
     const a = await makeApp(c, { name: "a", image: "nginx:alpine" });
     const b = await makeApp(c, { name: "b", image: "nginx:alpine" });
     await c.post("/api/application.deploy", { applicationId: a.app.applicationId });
@@ -73,7 +74,7 @@ describe("deploy lifecycle", () => {
     expect(await deployments(c, b.app.applicationId)).toEqual([]);
     expect(await appStatus(b.app.applicationId)).toBe("idle");
     // B starts only once A is finished.
-    const bRow = await waitFor(async () => (await deployments(c, b.app.applicationId))[0]);
+    const bRow = await waitFor(async () => (await deployments(c, b.app.applicationId))[0], 5_000);
     const aRow = (await deployments(c, a.app.applicationId))[0];
     expect(aRow.status).toBe("done");
     expect(bRow.startedAt >= aRow.finishedAt).toBe(true);
