@@ -39,6 +39,8 @@ export async function startSandbox(
   const server = Bun.serve({
     hostname,
     port: opts.port ?? 0,
+    // As Traefik in front of a stack: a quiet event stream is not cut after Bun's default 10 s.
+    idleTimeout: 180,
     fetch: async (req, srv) => {
       const res = await sandbox.fetch(req, srv);
       return res === UPGRADED ? undefined : res;
