@@ -4,6 +4,7 @@ import { now } from "../runs/saga.ts";
 import type { Ports } from "../runs/ports.ts";
 import type { StackOperations } from "../operations/operation-service.ts";
 import { StackTurns } from "./stack-turn.ts";
+import { recordAudit } from "../owners/audit-trail.ts";
 
 /**
  * A rollout's batches, one after another: first a canary alone, then `batchSize` stacks at a
@@ -15,14 +16,6 @@ import { StackTurns } from "./stack-turn.ts";
 export interface BatchHost {
   view(id: string): RolloutView | null;
   publish(id: string): void;
-  audit(
-    action: string,
-    who: { actor: "system"; client: null },
-    outcome: string,
-    detail: Record<string, unknown>,
-    stackName?: string | null,
-    deploymentId?: string | null,
-  ): void;
   onStatus?: (status: string) => void;
   onStack?: (state: RolloutStackState) => void;
 }
@@ -44,14 +37,11 @@ export class BatchLoop {
       () => this.stopped,
       (id) => host.publish(id),
       (r, stackName, state, error, deploymentId) => {
-        host.audit("rollout_stack", SYSTEM, state, { rolloutId: r.id, image: r.image, error }, stackName, deploymentId);
+        this.audit("rollout_stack", state, { rolloutId: r.id, image: r.image, error }, stackName, deploymentId);
         host.onStack?.(state);
       },
     );
   }
-
-  /** The image a stack runs as Dokploy says, for one the portal has no record of. */
-  dokployImage: StackTurns["dokployImage"] = (stack) => this.turns.dokployImage(stack);
 
   /** Stops at the next wait (the portal is stopping; the rollout stays running in the store). */
   async stop(): Promise<void> {
@@ -94,7 +84,7 @@ export class BatchLoop {
           store.rollouts.setStatus(r.id, "finished", null, now());
           const view = this.host.view(r.id);
           this.host.publish(r.id);
-          this.host.audit("rollout_finished", SYSTEM, "finished", { rolloutId: r.id, image: r.image, ...view?.counts });
+          this.audit("rollout_finished", "finished", { rolloutId: r.id, image: r.image, ...view?.counts });
           this.deps.log.info({ rolloutId: r.id, counts: view?.counts }, "rollout finished");
           this.host.onStatus?.("finished");
           return;
@@ -138,10 +128,19 @@ export class BatchLoop {
     });
     if (!paused) return;
     this.deps.log.warn({ rolloutId: r.id, reason }, "rollout paused");
-    this.host.audit("rollout_paused", SYSTEM, "paused", { rolloutId: r.id, reason });
+    this.audit("rollout_paused", "paused", { rolloutId: r.id, reason });
     this.host.onStatus?.("paused");
     this.host.publish(r.id);
   }
-}
 
-const SYSTEM = { actor: "system", client: null } as const;
+  /** The loop's own records: the system acts. */
+  private audit(
+    action: string,
+    outcome: string,
+    detail: Record<string, unknown>,
+    stackName: string | null = null,
+    deploymentId: string | null = null,
+  ) {
+    recordAudit(this.deps.store.audit, { action, stackName, deploymentId, actor: "system", outcome, detail });
+  }
+}

@@ -4,6 +4,7 @@ import type { Ports } from "../runs/ports.ts";
 import { type Problem, type Result, fail } from "../model/result.ts";
 import { RolloutWatchers } from "./rollout-watchers.ts";
 import { BatchLoop } from "./batch-loop.ts";
+import { dokployImage } from "./stack-turn.ts";
 import type { Rollout, RolloutRequest, RolloutStackState, RolloutView } from "./rollout-model.ts";
 import { recordAudit } from "../owners/audit-trail.ts";
 
@@ -24,7 +25,6 @@ export interface RolloutHooks {
 }
 
 type Actor = { actor: "admin" | "system"; client: string | null };
-const _SYSTEM: Actor = { actor: "system", client: null };
 
 export class RolloutManager {
   private readonly watchers: RolloutWatchers;
@@ -39,7 +39,6 @@ export class RolloutManager {
     this.batches = new BatchLoop(deps, operations, {
       view: (id) => this.view(id),
       publish: (id) => this.publish(id),
-      audit: (...args) => this.audit(...args),
       onStatus: hooks.onStatus,
       onStack: hooks.onStack,
     });
@@ -61,7 +60,7 @@ export class RolloutManager {
     if (busy) return this.refused(fail("rollout_in_progress", `Rollout ${busy.id} is ${busy.status}; resume or cancel it first`), who, image);
     const ready = store.stacks.list({ limit: 1_000_000 }).filter((s) => s.status === "ready");
     const known = store.images.all();
-    const current = await Promise.all(ready.map(async (s) => ({ stack: s, image: known.get(s.id) ?? (await this.batches.dokployImage(s)) })));
+    const current = await Promise.all(ready.map(async (s) => ({ stack: s, image: known.get(s.id) ?? (await dokployImage(this.deps, s)) })));
     // Oldest first; a stack whose image is already the target (pending included) is left alone.
     const targets = current.filter((c) => c.image?.image !== image).sort((a, b) => a.stack.id - b.stack.id);
     const id = crypto.randomUUID();

@@ -31,17 +31,6 @@ export class StackTurns {
     ) => void,
   ) {}
 
-  /** The image Dokploy holds for a stack the portal has no record of (made before rollouts). */
-  async dokployImage(stack: Stack): Promise<{ image: string; pending: boolean } | null> {
-    if (!stack.applicationId) return null;
-    try {
-      const app = await this.deps.client.applicationSettings(stack.applicationId, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT * 2));
-      return app.dockerImage ? { image: app.dockerImage, pending: false } : null;
-    } catch {
-      return null;
-    }
-  }
-
   private get stopped(): boolean {
     return this.isStopped();
   }
@@ -154,5 +143,16 @@ export class StackTurns {
       recheckMs: Math.min(Math.max(this.deps.config.POLL_INTERVAL, 50), 500),
       stopped: () => this.stopped,
     });
+  }
+}
+
+/** The image Dokploy holds for a stack the portal has no record of (made before rollouts). */
+export async function dokployImage(deps: Pick<Ports, "client" | "config">, stack: Stack): Promise<{ image: string; pending: boolean } | null> {
+  if (!stack.applicationId) return null;
+  try {
+    const app = await deps.client.applicationSettings(stack.applicationId, AbortSignal.timeout(deps.config.PROBE_ATTEMPT_TIMEOUT * 2));
+    return app.dockerImage ? { image: app.dockerImage, pending: false } : null;
+  } catch {
+    return null;
   }
 }
