@@ -1,9 +1,6 @@
 import type { DeploymentRepo } from "../../store/deployments.ts";
 import type { DeploymentEvent, NewEvent } from "../model/vocabulary.ts";
 
-type Listener = (event: DeploymentEvent) => void;
-type LiveListener = (event: NewEvent) => void;
-
 /**
  * Deployment events: persisted first (so a reconnecting watcher can catch up by
  * Last-Event-ID), then handed to live watchers. A watcher that throws or goes away never
@@ -12,8 +9,9 @@ type LiveListener = (event: NewEvent) => void;
  * deployment supersedes it.
  */
 export class EventBus {
-  private readonly listeners = new Map<string, Set<Listener>>();
-  private readonly liveListeners = new Map<string, Set<LiveListener>>();
+  /** Per deployment: its persisted events, and what is only announced. */
+  private readonly stored = new Topic<DeploymentEvent>();
+  private readonly announced = new Topic<NewEvent>();
   private readonly topics = new Map<string, Topic<unknown>>();
   /** Per deployment, its newest announcement that no persisted event has superseded yet. */
   private readonly current = new Map<string, NewEvent>();
@@ -23,14 +21,14 @@ export class EventBus {
   emit(deploymentId: string, event: NewEvent): DeploymentEvent {
     const stored = this.repo.appendEvent(deploymentId, event);
     this.current.delete(deploymentId);
-    for (const listener of this.listeners.get(deploymentId) ?? []) call(listener, stored);
+    this.stored.publish(deploymentId, stored);
     return stored;
   }
 
   /** Live watchers only, never persisted: for states that change often and matter only now. */
   announce(deploymentId: string, event: NewEvent): void {
     this.current.set(deploymentId, event);
-    for (const listener of this.liveListeners.get(deploymentId) ?? []) call(listener, event);
+    this.announced.publish(deploymentId, event);
   }
 
   /** The persisted events after `after`, oldest first: what a (re)connecting watcher missed. */
@@ -61,9 +59,9 @@ export class EventBus {
     return topic as Topic<T>;
   }
 
-  subscribe(deploymentId: string, listener: Listener, onLive?: LiveListener): () => void {
-    const unsubscribe = add(this.listeners, deploymentId, listener);
-    const unsubscribeLive = onLive ? add(this.liveListeners, deploymentId, onLive) : () => {};
+  subscribe(deploymentId: string, listener: (event: DeploymentEvent) => void, onLive?: (event: NewEvent) => void): () => void {
+    const unsubscribe = this.stored.subscribe(deploymentId, listener);
+    const unsubscribeLive = onLive ? this.announced.subscribe(deploymentId, onLive) : () => {};
     return () => {
       unsubscribe();
       unsubscribeLive();
@@ -71,33 +69,27 @@ export class EventBus {
   }
 }
 
-/** Live values per key, for whoever listens now. */
+/** Live values per key, for whoever listens now. A listener that throws is its own problem. */
 export class Topic<T> {
   private readonly listeners = new Map<string, Set<(value: T) => void>>();
 
   publish(key: string, value: T): void {
-    for (const listener of this.listeners.get(key) ?? []) call(listener, value);
+    for (const listener of this.listeners.get(key) ?? []) {
+      try {
+        listener(value);
+      } catch {
+        // It never affects the one that publishes.
+      }
+    }
   }
 
   subscribe(key: string, listener: (value: T) => void): () => void {
-    return add(this.listeners, key, listener);
-  }
-}
-
-function add<T>(map: Map<string, Set<T>>, key: string, item: T): () => void {
-  const set = map.get(key) ?? new Set<T>();
-  map.set(key, set);
-  set.add(item);
-  return () => {
-    set.delete(item);
-    if (set.size === 0 && map.get(key) === set) map.delete(key);
-  };
-}
-
-function call<E>(listener: (event: E) => void, event: E): void {
-  try {
-    listener(event);
-  } catch {
-    // A broken watcher is its own problem.
+    const set = this.listeners.get(key) ?? new Set();
+    this.listeners.set(key, set);
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
+    };
   }
 }
