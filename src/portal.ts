@@ -144,7 +144,6 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   });
   const access = new StackAccess(store, { adminToken: config.ADMIN_TOKEN, requireSignIn: auth !== null });
   const stacks = new StackService(sagaDeps, availability, runner, access, {
-    requireSignIn: auth !== null,
     maxStacksPerUser: config.MAX_STACKS_PER_USER,
     maxStacks: config.MAX_STACKS,
     onRefused: (reason) => metrics.deploysRefused.inc({ reason }),

@@ -41,8 +41,6 @@ export interface DeleteAccepted {
 export interface StackServiceOptions {
   /** Live stacks at most; 0 means no limit. */
   maxStacks: number;
-  /** AUTH_MODE=oidc: deploying needs a signed-in person, who becomes the stack's owner. */
-  requireSignIn?: boolean;
   /** Live stacks a person may own at once; 0 means no limit. */
   maxStacksPerUser?: number;
   /** Called when a deploy is refused for want of room: "no_capacity" (no node has room) or "capacity_reached" (MAX_STACKS). */
@@ -81,7 +79,7 @@ export class StackService {
         reclaimed = true;
       });
     const result =
-      this.opts.requireSignIn && !ctx.person
+      this.access.requireSignIn && !ctx.person
         ? fail("sign_in_required", "Sign in to deploy a stack")
         : ctx.idempotencyKey
           ? await this.idempotency.run(ctx.idempotencyKey, name, start)
@@ -151,7 +149,7 @@ export class StackService {
       deploymentId,
       name: check.name,
       url: check.url,
-      ...(this.opts.requireSignIn ? {} : { managementToken }),
+      ...(this.access.requireSignIn ? {} : { managementToken }),
       credentials: { username: "opencode", password },
     };
   }

@@ -35,6 +35,11 @@ export class StackAccess {
     private readonly opts: AccessOptions,
   ) {}
 
+  /** AUTH_MODE=oidc: a deploy needs a signed-in person, who becomes the stack's owner. */
+  get requireSignIn(): boolean {
+    return this.opts.requireSignIn;
+  }
+
   authorize(stack: Stack, ctx: RequestContext): Actor | Problem {
     const { bearer, person } = ctx;
     if (person?.admin) return "admin";
