@@ -32,13 +32,11 @@ export const DEPLOYMENT_REPORT_ROUTES = [
     },
     handler: (deps: Deps) => (c) => {
       const id = c.req.param("id");
-      const deployment = deps.stacks.reads.deployment(id);
-      if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
-      const access = deps.stacks.access.deployment(deployment, requestCredentials(c));
-      if (!access.ok) return refused(c, access.code, access.message);
+      const read = deps.stacks.access.deployment(id, requestCredentials(c));
+      if (!read.ok) return refused(c, read.code, read.message);
       const report = deps.stacks.reads.report(id);
       // Where the probe looked is the stack's inside (service names, addresses): owners and admins only.
-      const probes = access.details ? (deps.stacks.reads.snapshot(deployment, true).error?.probes ?? null) : null;
+      const probes = read.details ? (deps.stacks.reads.snapshot(read.deployment, true).error?.probes ?? null) : null;
       c.header("Cache-Control", "no-store");
       return c.json({ deploymentId: id, cleanup: report.cleanup, logAvailable: report.logTail !== null, probes } satisfies DeploymentReportBody);
     },

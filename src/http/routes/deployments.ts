@@ -2,7 +2,6 @@ import type { EventBus } from "../../stacks/runs/event-bus.ts";
 import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { Store } from "../../store/index.ts";
 import { deploymentIdParam, forbidden, noStore, notFound, rateLimited, unauthorized } from "../answers.ts";
-import { problem } from "../problem.ts";
 import { route } from "../route.ts";
 import { refused, requestCredentials } from "../session.ts";
 import { EventStreams } from "../sse/event-stream.ts";
@@ -35,12 +34,10 @@ export const DEPLOYMENT_ROUTES = [
       429: rateLimited,
     },
     handler: (deps: DeploymentRouteDeps) => (c) => {
-      const deployment = deps.stacks.reads.deployment(c.req.param("id"));
-      if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
-      const access = deps.stacks.access.deployment(deployment, requestCredentials(c));
-      if (!access.ok) return refused(c, access.code, access.message);
+      const read = deps.stacks.access.deployment(c.req.param("id"), requestCredentials(c));
+      if (!read.ok) return refused(c, read.code, read.message);
       c.header("Cache-Control", "no-store");
-      return c.json(deps.stacks.reads.snapshot(deployment, access.details));
+      return c.json(deps.stacks.reads.snapshot(read.deployment, read.details));
     },
   }),
   route({
@@ -74,11 +71,9 @@ export const DEPLOYMENT_ROUTES = [
       });
       return (c) => {
         const id = c.req.param("id");
-        const deployment = deps.stacks.reads.deployment(id);
-        if (!deployment) return problem(c, 404, "not_found", "No deployment with that id");
         // The events are public messages for everyone who may follow; a wrong token is still refused.
-        const access = deps.stacks.access.deployment(deployment, requestCredentials(c));
-        if (!access.ok) return refused(c, access.code, access.message);
+        const read = deps.stacks.access.deployment(id, requestCredentials(c));
+        if (!read.ok) return refused(c, read.code, read.message);
         const parsed = Number.parseInt(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0", 10);
         const lastEventId = Number.isFinite(parsed) ? parsed : 0;
         // The watcher has seen the end: nothing will follow, and 204 tells EventSource not to reconnect.

@@ -61,11 +61,11 @@ export const STACK_ROUTES = [
     params: nameParam,
     answers: { 200: { description: "The status", schema: "PublicStackStatus" }, 404: notFound("stack with that name"), 429: rateLimited },
     handler: (deps: { stacks: StackService; fleet?: Fleet }) => async (c) => {
-      const status = deps.stacks.reads.publicStatus(c.req.param("name"));
-      if (!status) return problem(c, 404, "not_found", "There is no stack with that name");
+      const stack = deps.stacks.reads.latestStack(c.req.param("name"));
+      if (!stack) return problem(c, 404, "not_found", "There is no stack with that name");
+      const status = deps.stacks.reads.publicStatus(stack);
       // A ready stack whose server is down or drained says so ("unavailable"), not "failed".
-      const stack = deps.fleet ? deps.stacks.reads.latestStack(c.req.param("name")) : null;
-      return c.json(stack && deps.fleet ? { ...status, ...(await deps.fleet.statusOf(stack)) } : status);
+      return c.json(deps.fleet ? { ...status, ...(await deps.fleet.statusOf(stack)) } : status);
     },
   }),
   deleteRoute("/api/stacks/:name"),

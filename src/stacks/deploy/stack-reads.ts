@@ -54,9 +54,7 @@ export class StackReads {
   }
 
   /** Public status of a stack: no ids, no secrets. */
-  publicStatus(rawName: string): PublicStack | null {
-    const stack = this.store.stacks.latest(normaliseName(rawName));
-    if (!stack) return null;
+  publicStatus(stack: Stack): PublicStack {
     const latest = this.store.deployments.latestFor(stack.id);
     return {
       name: stack.name,

@@ -93,15 +93,18 @@ export class StackAccess {
   }
 
   /**
-   * Who may read a deployment (its snapshot, events and report): anyone in open mode, with
-   * the details for the stack's owner and admins; with sign-in only who may manage the stack.
+   * The deployment with that id, if the request may read it (its snapshot, events and report):
+   * anyone in open mode, with the details for the stack's owner and admins; with sign-in only
+   * who may manage the stack.
    * Credentials that come along must be right: a wrong token is refused here as everywhere,
    * so that it cannot be guessed here more cheaply than elsewhere.
    */
-  deployment(deployment: Deployment, ctx: RequestContext): Result<{ details: boolean }> {
-    if (!this.opts.requireSignIn && ctx.bearer === undefined && ctx.person === undefined) return { ok: true, details: false };
+  deployment(id: string, ctx: RequestContext): Result<{ deployment: Deployment; details: boolean }> {
+    const deployment = this.store.deployments.byId(id);
+    if (!deployment) return fail("not_found", "No deployment with that id");
+    if (!this.opts.requireSignIn && ctx.bearer === undefined && ctx.person === undefined) return { ok: true, deployment, details: false };
     const stack = this.store.stacks.byId(deployment.stackId);
     const actor = stack ? this.authorize(stack, ctx) : fail("forbidden", "That token does not manage this stack");
-    return typeof actor === "string" ? { ok: true, details: true } : actor;
+    return typeof actor === "string" ? { ok: true, deployment, details: true } : actor;
   }
 }
