@@ -11,9 +11,10 @@ export const CATALOGS = Object.fromEntries(
   LANGS.map((l) => [l, JSON.parse(readFileSync(new URL(`./locales/${l}.json`, import.meta.url), "utf8")) as Record<Key, string>]),
 ) as Record<Lang, Record<Key, string>>;
 
-const html = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+/** Text made safe inside HTML, as an element's content or a quoted attribute. */
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /** The picker's options: each language by its own name, in its own direction. */
 export function langOptions(): string {
-  return LANGS.map((l) => `<option value="${l}" lang="${l}" dir="${dir(l)}">${html(CATALOGS[l]["lang.name"])}</option>`).join("");
+  return LANGS.map((l) => `<option value="${l}" lang="${l}" dir="${dir(l)}">${escapeHtml(CATALOGS[l]["lang.name"])}</option>`).join("");
 }

@@ -1,4 +1,4 @@
-import { CATALOGS } from "./catalogs.ts";
+import { CATALOGS, escapeHtml } from "./catalogs.ts";
 import { type Key, type Lang, dir, isLang } from "./i18n.ts";
 
 /**
@@ -30,16 +30,14 @@ export function gateLang(acceptLanguage: string | undefined): Lang {
   return "en";
 }
 
-const html = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
 export function gatePage(page: GatePage, acceptLanguage: string | undefined, portalUrl: string): string {
   const lang = gateLang(acceptLanguage);
   const t = CATALOGS[lang];
   const title = t["app.title"];
   return `<!doctype html>
 <html lang="${lang}" dir="${dir(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${html(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1b1f24}a{color:#0b57d0}</style></head>
-<body><main><h1>${html(title)}</h1><p data-gate="${page}">${html(t[TEXT[page]])}</p><p><a href="${html(portalUrl)}/">${html(t["gate.back"])}</a></p></main></body></html>
+<body><main><h1>${escapeHtml(title)}</h1><p data-gate="${page}">${escapeHtml(t[TEXT[page]])}</p><p><a href="${escapeHtml(portalUrl)}/">${escapeHtml(t["gate.back"])}</a></p></main></body></html>
 `;
 }

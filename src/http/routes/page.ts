@@ -3,7 +3,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../env.ts";
-import { langOptions } from "../../../web/catalogs.ts";
+import { CATALOGS, escapeHtml, langOptions } from "../../../web/catalogs.ts";
 import { type Precompressed, precompress, serve } from "../precompressed.ts";
 import { problem } from "../problem.ts";
 
@@ -78,7 +78,6 @@ async function buildAssets(): Promise<Assets> {
   const version = hash.digest("hex").slice(0, 12);
   // The chunks app.js imports statically are fetched beside it, not after it.
   const preloads = [...js.matchAll(/\bfrom\s*"\.\/(chunks\/[\w.-]+\.js)"/g)].map((m) => m[1]).filter((name) => name && chunkTexts.has(name));
-  const english = (await Bun.file(join(WEB_DIR, "locales/en.json")).json()) as Record<string, string>;
   const source = (await Bun.file(join(WEB_DIR, "index.html")).text())
     .replace('href="/assets/styles.css"', `href="/assets/styles.css?v=${version}"`)
     .replace(/( *)<script type="module" src="\/assets\/app.js"><\/script>/, (_whole, indent: string) =>
@@ -87,7 +86,7 @@ async function buildAssets(): Promise<Assets> {
         `${indent}<script type="module" src="/assets/app.js?v=${version}"></script>`,
       ].join("\n"),
     );
-  const html = prefill(source, english).replace('<select id="lang-select"></select>', `<select id="lang-select">${langOptions()}</select>`);
+  const html = prefill(source, CATALOGS.en).replace('<select id="lang-select"></select>', `<select id="lang-select">${langOptions()}</select>`);
   return {
     html: {
       dokploy: precompress(html, `${version}-d`),
@@ -122,10 +121,6 @@ function prefill(html: string, messages: Record<string, string>): string {
     const text = messages[key];
     return text === undefined ? whole : `${open}${escapeHtml(text)}${close}`;
   });
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 const COMMON_HEADERS = {
