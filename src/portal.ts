@@ -140,6 +140,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
       const stack = deployment ? store.stacks.byId(deployment.stackId) : null;
       // A name no longer in use may be free again: the availability cache must not say "taken".
       if (stack && stack.status !== "ready" && stack.status !== "deploying") availability.forget(stack.name);
+      // The gate reads the stack's password again at once, not after its cache's 10 s (stackSso is made below).
+      if (kind === "password" && stack?.applicationId) stackSso.forget(stack.applicationId);
     },
   });
   const access = new StackAccess(store, { adminToken: config.ADMIN_TOKEN, requireSignIn: auth !== null });
@@ -158,10 +160,6 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     onRequest: (operation, outcome) => metrics.operations.inc({ operation, outcome }),
     secrets: [opts.dokployApiKey, config.ADMIN_TOKEN, config.METRICS_TOKEN],
     fleet,
-    // The gate reads the stack's password again at once, not after its cache's 10 s.
-    onFinished: (kind, stack) => {
-      if (kind === "password" && stack.applicationId) stackSso.forget(stack.applicationId);
-    },
   });
   const rollouts = new RolloutManager(sagaDeps, operations, {
     onStack: (outcome) => metrics.rolloutStacks.inc({ outcome }),

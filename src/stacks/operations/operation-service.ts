@@ -50,8 +50,6 @@ export interface StackOperationsOptions {
   secrets?: (string | undefined)[];
   /** Adds the stack's node, its availability and its backups to the details. */
   fleet?: Fleet;
-  /** An operation ended, whichever way (a new password makes cached credentials stale). */
-  onFinished?: (kind: OperationKind, stack: Stack) => void;
 }
 
 export class StackOperations {
@@ -182,9 +180,9 @@ export class StackOperations {
   }
 
   private launch(kind: OperationKind, deployment: Deployment, stack: Stack, extra: Partial<OperationInput>): void {
-    const saga = (signal: AbortSignal) =>
-      SAGAS[kind](this.deps, { deployment, stack, signal, ...extra }).finally(() => this.opts.onFinished?.(kind, stack));
-    this.runner.start(deployment.id, kind, saga, { slot: BUILDS.has(kind) });
+    this.runner.start(deployment.id, kind, (signal) => SAGAS[kind](this.deps, { deployment, stack, signal, ...extra }), {
+      slot: BUILDS.has(kind),
+    });
   }
 
   /**
