@@ -25,6 +25,8 @@ import { authFromConfig } from "./auth/index.ts";
 import { RolloutManager } from "./stacks/rollout/rollout-manager.ts";
 import { ClusterView } from "./stacks/placement/nodes.ts";
 import { Fleet } from "./stacks/fleet/fleet.ts";
+import { stackMover } from "./stacks/fleet/move-stack.ts";
+import { AuditTrail } from "./stacks/owners/audit-trail.ts";
 import { BackupKeeper } from "./stacks/backups/backups.ts";
 import { StackSso } from "./stacks/sso/stack-sso.ts";
 import { HistoryKeeper } from "./stacks/upkeep/history-keeper.ts";
@@ -194,7 +196,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     log,
     availability,
     stacks,
-    store,
+    audit: new AuditTrail(store.audit),
+    databaseUp: () => store.healthy(),
     events,
     reconciler,
     metrics,
@@ -234,8 +237,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     auth,
     rollouts,
     fleet,
+    moveStack: stackMover({ fleet, operations, store }),
     stackSso: stackSso.on ? stackSso : null,
-    stackDomainSuffix: config.STACK_DOMAIN_SUFFIX,
   });
   const recovered = runner.recover((deployment) => stacks.resume(deployment) || operations.resume(deployment));
   // After the runs: a rollout waits for its redeploys that were recovered just now.

@@ -2,13 +2,19 @@ import type { Config } from "../config.ts";
 import type { Store } from "../store/index.ts";
 import type { AccessRules } from "./access.ts";
 import { type CookieNames, cookieNames } from "./cookies.ts";
+import { LoginAttempts } from "./login-attempts.ts";
 import { OidcClient } from "./oidc.ts";
 import { Sessions } from "./sessions.ts";
+import { StackPasses } from "./stack-passes.ts";
 
 /** Everything sign-in needs (AUTH_MODE=oidc), built once from the configuration. */
 export interface Auth {
   oidc: OidcClient;
   sessions: Sessions;
+  /** Sign-ins under way at the provider. */
+  attempts: LoginAttempts;
+  /** STACK_SSO's tickets and per-stack cookies. */
+  stackPasses: StackPasses;
   cookies: CookieNames;
   rules: AccessRules;
   providerName: string;
@@ -16,8 +22,6 @@ export interface Auth {
   /** PUBLIC_URL's origin: the only one allowed to send cookie-authenticated changes. */
   publicOrigin: string;
   sessionMaxAgeMs: number;
-  /** How long "Sign in" may take at the provider before the attempt is forgotten. */
-  loginTtlMs: number;
   maxStacksPerUser: number;
 }
 
@@ -38,6 +42,8 @@ export function authFromConfig(config: Config, store: Store, clock?: () => numbe
       scopes: config.OIDC_SCOPES,
     }),
     sessions: new Sessions(store, { idleMs: config.SESSION_IDLE_TIMEOUT, maxAgeMs: config.SESSION_MAX_AGE, now: clock }),
+    attempts: new LoginAttempts(store, 10 * 60_000),
+    stackPasses: new StackPasses(store),
     cookies: cookieNames(publicUrl),
     rules: {
       groupsClaim: config.OIDC_GROUPS_CLAIM,
@@ -49,7 +55,6 @@ export function authFromConfig(config: Config, store: Store, clock?: () => numbe
     publicUrl,
     publicOrigin: new URL(publicUrl).origin,
     sessionMaxAgeMs: config.SESSION_MAX_AGE,
-    loginTtlMs: 10 * 60_000,
     maxStacksPerUser: config.MAX_STACKS_PER_USER,
   };
 }

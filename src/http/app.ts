@@ -14,6 +14,7 @@ import { securityMiddleware } from "./security.ts";
 import type { StackOperations } from "../stacks/operations/operation-service.ts";
 import type { Auth } from "../auth/index.ts";
 import type { Fleet } from "../stacks/fleet/fleet.ts";
+import type { MoveStack } from "../stacks/fleet/move-stack.ts";
 import { sessionMiddleware } from "./session.ts";
 import type { Budget, RouteLimit } from "./route.ts";
 import { API_ROUTES } from "./routes/index.ts";
@@ -44,9 +45,10 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, Rol
   auth: Auth | null;
   /** Stacks across Dokploy's Swarm nodes. */
   fleet: Fleet;
+  /** An admin's move of a stack to another node. */
+  moveStack: MoveStack;
   /** STACK_SSO=on: the forwardAuth gate in front of every stack; null otherwise. */
   stackSso?: StackSso | null;
-  stackDomainSuffix?: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // The admin token is for operators, who are not held to per-client budgets.
   const exempt = (c: Context<AppEnv>) => isAdminRequest(c.req.header("authorization"), deps.adminToken);
   // Every refusal on the API counts against the client's failed sign-ins: one guard for all routes.
-  const guard = authFailureGuard(deps.limits.auth, deps.store.audit, limited("auth"));
+  const guard = authFailureGuard(deps.limits.auth, deps.audit, limited("auth"));
   app.use("/api/*", guard).use("/metrics", guard);
   // Any method on any path under /api/admin/ (unknown ones too) asks for the admin token first, and /metrics for METRICS_TOKEN.
   const admin = requireToken(deps.adminToken, "admin", { signedInAdmin: true });

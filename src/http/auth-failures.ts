@@ -1,7 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { recordAudit } from "../stacks/owners/audit-trail.ts";
+import type { AuditTrail } from "../stacks/owners/audit-trail.ts";
 import { MemoryStore } from "hono-rate-limiter";
-import type { AuditRepo } from "../store/audit.ts";
 import { budgetKey, clientOf } from "./client-address.ts";
 import type { AppEnv } from "./env.ts";
 import { problem } from "./problem.ts";
@@ -19,7 +18,7 @@ const failed = (c: Context<AppEnv>) => c.res.status === 401 || c.res.status === 
  * each other, and gives it back when it was not refused; one without (a 401 at most, nothing
  * guessed) adds its count afterwards and costs nothing when it passes.
  */
-export function authFailureGuard(limit: Limit, audit: AuditRepo, onLimited: (name: string) => void): MiddlewareHandler<AppEnv> {
+export function authFailureGuard(limit: Limit, audit: AuditTrail, onLimited: (name: string) => void): MiddlewareHandler<AppEnv> {
   const store = new MemoryStore<AppEnv>();
   if (limit) store.init({ windowMs: limit.windowMs } as Parameters<typeof store.init>[0]);
   return async (c, next) => {
@@ -39,7 +38,7 @@ export function authFailureGuard(limit: Limit, audit: AuditRepo, onLimited: (nam
     }
     if (limit && !presents) store.increment(budgetKey(c));
     if (c.req.method === "DELETE") return;
-    recordAudit(audit, {
+    audit.record({
       action: "auth_failed",
       stackName: null,
       actor: "anonymous",

@@ -1,8 +1,6 @@
 import { z } from "zod";
 import type { Fleet } from "../../stacks/fleet/fleet.ts";
-import { moveStack } from "../../stacks/fleet/move-stack.ts";
-import type { StackOperations } from "../../stacks/operations/operation-service.ts";
-import type { Store } from "../../store/index.ts";
+import type { MoveStack } from "../../stacks/fleet/move-stack.ts";
 import { adminOnly, badBody, nameParam, notFound, notJson } from "../answers.ts";
 import { readJson } from "../json-body.ts";
 import { problem } from "../problem.ts";
@@ -16,7 +14,7 @@ import { refused, requestCredentials } from "../session.ts";
  * another node and redeploy it there; its workspace stays behind, so the admin must say so.
  */
 
-type Deps = { fleet: Fleet; store: Store; operations: StackOperations };
+type Deps = { fleet: Fleet; moveStack: MoveStack };
 
 const moveBody = z.object({ node: z.string().min(1).max(200), acknowledgeDataLoss: z.boolean().optional() }).strict();
 const unreadable = { description: "Dokploy's node list could not be read", codes: ["dokploy_unavailable"] };
@@ -61,7 +59,7 @@ export const ADMIN_FLEET_ROUTES = [
     handler: (deps: Deps) => async (c) => {
       const body = await readJson(c, moveBody);
       if (!body.ok) return body.response;
-      const moved = await moveStack(deps, c.req.param("name"), body.value, requestCredentials(c));
+      const moved = await deps.moveStack(c.req.param("name"), body.value, requestCredentials(c));
       if (!moved.ok) return refused(c, moved.code, moved.message);
       const { ok: _, ...answer } = moved;
       return c.json(answer satisfies StackMoved, 202);

@@ -2,8 +2,7 @@ import { clientOf } from "../client-address.ts";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { Reconciler } from "../../stacks/upkeep/reconcile.ts";
-import { recordAudit } from "../../stacks/owners/audit-trail.ts";
-import type { Store } from "../../store/index.ts";
+import type { AuditTrail } from "../../stacks/owners/audit-trail.ts";
 import type { AppEnv } from "../env.ts";
 import { adminOnly, badBody, notJson } from "../answers.ts";
 import { readJson } from "../json-body.ts";
@@ -14,14 +13,14 @@ import { route } from "../route.ts";
 /** The audit log and the comparison of the store with Dokploy (admin). */
 
 export interface AdminDeps {
-  store: Store;
+  audit: AuditTrail;
   reconciler: Reconciler;
 }
 
 const reconcileBody = z.object({ apply: z.boolean().default(false) });
 
-const audit = (store: Store, c: Context<AppEnv>, action: string, outcome: string, detail: Record<string, unknown> | null = null) =>
-  recordAudit(store.audit, { action, stackName: null, actor: "admin", outcome, detail, ctx: { client: clientOf(c) } });
+const audit = (trail: AuditTrail, c: Context<AppEnv>, action: string, outcome: string, detail: Record<string, unknown> | null = null) =>
+  trail.record({ action, stackName: null, actor: "admin", outcome, detail, ctx: { client: clientOf(c) } });
 
 export const ADMIN_ROUTES = [
   route({
@@ -36,11 +35,11 @@ export const ADMIN_ROUTES = [
     },
     answers: { 200: { description: "A page", schema: "AuditPage" }, ...adminOnly },
     handler:
-      ({ store }: AdminDeps) =>
+      ({ audit: trail }: AdminDeps) =>
       (c) => {
         const limit = Math.min(Math.max(Number.parseInt(c.req.query("limit") ?? "50", 10) || 50, 1), 500);
         const before = Number.parseInt(c.req.query("before") ?? "", 10);
-        const entries = store.audit.page(limit, Number.isFinite(before) ? before : undefined);
+        const entries = trail.page(limit, Number.isFinite(before) ? before : undefined);
         const next = entries.length === limit ? (entries.at(-1)?.id ?? null) : null;
         return c.json({ entries, next: next === null ? null : `/api/admin/audit?limit=${limit}&before=${next}` } satisfies AuditPageBody);
       },
@@ -74,20 +73,20 @@ export const ADMIN_ROUTES = [
       503: { description: "Dokploy's projects could not be read", codes: ["dokploy_unavailable"] },
     },
     handler:
-      ({ store, reconciler }: AdminDeps) =>
+      ({ audit: trail, reconciler }: AdminDeps) =>
       async (c) => {
         // A bare POST (no body) is a dry run.
         const body = c.req.header("content-type") ? await readJson(c, reconcileBody) : ({ ok: true, value: { apply: false } } as const);
         if (!body.ok) return body.response;
         try {
           const report = await reconciler.run(body.value.apply);
-          audit(store, c, body.value.apply ? "reconcile_apply" : "reconcile", "ok", {
+          audit(trail, c, body.value.apply ? "reconcile_apply" : "reconcile", "ok", {
             orphans: report.orphanProjects.length,
             lost: report.lostStacks.length,
           });
           return c.json({ report } satisfies ReconcileResultBody);
         } catch (err) {
-          audit(store, c, "reconcile", "failed");
+          audit(trail, c, "reconcile", "failed");
           c.get("log").warn({ err: err instanceof Error ? err.message : String(err) }, "reconcile failed");
           return problem(c, 503, "dokploy_unavailable", "Could not read Dokploy's projects; try again later");
         }

@@ -1,15 +1,13 @@
-import { recordAudit } from "../../stacks/owners/audit-trail.ts";
+import type { AuditTrail } from "../../stacks/owners/audit-trail.ts";
 import { clientOf } from "../client-address.ts";
 import type { Context } from "hono";
 import { z } from "zod";
 import { isAllowed, personFrom } from "../../auth/access.ts";
 import { cookieHeader, readCookie } from "../../auth/cookies.ts";
 import type { Auth } from "../../auth/index.ts";
-import { hashId, newId } from "../../auth/sessions.ts";
 import type { Person } from "../../stacks/owners/person.ts";
 import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import { suggestName } from "../../stacks/owners/suggest-name.ts";
-import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { noStore, rateLimited } from "../answers.ts";
 import type { LogoutBody, MeBody } from "../responses.ts";
@@ -22,21 +20,21 @@ import { route } from "../route.ts";
  * Outcomes the page explains arrive as `/?signin=<outcome>`.
  */
 
-type Deps = { auth: Auth | null; store: Store };
+type Deps = { auth: Auth | null; audit: AuditTrail };
 
 /** Where the page goes after a sign-in: a path on the portal, nothing else. */
 const LOCAL_PATH = /^\/(?![/\\])[\x21-\x7e]{0,200}$/;
 const location = { Location: "where to go" };
 
 function audit(
-  store: Store,
+  trail: AuditTrail,
   c: Context<AppEnv>,
   action: string,
   outcome: string,
   person: Person | null,
   detail: Record<string, unknown> | null = null,
 ) {
-  recordAudit(store.audit, {
+  trail.record({
     action,
     stackName: null,
     actor: person ? "person" : "anonymous",
@@ -92,7 +90,7 @@ export const AUTH_ROUTES = [
     summary: "AUTH_MODE=oidc: sign in at the identity provider",
     query: { returnTo: { description: "A path on the portal to come back to", schema: z.string() } },
     answers: { 303: { description: "To the provider, or back to `/?signin=unavailable`", headers: location }, 429: rateLimited },
-    handler: ({ auth, store }: Deps) =>
+    handler: ({ auth }: Deps) =>
       auth
         ? async (c) => {
             const wanted = c.req.query("returnTo") ?? "/";
@@ -104,18 +102,9 @@ export const AUTH_ROUTES = [
               c.get("log").error({ err: err instanceof Error ? err.message : String(err) }, "the identity provider could not be reached");
               return back(auth, c, "unavailable");
             }
-            const id = newId();
-            const at = Date.now();
-            store.loginAttempts.prune(at - auth.loginTtlMs);
-            store.loginAttempts.create(hashId(id), {
-              state: start.state,
-              nonce: start.nonce,
-              codeVerifier: start.codeVerifier,
-              returnTo,
-              createdAt: at,
-            });
+            const id = auth.attempts.begin({ state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, returnTo });
             c.header("Cache-Control", "no-store");
-            c.header("Set-Cookie", cookieHeader(auth.cookies.login, id, auth.cookies.secure, auth.loginTtlMs / 1000));
+            c.header("Set-Cookie", cookieHeader(auth.cookies.login, id, auth.cookies.secure, auth.attempts.ttlMs / 1000));
             return c.redirect(start.url, 303);
           }
         : null,
@@ -127,13 +116,12 @@ export const AUTH_ROUTES = [
     access: "public",
     summary: "AUTH_MODE=oidc: the provider sends the browser back here",
     answers: { 303: { description: "Signed in (to `returnTo`), or to `/?signin=failed|not_allowed`", headers: location } },
-    handler: ({ auth, store }: Deps) =>
+    handler: ({ auth, audit: trail }: Deps) =>
       auth
         ? async (c) => {
             const log = c.get("log");
-            const id = readCookie(c.req.header("cookie"), auth.cookies.login);
-            const attempt = id ? store.loginAttempts.take(hashId(id)) : null;
-            if (!attempt || Date.now() - attempt.createdAt > auth.loginTtlMs) {
+            const attempt = auth.attempts.take(readCookie(c.req.header("cookie"), auth.cookies.login));
+            if (!attempt) {
               log.warn({}, "sign-in callback without a login attempt of this browser");
               return back(auth, c, "failed");
             }
@@ -148,7 +136,7 @@ export const AUTH_ROUTES = [
                 { reason: e.code ?? e.error ?? "error", error: e.error, description: e.error_description, err: messages(err) },
                 "sign-in refused",
               );
-              audit(store, c, "sign_in", "failed", null, { reason: e.code ?? e.error ?? "error" });
+              audit(trail, c, "sign_in", "failed", null, { reason: e.code ?? e.error ?? "error" });
               return back(auth, c, "failed");
             }
             let person: Person;
@@ -161,7 +149,7 @@ export const AUTH_ROUTES = [
             const previous = readCookie(c.req.header("cookie"), auth.cookies.session);
             if (!isAllowed(person, auth.rules)) {
               if (previous) auth.sessions.end(previous);
-              audit(store, c, "sign_in", "not_allowed", person);
+              audit(trail, c, "sign_in", "not_allowed", person);
               log.info({ subject: person.subject }, "sign-in of a person outside the allowed groups and domains");
               const response = back(auth, c, "not_allowed");
               c.header("Set-Cookie", cookieHeader(auth.cookies.session, "", auth.cookies.secure, 0), { append: true });
@@ -169,7 +157,7 @@ export const AUTH_ROUTES = [
             }
             // Always a new session id at sign-in (no fixation); the one sent along ends.
             const session = auth.sessions.create(person, signedIn.idToken, previous);
-            audit(store, c, "sign_in", "accepted", person);
+            audit(trail, c, "sign_in", "accepted", person);
             c.header("Cache-Control", "no-store");
             c.header("Set-Cookie", cookieHeader(auth.cookies.login, "", auth.cookies.secure, 0));
             c.header("Set-Cookie", cookieHeader(auth.cookies.session, session, auth.cookies.secure, auth.sessionMaxAgeMs / 1000), { append: true });
@@ -187,7 +175,7 @@ export const AUTH_ROUTES = [
       200: { description: "Signed out", schema: "Logout" },
       403: { description: "A signed-in change from another site", codes: ["cross_site_request"] },
     },
-    handler: ({ auth, store }: Deps) =>
+    handler: ({ auth, audit: trail }: Deps) =>
       auth
         ? async (c) => {
             const id = c.get("sessionId");
@@ -196,7 +184,7 @@ export const AUTH_ROUTES = [
             if (id && person) {
               const session = auth.sessions.lookup(id);
               auth.sessions.end(id);
-              audit(store, c, "sign_out", "accepted", person);
+              audit(trail, c, "sign_out", "accepted", person);
               redirect = (await auth.oidc.endSessionUrl(session.state === "active" ? session.idToken : null)) ?? "/";
             }
             c.header("Cache-Control", "no-store");

@@ -1,12 +1,11 @@
 import type { StackService } from "../../stacks/deploy/stack-service.ts";
-import type { Store } from "../../store/index.ts";
 import { deploymentIdParam, forbidden, noStore, notFound, rateLimited, unauthorized } from "../answers.ts";
 import { problem } from "../problem.ts";
 import type { DeploymentLogBody, DeploymentReportBody } from "../responses.ts";
 import { route } from "../route.ts";
 import { refused, requestCredentials } from "../session.ts";
 
-type Deps = { store: Store; stacks: StackService };
+type Deps = { stacks: StackService };
 
 /**
  * What a finished deployment's page needs besides the snapshot: what the rollback removed

@@ -1,6 +1,5 @@
 import type { EventBus } from "../../stacks/runs/event-bus.ts";
 import type { StackService } from "../../stacks/deploy/stack-service.ts";
-import type { Store } from "../../store/index.ts";
 import { deploymentIdParam, forbidden, noStore, notFound, rateLimited, unauthorized } from "../answers.ts";
 import { route } from "../route.ts";
 import { refused, requestCredentials } from "../session.ts";
@@ -9,7 +8,6 @@ import { z } from "zod";
 
 export interface DeploymentRouteDeps {
   stacks: StackService;
-  store: Store;
   events: EventBus;
   heartbeatMs: number;
   onWatchers?: (delta: 1 | -1) => void;

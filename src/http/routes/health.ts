@@ -1,11 +1,11 @@
 import type { DokployHealthCheck } from "../../dokploy/health.ts";
-import type { Store } from "../../store/index.ts";
 import type { HealthBody } from "../responses.ts";
 import { route } from "../route.ts";
 
 export interface HealthDeps {
   dokploy: DokployHealthCheck;
-  store: Store;
+  /** Whether the database takes writes. */
+  databaseUp: () => boolean;
   version: string;
   mode: "dokploy" | "sandbox";
   startedAt: number;
@@ -24,7 +24,7 @@ export const HEALTH_ROUTES = [
     },
     // 200 for healthy and degraded (Dokploy trouble), 503 when the portal itself cannot work.
     handler: (deps: HealthDeps) => async (c) => {
-      const [dokploy, database] = [await deps.dokploy.check(), deps.store.healthy() ? "up" : "down"] as const;
+      const [dokploy, database] = [await deps.dokploy.check(), deps.databaseUp() ? "up" : "down"] as const;
       const status = database === "down" ? "unhealthy" : dokploy.status === "up" ? "healthy" : "degraded";
       c.header("Cache-Control", "no-store");
       return c.json(

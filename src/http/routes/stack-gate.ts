@@ -2,10 +2,8 @@ import type { Context } from "hono";
 import { isLoopbackHost } from "../../auth/config.ts";
 import { cookieHeader, readCookie } from "../../auth/cookies.ts";
 import type { Auth } from "../../auth/index.ts";
-import { hashId, newId } from "../../auth/sessions.ts";
-import type { Stack } from "../../stacks/model/vocabulary.ts";
+import { PASS_TTL_MS } from "../../auth/stack-passes.ts";
 import type { StackSso } from "../../stacks/sso/stack-sso.ts";
-import type { Store } from "../../store/index.ts";
 import type { AppEnv } from "../env.ts";
 import { z } from "zod";
 import { type Answer, route } from "../route.ts";
@@ -25,13 +23,7 @@ import { TICKET_PATH, stackReturnPath } from "../stack-return-path.ts";
 export interface StackGateDeps {
   auth: Auth | null;
   stackSso?: StackSso | null;
-  store: Store;
-  stackDomainSuffix?: string;
 }
-
-const TICKET_TTL_MS = 30_000;
-/** The per-stack cookie lives this long and is renewed once half of it has passed. */
-export const PASS_TTL_MS = 15 * 60_000;
 
 /** The gate's own pages (STACK_SSO). */
 const gatePages: Record<number, Answer> = {
@@ -41,19 +33,9 @@ const gatePages: Record<number, Answer> = {
 
 /** What both gate routes use; null without sign-in or STACK_SSO. */
 function gateOf(deps: StackGateDeps) {
-  const { auth, store } = deps;
+  const { auth } = deps;
   const sso = deps.stackSso ?? null;
   if (!auth || !sso) return null;
-  const suffix = `.${(deps.stackDomainSuffix ?? "").toLowerCase()}`;
-
-  /** The live stack a host (with or without port) belongs to: `<name>.<suffix>` only. */
-  const stackOfHost = (host: string): Stack | null => {
-    const hostname = host.replace(/:\d+$/, "");
-    if (!hostname.endsWith(suffix)) return null;
-    const name = hostname.slice(0, -suffix.length);
-    if (!/^[a-z0-9-]+$/.test(name)) return null;
-    return store.stacks.live(name);
-  };
 
   const page = (c: Context<AppEnv>, status: 403 | 404 | 502, which: GatePage, cookies: string[] = []) => {
     c.header("Cache-Control", "no-store");
@@ -67,7 +49,7 @@ function gateOf(deps: StackGateDeps) {
     const found = auth.sessions.lookupHash(sessionHash);
     return found.state === "active" ? found.person : null;
   };
-  return { auth, sso, store, stackOfHost, page, sessionOf };
+  return { auth, passes: auth.stackPasses, sso, page, sessionOf };
 }
 
 export const STACK_GATE_ROUTES = [
@@ -88,14 +70,14 @@ export const STACK_GATE_ROUTES = [
     handler: (deps: StackGateDeps) => {
       const gate = gateOf(deps);
       if (!gate) return null;
-      const { auth, sso, store, stackOfHost, page, sessionOf } = gate;
+      const { auth, passes, sso, page, sessionOf } = gate;
       return async (c) => {
         c.header("Cache-Control", "no-store");
         const host = (c.req.header("x-forwarded-host") ?? "").trim().toLowerCase();
         const proto = c.req.header("x-forwarded-proto") === "http" ? "http" : "https";
         const uri = c.req.header("x-forwarded-uri") ?? "/";
         const method = (c.req.header("x-forwarded-method") ?? "GET").toUpperCase();
-        const stack = stackOfHost(host);
+        const stack = sso.stackAt(host);
         if (!stack) return page(c, 404, "unavailable");
         // An API client with the stack's password (opencode attach, scripts): OpenCode checks it.
         // Traefik replaces the request's Authorization with ours, so it is handed back as it came.
@@ -108,44 +90,33 @@ export const STACK_GATE_ROUTES = [
         const url = new URL(uri, "http://stack.invalid");
 
         if (url.pathname === TICKET_PATH) {
-          const ticket = url.searchParams.get("ticket") ?? "";
-          const taken = /^[A-Za-z0-9_-]{43}$/.test(ticket) ? store.stackPasses.takeTicket(hashId(ticket)) : null;
-          if (!taken || taken.expiresAt < Date.now() || taken.host !== host || taken.stackName !== stack.name) {
-            c.get("log").warn({ stack: stack.name, reason: taken ? "wrong host or expired" : "unknown or used" }, "stack sign-in ticket refused");
+          const redeemed = passes.redeem(url.searchParams.get("ticket") ?? "", host, stack.name);
+          if (!redeemed.ok) {
+            c.get("log").warn({ stack: stack.name, reason: redeemed.reason }, "stack sign-in ticket refused");
             return page(c, 403, "ticket_invalid");
           }
-          if (!sessionOf(taken.sessionHash)) return c.redirect(startUrl(auth.publicUrl, proto, host, taken.returnTo), 302);
-          const id = newId();
-          store.stackPasses.create(
-            "pass",
-            hashId(id),
-            { host, stackName: stack.name, sessionHash: taken.sessionHash, returnTo: "/", expiresAt: Date.now() + PASS_TTL_MS },
-            Date.now(),
-          );
+          if (!sessionOf(redeemed.sessionHash)) return c.redirect(startUrl(auth.publicUrl, proto, host, redeemed.returnTo), 302);
+          const id = passes.pass(host, stack.name, redeemed.sessionHash);
           c.header("Set-Cookie", cookieHeader(cookieName, id, secure, PASS_TTL_MS / 1000));
-          return c.redirect(stackReturnPath(taken.returnTo, `${proto}://${host}`), 302);
+          return c.redirect(stackReturnPath(redeemed.returnTo, `${proto}://${host}`), 302);
         }
 
         const id = readCookie(c.req.header("cookie"), cookieName);
-        const hash = id && /^[A-Za-z0-9_-]{43}$/.test(id) ? hashId(id) : null;
-        const pass = hash ? store.stackPasses.getPass(hash) : null;
-        const now = Date.now();
-        if (hash && pass && pass.expiresAt > now && pass.host === host && pass.stackName === stack.name) {
-          const person = sessionOf(pass.sessionHash);
-          if (person && !sso.mayOpen(stack, person)) return page(c, 403, "forbidden", [clear]);
-          if (person) {
-            const credentials = await sso.credentialsOf(stack);
-            if (!credentials) return page(c, 502, "unavailable");
-            if (pass.expiresAt - now < PASS_TTL_MS / 2) {
-              store.stackPasses.extend(hash, now + PASS_TTL_MS);
-              c.header("Set-Cookie", cookieHeader(cookieName, id as string, secure, PASS_TTL_MS / 1000));
-            }
-            const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
-            return c.body(null, 200, { Authorization: `Basic ${basic}` });
+        const pass = id ? passes.check(id, host, stack.name) : null;
+        const person = pass ? sessionOf(pass.sessionHash) : null;
+        if (id && pass && person) {
+          if (!sso.mayOpen(stack, person)) return page(c, 403, "forbidden", [clear]);
+          const credentials = await sso.credentialsOf(stack);
+          if (!credentials) return page(c, 502, "unavailable");
+          if (pass.renewDue) {
+            passes.renew(id);
+            c.header("Set-Cookie", cookieHeader(cookieName, id, secure, PASS_TTL_MS / 1000));
           }
+          const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
+          return c.body(null, 200, { Authorization: `Basic ${basic}` });
         }
         // No pass, or one whose portal session ended: to the portal to sign in (again).
-        if (hash) store.stackPasses.delete(hash);
+        if (id) passes.drop(id);
         const cookies = id ? [clear] : [];
         if (method !== "GET" && method !== "HEAD") {
           for (const cookie of cookies) c.header("Set-Cookie", cookie, { append: true });
@@ -174,11 +145,11 @@ export const STACK_GATE_ROUTES = [
     handler: (deps: StackGateDeps) => {
       const gate = gateOf(deps);
       if (!gate) return null;
-      const { sso, store, stackOfHost, page } = gate;
+      const { passes, sso, page } = gate;
       return (c) => {
         c.header("Cache-Control", "no-store");
         const origin = parseOrigin(c.req.query("origin"));
-        const stack = origin ? stackOfHost(origin.host) : null;
+        const stack = origin ? sso.stackAt(origin.host) : null;
         if (!origin || !stack) return page(c, 404, "unavailable");
         const to = stackReturnPath(c.req.query("to"), origin.origin);
         const person = c.get("person");
@@ -190,13 +161,7 @@ export const STACK_GATE_ROUTES = [
           return c.redirect(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`, 303);
         }
         if (!sso.mayOpen(stack, person)) return page(c, 403, "forbidden");
-        const ticket = newId();
-        store.stackPasses.create(
-          "ticket",
-          hashId(ticket),
-          { host: origin.host, stackName: stack.name, sessionHash: hashId(sessionId), returnTo: to, expiresAt: Date.now() + TICKET_TTL_MS },
-          Date.now(),
-        );
+        const ticket = passes.ticket(origin.host, stack.name, sessionId, to);
         return c.redirect(`${origin.origin}${TICKET_PATH}?ticket=${ticket}`, 303);
       };
     },

@@ -20,7 +20,19 @@ export interface MoveAccepted {
   warning: string;
 }
 
-export async function moveStack(
+export type MoveStack = (
+  rawName: string,
+  request: { node: string; acknowledgeDataLoss?: boolean },
+  ctx: RequestContext,
+) => Promise<Result<MoveAccepted>>;
+
+/** The move workflow, bound to the fleet, the operations and the store it needs. */
+export const stackMover =
+  (deps: { fleet: Fleet; operations: StackOperations; store: Store }): MoveStack =>
+  (rawName, request, ctx) =>
+    moveStack(deps, rawName, request, ctx);
+
+async function moveStack(
   deps: { fleet: Fleet; operations: StackOperations; store: Store },
   rawName: string,
   request: { node: string; acknowledgeDataLoss?: boolean },

@@ -34,3 +34,17 @@ export function recordAudit(audit: AuditRepo, fact: AuditFact): void {
     ...(ctx?.person ? { person: ownerOf(ctx.person) } : {}),
   });
 }
+
+/** The audit log as the HTTP layer sees it: facts in, pages out. */
+export class AuditTrail {
+  constructor(private readonly repo: AuditRepo) {}
+
+  record(fact: AuditFact): void {
+    recordAudit(this.repo, fact);
+  }
+
+  /** Newest first; `before` is the id of the previous page's last entry. */
+  page(limit: number, before?: number): ReturnType<AuditRepo["page"]> {
+    return this.repo.page(limit, before);
+  }
+}

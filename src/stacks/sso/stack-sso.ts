@@ -70,6 +70,15 @@ export class StackSso {
     return this.opts.on;
   }
 
+  /** The live stack a host (with or without port) belongs to: `<name>.<suffix>` only. */
+  stackAt(host: string): Stack | null {
+    const hostname = host.replace(/:\d+$/, "").toLowerCase();
+    const suffix = `.${this.deps.config.STACK_DOMAIN_SUFFIX.toLowerCase()}`;
+    if (!hostname.endsWith(suffix)) return null;
+    const name = hostname.slice(0, -suffix.length);
+    return /^[a-z0-9-]+$/.test(name) ? this.deps.store.stacks.live(name) : null;
+  }
+
   /** Whether a signed-in person may open this stack through the gate. */
   mayOpen(stack: Stack, person: Person): boolean {
     if (person.admin && this.opts.admins) return true;
