@@ -3,6 +3,7 @@ import { SagaError, now, runStep, toDeploymentError } from "../runs/saga.ts";
 import type { Ports } from "../runs/ports.ts";
 import { deleteApplications, findFootprint, removeProjects } from "./teardown.ts";
 import { reachOf, runBackupsNow } from "../backups/backups.ts";
+import { endRun } from "../runs/run-end.ts";
 
 /**
  * The delete saga: stop a deploy still in flight, then application.delete, then
@@ -52,27 +53,20 @@ export async function deleteStack(deps: Ports, input: DeleteInput): Promise<void
       leftovers.push(...left);
       if (left.length || footprint.uninspected.length) throw new SagaError("cleanup_failed", "The stack's project could not be removed");
     });
-    deps.store.transaction(() => {
-      deps.store.stacks.setStatus(stackId, "deleted", now());
-      deps.store.deployments.finish(id, "succeeded", null, now());
-    });
-    deps.events.emit(id, {
-      type: "done",
-      data: { status: "deleted", at: now(), message: "The stack is deleted. Its data volume is kept, and only you can deploy this name again." },
-    });
+    endRun(deps, id, { status: "deleted", message: "The stack is deleted. Its data volume is kept, and only you can deploy this name again." }, () =>
+      deps.store.stacks.setStatus(stackId, "deleted", now()),
+    );
     deps.log.info({ deploymentId: id, stack: input.stack.name }, "stack deleted");
   } catch (err) {
     const error =
       leftovers.length > 0
         ? { code: "cleanup_failed" as const, message: `${leftovers.length} Dokploy resource(s) could not be removed; an operator has been told` }
         : toDeploymentError(err);
-    deps.store.transaction(() => {
+    deps.log.error({ deploymentId: id, stack: input.stack.name, error, leftovers }, "delete failed");
+    endRun(deps, id, { status: "failed", error, ...(leftovers.length ? { leftovers } : {}) }, () => {
       deps.store.deployments.setLeftovers(id, leftovers, now());
       deps.store.stacks.setStatus(stackId, "cleanup_failed", now());
-      deps.store.deployments.finish(id, "failed", error, now());
     });
-    deps.log.error({ deploymentId: id, stack: input.stack.name, error, leftovers }, "delete failed");
-    deps.events.emit(id, { type: "done", data: { status: "failed", at: now(), error, ...(leftovers.length ? { leftovers } : {}) } });
   }
 }
 
@@ -109,12 +103,8 @@ async function finalBackup(deps: Ports, input: DeleteInput): Promise<boolean> {
     const error = toDeploymentError(err);
     // Nothing was removed: the stack is back to what it was before the delete.
     const previous = input.stack.status === "deleting" ? "ready" : input.stack.status;
-    deps.store.transaction(() => {
-      deps.store.stacks.setStatus(stackId, previous, now());
-      deps.store.deployments.finish(id, "failed", error, now());
-    });
     deps.log.warn({ deploymentId: id, stack: input.stack.name, error }, "final backup failed; the stack was not deleted");
-    deps.events.emit(id, { type: "done", data: { status: "failed", at: now(), error } });
+    endRun(deps, id, { status: "failed", error }, () => deps.store.stacks.setStatus(stackId, previous, now()));
     return false;
   }
 }

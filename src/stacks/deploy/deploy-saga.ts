@@ -11,6 +11,7 @@ import { cleanupReportOf } from "../model/rollback-report.ts";
 import { scrubLogTail } from "../operations/log-scrub.ts";
 import { ensureBackups, removeBackups } from "../backups/backups.ts";
 import { SSO_MIDDLEWARE } from "../sso/middleware-file.ts";
+import { announceEnd, endRun, storeEnd } from "../runs/run-end.ts";
 
 /**
  * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
@@ -70,14 +71,14 @@ export async function provision(deps: Ports, input: ProvisionInput): Promise<voi
       (r) => (r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
     );
 
-    await step("ready", async () => {
-      deps.store.transaction(() => {
+    // The stack and its outcome are stored by the step itself: a restart after it finds the run ended.
+    const done = await step("ready", async () =>
+      storeEnd(deps, id, { status: "ready", url: plan.url }, () => {
         deps.store.stacks.setStatus(input.stack.id, "ready", now());
         deps.store.images.set(input.stack.id, deps.config.STACK_IMAGE, false, now());
-        deps.store.deployments.finish(id, "succeeded", null, now());
-      });
-    });
-    deps.events.emit(id, { type: "done", data: { status: "ready", at: now(), url: plan.url } });
+      }),
+    );
+    announceEnd(deps, id, done);
     deps.log.info({ deploymentId: id, stack: plan.name }, "stack ready");
   } catch (err) {
     await rollback(deps, input, toDeploymentError(err, signal));
@@ -208,7 +209,8 @@ async function rollback(deps: Ports, input: ProvisionInput, error: ReturnType<ty
     if (backupsLeft.length) deps.log.warn({ deploymentId: id, volumeBackupIds: backupsLeft }, "volume backups of a failed deploy not removed");
     if (leftovers.length) throw new SagaError("cleanup_failed", `${leftovers.length} Dokploy resource(s) could not be removed`);
   }).catch(() => undefined);
-  deps.store.transaction(() => {
+  if (leftovers.length) deps.log.error({ deploymentId: id, stack: input.stack.name, leftovers }, "rollback left resources behind");
+  endRun(deps, id, { status: "failed", error, ...(leftovers.length ? { leftovers } : {}) }, () => {
     deps.store.deployments.setLeftovers(id, leftovers, now());
     deps.store.reports.saveCleanup(
       id,
@@ -218,11 +220,5 @@ async function rollback(deps: Ports, input: ProvisionInput, error: ReturnType<ty
     // A delete that cancelled us owns the stack's status from here on.
     if (deps.store.stacks.byId(input.stack.id)?.status === "deploying")
       deps.store.stacks.setStatus(input.stack.id, leftovers.length ? "cleanup_failed" : "failed", now());
-    deps.store.deployments.finish(id, "failed", error, now());
-  });
-  if (leftovers.length) deps.log.error({ deploymentId: id, stack: input.stack.name, leftovers }, "rollback left resources behind");
-  deps.events.emit(id, {
-    type: "done",
-    data: { status: "failed", at: now(), error, ...(leftovers.length ? { leftovers } : {}) },
   });
 }

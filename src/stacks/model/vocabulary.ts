@@ -172,6 +172,8 @@ export const doneEventData = z.object({
   message: z.string().optional(),
 });
 
+export type DoneData = z.infer<typeof doneEventData>;
+
 export const deploymentEvent = z.discriminatedUnion("type", [
   z.object({ seq: z.number().int(), type: z.literal("step"), data: stepEventData }),
   z.object({ seq: z.number().int(), type: z.literal("status"), data: statusEventData }),

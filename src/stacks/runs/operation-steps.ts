@@ -1,7 +1,8 @@
 import type { Deployment, Stack, StepId } from "../model/vocabulary.ts";
 import { runningTasks, waitDokployDeploy } from "./waits.ts";
-import { SagaError, now, runStep, toDeploymentError } from "./saga.ts";
+import { SagaError, runStep, toDeploymentError } from "./saga.ts";
 import type { Ports } from "./ports.ts";
+import { endRun } from "./run-end.ts";
 
 /**
  * What the owner's operations share: the step runner with its terminal event, and the
@@ -37,11 +38,7 @@ export async function runOperation(deps: Ports, input: OperationInput, body: (st
   const step: Step = (s, fn, message) => runStep(deps, id, deployment.kind, s, fn, message);
   try {
     const end = await body(step);
-    deps.store.deployments.finish(id, "succeeded", null, now());
-    deps.events.emit(id, {
-      type: "done",
-      data: { status: end.status, at: now(), message: end.message, ...(end.status === "ready" ? { url: input.stack.url } : {}) },
-    });
+    endRun(deps, id, { status: end.status, message: end.message, ...(end.status === "ready" ? { url: input.stack.url } : {}) });
     deps.log.info({ deploymentId: id, stack: input.stack.name, kind: deployment.kind }, "operation succeeded");
   } catch (err) {
     const error = toDeploymentError(err, signal);
@@ -49,8 +46,7 @@ export async function runOperation(deps: Ports, input: OperationInput, body: (st
     if (signal.aborted)
       error.message =
         error.code === "cancelled" ? "The operation was cancelled because the stack is being deleted" : "The portal stopped during the operation";
-    deps.store.deployments.finish(id, "failed", error, now());
-    deps.events.emit(id, { type: "done", data: { status: "failed", at: now(), error } });
+    endRun(deps, id, { status: "failed", error });
     deps.log.warn({ deploymentId: id, stack: input.stack.name, kind: deployment.kind, error }, "operation failed");
   }
 }

@@ -5,6 +5,7 @@ import type { DeploySlots } from "./deploy-slots.ts";
 import type { EventBus } from "./event-bus.ts";
 import { QueueBoard } from "./queue-board.ts";
 import { type AbortReason, now, toDeploymentError } from "./saga.ts";
+import { endRun } from "./run-end.ts";
 
 /**
  * The one place runs are started: a deploy, a delete, an owner's operation or a rollout's
@@ -108,10 +109,8 @@ export class Runner {
     const error = toDeploymentError(undefined, signal);
     const deployment = store.deployments.byId(deploymentId);
     if (!deployment) return;
-    store.transaction(() => {
+    endRun(this.opts, deploymentId, { status: "failed", error }, () => {
       if (store.stacks.byId(deployment.stackId)?.status === "deploying") store.stacks.setStatus(deployment.stackId, "failed", now());
-      store.deployments.finish(deploymentId, "failed", error, now());
     });
-    this.opts.events.emit(deploymentId, { type: "done", data: { status: "failed", at: now(), error } });
   }
 }
