@@ -84,6 +84,19 @@ describe("budgets count what they should", () => {
     }
   });
 
+  test("a request spends a budget once, even where two of its routes match (/api/check and /api/check/*)", async () => {
+    const other = await startHarness({ env: { RATE_LIMIT_CHECK: "2/1m" } });
+    try {
+      const first = await fetch(`${other.url}/api/check`);
+      expect(first.status).toBe(200);
+      expect(first.headers.get("ratelimit-remaining")).toBe("1");
+      expect((await fetch(`${other.url}/api/check`)).status).toBe(200);
+      expect((await fetch(`${other.url}/api/check`)).status).toBe(429);
+    } finally {
+      await other.stop();
+    }
+  });
+
   test("failed authentication is limited per client and audited", async () => {
     const wrong = { authorization: "Bearer wrong-token-0123456789" };
     expect((await fetch(`${h.url}/api/stacks`, { headers: wrong })).status).toBe(403);
