@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,20 +11,13 @@ import { spawnPortal } from "../support/process.ts";
  * again on the same data directory: every operation must reach a terminal state.
  */
 
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-beforeAll(async () => {
-  sandbox = await startSandbox({ apiKey: SANDBOX_KEY, deployDurationMs: 60, stackStartMs: 20 });
-});
-afterAll(() => sandbox.stop());
-
 const FAST = { deployDurationMs: 60, stackStartMs: 20, stackStopMs: 0 };
-const control = (path: string, body?: unknown, method = "POST") =>
-  fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+type Control = (path: string, body?: unknown, method?: string) => Promise<Response>;
 
 type Case = {
   op: "stop" | "start" | "restart" | "redeploy" | "password";
   step: string;
-  hold: () => Promise<unknown>;
+  hold: (control: Control) => Promise<unknown>;
   /** The terminal event's status after the restart. */
   end: "stopped" | "ready" | "failed";
   stoppedFirst?: boolean;
@@ -32,23 +25,27 @@ type Case = {
 
 const CASES: Case[] = [
   // Dokploy's stop answers only once the task is gone: the portal is killed while it waits for that answer.
-  { op: "stop", step: "stop_service", hold: () => control("settings", { stackStopMs: 2500 }), end: "stopped" },
-  { op: "start", step: "wait_healthy", hold: () => control("settings", { stackStartMs: 2500 }), end: "ready", stoppedFirst: true },
-  { op: "restart", step: "stop_service", hold: () => control("settings", { stackStopMs: 2500 }), end: "ready" },
-  { op: "redeploy", step: "wait_running", hold: () => control("settings", { deployDurationMs: 2500 }), end: "ready" },
-  { op: "password", step: "wait_running", hold: () => control("settings", { deployDurationMs: 2500 }), end: "ready" },
+  { op: "stop", step: "stop_service", hold: (control) => control("settings", { stackStopMs: 2500 }), end: "stopped" },
+  { op: "start", step: "wait_healthy", hold: (control) => control("settings", { stackStartMs: 2500 }), end: "ready", stoppedFirst: true },
+  { op: "restart", step: "stop_service", hold: (control) => control("settings", { stackStopMs: 2500 }), end: "ready" },
+  { op: "redeploy", step: "wait_running", hold: (control) => control("settings", { deployDurationMs: 2500 }), end: "ready" },
+  { op: "password", step: "wait_running", hold: (control) => control("settings", { deployDurationMs: 2500 }), end: "ready" },
   // The new password lived only in the killed process: the operation ends failed, interrupted.
   {
     op: "password",
     step: "set_password",
-    hold: () => control("faults", { procedure: "application.saveEnvironment", kind: "latency", ms: 1500, times: 1 }),
+    hold: (control) => control("faults", { procedure: "application.saveEnvironment", kind: "latency", ms: 1500, times: 1 }),
     end: "failed",
   },
 ];
 
 describe("crash recovery of the owner's operations", () => {
   for (const c of CASES) {
-    test(`SIGKILL during ${c.op} (${c.step}), restart: ${c.end}`, async () => {
+    // Each its own sandbox Dokploy (its holds and faults are global), so that they run side by side.
+    test.concurrent(`SIGKILL during ${c.op} (${c.step}), restart: ${c.end}`, async () => {
+      const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, ...FAST });
+      const control: Control = (path, body, method = "POST") =>
+        fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
       const name = `crash-${c.op}-${c.step.replace("_", "-")}`;
       const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-op-"));
       const env = portalEnv(sandbox.url, dataDir, { DOKPLOY_TIMEOUT: "3s", DEPLOY_TIMEOUT: "8s", HEALTH_TIMEOUT: "8s" });
@@ -63,7 +60,7 @@ describe("crash recovery of the owner's operations", () => {
           const stop = (await (await fetch(`${portal.url}/api/stacks/${name}/stop`, { method: "POST", headers: auth })).json()) as any;
           expect((await readEvents(`${portal.url}${stop.eventsUrl}`)).at(-1)!.data.status).toBe("stopped");
         }
-        await c.hold();
+        await c.hold(control);
         const res = await fetch(`${portal.url}/api/stacks/${name}/${c.op}`, { method: "POST", headers: auth });
         expect(res.status).toBe(202);
         const accepted = (await res.json()) as any;
@@ -92,8 +89,7 @@ describe("crash recovery of the owner's operations", () => {
           await portal.kill("SIGTERM");
         }
       } finally {
-        await control("faults", undefined, "DELETE");
-        await control("settings", FAST);
+        await sandbox.stop();
         rmSync(dataDir, { recursive: true, force: true });
       }
     }, 30_000);

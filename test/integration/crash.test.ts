@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,43 +12,43 @@ import { spawnPortal } from "../support/process.ts";
  * hold either the complete, ready stack or nothing of it: never an orphan.
  */
 
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-let h: { sandboxUrl: string };
-beforeAll(async () => {
-  sandbox = await startSandbox({ apiKey: SANDBOX_KEY, deployDurationMs: 60, stackStartMs: 20 });
-  h = { sandboxUrl: sandbox.url };
-});
-afterAll(() => sandbox.stop());
+/** Each test its own sandbox Dokploy (its holds and faults are global), so that the tests run side by side. */
+async function crashSandbox() {
+  const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, deployDurationMs: 60, stackStartMs: 20 });
+  const h = { sandboxUrl: sandbox.url };
+  const control = (path: string, body?: unknown, method = "POST") =>
+    fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  /** Let anything the dead portal had sent finish inside Dokploy (a held call runs to its end). */
+  const deadPortalsCallsDone = () =>
+    waitFor(
+      () => sandboxState(h),
+      (s) => s.inFlight === 0,
+      "the dead portal's calls to end",
+    );
+  return { sandbox, h, control, deadPortalsCallsDone };
+}
 
-const control = (path: string, body?: unknown, method = "POST") =>
-  fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
-
-/** Let anything the dead portal had sent finish inside Dokploy (a held call runs to its end). */
-const deadPortalsCallsDone = () =>
-  waitFor(
-    () => sandboxState(h),
-    (s) => s.inFlight === 0,
-    "the dead portal's calls to end",
-  );
+type CrashSandbox = Awaited<ReturnType<typeof crashSandbox>>;
 
 /** Where to kill, and how to hold the deploy there long enough. */
-const STEPS: [string, () => Promise<unknown>, "rolled_back" | "ready"][] = [
-  ["create_project", () => control("faults", { procedure: "project.create", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
-  ["create_application", () => control("faults", { procedure: "application.create", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
-  ["configure", () => control("faults", { procedure: "domain.create", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
-  ["deploy", () => control("faults", { procedure: "application.deploy", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
-  ["wait_running", () => control("settings", { deployDurationMs: 2500 }), "ready"],
-  ["wait_healthy", () => control("settings", { stackStartMs: 2500 }), "ready"],
+const STEPS: [string, (control: CrashSandbox["control"]) => Promise<unknown>, "rolled_back" | "ready"][] = [
+  ["create_project", (control) => control("faults", { procedure: "project.create", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
+  ["create_application", (control) => control("faults", { procedure: "application.create", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
+  ["configure", (control) => control("faults", { procedure: "domain.create", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
+  ["deploy", (control) => control("faults", { procedure: "application.deploy", kind: "latency", ms: 1500, times: 1 }), "rolled_back"],
+  ["wait_running", (control) => control("settings", { deployDurationMs: 2500 }), "ready"],
+  ["wait_healthy", (control) => control("settings", { stackStartMs: 2500 }), "ready"],
 ];
 
 describe("crash recovery", () => {
   for (const [step, hold, outcome] of STEPS) {
-    test(`SIGKILL during ${step}, restart: ${outcome === "ready" ? "resumed to ready" : "rolled back"}, no orphan`, async () => {
+    test.concurrent(`SIGKILL during ${step}, restart: ${outcome === "ready" ? "resumed to ready" : "rolled back"}, no orphan`, async () => {
+      const { sandbox, h, control, deadPortalsCallsDone } = await crashSandbox();
       const name = `crash-${step.replace("_", "-")}`;
       const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-"));
       const env = portalEnv(sandbox.url, dataDir, { DOKPLOY_TIMEOUT: "3s", DEPLOY_TIMEOUT: "8s", HEALTH_TIMEOUT: "8s" });
       try {
-        await hold();
+        await hold(control);
         let portal = await spawnPortal(env);
         const res = await fetch(`${portal.url}/api/deploy`, {
           method: "POST",
@@ -90,13 +90,14 @@ describe("crash recovery", () => {
           await portal.kill("SIGTERM");
         }
       } finally {
-        await control("faults", undefined, "DELETE");
+        await sandbox.stop();
         rmSync(dataDir, { recursive: true, force: true });
       }
     }, 30_000);
   }
 
-  test("SIGKILL during a delete, restart: the delete finishes", async () => {
+  test.concurrent("SIGKILL during a delete, restart: the delete finishes", async () => {
+    const { sandbox, h, control, deadPortalsCallsDone } = await crashSandbox();
     const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-"));
     const env = portalEnv(sandbox.url, dataDir);
     try {
@@ -126,6 +127,7 @@ describe("crash recovery", () => {
         await portal.kill("SIGTERM");
       }
     } finally {
+      await sandbox.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 30_000);
