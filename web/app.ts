@@ -754,13 +754,6 @@ async function retryAfterFailure(p: Progress): Promise<void> {
 // Views and navigation: the deployment id lives in the address (#deployment=<id>), the
 // admin view is #admin.
 
-/** Leaving the progress view: its deployment is no longer followed. */
-function leaveDeployment(): void {
-  stopWatching();
-  openSeq++;
-  active = null;
-}
-
 /**
  * The page's views, in the order their addresses are tried (the start view takes any).
  * A new view is one more entry here and its section in index.html (see router.ts).
@@ -771,7 +764,11 @@ const progressView: Route<string> = {
   enter(id, moveFocus) {
     if (active?.id !== id || el.viewProgress.hidden) void openDeployment(id, moveFocus);
   },
+  /** Another view is shown: its deployment is no longer followed. */
   leave() {
+    stopWatching();
+    openSeq++;
+    active = null;
     resultKey = "";
     renderTabTitle(null);
   },
@@ -783,7 +780,6 @@ const stackView: Route<string> = {
   section: el.viewStack,
   match: (hash) => stackFromHash(hash),
   enter(stack, moveFocus) {
-    leaveDeployment();
     saved.setCurrentDeployment(null);
     router.show(stackView);
     showStack(stack, moveFocus);
@@ -796,7 +792,6 @@ const adminView: Route<true> = {
   match: (hash) => (saved.isAdminHash(hash) ? true : null),
   lazy: { loaded: adminLoaded, load: loadAdmin },
   enter(_, moveFocus) {
-    leaveDeployment();
     if (el.dialog.open) el.dialog.close();
     const already = !el.viewAdmin.hidden;
     router.show(adminView);
@@ -813,7 +808,6 @@ const startView: Route<true> = {
   section: el.viewStart,
   match: () => true,
   enter(_, moveFocus) {
-    leaveDeployment();
     saved.setCurrentDeployment(null);
     router.show(startView);
     renderYourStack();
