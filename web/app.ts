@@ -11,8 +11,8 @@ import { formatAbout, formatWait } from "./durations.ts";
 import { failureSection, isBlocked } from "./failure.ts";
 import { askOtherTabs, initOtherTabs, isHeldElsewhere, tellGone } from "./other-tabs.ts";
 import { detailsList, onceNotes } from "./secrets-card.ts";
-import { type Route, createRouter } from "./router.ts";
-import { hideStack, initStack, openStack, renderStack, showStack, stackFromHash } from "./stack-page.ts";
+import { type Route, navigate, renderAll as renderViews, route, setRoutes, show, viewOf } from "./router.ts";
+import { initStack, openStack, stackView } from "./stack-page.ts";
 
 /**
  * The page: choose a name (checked as you type), deploy, follow the progress live, get the
@@ -26,7 +26,6 @@ const el = {
   viewStart: byId("view-start"),
   viewProgress: byId("view-progress"),
   viewAdmin: byId("view-admin"),
-  viewStack: byId("view-stack"),
   adminLink: byId<HTMLAnchorElement>("admin-link"),
   adminBack: byId<HTMLAnchorElement>("admin-back"),
   deployForm: byId<HTMLFormElement>("deploy-form"),
@@ -457,7 +456,7 @@ async function openDeployment(id: string, moveFocus: boolean): Promise<void> {
   const seq = ++openSeq;
   active = null;
   saved.setCurrentDeployment(id);
-  router.show(progressView);
+  show(progressView);
   renderProgress();
   const snap = await api.snapshot(id);
   if (seq !== openSeq) return;
@@ -776,17 +775,6 @@ const progressView: Route<string> = {
     if (!el.viewProgress.hidden) renderProgress();
   },
 };
-const stackView: Route<string> = {
-  section: el.viewStack,
-  match: (hash) => stackFromHash(hash),
-  enter(stack, moveFocus) {
-    saved.setCurrentDeployment(null);
-    router.show(stackView);
-    showStack(stack, moveFocus);
-  },
-  leave: hideStack,
-  render: renderStack,
-};
 const adminView: Route<true> = {
   section: el.viewAdmin,
   match: (hash) => (saved.isAdminHash(hash) ? true : null),
@@ -794,7 +782,7 @@ const adminView: Route<true> = {
   enter(_, moveFocus) {
     if (el.dialog.open) el.dialog.close();
     const already = !el.viewAdmin.hidden;
-    router.show(adminView);
+    show(adminView);
     showAdmin(moveFocus && !already);
   },
   shown: () => el.adminLink.setAttribute("aria-current", "page"),
@@ -809,7 +797,7 @@ const startView: Route<true> = {
   match: () => true,
   enter(_, moveFocus) {
     saved.setCurrentDeployment(null);
-    router.show(startView);
+    show(startView);
     renderYourStack();
     // What was checked before may have changed meanwhile (the name deployed since, say).
     if (el.nameInput.value.trim() && !deploying) onNameInput();
@@ -818,8 +806,6 @@ const startView: Route<true> = {
   shown: () => void refreshAccount(),
 };
 const ROUTES = [progressView, stackView, adminView, startView] as const;
-const router = createRouter(ROUTES);
-const route = router.route;
 
 async function goAdmin(): Promise<void> {
   if (!(await leaveAllowed())) return;
@@ -828,10 +814,7 @@ async function goAdmin(): Promise<void> {
 }
 
 function go(deploymentId: string | null, replace = false): void {
-  const target = deploymentId ? saved.hashFor(deploymentId) : location.pathname + location.search;
-  if (replace) history.replaceState(null, "", target);
-  else history.pushState(null, "", target);
-  route(true);
+  navigate(deploymentId ? saved.hashFor(deploymentId) : null, replace);
 }
 
 /** The start page's way back to the stack deployed in this tab (and its unsaved details). */
@@ -861,7 +844,7 @@ function renderAll(): void {
   renderDialog();
   renderConfirm();
   renderAccount();
-  router.renderAll();
+  renderViews();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -870,6 +853,7 @@ async function init(): Promise<void> {
   // Nothing is drawn before the catalog of the person's language is here (a chunk, unless
   // English): the page shows the server's English meanwhile, as before the script ran.
   await initLang();
+  setRoutes(ROUTES);
   renderLangOptions();
   onLangChange(renderAll);
   el.langSelect.addEventListener("change", () => {
@@ -909,12 +893,7 @@ async function init(): Promise<void> {
     }
   });
 
-  initStack({
-    navigate: (hash) => {
-      history.pushState(null, "", hash ?? location.pathname + location.search);
-      route(true);
-    },
-  });
+  initStack();
   initAccount({
     openDeployment: (id) => go(id),
     openStack: (name) => openStack(name),
@@ -949,11 +928,11 @@ async function init(): Promise<void> {
   window.addEventListener("popstate", () => route(true));
   // An address typed or edited by hand: follow it unless popstate already did.
   window.addEventListener("hashchange", () => {
-    if (router.viewOf(location.hash).section.hidden) route(true);
+    if (viewOf(location.hash).section.hidden) route(true);
   });
 
   // A reload without the hash (or a lost one): the deployment of this tab, if any.
-  if (router.viewOf(location.hash) === startView) {
+  if (viewOf(location.hash) === startView) {
     const current = saved.currentDeployment();
     if (current) history.replaceState(null, "", saved.hashFor(current));
   }

@@ -3,6 +3,9 @@
  * addresses (`location.hash`). The first view whose `match` takes the address is shown, every
  * other one is hidden and told so. Adding a view is one entry in the table (app.ts `ROUTES`)
  * and its section in index.html.
+ *
+ * One router for the page, so a view's file can call `show()` and `navigate()` without
+ * importing app.ts (which imports every view for its table).
  */
 
 export interface Route<A = unknown> {
@@ -23,46 +26,56 @@ export interface Route<A = unknown> {
   render?(): void;
 }
 
-export function createRouter(table: readonly Route[]) {
-  function find(hash: string): { route: Route; arg: unknown } {
-    for (const route of table) {
-      const arg = route.match(hash);
-      if (arg !== null) return { route, arg };
-    }
-    throw new Error(`no view for ${hash}`);
-  }
+let table: readonly Route[] = [];
 
-  /** Shows the view the address names (fetching its chunk first, if it has one). */
-  function route(moveFocus: boolean): void {
-    const { route: target, arg } = find(location.hash);
-    if (target.lazy && !target.lazy.loaded()) {
-      // Its code comes first; meanwhile the page stays as it is.
-      void target.lazy.load().then(
-        () => {
-          if (find(location.hash).route === target) route(moveFocus);
-        },
-        (err: unknown) => console.error("a view could not be loaded", err),
-      );
-      return;
-    }
-    target.enter(arg, moveFocus);
-  }
+/** The views in the order their addresses are tried (app.ts `ROUTES`), set once before the first `route()`. */
+export function setRoutes(routes: readonly Route[]): void {
+  table = routes;
+}
 
-  /** Shows one view's section and hides the others (a view's `enter` calls this). */
-  function show(shown: Route): void {
-    for (const r of table) r.section.hidden = r !== shown;
-    for (const r of table) if (r !== shown) r.leave?.();
-    shown.shown?.();
+function find(hash: string): { route: Route; arg: unknown } {
+  for (const route of table) {
+    const arg = route.match(hash);
+    if (arg !== null) return { route, arg };
   }
+  throw new Error(`no view for ${hash}`);
+}
 
-  return {
-    route,
-    show,
-    /** The view the address names. */
-    viewOf: (hash: string): Route => find(hash).route,
-    /** Every view drawn again. */
-    renderAll(): void {
-      for (const r of table) r.render?.();
-    },
-  };
+/** Shows the view the address names (fetching its chunk first, if it has one). */
+export function route(moveFocus: boolean): void {
+  const { route: target, arg } = find(location.hash);
+  if (target.lazy && !target.lazy.loaded()) {
+    // Its code comes first; meanwhile the page stays as it is.
+    void target.lazy.load().then(
+      () => {
+        if (find(location.hash).route === target) route(moveFocus);
+      },
+      (err: unknown) => console.error("a view could not be loaded", err),
+    );
+    return;
+  }
+  target.enter(arg, moveFocus);
+}
+
+/** Shows one view's section and hides the others (a view's `enter` calls this). */
+export function show(shown: Route): void {
+  for (const r of table) r.section.hidden = r !== shown;
+  for (const r of table) if (r !== shown) r.leave?.();
+  shown.shown?.();
+}
+
+/** Goes to an address of the page (null: the start view's, no hash) and shows its view. */
+export function navigate(hash: string | null, replace = false): void {
+  const target = hash ?? location.pathname + location.search;
+  if (replace) history.replaceState(null, "", target);
+  else history.pushState(null, "", target);
+  route(true);
+}
+
+/** The view the address names. */
+export const viewOf = (hash: string): Route => find(hash).route;
+
+/** Every view drawn again. */
+export function renderAll(): void {
+  for (const r of table) r.render?.();
 }

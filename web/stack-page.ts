@@ -5,7 +5,9 @@ import { type Key, code, lang, t, tn } from "./i18n.ts";
 import { errorKey, stateKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, completedSteps, currentStep, fromSnapshot } from "./progress.ts";
 import * as api from "./api.ts";
+import { type Route, navigate, show } from "./router.ts";
 import { detailsList } from "./secrets-card.ts";
+import { setCurrentDeployment } from "./state.ts";
 import * as stackApi from "./stack-api.ts";
 import { type StackState, factRows, logText, operationItems, stateOf, stateText } from "./stack-facts.ts";
 import { forgetToken, isRemembered, keepToken, stackFromHash, stackHash, tokenFor } from "./stack-token.ts";
@@ -17,13 +19,6 @@ import { forgetToken, isRemembered, keepToken, stackFromHash, stackHash, tokenFo
  * Reached from a deploy's result, from the start page (name + management token) and, with
  * sign-in on, from "Your stacks" (the session is the authorisation, no token).
  */
-
-export { stackFromHash, stackHash };
-
-export interface StackHooks {
-  /** Go to an address of the page (pushState and route). */
-  navigate(hash: string | null): void;
-}
 
 const el = {
   view: byId("view-stack"),
@@ -59,7 +54,6 @@ const el = {
 /** While nothing runs, the details are read again this often (an idle stop, a change elsewhere). */
 const REFRESH_MS = 10_000;
 
-let hooks: StackHooks | null = null;
 let name: string | null = null;
 let details: stackApi.StackDetails | null = null;
 let logs: stackApi.StackLogs | null = null;
@@ -97,7 +91,7 @@ const explain =
 /** Opens the view for a stack; a token given here is kept for this tab (or remembered). */
 export function openStack(stack: string, token?: string, remember = false): void {
   if (token) keepToken(stack, token, remember);
-  hooks?.navigate(stackHash(stack));
+  navigate(stackHash(stack));
 }
 
 /** The start page's form: checks name and token (read-only) before opening the view. */
@@ -128,7 +122,7 @@ async function submitManage(): Promise<void> {
 /** The view asked for a token it does not have (or one no longer valid): the start page's form. */
 function askToken(stack: string, e: ApiError): void {
   manageMessage = explain(e.code === "forbidden" ? e : "unauthorized", stack);
-  hooks?.navigate(null);
+  navigate(null);
   el.manageSection.open = true;
   el.manageName.value = stack;
   renderManage();
@@ -143,7 +137,20 @@ function renderManage(): void {
 // ---------------------------------------------------------------------------------------
 // The view's life: shown, refreshed, hidden.
 
-export function showStack(stack: string, moveFocus: boolean): void {
+/** Its entry in the router's table (app.ts `ROUTES`). */
+export const stackView: Route<string> = {
+  section: el.view,
+  match: (hash) => stackFromHash(hash),
+  enter(stack, moveFocus) {
+    setCurrentDeployment(null);
+    show(stackView);
+    showStack(stack, moveFocus);
+  },
+  leave: hideStack,
+  render: renderStack,
+};
+
+function showStack(stack: string, moveFocus: boolean): void {
   if (name === stack && details) {
     render();
     return;
@@ -155,7 +162,7 @@ export function showStack(stack: string, moveFocus: boolean): void {
   void load(true);
 }
 
-export function hideStack(): void {
+function hideStack(): void {
   seq++;
   stopFollowing();
   if (refreshTimer) clearTimeout(refreshTimer);
@@ -326,7 +333,7 @@ function stopFollowing(): void {
 // ---------------------------------------------------------------------------------------
 // Drawing
 
-export function renderStack(): void {
+function renderStack(): void {
   if (name) render();
   renderManage();
 }
@@ -473,8 +480,7 @@ function renderLogs(failure: Message | null): void {
 
 // ---------------------------------------------------------------------------------------
 
-export function initStack(h: StackHooks): void {
-  hooks = h;
+export function initStack(): void {
   el.manageForm.addEventListener("submit", (e) => {
     e.preventDefault();
     void submitManage();
@@ -491,6 +497,6 @@ export function initStack(h: StackHooks): void {
   });
   el.back.addEventListener("click", (e) => {
     e.preventDefault();
-    hooks?.navigate(null);
+    navigate(null);
   });
 }
