@@ -11,6 +11,8 @@ import { formatAbout, formatWait } from "./durations.ts";
 import { failureSection, isBlocked } from "./failure.ts";
 import { askOtherTabs, initOtherTabs, isHeldElsewhere, tellGone } from "./other-tabs.ts";
 import { detailsList, onceNotes } from "./secrets-card.ts";
+import { loadInfo } from "./portal-info.ts";
+import * as store from "./store.ts";
 import { type Route, navigate, renderAll as renderViews, route, setRoutes, show, viewOf } from "./router.ts";
 import { initStack, openStack, stackView } from "./stack-page.ts";
 
@@ -327,7 +329,7 @@ async function submitDelete(): Promise<void> {
 async function confirmDelete(name: string, token: string): Promise<void> {
   el.deleteButton.setAttribute("aria-busy", "true");
   setText(el.deleteButton, t("delete.checking"));
-  const [check] = await Promise.all([api.access(name, token), portalInfo ? null : loadInfo()]);
+  const [check] = await Promise.all([api.access(name, token), store.get("portalInfo") ? null : loadInfo()]);
   el.deleteButton.setAttribute("aria-busy", "false");
   setText(el.deleteButton, t("delete.button"));
   if (!check.ok) {
@@ -352,7 +354,7 @@ function renderDialog(): void {
   el.dialogRemoves.replaceChildren(
     p.ran ? tn("delete.confirm_removes", { url: code(p.url, "code url-value") }) : tn("delete.confirm_removes_unstarted", { name: nameCode(p.name) }),
   );
-  const days = portalInfo?.nameQuarantineDays;
+  const days = store.get("portalInfo")?.nameQuarantineDays;
   el.dialogKeeps.replaceChildren(
     days === undefined ? tn("delete.confirm_keeps", { name: nameCode(p.name) }) : tn("delete.confirm_keeps_days", { name: nameCode(p.name), days }),
   );
@@ -391,17 +393,6 @@ let openSeq = 0;
 const confirmedSaved = new Set<string>();
 /** Failed deployments: what their rollback did (fetched once they are done). */
 const reports = new Map<string, api.DeploymentReport | null>();
-/** The portal's quarantine and typical deploy time (GET /api/info). */
-let portalInfo: api.PortalInfo | null = null;
-
-async function loadInfo(): Promise<void> {
-  const res = await api.info();
-  if (!res.ok) return;
-  portalInfo = res.value;
-  if (!el.viewProgress.hidden) renderProgress();
-  renderDialog();
-}
-
 /** The management tokens of this tab's failed deploys, for "Try again" (never stored). */
 const retryTokens = new Map<string, string>();
 
@@ -478,7 +469,7 @@ async function openDeployment(id: string, moveFocus: boolean): Promise<void> {
   active = fromSnapshot(snap.value);
   if (!saved.secretsFor(id)) askOtherTabs(id);
   // The typical time is fresh for each deploy followed; the quarantine only needs loading once.
-  if ((active.kind === "deploy" && !active.done) || !portalInfo) void loadInfo();
+  if ((active.kind === "deploy" && !active.done) || !store.get("portalInfo")) void loadInfo();
   renderProgress();
   if (moveFocus) el.progressHeading.focus();
   watch = new Watch(active, (what) => onWatch(what, seq));
@@ -541,7 +532,7 @@ function renderProgress(): void {
   el.bar.value = p.done?.status === "failed" ? done : p.done ? total : done;
   el.bar.classList.toggle("progress--failed", p.done?.status === "failed");
   renderElapsed();
-  const typical = p.kind === "deploy" && !p.done ? portalInfo?.typicalDeployMs : null;
+  const typical = p.kind === "deploy" && !p.done ? store.get("portalInfo")?.typicalDeployMs : null;
   el.typical.hidden = !typical;
   setText(el.typical, typical ? t("progress.typical", { time: formatAbout(typical) }) : "");
   renderSteps(p);
@@ -623,7 +614,7 @@ function renderResult(p: Progress): void {
     secrets ? "secrets" : confirmedSaved.has(p.id) ? "confirmed" : isHeldElsewhere(p.id) ? "elsewhere" : "none",
     reports.has(p.id) ? "report" : "",
     saved.logFor(p.id) ? "log" : "",
-    portalInfo ? "info" : "",
+    store.get("portalInfo") ? "info" : "",
   ].join("|");
   if (key === resultKey && el.result.childNodes.length) return;
   resultKey = key;
@@ -665,7 +656,7 @@ function resultOf(p: Progress, done: DoneData): Node {
   const startOver = button(t("result.start_over"), "start-over", () => void startAfresh(), "button");
 
   if (done.status === "deleted") {
-    const days = portalInfo?.nameQuarantineDays;
+    const days = store.get("portalInfo")?.nameQuarantineDays;
     return h(
       "section",
       { class: "result result--deleted", "aria-labelledby": "result-title" },
@@ -904,6 +895,10 @@ async function init(): Promise<void> {
     },
   });
   initConfirm();
+  store.subscribe("portalInfo", () => {
+    if (!el.viewProgress.hidden) renderProgress();
+  });
+  store.subscribe("portalInfo", renderDialog);
   initOtherTabs(
     (id) => saved.secretsFor(id) !== null,
     () => {
