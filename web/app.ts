@@ -1,16 +1,18 @@
 import { adminLoaded, hideAdmin, loadAdmin, renderAdmin, showAdmin } from "./admin-lazy.ts";
-import { initAccount, refreshAccount, renderAccount } from "./account.ts";
+import { initAccount, renderAccount } from "./account.ts";
 import * as api from "./api.ts";
-import { type Message, byId, h, setText } from "./dom.ts";
+import { byId, h, setText } from "./dom.ts";
 import { type Key, code, formatDuration, initLang, isLang, lang, onLangChange, prefetchCatalogs, setLang, t, tn } from "./i18n.ts";
-import { errorKey, reasonKey, stateKey, statusKey, stepKey } from "./messages.ts";
+import { explain, nameCode, stateKey, statusKey, stepKey } from "./messages.ts";
 import { type DoneData, type Progress, Watch, completedSteps, currentStep, fromSnapshot, isQueued } from "./progress.ts";
 import * as saved from "./state.ts";
 import { askConfirm, initConfirm, renderConfirm } from "./confirm.ts";
-import { formatAbout, formatWait } from "./durations.ts";
+import { formatAbout } from "./durations.ts";
 import { failureSection, isBlocked } from "./failure.ts";
 import { askOtherTabs, initOtherTabs, isHeldElsewhere, tellGone } from "./other-tabs.ts";
 import { detailsList, onceNotes } from "./secrets-card.ts";
+import { deleteAgain } from "./views/start-delete.ts";
+import { deployAgain, initStart, openEmpty, showDeployMessage, startView, suggestName } from "./views/start.ts";
 import { loadInfo } from "./portal-info.ts";
 import * as store from "./store.ts";
 import { type Route, navigate, renderAll as renderViews, route, setRoutes, show, viewOf } from "./router.ts";
@@ -25,31 +27,11 @@ import { initStack, openStack, stackView } from "./stack-page.ts";
 
 const el = {
   langSelect: byId<HTMLSelectElement>("lang-select"),
-  viewStart: byId("view-start"),
   viewProgress: byId("view-progress"),
   viewAdmin: byId("view-admin"),
   adminLink: byId<HTMLAnchorElement>("admin-link"),
   adminBack: byId<HTMLAnchorElement>("admin-back"),
-  deployForm: byId<HTMLFormElement>("deploy-form"),
-  deployHeading: byId("deploy-heading"),
-  nameInput: byId<HTMLInputElement>("name-input"),
-  nameStatus: byId("name-status"),
-  reclaim: byId("reclaim"),
-  reclaimToken: byId<HTMLInputElement>("reclaim-token"),
-  deployError: byId("deploy-error"),
-  deployButton: byId<HTMLButtonElement>("deploy-button"),
-  deployWhy: byId("deploy-why"),
-  reclaimError: byId("reclaim-error"),
-  yourStack: byId("your-stack"),
-  yourStackText: byId("your-stack-text"),
-  yourStackShow: byId<HTMLButtonElement>("your-stack-show"),
   typical: byId("progress-typical"),
-  deleteSection: byId<HTMLDetailsElement>("delete-section"),
-  deleteForm: byId<HTMLFormElement>("delete-form"),
-  deleteName: byId<HTMLInputElement>("delete-name"),
-  deleteToken: byId<HTMLInputElement>("delete-token"),
-  deleteError: byId("delete-error"),
-  deleteButton: byId<HTMLButtonElement>("delete-button"),
   progressHeading: byId("progress-heading"),
   progressAddress: byId("progress-address"),
   result: byId("result"),
@@ -60,328 +42,7 @@ const el = {
   connection: byId("progress-connection"),
   steps: byId("progress-steps"),
   keepOpen: byId("progress-keep"),
-  dialog: byId<HTMLDialogElement>("delete-dialog"),
-  dialogTitle: byId("delete-dialog-title"),
-  dialogRemoves: byId("delete-dialog-removes"),
-  dialogKeeps: byId("delete-dialog-keeps"),
-  dialogCancel: byId<HTMLButtonElement>("delete-cancel"),
-  dialogConfirm: byId<HTMLButtonElement>("delete-confirm"),
 };
-
-/** An error in the person's words, by its stable code (never the server's message). */
-const explain =
-  (error: string | api.ApiError, name = ""): Message =>
-  () => {
-    const e = typeof error === "string" ? { code: error } : error;
-    if (e.code === "rate_limited" && e.retryAfter) return t("error.rate_limited_wait", { time: formatWait(e.retryAfter) });
-    const key = errorKey(e.code);
-    return key ? tn(key, { name: nameCode(name) }) : tn("error.unknown", { code: code(e.code) });
-  };
-const nameCode = (name: string) => code(name, "code name-value");
-
-function showMessage(target: HTMLElement, message: Message | null): void {
-  target.hidden = message === null;
-  target.replaceChildren(message ? message() : "");
-}
-
-// ---------------------------------------------------------------------------------------
-// Name: checked as the person types (debounced), Deploy enabled only for a usable name.
-
-type NameState =
-  | { kind: "idle" }
-  | { kind: "checking"; input: string }
-  | { kind: "checked"; input: string; result: api.CheckResult }
-  | { kind: "failed"; input: string };
-
-const CHECK_DELAY_MS = 300;
-/** "Too short" after the first letter is noise: such verdicts wait until typing pauses or the field is left. */
-const SETTLE_MS = 1500;
-const PREMATURE: ReadonlySet<string> = new Set(["too_short", "invalid_end", "consecutive_hyphens"]);
-let typingUntil = 0;
-let settleTimer: ReturnType<typeof setTimeout> | null = null;
-/** A reclaim token the portal refused for this name: Deploy waits until it is changed. */
-let refusedToken: { name: string; token: string } | null = null;
-let nameState: NameState = { kind: "idle" };
-let checkTimer: ReturnType<typeof setTimeout> | null = null;
-let checkAbort: AbortController | null = null;
-let checkSeq = 0;
-let deploying = false;
-let deployMessage: Message | null = null;
-
-function onNameInput(): void {
-  deployMessage = null;
-  typingUntil = Date.now() + SETTLE_MS;
-  if (settleTimer) clearTimeout(settleTimer);
-  settleTimer = setTimeout(renderName, SETTLE_MS);
-  const input = el.nameInput.value;
-  if (checkTimer) clearTimeout(checkTimer);
-  checkTimer = null;
-  checkAbort?.abort();
-  if (!input.trim()) nameState = { kind: "idle" };
-  else {
-    nameState = { kind: "checking", input };
-    checkTimer = setTimeout(() => void runCheck(input), CHECK_DELAY_MS);
-  }
-  renderName();
-}
-
-async function runCheck(input: string): Promise<void> {
-  if (checkTimer) clearTimeout(checkTimer);
-  checkTimer = null;
-  checkAbort?.abort();
-  const abort = new AbortController();
-  checkAbort = abort;
-  const seq = ++checkSeq;
-  let result: Awaited<ReturnType<typeof api.checkName>>;
-  try {
-    result = await api.checkName(input.trim(), abort.signal);
-  } catch {
-    return; // superseded by newer typing
-  }
-  if (seq !== checkSeq) return;
-  nameState = result.ok ? { kind: "checked", input, result: result.value } : { kind: "failed", input };
-  renderName();
-}
-
-function checkedResult(): api.CheckResult | null {
-  return nameState.kind === "checked" && nameState.input === el.nameInput.value ? nameState.result : null;
-}
-
-function canDeploy(): boolean {
-  return !deploying && whyNot() === null;
-}
-
-/** Why Deploy cannot be pressed yet, said next to the button (which stays reachable). */
-function whyNot(): Key | null {
-  if (!el.nameInput.value.trim()) return "deploy.why_empty";
-  const r = checkedResult();
-  if (!r) return nameState.kind === "failed" ? "deploy.why_bad" : "deploy.why_checking";
-  if (!r.valid) return "deploy.why_bad";
-  if (r.available) return null;
-  if (r.reason !== "recently_deleted") return "deploy.why_bad";
-  const token = el.reclaimToken.value.trim();
-  if (!token) return "deploy.why_token";
-  return tokenRefused() ? "deploy.why_mismatch" : null;
-}
-
-const tokenRefused = () =>
-  refusedToken !== null && refusedToken.name === checkedResult()?.name && refusedToken.token === el.reclaimToken.value.trim();
-
-/** A verdict that may only mean "not finished typing", while the person is still typing. */
-function premature(r: api.CheckResult): boolean {
-  return !r.valid && PREMATURE.has(r.reason ?? "") && document.activeElement === el.nameInput && Date.now() < typingUntil;
-}
-
-function renderName(): void {
-  const box = el.nameStatus;
-  const parts: Node[] = [];
-  let state = "idle";
-  let reason = "";
-  switch (nameState.kind) {
-    case "checking":
-      state = "checking";
-      parts.push(h("p", {}, t("name.checking")));
-      break;
-    case "failed":
-      state = "error";
-      parts.push(h("p", {}, t("name.check_failed")));
-      break;
-    case "checked": {
-      const r = nameState.result;
-      if (premature(r)) {
-        state = "typing";
-      } else if (r.reason === "recently_deleted") {
-        // Not an error: the name may be the person's own, to take back with its token.
-        state = "held";
-        reason = r.reason;
-        parts.push(
-          h("p", { class: "name-verdict" }, h("span", { class: "mark", "aria-hidden": "true" }), tn("name.unavailable", { name: nameCode(r.name) })),
-          h("p", { class: "name-reason" }, tn("reason.recently_deleted", { name: nameCode(r.name) })),
-        );
-      } else if (r.valid && r.available) {
-        state = "ok";
-        parts.push(
-          h("p", { class: "name-verdict" }, h("span", { class: "mark", "aria-hidden": "true" }), tn("name.available", { name: nameCode(r.name) })),
-          h("p", { class: "name-address" }, tn("name.address", { url: code(r.url, "code url-value") })),
-        );
-        if (nameState.input.trim() !== r.name) parts.push(h("p", {}, tn("name.written_as", { name: nameCode(r.name) })));
-      } else {
-        state = "bad";
-        reason = r.reason ?? "";
-        const key = r.reason ? reasonKey(r.reason) : null;
-        parts.push(
-          h("p", { class: "name-verdict" }, h("span", { class: "mark", "aria-hidden": "true" }), tn("name.unavailable", { name: nameCode(r.name) })),
-          h("p", { class: "name-reason" }, key ? tn(key, { name: nameCode(r.name) }) : tn("error.unknown", { code: code(reason) })),
-        );
-      }
-    }
-  }
-  // Typing on while a check is pending: leave the live region alone (no repeated announcement).
-  const unchanged = (state === "checking" || state === "typing") && box.dataset.state === state && box.dataset.lang === lang();
-  box.dataset.state = state;
-  box.dataset.reason = reason;
-  box.dataset.lang = lang();
-  if (!unchanged) box.replaceChildren(...parts);
-  if (state === "bad") el.nameInput.setAttribute("aria-invalid", "true");
-  else el.nameInput.removeAttribute("aria-invalid");
-  el.reclaim.hidden = !(nameState.kind === "checked" && nameState.result.reason === "recently_deleted");
-  renderReclaim();
-  renderDeployButton();
-  showMessage(el.deployError, deployMessage);
-}
-
-function renderReclaim(): void {
-  const refused = tokenRefused();
-  if (refused) el.reclaimToken.setAttribute("aria-invalid", "true");
-  else el.reclaimToken.removeAttribute("aria-invalid");
-  el.reclaimError.hidden = !refused;
-  el.reclaimError.replaceChildren(refused ? tn("reclaim.mismatch", { name: nameCode(refusedToken?.name ?? "") }) : "");
-}
-
-function renderDeployButton(): void {
-  // aria-disabled, not disabled: the button stays in the tab order and says why it waits.
-  const why = deploying ? null : whyNot();
-  el.deployButton.setAttribute("aria-disabled", String(deploying || why !== null));
-  el.deployButton.setAttribute("aria-busy", String(deploying));
-  setText(el.deployButton, t(deploying ? "deploy.starting" : "deploy.button"));
-  setText(el.deployWhy, why ? t(why) : "");
-}
-
-async function submitDeploy(): Promise<void> {
-  if (deploying) return;
-  if (!checkedResult()) {
-    if (!el.nameInput.value.trim()) return;
-    await runCheck(el.nameInput.value);
-  }
-  const r = checkedResult();
-  if (!r || !canDeploy()) {
-    // Pressed while it waits: show the verdict now, and go where the fix is.
-    typingUntil = 0;
-    renderName();
-    (r?.reason === "recently_deleted" ? el.reclaimToken : el.nameInput).focus();
-    return;
-  }
-  await startDeploy(r.name, r.reason === "recently_deleted" ? el.reclaimToken.value.trim() : undefined);
-}
-
-async function startDeploy(name: string, token?: string): Promise<void> {
-  deploying = true;
-  deployMessage = null;
-  renderDeployButton();
-  showMessage(el.deployError, null);
-  const res = await api.deploy(name, token);
-  deploying = false;
-  if (!res.ok) {
-    if (el.viewStart.hidden) go(null);
-    if (el.nameInput.value.trim().toLowerCase() !== name) el.nameInput.value = name;
-    // A name problem found at deploy time (taken meanwhile, say): show it by the name too.
-    if (reasonKey(res.error.code)) await runCheck(el.nameInput.value);
-    if (token && res.error.code === "recently_deleted") {
-      // The name is still held, and this token is not the one that holds it.
-      refusedToken = { name, token };
-      deployMessage = null;
-      renderName();
-      el.reclaimToken.focus();
-      return;
-    }
-    deployMessage = explain(res.error, name);
-    renderName();
-    return;
-  }
-  const a = res.value;
-  refusedToken = null;
-  saved.saveSecrets(a.deploymentId, {
-    url: a.url,
-    username: a.credentials.username,
-    password: a.credentials.password,
-    managementToken: a.managementToken,
-    ...(token ? { reclaimed: true } : {}),
-  });
-  saved.setMine({ id: a.deploymentId, name: a.name });
-  el.reclaimToken.value = "";
-  renderDeployButton();
-  go(a.deploymentId);
-}
-
-// ---------------------------------------------------------------------------------------
-// Delete: name + management token, a confirmation saying what goes and what stays.
-
-let deleteMessage: Message | null = null;
-let pendingDelete: { name: string; token: string; url: string; ran: boolean } | null = null;
-/** The last delete asked for, kept in memory only, so "Try again" needs no retyping. */
-let lastDelete: { name: string; token: string } | null = null;
-
-async function submitDelete(): Promise<void> {
-  const name = el.deleteName.value.trim().toLowerCase();
-  const token = el.deleteToken.value.trim();
-  if (!name || !token) {
-    deleteMessage = () => t("delete.missing");
-    showMessage(el.deleteError, deleteMessage);
-    (name ? el.deleteToken : el.deleteName).focus();
-    return;
-  }
-  deleteMessage = null;
-  showMessage(el.deleteError, null);
-  await confirmDelete(name, token);
-}
-
-/** Checks name and token first (read-only), and asks to confirm only what can really happen. */
-async function confirmDelete(name: string, token: string): Promise<void> {
-  el.deleteButton.setAttribute("aria-busy", "true");
-  setText(el.deleteButton, t("delete.checking"));
-  const [check] = await Promise.all([api.access(name, token), store.get("portalInfo") ? null : loadInfo()]);
-  el.deleteButton.setAttribute("aria-busy", "false");
-  setText(el.deleteButton, t("delete.button"));
-  if (!check.ok) {
-    deleteMessage = explain(check.error, name);
-    if (el.viewStart.hidden) go(null);
-    el.deleteSection.open = true;
-    el.deleteName.value = name;
-    showMessage(el.deleteError, deleteMessage);
-    (check.error.code === "not_found" ? el.deleteName : el.deleteToken).focus();
-    return;
-  }
-  pendingDelete = { name: check.value.name, token, url: check.value.url, ran: check.value.readyAt !== null };
-  renderDialog();
-  el.dialog.showModal();
-  el.dialogCancel.focus();
-}
-
-function renderDialog(): void {
-  const p = pendingDelete;
-  if (!p) return;
-  el.dialogTitle.replaceChildren(tn("delete.confirm_title", { name: nameCode(p.name) }));
-  el.dialogRemoves.replaceChildren(
-    p.ran ? tn("delete.confirm_removes", { url: code(p.url, "code url-value") }) : tn("delete.confirm_removes_unstarted", { name: nameCode(p.name) }),
-  );
-  const days = store.get("portalInfo")?.nameQuarantineDays;
-  el.dialogKeeps.replaceChildren(
-    days === undefined ? tn("delete.confirm_keeps", { name: nameCode(p.name) }) : tn("delete.confirm_keeps_days", { name: nameCode(p.name), days }),
-  );
-}
-
-async function runDelete(): Promise<void> {
-  const p = pendingDelete;
-  el.dialog.close();
-  if (!p) return;
-  pendingDelete = null;
-  el.deleteButton.disabled = true;
-  const res = await api.deleteStack(p.name, p.token);
-  el.deleteButton.disabled = false;
-  if (!res.ok) {
-    deleteMessage = explain(res.error, p.name);
-    if (el.viewStart.hidden) go(null);
-    el.deleteSection.open = true;
-    el.deleteName.value = p.name;
-    showMessage(el.deleteError, deleteMessage);
-    (res.error.code === "not_found" ? el.deleteName : el.deleteToken).focus();
-    return;
-  }
-  lastDelete = { name: p.name, token: p.token };
-  el.deleteToken.value = "";
-  go(res.value.deploymentId);
-}
-
 // ---------------------------------------------------------------------------------------
 // Progress: one deployment (deploy or delete), shown from its event stream.
 
@@ -455,8 +116,7 @@ async function openDeployment(id: string, moveFocus: boolean): Promise<void> {
     if (snap.status === 404) {
       saved.setCurrentDeployment(null);
       go(null, true);
-      deployMessage = () => t("progress.not_found");
-      renderName();
+      showDeployMessage(() => t("progress.not_found"));
     } else {
       // The portal is unreachable: show that, and try again shortly.
       setText(el.summary, t("error.network"));
@@ -482,8 +142,7 @@ function onWatch(what: "event" | "connection" | "done" | "gone", seq: number): v
   if (what === "gone") {
     saved.setCurrentDeployment(null);
     go(null);
-    deployMessage = () => t("progress.not_found");
-    renderName();
+    showDeployMessage(() => t("progress.not_found"));
     return;
   }
   if (what === "done") {
@@ -713,31 +372,13 @@ async function manageStack(name: string, token: string | undefined): Promise<voi
 /** Back to the start with an empty form: the next stack needs a new name. */
 async function startAfresh(): Promise<void> {
   if (!(await leaveAllowed())) return;
-  el.nameInput.value = "";
-  el.reclaimToken.value = "";
-  nameState = { kind: "idle" };
-  deployMessage = null;
-  renderName();
-  go(null);
+  openEmpty();
 }
 
 async function retryAfterFailure(p: Progress): Promise<void> {
-  if (p.kind === "deploy") {
-    refusedToken = null;
-    el.nameInput.value = p.name;
-    nameState = { kind: "idle" };
-    // The failed stack's token makes the new one the same owner's: its kept volumes come back.
-    await startDeploy(p.name, retryTokens.get(p.id));
-    return;
-  }
-  if (lastDelete?.name === p.name) {
-    await confirmDelete(lastDelete.name, lastDelete.token);
-    return;
-  }
-  go(null);
-  el.deleteSection.open = true;
-  el.deleteName.value = p.name;
-  el.deleteToken.focus();
+  // The failed stack's token makes the new one the same owner's: its kept volumes come back.
+  if (p.kind === "deploy") await deployAgain(p.name, retryTokens.get(p.id));
+  else await deleteAgain(p.name);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -771,7 +412,6 @@ const adminView: Route<true> = {
   match: (hash) => (saved.isAdminHash(hash) ? true : null),
   lazy: { loaded: adminLoaded, load: loadAdmin },
   enter(_, moveFocus) {
-    if (el.dialog.open) el.dialog.close();
     const already = !el.viewAdmin.hidden;
     show(adminView);
     showAdmin(moveFocus && !already);
@@ -782,19 +422,6 @@ const adminView: Route<true> = {
     hideAdmin();
   },
   render: renderAdmin,
-};
-const startView: Route<true> = {
-  section: el.viewStart,
-  match: () => true,
-  enter(_, moveFocus) {
-    saved.setCurrentDeployment(null);
-    show(startView);
-    renderYourStack();
-    // What was checked before may have changed meanwhile (the name deployed since, say).
-    if (el.nameInput.value.trim() && !deploying) onNameInput();
-    if (moveFocus) el.deployHeading.focus();
-  },
-  shown: () => void refreshAccount(),
 };
 const ROUTES = [progressView, stackView, adminView, startView] as const;
 
@@ -808,17 +435,6 @@ function go(deploymentId: string | null, replace = false): void {
   navigate(deploymentId ? saved.hashFor(deploymentId) : null, replace);
 }
 
-/** The start page's way back to the stack deployed in this tab (and its unsaved details). */
-function renderYourStack(): void {
-  const mine = saved.mine();
-  el.yourStack.hidden = !mine;
-  if (!mine) return;
-  const parts: (Node | string)[] = [tn("your_stack.text", { name: nameCode(mine.name) })];
-  if (saved.secretsFor(mine.id)) parts.push(" ", h("strong", { class: "your-stack-unsaved" }, t("your_stack.unsaved")));
-  el.yourStackText.replaceChildren(...parts);
-  setText(el.yourStackShow, t("your_stack.show"));
-}
-
 // ---------------------------------------------------------------------------------------
 // Language
 
@@ -829,10 +445,6 @@ function renderLangOptions(): void {
 
 function renderAll(): void {
   renderLangOptions();
-  renderName();
-  renderYourStack();
-  showMessage(el.deleteError, deleteMessage);
-  renderDialog();
   renderConfirm();
   renderAccount();
   renderViews();
@@ -852,53 +464,17 @@ async function init(): Promise<void> {
     if (isLang(el.langSelect.value)) void setLang(el.langSelect.value).then(renderLangOptions);
   });
 
-  el.nameInput.addEventListener("input", onNameInput);
-  // Leaving the field: whatever the verdict is, it is shown now.
-  el.nameInput.addEventListener("blur", () => {
-    typingUntil = 0;
-    renderName();
-  });
-  el.reclaimToken.addEventListener("input", () => {
-    renderReclaim();
-    renderDeployButton();
-  });
-  el.yourStackShow.addEventListener("click", () => {
-    const mine = saved.mine();
-    if (mine) go(mine.id);
-  });
-  el.deployForm.addEventListener("submit", (e) => {
-    e.preventDefault();
-    void submitDeploy();
-  });
-  el.deleteForm.addEventListener("submit", (e) => {
-    e.preventDefault();
-    void submitDelete();
-  });
-  el.dialogCancel.addEventListener("click", () => el.dialog.close());
-  el.dialogConfirm.addEventListener("click", () => void runDelete());
-  el.dialog.addEventListener("close", () => {
-    // Comes a task after the closing: a dialog opened again meanwhile keeps its question.
-    if (pendingDelete && !el.dialog.open) {
-      pendingDelete = null;
-      el.deleteButton.focus();
-    }
-  });
-
+  initStart();
   initStack();
   initAccount({
     openDeployment: (id) => go(id),
     openStack: (name) => openStack(name),
-    suggestName: (name) => {
-      if (el.nameInput.value.trim()) return;
-      el.nameInput.value = name;
-      onNameInput();
-    },
+    suggestName,
   });
   initConfirm();
   store.subscribe("portalInfo", () => {
     if (!el.viewProgress.hidden) renderProgress();
   });
-  store.subscribe("portalInfo", renderDialog);
   initOtherTabs(
     (id) => saved.secretsFor(id) !== null,
     () => {
@@ -931,7 +507,6 @@ async function init(): Promise<void> {
     const current = saved.currentDeployment();
     if (current) history.replaceState(null, "", saved.hashFor(current));
   }
-  renderName();
   route(false);
   // Ready once the picker can switch at once (the other catalogs, after the first drawing).
   await prefetchCatalogs();

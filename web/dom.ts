@@ -48,3 +48,9 @@ export async function copyText(value: string): Promise<boolean> {
 
 /** A message to show later, drawn again in the current language each time. */
 export type Message = () => Node | string;
+
+/** Shows a message in its element, or hides the element when there is none. */
+export function showMessage(target: HTMLElement, message: Message | null): void {
+  target.hidden = message === null;
+  target.replaceChildren(message ? message() : "");
+}

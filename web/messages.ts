@@ -1,7 +1,9 @@
-import type { Key } from "./i18n.ts";
-import type { StepState } from "./api.ts";
+import { type Key, code, t, tn } from "./i18n.ts";
+import type { ApiError, StepState } from "./api.ts";
+import type { Message } from "./dom.ts";
+import { formatWait } from "./durations.ts";
 
-/** Which catalog entry says what: codes from the API mapped to message ids. */
+/** Which catalog entry says what: codes from the API mapped to message ids (and an error said with them, `explain`). */
 
 const STEP: Record<string, Key> = {
   create_project: "step.create_project",
@@ -101,3 +103,16 @@ export const stackStatusKey = (status: string): Key | null => STACK_STATUS[statu
 export const reasonKey = (reason: string): Key | null => REASON[reason] ?? null;
 /** An error code's explanation; name problems (a 400 from deploy) use the name's wording. */
 export const errorKey = (code: string): Key | null => ERROR[code] ?? REASON[code] ?? null;
+
+/** A stack's name inside a message. */
+export const nameCode = (name: string) => code(name, "code name-value");
+
+/** An error in the person's words, by its stable code (never the server's message). */
+export const explain =
+  (error: string | ApiError, name = ""): Message =>
+  () => {
+    const e = typeof error === "string" ? { code: error } : error;
+    if (e.code === "rate_limited" && e.retryAfter) return t("error.rate_limited_wait", { time: formatWait(e.retryAfter) });
+    const key = errorKey(e.code);
+    return key ? tn(key, { name: nameCode(name) }) : tn("error.unknown", { code: code(e.code) });
+  };

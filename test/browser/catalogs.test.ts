@@ -6,7 +6,7 @@ import { CATALOGS, LANGS } from "./support.ts";
 /** The message catalogs and the page's sources, checked without a browser. */
 
 const WEB = join(import.meta.dir, "../../web");
-const sources = readdirSync(WEB)
+const sources = readdirSync(WEB, { recursive: true, encoding: "utf8" })
   .filter((f) => f.endsWith(".ts"))
   .map((f) => ({ file: f, text: readFileSync(join(WEB, f), "utf8") }));
 const html = readFileSync(join(WEB, "index.html"), "utf8");
