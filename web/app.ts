@@ -1,24 +1,23 @@
-import { adminLoaded, hideAdmin, loadAdmin, renderAdmin, showAdmin } from "./admin-lazy.ts";
+import { adminView } from "./admin-lazy.ts";
 import { initAccount, renderAccount } from "./account.ts";
+import { initConfirm, renderConfirm } from "./confirm.ts";
 import { byId } from "./dom.ts";
 import { initLang, isLang, lang, onLangChange, prefetchCatalogs, setLang } from "./i18n.ts";
-import * as saved from "./state.ts";
-import { initConfirm, renderConfirm } from "./confirm.ts";
-import { type Route, navigate, renderAll as renderViews, route, setRoutes, show, viewOf } from "./router.ts";
+import { navigate, renderAll as renderViews, route, setRoutes, viewOf } from "./router.ts";
 import { initStack, openStack, stackView } from "./stack-page.ts";
+import * as saved from "./state.ts";
 import { initProgress, leaveAllowed, progressView } from "./views/progress.ts";
 import { initStart, startView, suggestName } from "./views/start.ts";
 
 /**
- * The page: choose a name (checked as you type), deploy, follow the progress live, get the
- * stack's address and once-only credentials; or delete a stack with its management token.
- * Behind the admin token, `#admin` lists every stack (see admin.ts).
+ * The page's entry: its views in the router's table, and `init()`, which waits for the
+ * person's language, wires each view (`init…()`) and what belongs to no view (the language
+ * picker, the admin link, the address), then shows the view the address names.
  * Every view is drawn from state, so switching language simply draws it again.
  */
 
 const el = {
   langSelect: byId<HTMLSelectElement>("lang-select"),
-  viewAdmin: byId("view-admin"),
   adminLink: byId<HTMLAnchorElement>("admin-link"),
   adminBack: byId<HTMLAnchorElement>("admin-back"),
 };
@@ -27,32 +26,13 @@ const el = {
  * The page's views, in the order their addresses are tried (the start view takes any).
  * A new view is one more entry here and its section in index.html (see router.ts).
  */
-const adminView: Route<true> = {
-  section: el.viewAdmin,
-  match: (hash) => (saved.isAdminHash(hash) ? true : null),
-  lazy: { loaded: adminLoaded, load: loadAdmin },
-  enter(_, moveFocus) {
-    const already = !el.viewAdmin.hidden;
-    show(adminView);
-    showAdmin(moveFocus && !already);
-  },
-  shown: () => el.adminLink.setAttribute("aria-current", "page"),
-  leave() {
-    el.adminLink.removeAttribute("aria-current");
-    hideAdmin();
-  },
-  render: renderAdmin,
-};
 const ROUTES = [progressView, stackView, adminView, startView] as const;
 
+/** The footer's admin link: once-only details still on screen are asked about first. */
 async function goAdmin(): Promise<void> {
   if (!(await leaveAllowed())) return;
   if (!saved.isAdminHash(location.hash)) history.pushState(null, "", saved.ADMIN_HASH);
   route(true);
-}
-
-function go(deploymentId: string | null, replace = false): void {
-  navigate(deploymentId ? saved.hashFor(deploymentId) : null, replace);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -63,6 +43,7 @@ function renderLangOptions(): void {
   el.langSelect.value = lang();
 }
 
+/** A language switch: everything drawn again. */
 function renderAll(): void {
   renderLangOptions();
   renderConfirm();
@@ -87,7 +68,7 @@ async function init(): Promise<void> {
   initStart();
   initStack();
   initAccount({
-    openDeployment: (id) => go(id),
+    openDeployment: (id) => navigate(saved.hashFor(id)),
     openStack: (name) => openStack(name),
     suggestName,
   });
@@ -99,7 +80,7 @@ async function init(): Promise<void> {
   });
   el.adminBack.addEventListener("click", (e) => {
     e.preventDefault();
-    go(null);
+    navigate(null);
   });
 
   window.addEventListener("popstate", () => route(true));
