@@ -327,22 +327,27 @@ async function retryAfterFailure(p: Progress): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------
+// The view's life: shown, hidden, drawn again.
+
+function showProgress(id: string, moveFocus: boolean): void {
+  if (active?.id !== id || el.view.hidden) void openDeployment(id, moveFocus);
+}
+
+/** Another view is shown: its deployment is no longer followed. */
+function hideProgress(): void {
+  stopWatching();
+  openSeq++;
+  active = null;
+  resultKey = "";
+  document.title = tabTitle(null);
+}
 
 /** Its entry in the router's table (app.ts `ROUTES`). */
 export const progressView: Route<string> = {
   section: el.view,
   match: (hash) => saved.deploymentFromHash(hash),
-  enter(id, moveFocus) {
-    if (active?.id !== id || el.view.hidden) void openDeployment(id, moveFocus);
-  },
-  /** Another view is shown: its deployment is no longer followed. */
-  leave() {
-    stopWatching();
-    openSeq++;
-    active = null;
-    resultKey = "";
-    document.title = tabTitle(null);
-  },
+  enter: showProgress,
+  leave: hideProgress,
   render() {
     if (!el.view.hidden) renderProgress();
   },

@@ -294,28 +294,37 @@ export function suggestName(name: string): void {
   onNameInput();
 }
 
+// ---------------------------------------------------------------------------------------
+// The view's life: shown, hidden, drawn again.
+
+function showStart(moveFocus: boolean): void {
+  saved.setCurrentDeployment(null);
+  show(startView);
+  renderYourStack();
+  // What was checked before may have changed meanwhile (the name deployed since, say).
+  if (el.nameInput.value.trim() && !deploying) onNameInput();
+  if (moveFocus) el.deployHeading.focus();
+}
+
+function hideStart(): void {
+  // The admin view has delete questions of its own: one of this form's left open is closed when it opens.
+  if (saved.isAdminHash(location.hash)) closeDeleteDialog();
+}
+
+function renderStart(): void {
+  renderName();
+  renderYourStack();
+  renderDelete();
+}
+
 /** Its entry in the router's table (app.ts `ROUTES`): any address no other view takes. */
 export const startView: Route<true> = {
   section: el.view,
   match: () => true,
-  enter(_, moveFocus) {
-    saved.setCurrentDeployment(null);
-    show(startView);
-    renderYourStack();
-    // What was checked before may have changed meanwhile (the name deployed since, say).
-    if (el.nameInput.value.trim() && !deploying) onNameInput();
-    if (moveFocus) el.deployHeading.focus();
-  },
+  enter: (_, moveFocus) => showStart(moveFocus),
   shown: () => void refreshAccount(),
-  leave() {
-    // The admin view has delete questions of its own: one of this form's left open is closed when it opens.
-    if (saved.isAdminHash(location.hash)) closeDeleteDialog();
-  },
-  render() {
-    renderName();
-    renderYourStack();
-    renderDelete();
-  },
+  leave: hideStart,
+  render: renderStart,
 };
 
 export function initStart(): void {
