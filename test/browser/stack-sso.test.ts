@@ -138,9 +138,14 @@ async function ownerOpensStack(login: string, name: string, version: string) {
     return new Promise<string>((resolve, reject) => {
       const ws = new WebSocket(`ws://${location.host}/pty/${id}/connect`);
       let seen = "";
-      ws.onopen = () => ws.send("echo through-the-gate-$((6*7))\n");
+      let sent = false;
       ws.onmessage = async (e) => {
         seen += typeof e.data === "string" ? e.data : await (e.data as Blob).text();
+        // Typed once the shell shows its prompt: input sent before it can be lost on a busy machine.
+        if (!sent && /[#$] $/.test(seen)) {
+          sent = true;
+          ws.send("echo through-the-gate-$((6*7))\n");
+        }
         if (seen.includes("through-the-gate-42")) {
           ws.close();
           resolve("42");
