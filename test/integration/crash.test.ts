@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox } from "../../src/sandbox/index.ts";
-import { SANDBOX_KEY, portalEnv, readEvents, sandboxState, waitFor } from "../support/harness.ts";
+import { SANDBOX_KEY, deploy, portalEnv, readEvents, sandboxState, waitFor } from "../support/harness.ts";
 import { spawnPortal } from "../support/process.ts";
 
 /**
@@ -50,13 +50,8 @@ describe("crash recovery", () => {
       try {
         await hold(control);
         let portal = await spawnPortal(env);
-        const res = await fetch(`${portal.url}/api/deploy`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ name }),
-        });
-        expect(res.status).toBe(202);
-        const accepted = (await res.json()) as any;
+        const { status, body: accepted } = await deploy(portal, name);
+        expect(status).toBe(202);
         await readEvents(`${portal.url}${accepted.eventsUrl}`, {
           until: (e) => e.event === "step" && e.data.step === step && e.data.state === "started",
         });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox } from "../../src/sandbox/index.ts";
-import { SANDBOX_KEY, type SseEvent, portalEnv, readEvents } from "../support/harness.ts";
+import { SANDBOX_KEY, deploy, type SseEvent, portalEnv, readEvents } from "../support/harness.ts";
 import { type PortalProcess, spawnPortal } from "../support/process.ts";
 
 /**
@@ -25,13 +25,8 @@ async function rig() {
     async killDuring(name: string, step: string, env: Record<string, string>) {
       const fullEnv = portalEnv(sandbox.url, dataDir, env);
       portal = await spawnPortal(fullEnv);
-      const res = await fetch(`${portal.url}/api/deploy`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name }),
-      });
-      expect(res.status).toBe(202);
-      const accepted = (await res.json()) as any;
+      const { status, body: accepted } = await deploy(portal, name);
+      expect(status).toBe(202);
       const seen = await readEvents(`${portal.url}${accepted.eventsUrl}`, {
         until: (e) => e.event === "step" && e.data.step === step && e.data.state === "started",
       });

@@ -161,7 +161,7 @@ export async function readEvents(
   return events;
 }
 
-export async function deploy(h: Harness, name: string, headers: Record<string, string> = {}) {
+export async function deploy(h: Pick<Harness, "url">, name: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${h.url}/api/deploy`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
