@@ -1,8 +1,8 @@
 import * as api from "./api.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
 import { type Key, code, formatAgo, formatDateTime, formatNumber, formatTime, t, tn } from "./i18n.ts";
-import { errorKey, stackStatusKey, stepKey } from "./messages.ts";
-import { type Progress, Watch, currentStep } from "./progress.ts";
+import { explain as explainError, nameCode, stackStatusKey, stepKey } from "./messages.ts";
+import { type Progress, Watch, currentStep } from "./watch.ts";
 import * as saved from "./state.ts";
 import { askConfirm } from "./confirm.ts";
 import { backupState, backupText, nodeText } from "./fleet-facts.ts";
@@ -51,7 +51,6 @@ const el = {
 const LIVE: ReadonlySet<string> = new Set<api.StackStatus>(["deploying", "ready", "deleting", "cleanup_failed"]);
 const AGE_TICK_MS = 15_000;
 
-const nameCode = (name: string) => code(name, "code name-value");
 const isAuthProblem = (status: number) => status === 401 || status === 403;
 
 /** An API error in the admin's words: here 401 and 403 are about the admin token. */
@@ -59,8 +58,7 @@ function explain(errorCode: string, name = ""): Message {
   return () => {
     if (errorCode === "unauthorized") return t("admin.unauthorized");
     if (errorCode === "forbidden") return t("admin.forbidden");
-    const key = errorKey(errorCode);
-    return key ? tn(key, { name: nameCode(name) }) : tn("error.unknown", { code: code(errorCode) });
+    return explainError(errorCode, name)();
   };
 }
 

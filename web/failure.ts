@@ -1,7 +1,7 @@
 import type { DeploymentReport } from "./api.ts";
 import { type Message, h } from "./dom.ts";
 import { type Key, code, t, tn } from "./i18n.ts";
-import type { Progress } from "./progress.ts";
+import type { Progress } from "./watch.ts";
 
 /**
  * A failed deploy or delete, explained: what happened (by the stable error code, never the

@@ -1,9 +1,9 @@
 import type { ApiError } from "./api.ts";
 import { askConfirm } from "./confirm.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
-import { type Key, code, lang, t, tn } from "./i18n.ts";
-import { errorKey, stateKey, stepKey } from "./messages.ts";
-import { type Progress, Watch, completedSteps, currentStep, fromSnapshot } from "./progress.ts";
+import { type Key, lang, t, tn } from "./i18n.ts";
+import { errorKey, explain as explainError, nameCode, stateKey, stepKey } from "./messages.ts";
+import { type Progress, Watch, completedSteps, currentStep, fromSnapshot } from "./watch.ts";
 import * as api from "./api.ts";
 import { type Route, navigate, show } from "./router.ts";
 import { detailsList } from "./secrets-card.ts";
@@ -75,15 +75,8 @@ function changed(part: string, key: string): boolean {
   return true;
 }
 
-const nameCode = (n: string) => code(n, "code name-value");
-
-const explain =
-  (e: ApiError | string, stack = name ?? ""): Message =>
-  () => {
-    const c = typeof e === "string" ? e : e.code;
-    const key = errorKey(c);
-    return key ? tn(key, { name: nameCode(stack) }) : tn("error.unknown", { code: code(c) });
-  };
+/** An error about this stack (by its code alone: this view shows no waiting time). */
+const explain = (e: ApiError | string, stack = name ?? ""): Message => explainError(typeof e === "string" ? e : e.code, stack);
 
 // ---------------------------------------------------------------------------------------
 // Opening: from the start page's form, a deploy's result, or "Your stacks".

@@ -1,7 +1,7 @@
 import { h } from "../dom.ts";
 import { type Key, t } from "../i18n.ts";
 import { stateKey, statusKey, stepKey } from "../messages.ts";
-import { type Progress, completedSteps, currentStep, isQueued } from "../progress.ts";
+import { type Progress, completedSteps, currentStep, isQueued } from "../watch.ts";
 
 /** A deployment's progress in words (the progress view's): its summary line, its steps, the tab's title. */
 

@@ -7,7 +7,7 @@ import { type Key, code, formatDuration, lang, t, tn } from "../i18n.ts";
 import { explain, nameCode } from "../messages.ts";
 import { askOtherTabs, initOtherTabs, isHeldElsewhere, tellGone } from "../other-tabs.ts";
 import { loadInfo } from "../portal-info.ts";
-import { type DoneData, type Progress, Watch, completedSteps, fromSnapshot, isQueued } from "../progress.ts";
+import { type DoneData, type Progress, Watch, completedSteps, fromSnapshot, isQueued } from "../watch.ts";
 import { type Route, navigate, show } from "../router.ts";
 import { detailsList, onceNotes } from "../secrets-card.ts";
 import { openStack } from "../stack-page.ts";
