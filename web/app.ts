@@ -3,6 +3,7 @@ import { initAccount, renderAccount } from "./account.ts";
 import { initConfirm, renderConfirm } from "./confirm.ts";
 import { byId } from "./dom.ts";
 import { initLang, isLang, lang, onLangChange, prefetchCatalogs, setLang } from "./i18n.ts";
+import { loadOutcome, renderLoadFailure } from "./load-failure.ts";
 import { navigate, renderAll as renderViews, route, setRoutes, viewOf } from "./router.ts";
 import { initStack, openStack, stackView } from "./stack-page.ts";
 import * as saved from "./state.ts";
@@ -46,6 +47,7 @@ function renderLangOptions(): void {
 /** A language switch: everything drawn again. */
 function renderAll(): void {
   renderLangOptions();
+  renderLoadFailure();
   renderConfirm();
   renderAccount();
   renderViews();
@@ -56,13 +58,19 @@ function renderAll(): void {
 async function init(): Promise<void> {
   // Nothing is drawn before the catalog of the person's language is here (a chunk, unless
   // English): the page shows the server's English meanwhile, as before the script ran.
-  await initLang();
+  const first = await initLang();
   setRoutes(ROUTES);
+  if (!first.loaded) loadOutcome(`lang:${first.wanted}`, false);
   renderLangOptions();
   onLangChange(renderAll);
   el.langSelect.addEventListener("change", () => {
     // Back to the language shown if its catalog could not be fetched.
-    if (isLang(el.langSelect.value)) void setLang(el.langSelect.value).then(renderLangOptions);
+    const chosen = el.langSelect.value;
+    if (isLang(chosen))
+      void setLang(chosen).then((ok) => {
+        loadOutcome(`lang:${chosen}`, ok);
+        renderLangOptions();
+      });
   });
 
   initStart();

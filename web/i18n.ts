@@ -71,8 +71,8 @@ export async function prefetchCatalogs(): Promise<void> {
   await Promise.allSettled(LANGS.map(catalog));
 }
 
-/** The language to start in, its catalog loaded before anything is drawn in it. */
-export async function initLang(): Promise<Lang> {
+/** The language to start in, its catalog loaded before anything is drawn in it (`loaded` false: it could not be fetched, English then). */
+export async function initLang(): Promise<{ wanted: Lang; loaded: boolean }> {
   let stored: string | null = null;
   try {
     stored = localStorage.getItem(STORAGE_KEY);
@@ -80,23 +80,24 @@ export async function initLang(): Promise<Lang> {
     // Storage may be disabled; the browser's languages still decide.
   }
   const languages = navigator.languages?.length ? navigator.languages : [navigator.language];
-  await setLang(detectLang(stored, languages), false);
-  return current;
+  const wanted = detectLang(stored, languages);
+  return { wanted, loaded: await setLang(wanted, false) };
 }
 
 /**
  * Switches once the language's catalog is here: `html[lang]` changes together with every
- * text (what the browser tests wait for). Without its catalog (offline, say) nothing changes.
+ * text (what the browser tests wait for). Without its catalog (offline, say) nothing changes,
+ * and the answer is false.
  */
-export async function setLang(l: Lang, remember = true): Promise<void> {
+export async function setLang(l: Lang, remember = true): Promise<boolean> {
   const seq = ++switching;
   try {
     await catalog(l);
   } catch (err) {
     console.error(`the ${l} catalog could not be loaded`, err);
-    return;
+    return false;
   }
-  if (seq !== switching) return;
+  if (seq !== switching) return true;
   current = l;
   if (remember) {
     try {
@@ -110,6 +111,7 @@ export async function setLang(l: Lang, remember = true): Promise<void> {
   html.dir = dir(l);
   applyStatic(document);
   for (const listener of listeners) listener();
+  return true;
 }
 
 export function onLangChange(listener: () => void): void {

@@ -8,6 +8,8 @@
  * importing app.ts (which imports every view for its table).
  */
 
+import { loadOutcome } from "./load-failure.ts";
+
 export interface Route<A = unknown> {
   // (Methods, not function properties: a Route<string> is a Route to the router.)
   /** Its section in index.html (shown alone). */
@@ -48,9 +50,13 @@ export function route(moveFocus: boolean): void {
     // Its code comes first; meanwhile the page stays as it is.
     void target.lazy.load().then(
       () => {
+        loadOutcome(`view:${target.section.id}`, true);
         if (find(location.hash).route === target) route(moveFocus);
       },
-      (err: unknown) => console.error("a view could not be loaded", err),
+      (err: unknown) => {
+        console.error("a view could not be loaded", err);
+        loadOutcome(`view:${target.section.id}`, false);
+      },
     );
     return;
   }

@@ -465,6 +465,43 @@ describe("language, keyboard and small screens", () => {
   );
 
   test(
+    "a part of the page that does not come (the admin view, a language) is said, and a later try brings it",
+    async () => {
+      const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE.en });
+      // The network drops the lazy chunks: the admin view's and the Dutch catalog's.
+      const dropped = (url: URL) => /^\/assets\/chunks\/(admin|nl)-/.test(url.pathname);
+      await page.route(dropped, (r) => r.abort("internetdisconnected"));
+      await page.goto(`${h.url}/`);
+      await page.waitForSelector("html[data-ready]");
+      expect(await page.isHidden("#load-failure")).toBe(true);
+
+      await page.click("#admin-link");
+      await page.waitForSelector("#load-failure:not([hidden])");
+      expect(await text(page, "#load-failure")).toBe(msg("en", "app.load_failed"));
+      expect(await page.isVisible("#view-start")).toBe(true);
+      await page.selectOption("#lang-select", "nl");
+      await page.waitForFunction(() => (document.querySelector("#lang-select") as HTMLSelectElement).value === "en");
+      expect(await page.getAttribute("html", "lang")).toBe("en");
+      expect(await page.isVisible("#load-failure")).toBe(true);
+
+      // The network is back: each part comes at its next try; the notice goes once both have.
+      await page.unroute(dropped);
+      await page.selectOption("#lang-select", "ar");
+      await page.waitForSelector('html[lang="ar"]');
+      expect(await text(page, "#load-failure")).toBe(msg("ar", "app.load_failed"));
+      await page.selectOption("#lang-select", "nl");
+      await page.waitForSelector('html[lang="nl"]');
+      expect(await text(page, "#load-failure")).toBe(msg("nl", "app.load_failed"));
+      await page.click("#admin-link");
+      await page.waitForSelector("#view-admin:not([hidden])");
+      expect(await page.isHidden("#load-failure")).toBe(true);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    T,
+  );
+
+  test(
     "works by keyboard alone, with focus moving to what matters",
     async () => {
       const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: "en-US" });
