@@ -10,14 +10,14 @@ afterEach(async () => {
   await fetch(`${h.sandboxUrl}/__sandbox/faults`, { method: "DELETE" });
 });
 
-const fault = (f: Record<string, unknown>) =>
-  fetch(`${h.sandboxUrl}/__sandbox/faults`, { method: "POST", body: JSON.stringify(f) }).then((r) => {
+const fault = (f: Record<string, unknown>, on: Harness = h) =>
+  fetch(`${on.sandboxUrl}/__sandbox/faults`, { method: "POST", body: JSON.stringify(f) }).then((r) => {
     if (!r.ok) throw new Error(`fault not accepted: ${r.status}`);
   });
 
 /** Nothing of the stack is left in Dokploy: no project, application, domain or mount. */
-async function expectNothingLeft(name: string) {
-  const state = await sandboxState(h);
+async function expectNothingLeft(name: string, on: Harness = h) {
+  const state = await sandboxState(on);
   expect(state.projects.filter((p: any) => p.name === `ai-stack-${name}`)).toEqual([]);
   expect(state.applications.filter((a: any) => a.name === `ai-stack-${name}`)).toEqual([]);
   expect(state.domains.filter((d: any) => d.host === `${name}.stacks.test`)).toEqual([]);
@@ -37,6 +37,16 @@ const PROCEDURES = [
 ];
 
 describe("a failure at each Dokploy procedure rolls everything back", () => {
+  // Its own portal: a call must time out for "timeout", yet a plain call on a busy machine must
+  // not (300 ms did not hold at load 13), and the deploy's wait outlasts the retried reads.
+  let hp: Harness;
+  beforeAll(async () => {
+    hp = await startHarness({ env: { DOKPLOY_TIMEOUT: "1s", DEPLOY_TIMEOUT: "6s", HEALTH_TIMEOUT: "800ms", DOKPLOY_CIRCUIT_FAILURES: "50" } });
+  });
+  afterAll(() => hp.stop());
+  afterEach(async () => {
+    await fetch(`${hp.sandboxUrl}/__sandbox/faults`, { method: "DELETE" });
+  });
   const kinds: [string, Record<string, unknown>, string[]][] = [
     ["500", { kind: "status", status: 500, message: "boom" }, ["dokploy_unavailable"]],
     ["400", { kind: "status", status: 400, message: "no" }, ["dokploy_rejected"]],
@@ -49,21 +59,21 @@ describe("a failure at each Dokploy procedure rolls everything back", () => {
       test(`${procedure}: ${label}`, async () => {
         const name = `rb${n++}`;
         // No `times`: the fault holds until cleared, so retried reads fail too.
-        await fault({ procedure, ...spec });
-        const result = await deployAndWait(h, name);
+        await fault({ procedure, ...spec }, hp);
+        const result = await deployAndWait(hp, name);
         expect(result.done.data.status).toBe("failed");
         expect(codes).toContain(result.done.data.error.code);
         // Dokploy's words are for the owner (and the admin), not for the public stream.
         expect(result.done.data.error.message).not.toContain(procedure);
-        await fetch(`${h.sandboxUrl}/__sandbox/faults`, { method: "DELETE" });
-        await expectNothingLeft(name);
+        await fetch(`${hp.sandboxUrl}/__sandbox/faults`, { method: "DELETE" });
+        await expectNothingLeft(name, hp);
         const owner = { authorization: `Bearer ${result.managementToken}` };
-        const snap = (await (await fetch(`${h.url}${result.statusUrl}`, { headers: owner })).json()) as any;
+        const snap = (await (await fetch(`${hp.url}${result.statusUrl}`, { headers: owner })).json()) as any;
         expect(snap.status).toBe("failed");
         expect(snap.error.detail).toContain(procedure);
         expect(snap.leftovers).toEqual([]);
         // The name is free again.
-        const check = (await (await fetch(`${h.url}/api/check/${name}`)).json()) as any;
+        const check = (await (await fetch(`${hp.url}/api/check/${name}`)).json()) as any;
         expect(check.available).toBe(true);
       });
     }
