@@ -309,17 +309,17 @@ describe("the progress view", () => {
         if (req.url().includes("/events")) eventRequests.push(req.allHeaders().then((headers) => headers["last-event-id"]));
       });
       try {
-        // One build at a time, slowly: a stack deployed first keeps ours waiting in the queue.
-        await sandboxControl(h.sandboxUrl, "settings", { deployDurationMs: 3000, buildConcurrency: 1 });
+        await page.goto(`${proxy.url}/`);
+        await typeName(page, "reload-me", "ok");
+        // One build at a time, slowly: a stack deployed just before keeps ours waiting in the
+        // queue (long enough for ours to get there on a machine at load 13).
+        await sandboxControl(h.sandboxUrl, "settings", { deployDurationMs: 8000, buildConcurrency: 1 });
         const blocker = await fetch(`${h.url}/api/deploy`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ name: "blocker" }),
         });
         expect(blocker.status).toBe(202);
-
-        await page.goto(`${proxy.url}/`);
-        await typeName(page, "reload-me", "ok");
         await page.click("#deploy-button");
         await page.waitForSelector('#progress-steps li[data-step="wait_running"][data-state="queued"]');
         expect(await page.isVisible("#queue")).toBe(true);
@@ -343,7 +343,7 @@ describe("the progress view", () => {
         expect(await text(page, "#progress-elapsed")).toStartWith("Time elapsed: ");
 
         // Out of the queue and building: cut the connection under the open event stream.
-        await page.waitForSelector('#progress-steps li[data-step="wait_running"][data-state="started"]', { timeout: 10_000 });
+        await page.waitForSelector('#progress-steps li[data-step="wait_running"][data-state="started"]', { timeout: 20_000 });
         proxy.cut();
         await page.waitForSelector("#progress-connection:not([hidden])");
         expect(await text(page, "#progress-connection")).toBe(msg("en", "progress.reconnecting"));

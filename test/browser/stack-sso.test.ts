@@ -129,15 +129,16 @@ async function ownerOpensStack(login: string, name: string, version: string) {
   expect(event).toBe("server.connected");
   // A WebSocket through the gate: OpenCode's terminal (/pty/{id}/connect) answers a command.
   const terminal = await page.evaluate(async () => {
-    const created = await fetch("/pty", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ command: "/bin/sh" }),
-    });
-    const { id } = await created.json();
-    // One connection: typed every second from its opening until the answer comes back on it.
-    const answerOn = () =>
-      new Promise<{ answer: string | null; seen: string }>((resolve) => {
+    // One terminal: created, connected, typed into every second until the answer comes back on it.
+    const answerOn = async (): Promise<{ answer: string | null; seen: string }> => {
+      const created = await fetch("/pty", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ command: "/bin/sh" }),
+      });
+      if (!created.ok) return { answer: null, seen: `POST /pty: ${created.status} ${await created.text()}` };
+      const { id } = await created.json();
+      return new Promise((resolve) => {
         const ws = new WebSocket(`ws://${location.host}/pty/${id}/connect`);
         let seen = "";
         let typing: ReturnType<typeof setInterval> | undefined;
@@ -158,16 +159,21 @@ async function ownerOpensStack(login: string, name: string, version: string) {
           if (seen.includes("through-the-gate-42")) done("42");
         };
         ws.onerror = () => done(null);
+        ws.onclose = (e) => {
+          seen += ` [closed ${e.code}]`;
+          done(null);
+        };
       });
-    // On a busy machine OpenCode 1.18's terminal now and then sends nothing live on a new
-    // connection (seen at load 13): as a person would, open it again.
+    };
+    // On a busy machine OpenCode 1.18's terminal now and then carries nothing live back (seen
+    // at load 13): as a person would, open a new one.
     const tries: string[] = [];
     for (let i = 0; i < 3; i++) {
       const { answer, seen } = await answerOn();
       if (answer) return answer;
       tries.push(seen);
     }
-    throw new Error(`no answer on 3 connections; saw ${JSON.stringify(tries)}`);
+    throw new Error(`no answer from 3 terminals; saw ${JSON.stringify(tries)}`);
   });
   expect(terminal).toBe("42");
 
