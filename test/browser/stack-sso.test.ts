@@ -148,7 +148,7 @@ async function ownerOpensStack(login: string, name: string, version: string) {
           ws.close();
           resolve({ answer, seen });
         };
-        const timer = setTimeout(() => done(null), 8_000);
+        const timer = setTimeout(() => done(null), 20_000);
         ws.onopen = () => {
           const type = () => ws.send("echo through-the-gate-$((6*7))\n");
           type();
@@ -168,12 +168,12 @@ async function ownerOpensStack(login: string, name: string, version: string) {
     // On a busy machine OpenCode 1.18's terminal now and then carries nothing live back (seen
     // at load 13): as a person would, open a new one.
     const tries: string[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       const { answer, seen } = await answerOn();
       if (answer) return answer;
       tries.push(seen);
     }
-    throw new Error(`no answer from 3 terminals; saw ${JSON.stringify(tries)}`);
+    throw new Error(`no answer from 2 terminals; saw ${JSON.stringify(tries)}`);
   });
   expect(terminal).toBe("42");
 
