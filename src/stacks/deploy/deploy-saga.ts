@@ -143,12 +143,15 @@ async function createResources(deps: Ports, stack: Stack, plan: StackPlan, passw
       client.applicationUpdate(applicationSettings(app.applicationId, config, store.placements.of(stack.id)?.nodeId), signal),
       // Nightly backups of the volumes (BACKUP_DESTINATION_ID), made with the stack.
       ensureBackups(deps, config, stack, plan, signal),
-      ...plan.volumes.map((v) =>
-        client.mountCreate({ applicationId: app.applicationId, volumeName: v.volumeName, mountPath: v.mountPath }, signal).then((m) => {
+      // One after the other (beside the rest): Dokploy lists mounts, and so the service spec, in
+      // the order they were made, and that order should be the plan's, not the faster call's.
+      (async () => {
+        for (const v of plan.volumes) {
+          const m = await client.mountCreate({ applicationId: app.applicationId, volumeName: v.volumeName, mountPath: v.mountPath }, signal);
           mountIds.push(m.mountId);
           store.stacks.setResources(stack.id, { mountIds: [...mountIds] }, now());
-        }),
-      ),
+        }
+      })(),
       client
         .domainCreate(
           {
