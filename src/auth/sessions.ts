@@ -16,7 +16,8 @@ export type SessionLookup =
 export const hashId = (id: string): string => createHash("sha256").update(id).digest("hex");
 export const newId = (): string => randomBytes(32).toString("base64url");
 
-const ID = /^[A-Za-z0-9_-]{43}$/;
+/** Whether a value has the shape newId() gives (checked before it is hashed and looked up). */
+export const isId = (id: string): boolean => /^[A-Za-z0-9_-]{43}$/.test(id);
 
 export class Sessions {
   constructor(
@@ -31,7 +32,7 @@ export class Sessions {
   /** Starts a session for the person; `previous` (the cookie sent with the callback) ends. */
   create(person: Person, idToken: string | null, previous?: string): string {
     const now = this.now();
-    if (previous && ID.test(previous)) this.store.sessions.delete(hashId(previous));
+    if (previous && isId(previous)) this.store.sessions.delete(hashId(previous));
     this.store.sessions.prune(now - this.opts.idleMs, now - this.opts.maxAgeMs);
     const id = newId();
     this.store.sessions.create(hashId(id), person, idToken, now);
@@ -39,7 +40,7 @@ export class Sessions {
   }
 
   lookup(id: string): SessionLookup {
-    if (!ID.test(id)) return { state: "expired" };
+    if (!isId(id)) return { state: "expired" };
     return this.lookupHash(hashId(id));
   }
 
@@ -57,7 +58,7 @@ export class Sessions {
   }
 
   end(id: string): void {
-    if (!ID.test(id)) return;
+    if (!isId(id)) return;
     this.store.sessions.delete(hashId(id));
     // Stack access (STACK_SSO) ends with the session.
     this.store.stackPasses.deleteForSession(hashId(id));

@@ -1,6 +1,6 @@
 import type { Store } from "../store/index.ts";
 import type { StackPass } from "../store/stack-passes.ts";
-import { hashId, newId } from "./sessions.ts";
+import { hashId, isId, newId } from "./sessions.ts";
 
 /**
  * STACK_SSO's tickets and passes (docs/sign-in.md, "Opening a stack"). A ticket carries a
@@ -12,8 +12,6 @@ import { hashId, newId } from "./sessions.ts";
 const TICKET_TTL_MS = 30_000;
 /** The per-stack cookie lives this long and is renewed once half of it has passed. */
 export const PASS_TTL_MS = 15 * 60_000;
-
-const ID = /^[A-Za-z0-9_-]{43}$/;
 
 export type TicketRedeemed = { ok: true; sessionHash: string; returnTo: string } | { ok: false; reason: "unknown or used" | "wrong host or expired" };
 
@@ -37,7 +35,7 @@ export class StackPasses {
 
   /** Uses the ticket up, whatever it says; it holds only for its own host and stack, in time. */
   redeem(ticket: string, host: string, stackName: string): TicketRedeemed {
-    const taken = ID.test(ticket) ? this.store.stackPasses.takeTicket(hashId(ticket)) : null;
+    const taken = isId(ticket) ? this.store.stackPasses.takeTicket(hashId(ticket)) : null;
     if (!taken) return { ok: false, reason: "unknown or used" };
     if (taken.expiresAt < this.now() || taken.host !== host || taken.stackName !== stackName) return { ok: false, reason: "wrong host or expired" };
     return { ok: true, sessionHash: taken.sessionHash, returnTo: taken.returnTo };
@@ -50,7 +48,7 @@ export class StackPasses {
 
   /** The session a pass for this host and stack came from; null when it is unknown, elsewhere or over. */
   check(id: string, host: string, stackName: string): { sessionHash: string; renewDue: boolean } | null {
-    if (!ID.test(id)) return null;
+    if (!isId(id)) return null;
     const pass = this.store.stackPasses.getPass(hashId(id));
     const now = this.now();
     if (!pass || pass.expiresAt <= now || pass.host !== host || pass.stackName !== stackName) return null;
@@ -63,6 +61,6 @@ export class StackPasses {
 
   /** Forgets a pass the browser still sends (its session is over, or it never held). */
   drop(id: string): void {
-    if (ID.test(id)) this.store.stackPasses.delete(hashId(id));
+    if (isId(id)) this.store.stackPasses.delete(hashId(id));
   }
 }

@@ -20,24 +20,17 @@ export interface MoveAccepted {
   warning: string;
 }
 
-export type MoveStack = (
-  rawName: string,
-  request: { node: string; acknowledgeDataLoss?: boolean },
-  ctx: RequestContext,
-) => Promise<Result<MoveAccepted>>;
+type MoveDeps = { fleet: Fleet; operations: StackOperations; store: Store };
+type MoveRequest = { node: string; acknowledgeDataLoss?: boolean };
+export type MoveStack = (rawName: string, request: MoveRequest, ctx: RequestContext) => Promise<Result<MoveAccepted>>;
 
 /** The move workflow, bound to the fleet, the operations and the store it needs. */
 export const stackMover =
-  (deps: { fleet: Fleet; operations: StackOperations; store: Store }): MoveStack =>
+  (deps: MoveDeps): MoveStack =>
   (rawName, request, ctx) =>
     moveStack(deps, rawName, request, ctx);
 
-async function moveStack(
-  deps: { fleet: Fleet; operations: StackOperations; store: Store },
-  rawName: string,
-  request: { node: string; acknowledgeDataLoss?: boolean },
-  ctx: RequestContext,
-): Promise<Result<MoveAccepted>> {
+async function moveStack(deps: MoveDeps, rawName: string, request: MoveRequest, ctx: RequestContext): Promise<Result<MoveAccepted>> {
   const stack = deps.store.stacks.live(normaliseName(rawName));
   if (!stack) return fail("not_found", "There is no stack with that name");
   if (stack.status !== "ready") return fail("stack_not_ready", "Only a ready stack can be moved");

@@ -171,18 +171,10 @@ export class RolloutManager {
     return { ok: true, view };
   }
 
-  private audit(
-    action: string,
-    who: Actor,
-    outcome: string,
-    detail: Record<string, unknown>,
-    stackName: string | null = null,
-    deploymentId: string | null = null,
-  ) {
+  private audit(action: string, who: Actor, outcome: string, detail: Record<string, unknown>) {
     recordAudit(this.deps.store.audit, {
       action,
-      stackName,
-      deploymentId,
+      stackName: null,
       actor: who.actor,
       outcome,
       detail,
