@@ -135,7 +135,6 @@ async function createResources(deps: Ports, stack: Stack, plan: StackPlan, passw
   });
 
   await step("configure", async () => {
-    const mountIds: string[] = [];
     const calls: Promise<unknown>[] = [
       client.saveDockerProvider(dockerProvider(app.applicationId, config), signal),
       client.saveEnvironment({ applicationId: app.applicationId, env: stackEnv(plan, password) }, signal),
@@ -143,15 +142,7 @@ async function createResources(deps: Ports, stack: Stack, plan: StackPlan, passw
       client.applicationUpdate(applicationSettings(app.applicationId, config, store.placements.of(stack.id)?.nodeId), signal),
       // Nightly backups of the volumes (BACKUP_DESTINATION_ID), made with the stack.
       ensureBackups(deps, config, stack, plan, signal),
-      // One after the other (beside the rest): Dokploy lists mounts, and so the service spec, in
-      // the order they were made, and that order should be the plan's, not the faster call's.
-      (async () => {
-        for (const v of plan.volumes) {
-          const m = await client.mountCreate({ applicationId: app.applicationId, volumeName: v.volumeName, mountPath: v.mountPath }, signal);
-          mountIds.push(m.mountId);
-          store.stacks.setResources(stack.id, { mountIds: [...mountIds] }, now());
-        }
-      })(),
+      createMounts(deps, stack.id, app.applicationId, plan.volumes, [], signal),
       client
         .domainCreate(
           {
@@ -177,6 +168,27 @@ async function createResources(deps: Ports, stack: Stack, plan: StackPlan, passw
   await step("deploy", () =>
     client.applicationDeploy({ applicationId: app.applicationId, title: "AI Stack Deployer", description: `Deploy of ${plan.name}` }, signal),
   );
+}
+
+/**
+ * Makes the volumes' mounts one after the other, each recorded as soon as it exists (a rollback
+ * finds it): Dokploy lists mounts, and so the service spec, in the order they were made, and
+ * that order should be the plan's, not the faster call's. `known`: the stack's mounts so far.
+ */
+export async function createMounts(
+  deps: Pick<Ports, "client" | "store">,
+  stackId: number,
+  applicationId: string,
+  volumes: StackPlan["volumes"],
+  known: string[],
+  signal: AbortSignal,
+): Promise<void> {
+  const mountIds = [...known];
+  for (const v of volumes) {
+    const mount = await deps.client.mountCreate({ applicationId, volumeName: v.volumeName, mountPath: v.mountPath }, signal);
+    mountIds.push(mount.mountId);
+    deps.store.stacks.setResources(stackId, { mountIds }, now());
+  }
 }
 
 /** dotenv text for the stack. The password is alphanumeric, so no quoting or `${{` issues. */

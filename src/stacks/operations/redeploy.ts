@@ -2,7 +2,7 @@ import { waitHealthy, waitNewTask } from "../runs/waits.ts";
 import { syncStackDomain } from "../sso/stack-sso.ts";
 import { credentialsIn } from "../probe/opencode-api.ts";
 import { planStack } from "../model/resource-plan.ts";
-import { stackEnv } from "../deploy/deploy-saga.ts";
+import { createMounts, stackEnv } from "../deploy/deploy-saga.ts";
 import { SagaError, now } from "../runs/saga.ts";
 import type { Ports } from "../runs/ports.ts";
 import { applicationSettings, dockerProvider, settingsDiffer } from "../model/swarm-settings.ts";
@@ -44,12 +44,7 @@ async function applyPlan(deps: Ports, input: OperationInput): Promise<string> {
   // Mounts are matched by path: a volume added to STACK_MOUNTS since the stack was created
   // is created now; existing ones (and their data) are left as they are.
   const missing = plan.volumes.filter((v) => !app.mounts.some((m) => m.mountPath === v.mountPath));
-  const mountIds = [...(store.stacks.byId(stack.id)?.mountIds ?? [])];
-  for (const v of missing) {
-    const mount = await client.mountCreate({ applicationId, volumeName: v.volumeName, mountPath: v.mountPath }, signal);
-    mountIds.push(mount.mountId);
-    store.stacks.setResources(stack.id, { mountIds }, now());
-  }
+  await createMounts(deps, stack.id, applicationId, missing, store.stacks.byId(stack.id)?.mountIds ?? [], signal);
   const password = credentialsIn(env)?.password;
   const settings = applicationSettings(applicationId, config, nodeId);
   // Without a password in Dokploy's environment there is nothing to rewrite safely.
