@@ -123,7 +123,8 @@ async function ownerOpensStack(login: string, name: string, version: string) {
           source.close();
           resolve(JSON.parse(e.data).type);
         };
-        setTimeout(() => reject(new Error("no event")), 10_000);
+        // A limit that catches a hang: OpenCode 1.18 on a starved machine took more than 10 s.
+        setTimeout(() => reject(new Error("no event")), 30_000);
       }),
   );
   expect(event).toBe("server.connected");
@@ -265,7 +266,8 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
       const page = await context.newPage();
       await page.goto(`${portalUrl}/auth/login`);
       await signInAtProvider(page, "alice");
-      await page.waitForURL((u) => u.origin === portalUrl);
+      // Past /auth/callback (which sets the session): leaving earlier would cut the sign-in short.
+      await page.waitForURL((u) => u.origin === portalUrl && !u.pathname.startsWith("/auth/"));
       const visited: string[] = [];
       page.on("request", (r) => visited.push(r.url()));
       const landed = await page.goto(`${stackOrigin("alice-example")}/global/health`);
