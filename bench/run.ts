@@ -12,6 +12,7 @@ import { run as deployPath } from "./deploy-path.ts";
 import { run as engineDeploy } from "./engine-deploy.ts";
 import { run as history } from "./history.ts";
 import { run as pageLoad } from "./page-load.ts";
+import { run as poolClaim } from "./pool-claim.ts";
 import { run as rollout } from "./rollout.ts";
 import { stopAll } from "./lib/proc.ts";
 import type { BenchSummary } from "./lib/report.ts";
@@ -26,6 +27,7 @@ const BENCHES: [string, () => Promise<BenchSummary>][] = [
   ["page-load", pageLoad],
   ["rollout", rollout],
   ["engine-deploy", engineDeploy],
+  ["pool-claim", poolClaim],
   ["history", history],
 ];
 

@@ -20,14 +20,18 @@ export const duration = (fallback: string, opts: { positive?: boolean } = {}) =>
     });
 
 /** Decimal digits only: Number() would also take "0x10", "0b10", "1e3" or "16.0". */
-export const integer = (fallback: number, min: number, max: number) =>
+const wholeNumber = (min: number, max: number) =>
   z
     .string()
     .trim()
     .regex(/^\d{1,15}$/, "expected a whole number in decimal digits")
     .transform(Number)
-    .pipe(z.number().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`))
-    .default(fallback);
+    .pipe(z.number().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`));
+
+export const integer = (fallback: number, min: number, max: number) => wholeNumber(min, max).default(fallback);
+
+/** Unset: undefined, for a default that depends on more than the variable (see its reader). */
+export const optionalInteger = (min: number, max: number) => wholeNumber(min, max).optional();
 
 /** Unset or blank: undefined; otherwise the value, trimmed. */
 export const trimmedText = z

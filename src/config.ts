@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { cpuCount, duration, integer, memorySize, UNIT_MS } from "./config-units.ts";
+import { cpuCount, duration, integer, memorySize, optionalInteger, UNIT_MS } from "./config-units.ts";
+import { withoutHost } from "./stacks/probe/targets.ts";
 import { authVariables, checkAuthVariables } from "./auth/config.ts";
 import { fleetVariables } from "./fleet-config.ts";
 import { checkStackSsoVariables, stackSsoVariables } from "./auth/stack-sso-config.ts";
@@ -177,6 +178,10 @@ export const configSchema = z
     MAX_STACKS: integer(200, 0, 1_000_000),
     MAX_CONCURRENT_DEPLOYS: integer(10, 1, 1000),
     RECONCILE_INTERVAL: duration("15m"),
+    // The warm pool (src/stacks/pool/): ready stacks kept for new owners. Unset: 2 on the
+    // embedded sandbox, off on a real Dokploy. POOL_MAX_AGE 0: never replaced for age.
+    POOL_SIZE: optionalInteger(0, 1000),
+    POOL_MAX_AGE: duration("24h"),
     // A stack with no OpenCode activity this long is stopped; its owner starts it again. 0: never.
     IDLE_STOP_AFTER: duration("4h"),
     IDLE_CHECK_INTERVAL: duration("5m"),
@@ -206,6 +211,13 @@ export const configSchema = z
       ctx.addIssue({ code: "custom", path: ["STACK_MEMORY_RESERVATION"], message: "cannot be more than STACK_MEMORY_LIMIT" });
     if (c.STACK_CPU_LIMIT !== null && c.STACK_CPU_RESERVATION !== null && c.STACK_CPU_RESERVATION > c.STACK_CPU_LIMIT)
       ctx.addIssue({ code: "custom", path: ["STACK_CPU_RESERVATION"], message: "cannot be more than STACK_CPU_LIMIT" });
+    if (c.POOL_SIZE && !withoutHost(c.STACK_PROBE_URLS))
+      ctx.addIssue({
+        code: "custom",
+        path: ["POOL_SIZE"],
+        message:
+          "needs a STACK_PROBE_URLS entry without {host}, such as http://{appName}:{port}/: a pooled stack has no public address until it is claimed",
+      });
     if (Boolean(c.STACK_REGISTRY_USERNAME) !== Boolean(c.STACK_REGISTRY_PASSWORD))
       ctx.addIssue({
         code: "custom",

@@ -58,7 +58,8 @@ async function resolveDokploy(): Promise<{ url: string; apiKey: string; probeUrl
       "Its /__sandbox/state has no authentication and shows every stack's password to anyone who can reach it (loopback only)",
   );
   // Stacks "run" inside the sandbox, which routes by Host header like Traefik.
-  return { url: sandbox.url, apiKey, probeUrls: `${sandbox.url}/ {host}`, stop: sandbox.stop };
+  // By appName too: a pooled stack has no domain until it is claimed.
+  return { url: sandbox.url, apiKey, probeUrls: `${sandbox.url}/ {host},${sandbox.url}/ {appName}`, stop: sandbox.stop };
 }
 
 const dokploy = await resolveDokploy();

@@ -168,6 +168,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // The warm pool (src/stacks/pool/).
+  readonly pool = new Gauge({
+    name: "portal_pool_stacks",
+    help: "The warm pool: stacks wanted (POOL_SIZE), ready to be claimed, and being made",
+    labelNames: ["state"] as const,
+    registers: [this.registry],
+  });
+  readonly poolStacks = new Counter({
+    name: "portal_pool_stack_events_total",
+    help: "Pooled stacks made (ready), that could not be made (failed), and let go (replaced: another image, POOL_MAX_AGE, or beyond the size)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly poolClaims = new Counter({
+    name: "portal_pool_claims_total",
+    help: "Deploys that took a pooled stack, by how they ended: ready, failed",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly poolClaimSeconds = new Histogram({
+    name: "portal_pool_claim_duration_seconds",
+    help: "From the deploy request to ready, for deploys that took a pooled stack",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
   private defaultsCollected = false;
 
   /**
@@ -202,6 +228,10 @@ export class Metrics {
   }
 
   /** The database's size at scrape time. */
+  observePool(figures: { wanted: number; ready: number; warming: number }): void {
+    for (const [state, n] of Object.entries(figures)) this.pool.set({ state }, n);
+  }
+
   observeDatabase(size: { bytes: number; freeBytes: number }): void {
     this.databaseBytes.set(size.bytes);
     this.databaseFreeBytes.set(size.freeBytes);

@@ -30,6 +30,7 @@ import { AuditTrail } from "./stacks/owners/audit-trail.ts";
 import { BackupKeeper } from "./stacks/backups/backups.ts";
 import { StackSso } from "./stacks/sso/stack-sso.ts";
 import { HistoryKeeper } from "./stacks/upkeep/history-keeper.ts";
+import { WarmPool } from "./stacks/pool/warm-pool.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -51,6 +52,8 @@ export interface PortalOptions {
   cleanup?: { attempts: number; baseDelayMs: number };
   /** The sign-in sessions' clock in ms (tests move it instead of waiting for expiry). */
   sessionClock?: () => number;
+  /** How often the warm pool looks at itself besides after its runs (5 s). */
+  poolIntervalMs?: number;
 }
 
 export interface Portal {
@@ -66,6 +69,8 @@ export interface Portal {
   retention: HistoryKeeper;
   /** Removes the volumes of owners who are gone, once their name's hold is over (tests run one with run). */
   volumes: VolumeReaper;
+  /** The warm pool (tests wait for it with settle). */
+  pool: WarmPool;
   stop(): Promise<void>;
 }
 
@@ -127,7 +132,9 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     // serviceWatch is made below; a teardown cannot run before start-up is done.
     onBuildOutlivedDelete: (appName: string) => serviceWatch.expect(appName),
   };
-  const fleet = new Fleet(sagaDeps, cluster, config);
+  // Unset, the warm pool shows itself on the embedded sandbox and stays off on a real Dokploy.
+  const poolSize = config.POOL_SIZE ?? (opts.mode === "sandbox" ? 2 : 0);
+  const fleet = new Fleet(sagaDeps, cluster, { ...config, POOL_SIZE: poolSize });
   const backups = new BackupKeeper(sagaDeps, config.NAME_QUARANTINE_DAYS);
   const slots = new DeploySlots(config.MAX_CONCURRENT_DEPLOYS, (n) => metrics.deployQueue.set(n));
   const auth = authFromConfig(config, store, opts.sessionClock);
@@ -147,10 +154,22 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     },
   });
   const access = new StackAccess(store, { adminToken: config.ADMIN_TOKEN, requireSignIn: auth !== null });
+  const pool = new WarmPool(sagaDeps, runner, slots, {
+    size: poolSize,
+    maxAgeMs: config.POOL_MAX_AGE,
+    maxStacks: config.MAX_STACKS,
+    intervalMs: opts.poolIntervalMs ?? 5_000,
+    onMember: (outcome) => metrics.poolStacks.inc({ outcome }),
+  });
   const stacks = new StackService(sagaDeps, availability, runner, access, {
     maxStacksPerUser: config.MAX_STACKS_PER_USER,
     maxStacks: config.MAX_STACKS,
     onRefused: (reason) => metrics.deploysRefused.inc({ reason }),
+    pool: pool.size > 0 ? pool : null,
+    onClaimEnded: (ms, outcome) => {
+      metrics.poolClaims.inc({ outcome });
+      if (outcome === "ready") metrics.poolClaimSeconds.observe(ms / 1000);
+    },
   });
   // STACK_SSO: the forwardAuth gate (stack-sso.ts); off with an address left set, it cleans up.
   const stackSso = new StackSso(sagaDeps, {
@@ -206,6 +225,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
       metrics.collectDefaults();
       metrics.observeState(store.stacks.countByStatus(), client.resilience.circuit);
       metrics.observeDatabase(store.size());
+      metrics.observePool(pool.figures());
       // Per node: a scrape waits for Dokploy's node list a short while at most (unknown: no node series).
       const [nodes, backups] = await Promise.all([
         fleet.nodeFigures(AbortSignal.timeout(1_500)).catch(() => null),
@@ -245,6 +265,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   rollouts.recover();
   if (Object.keys(recovered).length) log.warn({ recovered }, "resuming deployments interrupted by a restart");
   reconciler.start(config.RECONCILE_INTERVAL);
+  // After the runs: a pooled stack half made when the portal stopped is being removed just now.
+  pool.start();
   idle.start();
   // Backups past their stack's quarantine are removed at start and every hour after.
   backups.start(60 * 60 * 1000);
@@ -270,9 +292,11 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     runner,
     retention: keeper,
     volumes,
+    pool,
     async stop() {
       clearTimeout(collectDefaults);
       reconciler.stop();
+      await pool.stop();
       volumes.stop();
       await rollouts.stop();
       await idle.stop();

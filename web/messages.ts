@@ -2,10 +2,12 @@ import { type Key, code, t, tn } from "./i18n.ts";
 import type { ApiError, StepState } from "./api.ts";
 import type { Message } from "./dom.ts";
 import { formatWait } from "./durations.ts";
+import type { STEP_IDS } from "../src/stacks/model/steps.ts";
 
 /** Which catalog entry says what: codes from the API mapped to message ids (and an error said with them, `explain`). */
 
-const STEP: Record<string, Key> = {
+/** Every step the portal runs has its words: a new step that lacks them does not compile. */
+const STEP: Record<(typeof STEP_IDS)[number], Key> = {
   create_project: "step.create_project",
   create_application: "step.create_application",
   configure: "step.configure",
@@ -18,6 +20,7 @@ const STEP: Record<string, Key> = {
   cancel_deploy: "step.cancel_deploy",
   delete_application: "step.delete_application",
   remove_project: "step.remove_project",
+  claim: "step.claim",
   stop_service: "step.stop_service",
   wait_stopped: "step.wait_stopped",
   start_service: "step.start_service",
@@ -96,7 +99,7 @@ const ERROR: Record<string, Key> = {
   cross_site_request: "error.cross_site_request",
 };
 
-export const stepKey = (step: string): Key | null => STEP[step] ?? null;
+export const stepKey = (step: string): Key | null => STEP[step as keyof typeof STEP] ?? null;
 export const stateKey = (state: StepState): Key => STATE[state];
 export const statusKey = (status: string): Key | null => STATUS[status] ?? null;
 export const stackStatusKey = (status: string): Key | null => STACK_STATUS[status] ?? null;

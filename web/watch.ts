@@ -1,6 +1,6 @@
 import { type ApiError, type Snapshot, type StepState, eventsUrl, snapshot } from "./api.ts";
 // The same step lists the portal's sagas and the owner's operations run.
-import { type OperationKind, STEPS_BY_KIND } from "../src/stacks/model/steps.ts";
+import { STEPS_BY_KIND, stepsOf } from "../src/stacks/model/steps.ts";
 
 /** A deployment's progress, folded from its event stream (the same events the server persists). */
 
@@ -20,7 +20,7 @@ export interface DoneData {
 
 export interface Progress {
   id: string;
-  kind: "deploy" | "delete" | OperationKind;
+  kind: keyof typeof STEPS_BY_KIND;
   name: string;
   url: string | null;
   steps: StepView[];
@@ -96,6 +96,8 @@ export function apply(p: Progress, type: string, data: EventData | null, id: num
   if (!data) return;
   if (type === "step" && typeof data.step === "string") {
     const step = data.step;
+    // A deploy that took a stack of the warm pool: its own, shorter list of steps.
+    if (step === "claim" && !p.steps.some((s) => s.step === step)) p.steps = stepsOf(p.kind, true).map(pending);
     const view = p.steps.find((s) => s.step === step) ?? pending(step);
     if (!p.steps.includes(view)) p.steps.push(view);
     if (data.state) view.state = data.state;

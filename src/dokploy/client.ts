@@ -87,6 +87,10 @@ export class DokployClient {
   projectOne(projectId: string, signal?: AbortSignal) {
     return this.call("GET", "project.one", { projectId }, inline(s.projectDetail), signal);
   }
+  /** Renames a project (a claimed pooled stack takes its owner's name); answers the updated row. */
+  projectUpdate(input: { projectId: string; name: string; description?: string | null }, signal?: AbortSignal) {
+    return this.call("POST", "project.update", input, inline(s.projectRow), signal);
+  }
   projectAll(signal?: AbortSignal) {
     // Grows with every stack: parsed off the server's thread when large.
     return this.call("GET", "project.all", undefined, offThread("projectList"), signal);
@@ -144,6 +148,9 @@ export class DokployClient {
   applicationUpdate(
     input: {
       applicationId: string;
+      /** The name Dokploy shows (its appName, the service's, never changes). */
+      name?: string;
+      description?: string | null;
       updateConfigSwarm?: SwarmUpdateConfig | null;
       /** Where Swarm may run the service; null lets it run anywhere. */
       placementSwarm?: SwarmPlacement | null;

@@ -73,6 +73,13 @@ export const schemas = {
     env: z.string().optional(),
   }),
   projectId: z.object({ projectId: z.string().min(1) }),
+  // apiUpdateProject: the create schema made partial, with a required projectId.
+  projectUpdate: z.object({
+    projectId: z.string().min(1),
+    name: z.string().min(1).optional(),
+    description: nstr(),
+    env: z.string().optional(),
+  }),
   environmentOne: z.object({ environmentId: z.string().min(1) }),
   // environment.byProjectId: required, but without a minimum length.
   environmentByProject: z.object({ projectId: z.string() }),

@@ -4,12 +4,12 @@ import type { Database } from "bun:sqlite";
 export class DeployStatsRepo {
   constructor(private readonly db: Database) {}
 
-  /** Durations in ms of the newest `limit` successful deploys, newest first. */
+  /** Durations in ms of the newest `limit` successful deploys that made their stack (not taken from the pool), newest first. */
   recentDeployDurations(limit: number): number[] {
     const rows = this.db
       .query(
         `SELECT created_at, finished_at FROM deployments
-         WHERE kind = 'deploy' AND status = 'succeeded' AND finished_at IS NOT NULL
+         WHERE kind = 'deploy' AND from_pool = 0 AND status = 'succeeded' AND finished_at IS NOT NULL
          ORDER BY finished_at DESC LIMIT ?`,
       )
       .all(limit) as { created_at: string; finished_at: string }[];

@@ -26,6 +26,7 @@ interface DeploymentRow {
   updated_at: string;
   finished_at: string | null;
   pruned_seq: number | null;
+  from_pool: number;
 }
 
 function toDeployment(r: DeploymentRow): Deployment {
@@ -42,6 +43,7 @@ function toDeployment(r: DeploymentRow): Deployment {
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
     historyPruned: r.pruned_seq !== null,
+    fromPool: r.from_pool === 1,
   };
 }
 
@@ -50,10 +52,11 @@ const SELECT = `SELECT d.*, s.name AS stack_name FROM deployments d JOIN stacks 
 export class DeploymentRepo {
   constructor(private readonly db: Database) {}
 
-  insert(id: string, stackId: number, kind: DeploymentKind, now: string): Deployment {
+  /** `fromPool`: a deploy that took a stack of the warm pool. */
+  insert(id: string, stackId: number, kind: DeploymentKind, now: string, fromPool = false): Deployment {
     this.db
-      .query(`INSERT INTO deployments (id, stack_id, kind, status, created_at, updated_at) VALUES (?, ?, ?, 'running', ?, ?)`)
-      .run(id, stackId, kind, now, now);
+      .query(`INSERT INTO deployments (id, stack_id, kind, status, created_at, updated_at, from_pool) VALUES (?, ?, ?, 'running', ?, ?, ?)`)
+      .run(id, stackId, kind, now, now, fromPool ? 1 : 0);
     const inserted = this.byId(id);
     if (!inserted) throw new Error(`deployment ${id} was not inserted`);
     return inserted;

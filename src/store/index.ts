@@ -16,6 +16,7 @@ import { PlacementRepo } from "./placements.ts";
 import { BackupRepo } from "./backups.ts";
 import { StackPassRepo } from "./stack-passes.ts";
 import { RetentionRepo } from "./retention.ts";
+import { PoolRepo } from "./pool.ts";
 import { type DatabaseSize, type VacuumConversion, convertToIncrementalVacuum, databaseSize, truncateWal, vacuumStep } from "./vacuum.ts";
 
 export class Store {
@@ -34,6 +35,7 @@ export class Store {
   readonly placements: PlacementRepo;
   readonly backups: BackupRepo;
   readonly stackPasses: StackPassRepo;
+  readonly pool: PoolRepo;
   readonly retention: RetentionRepo;
 
   constructor(readonly db: Database) {
@@ -52,6 +54,7 @@ export class Store {
     this.placements = new PlacementRepo(db);
     this.backups = new BackupRepo(db);
     this.stackPasses = new StackPassRepo(db);
+    this.pool = new PoolRepo(db);
     this.retention = new RetentionRepo(db);
   }
 

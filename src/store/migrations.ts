@@ -265,4 +265,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE rollout_stacks ADD COLUMN sessions_before TEXT;
   `,
+  // 15: the warm pool (src/stacks/pool/): stacks made ahead with no owner, claimed by a deploy.
+  `
+  -- 'warming' while it is made, 'ready' once its OpenCode answered; NULL for every owned stack
+  -- (a claim clears it in the same UPDATE that gives the stack its owner and name).
+  ALTER TABLE stacks ADD COLUMN pool_state TEXT;
+  -- The name its volumes carry when it is not the stack's own: a claimed stack keeps the volumes
+  -- made under its pool name. NULL: the stack's name (src/stacks/model/resource-plan.ts).
+  ALTER TABLE stacks ADD COLUMN volume_name TEXT;
+  CREATE INDEX stacks_pooled ON stacks(id) WHERE pool_state IS NOT NULL AND status IN ('deploying', 'ready', 'deleting', 'cleanup_failed');
+  -- A deploy that took a pooled stack (its steps are the claim's; "usually about a minute" leaves it out).
+  ALTER TABLE deployments ADD COLUMN from_pool INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -1,6 +1,6 @@
 import type { VolumeLineage } from "../stacks/owners/volume-generations.ts";
 import type { Database } from "bun:sqlite";
-import type { Stack, StackResources, StackStatus } from "../stacks/model/vocabulary.ts";
+import type { PoolState, Stack, StackResources, StackStatus } from "../stacks/model/vocabulary.ts";
 
 export interface StackRow {
   id: number;
@@ -23,11 +23,15 @@ export interface StackRow {
   owner_subject: string | null;
   owner_name: string | null;
   owner_email: string | null;
+  pool_state: PoolState | null;
+  volume_name: string | null;
 }
 
 export const LIVE_STATUSES: readonly StackStatus[] = ["deploying", "ready", "deleting", "cleanup_failed"];
 /** Must match the partial unique index `stacks_live_name` (migration 1). */
 export const LIVE = `status IN (${LIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`;
+/** Not a stack of the warm pool: every stack an owner, a list or a count of stacks sees. */
+const OWNED = "pool_state IS NULL";
 /** Must match the partial index `stacks_gone` (migration 12). */
 const GONE = `status IN ('deleted', 'failed')`;
 
@@ -52,6 +56,8 @@ export function toStack(r: StackRow): Stack {
       r.owner_issuer !== null && r.owner_subject !== null
         ? { issuer: r.owner_issuer, subject: r.owner_subject, name: r.owner_name, email: r.owner_email }
         : null,
+    pool: r.pool_state,
+    volumeName: r.volume_name,
   };
 }
 
@@ -75,15 +81,25 @@ export class StackRepo {
     );
   }
 
-  /** Inserts a deploying stack; returns null when a live stack already has the name. */
-  insert(name: string, url: string, tokenHash: string, now: string, volumeGeneration = 0): Stack | null {
+  /**
+   * Inserts a deploying stack (`pool`: a warming one of the pool, with no owner); returns null
+   * when a live stack already has the name. `volumes`: whose volumes it mounts (owners/volume-generations.ts).
+   */
+  insert(
+    name: string,
+    url: string,
+    tokenHash: string,
+    now: string,
+    volumes: { generation: number; volumeName?: string | null } = { generation: 0 },
+    pool: "warming" | null = null,
+  ): Stack | null {
     try {
       const row = this.db
         .query(
-          `INSERT INTO stacks (name, status, url, token_hash, volume_generation, created_at, updated_at)
-           VALUES (?, 'deploying', ?, ?, ?, ?, ?) RETURNING *`,
+          `INSERT INTO stacks (name, status, url, token_hash, volume_generation, volume_name, pool_state, created_at, updated_at)
+           VALUES (?, 'deploying', ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         )
-        .get(name, url, tokenHash, volumeGeneration, now, now) as StackRow;
+        .get(name, url, tokenHash, volumes.generation, volumes.volumeName ?? null, pool, now, now) as StackRow;
       return toStack(row);
     } catch (err) {
       if (err instanceof Error && /UNIQUE constraint failed/.test(err.message)) return null;
@@ -142,25 +158,34 @@ export class StackRepo {
   /** Every stack the name ever had, newest first: whose token, which volume generation. */
   volumeHistory(name: string): VolumeLineage[] {
     const rows = this.db
-      .query("SELECT token_hash, volume_generation, owner_issuer, owner_subject FROM stacks WHERE name = ? ORDER BY id DESC")
-      .all(name) as { token_hash: string; volume_generation: number; owner_issuer: string | null; owner_subject: string | null }[];
+      .query("SELECT token_hash, volume_generation, volume_name, owner_issuer, owner_subject FROM stacks WHERE name = ? ORDER BY id DESC")
+      .all(name) as {
+      token_hash: string;
+      volume_generation: number;
+      volume_name: string | null;
+      owner_issuer: string | null;
+      owner_subject: string | null;
+    }[];
     return rows.map((r) => ({
       tokenHash: r.token_hash,
       generation: r.volume_generation,
+      volumeName: r.volume_name,
       owner: r.owner_issuer !== null && r.owner_subject !== null ? { issuer: r.owner_issuer, subject: r.owner_subject } : null,
     }));
   }
 
   /**
    * Gone stacks whose volumes are still kept and whose quarantine ended before `before`
-   * (a failed deploy counts from its last change), oldest first.
+   * (a failed deploy counts from its last change), oldest first. A pooled stack that was never
+   * claimed has no owner to come back: its volumes go at once.
    */
   volumesToLetGo(before: string, limit: number): Stack[] {
     return (
       this.db
         .query(
           `SELECT * FROM stacks INDEXED BY stacks_volumes_kept
-           WHERE ${GONE} AND volumes_removed_at IS NULL AND COALESCE(deleted_at, updated_at) < ? ORDER BY deleted_at LIMIT ?`,
+           WHERE ${GONE} AND volumes_removed_at IS NULL AND (pool_state IS NOT NULL OR COALESCE(deleted_at, updated_at) < ?)
+           ORDER BY deleted_at LIMIT ?`,
         )
         .all(before, limit) as StackRow[]
     ).map(toStack);
@@ -168,19 +193,19 @@ export class StackRepo {
 
   /**
    * The name and volume generation of every stack whose volumes the portal keeps: live, or gone
-   * with its volumes not let go; with `since`, only the gone ones gone since then (still held).
+   * with its volumes not let go; with `since`, only the gone ones gone since then (still held; a never-claimed pooled stack is never held).
    */
-  volumeLineages(since?: string): { name: string; volumeGeneration: number }[] {
-    const held = since === undefined ? "" : " AND COALESCE(deleted_at, updated_at) >= ?";
+  volumeLineages(since?: string): { name: string; volumeGeneration: number; volumeName: string | null }[] {
+    const held = since === undefined ? "" : " AND pool_state IS NULL AND COALESCE(deleted_at, updated_at) >= ?";
     return (
       this.db
         .query(
-          `SELECT name, volume_generation FROM stacks WHERE ${LIVE}
-           UNION SELECT name, volume_generation FROM stacks INDEXED BY stacks_volumes_kept
+          `SELECT name, volume_generation, volume_name FROM stacks WHERE ${LIVE}
+           UNION SELECT name, volume_generation, volume_name FROM stacks INDEXED BY stacks_volumes_kept
              WHERE ${GONE} AND volumes_removed_at IS NULL${held}`,
         )
-        .all(...(since === undefined ? [] : [since])) as { name: string; volume_generation: number }[]
-    ).map((r) => ({ name: r.name, volumeGeneration: r.volume_generation }));
+        .all(...(since === undefined ? [] : [since])) as { name: string; volume_generation: number; volume_name: string | null }[]
+    ).map((r) => ({ name: r.name, volumeGeneration: r.volume_generation, volumeName: r.volume_name }));
   }
 
   markVolumesRemoved(id: number, at: string): void {
@@ -192,10 +217,13 @@ export class StackRepo {
     return row?.token_hash ?? null;
   }
 
-  list(opts: { includeGone?: boolean; limit?: number; offset?: number } = {}): Stack[] {
-    const where = opts.includeGone ? "" : `WHERE ${LIVE}`;
+  /** Owned stacks; `includePool`: the warm pool's too (stacks/pool/), which no owner or list shows. */
+  list(opts: { includeGone?: boolean; includePool?: boolean; limit?: number; offset?: number } = {}): Stack[] {
+    const where = [opts.includeGone ? "" : LIVE, opts.includePool ? "" : OWNED].filter(Boolean);
     return (
-      this.db.query(`SELECT * FROM stacks ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).all(opts.limit ?? 1000, opts.offset ?? 0) as StackRow[]
+      this.db
+        .query(`SELECT * FROM stacks ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ? OFFSET ?`)
+        .all(opts.limit ?? 1000, opts.offset ?? 0) as StackRow[]
     ).map(toStack);
   }
 
@@ -206,7 +234,7 @@ export class StackRepo {
   page(opts: { includeGone: boolean; limit: number; before?: number }): { stacks: Stack[]; more: boolean } {
     const where = opts.includeGone ? "" : `AND ${LIVE}`;
     const rows = this.db
-      .query(`SELECT * FROM stacks WHERE id < ? ${where} ORDER BY id DESC LIMIT ?`)
+      .query(`SELECT * FROM stacks WHERE id < ? AND ${OWNED} ${where} ORDER BY id DESC LIMIT ?`)
       .all(opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit + 1) as StackRow[];
     return { stacks: rows.slice(0, opts.limit).map(toStack), more: rows.length > opts.limit };
   }
@@ -229,15 +257,16 @@ export class StackRepo {
   countByStatus(): Record<string, number> {
     const rows = this.db
       .query(
-        `SELECT status, COUNT(*) AS n FROM stacks WHERE ${LIVE} GROUP BY status
+        `SELECT status, COUNT(*) AS n FROM stacks WHERE ${LIVE} AND ${OWNED} GROUP BY status
          UNION ALL SELECT status, COUNT(*) AS n FROM stacks WHERE ${GONE} GROUP BY status`,
       )
       .all() as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
+  /** Live stacks with an owner (MAX_STACKS counts these; the pool keeps within what is left). */
   countLive(): number {
-    return (this.db.query(`SELECT COUNT(*) AS n FROM stacks WHERE ${LIVE}`).get() as { n: number }).n;
+    return (this.db.query(`SELECT COUNT(*) AS n FROM stacks WHERE ${LIVE} AND ${OWNED}`).get() as { n: number }).n;
   }
 
   /** Writes Dokploy ids as soon as they are known, so a crash leaves enough to clean up. */

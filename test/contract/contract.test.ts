@@ -39,6 +39,8 @@ beforeAll(async () => {
   await c.projectCreate({ name: "contract-2", description: "with description", env: "A=1" });
   await c.projectCreate({ name: "contract-3", description: null });
   await c.projectOne(project.projectId);
+  // A claimed pooled stack's project and application take the owner's name.
+  expect((await c.projectUpdate({ projectId: project.projectId, name: "contract-renamed", description: "renamed" })).name).toBe("contract-renamed");
   await c.projectAll();
   await c.environmentOne(environment.environmentId);
   const app = await c.applicationCreate({ name: "a", environmentId: environment.environmentId });
@@ -88,6 +90,7 @@ beforeAll(async () => {
   await c.domainDelete(domain.domainId);
   await c.applicationUpdate({ applicationId: app.applicationId, updateConfigSwarm: { Parallelism: 1, Order: "stop-first" } });
   await c.applicationUpdate({ applicationId: app.applicationId, updateConfigSwarm: null });
+  await c.applicationUpdate({ applicationId: app.applicationId, name: "renamed", description: null });
   await c.applicationUpdate({
     applicationId: app.applicationId,
     updateConfigSwarm: { Parallelism: 1, Order: "stop-first", FailureAction: "rollback" },

@@ -34,6 +34,8 @@ const PRESENT_INDEXES = new Set([
   "deployments_running_stack",
   "stacks_live",
   "stacks_live_name",
+  // Only the live stacks of the warm pool (migration 15).
+  "stacks_pooled",
   "stacks_recently_gone",
   "stacks_volumes_kept",
 ]);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { expandProbeTargets } from "../../src/stacks/probe/targets.ts";
+import { atHost, expandProbeTargets, withoutHost } from "../../src/stacks/probe/targets.ts";
 
 const vars = { host: "alice.stacks.example.com", appName: "opencode-alice", port: 8080 };
 
@@ -61,5 +61,14 @@ describe("expandProbeTargets", () => {
     expect(() => expandProbeTargets("http://127.0.0.1/ {host}/path", vars)).toThrow(/Host header/);
     expect(() => expandProbeTargets("http://127.0.0.1/ {nope}", vars)).toThrow(/unknown placeholder/);
     expect(() => expandProbeTargets("http://127.0.0.1/ {host}", { ...vars, host: "a b" })).toThrow(/Host header/);
+  });
+
+  test("a stack without a domain is probed by the entries without {host}; a claim by those with it", () => {
+    const spec = "https://{host}/,http://{host}/, http://{appName}:{port}/";
+    expect(withoutHost(spec)).toBe(" http://{appName}:{port}/");
+    expect(withoutHost("http://127.0.0.1:4000/ {host}")).toBe("");
+    expect(atHost(spec)).toBe("https://{host}/,http://{host}/");
+    // No entry names the public address: all of them.
+    expect(atHost("http://tasks.{appName}:{port}/")).toBe("http://tasks.{appName}:{port}/");
   });
 });

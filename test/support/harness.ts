@@ -70,7 +70,8 @@ export function portalEnv(sandboxUrl: string, dataDir: string, extra: Record<str
 
 export async function startHarness(
   opts: {
-    env?: Record<string, string>;
+    /** Over the harness's environment; a function gets the sandbox's URL (for probe targets). */
+    env?: Record<string, string> | ((sandboxUrl: string) => Record<string, string>);
     sandbox?: Partial<SandboxOptions> & { port?: number; runtime?: "memory" | "docker" };
     dataDir?: string;
     heartbeatMs?: number;
@@ -80,7 +81,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, deployDurationMs: 60, stackStartMs: 20, ...opts.sandbox });
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "portal-test-"));
-  const env = portalEnv(sandbox.url, dataDir, opts.env);
+  const env = portalEnv(sandbox.url, dataDir, typeof opts.env === "function" ? opts.env(sandbox.url) : opts.env);
   const config = loadConfig(env);
   const logs: string[] = [];
   const log = createLogger({

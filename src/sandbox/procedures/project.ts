@@ -24,6 +24,15 @@ export const projectProcedures: Procedure[] = [
     return projectDetail(ctx, project);
   }),
 
+  // routers/project.ts update: findProjectById's NOT_FOUND first, then the row as updated (no rewrap).
+  mutation("project.update", schemas.projectUpdate, (ctx, input) => {
+    const project = ctx.db.projects.get(input.projectId);
+    if (!project) throw new ProcError("NOT_FOUND", "Project not found");
+    const { projectId: _, ...changes } = input;
+    Object.assign(project, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)));
+    return project;
+  }),
+
   queryNoInput("project.all", (ctx) => [...ctx.db.projects.values()].reverse().map((p) => projectListItem(ctx, p))),
 
   mutation("project.remove", schemas.projectId, (ctx, input) => {

@@ -17,6 +17,10 @@ import { announceEnd, endRun, storeEnd } from "../runs/run-end.ts";
  * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
  * moment it is returned; on any failure, timeout or cancel the compensations run and the
  * deployment ends failed with a stable code, reporting anything that could not be removed.
+ *
+ * The warm pool (stacks/pool/) runs it too: a `warm` run makes a stack without a domain or
+ * backups, ready once it answers on Dokploy's network; a deploy that took a pooled stack
+ * (`claim`) gives it its owner's name, domain and backups, then waits for its public address.
  */
 
 export interface ProvisionInput {
@@ -31,18 +35,20 @@ export interface ProvisionInput {
   signal: AbortSignal;
 }
 
-const KIND = "deploy";
-
 export async function provision(deps: Ports, input: ProvisionInput): Promise<void> {
   const { deployment, signal } = input;
   const id = deployment.id;
-  const plan = planStack(input.stack.name, deps.config, input.stack.volumeGeneration);
-  const step = <T>(s: StepId, fn: () => Promise<T>, msg?: (r: T) => string | undefined) => runStep(deps, id, KIND, s, fn, msg);
+  const kind = deployment.kind;
+  const warm = kind === "warm";
+  const claim = deployment.fromPool;
+  const plan = planStack(input.stack, deps.config);
+  const step = <T>(s: StepId, fn: () => Promise<T>, msg?: (r: T) => string | undefined) => runStep(deps, id, kind, s, fn, msg);
   try {
     if (input.interrupted) throw new SagaError("interrupted", "The portal restarted during the deploy");
     if (!input.resumeFrom) {
       if (!input.password) throw new Error("a new deploy needs its password");
-      await createResources(deps, input.stack, plan, input.password, id, signal);
+      if (claim) await nameClaimedStack(deps, input.stack, plan, input.password, id, signal);
+      else await createResources(deps, input.stack, plan, input.password, id, signal, { pooled: warm });
     }
     const stack = deps.store.stacks.existing(input.stack.id);
     if (!stack.applicationId || !stack.appName) throw new SagaError("interrupted", "The stack has no application to wait for");
@@ -53,7 +59,8 @@ export async function provision(deps: Ports, input: ProvisionInput): Promise<voi
     const resumed = async () => {
       if (input.resumeFrom) await ensureApplicationExists(deps, applicationId, signal);
     };
-    if (input.resumeFrom !== "wait_healthy")
+    // A claimed stack runs already: only its new address is waited for.
+    if (input.resumeFrom !== "wait_healthy" && !claim)
       await step("wait_running", async () => {
         await resumed();
         await waitRunning(deps, id, applicationId, signal, input.password);
@@ -66,20 +73,22 @@ export async function provision(deps: Ports, input: ProvisionInput): Promise<voi
         // A resumed wait keeps its first deadline, with one last probe if that has passed.
         const left = deadlineOf(deps, id, "wait_healthy", deps.config.HEALTH_TIMEOUT) - Date.now();
         // A task Swarm cannot place ends the wait at once (placement/swarm-scheduling.ts), then the rollback runs.
-        return waitHealthy(deps, stack, appName, signal, Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT)));
+        const timeout = Math.max(left, Math.min(deps.config.PROBE_ATTEMPT_TIMEOUT, deps.config.HEALTH_TIMEOUT));
+        return waitHealthy(deps, stack, appName, signal, timeout, claim);
       },
       (r) => (r.trusted === false ? "The stack answers; its HTTPS certificate is not trusted yet" : undefined),
     );
 
     // The stack and its outcome are stored by the step itself: a restart after it finds the run ended.
     const done = await step("ready", async () =>
-      storeEnd(deps, id, { status: "ready", url: plan.url }, () => {
+      storeEnd(deps, id, { status: "ready", ...(warm ? {} : { url: plan.url }) }, () => {
         deps.store.stacks.setStatus(input.stack.id, "ready", now());
         deps.store.images.set(input.stack.id, deps.config.STACK_IMAGE, false, now());
+        if (warm) deps.store.pool.markReady(input.stack.id, now());
       }),
     );
     announceEnd(deps, id, done);
-    deps.log.info({ deploymentId: id, stack: plan.name }, "stack ready");
+    deps.log.info({ deploymentId: id, stack: plan.name, ...(warm ? { pool: true } : claim ? { claimed: true } : {}) }, "stack ready");
   } catch (err) {
     await rollback(deps, input, toDeploymentError(err, signal));
   }
@@ -114,10 +123,21 @@ async function ensureApplicationExists(deps: Ports, applicationId: string, signa
   }
 }
 
-async function createResources(deps: Ports, stack: Stack, plan: StackPlan, password: string, id: string, signal: AbortSignal): Promise<void> {
+const describe = (plan: StackPlan) => `AI stack "${plan.name}", managed by AI Stack Deployer`;
+
+/** `pooled`: a stack of the warm pool, made without a domain and backups (its claim adds them). */
+async function createResources(
+  deps: Ports,
+  stack: Stack,
+  plan: StackPlan,
+  password: string,
+  id: string,
+  signal: AbortSignal,
+  opts: { pooled: boolean },
+): Promise<void> {
   const { client, store, config } = deps;
-  const step = <T>(s: StepId, fn: () => Promise<T>) => runStep(deps, id, KIND, s, fn);
-  const description = `AI stack "${plan.name}", managed by AI Stack Deployer`;
+  const step = <T>(s: StepId, fn: () => Promise<T>) => runStep(deps, id, opts.pooled ? "warm" : "deploy", s, fn);
+  const description = describe(plan);
 
   const { environment } = await step("create_project", async () => {
     const created = await client.projectCreate({ name: plan.projectName, description }, signal);
@@ -140,34 +160,65 @@ async function createResources(deps: Ports, stack: Stack, plan: StackPlan, passw
       client.saveEnvironment({ applicationId: app.applicationId, env: stackEnv(plan, password) }, signal),
       // Stop-first updates and resource limits (model/swarm-settings.ts).
       client.applicationUpdate(applicationSettings(app.applicationId, config, store.placements.of(stack.id)?.nodeId), signal),
-      // Nightly backups of the volumes (BACKUP_DESTINATION_ID), made with the stack.
-      ensureBackups(deps, config, stack, plan, signal),
       createMounts(deps, stack.id, app.applicationId, plan.volumes, [], signal),
-      client
-        .domainCreate(
-          {
-            applicationId: app.applicationId,
-            host: plan.host,
-            port: plan.port,
-            https: true,
-            certificateType: config.STACK_CERTIFICATE_TYPE,
-            customCertResolver: config.STACK_CERT_RESOLVER ?? null,
-            // STACK_SSO: the domain's router asks the portal first (stack-sso.ts).
-            ...(config.STACK_SSO === "on" ? { middlewares: [SSO_MIDDLEWARE] } : {}),
-          },
-          signal,
-        )
-        .then((d) => store.stacks.setResources(stack.id, { domainId: d.domainId }, now())),
+      // Nightly backups of the volumes (BACKUP_DESTINATION_ID), and the public address.
+      ...(opts.pooled ? [] : [ensureBackups(deps, config, stack, plan, signal), createDomain(deps, stack.id, app.applicationId, plan, signal)]),
     ];
-    // Settle all before failing: rolling back while a domain.create is in flight could race it.
-    const results = await Promise.allSettled(calls);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw failed.reason;
+    await allSettled(calls);
   });
 
   await step("deploy", () =>
     client.applicationDeploy({ applicationId: app.applicationId, title: "AI Stack Deployer", description: `Deploy of ${plan.name}` }, signal),
   );
+}
+
+/**
+ * A pooled stack becomes its owner's: its project and application take the stack's name, its
+ * environment the name (applied at its next deploy; the running container keeps the pool name
+ * in STACK_NAME, which nothing reads), and it gets its domain (Traefik routes it from
+ * domain.create on, without a redeploy) and backups.
+ */
+async function nameClaimedStack(deps: Ports, stack: Stack, plan: StackPlan, password: string, id: string, signal: AbortSignal): Promise<void> {
+  const { client, config } = deps;
+  const { projectId, applicationId } = stack;
+  if (!projectId || !applicationId) throw new SagaError("interrupted", "The pooled stack has no application");
+  const description = describe(plan);
+  await runStep(deps, id, "deploy", "claim", () =>
+    allSettled([
+      client.projectUpdate({ projectId, name: plan.projectName, description }, signal),
+      client.applicationUpdate({ applicationId, name: plan.projectName, description }, signal),
+      client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, signal),
+      ensureBackups(deps, config, stack, plan, signal),
+      createDomain(deps, stack.id, applicationId, plan, signal),
+    ]),
+  );
+}
+
+/** The stack's public address, recorded as soon as Dokploy has it. */
+function createDomain(deps: Ports, stackId: number, applicationId: string, plan: StackPlan, signal: AbortSignal): Promise<void> {
+  const { client, store, config } = deps;
+  return client
+    .domainCreate(
+      {
+        applicationId,
+        host: plan.host,
+        port: plan.port,
+        https: true,
+        certificateType: config.STACK_CERTIFICATE_TYPE,
+        customCertResolver: config.STACK_CERT_RESOLVER ?? null,
+        // STACK_SSO: the domain's router asks the portal first (stack-sso.ts).
+        ...(config.STACK_SSO === "on" ? { middlewares: [SSO_MIDDLEWARE] } : {}),
+      },
+      signal,
+    )
+    .then((d) => store.stacks.setResources(stackId, { domainId: d.domainId }, now()));
+}
+
+/** Settles all before failing: rolling back while a domain.create is in flight could race it. */
+async function allSettled(calls: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(calls);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 /**
@@ -217,7 +268,7 @@ async function rollback(deps: Ports, input: ProvisionInput, error: ReturnType<ty
   deps.events.emit(id, { type: "status", data: { status: "rolling_back", at: now(), message: error.message } });
   let leftovers: Leftover[] = [];
   const before = deps.store.stacks.existing(input.stack.id);
-  await runStep(deps, id, KIND, "rollback", async () => {
+  await runStep(deps, id, input.deployment.kind, "rollback", async () => {
     leftovers = await removeStackResources(deps, input.stack.id);
     // A stack that never ran has nothing worth keeping a backup of.
     const backupsLeft = await removeBackups(deps, input.stack.id);
@@ -227,11 +278,7 @@ async function rollback(deps: Ports, input: ProvisionInput, error: ReturnType<ty
   if (leftovers.length) deps.log.error({ deploymentId: id, stack: input.stack.name, leftovers }, "rollback left resources behind");
   endRun(deps, id, { status: "failed", error, ...(leftovers.length ? { leftovers } : {}) }, () => {
     deps.store.deployments.setLeftovers(id, leftovers, now());
-    deps.store.reports.saveCleanup(
-      id,
-      cleanupReportOf(before, leftovers, planStack(before.name, deps.config, before.volumeGeneration), serviceStarted(deps, id)),
-      now(),
-    );
+    deps.store.reports.saveCleanup(id, cleanupReportOf(before, leftovers, planStack(before, deps.config), serviceStarted(deps, id)), now());
     // A delete that cancelled us owns the stack's status from here on.
     if (deps.store.stacks.byId(input.stack.id)?.status === "deploying")
       deps.store.stacks.setStatus(input.stack.id, leftovers.length ? "cleanup_failed" : "failed", now());

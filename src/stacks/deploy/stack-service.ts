@@ -1,4 +1,5 @@
-import type { Deployment } from "../model/vocabulary.ts";
+import type { Deployment, Stack } from "../model/vocabulary.ts";
+import type { WarmPool } from "../pool/warm-pool.ts";
 import type { AvailabilityIndex } from "./availability.ts";
 import { deleteStack } from "./delete-saga.ts";
 import { provision } from "./deploy-saga.ts";
@@ -8,7 +9,7 @@ import type { Runner } from "../runs/runner.ts";
 import { hashToken, newManagementToken, newStackPassword, tokenMatches } from "../owners/secrets.ts";
 import { IdempotencyGuard } from "./idempotency.ts";
 import { normaliseName } from "../model/names.ts";
-import { volumeGenerationFor } from "../owners/volume-generations.ts";
+import { volumesFor } from "../owners/volume-generations.ts";
 import { ownerOf, sameOwner } from "../owners/person.ts";
 import { Ownership } from "../owners/ownership.ts";
 import type { Actor, RequestContext, StackAccess } from "../owners/access.ts";
@@ -45,6 +46,10 @@ export interface StackServiceOptions {
   maxStacksPerUser?: number;
   /** Called when a deploy is refused for want of room: "no_capacity" (no node has room) or "capacity_reached" (MAX_STACKS). */
   onRefused?: (reason: "no_capacity" | "capacity_reached") => void;
+  /** The warm pool, when on: a deploy takes a ready stack from it when it can. */
+  pool?: WarmPool | null;
+  /** A deploy that took a pooled stack ended: how long from the request to its end, and how. */
+  onClaimEnded?: (ms: number, outcome: "ready" | "failed") => void;
 }
 
 export class StackService {
@@ -74,21 +79,35 @@ export class StackService {
     const name = normaliseName(rawName);
     // Any Bearer value may come along; only one that reclaimed a held name speaks for an owner.
     let reclaimed = false;
+    /** The pooled stack a deploy took, for the audit log (operators see claims; owners never do). */
+    let fromPool: string | null = null;
     const start = () =>
-      this.startDeploy(rawName, ctx, () => {
-        reclaimed = true;
-      });
+      this.startDeploy(
+        rawName,
+        ctx,
+        () => {
+          reclaimed = true;
+        },
+        (pooled) => {
+          fromPool = pooled;
+        },
+      );
     const result =
       this.access.requireSignIn && !ctx.person
         ? fail("sign_in_required", "Sign in to deploy a stack")
         : ctx.idempotencyKey
           ? await this.idempotency.run(ctx.idempotencyKey, name, start)
           : await start();
-    this.audit("deploy", name, ctx, result, ctx.person ? "person" : result.ok && reclaimed ? "management" : "anonymous");
+    this.audit("deploy", name, ctx, result, ctx.person ? "person" : result.ok && reclaimed ? "management" : "anonymous", fromPool && { fromPool });
     return result;
   }
 
-  private async startDeploy(rawName: string, ctx: RequestContext, onReclaim: () => void): Promise<Result<DeployAccepted>> {
+  private async startDeploy(
+    rawName: string,
+    ctx: RequestContext,
+    onReclaim: () => void,
+    onPool: (pooled: string) => void,
+  ): Promise<Result<DeployAccepted>> {
     const { bearer, person } = ctx;
     /** Is this the earlier owner of a stack of the name: its token, or its signed-in owner. */
     const owns = (hash: string, owner: { issuer: string; subject: string } | null) =>
@@ -110,39 +129,78 @@ export class StackService {
       return fail("dokploy_unavailable", "Dokploy could not say which server has room for the stack; try again shortly");
     }
     const managementToken = newManagementToken();
-    const password = newStackPassword();
     const deploymentId = crypto.randomUUID();
-    const created = this.deps.store.transaction(() => {
+    /** Why the portal cannot take another stack for this person now, if it cannot. */
+    const limited = () => {
       if (this.opts.maxStacks > 0 && this.deps.store.stacks.countLive() >= this.opts.maxStacks) return "full" as const;
       if (person && this.ownership.atLimit(person)) return "personal_limit" as const;
+      return null;
+    };
+    // A returning owner gets their own volumes back, which only a stack made for them mounts.
+    const returning = this.deps.store.stacks.volumeHistory(check.name).some((h) => owns(h.tokenHash, h.owner));
+    if (this.opts.pool && !returning) {
+      const taken = await this.opts.pool.take(
+        nodes,
+        { name: check.name, url: check.url, tokenHash: hashToken(managementToken) },
+        limited,
+        (stack) => {
+          if (person) this.deps.store.owners.claim(stack.id, ownerOf(person), now());
+          return this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now(), true);
+        },
+      );
+      if (typeof taken === "string") return this.refused(taken, check.name, nodes);
+      if (taken) {
+        onPool(taken.pooledAs);
+        return this.started(check, taken, managementToken);
+      }
+    }
+    const password = newStackPassword();
+    const created = this.deps.store.transaction(() => {
+      const limit = limited();
+      if (limit) return limit;
       // Counted inside the transaction, so that two deploys cannot both take a node's last place.
       const node = chooseNode(nodes, this.deps.store.placements.liveCounts(), this.deps.config);
       if (node === "full") return "nodes_full" as const;
       // A new owner gets volumes never used; a returning one (their old token, or signed in) their own.
-      const generation = volumeGenerationFor(this.deps.store.stacks.volumeHistory(check.name), (h) => owns(h.tokenHash, h.owner));
-      const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now(), generation);
+      const volumes = volumesFor(this.deps.store.stacks.volumeHistory(check.name), (h) => owns(h.tokenHash, h.owner));
+      const stack = this.deps.store.stacks.insert(check.name, check.url, hashToken(managementToken), now(), volumes);
       if (!stack) return null;
       if (person) this.deps.store.owners.claim(stack.id, ownerOf(person), now());
       if (node) this.deps.store.placements.set(stack.id, node.id, node.hostname, now());
       return { stack, deployment: this.deps.store.deployments.insert(deploymentId, stack.id, "deploy", now()) };
     });
-    if (created === "full") {
-      this.opts.onRefused?.("capacity_reached");
-      return fail("capacity_reached", "The portal is at its stack limit; try again later");
-    }
-    if (created === "nodes_full") return this.noCapacity(check.name, nodes ?? []);
-    if (created === "personal_limit") return fail("user_stack_limit", this.ownership.limitMessage());
+    if (typeof created === "string") return this.refused(created, check.name, nodes);
     // Lost the race for the name to a concurrent request.
-    if (!created) return fail("taken", messageFor("taken", check.name));
+    if (!created) return this.refused("taken", check.name, nodes);
+    return this.started(check, { ...created, password }, managementToken);
+  }
+
+  /**
+   * A deploy accepted: its run starts, and the answer hands out the secrets once. A claimed
+   * stack runs already, so its run takes no deploy slot (it makes Dokploy build nothing).
+   */
+  private started(
+    check: { name: string; url: string },
+    run: { stack: Stack; deployment: Deployment; password: string },
+    managementToken: string,
+  ): Result<DeployAccepted> {
+    const { deployment, stack, password } = run;
+    const claim = deployment.fromPool;
+    const deploymentId = deployment.id;
+    const accepted = Date.now();
     this.deps.events.emit(deploymentId, { type: "status", data: { status: "accepted", at: now(), message: `Deploying ${check.name}` } });
-    this.deps.log.info({ deploymentId, stack: check.name }, "deploy accepted");
+    this.deps.log.info({ deploymentId, stack: check.name, ...(claim ? { fromPool: stack.appName } : {}) }, "deploy accepted");
     this.runner.start(
       deploymentId,
       "deploy",
-      (signal) => provision(this.deps, { deployment: created.deployment, stack: created.stack, password, signal }),
-      {
-        slot: true,
+      async (signal) => {
+        await provision(this.deps, { deployment, stack, password, signal });
+        if (claim) {
+          const ok = this.deps.store.deployments.byId(deploymentId)?.status === "succeeded";
+          this.opts.onClaimEnded?.(Date.now() - accepted, ok ? "ready" : "failed");
+        }
       },
+      { slot: !claim },
     );
     return {
       ok: true,
@@ -152,6 +210,17 @@ export class StackService {
       ...(this.access.requireSignIn ? {} : { managementToken }),
       credentials: { username: "opencode", password },
     };
+  }
+
+  /** A deploy refused: the portal's or the person's limit, no node with room, or the name taken meanwhile. */
+  private refused(reason: string, name: string, nodes: ClusterNode[] | null): Problem {
+    if (reason === "full") {
+      this.opts.onRefused?.("capacity_reached");
+      return fail("capacity_reached", "The portal is at its stack limit; try again later");
+    }
+    if (reason === "nodes_full") return this.noCapacity(name, nodes ?? []);
+    if (reason === "personal_limit") return fail("user_stack_limit", this.ownership.limitMessage());
+    return fail("taken", messageFor("taken", name));
   }
 
   /**
@@ -175,13 +244,21 @@ export class StackService {
   }
 
   /** Every deploy and delete request, accepted or not, goes to the audit log. */
-  private audit(action: string, name: string, ctx: RequestContext, result: Result<{ deploymentId: string }>, actor: Actor): void {
+  private audit(
+    action: string,
+    name: string,
+    ctx: RequestContext,
+    result: Result<{ deploymentId: string }>,
+    actor: Actor,
+    detail: Record<string, unknown> | null = null,
+  ): void {
     recordAudit(this.deps.store.audit, {
       action,
       stackName: name,
       deploymentId: result.ok ? result.deploymentId : null,
       actor,
       outcome: result.ok ? "accepted" : result.code,
+      detail,
       ctx,
     });
   }
@@ -212,11 +289,16 @@ export class StackService {
 
   /**
    * After a restart (Runner.recover): deploys whose resources all exist resume waiting;
-   * earlier ones roll back; deletes run again. False for kinds that are not deploys or deletes.
+   * earlier ones roll back, as does a pooled stack half made; deletes run again. False for other kinds.
    */
   resume(deployment: Deployment): boolean {
-    if (deployment.kind !== "deploy" && deployment.kind !== "delete") return false;
+    if (deployment.kind !== "deploy" && deployment.kind !== "delete" && deployment.kind !== "warm") return false;
     const stack = this.deps.store.stacks.existing(deployment.stackId);
+    // A pooled stack half made: removed (its rollback), and the pool makes another.
+    if (deployment.kind === "warm") {
+      this.runner.start(deployment.id, "warm", (signal) => provision(this.deps, { deployment, stack, signal, interrupted: true }), { slot: false });
+      return true;
+    }
     if (deployment.kind === "delete") {
       this.runner.start(deployment.id, "delete", () => deleteStack(this.deps, { deployment, stack, cancelDeploy: async () => false }), {
         slot: false,
@@ -235,7 +317,8 @@ export class StackService {
           resumeFrom: resumable ? (deployment.step as "wait_running" | "wait_healthy") : undefined,
           interrupted: !resumable,
         }),
-      { slot: true },
+      // A claim builds nothing: it needs no slot.
+      { slot: !deployment.fromPool },
     );
     return true;
   }

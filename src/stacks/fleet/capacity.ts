@@ -35,6 +35,8 @@ export const capacityReport = z.object({
     /** What the running stacks reserve and may use at most, by the portal's settings (null: none set). */
     running: z.object({ reserved: maybeAmounts, limited: maybeAmounts }),
   }),
+  /** The warm pool (stacks/pool/): not in `fleet`, but its stacks hold room under MAX_STACKS and on their nodes. */
+  pool: z.object({ wanted: z.number().int(), ready: z.number().int(), warming: z.number().int(), reserved: maybeAmounts }),
   nodes: z.array(nodeCapacity).nullable(),
   nodesError: z.string().nullable(),
 });
@@ -45,7 +47,7 @@ export type NodeSource = () => Promise<NodeCapacity[] | null>;
 
 export type CapacityConfig = Pick<
   Config,
-  "MAX_STACKS" | "STACK_IMAGE" | "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION"
+  "MAX_STACKS" | "POOL_SIZE" | "STACK_IMAGE" | "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION"
 >;
 
 export async function fleetCapacity(
@@ -69,6 +71,8 @@ export async function fleetCapacity(
     byRunState[store.lifecycle.runState(s.id).state] += 1;
   }
   const liveCount = LIVE_STATUSES.reduce((n, status) => n + (byStatus[status] ?? 0), 0);
+  const pooled = store.pool.counts();
+  const poolLive = store.pool.countLive();
   const times = (n: number, each: number | null) => (each === null ? null : n * each);
   let nodeFigures: NodeCapacity[] | null = null;
   let nodesError: string | null = null;
@@ -84,11 +88,11 @@ export async function fleetCapacity(
     fleet: {
       live: liveCount,
       maxStacks: config.MAX_STACKS === 0 ? null : config.MAX_STACKS,
-      freeStacks: config.MAX_STACKS === 0 ? null : Math.max(0, config.MAX_STACKS - liveCount),
+      freeStacks: config.MAX_STACKS === 0 ? null : Math.max(0, config.MAX_STACKS - liveCount - poolLive),
       byStatus,
       byRunState,
       byImage,
-      unplaced: Math.max(0, liveCount - store.placements.live().length),
+      unplaced: Math.max(0, liveCount + poolLive - store.placements.live().length),
       pendingImages,
       defaultImage: config.STACK_IMAGE,
       running: {
@@ -98,6 +102,12 @@ export async function fleetCapacity(
         },
         limited: { memoryBytes: times(byRunState.running, config.STACK_MEMORY_LIMIT), nanoCpus: times(byRunState.running, config.STACK_CPU_LIMIT) },
       },
+    },
+    pool: {
+      wanted: config.POOL_SIZE ?? 0,
+      ...pooled,
+      // Every pooled stack runs (the pool is never idle-stopped).
+      reserved: { memoryBytes: times(poolLive, config.STACK_MEMORY_RESERVATION), nanoCpus: times(poolLive, config.STACK_CPU_RESERVATION) },
     },
     nodes: nodeFigures,
     nodesError,

@@ -1,5 +1,6 @@
 import type { Config } from "../../config.ts";
 import { volumeName } from "../owners/volume-generations.ts";
+import type { Stack } from "./vocabulary.ts";
 
 /** The Dokploy resources one stack consists of, derived from its name. Pure. */
 export interface StackPlan {
@@ -15,8 +16,11 @@ export interface StackPlan {
 
 export type PlanConfig = Pick<Config, "STACK_PROJECT_PREFIX" | "STACK_VOLUME_PREFIX" | "STACK_DOMAIN_SUFFIX" | "STACK_PORT" | "STACK_MOUNTS">;
 
-/** `volumeGeneration`: whose volumes the stack mounts (see owners/volume-generations.ts); 0 is the plain naming. */
-export function planStack(name: string, config: PlanConfig, volumeGeneration: number): StackPlan {
+/** Whose volumes a stack mounts (owners/volume-generations.ts): generation 0 of its own name is the plain naming. */
+export type StackNaming = Pick<Stack, "name" | "volumeGeneration"> & Partial<Pick<Stack, "volumeName">>;
+
+export function planStack(stack: StackNaming, config: PlanConfig): StackPlan {
+  const { name, volumeGeneration } = stack;
   const host = `${name}.${config.STACK_DOMAIN_SUFFIX}`;
   return {
     name,
@@ -27,7 +31,7 @@ export function planStack(name: string, config: PlanConfig, volumeGeneration: nu
     port: config.STACK_PORT,
     volumes: config.STACK_MOUNTS.map((m) => ({
       key: m.key,
-      volumeName: volumeName(config.STACK_VOLUME_PREFIX, m.key, name, volumeGeneration),
+      volumeName: volumeName(config.STACK_VOLUME_PREFIX, m.key, stack.volumeName ?? name, volumeGeneration),
       mountPath: m.mountPath,
     })),
   };

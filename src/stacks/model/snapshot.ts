@@ -11,7 +11,7 @@ import {
   stepId,
   stepState,
 } from "./vocabulary.ts";
-import { STEPS_BY_KIND } from "./steps.ts";
+import { stepsOf } from "./steps.ts";
 
 /** A deployment as one JSON document: its steps folded from the persisted events. */
 export const stepSnapshot = z.object({
@@ -46,7 +46,7 @@ export type DeploymentSnapshot = z.infer<typeof deploymentSnapshot>;
 
 /** `queuePosition`: its place in the portal's queue now (QueueBoard), while it waits there. */
 export function snapshotOf(deployment: Deployment, events: DeploymentEvent[], queuePosition: number | null = null): DeploymentSnapshot {
-  const order = deployment.historyPruned ? [] : (STEPS_BY_KIND[deployment.kind] as readonly StepId[]);
+  const order = deployment.historyPruned ? [] : (stepsOf(deployment.kind, deployment.fromPool) as readonly StepId[]);
   const steps = new Map<StepId, StepSnapshot>(order.map((step) => [step, { step, state: "pending", startedAt: null, finishedAt: null }]));
   let url: string | null = null;
   // The done event's error may carry Dokploy's detail, which the row does not keep.

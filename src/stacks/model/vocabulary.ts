@@ -16,6 +16,10 @@ export const stackStatus = z.enum([
 ]);
 export type StackStatus = z.infer<typeof stackStatus>;
 
+/** A pooled stack while it is made, and once its OpenCode answered and it can be claimed. */
+export const poolState = z.enum(["warming", "ready"]);
+export type PoolState = z.infer<typeof poolState>;
+
 export const stack = z.object({
   id: z.number().int(),
   name: z.string(),
@@ -35,6 +39,10 @@ export const stack = z.object({
   deletedAt: z.string().nullable(),
   /** Who signed in and deployed (or claimed) it; null for stacks of AUTH_MODE=open. */
   owner: owner.nullable(),
+  /** A stack of the warm pool (stacks/pool/): no owner yet. Null for every owned stack. */
+  pool: poolState.nullable(),
+  /** The name its volumes carry when not its own (a claimed pooled stack's pool name); null: its name. */
+  volumeName: z.string().nullable(),
 });
 export type Stack = z.infer<typeof stack>;
 /** A stack as anyone may see it (GET /api/stacks/:name): no ids, no secrets. */
@@ -65,7 +73,7 @@ export type OwnedStack = z.infer<typeof ownedStack>;
 /** The Dokploy ids of a stack, written the moment Dokploy returns each. */
 export type StackResources = Pick<Stack, "projectId" | "environmentId" | "applicationId" | "appName" | "domainId" | "mountIds">;
 
-export const deploymentKind = z.enum(["deploy", "delete", ...OPERATION_KINDS]);
+export const deploymentKind = z.enum(["deploy", "delete", "warm", ...OPERATION_KINDS]);
 export type DeploymentKind = z.infer<typeof deploymentKind>;
 
 export const deploymentStatus = z.enum(["running", "succeeded", "failed"]);
@@ -145,6 +153,8 @@ export const deployment = z.object({
   finishedAt: z.string().nullable(),
   /** Retention let its events and report go (HISTORY_RETENTION): only the row and its outcome are left. */
   historyPruned: z.boolean(),
+  /** A deploy that took a stack of the warm pool: its steps are the claim's (model/steps.ts). */
+  fromPool: z.boolean(),
 });
 export type Deployment = z.infer<typeof deployment>;
 

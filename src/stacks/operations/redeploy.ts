@@ -36,7 +36,7 @@ async function applyPlan(deps: Ports, input: OperationInput): Promise<string> {
   const image = redeployImage(deps, input);
   const { signal, stack } = input;
   const { applicationId, appName } = applicationOf(deps, stack.id);
-  const plan = planStack(stack.name, config, stack.volumeGeneration);
+  const plan = planStack(stack, config);
   // The stack stays on its node: its volumes are there (placement/nodes.ts). One made before pins is pinned now.
   const { nodeId } = await adoptPlacement(deps, stack, appName, signal);
   // One read: the settings, and the environment with the stack's password (the portal keeps no copy).
@@ -110,7 +110,7 @@ export function changePassword(deps: Ports, input: OperationInput): Promise<void
       const password = input.password;
       await step("set_password", async () => {
         const { applicationId } = applicationOf(deps, input.stack.id);
-        const plan = planStack(input.stack.name, deps.config, input.stack.volumeGeneration);
+        const plan = planStack(input.stack, deps.config);
         await deps.client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, input.signal);
         // Stop-first, so the old password's OpenCode is gone before the new one starts.
         await deps.client.applicationUpdate(

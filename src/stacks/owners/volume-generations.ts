@@ -8,19 +8,30 @@
  * stack's generation, so their own volumes, back.
  */
 
-/** One earlier stack of the name: its token hash and its volume generation. */
+/** One earlier stack of the name: its token hash and whose volumes it mounted. */
 export interface VolumeLineage {
   tokenHash: string;
   generation: number;
+  /** The name its volumes carry when not the stack's (a claimed pooled stack's pool name). */
+  volumeName: string | null;
   /** Its signed-in owner (AUTH_MODE=oidc), if any. */
   owner: { issuer: string; subject: string } | null;
 }
 
-/** `history` is the name's stacks, newest first; `owns` tells whether the caller owned one (its token, or signed in). */
-export function volumeGenerationFor(history: readonly VolumeLineage[], owns: (earlier: VolumeLineage) => boolean): number {
+/** The volumes a stack mounts: a generation of the name they carry (null: the stack's own). */
+export interface Volumes {
+  generation: number;
+  volumeName: string | null;
+}
+
+/**
+ * `history` is the name's stacks, newest first; `owns` tells whether the caller owned one (its
+ * token, or signed in): then that stack's volumes, else a generation above all used before.
+ */
+export function volumesFor(history: readonly VolumeLineage[], owns: (earlier: VolumeLineage) => boolean): Volumes {
   const own = history.find((h) => owns(h));
-  if (own) return own.generation;
-  return history.length === 0 ? 0 : Math.max(...history.map((h) => h.generation)) + 1;
+  if (own) return { generation: own.generation, volumeName: own.volumeName };
+  return { generation: history.length === 0 ? 0 : Math.max(...history.map((h) => h.generation)) + 1, volumeName: null };
 }
 
 /**

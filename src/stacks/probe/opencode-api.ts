@@ -79,7 +79,7 @@ async function fromStack<T>(deps: OpenCodePorts, stack: Stack, timeoutMs: number
   const signal = AbortSignal.timeout(timeoutMs);
   const credentials = await stackCredentials(deps, stack.applicationId, signal).catch(() => null);
   if (!credentials) return null;
-  const plan = planStack(stack.name, deps.config, stack.volumeGeneration);
+  const plan = planStack(stack, deps.config);
   const targets = expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName: stack.appName, port: plan.port });
   const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
   for (const target of targets) {

@@ -78,3 +78,21 @@ export function expandProbeTargets(spec: string, vars: ProbeTargetVars): ProbeTa
   }
   return targets;
 }
+
+/**
+ * The entries of a spec that do not name `{host}`: how a stack without a public domain (a
+ * stack of the warm pool) is reached, e.g. `http://{appName}:{port}/` on Dokploy's network.
+ */
+export function withoutHost(spec: string): string {
+  return entries(spec)
+    .filter((entry) => !entry.includes("{host}"))
+    .join(",");
+}
+
+/** The entries that reach the stack at its public address (`{host}`); all of them if none does. */
+export function atHost(spec: string): string {
+  const public_ = entries(spec).filter((entry) => entry.includes("{host}"));
+  return public_.length ? public_.join(",") : spec;
+}
+
+const entries = (spec: string) => spec.split(",").filter((entry) => entry.trim() !== "");

@@ -21,6 +21,22 @@ export class DeploySlots {
     return this.waiting.length;
   }
 
+  /**
+   * A slot now, only if one is free and nobody waits for it, else null: background work (the
+   * warm pool) never queues, so it never goes ahead of a person's deploy.
+   */
+  tryAcquire(): (() => void) | null {
+    if (this.running >= this.size || this.waiting.length > 0) return null;
+    this.running++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.running--;
+      this.next();
+    };
+  }
+
   /** Resolves when a slot is free; rejects with the signal's reason if aborted while waiting. */
   acquire(onPosition: (position: number) => void, signal?: AbortSignal): Promise<() => void> {
     let released = false;

@@ -3,7 +3,7 @@ import { planStack } from "../model/resource-plan.ts";
 import { failIfUnschedulable } from "../placement/swarm-scheduling.ts";
 import { probeOnce } from "../probe/probe-once.ts";
 import { waitUntilAnswering } from "../probe/readiness.ts";
-import { expandProbeTargets } from "../probe/targets.ts";
+import { atHost, expandProbeTargets, withoutHost } from "../probe/targets.ts";
 import type { Ports } from "./ports.ts";
 import { SagaError, now, sleep } from "./saga.ts";
 import type { DeploymentRow } from "../../dokploy/schemas.ts";
@@ -15,9 +15,18 @@ import { waitForDokployDeploy } from "./wait-dokploy-deploy.ts";
  * Swarm has changed anything, so each wait watches the real state.
  */
 
-function probeTargets(deps: Ports, stack: Stack, appName: string) {
-  const plan = planStack(stack.name, deps.config, stack.volumeGeneration);
-  return expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName, port: plan.port });
+/**
+ * A pooled stack has no public domain yet: only the targets that do not need one. `atPublicHost`:
+ * only those of its public address (a claim proves that its new domain routes to it).
+ */
+function probeTargets(deps: Ports, stack: Stack, appName: string, atPublicHost = false) {
+  const plan = planStack(stack, deps.config);
+  const spec = deps.config.STACK_PROBE_URLS;
+  return expandProbeTargets(stack.pool ? withoutHost(spec) : atPublicHost ? atHost(spec) : spec, {
+    host: plan.host,
+    appName,
+    port: plan.port,
+  });
 }
 
 /**
@@ -30,8 +39,9 @@ export async function waitHealthy(
   appName: string,
   signal: AbortSignal,
   timeoutMs = deps.config.HEALTH_TIMEOUT,
+  atPublicHost = false,
 ): Promise<{ trusted?: boolean }> {
-  return waitUntilAnswering(deps, appName, probeTargets(deps, stack, appName), timeoutMs, signal);
+  return waitUntilAnswering(deps, appName, probeTargets(deps, stack, appName, atPublicHost), timeoutMs, signal);
 }
 
 /** Ids of the service's tasks that run now (`docker service ps`, as Dokploy reports it). */

@@ -122,7 +122,7 @@ export class StackSso {
       if (!stack.applicationId) continue;
       try {
         const app = await this.deps.client.applicationSettings(stack.applicationId);
-        const host = planStack(stack.name, this.deps.config, stack.volumeGeneration).host;
+        const host = planStack(stack, this.deps.config).host;
         if (await syncStackDomain(this.deps, on, host, app.domains)) report.updated.push(stack.name);
         else report.unchanged += 1;
       } catch (err) {

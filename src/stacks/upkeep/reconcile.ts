@@ -44,7 +44,8 @@ export async function reconcile(deps: TeardownPorts, opts: { apply: boolean }): 
     return null;
   });
   const projects = await client.projectAll();
-  const stacks = store.stacks.list({ limit: 1_000_000 }).filter((s) => LIVE_STATUSES.includes(s.status));
+  // The warm pool's too: its projects are no orphans, and a pooled stack can be lost like any.
+  const stacks = store.stacks.list({ limit: 1_000_000, includePool: true }).filter((s) => LIVE_STATUSES.includes(s.status));
   const byProjectId = new Map(stacks.flatMap((s) => (s.projectId ? [[s.projectId, s] as const] : [])));
   const names = new Set(stacks.map((s) => s.name));
   const report: ReconcileReport = {
@@ -119,9 +120,7 @@ export async function reconcile(deps: TeardownPorts, opts: { apply: boolean }): 
 /** The volumes of the stacks' prefix that no stack whose volumes are kept would mount. */
 async function findOrphanVolumes(deps: TeardownPorts): Promise<string[]> {
   const { config } = deps;
-  const kept = new Set(
-    deps.store.stacks.volumeLineages().flatMap((s) => planStack(s.name, config, s.volumeGeneration).volumes.map((v) => v.volumeName)),
-  );
+  const kept = new Set(deps.store.stacks.volumeLineages().flatMap((s) => planStack(s, config).volumes.map((v) => v.volumeName)));
   const volumes = await deps.client.dockerVolumes();
   return volumes
     .map((v) => v.Name)

@@ -1,6 +1,6 @@
 import { DokployError } from "../../dokploy/errors.ts";
 import type { Stack } from "../model/vocabulary.ts";
-import { planStack } from "../model/resource-plan.ts";
+import { type StackNaming, planStack } from "../model/resource-plan.ts";
 import { now } from "../runs/saga.ts";
 import type { Ports } from "../runs/ports.ts";
 import { recordAudit } from "../owners/audit-trail.ts";
@@ -72,8 +72,7 @@ export class VolumeReaper {
     const holdEnded = new Date(Date.now() - this.quarantineDays * DAY_MS).toISOString();
     const due = store.stacks.volumesToLetGo(holdEnded, BATCH);
     if (due.length === 0) return [];
-    const volumesOf = (s: { name: string; volumeGeneration: number }) =>
-      planStack(s.name, config, s.volumeGeneration).volumes.map((v) => v.volumeName);
+    const volumesOf = (s: StackNaming) => planStack(s, config).volumes.map((v) => v.volumeName);
     const wanted = new Set(store.stacks.volumeLineages(holdEnded).flatMap(volumesOf));
     // Dokploy's `docker volume rm` runs on its own server: where it runs, the leader.
     const nodes = this.deps.cluster ? await this.deps.cluster.nodesOrLast(signal) : null;

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Harness, startHarness, waitFor } from "../support/harness.ts";
+import { type Launched, inEachLang, launch, msg, openPage, text } from "./support.ts";
+
+/**
+ * A deploy that takes a stack of the warm pool, in a real browser: the page shows the claim's
+ * three steps and the once-only details as for any deploy, and a reload rebuilds the same view.
+ */
+
+const T = 90_000;
+const CLAIM_STEPS = ["claim", "wait_healthy", "ready"];
+
+let h: Harness;
+let chrome: Launched;
+
+beforeAll(async () => {
+  [h, chrome] = await Promise.all([
+    startHarness({ env: (sandboxUrl) => ({ STACK_PROBE_URLS: `${sandboxUrl}/ {host},${sandboxUrl}/ {appName}`, POOL_SIZE: "1" }) }),
+    launch(),
+  ]);
+}, T);
+
+afterAll(async () => {
+  await chrome?.close();
+  await h?.stop();
+}, T);
+
+describe("a deploy from the warm pool, on the page", () => {
+  test(
+    "the claim's steps in each language, the details once, the same view after a reload",
+    async () => {
+      await waitFor(
+        async () => h.portal.store.pool.counts(),
+        (c) => c.ready === 1,
+        "a pooled stack ready",
+      );
+      const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: "en-GB" });
+      try {
+        await page.goto(`${h.url}/`);
+        await page.fill("#name-input", "frank");
+        await page.waitForSelector('#name-status[data-state="ok"]');
+        await page.click("#deploy-button");
+        await page.waitForSelector('#view-progress[data-status="ready"]', { timeout: 15_000 });
+        const check = async () =>
+          inEachLang(page, async (lang) => {
+            const steps = page.locator("#progress-steps li");
+            expect(await steps.evaluateAll((items) => items.map((li) => li.getAttribute("data-step")))).toEqual(CLAIM_STEPS);
+            for (const step of CLAIM_STEPS) {
+              const item = page.locator(`#progress-steps li[data-step="${step}"]`);
+              expect(await item.getAttribute("data-state")).toBe("succeeded");
+              expect(await item.locator(".step-label").innerText()).toBe(msg(lang, `step.${step}`));
+            }
+            expect(await text(page, "#result-title")).toBe(msg(lang, "result.ready_title"));
+          });
+        await check();
+        const password = await text(page, '[data-detail="password"] .detail-value');
+        const app = h.portal.store.stacks.live("frank");
+        expect(app?.pool).toBeNull();
+        const env = await (await fetch(`${h.sandboxUrl}/__sandbox/state`)).json();
+        expect(env.applications.find((a: any) => a.applicationId === app?.applicationId).env).toContain(`OPENCODE_SERVER_PASSWORD=${password}`);
+        await page.reload();
+        await page.waitForSelector('#view-progress[data-status="ready"]');
+        await check();
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    T,
+  );
+});
