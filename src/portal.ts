@@ -151,6 +151,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
       if (stack && stack.status !== "ready" && stack.status !== "deploying") availability.forget(stack.name);
       // The gate reads the stack's password again at once, not after its cache's 10 s (stackSso is made below).
       if (kind === "password" && stack?.applicationId) stackSso.forget(stack.applicationId);
+      // A stack gone (or a run's slot free) may let the pool grow again (made below).
+      pool.nudge();
     },
   });
   const access = new StackAccess(store, { adminToken: config.ADMIN_TOKEN, requireSignIn: auth !== null });

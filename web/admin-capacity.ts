@@ -134,6 +134,10 @@ function fleetPart(r: Report): HTMLElement[] {
       count("capacity.free", f.freeStacks === null ? t("capacity.no_limit") : f.freeStacks, "free"),
       count("capacity.running", f.byRunState.running, "running"),
       count("capacity.stopped", f.byRunState.stopped, "stopped"),
+      // The warm pool's stacks hold room too, though they are in no list.
+      ...(r.pool.wanted > 0 || r.pool.ready + r.pool.warming > 0
+        ? [count("capacity.pool", t("capacity.of", { n: r.pool.ready, max: r.pool.wanted }), "pool")]
+        : []),
     ),
     h("h4", {}, t("capacity.by_status")),
     h(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Harness, startHarness, waitFor } from "../support/harness.ts";
-import { type Launched, inEachLang, launch, msg, openPage, text } from "./support.ts";
+import { ADMIN_TOKEN, type Harness, startHarness, waitFor } from "../support/harness.ts";
+import { type Launched, inEachLang, launch, msg, normalise, openAdmin, openPage, text } from "./support.ts";
 
 /**
  * A deploy that takes a stack of the warm pool, in a real browser: the page shows the claim's
@@ -61,6 +61,31 @@ describe("a deploy from the warm pool, on the page", () => {
         await page.reload();
         await page.waitForSelector('#view-progress[data-status="ready"]');
         await check();
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    T,
+  );
+
+  test(
+    "the admin's capacity card counts the pool's ready stacks against POOL_SIZE",
+    async () => {
+      await waitFor(
+        async () => h.portal.store.pool.counts(),
+        (c) => c.ready === 1,
+        "the pool refilled",
+      );
+      const { context, page, problems } = await openAdmin(chrome.browser, h.url, "en-GB", ADMIN_TOKEN);
+      try {
+        await page.waitForSelector('#capacity-fleet [data-count="pool"]');
+        await inEachLang(page, async (lang) => {
+          expect(await text(page, '#capacity-fleet [data-count="pool"] dt')).toBe(msg(lang, "capacity.pool"));
+          expect(normalise(await text(page, '#capacity-fleet [data-count="pool"] dd'))).toBe(
+            normalise(msg(lang, "capacity.of", { n: "1", max: "1" })),
+          );
+        });
         expect(problems).toEqual([]);
       } finally {
         await context.close();

@@ -68,6 +68,16 @@ describe("the warm pool", () => {
     const capacity = (await (await fetch(`${h.url}/api/admin/capacity`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any;
     expect(capacity.pool).toMatchObject({ wanted: 2, ready: 2, warming: 0 });
     expect(capacity.fleet.live).toBe(0);
+    // The reconciler knows them: their projects are no orphans, and they are not lost.
+    const reconcile = await fetch(`${h.url}/api/admin/reconcile`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ apply: false }),
+    });
+    const report = ((await reconcile.json()) as any).report;
+    expect(report.orphanProjects).toEqual([]);
+    expect(report.lostStacks).toEqual([]);
+    expect(report.orphanVolumes ?? []).toEqual([]);
   });
 
   test("a deploy takes a ready stack: its name, address and password are the owner's, and the pool refills", async () => {
@@ -210,4 +220,42 @@ describe("the warm pool across restarts and image changes", () => {
       await h.stopSandbox();
     }
   });
+});
+
+describe("the warm pool's limits", () => {
+  test("owned and pooled stacks stay within MAX_STACKS: the pool shrinks as owners come and grows back as they go", async () => {
+    const h = await startHarness({ env: poolEnv({ MAX_STACKS: "3" }) });
+    try {
+      await poolReady(h, 2);
+      const a = await deployAndWait(h, "max-a");
+      await deployAndWait(h, "max-b");
+      await poolReady(h, 1);
+      await deployAndWait(h, "max-c");
+      await poolReady(h, 0);
+      expect(await poolApps(h)).toEqual([]);
+      const refused = await deploy(h, "max-d");
+      expect(refused).toMatchObject({ status: 503, body: { error: { code: "capacity_reached" } } });
+      const del = await fetch(`${h.url}/api/stacks/max-a`, { method: "DELETE", headers: { authorization: `Bearer ${a.managementToken}` } });
+      await readEvents(`${h.url}${((await del.json()) as any).eventsUrl}`);
+      await poolReady(h, 1);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test("a pooled stack past POOL_MAX_AGE is replaced by a new one", async () => {
+    const h = await startHarness({ env: poolEnv({ POOL_MAX_AGE: "1s", POOL_SIZE: "1" }) });
+    try {
+      await poolReady(h, 1);
+      const first = (await poolApps(h)).map((a: any) => a.applicationId);
+      await waitFor(
+        async () => (await poolApps(h)).map((a: any) => a.applicationId),
+        (ids) => ids.length === 1 && !first.includes(ids[0]),
+        "the pooled stack replaced",
+        15_000,
+      );
+    } finally {
+      await h.stop();
+    }
+  }, 30_000);
 });
