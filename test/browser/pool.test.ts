@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ADMIN_TOKEN, type Harness, startHarness, waitFor } from "../support/harness.ts";
+import { ADMIN_TOKEN, type Harness, poolEnv, startHarness, waitFor } from "../support/harness.ts";
 import { type Launched, inEachLang, launch, msg, normalise, openAdmin, openPage, text } from "./support.ts";
 
 /**
@@ -14,10 +14,7 @@ let h: Harness;
 let chrome: Launched;
 
 beforeAll(async () => {
-  [h, chrome] = await Promise.all([
-    startHarness({ env: (sandboxUrl) => ({ STACK_PROBE_URLS: `${sandboxUrl}/ {host},${sandboxUrl}/ {appName}`, POOL_SIZE: "1" }) }),
-    launch(),
-  ]);
+  [h, chrome] = await Promise.all([startHarness({ env: (sandboxUrl) => poolEnv(sandboxUrl, 1) }), launch()]);
 }, T);
 
 afterAll(async () => {

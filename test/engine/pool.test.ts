@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Harness, deployAndWait, sandboxState, startHarness, waitFor } from "../support/harness.ts";
+import { type Harness, deployAndWait, poolEnv, sandboxState, startHarness, waitFor } from "../support/harness.ts";
 import { docker, enginePortalEnv, engineSkipReason, runningContainer } from "./engine.ts";
 
 /**
@@ -16,7 +16,7 @@ describe.skipIf(skip !== null)("the warm pool on the real engine", () => {
   beforeAll(async () => {
     h = await startHarness({
       sandbox: { runtime: "docker", deployDurationMs: 0 },
-      env: (sandboxUrl) => ({ ...enginePortalEnv(), STACK_PROBE_URLS: `${sandboxUrl}/ {host},${sandboxUrl}/ {appName}`, POOL_SIZE: "1" }),
+      env: (sandboxUrl) => ({ ...enginePortalEnv(), ...poolEnv(sandboxUrl, 1) }),
     });
   }, T);
   afterAll(() => h?.stop(), T);

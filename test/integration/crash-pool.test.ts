@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox } from "../../src/sandbox/index.ts";
-import { ADMIN_TOKEN, SANDBOX_KEY, deploy, portalEnv, readEvents, sandboxState, waitFor } from "../support/harness.ts";
+import { ADMIN_TOKEN, SANDBOX_KEY, deploy, poolEnv, portalEnv, readEvents, sandboxState, waitFor } from "../support/harness.ts";
 import { spawnPortal } from "../support/process.ts";
 
 /**
@@ -18,8 +18,7 @@ async function poolSandbox() {
   const control = (path: string, body?: unknown) => fetch(`${sandbox.url}/__sandbox/${path}`, { method: "POST", body: JSON.stringify(body) });
   const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-pool-"));
   const env = portalEnv(sandbox.url, dataDir, {
-    STACK_PROBE_URLS: `${sandbox.url}/ {host},${sandbox.url}/ {appName}`,
-    POOL_SIZE: "2",
+    ...poolEnv(sandbox.url),
     DOKPLOY_TIMEOUT: "3s",
     ADMIN_TOKEN,
   });

@@ -2,7 +2,7 @@
 // who deploys becomes the owner of the pooled stack they take, exactly as of a stack made for
 // them, and their limit holds for pooled stacks too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Harness, readEvents, startHarness, waitFor } from "../support/harness.ts";
+import { type Harness, poolEnv, readEvents, startHarness, waitFor } from "../support/harness.ts";
 import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
 
 let provider: TestProvider;
@@ -13,12 +13,7 @@ beforeAll(async () => {
   portalUrl = `http://127.0.0.1:${await freePort()}`;
   provider = await startProvider({ keys: [await newSigningKey("key-1")], portalUrl });
   h = await startHarness({
-    env: (sandboxUrl) =>
-      oidcEnv(provider, portalUrl, {
-        STACK_PROBE_URLS: `${sandboxUrl}/ {host},${sandboxUrl}/ {appName}`,
-        POOL_SIZE: "2",
-        MAX_STACKS_PER_USER: "1",
-      }),
+    env: (sandboxUrl) => oidcEnv(provider, portalUrl, { ...poolEnv(sandboxUrl), MAX_STACKS_PER_USER: "1" }),
   });
 });
 

@@ -4,6 +4,7 @@ import {
   type Harness,
   deploy,
   deployAndWait,
+  poolEnv,
   readEvents,
   sandboxState,
   startAnotherPortal,
@@ -17,14 +18,9 @@ import {
  * gets, and that no pooled stack is ever handed out twice or on an old image.
  */
 
-/** Pooled stacks are reached on Dokploy's network by appName until they have a domain. */
-const poolEnv =
+const withPool =
   (extra: Record<string, string> = {}) =>
-  (sandboxUrl: string) => ({
-    STACK_PROBE_URLS: `${sandboxUrl}/ {host},${sandboxUrl}/ {appName}`,
-    POOL_SIZE: "2",
-    ...extra,
-  });
+  (sandboxUrl: string) => ({ ...poolEnv(sandboxUrl), ...extra });
 
 const poolReady = (h: Harness, n: number) =>
   waitFor(
@@ -42,7 +38,7 @@ const stepsOf = (events: { event: string; data: any }[]) =>
 describe("the warm pool", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ env: poolEnv() });
+    h = await startHarness({ env: withPool() });
   });
   afterAll(() => h.stop());
 
@@ -159,7 +155,7 @@ describe("the warm pool", () => {
 
 describe("the warm pool across restarts and image changes", () => {
   test("a new STACK_IMAGE replaces the pooled stacks; a deploy never takes one on the old image", async () => {
-    const h = await startHarness({ env: poolEnv() });
+    const h = await startHarness({ env: withPool() });
     try {
       await poolReady(h, 2);
       const old = (await poolApps(h)).map((a: any) => a.applicationId);
@@ -199,7 +195,7 @@ describe("the warm pool across restarts and image changes", () => {
   });
 
   test("after a restart the pool is the one it had: no stack made twice, and claims go on", async () => {
-    const h = await startHarness({ env: poolEnv() });
+    const h = await startHarness({ env: withPool() });
     try {
       await poolReady(h, 2);
       const before = (await poolApps(h)).map((a: any) => a.applicationId).sort();
@@ -224,7 +220,7 @@ describe("the warm pool across restarts and image changes", () => {
 
 describe("the warm pool's limits", () => {
   test("owned and pooled stacks stay within MAX_STACKS: the pool shrinks as owners come and grows back as they go", async () => {
-    const h = await startHarness({ env: poolEnv({ MAX_STACKS: "3" }) });
+    const h = await startHarness({ env: withPool({ MAX_STACKS: "3" }) });
     try {
       await poolReady(h, 2);
       const a = await deployAndWait(h, "max-a");
@@ -244,7 +240,7 @@ describe("the warm pool's limits", () => {
   });
 
   test("a pooled stack past POOL_MAX_AGE is replaced by a new one", async () => {
-    const h = await startHarness({ env: poolEnv({ POOL_MAX_AGE: "1s", POOL_SIZE: "1" }) });
+    const h = await startHarness({ env: withPool({ POOL_MAX_AGE: "1s", POOL_SIZE: "1" }) });
     try {
       await poolReady(h, 1);
       const first = (await poolApps(h)).map((a: any) => a.applicationId);

@@ -55,6 +55,15 @@ export const FAST_ENV: Record<string, string> = {
   RETENTION_INTERVAL: "0",
 };
 
+/**
+ * A warm pool on the sandbox: its stacks have no domain, so the probe reaches them by appName
+ * (as `http://{appName}:{port}/` on Dokploy's network), besides the public host.
+ */
+export const poolEnv = (sandboxUrl: string, size = 2): Record<string, string> => ({
+  STACK_PROBE_URLS: `${sandboxUrl}/ {host},${sandboxUrl}/ {appName}`,
+  POOL_SIZE: String(size),
+});
+
 /** The environment of a portal that talks to the sandbox at `sandboxUrl`. */
 export function portalEnv(sandboxUrl: string, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
