@@ -69,8 +69,6 @@ export interface Portal {
   retention: HistoryKeeper;
   /** Removes the volumes of owners who are gone, once their name's hold is over (tests run one with run). */
   volumes: VolumeReaper;
-  /** The warm pool (tests wait for it with settle). */
-  pool: WarmPool;
   stop(): Promise<void>;
 }
 
@@ -294,7 +292,6 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     runner,
     retention: keeper,
     volumes,
-    pool,
     async stop() {
       clearTimeout(collectDefaults);
       reconciler.stop();

@@ -36,8 +36,6 @@ export interface WarmPoolOptions {
   maxStacks: number;
   /** How often the pool looks at itself besides after each of its runs and claims. */
   intervalMs: number;
-  /** A claim was answered (its time from the request, in ms). */
-  onClaim?: (ms: number) => void;
   /** A pooled stack was made (`ready`) or could not be (`failed`), or let go (`replaced`). */
   onMember?: (outcome: "ready" | "failed" | "replaced") => void;
 }
@@ -104,11 +102,6 @@ export class WarmPool {
           this.nudge();
         }
       });
-  }
-
-  /** Waits for the current look (tests). */
-  async settle(): Promise<void> {
-    while (this.ticking) await this.ticking;
   }
 
   /** The counts /metrics and the capacity view show. */
