@@ -63,12 +63,15 @@ export class LifecycleRepo {
       .run(now, reason, stackId);
   }
 
-  /** The newest deployments of a stack (deploy, delete and operations), newest first. */
+  /**
+   * The newest deployments of a stack (deploy, delete and operations), newest first. Not a
+   * pooled stack's making (`warm`): that was before its owner took it, and is not theirs.
+   */
   recent(stackId: number, limit: number): OperationSummary[] {
     const rows = this.db
       .query(
         `SELECT id, kind, status, error_code, error_message, created_at, finished_at FROM deployments
-         WHERE stack_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+         WHERE stack_id = ? AND kind != 'warm' ORDER BY created_at DESC, rowid DESC LIMIT ?`,
       )
       .all(stackId, limit) as {
       id: string;

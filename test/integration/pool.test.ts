@@ -104,6 +104,8 @@ describe("the warm pool", () => {
     expect(snapshot.steps.map((s: any) => s.step)).toEqual(["claim", "wait_healthy", "ready"]);
     const details = await fetch(`${h.url}/api/stacks/alice/details`, { headers: { authorization: `Bearer ${result.managementToken}` } });
     expect(details.status).toBe(200);
+    // Its history is the owner's: the deploy, not the pool's making of the stack.
+    expect(((await details.json()) as any).operations.map((o: any) => [o.kind, o.deploymentId])).toEqual([["deploy", result.deploymentId]]);
 
     // Operators see the claim in the audit log; the pool makes another stack.
     const audit = (await (await fetch(`${h.url}/api/admin/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any;
