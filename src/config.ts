@@ -12,7 +12,15 @@ import { imageReference } from "./stacks/model/image-reference.ts";
  * is expected; values of secret variables are never echoed.
  */
 
-export const SECRET_VARIABLES = ["DOKPLOY_API_TOKEN", "STACK_REGISTRY_PASSWORD", "ADMIN_TOKEN", "METRICS_TOKEN", "OIDC_CLIENT_SECRET"] as const;
+// A chat webhook's address is its credential (Slack's, Teams', Mattermost's carry the token in the path).
+export const SECRET_VARIABLES = [
+  "DOKPLOY_API_TOKEN",
+  "STACK_REGISTRY_PASSWORD",
+  "ADMIN_TOKEN",
+  "METRICS_TOKEN",
+  "OIDC_CLIENT_SECRET",
+  "IDLE_WARNING_WEBHOOK",
+] as const;
 
 const optionalText = z
   .string()
@@ -185,6 +193,15 @@ export const configSchema = z
     // A stack with no OpenCode activity this long is stopped; its owner starts it again. 0: never.
     IDLE_STOP_AFTER: duration("4h"),
     IDLE_CHECK_INTERVAL: duration("5m"),
+    // How long an owner may keep a stack awake at once (0: they cannot), and when they are told
+    // an idle stop is coming: on the stack page, and with a POST to IDLE_WARNING_WEBHOOK if set.
+    IDLE_KEEP_AWAKE_MAX: duration("8h"),
+    IDLE_WARNING_BEFORE: duration("30m"),
+    IDLE_WARNING_WEBHOOK: z
+      .string()
+      .url("expected an http(s) URL")
+      .refine((v) => /^https?:\/\//.test(v), "expected an http(s) URL")
+      .optional(),
     // Retention (src/stacks/upkeep/history-keeper.ts); 0 keeps that history for ever.
     HISTORY_RETENTION: duration("7d"),
     // The audit log answers "who did what" long after the fact: a year, what PCI DSS asks of audit trails.

@@ -78,7 +78,13 @@ export class Metrics {
   });
   readonly idleChecks = new Counter({
     name: "portal_idle_checks_total",
-    help: "Idle checks of running stacks by outcome: stopped (an idle stop), busy, active, unknown (OpenCode could not be read), skipped",
+    help: "Idle checks of running stacks by outcome: stopped (an idle stop), busy, active, kept_awake (by its owner), unknown (OpenCode could not be read), skipped",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly idleWarnings = new Counter({
+    name: "portal_idle_warnings_total",
+    help: "Warnings of a coming idle stop posted to IDLE_WARNING_WEBHOOK, by outcome: sent, failed",
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });

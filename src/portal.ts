@@ -21,6 +21,7 @@ import { Reconciler } from "./stacks/upkeep/reconcile.ts";
 import { VolumeReaper } from "./stacks/upkeep/volume-reaper.ts";
 import { StackOperations } from "./stacks/operations/operation-service.ts";
 import { IdleStopper } from "./stacks/upkeep/idle-stop.ts";
+import { webhookSender } from "./stacks/upkeep/idle-warning.ts";
 import { authFromConfig } from "./auth/index.ts";
 import { RolloutManager } from "./stacks/rollout/rollout-manager.ts";
 import { ClusterView } from "./stacks/placement/nodes.ts";
@@ -177,7 +178,14 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     address: config.STACK_SSO_ADDRESS ?? null,
     admins: config.STACK_SSO_ADMINS === "on",
   });
+  // When a stack stops for idleness, and what its owner may do about it (upkeep/idle-forecast.ts).
+  const idleRules = {
+    stopAfterMs: config.IDLE_STOP_AFTER,
+    keepAwakeMaxMs: config.IDLE_KEEP_AWAKE_MAX,
+    warningBeforeMs: config.IDLE_WARNING_BEFORE,
+  };
   const operations = new StackOperations(sagaDeps, runner, access, {
+    idle: idleRules,
     onRequest: (operation, outcome) => metrics.operations.inc({ operation, outcome }),
     secrets: [opts.dokployApiKey, config.ADMIN_TOKEN, config.METRICS_TOKEN],
     fleet,
@@ -188,9 +196,12 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     onRemaining: (n) => metrics.rolloutRemaining.set(n),
   });
   const idle = new IdleStopper(sagaDeps, operations, {
-    afterMs: config.IDLE_STOP_AFTER,
+    rules: idleRules,
     intervalMs: config.IDLE_CHECK_INTERVAL,
+    publicUrl: config.PUBLIC_URL,
+    warn: config.IDLE_WARNING_WEBHOOK ? webhookSender(config.IDLE_WARNING_WEBHOOK, log) : undefined,
     onCheck: (outcome) => metrics.idleChecks.inc({ outcome }),
+    onWarning: (sent) => metrics.idleWarnings.inc({ outcome: sent ? "sent" : "failed" }),
   });
   const reconciler = new Reconciler(sagaDeps, (report) => metrics.observeReconcile(report));
   const volumes = new VolumeReaper(sagaDeps, config.NAME_QUARANTINE_DAYS);

@@ -27,6 +27,8 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   session_expired: 401,
   user_stack_limit: 409,
   already_owned: 409,
+  stack_not_running: 409,
+  keep_awake_off: 409,
 };
 
 export function statusFor(code: string): ContentfulStatusCode {

@@ -17,6 +17,11 @@ export interface RealOpenCodeOptions {
    * releases side by side or move a stack from one image to another.
    */
   choose?: (task: { appName: string; image: string }) => OpenCodeImage | undefined;
+  /**
+   * Added to every real OpenCode's environment, under the container's own: what an image would
+   * bake in, e.g. a test's model provider on loopback (OPENCODE_CONFIG_CONTENT).
+   */
+  env?: Record<string, string>;
 }
 
 /** What a stack image runs, as far as the sandbox plays it. */
@@ -77,6 +82,7 @@ export function launchOpenCode(opts: RealOpenCodeOptions, launch: OpenCodeLaunch
     // No model downloads or update checks from a test machine.
     OPENCODE_DISABLE_AUTOUPDATE: "true",
     OPENCODE_DISABLE_MODELS_FETCH: "true",
+    ...opts.env,
     ...launch.env,
   };
   let resolveReady: (url: string | null) => void = () => {};

@@ -22,6 +22,10 @@ export interface RunState {
   stoppedAt: string | null;
   /** Why it was stopped: "owner", or "idle" for an idle stop. */
   stopReason: string | null;
+  /** The owner keeps it running until then (idle stop). */
+  keepAwakeUntil: string | null;
+  /** When its owner was last warned of a coming idle stop. */
+  idleWarnedAt: string | null;
 }
 
 export const operationSummary = z.object({
@@ -39,18 +43,34 @@ export class LifecycleRepo {
   constructor(private readonly db: Database) {}
 
   runState(stackId: number): RunState {
-    const row = this.db.query("SELECT run_state, started_at, stopped_at, stop_reason FROM stacks WHERE id = ?").get(stackId) as {
+    const row = this.db
+      .query("SELECT run_state, started_at, stopped_at, stop_reason, keep_awake_until, idle_warned_at FROM stacks WHERE id = ?")
+      .get(stackId) as {
       run_state: RunState["state"];
       started_at: string | null;
       stopped_at: string | null;
       stop_reason: string | null;
+      keep_awake_until: string | null;
+      idle_warned_at: string | null;
     } | null;
     return {
       state: row?.run_state ?? "running",
       startedAt: row?.started_at ?? null,
       stoppedAt: row?.stopped_at ?? null,
       stopReason: row?.stop_reason ?? null,
+      keepAwakeUntil: row?.keep_awake_until ?? null,
+      idleWarnedAt: row?.idle_warned_at ?? null,
     };
+  }
+
+  /** The owner keeps the stack running until `until` (null: no longer); when that ends, they are warned afresh. */
+  keepAwake(stackId: number, until: string | null, now: string): void {
+    this.db.query("UPDATE stacks SET keep_awake_until = ?1, idle_warned_at = NULL, updated_at = ?2 WHERE id = ?3").run(until, now, stackId);
+  }
+
+  /** The owner was warned of a coming idle stop at `at`. */
+  markIdleWarned(stackId: number, at: string): void {
+    this.db.query("UPDATE stacks SET idle_warned_at = ? WHERE id = ?").run(at, stackId);
   }
 
   setRunning(stackId: number, now: string): void {
@@ -59,7 +79,7 @@ export class LifecycleRepo {
 
   setStopped(stackId: number, reason: string, now: string): void {
     this.db
-      .query("UPDATE stacks SET run_state = 'stopped', stopped_at = ?1, stop_reason = ?2, updated_at = ?1 WHERE id = ?3")
+      .query("UPDATE stacks SET run_state = 'stopped', stopped_at = ?1, stop_reason = ?2, keep_awake_until = NULL, updated_at = ?1 WHERE id = ?3")
       .run(now, reason, stackId);
   }
 

@@ -277,4 +277,12 @@ export const MIGRATIONS: readonly string[] = [
   -- A deploy that took a pooled stack (its steps are the claim's; "usually about a minute" leaves it out).
   ALTER TABLE deployments ADD COLUMN from_pool INTEGER NOT NULL DEFAULT 0;
   `,
+  // 16: idle stops the owner sees coming (src/stacks/upkeep/idle-forecast.ts).
+  `
+  -- The owner keeps the stack running until then, whatever its activity (IDLE_KEEP_AWAKE_MAX at most).
+  ALTER TABLE stacks ADD COLUMN keep_awake_until TEXT;
+  -- When the owner was last warned of a coming idle stop: one warning per idle spell, and the
+  -- stop comes no sooner than IDLE_WARNING_BEFORE after it.
+  ALTER TABLE stacks ADD COLUMN idle_warned_at TEXT;
+  `,
 ];

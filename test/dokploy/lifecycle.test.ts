@@ -332,7 +332,7 @@ describe.skipIf(skip !== null)("the portal on a real Dokploy", () => {
     "with idle stops on, a stack nobody uses is stopped from its real OpenCode's activity",
     async () => {
       // The portal again, with a short idle time: self-deploy updates it in place.
-      const out = await selfDeploy({ IDLE_STOP_AFTER: "20s", IDLE_CHECK_INTERVAL: "3s" });
+      const out = await selfDeploy({ IDLE_STOP_AFTER: "20s", IDLE_CHECK_INTERVAL: "3s", IDLE_WARNING_BEFORE: "3s" });
       expect(out).toMatch(/project\s+found/);
       const token = stacks.one!.managementToken;
       const stopped = await waitFor(

@@ -28,6 +28,7 @@ describe.skipIf(skip !== null)("the real engine, when things happen at once", ()
       // Short, so the idle test is quick; the other tests read their stacks right after they are ready.
       IDLE_STOP_AFTER: "15s",
       IDLE_CHECK_INTERVAL: "2s",
+      IDLE_WARNING_BEFORE: "2s",
     });
     portal = await spawnPortal(env);
   }, T);

@@ -13,7 +13,8 @@ import { details, stoppedNow } from "../support/stack-details.ts";
 describe("idle stop, emulated OpenCode", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ env: { IDLE_STOP_AFTER: "1s", IDLE_CHECK_INTERVAL: "100ms" } });
+    // No warning time: the stop comes as soon as the idle time is over (idle-forecast.test.ts has the warning).
+    h = await startHarness({ env: { IDLE_STOP_AFTER: "1s", IDLE_CHECK_INTERVAL: "100ms", IDLE_WARNING_BEFORE: "0" } });
   });
   afterAll(() => h.stop());
 

@@ -61,6 +61,7 @@ export const NAMED = {
   Me: bodies.meBody,
   Logout: bodies.logoutBody,
   Claimed: bodies.claimedBody,
+  KeepAwake: bodies.keepAwakeBody,
   StackPage: bodies.stackPage,
   StackWithHistory: stackWithHistory,
   AdminStacks: bodies.adminStacksBody,

@@ -5,10 +5,18 @@ import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { StackOperations } from "../../stacks/operations/operation-service.ts";
 import { OPERATION_KINDS, type OperationKind } from "../../stacks/model/steps.ts";
 import type { AppEnv } from "../env.ts";
-import { forbidden, nameParam, noStore, notFound, rateLimited, unauthorized } from "../answers.ts";
+import { forbidden, nameParam, noStore, notFound, notJson, rateLimited, unauthorized } from "../answers.ts";
+import { readJson } from "../json-body.ts";
 import { refused, requestCredentials } from "../session.ts";
 import { problem, statusFor } from "../problem.ts";
-import type { ClaimedBody, ErrorBody, OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
+import {
+  type ClaimedBody,
+  type ErrorBody,
+  type KeepAwakeBody,
+  type OperationAcceptedBody,
+  type OperationNothingToDoBody,
+  keepAwakeRequest,
+} from "../responses.ts";
 import { type Answer, type Route, route } from "../route.ts";
 
 /**
@@ -132,6 +140,36 @@ export const OWNER_ROUTES = [
       },
   }),
   ...OPERATION_KINDS.map(operation),
+  route({
+    method: "post",
+    path: "/api/stacks/:name/keep-awake",
+    tag: "owner",
+    access: "owner",
+    limit: { budget: "operations" },
+    summary: "Keep a running stack from its idle stop until a time (IDLE_KEEP_AWAKE_MAX at most)",
+    description:
+      "`hours` absent: IDLE_KEEP_AWAKE_MAX from now; `0`: no longer kept awake. The details' `idle` then says `kept_awake` until `keepAwakeUntil`. A stop ends it.",
+    params: nameParam,
+    body: keepAwakeRequest,
+    bodyOptional: true,
+    answers: {
+      200: { description: "Kept awake until `keepAwakeUntil` (null: no longer)", schema: "KeepAwake", headers: noStore },
+      400: { description: "Not JSON, or `hours` beyond IDLE_KEEP_AWAKE_MAX", codes: ["invalid_json", "invalid_request"] },
+      ...liveStack,
+      409: { description: "The stack is not running, or this portal does not stop idle stacks", codes: ["stack_not_running", "keep_awake_off"] },
+      415: notJson,
+    },
+    handler:
+      ({ operations }: Deps) =>
+      async (c) => {
+        const body = c.req.header("content-type") ? await readJson(c, keepAwakeRequest) : ({ ok: true, value: { hours: undefined } } as const);
+        if (!body.ok) return body.response;
+        const result = operations.keepAwake(c.req.param("name"), requestCredentials(c), body.value.hours);
+        if (!result.ok) return refuse(c, result.code, result.message);
+        c.header("Cache-Control", "no-store");
+        return c.json({ name: result.name, keepAwakeUntil: result.keepAwakeUntil } satisfies KeepAwakeBody);
+      },
+  }),
   route({
     method: "post",
     path: "/api/stacks/:name/claim",

@@ -5,6 +5,7 @@ import { operationSummary } from "../../store/lifecycle.ts";
 import { outOfReachSchema } from "../backups/backup-reach.ts";
 import { deploymentKind, type Stack, stackStatus, unavailableReason } from "../model/vocabulary.ts";
 import type { Ports } from "../runs/ports.ts";
+import { idleForecast } from "../upkeep/idle-forecast.ts";
 
 /**
  * What the owner sees of a stack: the portal's record, Dokploy's view of the application
@@ -64,6 +65,8 @@ export const ownerStackDetails = z
       })
       .nullable()
       .optional(),
+    /** When it stops for idleness, and why (upkeep/idle-forecast.ts); null while not running or with idle stop off. */
+    idle: idleForecast.nullable().optional(),
   })
   .extend({ status: z.union([stackStatus, z.literal("unavailable")]) });
 export type StackDetails = z.infer<typeof ownerStackDetails>;

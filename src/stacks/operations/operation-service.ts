@@ -15,6 +15,9 @@ import { stackLogs } from "./logs.ts";
 import { startStack, restartStack, stopStack } from "./power.ts";
 import { changePassword, redeployStack } from "./redeploy.ts";
 import { recordAudit } from "../owners/audit-trail.ts";
+import type { IdleForecast, IdleRules } from "../upkeep/idle-forecast.ts";
+import { idleForecastNow } from "../upkeep/idle-now.ts";
+import { keepAwake } from "./keep-awake.ts";
 
 /**
  * The owner's operations on a stack: stop, start, restart, redeploy and a new password.
@@ -50,6 +53,8 @@ export interface StackOperationsOptions {
   secrets?: (string | undefined)[];
   /** Adds the stack's node, its availability and its backups to the details. */
   fleet?: Fleet;
+  /** When idle stacks stop (IDLE_STOP_AFTER; 0: never) and what their owners may do about it. */
+  idle?: IdleRules;
 }
 
 export class StackOperations {
@@ -63,8 +68,37 @@ export class StackOperations {
   async details(rawName: string, ctx: RequestContext): Promise<Result<{ details: StackDetails }>> {
     const access = this.access.liveStack(rawName, ctx);
     if (!access.ok) return access;
-    const [details, fleet] = await Promise.all([stackDetails(this.deps, access.stack), this.opts.fleet?.detailsOf(access.stack)]);
-    return { ok: true, details: { ...details, ...fleet } satisfies StackDetails };
+    const [details, fleet, idle] = await Promise.all([
+      stackDetails(this.deps, access.stack),
+      this.opts.fleet?.detailsOf(access.stack),
+      this.idleOf(access.stack),
+    ]);
+    return { ok: true, details: { ...details, ...fleet, idle } satisfies StackDetails };
+  }
+
+  /** When a running stack stops for idleness; null when it is not running, busy with an operation, or idle stop is off. */
+  private async idleOf(stack: Stack): Promise<IdleForecast | null> {
+    const rules = this.opts.idle;
+    if (!rules || rules.stopAfterMs <= 0 || stack.status !== "ready") return null;
+    if (this.deps.store.lifecycle.runState(stack.id).state !== "running" || this.deps.store.deployments.runningFor(stack.id)) return null;
+    return (await idleForecastNow(this.deps, stack, rules)).forecast;
+  }
+
+  /** POST /api/stacks/:name/keep-awake (keep-awake.ts), authorised like an operation and audited. */
+  keepAwake(rawName: string, ctx: RequestContext, hours: number | undefined): Result<{ name: string; keepAwakeUntil: string | null }> {
+    const access = this.access.liveStack(rawName, ctx);
+    const result = access.ok
+      ? keepAwake(this.deps, access.stack, this.opts.idle ?? { stopAfterMs: 0, keepAwakeMaxMs: 0, warningBeforeMs: 0 }, hours)
+      : access;
+    recordAudit(this.deps.store.audit, {
+      action: "keep_awake",
+      stackName: rawName.trim().toLowerCase(),
+      actor: access.ok ? access.actor : "anonymous",
+      outcome: result.ok ? "accepted" : result.code,
+      detail: result.ok ? { until: result.keepAwakeUntil } : null,
+      ctx: { client: ctx.client },
+    });
+    return result;
   }
 
   async logs(rawName: string, ctx: RequestContext, tail: number): Promise<Result<{ logs: Awaited<ReturnType<typeof stackLogs>> }>> {

@@ -33,14 +33,18 @@ export function credentialsIn(env: string): { username: string; password: string
   return { username: USERNAME_LINE.exec(env)?.[1]?.trim() || "opencode", password };
 }
 
-const sessions = z.array(z.object({ id: z.string(), time: z.object({ updated: z.number().optional() }).passthrough().optional() }).passthrough());
+const sessions = z.array(
+  z
+    .object({ id: z.string(), time: z.object({ created: z.number().optional(), updated: z.number().optional() }).passthrough().optional() })
+    .passthrough(),
+);
 /** sessionID -> {type: "idle" | "busy" | "retry"}; idle sessions may be left out. */
 const statuses = z.record(z.string(), z.object({ type: z.string() }).passthrough());
 
 export interface Activity {
   /** A session is working right now (a prompt or a command runs). */
   busy: boolean;
-  /** Epoch ms of the newest session change, or null without sessions. */
+  /** Epoch ms of the newest change of a session that has had something in it; null without one. */
   lastUpdated: number | null;
 }
 
@@ -60,7 +64,11 @@ export async function readActivity(deps: OpenCodePorts, stack: Stack, timeoutMs:
     if (!list) return null;
     const status = await get("session/status", statuses);
     if (!status) return null;
-    const updated = list.map((s) => s.time?.updated).filter((t): t is number => typeof t === "number");
+    // A session opened and left empty was not used: only one changed after it was made counts.
+    const updated = list.flatMap((s) => {
+      const { created, updated } = s.time ?? {};
+      return typeof updated === "number" && (typeof created !== "number" || updated > created) ? [updated] : [];
+    });
     return {
       busy: Object.values(status).some((s) => s.type !== "idle"),
       lastUpdated: updated.length ? Math.max(...updated) : null,

@@ -1,23 +1,31 @@
-import { readActivity } from "../probe/opencode-api.ts";
 import type { StackOperations } from "../operations/operation-service.ts";
 import type { Stack } from "../model/vocabulary.ts";
 import type { Ports } from "../runs/ports.ts";
+import { type IdleRules, idleStopDue, idleWarningDue } from "./idle-forecast.ts";
+import { idleForecastNow } from "./idle-now.ts";
+import { type IdleWarning, idleWarning } from "./idle-warning.ts";
 
 /**
- * Idle stop: a running stack whose OpenCode had no session change for IDLE_STOP_AFTER, and
- * none busy now, is stopped (reason "idle"); its owner starts it again. Activity comes from
- * the stack's own OpenCode API (opencode-api.ts). When that cannot be read, the stack is
- * left alone: only a stack known to be idle is stopped, never a busy one.
+ * Idle stop: a running stack whose OpenCode had no activity for IDLE_STOP_AFTER (idle-forecast.ts
+ * says what counts), none busy now and not kept awake by its owner, is stopped (reason "idle");
+ * its owner starts it again. When its OpenCode cannot be read, the stack is left alone: only a
+ * stack known to be idle is stopped, never a busy one. Within IDLE_WARNING_BEFORE of the stop
+ * the owner is warned once through IDLE_WARNING_WEBHOOK, if set (the page says it by itself).
  */
 
 const CONCURRENT_CHECKS = 4;
 
-export type IdleOutcome = "stopped" | "busy" | "active" | "unknown" | "skipped";
+export type IdleOutcome = "stopped" | "busy" | "active" | "kept_awake" | "unknown" | "skipped";
 
 export interface IdleStopperOptions {
-  afterMs: number;
+  rules: IdleRules;
   intervalMs: number;
+  /** The portal's address, for the warning's link to the stack page. */
+  publicUrl?: string;
+  /** Sends a warning (IDLE_WARNING_WEBHOOK); true once it was taken. */
+  warn?: (warning: IdleWarning) => Promise<boolean>;
   onCheck?: (outcome: IdleOutcome) => void;
+  onWarning?: (sent: boolean) => void;
 }
 
 export class IdleStopper {
@@ -32,7 +40,7 @@ export class IdleStopper {
   ) {}
 
   start(): void {
-    if (this.opts.afterMs <= 0 || this.opts.intervalMs <= 0) return;
+    if (this.opts.rules.stopAfterMs <= 0 || this.opts.intervalMs <= 0) return;
     const tick = () => {
       this.running = this.checkAll().finally(() => {
         this.running = null;
@@ -72,26 +80,29 @@ export class IdleStopper {
     const { store } = this.deps;
     const run = store.lifecycle.runState(stack.id);
     if (stack.status !== "ready" || run.state !== "running" || store.deployments.runningFor(stack.id)) return "skipped";
-    // A stack just started (or deployed) counts as used then.
-    const started = Date.parse(run.startedAt ?? stack.readyAt ?? stack.createdAt);
-    // Idle as of when its OpenCode was asked (a slow answer must not age the activity it
-    // reports), and asked twice: a session opened during the first look keeps the stack running.
-    const idleSince = async (): Promise<IdleOutcome | number> => {
-      const askedAt = Date.now();
-      const activity = await readActivity(this.deps, stack, this.deps.config.PROBE_ATTEMPT_TIMEOUT);
-      if (!activity) return "unknown";
-      if (activity.busy) return "busy";
-      const since = Math.max(activity.lastUpdated ?? 0, started);
-      return askedAt - since < this.opts.afterMs ? "active" : since;
-    };
-    const first = await idleSince();
-    if (typeof first !== "number") return first;
-    const second = await idleSince();
-    if (typeof second !== "number") return second;
-    const since = second;
+    // Asked twice before a stop: a session opened during the first look keeps the stack running.
+    for (let look = 0; look < 2; look++) {
+      const { forecast, at } = await idleForecastNow(this.deps, stack, this.opts.rules);
+      if (forecast.state !== "idle") return forecast.state === "kept_awake" ? "kept_awake" : forecast.state;
+      if (!idleStopDue(forecast, at)) {
+        if (idleWarningDue(forecast, at)) await this.warn(stack, forecast, at);
+        return "active";
+      }
+    }
     const result = this.operations.idleStop(stack);
     if (!result.ok) return "skipped";
-    this.deps.log.info({ stack: stack.name, deploymentId: result.deploymentId, idleSince: new Date(since).toISOString() }, "stopping an idle stack");
+    this.deps.log.info({ stack: stack.name, deploymentId: result.deploymentId }, "stopping an idle stack");
     return "stopped";
+  }
+
+  /**
+   * Once per idle spell, whether or not a webhook is set (the page says it by itself): the stop
+   * then comes IDLE_WARNING_BEFORE after this, at the earliest.
+   */
+  private async warn(stack: Stack, forecast: Parameters<typeof idleWarning>[1], at: number): Promise<void> {
+    this.deps.store.lifecycle.markIdleWarned(stack.id, new Date(at).toISOString());
+    if (!this.opts.warn) return;
+    const sent = await this.opts.warn(idleWarning(stack, forecast, this.opts.publicUrl));
+    this.opts.onWarning?.(sent);
   }
 }
