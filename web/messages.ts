@@ -81,6 +81,8 @@ const ERROR: Record<string, Key> = {
   backup_failed: "error.backup_failed",
   operation_in_progress: "error.operation_in_progress",
   stack_not_ready: "error.stack_not_ready",
+  stack_not_running: "error.stack_not_running",
+  keep_awake_off: "error.keep_awake_off",
   internal: "error.internal",
   invalid_request: "error.invalid_request",
   invalid_json: "error.invalid_json",

@@ -47,3 +47,8 @@ export function logs(name: string, token: string | null, lines = 100): Promise<R
 export function operate(kind: OperationKind, name: string, token: string | null): Promise<Result<OperationAccepted | NothingToDo>> {
   return call<OperationAccepted | NothingToDo>(path(name, kind), { method: "POST", headers: auth(token) });
 }
+
+/** Keeps a running stack from its idle stop for IDLE_KEEP_AWAKE_MAX (no body: the most the portal allows). */
+export function keepAwake(name: string, token: string | null): Promise<Result<{ name: string; keepAwakeUntil: string | null }>> {
+  return call<{ name: string; keepAwakeUntil: string | null }>(path(name, "keep-awake"), { method: "POST", headers: auth(token) });
+}

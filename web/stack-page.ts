@@ -1,7 +1,7 @@
 import type { ApiError } from "./api.ts";
 import { askConfirm } from "./confirm.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
-import { type Key, lang, t, tn } from "./i18n.ts";
+import { type Key, formatDateTime, lang, t, tn } from "./i18n.ts";
 import { errorKey, explain as explainError, nameCode, stateKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, completedSteps, currentStep, fromSnapshot } from "./watch.ts";
 import * as api from "./api.ts";
@@ -11,6 +11,7 @@ import { setCurrentDeployment } from "./state.ts";
 import * as stackApi from "./stack-api.ts";
 import { type StackState, factRows, logText, operationItems, stateOf, stateText } from "./stack-facts.ts";
 import { forgetToken, isRemembered, keepToken, stackFromHash, stackHash, tokenFor } from "./stack-token.ts";
+import { idleParts, idleWarningNow } from "./stack-idle.ts";
 
 /**
  * "Your stack" (`#stack=<name>`): a stack's state, live; its address with Open; its details
@@ -26,6 +27,7 @@ const el = {
   state: byId("stack-state"),
   error: byId("stack-error"),
   address: byId("stack-address"),
+  idle: byId("stack-idle"),
   password: byId("stack-password"),
   buttons: byId("stack-buttons"),
   message: byId("stack-message"),
@@ -345,6 +347,7 @@ function render(): void {
   el.message.hidden = message === null;
   el.message.replaceChildren(message ? message() : "");
   renderAddress(d, state);
+  renderIdle(d, state);
   renderPassword();
   renderButtons(state);
   renderProgress();
@@ -380,6 +383,34 @@ function renderAddress(d: stackApi.StackDetails | null, state: string): void {
     h("p", { class: "address stack-url" }, tn("progress.address", { url: link })),
     state === "running" ? h("div", { class: "actions" }, open) : h("p", { class: "hint" }, t("stack.open_when_running")),
   );
+}
+
+/** When the running stack stops for idleness, and "Keep awake" (stack-idle.ts). */
+function renderIdle(d: stackApi.StackDetails | null, state: string): void {
+  const forecast = state === "running" ? (d?.idle ?? null) : null;
+  if (!changed("idle", `${lang()}|${JSON.stringify(forecast)}|${forecast ? idleWarningNow(forecast) : ""}`)) return;
+  el.idle.hidden = forecast === null;
+  el.idle.replaceChildren(...(forecast ? idleParts(forecast, () => void keepAwake()) : []));
+}
+
+async function keepAwake(): Promise<void> {
+  const stack = name;
+  if (!stack) return;
+  const res = await stackApi.keepAwake(stack, token());
+  if (name !== stack) return;
+  if (!res.ok) {
+    if (res.status === 401 || res.status === 403) {
+      forgetToken(stack);
+      askToken(stack, res.error);
+      return;
+    }
+    error = explain(res.error);
+    render();
+    return;
+  }
+  const until = res.value.keepAwakeUntil;
+  message = until ? () => t("idle.kept", { until: formatDateTime(Date.parse(until)) }) : null;
+  await load(false);
 }
 
 /** The new password, like the first one: shown once, with "shown only now". */

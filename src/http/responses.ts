@@ -111,8 +111,6 @@ export type LogoutBody = z.infer<typeof logoutBody>;
 export const claimedBody = z.object({ name: z.string(), owned: z.literal(true) });
 export type ClaimedBody = z.infer<typeof claimedBody>;
 
-/** POST /api/stacks/:name/keep-awake: how long, in hours (absent: IDLE_KEEP_AWAKE_MAX; 0: no longer). */
-export const keepAwakeRequest = z.object({ hours: z.number().min(0).optional() }).strict();
 export const keepAwakeBody = z.object({ name: z.string(), keepAwakeUntil: z.string().nullable() });
 export type KeepAwakeBody = z.infer<typeof keepAwakeBody>;
 

@@ -53,10 +53,14 @@ describe("a signed-in person takes a pooled stack", () => {
     expect((await fetch(`${portalUrl}/api/stacks/alice-pooled/details`, { headers: { cookie: bob.header() } })).status).toBe(403);
 
     // Alice at her limit: refused, and the pool keeps its ready stack for someone else.
-    const before = h.portal.store.pool.counts().ready;
+    await waitFor(
+      async () => h.portal.store.pool.counts(),
+      (c) => c.ready === 2 && c.warming === 0,
+      "the pool refilled",
+    );
     const second = await deploy(alice, "alice-second");
     expect(second).toMatchObject({ status: 409, body: { error: { code: "user_stack_limit" } } });
-    expect(h.portal.store.pool.counts().ready).toBe(before);
+    expect(h.portal.store.pool.counts().ready).toBe(2);
     expect(h.portal.store.stacks.live("alice-second")).toBeNull();
   });
 });

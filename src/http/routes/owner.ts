@@ -9,14 +9,7 @@ import { forbidden, nameParam, noStore, notFound, notJson, rateLimited, unauthor
 import { readJson } from "../json-body.ts";
 import { refused, requestCredentials } from "../session.ts";
 import { problem, statusFor } from "../problem.ts";
-import {
-  type ClaimedBody,
-  type ErrorBody,
-  type KeepAwakeBody,
-  type OperationAcceptedBody,
-  type OperationNothingToDoBody,
-  keepAwakeRequest,
-} from "../responses.ts";
+import type { ClaimedBody, ErrorBody, KeepAwakeBody, OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
 import { type Answer, type Route, route } from "../route.ts";
 
 /**
@@ -26,6 +19,9 @@ import { type Answer, type Route, route } from "../route.ts";
  */
 
 type Deps = { operations: StackOperations };
+
+/** POST /api/stacks/:name/keep-awake: how long, in hours (absent: IDLE_KEEP_AWAKE_MAX; 0: no longer). */
+const keepAwakeRequest = z.object({ hours: z.number().min(0).optional() }).strict();
 
 /** `?lines=` of the logs: 1 to 1000. */
 const logLinesParam = z

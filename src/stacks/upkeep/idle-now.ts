@@ -19,5 +19,8 @@ export async function idleForecastNow(
   const at = Date.now();
   const activity = await readActivity(deps, stack, deps.config.PROBE_ATTEMPT_TIMEOUT);
   const ms = (iso: string | null) => (iso ? Date.parse(iso) : null);
-  return { forecast: forecastIdle(rules, { activity, startedAt, keepAwakeUntil: ms(run.keepAwakeUntil), warnedAt: ms(run.idleWarnedAt), now: at }), at };
+  return {
+    forecast: forecastIdle(rules, { activity, startedAt, keepAwakeUntil: ms(run.keepAwakeUntil), warnedAt: ms(run.idleWarnedAt), now: at }),
+    at,
+  };
 }
