@@ -26,6 +26,7 @@ const STEP: Record<(typeof STEP_IDS)[number], Key> = {
   start_service: "step.start_service",
   apply_plan: "step.apply_plan",
   set_password: "step.set_password",
+  set_keys: "step.set_keys",
 };
 
 const STATE: Record<StepState, Key> = {

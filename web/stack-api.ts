@@ -52,3 +52,22 @@ export function operate(kind: OperationKind, name: string, token: string | null)
 export function keepAwake(name: string, token: string | null): Promise<Result<{ name: string; keepAwakeUntil: string | null }>> {
   return call<{ name: string; keepAwakeUntil: string | null }>(path(name, "keep-awake"), { method: "POST", headers: auth(token) });
 }
+
+/** Which providers have a key in the stack, by their last four characters (GET /api/stacks/:name/keys). */
+export interface ModelKeys {
+  name: string;
+  providers: { id: string; name: string; envVar: string; set: boolean; last4: string | null }[];
+}
+
+export function modelKeys(name: string, token: string | null): Promise<Result<ModelKeys>> {
+  return call<ModelKeys>(path(name, "keys"), { headers: auth(token) });
+}
+
+/** A key to set, or null to remove it, per provider; 202 with the redeploy to follow. */
+export function setModelKeys(name: string, token: string | null, keys: Record<string, string | null>): Promise<Result<OperationAccepted>> {
+  return call<OperationAccepted>(path(name, "keys"), {
+    method: "POST",
+    headers: { ...auth(token), "content-type": "application/json" },
+    body: JSON.stringify({ keys }),
+  });
+}

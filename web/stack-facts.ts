@@ -28,6 +28,7 @@ const OPERATION: Record<string, Key> = {
   restart: "stack.op_restart",
   redeploy: "stack.op_redeploy",
   password: "stack.op_password",
+  keys: "stack.op_keys",
 };
 
 const BUSY: Record<string, Key> = {
@@ -38,6 +39,7 @@ const BUSY: Record<string, Key> = {
   restart: "stack.busy_restart",
   redeploy: "stack.busy_redeploy",
   password: "stack.busy_password",
+  keys: "stack.busy_keys",
 };
 
 const APP_STATUS: Record<string, Key> = {

@@ -12,6 +12,7 @@ import * as stackApi from "./stack-api.ts";
 import { type StackState, factRows, logText, operationItems, stateOf, stateText } from "./stack-facts.ts";
 import { forgetToken, isRemembered, keepToken, stackFromHash, stackHash, tokenFor } from "./stack-token.ts";
 import { idleParts, idleWarningNow } from "./stack-idle.ts";
+import { keyItems } from "./stack-keys.ts";
 
 /**
  * "Your stack" (`#stack=<name>`): a stack's state, live; its address with Open; its details
@@ -28,6 +29,8 @@ const el = {
   error: byId("stack-error"),
   address: byId("stack-address"),
   idle: byId("stack-idle"),
+  keys: byId("stack-keys"),
+  keysError: byId("stack-keys-error"),
   password: byId("stack-password"),
   buttons: byId("stack-buttons"),
   message: byId("stack-message"),
@@ -59,6 +62,9 @@ const REFRESH_MS = 10_000;
 let name: string | null = null;
 let details: stackApi.StackDetails | null = null;
 let logs: stackApi.StackLogs | null = null;
+/** Which providers have a key (never a key: GET /api/stacks/:name/keys). */
+let keys: stackApi.ModelKeys | null = null;
+let keysError: Message | null = null;
 let progress: Progress | null = null;
 let watch: Watch | null = null;
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
@@ -165,6 +171,8 @@ function hideStack(): void {
   name = null;
   details = null;
   logs = null;
+  keys = null;
+  keysError = null;
   progress = null;
   message = null;
   error = null;
@@ -201,8 +209,45 @@ async function load(withLogs: boolean): Promise<void> {
   const running = details.runningOperation;
   if (running && progress?.id !== running.deploymentId) void follow(running.deploymentId);
   render();
-  if (withLogs) void loadLogs();
+  if (withLogs) {
+    void loadLogs();
+    void loadKeys();
+  }
   scheduleRefresh();
+}
+
+async function loadKeys(): Promise<void> {
+  const stack = name;
+  if (!stack) return;
+  const mine = seq;
+  const res = await stackApi.modelKeys(stack, token());
+  if (mine !== seq) return;
+  keys = res.ok ? res.value : null;
+  keysError = res.ok ? null : () => t("keys.unavailable");
+  render();
+}
+
+/** A key saved or removed: confirmed (the stack restarts), then followed like any operation. */
+async function saveKey(provider: string, key: string | null): Promise<void> {
+  const stack = name;
+  if (!stack) return;
+  if (!(await askConfirm({ title: "keys.confirm_title", text: "keys.confirm_text", yes: "keys.confirm_yes", no: "delete.cancel" }))) return;
+  if (name !== stack) return;
+  keysError = null;
+  const res = await stackApi.setModelKeys(stack, token(), { [provider]: key });
+  if (name !== stack) return;
+  if (!res.ok) {
+    if (res.status === 401 || res.status === 403) {
+      forgetToken(stack);
+      askToken(stack, res.error);
+      return;
+    }
+    if (res.error.code === "operation_in_progress" && res.error.deploymentId) void follow(res.error.deploymentId);
+    keysError = explain(res.error);
+    render();
+    return;
+  }
+  await follow(res.value.deploymentId);
 }
 
 function scheduleRefresh(): void {
@@ -348,6 +393,7 @@ function render(): void {
   el.message.replaceChildren(message ? message() : "");
   renderAddress(d, state);
   renderIdle(d, state);
+  renderKeys(state);
   renderPassword();
   renderButtons(state);
   renderProgress();
@@ -382,6 +428,23 @@ function renderAddress(d: stackApi.StackDetails | null, state: string): void {
   el.address.replaceChildren(
     h("p", { class: "address stack-url" }, tn("progress.address", { url: link })),
     state === "running" ? h("div", { class: "actions" }, open) : h("p", { class: "hint" }, t("stack.open_when_running")),
+  );
+}
+
+/** "Your own model keys" (stack-keys.ts): redrawn only when they change, so a key being typed stays. */
+function renderKeys(state: string): void {
+  el.keysError.hidden = keysError === null;
+  el.keysError.replaceChildren(keysError ? keysError() : "");
+  const enabled = state === "running" || state === "stopped";
+  if (!changed("keys", `${lang()}|${JSON.stringify(keys)}|${enabled}`)) return;
+  el.keys.replaceChildren(
+    ...keyItems(keys, enabled, {
+      save: saveKey,
+      empty: () => {
+        keysError = () => t("keys.empty");
+        render();
+      },
+    }),
   );
 }
 

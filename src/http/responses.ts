@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { modelKeyState } from "../stacks/keys/key-states.ts";
 import { dokployHealth } from "../dokploy/health.ts";
 import { reconcileReport } from "../stacks/upkeep/reconcile.ts";
 import { auditEntry } from "../store/audit.ts";
@@ -112,6 +113,8 @@ export const claimedBody = z.object({ name: z.string(), owned: z.literal(true) }
 export type ClaimedBody = z.infer<typeof claimedBody>;
 
 export const keepAwakeBody = z.object({ name: z.string(), keepAwakeUntil: z.string().nullable() });
+export const modelKeysBody = z.object({ name: z.string(), providers: z.array(modelKeyState) });
+export type ModelKeysBody = z.infer<typeof modelKeysBody>;
 export type KeepAwakeBody = z.infer<typeof keepAwakeBody>;
 
 export const stackAccessBody = z.object({

@@ -540,7 +540,8 @@ async function proxy(req: Request, url: string): Promise<Response> {
     const headers = new Headers(req.headers);
     headers.delete("host");
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
-    const res = await fetch(url, { method: req.method, headers, body, redirect: "manual" });
+    // Bytes as they come, as Traefik passes them: a compressed answer keeps its Content-Encoding.
+    const res = await fetch(url, { method: req.method, headers, body, redirect: "manual", decompress: false });
     return new Response(res.body, { status: res.status, headers: res.headers });
   } catch {
     return textResponse(502, "Bad Gateway");

@@ -62,6 +62,7 @@ export const NAMED = {
   Logout: bodies.logoutBody,
   Claimed: bodies.claimedBody,
   KeepAwake: bodies.keepAwakeBody,
+  ModelKeys: bodies.modelKeysBody,
   StackPage: bodies.stackPage,
   StackWithHistory: stackWithHistory,
   AdminStacks: bodies.adminStacksBody,

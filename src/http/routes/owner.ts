@@ -9,7 +9,8 @@ import { forbidden, nameParam, noStore, notFound, notJson, rateLimited, unauthor
 import { readJson } from "../json-body.ts";
 import { refused, requestCredentials } from "../session.ts";
 import { problem, statusFor } from "../problem.ts";
-import type { ClaimedBody, ErrorBody, KeepAwakeBody, OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
+import type { ClaimedBody, ErrorBody, KeepAwakeBody, ModelKeysBody, OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
+import { apiKey, modelProviderId } from "../../stacks/keys/providers.ts";
 import { type Answer, type Route, route } from "../route.ts";
 
 /**
@@ -22,6 +23,12 @@ type Deps = { operations: StackOperations };
 
 /** POST /api/stacks/:name/keep-awake: how long, in hours (absent: IDLE_KEEP_AWAKE_MAX; 0: no longer). */
 const keepAwakeRequest = z.object({ hours: z.number().min(0).optional() }).strict();
+
+/** POST /api/stacks/:name/keys: per provider a key to set, or null to remove it; at least one. */
+const keysRequest = z
+  .object({ keys: z.partialRecord(modelProviderId, apiKey.nullable()) })
+  .strict()
+  .refine((b) => Object.keys(b.keys).length > 0, { message: "name at least one provider in keys" });
 
 /** `?lines=` of the logs: 1 to 1000. */
 const logLinesParam = z
@@ -135,7 +142,76 @@ export const OWNER_ROUTES = [
         return c.json(result.logs);
       },
   }),
-  ...OPERATION_KINDS.map(operation),
+  // `keys` takes a body: its own route below.
+  ...OPERATION_KINDS.filter((kind) => kind !== "keys").map(operation),
+  route({
+    method: "get",
+    path: "/api/stacks/:name/keys",
+    tag: "owner",
+    access: "owner",
+    summary: "Which model providers have an API key in the stack, by their last four characters (never the key)",
+    params: nameParam,
+    answers: {
+      200: { description: "The providers and whether each has a key", schema: "ModelKeys", headers: noStore },
+      ...liveStack,
+      409: { description: "The stack has no application yet", codes: ["stack_not_ready"] },
+      503: { description: "Dokploy could not be read", codes: ["dokploy_unavailable"] },
+    },
+    handler:
+      ({ operations }: Deps) =>
+      async (c) => {
+        const result = await operations.modelKeys(c.req.param("name"), requestCredentials(c));
+        if (!result.ok) return refuse(c, result.code, result.message);
+        c.header("Cache-Control", "no-store");
+        return c.json({ name: result.name, providers: result.providers } satisfies ModelKeysBody);
+      },
+  }),
+  route({
+    method: "post",
+    path: "/api/stacks/:name/keys",
+    tag: "owner",
+    access: "owner",
+    limit: { budget: "operations" },
+    summary: "Set, replace or remove model provider API keys (a key: set; null: removed), applied with a redeploy",
+    description:
+      "The keys go to Dokploy's environment of the stack's application and nowhere else: never shown again (only their last four characters), never logged, removed with the stack. 202 with a deployment to follow, like the other operations.",
+    params: nameParam,
+    body: keysRequest,
+    answers: {
+      202: { description: "Accepted; follow `eventsUrl`", schema: "OperationAccepted", headers: { Location: "the snapshot" } },
+      400: { description: "Not JSON, an unknown provider, or a key that is not one", codes: ["invalid_json", "invalid_request"] },
+      ...liveStack,
+      409: {
+        description: "Another operation is running (its `deploymentId` is given), or the stack is not ready",
+        codes: ["operation_in_progress", "stack_not_ready"],
+      },
+      415: notJson,
+    },
+    handler:
+      ({ operations }: Deps) =>
+      async (c) => {
+        const body = await readJson(c, keysRequest);
+        if (!body.ok) {
+          // Whose stack it is comes before what the body says: a wrong token is refused as on every owner route.
+          const access = operations.mayOperate(c.req.param("name"), requestCredentials(c));
+          return access.ok ? body.response : refuse(c, access.code, access.message);
+        }
+        const result = await operations.request("keys", c.req.param("name"), requestCredentials(c), body.value.keys);
+        if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
+        c.header("Cache-Control", "no-store");
+        c.header("Location", `/api/deployments/${result.deploymentId}`);
+        return c.json(
+          {
+            deploymentId: result.deploymentId as string,
+            name: result.name,
+            operation: "keys",
+            eventsUrl: `/api/deployments/${result.deploymentId}/events`,
+            statusUrl: `/api/deployments/${result.deploymentId}`,
+          } satisfies OperationAcceptedBody,
+          202,
+        );
+      },
+  }),
   route({
     method: "post",
     path: "/api/stacks/:name/keep-awake",
@@ -159,7 +235,10 @@ export const OWNER_ROUTES = [
       ({ operations }: Deps) =>
       async (c) => {
         const body = c.req.header("content-type") ? await readJson(c, keepAwakeRequest) : ({ ok: true, value: { hours: undefined } } as const);
-        if (!body.ok) return body.response;
+        if (!body.ok) {
+          const access = operations.mayOperate(c.req.param("name"), requestCredentials(c));
+          return access.ok ? body.response : refuse(c, access.code, access.message);
+        }
         const result = operations.keepAwake(c.req.param("name"), requestCredentials(c), body.value.hours);
         if (!result.ok) return refuse(c, result.code, result.message);
         c.header("Cache-Control", "no-store");

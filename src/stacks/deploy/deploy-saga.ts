@@ -12,6 +12,7 @@ import { scrubLogTail } from "../operations/log-scrub.ts";
 import { ensureBackups, removeBackups } from "../backups/backups.ts";
 import { SSO_MIDDLEWARE } from "../sso/middleware-file.ts";
 import { announceEnd, endRun, storeEnd } from "../runs/run-end.ts";
+import { stackEnv } from "../keys/stack-env.ts";
 
 /**
  * The deploy saga (the README's "Deploy steps"). Every Dokploy id is stored the
@@ -240,11 +241,6 @@ export async function createMounts(
     mountIds.push(mount.mountId);
     deps.store.stacks.setResources(stackId, { mountIds }, now());
   }
-}
-
-/** dotenv text for the stack. The password is alphanumeric, so no quoting or `${{` issues. */
-export function stackEnv(plan: StackPlan, password: string): string {
-  return [`OPENCODE_SERVER_USERNAME=opencode`, `OPENCODE_SERVER_PASSWORD=${password}`, `STACK_NAME=${plan.name}`].join("\n");
 }
 
 /** Logs Dokploy's deploy log, and keeps its scrubbed tail for the stack's owner to read. */

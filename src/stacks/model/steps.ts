@@ -13,6 +13,8 @@ export const START_STEPS = ["start_service", "wait_healthy", "ready"] as const;
 export const RESTART_STEPS = ["stop_service", "wait_stopped", "start_service", "wait_healthy", "ready"] as const;
 export const REDEPLOY_STEPS = ["apply_plan", "deploy", "wait_running", "wait_healthy", "ready"] as const;
 export const PASSWORD_STEPS = ["set_password", "deploy", "wait_running", "wait_healthy", "ready"] as const;
+/** The owner's model provider keys (keys/): saved in Dokploy's environment, then redeployed. */
+export const KEYS_STEPS = ["set_keys", "deploy", "wait_running", "wait_healthy", "ready"] as const;
 
 export const STEP_IDS = [
   ...DEPLOY_STEPS,
@@ -24,9 +26,10 @@ export const STEP_IDS = [
   "start_service",
   "apply_plan",
   "set_password",
+  "set_keys",
 ] as const;
 
-export const OPERATION_KINDS = ["stop", "start", "restart", "redeploy", "password"] as const;
+export const OPERATION_KINDS = ["stop", "start", "restart", "redeploy", "password", "keys"] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const STEPS_BY_KIND: Record<"deploy" | "delete" | "warm" | OperationKind, readonly string[]> = {
@@ -39,6 +42,7 @@ export const STEPS_BY_KIND: Record<"deploy" | "delete" | "warm" | OperationKind,
   restart: RESTART_STEPS,
   redeploy: REDEPLOY_STEPS,
   password: PASSWORD_STEPS,
+  keys: KEYS_STEPS,
 };
 
 /** The steps a run of `kind` goes through; `claim`: a deploy that took a pooled stack (the page knows it by its first step, `claim`). */

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { credentialsIn } from "../probe/opencode-api.ts";
+import { ownerVars } from "../keys/stack-env.ts";
 import { DokployError } from "../../dokploy/errors.ts";
 import type { Stack } from "../model/vocabulary.ts";
 import type { Ports } from "../runs/ports.ts";
@@ -44,8 +46,11 @@ export async function stackLogs(
   tail: number,
   portalSecrets: (string | undefined)[],
 ): Promise<StackLogs> {
-  const secrets = [...portalSecrets, deps.config.STACK_REGISTRY_PASSWORD];
   const applicationId = stack.applicationId;
+  // The stack's own secrets too, wherever they show: its password and its owner's model keys.
+  const env = applicationId ? await deps.client.applicationEnvironment(applicationId).catch(() => "") : "";
+  const own = [credentialsIn(env)?.password, ...ownerVars(env).values()];
+  const secrets = [...portalSecrets, deps.config.STACK_REGISTRY_PASSWORD, ...own];
   const unavailable = (err: unknown) => (err instanceof DokployError ? `${err.procedure}: ${err.failure}` : "unavailable");
   let deploy: StackLogs["deploy"] = null;
   let deployError: string | null = null;

@@ -18,6 +18,8 @@ import { recordAudit } from "../owners/audit-trail.ts";
 import type { IdleForecast, IdleRules } from "../upkeep/idle-forecast.ts";
 import { idleForecastNow } from "../upkeep/idle-now.ts";
 import { keepAwake } from "./keep-awake.ts";
+import { setModelKeys } from "../keys/set-keys.ts";
+import { type ModelKeyState, keyChanges, keyStates } from "../keys/key-states.ts";
 
 /**
  * The owner's operations on a stack: stop, start, restart, redeploy and a new password.
@@ -41,10 +43,11 @@ const SAGAS: Record<OperationKind, (deps: Ports, input: OperationInput) => Promi
   restart: restartStack,
   redeploy: redeployStack,
   password: changePassword,
+  keys: setModelKeys,
 };
 
 /** Operations that make Dokploy build wait for a deploy slot like deploys do. */
-const BUILDS = new Set<OperationKind>(["redeploy", "password"]);
+const BUILDS = new Set<OperationKind>(["redeploy", "password", "keys"]);
 
 export interface StackOperationsOptions {
   /** Each request's outcome: "accepted", "nothing_to_do" or the refusal's code. */
@@ -107,8 +110,14 @@ export class StackOperations {
     return { ok: true, logs: await stackLogs(this.deps, access.stack, tail, this.opts.secrets ?? []) };
   }
 
-  async request(kind: OperationKind, rawName: string, ctx: RequestContext = {}): Promise<Result<OperationAccepted> & { runningId?: string }> {
-    const result = await this.start(kind, rawName, ctx);
+  /** `keys`: the owner's model provider keys, for `keys` (in memory only; the audit names the providers). */
+  async request(
+    kind: OperationKind,
+    rawName: string,
+    ctx: RequestContext = {},
+    keys?: OperationInput["keys"],
+  ): Promise<Result<OperationAccepted> & { runningId?: string }> {
+    const result = await this.start(kind, rawName, ctx, keys);
     const outcome = result.ok ? (result.nothingToDo ? "nothing_to_do" : "accepted") : result.code;
     this.opts.onRequest?.(kind, outcome);
     // The audit record of deploys and deletes (StackService.audit), with "nothing_to_do" as an outcome of its own.
@@ -118,18 +127,44 @@ export class StackOperations {
       deploymentId: result.ok ? result.deploymentId : null,
       actor: result.ok ? result.actor : "anonymous",
       outcome,
+      detail: keys ? keyChanges(keys) : null,
       ctx: { client: ctx.client },
     });
     return result;
   }
 
-  private async start(kind: OperationKind, rawName: string, ctx: RequestContext): Promise<Result<OperationAccepted> & { runningId?: string }> {
+  private async start(
+    kind: OperationKind,
+    rawName: string,
+    ctx: RequestContext,
+    keys?: OperationInput["keys"],
+  ): Promise<Result<OperationAccepted> & { runningId?: string }> {
     const access = this.access.liveStack(rawName, ctx);
     if (!access.ok) return access;
     // Whether there is anything to stop or start is Swarm's to say: the stack may have been
     // stopped or started in Dokploy itself.
     const observed = kind === "stop" || kind === "start" ? await this.observedState(access.stack) : null;
-    return this.begin(kind, access.stack, access.actor, {}, observed);
+    return this.begin(kind, access.stack, access.actor, keys ? { keys } : {}, observed);
+  }
+
+  /** Whether the caller may operate the stack (its owner, or an admin), without doing anything. */
+  mayOperate(rawName: string, ctx: RequestContext): Result<{ name: string }> {
+    const access = this.access.liveStack(rawName, ctx);
+    return access.ok ? { ok: true, name: access.stack.name } : access;
+  }
+
+  /** GET /api/stacks/:name/keys: which providers have a key in the stack's environment, and its last four characters. */
+  async modelKeys(rawName: string, ctx: RequestContext): Promise<Result<{ name: string; providers: ModelKeyState[] }>> {
+    const access = this.access.liveStack(rawName, ctx);
+    if (!access.ok) return access;
+    const { applicationId } = access.stack;
+    if (!applicationId) return fail("stack_not_ready", `"${access.stack.name}" has no application yet`);
+    try {
+      const env = await this.deps.client.applicationEnvironment(applicationId, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT));
+      return { ok: true, name: access.stack.name, providers: keyStates(env) };
+    } catch {
+      return fail("dokploy_unavailable", "Dokploy could not say which keys the stack has; try again shortly");
+    }
   }
 
   /** running or stopped as Swarm's task list says, or null when Dokploy cannot tell. */

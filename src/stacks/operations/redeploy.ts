@@ -2,7 +2,8 @@ import { waitHealthy, waitNewTask } from "../runs/waits.ts";
 import { syncStackDomain } from "../sso/stack-sso.ts";
 import { credentialsIn } from "../probe/opencode-api.ts";
 import { planStack } from "../model/resource-plan.ts";
-import { createMounts, stackEnv } from "../deploy/deploy-saga.ts";
+import { createMounts } from "../deploy/deploy-saga.ts";
+import { ownerVars, stackEnv } from "../keys/stack-env.ts";
 import { SagaError, now } from "../runs/saga.ts";
 import type { Ports } from "../runs/ports.ts";
 import { applicationSettings, dockerProvider, settingsDiffer } from "../model/swarm-settings.ts";
@@ -47,8 +48,8 @@ async function applyPlan(deps: Ports, input: OperationInput): Promise<string> {
   await createMounts(deps, stack.id, applicationId, missing, store.stacks.byId(stack.id)?.mountIds ?? [], signal);
   const password = credentialsIn(env)?.password;
   const settings = applicationSettings(applicationId, config, nodeId);
-  // Without a password in Dokploy's environment there is nothing to rewrite safely.
-  const wantedEnv = password ? stackEnv(plan, password) : null;
+  // Without a password in Dokploy's environment there is nothing to rewrite safely; the owner's keys stay.
+  const wantedEnv = password ? stackEnv(plan, password, ownerVars(env)) : null;
   // Written only where Dokploy differs: a rollout's redeploy changes the image alone.
   await Promise.all([
     client.saveDockerProvider(dockerProvider(applicationId, { ...config, STACK_IMAGE: image }), signal),
@@ -62,7 +63,8 @@ async function applyPlan(deps: Ports, input: OperationInput): Promise<string> {
   return missing.length ? `New volumes: ${missing.map((v) => v.volumeName).join(", ")}` : `Image ${image}`;
 }
 
-async function deployAndWait(deps: Ports, input: OperationInput, step: Step, steps: Set<string>, how: "deploy" | "redeploy") {
+/** Dokploy's deploy (`deploy` pulls the image; `redeploy` does not), until the new task answers. */
+export async function deployAndWait(deps: Ports, input: OperationInput, step: Step, steps: Set<string>, how: "deploy" | "redeploy") {
   const { applicationId, appName } = applicationOf(deps, input.stack.id);
   const id = input.deployment.id;
   if (steps.has("deploy")) await step("deploy", () => startDokployDeploy(deps, id, applicationId, how, input.signal));
@@ -111,7 +113,9 @@ export function changePassword(deps: Ports, input: OperationInput): Promise<void
       await step("set_password", async () => {
         const { applicationId } = applicationOf(deps, input.stack.id);
         const plan = planStack(input.stack, deps.config);
-        await deps.client.saveEnvironment({ applicationId, env: stackEnv(plan, password) }, input.signal);
+        // The owner's model keys stay as they are.
+        const env = await deps.client.applicationEnvironment(applicationId, input.signal);
+        await deps.client.saveEnvironment({ applicationId, env: stackEnv(plan, password, ownerVars(env)) }, input.signal);
         // Stop-first, so the old password's OpenCode is gone before the new one starts.
         await deps.client.applicationUpdate(
           applicationSettings(applicationId, deps.config, deps.store.placements.of(input.stack.id)?.nodeId),

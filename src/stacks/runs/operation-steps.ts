@@ -3,6 +3,7 @@ import { runningTasks, waitDokployDeploy } from "./waits.ts";
 import { SagaError, runStep, toDeploymentError } from "./saga.ts";
 import type { Ports } from "./ports.ts";
 import { endRun } from "./run-end.ts";
+import type { ModelProviderId } from "../keys/providers.ts";
 
 /**
  * What the owner's operations share: the step runner with its terminal event, and the
@@ -17,6 +18,8 @@ export interface OperationInput {
   resumeFrom?: StepId;
   /** Only in memory, for a password change: it goes to Dokploy's environment and nowhere else. */
   password?: string;
+  /** Only in memory, the owner's model provider keys to set (null: remove); as the password. */
+  keys?: Partial<Record<ModelProviderId, string | null>>;
   /** Why a stop happens: "owner" (the default) or "idle". */
   reason?: string;
   /** A redeploy's image when not STACK_IMAGE (a rollout); also recorded with the deployment. */

@@ -1,0 +1,59 @@
+import { planStack } from "../model/resource-plan.ts";
+import { KEYS_STEPS } from "../model/steps.ts";
+import { applicationSettings } from "../model/swarm-settings.ts";
+import { deployAndWait } from "../operations/redeploy.ts";
+import { credentialsIn } from "../probe/opencode-api.ts";
+import { type OperationInput, applicationOf, from, runOperation } from "../runs/operation-steps.ts";
+import type { Ports } from "../runs/ports.ts";
+import { SagaError } from "../runs/saga.ts";
+import { MODEL_PROVIDERS } from "./providers.ts";
+import { ownerVars, stackEnv } from "./stack-env.ts";
+
+/**
+ * The owner's model provider keys into the stack: set, replaced or removed in Dokploy's
+ * environment of its application (the portal keeps no copy), then redeployed so that OpenCode
+ * reads them, as a new password is. The keys live only in the run's memory: a restart before
+ * they were saved ends the run, and the owner enters them again.
+ */
+export function setModelKeys(deps: Ports, input: OperationInput): Promise<void> {
+  const resume = input.resumeFrom === "ready" ? "wait_healthy" : input.resumeFrom;
+  const steps = from(KEYS_STEPS, resume);
+  return runOperation(deps, input, async (step) => {
+    if (steps.has("set_keys")) {
+      const keys = input.keys;
+      if (!keys) throw new SagaError("interrupted", "The portal restarted before the keys were saved; enter them again");
+      await step(
+        "set_keys",
+        async () => {
+          const { applicationId } = applicationOf(deps, input.stack.id);
+          const env = await deps.client.applicationEnvironment(applicationId, input.signal);
+          const password = credentialsIn(env)?.password;
+          if (!password) throw new SagaError("dokploy_rejected", "The stack's environment in Dokploy has no OpenCode password to keep");
+          const owner = ownerVars(env);
+          for (const provider of MODEL_PROVIDERS) {
+            const key = keys[provider.id];
+            if (key === null) owner.delete(provider.envVar);
+            else if (key !== undefined) owner.set(provider.envVar, key);
+          }
+          await deps.client.saveEnvironment({ applicationId, env: stackEnv(planStack(input.stack, deps.config), password, owner) }, input.signal);
+          // Stop-first, as every update of a stack: one OpenCode at a time on its volumes.
+          await deps.client.applicationUpdate(
+            applicationSettings(applicationId, deps.config, deps.store.placements.of(input.stack.id)?.nodeId),
+            input.signal,
+          );
+        },
+        // Which providers, never a key.
+        () => `Keys: ${describe(keys)}`,
+      );
+    }
+    await deployAndWait(deps, input, step, steps, "redeploy");
+    return { status: "ready", message: "The stack runs with its model keys." };
+  });
+}
+
+function describe(keys: NonNullable<OperationInput["keys"]>): string {
+  const of = (removed: boolean) => MODEL_PROVIDERS.filter((p) => keys[p.id] !== undefined && (keys[p.id] === null) === removed).map((p) => p.name);
+  const set = of(false);
+  const removed = of(true);
+  return [set.length ? `set ${set.join(", ")}` : "", removed.length ? `removed ${removed.join(", ")}` : ""].filter(Boolean).join("; ");
+}

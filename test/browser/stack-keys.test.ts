@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
+import { LOCALE, type Launched, confirmDialog, inEachLang, launch, msg, openPage, plain } from "./support.ts";
+
+/**
+ * Issue 26, part 4, in a real browser: the owner adds a model key on their stack's page; it is
+ * applied with a restart the page asks about, then shown only by its last four characters; in
+ * en, nl and ar.
+ */
+
+const T = 90_000;
+const KEY = "sk-or-v1-TypedInTheBrowser-9x8Y";
+let h: Harness;
+let chrome: Launched;
+
+beforeAll(async () => {
+  [h, chrome] = await Promise.all([startHarness(), launch()]);
+}, T);
+
+afterAll(async () => {
+  await chrome?.close();
+  await h?.stop();
+}, T);
+
+const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
+
+describe("the owner's model keys, on the page", () => {
+  test(
+    "a key typed, applied after the question, shown by its last four only",
+    async () => {
+      const stack = await deployAndWait(h, "pagekeys");
+      const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE.en });
+      try {
+        await page.goto(`${h.url}/`);
+        await page.click("#manage-section > summary");
+        await page.fill("#manage-name", "pagekeys");
+        await page.fill("#manage-token", stack.managementToken);
+        await page.click("#manage-button");
+        await page.waitForSelector('#stack-keys [data-provider="openrouter"][data-set="false"]');
+        await inEachLang(page, async (lang) => {
+          expect(await text(page, "#stack-keys-heading")).toBe(msg(lang, "keys.heading"));
+          expect(await text(page, '[data-provider="openrouter"] label')).toBe(msg(lang, "keys.label", { provider: "OpenRouter" }));
+          expect(await text(page, '[data-provider="openrouter"] .key-state')).toBe(msg(lang, "keys.not_set"));
+        });
+
+        await page.fill('[data-key-input="openrouter"]', KEY);
+        await page.click('[data-action="key-save-openrouter"]');
+        // Typed, then taken: the field is empty while the page asks.
+        expect(await page.inputValue('[data-key-input="openrouter"]')).toBe("");
+        await confirmDialog(page, "yes");
+        await page.waitForSelector('#stack-keys [data-provider="openrouter"][data-set="true"]', { timeout: 20_000 });
+        await inEachLang(page, async (lang) => {
+          expect(await text(page, '[data-provider="openrouter"] .key-state')).toBe(plain(msg(lang, "keys.set", { last4: "…9x8Y" })));
+          expect(await text(page, '[data-provider="openrouter"] [data-action="key-remove-openrouter"]')).toBe(msg(lang, "keys.remove"));
+        });
+        expect((await sandboxState(h)).applications.find((a: any) => a.name === "ai-stack-pagekeys").env).toContain(`OPENROUTER_API_KEY=${KEY}`);
+        expect(await page.content()).not.toContain(KEY);
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    T,
+  );
+});
