@@ -103,7 +103,7 @@ describe("idle stop, a real OpenCode busy with a model", () => {
         body: JSON.stringify({ model: { providerID: "local", modelID: "slow" }, parts: [{ type: "text", text: "think slowly" }] }),
       });
       const busy = await (async () => {
-        for (let i = 0; i < 50; i++) {
+        for (let i = 0; i < 150; i++) {
           const d = await details(h, "real-busy", stack.managementToken);
           if (d.idle?.state === "busy") return d.idle;
           await Bun.sleep(100);
@@ -111,11 +111,12 @@ describe("idle stop, a real OpenCode busy with a model", () => {
         return null;
       })();
       expect(busy).toMatchObject({ state: "busy", stopsAt: null });
-      expect(model.requests()).toBeGreaterThan(0);
       // Longer than IDLE_STOP_AFTER and its warning: still running while the session works.
       await Bun.sleep(5_000);
       expect((await details(h, "real-busy", stack.managementToken)).state).toBe("running");
       expect((await answered).status).toBe(200);
+      // It was the model that kept it busy (OpenCode is busy from the prompt on, before it asks).
+      expect(model.requests()).toBeGreaterThan(0);
       const done = Date.now();
       const stopped = await stoppedNow(h, "real-busy", stack.managementToken, 30_000);
       expect(stopped).toMatchObject({ state: "stopped", stopReason: "idle" });

@@ -22,7 +22,8 @@ import { setModelKeys } from "../keys/set-keys.ts";
 import { type ModelKeyState, keyChanges, keyStates } from "../keys/key-states.ts";
 
 /**
- * The owner's operations on a stack: stop, start, restart, redeploy and a new password.
+ * The owner's operations on a stack: stop, start, restart, redeploy, a new password and new
+ * model keys (keys/); besides them, keeping a stack awake and reading its details, logs and keys.
  * Authorised like a delete (StackAccess.authorize), one at a time per stack, persisted as
  * deployments of their own kind with their own steps, and followed over the same SSE stream.
  */
