@@ -236,17 +236,10 @@ async function saveKey(provider: string, key: string | null): Promise<void> {
   keysError = null;
   const res = await stackApi.setModelKeys(stack, token(), { [provider]: key });
   if (name !== stack) return;
-  if (!res.ok) {
-    if (res.status === 401 || res.status === 403) {
-      forgetToken(stack);
-      askToken(stack, res.error);
-      return;
-    }
-    if (res.error.code === "operation_in_progress" && res.error.deploymentId) void follow(res.error.deploymentId);
-    keysError = explain(res.error);
-    render();
-    return;
-  }
+  if (!res.ok)
+    return refused(stack, res, (m) => {
+      keysError = m;
+    });
   await follow(res.value.deploymentId);
 }
 
@@ -323,18 +316,10 @@ async function run(action: Action): Promise<void> {
   error = null;
   const res = await stackApi.operate(action.kind, stack, token());
   if (name !== stack) return;
-  if (!res.ok) {
-    if (res.status === 401 || res.status === 403) {
-      forgetToken(stack);
-      askToken(stack, res.error);
-      return;
-    }
-    // Another action runs already: follow that one instead.
-    if (res.error.code === "operation_in_progress" && res.error.deploymentId) void follow(res.error.deploymentId);
-    error = explain(res.error);
-    render();
-    return;
-  }
+  if (!res.ok)
+    return refused(stack, res, (m) => {
+      error = m;
+    });
   const answer = res.value;
   if (answer.deploymentId === null) {
     message = () => t(answer.operation === "stop" ? "stack.nothing_stop" : "stack.nothing_start");
@@ -344,6 +329,21 @@ async function run(action: Action): Promise<void> {
   if ("credentials" in answer && answer.credentials) newPassword = answer.credentials;
   await follow(answer.deploymentId);
   void load(false);
+}
+
+/**
+ * A request of this view refused: a token no longer valid asks for one, another operation
+ * running is followed instead, and the reason is said where `say` puts it.
+ */
+function refused(stack: string, res: { status: number; error: ApiError }, say: (m: Message) => void): void {
+  if (res.status === 401 || res.status === 403) {
+    forgetToken(stack);
+    askToken(stack, res.error);
+    return;
+  }
+  if (res.error.code === "operation_in_progress" && res.error.deploymentId) void follow(res.error.deploymentId);
+  say(explain(res.error));
+  render();
 }
 
 async function follow(id: string): Promise<void> {
@@ -461,16 +461,10 @@ async function keepAwake(): Promise<void> {
   if (!stack) return;
   const res = await stackApi.keepAwake(stack, token());
   if (name !== stack) return;
-  if (!res.ok) {
-    if (res.status === 401 || res.status === 403) {
-      forgetToken(stack);
-      askToken(stack, res.error);
-      return;
-    }
-    error = explain(res.error);
-    render();
-    return;
-  }
+  if (!res.ok)
+    return refused(stack, res, (m) => {
+      error = m;
+    });
   const until = res.value.keepAwakeUntil;
   message = until ? () => t("idle.kept", { until: formatDateTime(Date.parse(until)) }) : null;
   await load(false);
