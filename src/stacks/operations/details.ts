@@ -5,7 +5,8 @@ import { operationSummary } from "../../store/lifecycle.ts";
 import { outOfReachSchema } from "../backups/backup-reach.ts";
 import { deploymentKind, type Stack, stackStatus, unavailableReason } from "../model/vocabulary.ts";
 import type { Ports } from "../runs/ports.ts";
-import { idleForecast } from "../upkeep/idle-forecast.ts";
+import { type IdleRules, idleForecast } from "../upkeep/idle-forecast.ts";
+import { idleForecastNow } from "../upkeep/idle-now.ts";
 
 /**
  * What the owner sees of a stack: the portal's record, Dokploy's view of the application
@@ -73,19 +74,29 @@ export type StackDetails = z.infer<typeof ownerStackDetails>;
 
 const num = (v: string | null | undefined) => (v ? Number.parseInt(v, 10) : null);
 
-export async function stackDetails(deps: Pick<Ports, "client" | "store" | "config">, stack: Stack): Promise<StackDetails> {
+/**
+ * `idle`: when idle stacks stop (IDLE_STOP_AFTER; 0 or absent: never); a running stack's details
+ * then say when it stops. One read of the application gives both Dokploy's view and the stack's
+ * password to ask its OpenCode with (the page reads the details every 10 s).
+ */
+export async function stackDetails(deps: Pick<Ports, "client" | "store" | "config">, stack: Stack, idle?: IdleRules): Promise<StackDetails> {
   const { store } = deps;
   const run = store.lifecycle.runState(stack.id);
   const running = store.deployments.runningFor(stack.id);
   let app: ApplicationSettings | null = null;
+  let env: string | undefined;
   let dokployError: StackDetails["dokployError"] = null;
   if (stack.applicationId) {
     try {
-      app = await deps.client.applicationSettings(stack.applicationId, AbortSignal.timeout(deps.config.PROBE_ATTEMPT_TIMEOUT));
+      ({ app, env } = await deps.client.applicationSettingsAndEnvironment(
+        stack.applicationId,
+        AbortSignal.timeout(deps.config.PROBE_ATTEMPT_TIMEOUT),
+      ));
     } catch (err) {
       dokployError = err instanceof DokployError ? (err.failure === "not_found" ? "not_found" : "unavailable") : "unavailable";
     }
   }
+  const forecastIdle = idle && idle.stopAfterMs > 0 && stack.status === "ready" && run.state === "running" && !running && env !== undefined;
   return {
     name: stack.name,
     url: stack.url,
@@ -116,5 +127,6 @@ export async function stackDetails(deps: Pick<Ports, "client" | "store" | "confi
       : null,
     dokployError,
     operations: store.lifecycle.recent(stack.id, 10),
+    idle: forecastIdle ? (await idleForecastNow(deps, stack, idle, env)).forecast : null,
   };
 }

@@ -15,8 +15,7 @@ import { stackLogs } from "./logs.ts";
 import { startStack, restartStack, stopStack } from "./power.ts";
 import { changePassword, redeployStack } from "./redeploy.ts";
 import { recordAudit } from "../owners/audit-trail.ts";
-import type { IdleForecast, IdleRules } from "../upkeep/idle-forecast.ts";
-import { idleForecastNow } from "../upkeep/idle-now.ts";
+import type { IdleRules } from "../upkeep/idle-forecast.ts";
 import { keepAwake } from "./keep-awake.ts";
 import { setModelKeys } from "../keys/set-keys.ts";
 import { type ModelKeyState, keyChanges, keyStates } from "../keys/key-states.ts";
@@ -72,20 +71,8 @@ export class StackOperations {
   async details(rawName: string, ctx: RequestContext): Promise<Result<{ details: StackDetails }>> {
     const access = this.access.liveStack(rawName, ctx);
     if (!access.ok) return access;
-    const [details, fleet, idle] = await Promise.all([
-      stackDetails(this.deps, access.stack),
-      this.opts.fleet?.detailsOf(access.stack),
-      this.idleOf(access.stack),
-    ]);
-    return { ok: true, details: { ...details, ...fleet, idle } satisfies StackDetails };
-  }
-
-  /** When a running stack stops for idleness; null when it is not running, busy with an operation, or idle stop is off. */
-  private async idleOf(stack: Stack): Promise<IdleForecast | null> {
-    const rules = this.opts.idle;
-    if (!rules || rules.stopAfterMs <= 0 || stack.status !== "ready") return null;
-    if (this.deps.store.lifecycle.runState(stack.id).state !== "running" || this.deps.store.deployments.runningFor(stack.id)) return null;
-    return (await idleForecastNow(this.deps, stack, rules)).forecast;
+    const [details, fleet] = await Promise.all([stackDetails(this.deps, access.stack, this.opts.idle), this.opts.fleet?.detailsOf(access.stack)]);
+    return { ok: true, details: { ...details, ...fleet } satisfies StackDetails };
   }
 
   /** POST /api/stacks/:name/keep-awake (keep-awake.ts), authorised like an operation and audited. */

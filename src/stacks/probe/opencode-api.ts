@@ -54,12 +54,16 @@ export interface Activity {
  * all), hence the limit, which both take.
  */
 export async function readSessionIds(deps: OpenCodePorts, stack: Stack, timeoutMs: number): Promise<string[] | null> {
-  return await fromStack(deps, stack, timeoutMs, async (get) => (await get("session?limit=1000000", sessions))?.map((s) => s.id) ?? null);
+  return await fromStack(deps, stack, timeoutMs, undefined, async (get) => (await get("session?limit=1000000", sessions))?.map((s) => s.id) ?? null);
 }
 
-/** The stack's activity, or null when its OpenCode cannot be read (then nobody decides on it). */
-export async function readActivity(deps: OpenCodePorts, stack: Stack, timeoutMs: number): Promise<Activity | null> {
-  return await fromStack(deps, stack, timeoutMs, async (get) => {
+/**
+ * The stack's activity, or null when its OpenCode cannot be read (then nobody decides on it).
+ * `env`: its environment, when the caller has read it already (else it is read from Dokploy).
+ */
+export async function readActivity(deps: OpenCodePorts, stack: Stack, timeoutMs: number, env?: string): Promise<Activity | null> {
+  const known = env === undefined ? undefined : credentialsIn(env);
+  return await fromStack(deps, stack, timeoutMs, known, async (get) => {
     const list = await get("session", sessions);
     if (!list) return null;
     const status = await get("session/status", statuses);
@@ -82,10 +86,16 @@ type Get = <T>(path: string, schema: z.ZodType<T>) => Promise<T | null>;
  * `read` with GETs to the stack's OpenCode (the stack's credentials, JSON of `schema` or null),
  * through each of the probe's targets until one gives an answer; null when none does.
  */
-async function fromStack<T>(deps: OpenCodePorts, stack: Stack, timeoutMs: number, read: (get: Get) => Promise<T | null>): Promise<T | null> {
+async function fromStack<T>(
+  deps: OpenCodePorts,
+  stack: Stack,
+  timeoutMs: number,
+  known: { username: string; password: string } | null | undefined,
+  read: (get: Get) => Promise<T | null>,
+): Promise<T | null> {
   if (!stack.applicationId || !stack.appName) return null;
   const signal = AbortSignal.timeout(timeoutMs);
-  const credentials = await stackCredentials(deps, stack.applicationId, signal).catch(() => null);
+  const credentials = known !== undefined ? known : await stackCredentials(deps, stack.applicationId, signal).catch(() => null);
   if (!credentials) return null;
   const plan = planStack(stack, deps.config);
   const targets = expandProbeTargets(deps.config.STACK_PROBE_URLS, { host: plan.host, appName: stack.appName, port: plan.port });
