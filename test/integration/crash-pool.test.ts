@@ -128,4 +128,40 @@ describe("crash recovery of the warm pool", () => {
       await s.stop();
     }
   }, 40_000);
+
+  test.concurrent("SIGKILL right after a burst of claims: each stack has one owner, each password one stack, and the pool is made whole", async () => {
+    const s = await poolSandbox();
+    try {
+      let portal = await spawnPortal(s.env);
+      await expectWholePool(portal.url, s.h, []);
+      // Slow every claim's domain.create a little, so that the kill finds claims at different points.
+      await s.control("faults", { procedure: "domain.create", kind: "latency", ms: 300, times: 4 });
+      const names = ["burst-one", "burst-two", "burst-three", "burst-four"];
+      const accepted = await Promise.all(names.map((n) => deploy(portal, n)));
+      for (const a of accepted) expect(a.status).toBe(202);
+      await Bun.sleep(150);
+      await portal.kill("SIGKILL");
+      await s.deadPortalsCallsDone();
+      portal = await spawnPortal(s.env);
+      try {
+        const ends = await Promise.all(accepted.map(async (a) => (await readEvents(`${portal.url}${a.body.eventsUrl}`)).at(-1)!.data));
+        for (const end of ends) expect(["ready", "failed"]).toContain(end.status);
+        const ready = names.filter((_, i) => ends[i].status === "ready");
+        await expectWholePool(portal.url, s.h, ready);
+        const state = await sandboxState(s.h);
+        // Every application is one stack's, and every password handed out is in one application at most.
+        const appIds = state.applications.map((a: any) => a.applicationId);
+        expect(new Set(appIds).size).toBe(appIds.length);
+        for (const [i, a] of accepted.entries()) {
+          const holders = state.applications.filter((app: any) => app.env?.includes(a.body.credentials.password));
+          expect(holders.length).toBe(ends[i].status === "ready" ? 1 : 0);
+          if (ends[i].status === "ready") expect(holders[0].name).toBe(`ai-stack-${names[i]}`);
+        }
+      } finally {
+        await portal.kill("SIGTERM");
+      }
+    } finally {
+      await s.stop();
+    }
+  }, 60_000);
 });
