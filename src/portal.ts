@@ -55,6 +55,8 @@ export interface PortalOptions {
   sessionClock?: () => number;
   /** How often the warm pool looks at itself besides after its runs (5 s). */
   poolIntervalMs?: number;
+  /** When prom-client's default metrics are loaded after the portal listens (1 s; a scrape loads them at once). */
+  defaultMetricsAfterMs?: number;
 }
 
 export interface Portal {
@@ -292,7 +294,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     idleTimeout: 60,
   });
   // The default metrics once the portal answers, not before (cold start; see Metrics.collectDefaults).
-  const collectDefaults = setTimeout(() => metrics.collectDefaults(), 1_000);
+  const collectDefaults = setTimeout(() => metrics.collectDefaults(), opts.defaultMetricsAfterMs ?? 1_000);
   const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${server.port}`;
   return {
     server,

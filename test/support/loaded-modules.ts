@@ -16,6 +16,8 @@ const portal = await startPortal({
   mode: "dokploy",
   dokployUrl: config.DOKPLOY_URL ?? "http://127.0.0.1:9",
   dokployApiKey: config.DOKPLOY_API_TOKEN ?? "unused",
+  // Not while the paths are asked for, however slow the machine: what they load is the question.
+  defaultMetricsAfterMs: 60_000,
 });
 const statuses: Record<string, number> = {};
 for (const path of process.argv.slice(2)) {
