@@ -2,7 +2,7 @@
 // who deploys becomes the owner of the pooled stack they take, exactly as of a stack made for
 // them, and their limit holds for pooled stacks too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Harness, poolEnv, readEvents, startHarness, waitFor } from "../support/harness.ts";
+import { type Harness, poolEnv, readEvents, sandboxState, startHarness, waitFor } from "../support/harness.ts";
 import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
 
 let provider: TestProvider;
@@ -13,7 +13,14 @@ beforeAll(async () => {
   portalUrl = `http://127.0.0.1:${await freePort()}`;
   provider = await startProvider({ keys: [await newSigningKey("key-1")], portalUrl });
   h = await startHarness({
-    env: (sandboxUrl) => oidcEnv(provider, portalUrl, { ...poolEnv(sandboxUrl), MAX_STACKS_PER_USER: "1" }),
+    // With STACK_SSO: a claimed stack's domain asks the portal first, as a deployed one's does.
+    env: (sandboxUrl) =>
+      oidcEnv(provider, portalUrl, {
+        ...poolEnv(sandboxUrl),
+        MAX_STACKS_PER_USER: "1",
+        STACK_SSO: "on",
+        STACK_SSO_ADDRESS: "http://portal-app:3000/auth/stack",
+      }),
   });
 });
 
@@ -43,7 +50,10 @@ describe("a signed-in person takes a pooled stack", () => {
     const events = await readEvents(`${portalUrl}${accepted.body.eventsUrl}`, { headers: { cookie: alice.header() } });
     expect(events.at(-1)!.data.status).toBe("ready");
     expect(events.some((e) => e.event === "step" && e.data.step === "claim")).toBe(true);
-    expect(h.portal.store.stacks.live("alice-pooled")!.owner).toMatchObject({ subject: "alice" });
+    const owned = h.portal.store.stacks.live("alice-pooled")!;
+    expect(owned.owner).toMatchObject({ subject: "alice" });
+    const domain = (await sandboxState(h)).domains.find((d: any) => d.applicationId === owned.applicationId);
+    expect(domain).toMatchObject({ host: "alice-pooled.stacks.test", middlewares: ["ai-stack-sso"] });
     const me = await (await fetch(`${portalUrl}/api/me`, { headers: { cookie: alice.header() } })).json();
     expect(me.stacks.map((s: any) => s.name)).toEqual(["alice-pooled"]);
     const details = await fetch(`${portalUrl}/api/stacks/alice-pooled/details`, { headers: { cookie: alice.header() } });

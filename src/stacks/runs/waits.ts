@@ -17,12 +17,14 @@ import { waitForDokployDeploy } from "./wait-dokploy-deploy.ts";
 
 /**
  * A pooled stack has no public domain yet: only the targets that do not need one. `atPublicHost`:
- * only those of its public address (a claim proves that its new domain routes to it).
+ * only those of its public address (a claim proves that its new domain routes to it), unless
+ * STACK_SSO puts the portal's sign-in in front of it: then, as for a deploy, all of them.
  */
 function probeTargets(deps: Ports, stack: Stack, appName: string, atPublicHost = false) {
   const plan = planStack(stack, deps.config);
   const spec = deps.config.STACK_PROBE_URLS;
-  return expandProbeTargets(stack.pool ? withoutHost(spec) : atPublicHost ? atHost(spec) : spec, {
+  const publicOnly = atPublicHost && deps.config.STACK_SSO !== "on";
+  return expandProbeTargets(stack.pool ? withoutHost(spec) : publicOnly ? atHost(spec) : spec, {
     host: plan.host,
     appName,
     port: plan.port,
