@@ -47,7 +47,43 @@ function refuse(c: Context<AppEnv>, code: string, message: string, runningId?: s
 const liveStack = { 401: unauthorized, 403: forbidden, 404: notFound("live stack with that name"), 429: rateLimited };
 const nothingToDo: Record<number, Answer> = { 200: { description: "Nothing to do", schema: "OperationNothingToDo" } };
 
-// Each operation's path spelled out (see Route's path).
+/**
+ * A JSON body of `schema` for an owner's route (`fallback`: what no body at all means, where one
+ * is optional). Whose stack it is comes before what the body says: a caller who may not operate
+ * the stack is refused as on every owner route, whatever they sent.
+ */
+async function ownerBody<S extends z.ZodType>(
+  c: Context<AppEnv>,
+  operations: StackOperations,
+  name: string,
+  schema: S,
+  fallback?: z.output<S>,
+): Promise<{ value: z.output<S> } | Response> {
+  if (fallback !== undefined && !c.req.header("content-type")) return { value: fallback };
+  const body = await readJson(c, schema);
+  if (body.ok) return body;
+  const access = operations.mayOperate(name, requestCredentials(c));
+  return access.ok ? body.response : refuse(c, access.code, access.message);
+}
+
+const keysAnswers: Record<number, Answer> = {
+  400: { description: "Not JSON, an unknown provider, or a key that is not one", codes: ["invalid_json", "invalid_request"] },
+  415: notJson,
+};
+
+/** Operations said otherwise than "<Kind> the stack", and what their description adds. */
+const SUMMARY: Partial<Record<OperationKind, string>> = {
+  password: "A new OpenCode password, saved in Dokploy and redeployed",
+  keys: "Set, replace or remove model provider API keys (a key: set; null: removed), applied with a redeploy",
+};
+const MORE: Partial<Record<OperationKind, string>> = {
+  stop: " Stop on a stopped stack answers 200 with nothing to do.",
+  start: " Start on a running stack answers 200 with nothing to do.",
+  password: " The new password is in `credentials`, shown only here.",
+  keys: " The keys go to Dokploy's environment of the stack's application and nowhere else: never shown again (only their last four characters), never logged, removed with the stack.",
+};
+
+// Each operation's path spelled out (see Route's path). `keys` alone takes a body.
 const operation = (kind: OperationKind): Route<Deps> =>
   route({
     method: "post",
@@ -55,18 +91,17 @@ const operation = (kind: OperationKind): Route<Deps> =>
     tag: "owner",
     access: "owner",
     limit: { budget: "operations" },
-    summary: kind === "password" ? "A new OpenCode password, saved in Dokploy and redeployed" : `${kind[0]?.toUpperCase()}${kind.slice(1)} the stack`,
+    summary: SUMMARY[kind] ?? `${kind[0]?.toUpperCase()}${kind.slice(1)} the stack`,
     description:
       "202 with a deployment to follow like a deploy (its events stream and snapshot). One operation at a time per stack: 409 " +
       "`operation_in_progress` with the running `deploymentId`." +
-      (kind === "stop" || kind === "start"
-        ? ` ${kind === "stop" ? "Stop on a stopped" : "Start on a running"} stack answers 200 with nothing to do.`
-        : "") +
-      (kind === "password" ? " The new password is in `credentials`, shown only here." : ""),
+      (MORE[kind] ?? ""),
     params: nameParam,
+    ...(kind === "keys" ? { body: keysRequest } : {}),
     answers: {
       ...(kind === "stop" || kind === "start" ? nothingToDo : {}),
       202: { description: "Accepted; follow `eventsUrl`", schema: "OperationAccepted", headers: { Location: "the snapshot" } },
+      ...(kind === "keys" ? keysAnswers : {}),
       ...liveStack,
       409: {
         description: "Another operation is running (its `deploymentId` is given), or the stack is not ready",
@@ -76,7 +111,9 @@ const operation = (kind: OperationKind): Route<Deps> =>
     handler:
       ({ operations }: Deps) =>
       async (c) => {
-        const result = await operations.request(kind, c.req.param("name"), requestCredentials(c));
+        const body = kind === "keys" ? await ownerBody(c, operations, c.req.param("name"), keysRequest) : null;
+        if (body instanceof Response) return body;
+        const result = await operations.request(kind, c.req.param("name"), requestCredentials(c), body?.value.keys);
         if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
         c.header("Cache-Control", "no-store");
         if (result.deploymentId === null)
@@ -142,8 +179,7 @@ export const OWNER_ROUTES = [
         return c.json(result.logs);
       },
   }),
-  // `keys` takes a body: its own route below.
-  ...OPERATION_KINDS.filter((kind) => kind !== "keys").map(operation),
+  ...OPERATION_KINDS.map(operation),
   route({
     method: "get",
     path: "/api/stacks/:name/keys",
@@ -168,52 +204,6 @@ export const OWNER_ROUTES = [
   }),
   route({
     method: "post",
-    path: "/api/stacks/:name/keys",
-    tag: "owner",
-    access: "owner",
-    limit: { budget: "operations" },
-    summary: "Set, replace or remove model provider API keys (a key: set; null: removed), applied with a redeploy",
-    description:
-      "The keys go to Dokploy's environment of the stack's application and nowhere else: never shown again (only their last four characters), never logged, removed with the stack. 202 with a deployment to follow, like the other operations.",
-    params: nameParam,
-    body: keysRequest,
-    answers: {
-      202: { description: "Accepted; follow `eventsUrl`", schema: "OperationAccepted", headers: { Location: "the snapshot" } },
-      400: { description: "Not JSON, an unknown provider, or a key that is not one", codes: ["invalid_json", "invalid_request"] },
-      ...liveStack,
-      409: {
-        description: "Another operation is running (its `deploymentId` is given), or the stack is not ready",
-        codes: ["operation_in_progress", "stack_not_ready"],
-      },
-      415: notJson,
-    },
-    handler:
-      ({ operations }: Deps) =>
-      async (c) => {
-        const body = await readJson(c, keysRequest);
-        if (!body.ok) {
-          // Whose stack it is comes before what the body says: a wrong token is refused as on every owner route.
-          const access = operations.mayOperate(c.req.param("name"), requestCredentials(c));
-          return access.ok ? body.response : refuse(c, access.code, access.message);
-        }
-        const result = await operations.request("keys", c.req.param("name"), requestCredentials(c), body.value.keys);
-        if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
-        c.header("Cache-Control", "no-store");
-        c.header("Location", `/api/deployments/${result.deploymentId}`);
-        return c.json(
-          {
-            deploymentId: result.deploymentId as string,
-            name: result.name,
-            operation: "keys",
-            eventsUrl: `/api/deployments/${result.deploymentId}/events`,
-            statusUrl: `/api/deployments/${result.deploymentId}`,
-          } satisfies OperationAcceptedBody,
-          202,
-        );
-      },
-  }),
-  route({
-    method: "post",
     path: "/api/stacks/:name/keep-awake",
     tag: "owner",
     access: "owner",
@@ -234,11 +224,8 @@ export const OWNER_ROUTES = [
     handler:
       ({ operations }: Deps) =>
       async (c) => {
-        const body = c.req.header("content-type") ? await readJson(c, keepAwakeRequest) : ({ ok: true, value: { hours: undefined } } as const);
-        if (!body.ok) {
-          const access = operations.mayOperate(c.req.param("name"), requestCredentials(c));
-          return access.ok ? body.response : refuse(c, access.code, access.message);
-        }
+        const body = await ownerBody(c, operations, c.req.param("name"), keepAwakeRequest, { hours: undefined });
+        if (body instanceof Response) return body;
         const result = operations.keepAwake(c.req.param("name"), requestCredentials(c), body.value.hours);
         if (!result.ok) return refuse(c, result.code, result.message);
         c.header("Cache-Control", "no-store");

@@ -1,13 +1,9 @@
-import { planStack } from "../model/resource-plan.ts";
 import { KEYS_STEPS } from "../model/steps.ts";
-import { applicationSettings } from "../model/swarm-settings.ts";
-import { deployAndWait } from "../operations/redeploy.ts";
-import { credentialsIn } from "../probe/opencode-api.ts";
-import { type OperationInput, applicationOf, from, runOperation } from "../runs/operation-steps.ts";
+import { deployAndWait, saveStackEnv } from "../operations/redeploy.ts";
+import { type OperationInput, from, runOperation } from "../runs/operation-steps.ts";
 import type { Ports } from "../runs/ports.ts";
 import { SagaError } from "../runs/saga.ts";
 import { MODEL_PROVIDERS } from "./providers.ts";
-import { ownerVars, stackEnv } from "./stack-env.ts";
 
 /**
  * The owner's model provider keys into the stack: set, replaced or removed in Dokploy's
@@ -24,24 +20,16 @@ export function setModelKeys(deps: Ports, input: OperationInput): Promise<void> 
       if (!keys) throw new SagaError("interrupted", "The portal restarted before the keys were saved; enter them again");
       await step(
         "set_keys",
-        async () => {
-          const { applicationId } = applicationOf(deps, input.stack.id);
-          const env = await deps.client.applicationEnvironment(applicationId, input.signal);
-          const password = credentialsIn(env)?.password;
-          if (!password) throw new SagaError("dokploy_rejected", "The stack's environment in Dokploy has no OpenCode password to keep");
-          const owner = ownerVars(env);
-          for (const provider of MODEL_PROVIDERS) {
-            const key = keys[provider.id];
-            if (key === null) owner.delete(provider.envVar);
-            else if (key !== undefined) owner.set(provider.envVar, key);
-          }
-          await deps.client.saveEnvironment({ applicationId, env: stackEnv(planStack(input.stack, deps.config), password, owner) }, input.signal);
-          // Stop-first, as every update of a stack: one OpenCode at a time on its volumes.
-          await deps.client.applicationUpdate(
-            applicationSettings(applicationId, deps.config, deps.store.placements.of(input.stack.id)?.nodeId),
-            input.signal,
-          );
-        },
+        () =>
+          saveStackEnv(deps, input, ({ password, owner }) => {
+            if (!password) throw new SagaError("dokploy_rejected", "The stack's environment in Dokploy has no OpenCode password to keep");
+            for (const provider of MODEL_PROVIDERS) {
+              const key = keys[provider.id];
+              if (key === null) owner.delete(provider.envVar);
+              else if (key !== undefined) owner.set(provider.envVar, key);
+            }
+            return { password, owner };
+          }),
         // Which providers, never a key.
         () => `Keys: ${describe(keys)}`,
       );

@@ -102,6 +102,26 @@ export function redeployStack(deps: Ports, input: OperationInput): Promise<void>
   });
 }
 
+/**
+ * Rewrites the stack's environment in Dokploy from what it holds now (the OpenCode password and
+ * the owner's model keys, keys/stack-env.ts), for the redeploy that applies it; stop-first, so
+ * the old environment's OpenCode is gone before the new one starts.
+ */
+export async function saveStackEnv(
+  deps: Ports,
+  input: OperationInput,
+  change: (current: { password: string | undefined; owner: Map<string, string> }) => { password: string; owner: Map<string, string> },
+): Promise<void> {
+  const { applicationId } = applicationOf(deps, input.stack.id);
+  const env = await deps.client.applicationEnvironment(applicationId, input.signal);
+  const next = change({ password: credentialsIn(env)?.password, owner: ownerVars(env) });
+  await deps.client.saveEnvironment({ applicationId, env: stackEnv(planStack(input.stack, deps.config), next.password, next.owner) }, input.signal);
+  await deps.client.applicationUpdate(
+    applicationSettings(applicationId, deps.config, deps.store.placements.of(input.stack.id)?.nodeId),
+    input.signal,
+  );
+}
+
 export function changePassword(deps: Ports, input: OperationInput): Promise<void> {
   const resume = input.resumeFrom === "ready" ? "wait_healthy" : input.resumeFrom;
   const steps = from(PASSWORD_STEPS, resume);
@@ -110,18 +130,8 @@ export function changePassword(deps: Ports, input: OperationInput): Promise<void
       // The new password lived only in memory: after a restart it is gone.
       if (!input.password) throw new SagaError("interrupted", "The portal restarted before the new password was saved; ask for a new one again");
       const password = input.password;
-      await step("set_password", async () => {
-        const { applicationId } = applicationOf(deps, input.stack.id);
-        const plan = planStack(input.stack, deps.config);
-        // The owner's model keys stay as they are.
-        const env = await deps.client.applicationEnvironment(applicationId, input.signal);
-        await deps.client.saveEnvironment({ applicationId, env: stackEnv(plan, password, ownerVars(env)) }, input.signal);
-        // Stop-first, so the old password's OpenCode is gone before the new one starts.
-        await deps.client.applicationUpdate(
-          applicationSettings(applicationId, deps.config, deps.store.placements.of(input.stack.id)?.nodeId),
-          input.signal,
-        );
-      });
+      // The owner's model keys stay as they are.
+      await step("set_password", () => saveStackEnv(deps, input, (current) => ({ password, owner: current.owner })));
     }
     await deployAndWait(deps, input, step, steps, "redeploy");
     return { status: "ready", message: "The stack runs with the new password; the old one no longer works." };

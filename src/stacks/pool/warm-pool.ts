@@ -75,9 +75,9 @@ export class WarmPool {
   }
 
   start(): void {
-    // A pool switched off still lets go of the stacks an earlier configuration left.
+    // A pool switched off still lets go, once, of the stacks an earlier configuration left.
     this.nudge();
-    if (this.opts.intervalMs > 0) this.timer = setInterval(() => this.nudge(), this.opts.intervalMs);
+    if (this.opts.size > 0 && this.opts.intervalMs > 0) this.timer = setInterval(() => this.nudge(), this.opts.intervalMs);
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { envValues } from "../keys/stack-env.ts";
 import type { Stack } from "../model/vocabulary.ts";
 import { planStack } from "../model/resource-plan.ts";
 import { expandProbeTargets } from "./targets.ts";
@@ -15,9 +16,6 @@ export type OpenCodePorts = Pick<Ports, "client" | "config">;
  * stale when the owner asks for a new password.
  */
 
-const PASSWORD_LINE = /^OPENCODE_SERVER_PASSWORD=(.*)$/m;
-const USERNAME_LINE = /^OPENCODE_SERVER_USERNAME=(.*)$/m;
-
 export async function stackCredentials(
   deps: OpenCodePorts,
   applicationId: string,
@@ -28,9 +26,10 @@ export async function stackCredentials(
 
 /** The OpenCode credentials in an application's dotenv text; null without a password. */
 export function credentialsIn(env: string): { username: string; password: string } | null {
-  const password = PASSWORD_LINE.exec(env)?.[1]?.trim();
+  const values = envValues(env);
+  const password = values.get("OPENCODE_SERVER_PASSWORD");
   if (!password) return null;
-  return { username: USERNAME_LINE.exec(env)?.[1]?.trim() || "opencode", password };
+  return { username: values.get("OPENCODE_SERVER_USERNAME") || "opencode", password };
 }
 
 const sessions = z.array(

@@ -80,10 +80,16 @@ export class IdleStopper {
     const { store } = this.deps;
     const run = store.lifecycle.runState(stack.id);
     if (stack.status !== "ready" || run.state !== "running" || store.deployments.runningFor(stack.id)) return "skipped";
+    // Its password for OpenCode, read once from Dokploy; unreadable, OpenCode is too ("unknown").
+    const env = stack.applicationId
+      ? await this.deps.client
+          .applicationEnvironment(stack.applicationId, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT))
+          .catch(() => "")
+      : "";
     // Asked twice before a stop: a session opened during the first look keeps the stack running.
     for (let look = 0; look < 2; look++) {
-      const { forecast, at } = await idleForecastNow(this.deps, stack, this.opts.rules);
-      if (forecast.state !== "idle") return forecast.state === "kept_awake" ? "kept_awake" : forecast.state;
+      const { forecast, at } = await idleForecastNow(this.deps, stack, this.opts.rules, env);
+      if (forecast.state !== "idle") return forecast.state;
       if (!idleStopDue(forecast, at)) {
         if (idleWarningDue(forecast, at)) await this.warn(stack, forecast, at);
         return "active";
