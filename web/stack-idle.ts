@@ -1,5 +1,5 @@
 import { h } from "./dom.ts";
-import { formatDateTime, formatTime, t } from "./i18n.ts";
+import { formatDateTime, formatTime, t, tn } from "./i18n.ts";
 import type { StackDetails } from "./stack-api.ts";
 
 /**
@@ -17,36 +17,27 @@ function when(iso: string): HTMLElement {
   return h("time", { datetime: iso }, today ? formatTime(at) : formatDateTime(at));
 }
 
-const text = (key: Parameters<typeof t>[0], vars: Record<string, HTMLElement>) => {
-  // The times as elements inside the sentence, at the catalog's places.
-  const parts = t(key).split(/(\{\w+\})/);
-  return parts.map((p) => {
-    const name = /^\{(\w+)\}$/.exec(p)?.[1];
-    return name && vars[name] ? vars[name] : p;
-  });
-};
-
 /** Whether the stop is within the warning time now. */
 export const idleWarningNow = (f: Forecast, now = Date.now()): boolean =>
   f.state === "idle" && f.stopsAt !== null && f.warningBeforeMs > 0 && Date.parse(f.stopsAt) - now <= f.warningBeforeMs;
 
 export function idleParts(f: Forecast, keepAwake: (() => void) | null): HTMLElement[] {
+  const warning = idleWarningNow(f);
   const line =
     f.state === "busy"
       ? t("idle.busy")
       : f.state === "unknown"
         ? t("idle.unknown")
         : f.state === "kept_awake" && f.keepAwakeUntil
-          ? text("idle.kept_awake", { until: when(f.keepAwakeUntil) })
+          ? tn("idle.kept_awake", { until: when(f.keepAwakeUntil) })
           : f.stopsAt && f.lastActivityAt
-            ? text(idleWarningNow(f) ? "idle.warning" : "idle.stops_at", { since: when(f.lastActivityAt), at: when(f.stopsAt) })
+            ? tn(warning ? "idle.warning" : "idle.stops_at", { since: when(f.lastActivityAt), at: when(f.stopsAt) })
             : "";
-  const warning = idleWarningNow(f);
   const parts: HTMLElement[] = [
     h(
       "p",
       { class: warning ? "notice notice--warning idle-line" : "idle-line", "data-idle": f.state, ...(warning ? { "data-idle-warning": "" } : {}) },
-      ...(typeof line === "string" ? [line] : line),
+      line,
     ),
   ];
   if (keepAwake && f.keepAwakeMaxMs > 0) {
