@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ADMIN_TOKEN, type Harness, poolEnv, startHarness, waitFor } from "../support/harness.ts";
+import { ADMIN_TOKEN, type Harness, poolEnv, poolReady, startHarness } from "../support/harness.ts";
 import { type Launched, inEachLang, launch, msg, normalise, openAdmin, openPage, text } from "./support.ts";
 
 /**
@@ -26,11 +26,7 @@ describe("a deploy from the warm pool, on the page", () => {
   test(
     "the claim's steps in each language, the details once, the same view after a reload",
     async () => {
-      await waitFor(
-        async () => h.portal.store.pool.counts(),
-        (c) => c.ready === 1,
-        "a pooled stack ready",
-      );
+      await poolReady(h, 1);
       const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: "en-GB" });
       try {
         await page.goto(`${h.url}/`);
@@ -69,11 +65,7 @@ describe("a deploy from the warm pool, on the page", () => {
   test(
     "the admin's capacity card counts the pool's ready stacks against POOL_SIZE",
     async () => {
-      await waitFor(
-        async () => h.portal.store.pool.counts(),
-        (c) => c.ready === 1,
-        "the pool refilled",
-      );
+      await poolReady(h, 1);
       const { context, page, problems } = await openAdmin(chrome.browser, h.url, "en-GB", ADMIN_TOKEN);
       try {
         await page.waitForSelector('#capacity-fleet [data-count="pool"]');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
-import { LOCALE, type Launched, inEachLang, launch, msg, openPage, plain } from "./support.ts";
+import { type Launched, inEachLang, launch, msg, openStackPage, plain } from "./support.ts";
 
 /**
  * Issue 26, part 1, in a real browser: the owner's page says when the stack stops for idleness
@@ -47,13 +47,8 @@ describe("when the stack stops for idleness, on its page", () => {
           status: busy ? { ses_1: { type: "busy" } } : {},
         });
       };
-      const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE.en });
+      const { context, page, problems } = await openStackPage(chrome.browser, h.url, "en", "sleepy", stack.managementToken);
       try {
-        await page.goto(`${h.url}/`);
-        await page.click("#manage-section > summary");
-        await page.fill("#manage-name", "sleepy");
-        await page.fill("#manage-token", stack.managementToken);
-        await page.click("#manage-button");
         await page.waitForSelector('#stack-idle [data-idle="idle"][data-idle-warning]');
         await inEachLang(page, async (lang) => {
           expect(await text(page, "#stack-idle .idle-line")).toStartWith(lead(lang, "idle.warning"));

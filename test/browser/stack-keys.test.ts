@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
-import { LOCALE, type Launched, confirmDialog, inEachLang, launch, msg, openPage, plain } from "./support.ts";
+import { type Launched, confirmDialog, inEachLang, launch, msg, openStackPage, plain } from "./support.ts";
 
 /**
  * Issue 26, part 4, in a real browser: the owner adds a model key on their stack's page; it is
@@ -30,13 +30,8 @@ describe("the owner's model keys, on the page", () => {
     "a key typed, applied after the question, shown by its last four only",
     async () => {
       const stack = await deployAndWait(h, "pagekeys");
-      const { context, page, problems } = await openPage(chrome.browser, h.url, { locale: LOCALE.en });
+      const { context, page, problems } = await openStackPage(chrome.browser, h.url, "en", "pagekeys", stack.managementToken);
       try {
-        await page.goto(`${h.url}/`);
-        await page.click("#manage-section > summary");
-        await page.fill("#manage-name", "pagekeys");
-        await page.fill("#manage-token", stack.managementToken);
-        await page.click("#manage-button");
         await page.waitForSelector('#stack-keys [data-provider="openrouter"][data-set="false"]');
         await inEachLang(page, async (lang) => {
           expect(await text(page, "#stack-keys-heading")).toBe(msg(lang, "keys.heading"));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Harness, deployAndWait, poolEnv, sandboxState, startHarness, waitFor } from "../support/harness.ts";
+import { type Harness, deployAndWait, poolEnv, poolReady, sandboxState, startHarness } from "../support/harness.ts";
 import { docker, enginePortalEnv, engineSkipReason, runningContainer } from "./engine.ts";
 
 /**
@@ -22,18 +22,12 @@ describe.skipIf(skip !== null)("the warm pool on the real engine", () => {
   afterAll(() => h?.stop(), T);
 
   const basic = (password: string) => `Basic ${Buffer.from(`opencode:${password}`).toString("base64")}`;
-  const poolReady = () =>
-    waitFor(
-      async () => h.portal.store.pool.counts(),
-      (c) => c.ready === 1 && c.warming === 0,
-      "a pooled stack whose OpenCode answers",
-      T,
-    );
+  const ready = () => poolReady(h, 1, T);
 
   test(
     "a deploy takes the running pooled stack: its OpenCode answers at the owner's address, to the owner's password only",
     async () => {
-      await poolReady();
+      await ready();
       const pooled = h.portal.store.pool.members()[0]!;
       expect(await runningContainer(pooled.appName!)).not.toBeNull();
 
@@ -57,7 +51,7 @@ describe.skipIf(skip !== null)("the warm pool on the real engine", () => {
       expect(((await health.json()) as { healthy: boolean }).healthy).toBe(true);
 
       // The pool refills with a stack of its own volumes: no one else's workspace.
-      await poolReady();
+      await ready();
       const next = h.portal.store.pool.members()[0]!;
       const mounts = async (service: string) =>
         ((await docker.service(service))!.Spec.TaskTemplate as any).ContainerSpec.Mounts.map((m: any) => m.Source as string);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox } from "../../src/sandbox/index.ts";
 import { ADMIN_TOKEN, SANDBOX_KEY, deploy, poolEnv, portalEnv, readEvents, sandboxState, waitFor } from "../support/harness.ts";
-import { spawnPortal } from "../support/process.ts";
+import { type PortalProcess, spawnPortal } from "../support/process.ts";
 
 /**
  * The portal is killed with SIGKILL while the warm pool makes a stack and while a deploy takes
@@ -32,7 +32,12 @@ async function poolSandbox() {
     h,
     env,
     control,
-    deadPortalsCallsDone,
+    /** SIGKILL, then a new portal on the same data once the dead one's calls have ended in Dokploy. */
+    async restart(portal: PortalProcess): Promise<PortalProcess> {
+      await portal.kill("SIGKILL");
+      await deadPortalsCallsDone();
+      return spawnPortal(env);
+    },
     async stop() {
       await sandbox.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -78,9 +83,7 @@ describe("crash recovery of the warm pool", () => {
         "the pool to start making a stack",
       );
       await Bun.sleep(200);
-      await portal.kill("SIGKILL");
-      await s.deadPortalsCallsDone();
-      portal = await spawnPortal(s.env);
+      portal = await s.restart(portal);
       try {
         await expectWholePool(portal.url, s.h, []);
         const halfMade = first.applications[0].applicationId;
@@ -105,9 +108,7 @@ describe("crash recovery of the warm pool", () => {
       expect(status).toBe(202);
       await readEvents(`${portal.url}${accepted.eventsUrl}`, { until: (e) => e.event === "step" && e.data.step === "claim" });
       await Bun.sleep(100);
-      await portal.kill("SIGKILL");
-      await s.deadPortalsCallsDone();
-      portal = await spawnPortal(s.env);
+      portal = await s.restart(portal);
       try {
         const events = await readEvents(`${portal.url}${accepted.eventsUrl}`);
         expect(events.at(-1)!.data).toMatchObject({ status: "failed", error: { code: "interrupted" } });
@@ -140,9 +141,7 @@ describe("crash recovery of the warm pool", () => {
       const accepted = await Promise.all(names.map((n) => deploy(portal, n)));
       for (const a of accepted) expect(a.status).toBe(202);
       await Bun.sleep(150);
-      await portal.kill("SIGKILL");
-      await s.deadPortalsCallsDone();
-      portal = await spawnPortal(s.env);
+      portal = await s.restart(portal);
       try {
         const ends = await Promise.all(accepted.map(async (a) => (await readEvents(`${portal.url}${a.body.eventsUrl}`)).at(-1)!.data));
         for (const end of ends) expect(["ready", "failed"]).toContain(end.status);

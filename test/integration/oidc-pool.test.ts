@@ -2,7 +2,7 @@
 // who deploys becomes the owner of the pooled stack they take, exactly as of a stack made for
 // them, and their limit holds for pooled stacks too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Harness, poolEnv, readEvents, sandboxState, startHarness, waitFor } from "../support/harness.ts";
+import { type Harness, poolEnv, poolReady, readEvents, sandboxState, startHarness } from "../support/harness.ts";
 import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
 
 let provider: TestProvider;
@@ -38,11 +38,7 @@ const deploy = (jar: Jar, name: string) =>
 
 describe("a signed-in person takes a pooled stack", () => {
   test("and owns it: no management token, in their stacks, managed with their session; their limit holds", async () => {
-    await waitFor(
-      async () => h.portal.store.pool.counts(),
-      (c) => c.ready === 2,
-      "two pooled stacks ready",
-    );
+    await poolReady(h, 2);
     const alice = (await signIn(portalUrl, "alice")).jar;
     const accepted = await deploy(alice, "alice-pooled");
     expect(accepted.status).toBe(202);
@@ -63,11 +59,7 @@ describe("a signed-in person takes a pooled stack", () => {
     expect((await fetch(`${portalUrl}/api/stacks/alice-pooled/details`, { headers: { cookie: bob.header() } })).status).toBe(403);
 
     // Alice at her limit: refused, and the pool keeps its ready stack for someone else.
-    await waitFor(
-      async () => h.portal.store.pool.counts(),
-      (c) => c.ready === 2 && c.warming === 0,
-      "the pool refilled",
-    );
+    await poolReady(h, 2);
     const second = await deploy(alice, "alice-second");
     expect(second).toMatchObject({ status: 409, body: { error: { code: "user_stack_limit" } } });
     expect(h.portal.store.pool.counts().ready).toBe(2);

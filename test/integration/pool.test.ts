@@ -5,6 +5,7 @@ import {
   deploy,
   deployAndWait,
   poolEnv,
+  poolReady,
   readEvents,
   sandboxState,
   startAnotherPortal,
@@ -21,14 +22,6 @@ import {
 const withPool =
   (extra: Record<string, string> = {}) =>
   (sandboxUrl: string) => ({ ...poolEnv(sandboxUrl), ...extra });
-
-const poolReady = (h: Harness, n: number) =>
-  waitFor(
-    async () => h.portal.store.pool.counts(),
-    (c) => c.ready === n && c.warming === 0,
-    `${n} pooled stacks ready`,
-    15_000,
-  );
 
 const poolApps = async (h: Harness) => (await sandboxState(h)).applications.filter((a: any) => a.name.startsWith("ai-stack-pool--"));
 

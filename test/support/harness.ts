@@ -64,6 +64,15 @@ export const poolEnv = (sandboxUrl: string, size = 2): Record<string, string> =>
   POOL_SIZE: String(size),
 });
 
+/** Until the portal's warm pool has `n` ready stacks and none being made. */
+export const poolReady = (h: Pick<Harness, "portal">, n: number, timeoutMs = 15_000) =>
+  waitFor(
+    async () => h.portal.store.pool.counts(),
+    (c) => c.ready === n && c.warming === 0,
+    `${n} pooled stacks ready`,
+    timeoutMs,
+  );
+
 /** The environment of a portal that talks to the sandbox at `sandboxUrl`. */
 export function portalEnv(sandboxUrl: string, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
