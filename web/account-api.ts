@@ -1,27 +1,11 @@
 /** The sign-in part of the portal's API (AUTH_MODE=oidc), as the page uses it. Same origin: the session cookie goes along. */
-import type { StackStatus } from "./api.ts";
+// The answers' types are the server's own (type-only imports: nothing of it reaches the bundle).
+import type { MeBody } from "../src/http/responses.ts";
+import type { OwnedStack } from "../src/stacks/model/vocabulary.ts";
 
-export interface MyStack {
-  name: string;
-  url: string;
-  status: StackStatus;
-  createdAt: string;
-  readyAt: string | null;
-  deploymentId: string | null;
-}
-
-export type Me =
-  | { authMode: "open"; person: null; expired: false }
-  | {
-      authMode: "oidc";
-      providerName: string;
-      signInUrl: string;
-      expired: boolean;
-      maxStacksPerUser: number;
-      person: { name: string | null; email: string | null; username: string | null; admin: boolean } | null;
-      suggestedName: string | null;
-      stacks: MyStack[];
-    };
+/** One of "Your stacks": the person's own (`role: "owner"`), or one shared with them. */
+export type MyStack = OwnedStack;
+export type Me = MeBody;
 
 export type Answer<T> = { ok: true; value: T } | { ok: false; code: string };
 

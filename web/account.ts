@@ -98,7 +98,9 @@ export function renderAccount(): void {
       h("a", { class: "button button--small button--primary", href: me.signInUrl, "data-action": "sign-in" }, t("account.sign_in", { provider })),
     );
   }
-  const atLimit = me.person !== null && me.maxStacksPerUser > 0 && me.stacks.length >= me.maxStacksPerUser;
+  // Stacks shared with the person are not theirs: they do not count.
+  const owned = me.stacks.filter((s) => s.role === "owner").length;
+  const atLimit = me.person !== null && me.maxStacksPerUser > 0 && owned >= me.maxStacksPerUser;
   el.deployForm.hidden = me.person === null || atLimit;
   el.panel.replaceChildren(...panel(me, atLimit));
 }
@@ -150,7 +152,7 @@ function stackItem(s: MyStack): HTMLLIElement {
     buttons.push(action(t("stack.manage"), `manage-${s.name}`, () => hooks?.openStack(s.name), "button button--small button--primary"));
   if (deploymentId)
     buttons.push(action(t("account.details"), `details-${s.name}`, () => hooks?.openDeployment(deploymentId), "button button--small"));
-  if (s.status === "ready" || s.status === "failed" || s.status === "cleanup_failed") {
+  if (s.role === "owner" && (s.status === "ready" || s.status === "failed" || s.status === "cleanup_failed")) {
     if (confirming === s.name)
       buttons.push(
         h("span", { class: "hint" }, tn("account.delete_confirm", { name: code(s.name) })),
@@ -161,8 +163,20 @@ function stackItem(s: MyStack): HTMLLIElement {
   }
   return h(
     "li",
-    { class: "stack-item", "data-status": s.status, "data-stack": s.name },
-    h("div", { class: "stack-head" }, code(s.name), h("span", { class: "hint" }, t(`admin.status_${s.status}` as Key))),
+    { class: "stack-item", "data-status": s.status, "data-stack": s.name, "data-role": s.role },
+    h(
+      "div",
+      { class: "stack-head" },
+      code(s.name),
+      h("span", { class: "hint" }, t(`admin.status_${s.status}` as Key)),
+      s.role === "owner"
+        ? null
+        : h(
+            "span",
+            { class: "badge", "data-shared": s.role },
+            t("account.shared_with_you", { role: t(s.role === "manager" ? "shares.role_manager_short" : "shares.role_user_short") }),
+          ),
+    ),
     h("p", {}, h("a", { href: s.url, target: "_blank", rel: "noopener noreferrer", dir: "ltr", class: "code url-value" }, s.url)),
     h("div", { class: "actions" }, ...buttons),
   );

@@ -100,6 +100,8 @@ const ERROR: Record<string, Key> = {
   user_stack_limit: "error.user_stack_limit",
   already_owned: "error.already_owned",
   cross_site_request: "error.cross_site_request",
+  owner_only: "error.owner_only",
+  share_limit: "error.share_limit",
 };
 
 export const stepKey = (step: string): Key | null => STEP[step as keyof typeof STEP] ?? null;

@@ -4,11 +4,12 @@
  * (AUTH_MODE=oidc) by the session cookie alone (no token: no Authorization header).
  */
 // The answers' types are the server's own (type-only imports: nothing of it reaches the bundle).
-import type { stackDetails } from "../src/stacks/operations/details.ts";
+import type { StackDetails } from "../src/stacks/operations/details.ts";
+import type { SharesBody } from "../src/http/responses.ts";
 import type { OperationKind } from "../src/stacks/model/steps.ts";
 import { type Result, call } from "./api.ts";
 
-export type StackDetails = Awaited<ReturnType<typeof stackDetails>>;
+export type { StackDetails };
 /** GET /api/stacks/:name/logs (the server's type loses these fields in its closures). */
 export interface StackLogs {
   deploy: { dokployDeploymentId: string; status: string | null; createdAt: string; lines: string[] } | null;
@@ -70,4 +71,19 @@ export function setModelKeys(name: string, token: string | null, keys: Record<st
     headers: { ...auth(token), "content-type": "application/json" },
     body: JSON.stringify({ keys }),
   });
+}
+
+/** GET /api/stacks/:name/shares (the owner's, with sign-in on). */
+export type Shares = SharesBody;
+
+export function shares(name: string): Promise<Result<Shares>> {
+  return call<Shares>(path(name, "shares"));
+}
+
+export function share(name: string, body: { email: string; role: string } | { group: string; role: string }): Promise<Result<unknown>> {
+  return call<unknown>(path(name, "shares"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+export function unshare(name: string, id: number): Promise<Result<unknown>> {
+  return call<unknown>(path(name, `shares/${id}`), { method: "DELETE" });
 }

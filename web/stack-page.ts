@@ -1,6 +1,6 @@
 import type { ApiError } from "./api.ts";
 import { askConfirm } from "./confirm.ts";
-import { type Message, byId, h, setText } from "./dom.ts";
+import { type Message, byId, h, setText, showMessage } from "./dom.ts";
 import { type Key, formatDateTime, lang, t, tn } from "./i18n.ts";
 import { errorKey, explain as explainError, nameCode, stateKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, completedSteps, currentStep, fromSnapshot } from "./watch.ts";
@@ -13,11 +13,13 @@ import { type StackState, factRows, logText, operationItems, stateOf, stateText 
 import { forgetToken, isRemembered, keepToken, stackFromHash, stackHash, tokenFor } from "./stack-token.ts";
 import { idleParts, idleWarningNow } from "./stack-idle.ts";
 import { keyItems } from "./stack-keys.ts";
+import { shareItems } from "./stack-shares.ts";
 
 /**
  * "Your stack" (`#stack=<name>`): a stack's state, live; its address with Open; its details
  * and last operations; stop, start, restart, upgrade and a new password, each confirmed where
- * work can be lost and followed step by step; a new password shown once; the logs.
+ * work can be lost and followed step by step; a new password shown once; the logs; with sign-in
+ * on, who else has access. Someone the stack is shared with sees what their role allows.
  * Reached from a deploy's result, from the start page (name + management token) and, with
  * sign-in on, from "Your stacks" (the session is the authorisation, no token).
  */
@@ -32,6 +34,19 @@ const el = {
   keys: byId("stack-keys"),
   keysError: byId("stack-keys-error"),
   password: byId("stack-password"),
+  actionsSection: byId("stack-actions-section"),
+  keysSection: byId("stack-keys-section"),
+  logsSection: byId("stack-logs-section"),
+  sharesSection: byId("stack-shares-section"),
+  shares: byId("stack-shares"),
+  sharesNone: byId("stack-shares-none"),
+  sharesNoGate: byId("stack-shares-no-gate"),
+  sharesError: byId("stack-shares-error"),
+  sharesMessage: byId("stack-shares-message"),
+  shareForm: byId<HTMLFormElement>("share-form"),
+  shareKind: byId<HTMLSelectElement>("share-kind"),
+  shareValue: byId<HTMLInputElement>("share-value"),
+  shareRole: byId<HTMLSelectElement>("share-role"),
   buttons: byId("stack-buttons"),
   message: byId("stack-message"),
   progress: byId("stack-progress"),
@@ -65,6 +80,10 @@ let logs: stackApi.StackLogs | null = null;
 /** Which providers have a key (never a key: GET /api/stacks/:name/keys). */
 let keys: stackApi.ModelKeys | null = null;
 let keysError: Message | null = null;
+/** Who else has access (the owner's, with sign-in on); null while unknown or without sign-in. */
+let shares: stackApi.Shares | null = null;
+let sharesError: Message | null = null;
+let sharesMessage: Message | null = null;
 let progress: Progress | null = null;
 let watch: Watch | null = null;
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
@@ -173,6 +192,10 @@ function hideStack(): void {
   logs = null;
   keys = null;
   keysError = null;
+  shares = null;
+  sharesError = null;
+  sharesMessage = null;
+  el.shareValue.value = "";
   progress = null;
   message = null;
   error = null;
@@ -210,10 +233,63 @@ async function load(withLogs: boolean): Promise<void> {
   if (running && progress?.id !== running.deploymentId) void follow(running.deploymentId);
   render();
   if (withLogs) {
-    void loadLogs();
-    void loadKeys();
+    const role = roleNow();
+    if (role !== "user") void loadLogs();
+    if (role === "owner") {
+      void loadKeys();
+      void loadShares();
+    }
   }
   scheduleRefresh();
+}
+
+/** What this person may do here (the details say): someone the stack is shared with sees less. */
+const roleNow = (): "owner" | "manager" | "user" => details?.role ?? "owner";
+
+async function loadShares(): Promise<void> {
+  const stack = name;
+  if (!stack) return;
+  const mine = seq;
+  const res = await stackApi.shares(stack);
+  if (mine !== seq) return;
+  // Without sign-in the routes are not there: nothing to show.
+  if (!res.ok && (res.status === 404 || res.status === 405)) return;
+  shares = res.ok ? res.value : shares;
+  sharesError = res.ok ? null : () => t("shares.unavailable");
+  render();
+}
+
+async function invite(): Promise<void> {
+  const stack = name;
+  const value = el.shareValue.value.trim();
+  if (!stack) return;
+  sharesMessage = null;
+  if (!value) {
+    sharesError = () => t("shares.empty");
+    render();
+    el.shareValue.focus();
+    return;
+  }
+  const role = el.shareRole.value === "manager" ? "manager" : "user";
+  const res = await stackApi.share(stack, el.shareKind.value === "group" ? { group: value, role } : { email: value, role });
+  if (name !== stack) return;
+  if (!res.ok) return refused(stack, res, (m) => (sharesError = m));
+  sharesError = null;
+  sharesMessage = () => t("shares.invited", { who: value });
+  el.shareValue.value = "";
+  await loadShares();
+}
+
+async function unshare(id: number): Promise<void> {
+  const stack = name;
+  const who = shares?.shares.find((s) => s.id === id)?.value ?? "";
+  if (!stack) return;
+  const res = await stackApi.unshare(stack, id);
+  if (name !== stack) return;
+  if (!res.ok) return refused(stack, res, (m) => (sharesError = m));
+  sharesError = null;
+  sharesMessage = () => t("shares.removed", { who });
+  await loadShares();
 }
 
 async function loadKeys(): Promise<void> {
@@ -336,7 +412,7 @@ async function run(action: Action): Promise<void> {
  * running is followed instead, and the reason is said where `say` puts it.
  */
 function refused(stack: string, res: { status: number; error: ApiError }, say: (m: Message) => void): void {
-  if (res.status === 401 || res.status === 403) {
+  if ((res.status === 401 || res.status === 403) && res.error.code !== "owner_only") {
     forgetToken(stack);
     askToken(stack, res.error);
     return;
@@ -391,9 +467,11 @@ function render(): void {
   el.error.replaceChildren(error ? error() : "");
   el.message.hidden = message === null;
   el.message.replaceChildren(message ? message() : "");
+  renderRole();
   renderAddress(d, state);
   renderIdle(d, state);
   renderKeys(state);
+  renderShares();
   renderPassword();
   renderButtons(state);
   renderProgress();
@@ -429,6 +507,25 @@ function renderAddress(d: stackApi.StackDetails | null, state: string): void {
     h("p", { class: "address stack-url" }, tn("progress.address", { url: link })),
     state === "running" ? h("div", { class: "actions" }, open) : h("p", { class: "hint" }, t("stack.open_when_running")),
   );
+}
+
+/** Parts of the view by role: a user opens and looks, a manager also operates, the owner does all. */
+function renderRole(): void {
+  const role = roleNow();
+  el.actionsSection.hidden = role === "user";
+  el.logsSection.hidden = role === "user";
+  el.keysSection.hidden = role !== "owner";
+}
+
+/** "People with access" (stack-shares.ts): the owner's, with sign-in on. */
+function renderShares(): void {
+  el.sharesSection.hidden = roleNow() !== "owner" || (shares === null && sharesError === null);
+  el.sharesNoGate.hidden = shares?.gate !== false;
+  el.sharesNone.hidden = shares === null || shares.shares.length > 0;
+  showMessage(el.sharesError, sharesError);
+  showMessage(el.sharesMessage, sharesMessage);
+  if (!changed("shares", `${lang()}|${JSON.stringify(shares)}`)) return;
+  el.shares.replaceChildren(...shareItems(shares, { remove: (id) => void unshare(id) }));
 }
 
 /** "Your own model keys" (stack-keys.ts): redrawn only when they change, so a key being typed stays. */
@@ -509,6 +606,7 @@ function renderButtons(state: string): void {
   if (el.buttons.childElementCount !== buttons.length) el.buttons.replaceChildren(...buttons.map((b) => b.button));
   for (const { action, button } of buttons) {
     setText(button, t(action.label));
+    button.hidden = action.kind === "password" && roleNow() !== "owner";
     button.disabled = !action.when.includes(state as StackState);
   }
 }
@@ -568,6 +666,10 @@ export function initStack(): void {
   });
   // The logs with the details they explain.
   el.logsRefresh.addEventListener("click", () => void load(true));
+  el.shareForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void invite();
+  });
   el.forget.addEventListener("click", () => {
     if (!name) return;
     // Forgotten on this device; this tab keeps it until it closes.

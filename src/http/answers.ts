@@ -14,8 +14,9 @@ export const unauthorized: Answer = {
   headers: { "WWW-Authenticate": "Bearer realm" },
 };
 export const forbidden: Answer = {
-  description: "Credentials that do not manage this stack (wrong token, someone else's stack)",
-  codes: ["forbidden", "cross_site_request"],
+  description:
+    "Credentials that do not manage this stack (wrong token, someone else's stack), or (`owner_only`) a person it is shared with whose role does not allow this",
+  codes: ["forbidden", "owner_only", "cross_site_request"],
 };
 export const rateLimited: Answer = {
   description: "Over a per-client limit (Retry-After says when to try again), or too many bodies still arriving",

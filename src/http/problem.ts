@@ -13,6 +13,8 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   recently_deleted: 409,
   unauthorized: 401,
   forbidden: 403,
+  owner_only: 403,
+  share_limit: 409,
   not_found: 404,
   capacity_reached: 503,
   no_capacity: 409,

@@ -5,6 +5,7 @@ import { reconcileReport } from "../stacks/upkeep/reconcile.ts";
 import { auditEntry } from "../store/audit.ts";
 import { ownedStack, probeSeen, stack } from "../stacks/model/vocabulary.ts";
 import { person } from "../stacks/owners/person.ts";
+import { share } from "../stacks/owners/shares.ts";
 import { cleanupReport } from "../stacks/model/deployment-report.ts";
 import { stackWithHistory } from "../stacks/fleet/stack-list.ts";
 import { OPERATION_KINDS } from "../stacks/model/steps.ts";
@@ -116,6 +117,12 @@ export const keepAwakeBody = z.object({ name: z.string(), keepAwakeUntil: z.stri
 export const modelKeysBody = z.object({ name: z.string(), providers: z.array(modelKeyState) });
 export type ModelKeysBody = z.infer<typeof modelKeysBody>;
 export type KeepAwakeBody = z.infer<typeof keepAwakeBody>;
+
+/** GET /api/stacks/:name/shares; `gate`: whether those shared with open it through STACK_SSO (else they need its password). */
+export const sharesBody = z.object({ name: z.string(), gate: z.boolean(), shares: z.array(share) });
+export type SharesBody = z.infer<typeof sharesBody>;
+export const shareAnswer = z.object({ name: z.string(), share });
+export type ShareAnswer = z.infer<typeof shareAnswer>;
 
 export const stackAccessBody = z.object({
   name: z.string(),

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { z } from "zod";
 import { owner } from "../stacks/owners/person.ts";
+import { actor } from "../stacks/model/vocabulary.ts";
 
 export const auditEntry = z.object({
   id: z.number().int(),
@@ -9,11 +10,7 @@ export const auditEntry = z.object({
   stackName: z.string().nullable(),
   deploymentId: z.string().nullable(),
   client: z.string().nullable(),
-  /**
-   * Which kind of credential acted: none, the stack's management token, the admin token (or an
-   * OIDC admin), the stack's signed-in owner, or a signed-in person (deploy, claim, sign-in).
-   */
-  actor: z.enum(["anonymous", "management", "admin", "system", "owner", "person"]),
+  actor,
   /** The signed-in person who acted (AUTH_MODE=oidc), else null. */
   person: owner.nullable(),
   outcome: z.string(),

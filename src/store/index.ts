@@ -17,6 +17,7 @@ import { BackupRepo } from "./backups.ts";
 import { StackPassRepo } from "./stack-passes.ts";
 import { RetentionRepo } from "./retention.ts";
 import { PoolRepo } from "./pool.ts";
+import { ShareRepo } from "./shares.ts";
 import { type DatabaseSize, type VacuumConversion, convertToIncrementalVacuum, databaseSize, truncateWal, vacuumStep } from "./vacuum.ts";
 
 export class Store {
@@ -36,6 +37,7 @@ export class Store {
   readonly backups: BackupRepo;
   readonly stackPasses: StackPassRepo;
   readonly pool: PoolRepo;
+  readonly shares: ShareRepo;
   readonly retention: RetentionRepo;
 
   constructor(readonly db: Database) {
@@ -55,6 +57,7 @@ export class Store {
     this.backups = new BackupRepo(db);
     this.stackPasses = new StackPassRepo(db);
     this.pool = new PoolRepo(db);
+    this.shares = new ShareRepo(db);
     this.retention = new RetentionRepo(db);
   }
 

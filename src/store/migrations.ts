@@ -285,4 +285,20 @@ export const MIGRATIONS: readonly string[] = [
   -- stop comes no sooner than IDLE_WARNING_BEFORE after it.
   ALTER TABLE stacks ADD COLUMN idle_warned_at TEXT;
   `,
+  // 17: stacks shared by their owners (src/stacks/owners/shares.ts).
+  `
+  CREATE TABLE stack_shares (
+    id         INTEGER PRIMARY KEY,
+    stack_id   INTEGER NOT NULL REFERENCES stacks(id),
+    kind       TEXT NOT NULL CHECK (kind IN ('email', 'group')),
+    -- An e-mail address in lower case, or a group without Keycloak's leading '/'.
+    value      TEXT NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('user', 'manager')),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (stack_id, kind, value)
+  );
+  -- "Your stacks" and the gate look a person up by address or group.
+  CREATE INDEX stack_shares_by_value ON stack_shares(kind, value);
+  `,
 ];

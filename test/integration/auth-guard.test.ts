@@ -65,10 +65,10 @@ async function walk(w: Walk, firstClient: number): Promise<{ outcomes: string[];
     const right = await tryWith(op, op.path === "/metrics" ? METRICS_TOKEN : ADMIN_TOKEN, client);
     await right.body?.cancel();
     outcomes.push(`${what} right token ${right.status === 429 ? "limited" : right.status}`);
-    // A delete audits itself (action delete, outcome forbidden); everything else as auth_failed.
+    // A DELETE audits itself (a delete, or an unshare, with its outcome); everything else as auth_failed.
     const trail = w.h.portal.store.audit
       .page(500)
-      .filter((e) => e.client === client && (e.action === "auth_failed" || e.action === "delete") && e.outcome !== "accepted");
+      .filter((e) => e.client === client && ["auth_failed", "delete", "unshare"].includes(e.action) && e.outcome !== "accepted");
     outcomes.push(`${what} audited ${trail.length === BUDGET ? "each" : trail.length}`);
   }
   const expected = w.operations.flatMap(({ method, path }) => {
@@ -101,8 +101,8 @@ describe("every route that takes a bearer token, in open mode", () => {
   });
 
   test("wrong tokens are refused, counted, audited, and then 429 even for the right token", async () => {
-    // Claiming exists only with sign-in (the walk below, in AUTH_MODE=oidc, covers it).
-    const open = operations.filter((op) => !op.path.endsWith("/claim"));
+    // Claiming and sharing exist only with sign-in (the walk below, in AUTH_MODE=oidc, covers them).
+    const open = operations.filter((op) => !op.path.endsWith("/claim") && !op.path.includes("/shares"));
     const { outcomes, expected } = await walk({ h, url: h.url, name: stack.name, deploymentId: stack.deploymentId, operations: open }, 1);
     expect(outcomes).toEqual(expected);
   }, 60_000);

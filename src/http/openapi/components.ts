@@ -16,6 +16,7 @@ import { ownerStackDetails } from "../../stacks/operations/details.ts";
 import { ownerStackLogs } from "../../stacks/operations/logs.ts";
 import { orphanService } from "../../stacks/upkeep/orphan-services.ts";
 import { owner } from "../../stacks/owners/person.ts";
+import { share } from "../../stacks/owners/shares.ts";
 import { reconcileReport } from "../../stacks/upkeep/reconcile.ts";
 import { cleanupReport } from "../../stacks/model/deployment-report.ts";
 import { deploymentSnapshot, stepSnapshot } from "../../stacks/model/snapshot.ts";
@@ -63,6 +64,9 @@ export const NAMED = {
   Claimed: bodies.claimedBody,
   KeepAwake: bodies.keepAwakeBody,
   ModelKeys: bodies.modelKeysBody,
+  Share: share,
+  Shares: bodies.sharesBody,
+  ShareAnswer: bodies.shareAnswer,
   StackPage: bodies.stackPage,
   StackWithHistory: stackWithHistory,
   AdminStacks: bodies.adminStacksBody,

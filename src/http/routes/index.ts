@@ -9,6 +9,7 @@ import { DEPLOYMENT_REPORT_ROUTES } from "./deployment-report.ts";
 import { STACK_ROUTES } from "./stacks.ts";
 import { STACK_ACCESS_ROUTES } from "./stack-access.ts";
 import { OWNER_ROUTES } from "./owner.ts";
+import { SHARE_ROUTES } from "./shares.ts";
 import { AUTH_ROUTES } from "./auth.ts";
 import { ADMIN_STACK_ROUTES } from "./admin-stacks.ts";
 import { ADMIN_ROUTES } from "./admin.ts";
@@ -33,6 +34,7 @@ export const API_ROUTES = [
   ...STACK_ROUTES,
   ...STACK_ACCESS_ROUTES,
   ...OWNER_ROUTES,
+  ...SHARE_ROUTES,
   ...AUTH_ROUTES,
   ...ADMIN_STACK_ROUTES,
   ...ADMIN_ROUTES,

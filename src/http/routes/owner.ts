@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { Auth } from "../../auth/index.ts";
 import type { StackService } from "../../stacks/deploy/stack-service.ts";
 import type { StackOperations } from "../../stacks/operations/operation-service.ts";
+import type { RequestContext } from "../../stacks/owners/access.ts";
+import type { Result } from "../../stacks/model/result.ts";
 import { OPERATION_KINDS, type OperationKind } from "../../stacks/model/steps.ts";
 import type { AppEnv } from "../env.ts";
 import { forbidden, nameParam, noStore, notFound, notJson, rateLimited, unauthorized } from "../answers.ts";
@@ -37,7 +39,7 @@ const logLinesParam = z
   .transform(Number)
   .pipe(z.number().int().min(1).max(1000));
 
-function refuse(c: Context<AppEnv>, code: string, message: string, runningId?: string) {
+export function refuse(c: Context<AppEnv>, code: string, message: string, runningId?: string) {
   const headers: Record<string, string> = code === "unauthorized" ? { "WWW-Authenticate": 'Bearer realm="stack"' } : {};
   // A conflicting operation: its id lets the caller follow it instead.
   if (runningId) return c.json({ error: { code, message, deploymentId: runningId } } satisfies ErrorBody, 409, headers);
@@ -52,17 +54,16 @@ const nothingToDo: Record<number, Answer> = { 200: { description: "Nothing to do
  * is optional). Whose stack it is comes before what the body says: a caller who may not operate
  * the stack is refused as on every owner route, whatever they sent.
  */
-async function ownerBody<S extends z.ZodType>(
+export async function ownerBody<S extends z.ZodType>(
   c: Context<AppEnv>,
-  operations: StackOperations,
-  name: string,
+  allowed: (ctx: RequestContext) => Result<unknown>,
   schema: S,
   fallback?: z.output<S>,
 ): Promise<{ value: z.output<S> } | Response> {
   if (fallback !== undefined && !c.req.header("content-type")) return { value: fallback };
   const body = await readJson(c, schema);
   if (body.ok) return body;
-  const access = operations.mayOperate(name, requestCredentials(c));
+  const access = allowed(requestCredentials(c));
   return access.ok ? body.response : refuse(c, access.code, access.message);
 }
 
@@ -111,7 +112,7 @@ const operation = (kind: OperationKind): Route<Deps> =>
     handler:
       ({ operations }: Deps) =>
       async (c) => {
-        const body = kind === "keys" ? await ownerBody(c, operations, c.req.param("name"), keysRequest) : null;
+        const body = kind === "keys" ? await ownerBody(c, (ctx) => operations.mayOperate(c.req.param("name"), ctx, "own"), keysRequest) : null;
         if (body instanceof Response) return body;
         const result = await operations.request(kind, c.req.param("name"), requestCredentials(c), body?.value.keys);
         if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
@@ -224,7 +225,7 @@ export const OWNER_ROUTES = [
     handler:
       ({ operations }: Deps) =>
       async (c) => {
-        const body = await ownerBody(c, operations, c.req.param("name"), keepAwakeRequest, { hours: undefined });
+        const body = await ownerBody(c, (ctx) => operations.mayOperate(c.req.param("name"), ctx, "operate"), keepAwakeRequest, { hours: undefined });
         if (body instanceof Response) return body;
         const result = operations.keepAwake(c.req.param("name"), requestCredentials(c), body.value.hours);
         if (!result.ok) return refuse(c, result.code, result.message);

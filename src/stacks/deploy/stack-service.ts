@@ -12,6 +12,7 @@ import { normaliseName } from "../model/names.ts";
 import { volumesFor } from "../owners/volume-generations.ts";
 import { ownerOf, sameOwner } from "../owners/person.ts";
 import { Ownership } from "../owners/ownership.ts";
+import { Sharing } from "../owners/sharing.ts";
 import type { Actor, RequestContext, StackAccess } from "../owners/access.ts";
 import { type Problem, type Result, fail } from "../model/result.ts";
 import { type ClusterNode, chooseNode, describeRoom, roomOf } from "../placement/nodes.ts";
@@ -56,6 +57,8 @@ export class StackService {
   private readonly idempotency: IdempotencyGuard;
   /** Who owns which stack (AUTH_MODE=oidc): claims, "Your stacks", the per-person limit. */
   readonly ownership: Ownership;
+  /** Who else the owner lets open or manage a stack (AUTH_MODE=oidc). */
+  readonly sharing: Sharing;
   /** What anyone may read of a stack and its deployments. */
   readonly reads: StackReads;
 
@@ -72,6 +75,7 @@ export class StackService {
       return status === undefined || status === "deleting" || status === "deleted";
     });
     this.ownership = new Ownership(deps.store, opts.maxStacksPerUser ?? 0);
+    this.sharing = new Sharing(deps.store, access);
     this.reads = new StackReads(deps.store, runner);
   }
 

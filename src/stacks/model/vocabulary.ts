@@ -67,8 +67,19 @@ export const publicStackStatus = publicStack.extend({
   unavailableReason: unavailableReason.nullable().optional(),
   message: z.string().optional(),
 });
-/** One of a signed-in person's stacks (GET /api/me). */
-export const ownedStack = publicStack.omit({ deletedAt: true });
+/**
+ * Which kind of credential acted: none, the stack's management token, the admin token (or an
+ * OIDC admin), the portal itself, the stack's signed-in owner, someone it is shared with as a
+ * `manager` or `user` (owners/shares.ts), or a signed-in person (deploy, claim, sign-in).
+ */
+export const actor = z.enum(["anonymous", "management", "admin", "system", "owner", "person", "manager", "user"]);
+
+/** What a person may do to a stack: `owner` everything, `manager` power and upgrade, `user` open and look. */
+export const stackRole = z.enum(["owner", "manager", "user"]);
+export type StackRole = z.infer<typeof stackRole>;
+
+/** One of a signed-in person's stacks (GET /api/me): theirs, or shared with them. */
+export const ownedStack = publicStack.omit({ deletedAt: true }).extend({ role: stackRole });
 export type OwnedStack = z.infer<typeof ownedStack>;
 /** The Dokploy ids of a stack, written the moment Dokploy returns each. */
 export type StackResources = Pick<Stack, "projectId" | "environmentId" | "applicationId" | "appName" | "domainId" | "mountIds">;

@@ -3,7 +3,7 @@ import { DokployError } from "../../dokploy/errors.ts";
 import { type ApplicationSettings, applicationStatus } from "../../dokploy/schemas.ts";
 import { operationSummary } from "../../store/lifecycle.ts";
 import { outOfReachSchema } from "../backups/backup-reach.ts";
-import { deploymentKind, type Stack, stackStatus, unavailableReason } from "../model/vocabulary.ts";
+import { deploymentKind, type Stack, stackRole, stackStatus, unavailableReason } from "../model/vocabulary.ts";
 import type { Ports } from "../runs/ports.ts";
 import { type IdleRules, idleForecast } from "../upkeep/idle-forecast.ts";
 import { idleForecastNow } from "../upkeep/idle-now.ts";
@@ -68,6 +68,11 @@ export const ownerStackDetails = z
       .optional(),
     /** When it stops for idleness, and why (upkeep/idle-forecast.ts); null while not running or with idle stop off. */
     idle: idleForecast.nullable().optional(),
+    /**
+     * What this request may do (StackAccess): `owner` everything (also admins and the management
+     * token), `manager` stop, start, restart and upgrade, `user` open and look (shares.ts).
+     */
+    role: stackRole.optional(),
   })
   .extend({ status: z.union([stackStatus, z.literal("unavailable")]) });
 export type StackDetails = z.infer<typeof ownerStackDetails>;

@@ -3,7 +3,7 @@ import { runningTasks } from "../runs/waits.ts";
 import { now } from "../runs/saga.ts";
 import type { Ports } from "../runs/ports.ts";
 import { newStackPassword } from "../owners/secrets.ts";
-import type { Actor, RequestContext, StackAccess } from "../owners/access.ts";
+import { type Actor, type Permission, type RequestContext, type StackAccess, roleOf } from "../owners/access.ts";
 import { type Result, fail } from "../model/result.ts";
 import type { Runner } from "../runs/runner.ts";
 import type { OperationKind } from "../model/steps.ts";
@@ -46,6 +46,16 @@ const SAGAS: Record<OperationKind, (deps: Ports, input: OperationInput) => Promi
   keys: setModelKeys,
 };
 
+/** What each operation needs (StackAccess): a manager may power and upgrade; a password and keys are the owner's. */
+export const OPERATION_NEEDS: Record<OperationKind, Permission> = {
+  stop: "operate",
+  start: "operate",
+  restart: "operate",
+  redeploy: "operate",
+  password: "own",
+  keys: "own",
+};
+
 /** Operations that make Dokploy build wait for a deploy slot like deploys do. */
 const BUILDS = new Set<OperationKind>(["redeploy", "password", "keys"]);
 
@@ -69,15 +79,15 @@ export class StackOperations {
   ) {}
 
   async details(rawName: string, ctx: RequestContext): Promise<Result<{ details: StackDetails }>> {
-    const access = this.access.liveStack(rawName, ctx);
+    const access = this.access.liveStack(rawName, ctx, "read");
     if (!access.ok) return access;
     const [details, fleet] = await Promise.all([stackDetails(this.deps, access.stack, this.opts.idle), this.opts.fleet?.detailsOf(access.stack)]);
-    return { ok: true, details: { ...details, ...fleet } satisfies StackDetails };
+    return { ok: true, details: { ...details, ...fleet, role: roleOf(access.actor) } satisfies StackDetails };
   }
 
   /** POST /api/stacks/:name/keep-awake (keep-awake.ts), authorised like an operation and audited. */
   keepAwake(rawName: string, ctx: RequestContext, hours: number | undefined): Result<{ name: string; keepAwakeUntil: string | null }> {
-    const access = this.access.liveStack(rawName, ctx);
+    const access = this.access.liveStack(rawName, ctx, "operate");
     const result = access.ok
       ? keepAwake(this.deps, access.stack, this.opts.idle ?? { stopAfterMs: 0, keepAwakeMaxMs: 0, warningBeforeMs: 0 }, hours)
       : access;
@@ -87,13 +97,13 @@ export class StackOperations {
       actor: access.ok ? access.actor : "anonymous",
       outcome: result.ok ? "accepted" : result.code,
       detail: result.ok ? { until: result.keepAwakeUntil } : null,
-      ctx: { client: ctx.client },
+      ctx,
     });
     return result;
   }
 
   async logs(rawName: string, ctx: RequestContext, tail: number): Promise<Result<{ logs: Awaited<ReturnType<typeof stackLogs>> }>> {
-    const access = this.access.liveStack(rawName, ctx);
+    const access = this.access.liveStack(rawName, ctx, "operate");
     if (!access.ok) return access;
     return { ok: true, logs: await stackLogs(this.deps, access.stack, tail, this.opts.secrets ?? []) };
   }
@@ -116,7 +126,7 @@ export class StackOperations {
       actor: result.ok ? result.actor : "anonymous",
       outcome,
       detail: keys ? keyChanges(keys) : null,
-      ctx: { client: ctx.client },
+      ctx,
     });
     return result;
   }
@@ -127,7 +137,7 @@ export class StackOperations {
     ctx: RequestContext,
     keys?: OperationInput["keys"],
   ): Promise<Result<OperationAccepted> & { runningId?: string }> {
-    const access = this.access.liveStack(rawName, ctx);
+    const access = this.access.liveStack(rawName, ctx, OPERATION_NEEDS[kind]);
     if (!access.ok) return access;
     // Whether there is anything to stop or start is Swarm's to say: the stack may have been
     // stopped or started in Dokploy itself.
@@ -135,9 +145,9 @@ export class StackOperations {
     return this.begin(kind, access.stack, access.actor, keys ? { keys } : {}, observed);
   }
 
-  /** Whether the caller may operate the stack (its owner, or an admin), without doing anything. */
-  mayOperate(rawName: string, ctx: RequestContext): Result<{ name: string }> {
-    const access = this.access.liveStack(rawName, ctx);
+  /** Whether the caller may do what `need` asks of the stack, without doing anything. */
+  mayOperate(rawName: string, ctx: RequestContext, need: Permission): Result<{ name: string }> {
+    const access = this.access.liveStack(rawName, ctx, need);
     return access.ok ? { ok: true, name: access.stack.name } : access;
   }
 

@@ -6,6 +6,7 @@ import { tokenMatches } from "./secrets.ts";
 import { type Result, fail } from "../model/result.ts";
 import type { RequestContext } from "./access.ts";
 import { recordAudit } from "./audit-trail.ts";
+import { shareKeys } from "./shares.ts";
 
 /**
  * Stacks and the people who own them (AUTH_MODE=oidc): a person's stacks ("Your stacks"), the
@@ -28,15 +29,19 @@ export class Ownership {
     return `You already have ${max} stack${max === 1 ? "" : "s"}, the most one person may have; delete one first`;
   }
 
-  /** The person's live stacks, with the deployment to follow for each. */
+  /** The person's live stacks, then those shared with them, with the deployment to follow for each. */
   stacksOf(person: Person): OwnedStack[] {
-    return this.store.owners.liveStacksOf(person).map((stack) => ({
+    const own = this.store.owners.liveStacksOf(person);
+    const ids = new Set(own.map((s) => s.id));
+    const shared = this.store.shares.liveStacksSharedWith(shareKeys(person)).filter(({ stack }) => !ids.has(stack.id));
+    return [...own.map((stack) => ({ stack, role: "owner" as const })), ...shared].map(({ stack, role }) => ({
       name: stack.name,
       url: stack.url,
       status: stack.status,
       createdAt: stack.createdAt,
       readyAt: stack.readyAt,
       deploymentId: this.store.deployments.latestFor(stack.id)?.id ?? null,
+      role,
     }));
   }
 

@@ -3,6 +3,7 @@ import type { DomainRow } from "../../dokploy/schemas.ts";
 import type { Stack } from "../model/vocabulary.ts";
 import { stackCredentials } from "../probe/opencode-api.ts";
 import { type Person, sameOwner } from "../owners/person.ts";
+import { shareKeys } from "../owners/shares.ts";
 import { planStack } from "../model/resource-plan.ts";
 import type { Ports } from "../runs/ports.ts";
 import { SSO_MIDDLEWARE, withSsoMiddleware, withoutSsoMiddleware } from "./middleware-file.ts";
@@ -79,10 +80,15 @@ export class StackSso {
     return /^[a-z0-9-]+$/.test(name) ? this.deps.store.stacks.live(name) : null;
   }
 
-  /** Whether a signed-in person may open this stack through the gate. */
+  /**
+   * Whether a signed-in person may open this stack through the gate: its owner, anyone it is
+   * shared with (read on every request, so a removed share closes the door at once), an admin
+   * with STACK_SSO_ADMINS.
+   */
   mayOpen(stack: Stack, person: Person): boolean {
     if (person.admin && this.opts.admins) return true;
-    return stack.owner !== null && sameOwner(stack.owner, person);
+    if (stack.owner !== null && sameOwner(stack.owner, person)) return true;
+    return this.deps.store.shares.roleOf(stack.id, shareKeys(person)) !== null;
   }
 
   /** The stack's OpenCode credentials, from Dokploy's environment of its application. */
