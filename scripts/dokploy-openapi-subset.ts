@@ -13,6 +13,7 @@ import { join } from "node:path";
 /** The routers the portal and its sandbox speak to, or are likely to next. */
 export const GROUPS = [
   "application",
+  "backup",
   "cluster",
   "deployment",
   "destination",

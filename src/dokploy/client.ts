@@ -6,6 +6,7 @@ import * as s from "./schemas.ts";
 import * as cs from "./cluster-schemas.ts";
 import { type ResponseParser, inline } from "./parse.ts";
 import { offThread } from "./off-thread.ts";
+import { subscribeLines } from "./subscription.ts";
 
 /**
  * The only code that speaks Dokploy's API: one typed method per procedure the portal uses.
@@ -356,6 +357,44 @@ export class DokployClient {
   /** Removes the schedule; the files already in the destination stay there. */
   volumeBackupDelete(volumeBackupId: string, signal?: AbortSignal) {
     return this.call("POST", "volumeBackups.delete", { volumeBackupId }, null, signal);
+  }
+  /**
+   * The files of a destination's folder (`search`: the folder with a trailing "/", then an
+   * optional part of the name), rclone's listing: at most 100, no times (the name has one).
+   */
+  backupFiles(destinationId: string, search: string, signal?: AbortSignal) {
+    return this.call("GET", "backup.listBackupFiles", { destinationId, search }, inline(z.array(cs.backupFile)), signal);
+  }
+  /**
+   * Restores a named volume on Dokploy's own server from a backup file: the volume is removed
+   * and filled from the tar, unless a container (running or stopped) uses it. Dokploy offers it
+   * only as a subscription (subscription.ts); it always ends, and says how only in its last
+   * lines: true when the volume was restored. `onLine`: each line as it comes.
+   */
+  async restoreVolume(
+    input: { applicationId: string; destinationId: string; backupFileName: string; volumeName: string },
+    signal: AbortSignal,
+    onLine?: (line: string) => void,
+  ): Promise<{ restored: boolean; lines: string[] }> {
+    const path = "volumeBackups.restoreVolumeBackupWithLogs";
+    const started = performance.now();
+    let outcome = "200";
+    try {
+      const body = {
+        backupFileName: input.backupFileName,
+        destinationId: input.destinationId,
+        volumeName: input.volumeName,
+        id: input.applicationId,
+        serviceType: "application",
+      };
+      const lines = await subscribeLines(this.opts, path, body, signal, onLine);
+      return { restored: lines.some((l) => l.includes("Volume restore completed successfully")), lines };
+    } catch (err) {
+      outcome = err instanceof DokployError ? String(err.status ?? err.failure) : "aborted";
+      throw err;
+    } finally {
+      this.opts.onCall?.({ procedure: path, outcome, durationMs: performance.now() - started });
+    }
   }
   /** The backup's runs, newest first (Dokploy keeps about ten). */
   volumeBackupRuns(volumeBackupId: string, signal?: AbortSignal) {

@@ -42,3 +42,12 @@ export const backupRun = z.object({
   finishedAt: z.string().nullable().optional(),
 });
 export type BackupRun = z.infer<typeof backupRun>;
+
+/** An entry of backup.listBackupFiles: `rclone lsjson --no-modtime` (a folder has IsDir). */
+export const backupFile = z.object({
+  Path: z.string(),
+  Name: z.string(),
+  Size: z.number(),
+  IsDir: z.boolean(),
+});
+export type BackupFileEntry = z.infer<typeof backupFile>;

@@ -87,10 +87,14 @@ export class VolumeBackupStore {
     const manager = cluster.manager.id;
     const files = { ...cluster.ensureVolume(manager, vb.volumeName) };
     const s3AppName = app?.appName ?? vb.appName;
+    // getBackupTimestamp: the ISO time with ":" and "." as "-". Two runs in one millisecond
+    // write the same key, and S3 keeps the second, as rclone copyto would.
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const key = `${s3AppName}/${vb.prefix ? `${vb.prefix.replace(/^\/+|\/+$/g, "")}/` : ""}${vb.volumeName}-${stamp}.tar`;
+    this.files = this.files.filter((f) => !(f.destinationId === vb.destinationId && f.key === key));
     this.files.push({
       destinationId: vb.destinationId,
-      key: `${s3AppName}/${vb.prefix ? `${vb.prefix.replace(/\/+$/, "")}/` : ""}${vb.volumeName}-${stamp}-${nanoid().slice(0, 4)}.tar`,
+      key,
       volumeName: vb.volumeName,
       node: manager,
       files,
@@ -104,4 +108,82 @@ export class VolumeBackupStore {
     deployment.status = "done";
     deployment.finishedAt = nowIso();
   }
+
+  /**
+   * backup.listBackupFiles: `rclone lsjson --no-modtime` of the folder before the search's last
+   * "/", the rest a case-insensitive substring of the path; at most 100, in rclone's name order.
+   */
+  list(destinationId: string, search: string): { Path: string; Name: string; Size: number; IsDir: boolean }[] {
+    const cut = search.lastIndexOf("/");
+    const dir = cut === -1 ? "" : `${search.slice(0, cut + 1).replace(/^\/+|\/+$/g, "")}/`.replace(/^\/$/, "");
+    const term = (cut === -1 ? search : search.slice(cut + 1)).toLowerCase();
+    const entries = new Map<string, { Path: string; Name: string; Size: number; IsDir: boolean }>();
+    for (const f of this.files) {
+      if (f.destinationId !== destinationId || !f.key.startsWith(dir)) continue;
+      const rest = f.key.slice(dir.length);
+      const slash = rest.indexOf("/");
+      // lsjson is not recursive: deeper files show as their first folder.
+      const name = slash === -1 ? rest : rest.slice(0, slash);
+      entries.set(name, { Path: `${dir}${name}`, Name: name, Size: slash === -1 ? tarSize(f.files) : 0, IsDir: slash !== -1 });
+    }
+    return [...entries.values()]
+      .filter((e) => e.Path.toLowerCase().includes(term))
+      .sort((a, b) => (a.Name < b.Name ? -1 : 1))
+      .slice(0, 100);
+  }
+
+  /**
+   * restoreVolume (utils/volume-backups/restore.ts) as restoreVolumeBackupWithLogs runs it on
+   * Dokploy's own server: the file downloaded, then the volume removed and filled from the tar,
+   * unless a container (running or stopped) uses it: then nothing changes. The lines are what
+   * the subscription emits; the last one says how it ended.
+   */
+  restore(
+    cluster: Cluster,
+    inUse: (volumeName: string) => string[],
+    input: { destinationId: string; backupFileName: string; volumeName: string },
+  ): string[] {
+    const lines = [
+      "🚀 Starting volume restore process...",
+      `📂 Backup File: ${input.backupFileName}`,
+      `🔧 Volume Name: ${input.volumeName}`,
+      "🏷️ Service Type: application",
+      "",
+      "📋 Generated restore command:",
+      "▶️ Executing restore...",
+      "",
+      "🖥️ Executing on local server",
+      "=== VOLUME RESTORE FOR APPLICATION ===",
+    ];
+    const file = this.files.find((f) => f.destinationId === input.destinationId && f.key === input.backupFileName);
+    const manager = cluster.manager.id;
+    const users = inUse(input.volumeName);
+    if (users.length > 0) {
+      lines.push(
+        "Volume exists, checking for containers using it (including stopped ones)...",
+        "⚠️  WARNING: Cannot restore volume as it is currently in use!",
+      );
+      for (const u of users) lines.push(`   🐳 Container: ${u}`);
+      lines.push("❌ Volume restore aborted - volume is in use");
+      return [...lines, "", "❌ Volume restore failed!"];
+    }
+    lines.push("Downloading backup from S3...");
+    // rclone copyto of a key that is not there: set -e ends the script before the volume is touched.
+    if (!file) return [...lines, `ERROR : ${input.backupFileName}: object not found`, "", "❌ Volume restore failed!"];
+    const volumes = cluster.volumes.get(manager);
+    volumes?.delete(input.volumeName);
+    Object.assign(cluster.ensureVolume(manager, input.volumeName), file.files);
+    lines.push(
+      "Download completed ✅",
+      "Creating new volume and restoring data...",
+      ...Object.keys(file.files).map((name) => `./${name}`),
+      "Volume restore completed ✅",
+    );
+    return [...lines, "", "✅ Volume restore completed successfully!", "🎉 All containers/services have been restarted with the restored volume."];
+  }
+}
+
+/** A tar's size: a 512-byte header per file, its content in 512-byte blocks, two closing blocks. */
+function tarSize(files: Record<string, string>): number {
+  return Object.values(files).reduce((sum, content) => sum + 512 + Math.ceil(Buffer.byteLength(content) / 512) * 512, 1024);
 }

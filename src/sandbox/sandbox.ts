@@ -20,7 +20,8 @@ import type { ClusterControl } from "./control.ts";
 import type { RealOpenCodeOptions } from "./opencode-process.ts";
 import { snapshotState, type SandboxState } from "./state.ts";
 import { HangRegistry, type ServerLike } from "./transport.ts";
-import type { Upgrader } from "./websocket-proxy.ts";
+import { UPGRADED, type Upgrader, isUpgrade } from "./websocket-proxy.ts";
+import { TRPC_WS_PATH, type TrpcSocket } from "./trpc-ws.ts";
 
 export interface SandboxOptions {
   /** The only key the outer auth check accepts (header x-api-key). */
@@ -149,6 +150,11 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       const target = ctx.stacks.route(host, url.pathname, (name) => [...ctx.db.applications.values()].some((a) => a.appName === name));
       if (target) return ctx.stacks.handle(req, target, server as Partial<Upgrader> | undefined);
       if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return handleApi(apiDeps, req, url, server);
+      if (url.pathname === TRPC_WS_PATH && isUpgrade(req)) {
+        const data: TrpcSocket = { kind: "trpc", authorised: req.headers.get("x-api-key") === opts.apiKey, ctx };
+        const upgrader = server as { upgrade?: (req: Request, o: { data: TrpcSocket }) => boolean } | undefined;
+        if (upgrader?.upgrade?.(req, { data })) return UPGRADED;
+      }
       // Traefik's answer when no router matches.
       return textResponse(404, "404 page not found\n");
     },

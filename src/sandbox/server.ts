@@ -1,7 +1,18 @@
 // startSandbox: the sandbox behind a real Bun HTTP listener (loopback by default).
 import { createSandbox, type Sandbox, type SandboxOptions } from "./sandbox.ts";
 import { EngineRuntime } from "./engine/runtime.ts";
-import { UPGRADED, websocketProxy } from "./websocket-proxy.ts";
+import type { ServerWebSocket, WebSocketHandler } from "bun";
+import { type ProxiedSocket, UPGRADED, websocketProxy } from "./websocket-proxy.ts";
+import { type TrpcSocket, trpcSocket } from "./trpc-ws.ts";
+
+/** Two kinds of WebSocket on the one listener: a stack's, passed through as Traefik does, and Dokploy's own tRPC. */
+type Socket = ServerWebSocket<ProxiedSocket | TrpcSocket>;
+const isTrpc = (ws: Socket): ws is ServerWebSocket<TrpcSocket> => "kind" in ws.data && ws.data.kind === "trpc";
+const sockets: WebSocketHandler<ProxiedSocket | TrpcSocket> = {
+  open: (ws) => (isTrpc(ws) ? trpcSocket.open(ws) : websocketProxy.open?.(ws as ServerWebSocket<ProxiedSocket>)),
+  message: (ws, m) => (isTrpc(ws) ? trpcSocket.message(ws, m) : websocketProxy.message?.(ws as ServerWebSocket<ProxiedSocket>, m)),
+  close: (ws, code, reason) => (isTrpc(ws) ? trpcSocket.close() : websocketProxy.close?.(ws as ServerWebSocket<ProxiedSocket>, code, reason)),
+};
 
 export interface StartedSandbox {
   url: string;
@@ -45,7 +56,7 @@ export async function startSandbox(
       const res = await sandbox.fetch(req, srv);
       return res === UPGRADED ? undefined : res;
     },
-    websocket: websocketProxy,
+    websocket: sockets,
     error(err) {
       opts.log?.("sandbox internal error", { error: err.message });
       return new Response("Internal Server Error", { status: 500 });

@@ -138,6 +138,14 @@ beforeAll(async () => {
   await c.volumeBackupRun(backup.volumeBackupId);
   const runs = await c.volumeBackupRuns(backup.volumeBackupId);
   expect(runs[0]?.status).toBe("done");
+  const [backupFile] = await c.backupFiles(destination.destinationId, "contract-backup/");
+  expect(backupFile?.Path).toStartWith("contract-backup/v-");
+  // Over Dokploy's WebSocket, not HTTP: its input is checked by the sandbox's copy of the procedure's schema.
+  const restored = await c.restoreVolume(
+    { applicationId: app.applicationId, destinationId: destination.destinationId, backupFileName: backupFile!.Path, volumeName: "v" },
+    AbortSignal.timeout(5_000),
+  );
+  expect(restored.restored).toBe(true);
   await c.volumeBackupDelete(backup.volumeBackupId);
   await c.applicationCleanQueues(app.applicationId);
   await c.applicationDelete(app.applicationId);

@@ -105,4 +105,9 @@ export const volumeBackupProcedures: Procedure[] = [
     ctx.backups.run(ctx.db, ctx.cluster, row, fail);
     return undefined;
   }),
+  // routers/backup.ts listBackupFiles: rclone's listing of the destination (its own errors are BAD_REQUEST).
+  query("backup.listBackupFiles", z.object({ destinationId: z.string(), search: z.string(), serverId: z.string().optional() }), (ctx, input) => {
+    if (!ctx.backups.destinations.has(input.destinationId)) throw new ProcError("BAD_REQUEST", "Destination not found");
+    return ctx.backups.list(input.destinationId, input.search);
+  }),
 ];
