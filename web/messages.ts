@@ -27,6 +27,8 @@ const STEP: Record<(typeof STEP_IDS)[number], Key> = {
   apply_plan: "step.apply_plan",
   set_password: "step.set_password",
   set_keys: "step.set_keys",
+  safety_backup: "step.safety_backup",
+  restore_volume: "step.restore_volume",
 };
 
 const STATE: Record<StepState, Key> = {

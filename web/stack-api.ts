@@ -5,7 +5,7 @@
  */
 // The answers' types are the server's own (type-only imports: nothing of it reaches the bundle).
 import type { StackDetails } from "../src/stacks/operations/details.ts";
-import type { SharesBody } from "../src/http/responses.ts";
+import type { SharesBody, StackBackupsBody } from "../src/http/responses.ts";
 import type { OperationKind } from "../src/stacks/model/steps.ts";
 import { type Result, call } from "./api.ts";
 
@@ -70,6 +70,22 @@ export function setModelKeys(name: string, token: string | null, keys: Record<st
     method: "POST",
     headers: { ...auth(token), "content-type": "application/json" },
     body: JSON.stringify({ keys }),
+  });
+}
+
+/** GET /api/stacks/:name/backups: the files a restore may bring back, newest first. */
+export type StackBackups = StackBackupsBody;
+
+export function backups(name: string, token: string | null): Promise<Result<StackBackups>> {
+  return call<StackBackups>(path(name, "backups"), { headers: auth(token) });
+}
+
+/** 202 with the restore to follow (a safety copy, stop, restore, start). */
+export function restore(name: string, token: string | null, file: string): Promise<Result<OperationAccepted>> {
+  return call<OperationAccepted>(path(name, "restore"), {
+    method: "POST",
+    headers: { ...auth(token), "content-type": "application/json" },
+    body: JSON.stringify({ file }),
   });
 }
 

@@ -29,6 +29,7 @@ const OPERATION: Record<string, Key> = {
   redeploy: "stack.op_redeploy",
   password: "stack.op_password",
   keys: "stack.op_keys",
+  restore: "stack.op_restore",
 };
 
 const BUSY: Record<string, Key> = {
@@ -40,6 +41,7 @@ const BUSY: Record<string, Key> = {
   redeploy: "stack.busy_redeploy",
   password: "stack.busy_password",
   keys: "stack.busy_keys",
+  restore: "stack.busy_restore",
 };
 
 const APP_STATUS: Record<string, Key> = {

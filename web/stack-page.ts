@@ -14,6 +14,7 @@ import { forgetToken, isRemembered, keepToken, stackFromHash, stackHash, tokenFo
 import { idleParts, idleWarningNow } from "./stack-idle.ts";
 import { keyItems } from "./stack-keys.ts";
 import { shareItems } from "./stack-shares.ts";
+import { backupItems } from "./stack-restore.ts";
 
 /**
  * "Your stack" (`#stack=<name>`): a stack's state, live; its address with Open; its details
@@ -38,6 +39,10 @@ const el = {
   keysSection: byId("stack-keys-section"),
   logsSection: byId("stack-logs-section"),
   sharesSection: byId("stack-shares-section"),
+  backupsSection: byId("stack-backups-section"),
+  backups: byId("stack-backups"),
+  backupsNone: byId("stack-backups-none"),
+  backupsError: byId("stack-backups-error"),
   shares: byId("stack-shares"),
   sharesNone: byId("stack-shares-none"),
   sharesNoGate: byId("stack-shares-no-gate"),
@@ -80,6 +85,9 @@ let logs: stackApi.StackLogs | null = null;
 /** Which providers have a key (never a key: GET /api/stacks/:name/keys). */
 let keys: stackApi.ModelKeys | null = null;
 let keysError: Message | null = null;
+/** The stack's backup files (the owner's, where the portal keeps backups); null while unknown or without backups. */
+let backups: stackApi.StackBackups | null = null;
+let backupsError: Message | null = null;
 /** Who else has access (the owner's, with sign-in on); null while unknown or without sign-in. */
 let shares: stackApi.Shares | null = null;
 let sharesError: Message | null = null;
@@ -194,6 +202,8 @@ function hideStack(): void {
   keysError = null;
   shares = null;
   sharesError = null;
+  backups = null;
+  backupsError = null;
   sharesMessage = null;
   el.shareValue.value = "";
   progress = null;
@@ -238,6 +248,7 @@ async function load(withLogs: boolean): Promise<void> {
     if (role === "owner") {
       void loadKeys();
       void loadShares();
+      void loadBackups();
     }
   }
   scheduleRefresh();
@@ -245,6 +256,36 @@ async function load(withLogs: boolean): Promise<void> {
 
 /** What this person may do here (the details say): someone the stack is shared with sees less. */
 const roleNow = (): "owner" | "manager" | "user" => details?.role ?? "owner";
+
+async function loadBackups(): Promise<void> {
+  const stack = name;
+  if (!stack) return;
+  const mine = seq;
+  const res = await stackApi.backups(stack, token());
+  if (mine !== seq) return;
+  // No backups on this portal (or none can reach the stack): nothing to offer.
+  if (!res.ok && res.status === 409) {
+    backups = null;
+    backupsError = null;
+  } else {
+    backups = res.ok ? res.value : backups;
+    backupsError = res.ok ? null : () => t("restore.unavailable");
+  }
+  render();
+}
+
+/** A backup brought back: confirmed (changes since are replaced), then followed like any operation. */
+async function restoreBackup(file: string): Promise<void> {
+  const stack = name;
+  if (!stack) return;
+  if (!(await askConfirm({ title: "restore.confirm_title", text: "restore.confirm_text", yes: "restore.confirm_yes", no: "delete.cancel" }))) return;
+  if (name !== stack) return;
+  backupsError = null;
+  const res = await stackApi.restore(stack, token(), file);
+  if (name !== stack) return;
+  if (!res.ok) return refused(stack, res, (m) => (backupsError = m));
+  await follow(res.value.deploymentId);
+}
 
 async function loadShares(): Promise<void> {
   const stack = name;
@@ -472,6 +513,7 @@ function render(): void {
   renderIdle(d, state);
   renderKeys(state);
   renderShares();
+  renderBackups(state);
   renderPassword();
   renderButtons(state);
   renderProgress();
@@ -515,6 +557,16 @@ function renderRole(): void {
   el.actionsSection.hidden = role === "user";
   el.logsSection.hidden = role === "user";
   el.keysSection.hidden = role !== "owner";
+}
+
+/** "Backups" (stack-restore.ts): each file with Restore, while the stack is running or stopped. */
+function renderBackups(state: string): void {
+  el.backupsSection.hidden = roleNow() !== "owner" || (backups === null && backupsError === null);
+  el.backupsNone.hidden = backups === null || backups.files.length > 0;
+  showMessage(el.backupsError, backupsError);
+  const enabled = state === "running" || state === "stopped";
+  if (!changed("backups", `${lang()}|${JSON.stringify(backups)}|${enabled}`)) return;
+  el.backups.replaceChildren(...backupItems(backups, enabled, (file) => void restoreBackup(file)));
 }
 
 /** "People with access" (stack-shares.ts): the owner's, with sign-in on. */

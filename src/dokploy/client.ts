@@ -344,10 +344,12 @@ export class DokployClient {
       cronExpression: string;
       keepLatestCount: number;
       destinationId: string;
+      /** False: it runs only when asked (runManually), never on its schedule. */
+      enabled?: boolean;
     },
     signal?: AbortSignal,
   ) {
-    const body = { ...input, serviceType: "application", turnOff: false, enabled: true, applicationId: null };
+    const body = { ...input, serviceType: "application", turnOff: false, enabled: input.enabled ?? true, applicationId: null };
     return this.call("POST", "volumeBackups.create", body, inline(cs.volumeBackupRow), signal);
   }
   /** Runs the backup and answers when it has ended, done or failed alike: read its runs for the outcome. */

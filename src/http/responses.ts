@@ -6,6 +6,7 @@ import { auditEntry } from "../store/audit.ts";
 import { ownedStack, probeSeen, stack } from "../stacks/model/vocabulary.ts";
 import { person } from "../stacks/owners/person.ts";
 import { share } from "../stacks/owners/shares.ts";
+import { stackBackupFile } from "../stacks/backups/backup-files.ts";
 import { cleanupReport } from "../stacks/model/deployment-report.ts";
 import { stackWithHistory } from "../stacks/fleet/stack-list.ts";
 import { OPERATION_KINDS } from "../stacks/model/steps.ts";
@@ -117,6 +118,10 @@ export const keepAwakeBody = z.object({ name: z.string(), keepAwakeUntil: z.stri
 export const modelKeysBody = z.object({ name: z.string(), providers: z.array(modelKeyState) });
 export type ModelKeysBody = z.infer<typeof modelKeysBody>;
 export type KeepAwakeBody = z.infer<typeof keepAwakeBody>;
+
+/** GET /api/stacks/:name/backups. */
+export const stackBackupsBody = z.object({ name: z.string(), files: z.array(stackBackupFile) });
+export type StackBackupsBody = z.infer<typeof stackBackupsBody>;
 
 /** GET /api/stacks/:name/shares; `gate`: whether those shared with open it through STACK_SSO (else they need its password). */
 export const sharesBody = z.object({ name: z.string(), gate: z.boolean(), shares: z.array(share) });

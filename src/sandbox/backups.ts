@@ -101,7 +101,11 @@ export class VolumeBackupStore {
       at: nowIso(),
     });
     if (vb.keepLatestCount && vb.keepLatestCount > 0) {
-      const mine = this.files.filter((f) => f.destinationId === vb.destinationId && f.volumeName === vb.volumeName);
+      // keepLatestNBackups lists `<volume>-*.tar` in this run's folder only (rclone lsf, not recursive).
+      const folder = key.slice(0, key.lastIndexOf("/") + 1);
+      const mine = this.files.filter(
+        (f) => f.destinationId === vb.destinationId && f.volumeName === vb.volumeName && f.key.slice(0, f.key.lastIndexOf("/") + 1) === folder,
+      );
       const drop = new Set(mine.slice(0, Math.max(0, mine.length - vb.keepLatestCount)));
       this.files = this.files.filter((f) => !drop.has(f));
     }

@@ -33,6 +33,8 @@ export interface ClusterControl {
   writeVolume(nodeId: string, volumeName: string, files: Record<string, string>): boolean;
   /** An S3 destination as configured in Dokploy's settings (with a chosen id, for tests). */
   addDestination(name: string, destinationId?: string): DestinationRow;
+  /** A file gone from the destination's bucket (deleted there by hand, or by another retention). */
+  removeBackupFile(destinationId: string, key: string): boolean;
   /** Every enabled volume backup runs, as its cron schedule would; returns how many ran. */
   runScheduledBackups(): number;
 }

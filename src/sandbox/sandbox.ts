@@ -197,6 +197,11 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     addDestination(name, destinationId) {
       return ctx.backups.addDestination(name, destinationId);
     },
+    removeBackupFile(destinationId, key) {
+      const before = ctx.backups.files.length;
+      ctx.backups.files = ctx.backups.files.filter((f) => !(f.destinationId === destinationId && f.key === key));
+      return ctx.backups.files.length < before;
+    },
     runScheduledBackups() {
       let ran = 0;
       for (const vb of [...ctx.db.volumeBackups.values()]) {

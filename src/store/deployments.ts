@@ -52,6 +52,17 @@ const SELECT = `SELECT d.*, s.name AS stack_name FROM deployments d JOIN stacks 
 export class DeploymentRepo {
   constructor(private readonly db: Database) {}
 
+  /** A restore's backup file, recorded with it (a restarted portal reads it back). */
+  setRestoreFile(id: string, file: string): void {
+    this.db.query("UPDATE deployments SET restore_file = ? WHERE id = ?").run(file, id);
+  }
+
+  restoreFileOf(id: string): string | null {
+    return (
+      (this.db.query("SELECT restore_file FROM deployments WHERE id = ?").get(id) as { restore_file: string | null } | null)?.restore_file ?? null
+    );
+  }
+
   /** `fromPool`: a deploy that took a stack of the warm pool. */
   insert(id: string, stackId: number, kind: DeploymentKind, now: string, fromPool = false): Deployment {
     this.db

@@ -301,4 +301,9 @@ export const MIGRATIONS: readonly string[] = [
   -- "Your stacks" and the gate look a person up by address or group.
   CREATE INDEX stack_shares_by_value ON stack_shares(kind, value);
   `,
+  // 18: restore in one click (src/stacks/backups/restore.ts): the backup file a restore brings
+  // back, kept with its deployment so that a restarted portal restores the same one.
+  `
+  ALTER TABLE deployments ADD COLUMN restore_file TEXT;
+  `,
 ];

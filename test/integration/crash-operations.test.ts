@@ -95,3 +95,69 @@ describe("crash recovery of the owner's operations", () => {
     }, 30_000);
   }
 });
+
+describe("crash recovery of a restore", () => {
+  test.concurrent("SIGKILL while the restore stops the stack, restart: the same file is restored, with one safety copy", async () => {
+    const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, ...FAST });
+    const control: Control = (path, body, method = "POST") =>
+      fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    sandbox.sandbox.addDestination("s3", "dest-crash");
+    const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-restore-"));
+    const env = portalEnv(sandbox.url, dataDir, {
+      DOKPLOY_TIMEOUT: "3s",
+      DEPLOY_TIMEOUT: "8s",
+      HEALTH_TIMEOUT: "8s",
+      BACKUP_DESTINATION_ID: "dest-crash",
+    });
+    const manager = () => sandbox.sandbox.state().nodes[0]!.id;
+    const workspace = () => sandbox.sandbox.state().nodeVolumes[manager()]?.["portal-ai-workspace-crash-restore"];
+    try {
+      let portal = await spawnPortal(env);
+      const deployed = (await (
+        await fetch(`${portal.url}/api/deploy`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "crash-restore" }),
+        })
+      ).json()) as any;
+      expect((await readEvents(`${portal.url}${deployed.eventsUrl}`)).at(-1)!.data.status).toBe("ready");
+      const auth = { authorization: `Bearer ${deployed.managementToken}` };
+      sandbox.sandbox.writeVolume(manager(), "portal-ai-workspace-crash-restore", { "notes.md": "the backup" });
+      sandbox.sandbox.runScheduledBackups();
+      sandbox.sandbox.writeVolume(manager(), "portal-ai-workspace-crash-restore", { "notes.md": "since" });
+      const listed = (await (await fetch(`${portal.url}/api/stacks/crash-restore/backups`, { headers: auth })).json()) as any;
+      const file = listed.files.find((f: any) => f.volume === "workspace").file;
+
+      await control("settings", { stackStopMs: 2500 });
+      const res = await fetch(`${portal.url}/api/stacks/crash-restore/restore`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ file }),
+      });
+      expect(res.status).toBe(202);
+      const accepted = (await res.json()) as any;
+      await readEvents(`${portal.url}${accepted.eventsUrl}`, {
+        until: (e) => e.event === "step" && e.data.step === "stop_service" && e.data.state === "started",
+      });
+      await Bun.sleep(100);
+      await portal.kill("SIGKILL");
+      await Bun.sleep(1600);
+      await control("settings", FAST);
+
+      portal = await spawnPortal(env);
+      try {
+        const events = await readEvents(`${portal.url}${accepted.eventsUrl}`);
+        expect(events.at(-1)!.data.status).toBe("ready");
+        expect(workspace()).toEqual({ "notes.md": "the backup" });
+        // The safety copy was made before the kill, and not again after it.
+        const safety = sandbox.sandbox.state().backupFiles.filter((f) => f.key.includes("/safety/"));
+        expect(safety.map((f) => f.volumeName).sort()).toEqual(["portal-ai-data-crash-restore", "portal-ai-workspace-crash-restore"]);
+      } finally {
+        await portal.kill("SIGTERM");
+      }
+    } finally {
+      await sandbox.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});

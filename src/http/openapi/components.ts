@@ -17,6 +17,7 @@ import { ownerStackLogs } from "../../stacks/operations/logs.ts";
 import { orphanService } from "../../stacks/upkeep/orphan-services.ts";
 import { owner } from "../../stacks/owners/person.ts";
 import { share } from "../../stacks/owners/shares.ts";
+import { stackBackupFile } from "../../stacks/backups/backup-files.ts";
 import { reconcileReport } from "../../stacks/upkeep/reconcile.ts";
 import { cleanupReport } from "../../stacks/model/deployment-report.ts";
 import { deploymentSnapshot, stepSnapshot } from "../../stacks/model/snapshot.ts";
@@ -64,6 +65,8 @@ export const NAMED = {
   Claimed: bodies.claimedBody,
   KeepAwake: bodies.keepAwakeBody,
   ModelKeys: bodies.modelKeysBody,
+  StackBackupFile: stackBackupFile,
+  StackBackups: bodies.stackBackupsBody,
   Share: share,
   Shares: bodies.sharesBody,
   ShareAnswer: bodies.shareAnswer,

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { Auth } from "../../auth/index.ts";
 import type { StackService } from "../../stacks/deploy/stack-service.ts";
-import type { StackOperations } from "../../stacks/operations/operation-service.ts";
+import { OPERATION_NEEDS, type OperationBody, type StackOperations } from "../../stacks/operations/operation-service.ts";
 import type { RequestContext } from "../../stacks/owners/access.ts";
 import type { Result } from "../../stacks/model/result.ts";
 import { OPERATION_KINDS, type OperationKind } from "../../stacks/model/steps.ts";
@@ -11,7 +11,15 @@ import { forbidden, nameParam, noStore, notFound, notJson, rateLimited, unauthor
 import { readJson } from "../json-body.ts";
 import { refused, requestCredentials } from "../session.ts";
 import { problem, statusFor } from "../problem.ts";
-import type { ClaimedBody, ErrorBody, KeepAwakeBody, ModelKeysBody, OperationAcceptedBody, OperationNothingToDoBody } from "../responses.ts";
+import type {
+  ClaimedBody,
+  ErrorBody,
+  StackBackupsBody,
+  KeepAwakeBody,
+  ModelKeysBody,
+  OperationAcceptedBody,
+  OperationNothingToDoBody,
+} from "../responses.ts";
 import { apiKey, modelProviderId } from "../../stacks/keys/providers.ts";
 import { type Answer, type Route, route } from "../route.ts";
 
@@ -67,24 +75,45 @@ export async function ownerBody<S extends z.ZodType>(
   return access.ok ? body.response : refuse(c, access.code, access.message);
 }
 
-const keysAnswers: Record<number, Answer> = {
-  400: { description: "Not JSON, an unknown provider, or a key that is not one", codes: ["invalid_json", "invalid_request"] },
-  415: notJson,
+/** POST /api/stacks/:name/restore: one of the stack's backup files (GET /api/stacks/:name/backups). */
+const restoreRequest = z.object({ file: z.string().min(1).max(500) }).strict();
+
+/** The operations that take a body, and what else they may answer. */
+const BODIES: Partial<Record<OperationKind, { schema: z.ZodType<OperationBody>; answers: Record<number, Answer> }>> = {
+  keys: {
+    schema: keysRequest,
+    answers: {
+      400: { description: "Not JSON, an unknown provider, or a key that is not one", codes: ["invalid_json", "invalid_request"] },
+      415: notJson,
+    },
+  },
+  restore: {
+    schema: restoreRequest,
+    answers: {
+      400: { description: "Not JSON, or no `file`", codes: ["invalid_json", "invalid_request"] },
+      404: { description: "No such live stack, or that file is not one of its backups", codes: ["not_found", "backup_not_found"] },
+      415: notJson,
+      503: { description: "Dokploy could not list the stack's backups", codes: ["dokploy_unavailable"] },
+    },
+  },
 };
 
 /** Operations said otherwise than "<Kind> the stack", and what their description adds. */
 const SUMMARY: Partial<Record<OperationKind, string>> = {
   password: "A new OpenCode password, saved in Dokploy and redeployed",
   keys: "Set, replace or remove model provider API keys (a key: set; null: removed), applied with a redeploy",
+  restore: "Bring a volume of the stack back from one of its backups, after a safety copy of every volume",
 };
 const MORE: Partial<Record<OperationKind, string>> = {
   stop: " Stop on a stopped stack answers 200 with nothing to do.",
   start: " Start on a running stack answers 200 with nothing to do.",
   password: " The new password is in `credentials`, shown only here.",
   keys: " The keys go to Dokploy's environment of the stack's application and nowhere else: never shown again (only their last four characters), never logged, removed with the stack.",
+  restore:
+    " Steps: a safety copy of every volume (listed among the backups afterwards), the stack stopped, the volume restored through Dokploy, the stack started and probed. A failed restore (`restore_failed`) starts the stack again.",
 };
 
-// Each operation's path spelled out (see Route's path). `keys` alone takes a body.
+// Each operation's path spelled out (see Route's path). `keys` and `restore` take a body.
 const operation = (kind: OperationKind): Route<Deps> =>
   route({
     method: "post",
@@ -98,23 +127,26 @@ const operation = (kind: OperationKind): Route<Deps> =>
       "`operation_in_progress` with the running `deploymentId`." +
       (MORE[kind] ?? ""),
     params: nameParam,
-    ...(kind === "keys" ? { body: keysRequest } : {}),
+    ...(BODIES[kind] ? { body: BODIES[kind].schema } : {}),
     answers: {
       ...(kind === "stop" || kind === "start" ? nothingToDo : {}),
       202: { description: "Accepted; follow `eventsUrl`", schema: "OperationAccepted", headers: { Location: "the snapshot" } },
-      ...(kind === "keys" ? keysAnswers : {}),
       ...liveStack,
       409: {
-        description: "Another operation is running (its `deploymentId` is given), or the stack is not ready",
-        codes: ["operation_in_progress", "stack_not_ready"],
+        description:
+          "Another operation is running (its `deploymentId` is given), or the stack is not ready" +
+          (kind === "restore" ? "; or this portal keeps no backups, or none can reach the stack's server" : ""),
+        codes: ["operation_in_progress", "stack_not_ready", ...(kind === "restore" ? ["backups_off", "backups_out_of_reach"] : [])],
       },
+      ...BODIES[kind]?.answers,
     },
     handler:
       ({ operations }: Deps) =>
       async (c) => {
-        const body = kind === "keys" ? await ownerBody(c, (ctx) => operations.mayOperate(c.req.param("name"), ctx, "own"), keysRequest) : null;
+        const schema = BODIES[kind]?.schema;
+        const body = schema ? await ownerBody(c, (ctx) => operations.mayOperate(c.req.param("name"), ctx, OPERATION_NEEDS[kind]), schema) : null;
         if (body instanceof Response) return body;
-        const result = await operations.request(kind, c.req.param("name"), requestCredentials(c), body?.value.keys);
+        const result = await operations.request(kind, c.req.param("name"), requestCredentials(c), body?.value);
         if (!result.ok) return refuse(c, result.code, result.message, result.runningId);
         c.header("Cache-Control", "no-store");
         if (result.deploymentId === null)
@@ -201,6 +233,29 @@ export const OWNER_ROUTES = [
         if (!result.ok) return refuse(c, result.code, result.message);
         c.header("Cache-Control", "no-store");
         return c.json({ name: result.name, providers: result.providers } satisfies ModelKeysBody);
+      },
+  }),
+  route({
+    method: "get",
+    path: "/api/stacks/:name/backups",
+    tag: "owner",
+    access: "owner",
+    summary: "The stack's backup files to restore from (scheduled ones and safety copies), newest first",
+    description: "Read from Dokploy's destination each time. `file` is what `POST /api/stacks/:name/restore` takes.",
+    params: nameParam,
+    answers: {
+      200: { description: "The files", schema: "StackBackups", headers: noStore },
+      ...liveStack,
+      409: { description: "This portal keeps no backups, or none can reach the stack's server", codes: ["backups_off", "backups_out_of_reach"] },
+      503: { description: "Dokploy could not list them", codes: ["dokploy_unavailable"] },
+    },
+    handler:
+      ({ operations }: Deps) =>
+      async (c) => {
+        const result = await operations.backups(c.req.param("name"), requestCredentials(c));
+        if (!result.ok) return refuse(c, result.code, result.message);
+        c.header("Cache-Control", "no-store");
+        return c.json({ name: result.name, files: result.files } satisfies StackBackupsBody);
       },
   }),
   route({

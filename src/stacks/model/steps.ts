@@ -15,6 +15,8 @@ export const REDEPLOY_STEPS = ["apply_plan", "deploy", "wait_running", "wait_hea
 export const PASSWORD_STEPS = ["set_password", "deploy", "wait_running", "wait_healthy", "ready"] as const;
 /** The owner's model provider keys (keys/): saved in Dokploy's environment, then redeployed. */
 export const KEYS_STEPS = ["set_keys", "deploy", "wait_running", "wait_healthy", "ready"] as const;
+/** A backup brought back (backups/restore.ts): a safety copy first, the volume restored while the stack is stopped. */
+export const RESTORE_STEPS = ["safety_backup", "stop_service", "wait_stopped", "restore_volume", "start_service", "wait_healthy", "ready"] as const;
 
 export const STEP_IDS = [
   ...DEPLOY_STEPS,
@@ -27,9 +29,11 @@ export const STEP_IDS = [
   "apply_plan",
   "set_password",
   "set_keys",
+  "safety_backup",
+  "restore_volume",
 ] as const;
 
-export const OPERATION_KINDS = ["stop", "start", "restart", "redeploy", "password", "keys"] as const;
+export const OPERATION_KINDS = ["stop", "start", "restart", "redeploy", "password", "keys", "restore"] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const STEPS_BY_KIND: Record<"deploy" | "delete" | "warm" | OperationKind, readonly string[]> = {
@@ -43,6 +47,7 @@ export const STEPS_BY_KIND: Record<"deploy" | "delete" | "warm" | OperationKind,
   redeploy: REDEPLOY_STEPS,
   password: PASSWORD_STEPS,
   keys: KEYS_STEPS,
+  restore: RESTORE_STEPS,
 };
 
 /** The steps a run of `kind` goes through; `claim`: a deploy that took a pooled stack (the page knows it by its first step, `claim`). */

@@ -113,6 +113,8 @@ export const errorCode = z.enum([
   "stop_timeout",
   /** The backup before a delete did not succeed: nothing was deleted. */
   "backup_failed",
+  /** Dokploy did not restore the chosen backup (the stack was started again with the volume it had). */
+  "restore_failed",
   /** Swarm holds the stack's task pending: no node suits it ("no suitable node (…)", in the detail). */
   "unschedulable",
   "internal",

@@ -19,6 +19,14 @@ import type { IdleRules } from "../upkeep/idle-forecast.ts";
 import { keepAwake } from "./keep-awake.ts";
 import { setModelKeys } from "../keys/set-keys.ts";
 import { type ModelKeyState, keyChanges, keyStates } from "../keys/key-states.ts";
+import { restoreStack, stackBackupFiles } from "../backups/restore.ts";
+import type { StackBackupFile } from "../backups/backup-files.ts";
+
+/** What an operation is given besides its kind: the keys to set, the backup file to restore. */
+export interface OperationBody {
+  keys?: OperationInput["keys"];
+  file?: string;
+}
 
 /**
  * The owner's operations on a stack: stop, start, restart, redeploy, a new password and new
@@ -44,6 +52,7 @@ const SAGAS: Record<OperationKind, (deps: Ports, input: OperationInput) => Promi
   redeploy: redeployStack,
   password: changePassword,
   keys: setModelKeys,
+  restore: restoreStack,
 };
 
 /** What each operation needs (StackAccess): a manager may power and upgrade; a password and keys are the owner's. */
@@ -54,6 +63,7 @@ export const OPERATION_NEEDS: Record<OperationKind, Permission> = {
   redeploy: "operate",
   password: "own",
   keys: "own",
+  restore: "own",
 };
 
 /** Operations that make Dokploy build wait for a deploy slot like deploys do. */
@@ -108,14 +118,15 @@ export class StackOperations {
     return { ok: true, logs: await stackLogs(this.deps, access.stack, tail, this.opts.secrets ?? []) };
   }
 
-  /** `keys`: the owner's model provider keys, for `keys` (in memory only; the audit names the providers). */
+  /** `body`: the owner's model provider keys for `keys` (in memory only; the audit names the providers), the file for `restore`. */
   async request(
     kind: OperationKind,
     rawName: string,
     ctx: RequestContext = {},
-    keys?: OperationInput["keys"],
+    body: OperationBody = {},
   ): Promise<Result<OperationAccepted> & { runningId?: string }> {
-    const result = await this.start(kind, rawName, ctx, keys);
+    const { keys, file } = body;
+    const result = await this.start(kind, rawName, ctx, body);
     const outcome = result.ok ? (result.nothingToDo ? "nothing_to_do" : "accepted") : result.code;
     this.opts.onRequest?.(kind, outcome);
     // The audit record of deploys and deletes (StackService.audit), with "nothing_to_do" as an outcome of its own.
@@ -125,7 +136,7 @@ export class StackOperations {
       deploymentId: result.ok ? result.deploymentId : null,
       actor: result.ok ? result.actor : "anonymous",
       outcome,
-      detail: keys ? keyChanges(keys) : null,
+      detail: keys ? keyChanges(keys) : file ? { file } : null,
       ctx,
     });
     return result;
@@ -135,10 +146,18 @@ export class StackOperations {
     kind: OperationKind,
     rawName: string,
     ctx: RequestContext,
-    keys?: OperationInput["keys"],
+    body: OperationBody,
   ): Promise<Result<OperationAccepted> & { runningId?: string }> {
     const access = this.access.liveStack(rawName, ctx, OPERATION_NEEDS[kind]);
     if (!access.ok) return access;
+    const { keys, file } = body;
+    if (kind === "restore") {
+      // Only a file of this stack's own volumes, as Dokploy lists it now.
+      const listed = await stackBackupFiles(this.deps, access.stack, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT * 3));
+      if (!listed.ok) return listed;
+      if (!file || !listed.files.some((f) => f.file === file)) return fail("backup_not_found", "That is not one of this stack's backups");
+      return this.begin(kind, access.stack, access.actor, {}, null, file);
+    }
     // Whether there is anything to stop or start is Swarm's to say: the stack may have been
     // stopped or started in Dokploy itself.
     const observed = kind === "stop" || kind === "start" ? await this.observedState(access.stack) : null;
@@ -149,6 +168,14 @@ export class StackOperations {
   mayOperate(rawName: string, ctx: RequestContext, need: Permission): Result<{ name: string }> {
     const access = this.access.liveStack(rawName, ctx, need);
     return access.ok ? { ok: true, name: access.stack.name } : access;
+  }
+
+  /** GET /api/stacks/:name/backups: the stack's backup files to restore from, newest first. */
+  async backups(rawName: string, ctx: RequestContext): Promise<Result<{ name: string; files: StackBackupFile[] }>> {
+    const access = this.access.liveStack(rawName, ctx);
+    if (!access.ok) return access;
+    const listed = await stackBackupFiles(this.deps, access.stack, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT * 3));
+    return listed.ok ? { ok: true, name: access.stack.name, files: listed.files } : listed;
   }
 
   /** GET /api/stacks/:name/keys: which providers have a key in the stack's environment, and its last four characters. */
@@ -198,6 +225,7 @@ export class StackOperations {
     actor: Actor,
     extra: Partial<OperationInput>,
     observed: RunState["state"] | null = null,
+    restoreFile?: string,
   ): Result<OperationAccepted> & { runningId?: string } {
     const { store } = this.deps;
     const password = kind === "password" ? newStackPassword() : undefined;
@@ -219,6 +247,7 @@ export class StackOperations {
       }
       const deployment = store.deployments.insert(crypto.randomUUID(), stack.id, kind, now());
       if (extra.image !== undefined) store.images.setForDeployment(deployment.id, extra.image);
+      if (restoreFile) store.deployments.setRestoreFile(deployment.id, restoreFile);
       return { deployment };
     });
     if ("running" in started && started.running)

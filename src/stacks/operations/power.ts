@@ -23,7 +23,7 @@ import {
  * repeat, so a restarted portal runs them again from the start.
  */
 
-async function stopSteps(deps: Ports, input: OperationInput, step: Step): Promise<void> {
+export async function stopSteps(deps: Ports, input: OperationInput, step: Step): Promise<void> {
   const { applicationId, appName } = applicationOf(deps, input.stack.id);
   await step("stop_service", async () => {
     await scaleService(deps, "stop", { applicationId, appName }, input.signal);
@@ -34,7 +34,7 @@ async function stopSteps(deps: Ports, input: OperationInput, step: Step): Promis
   await step("wait_stopped", () => waitStopped(deps, input.stack, appName, input.signal));
 }
 
-async function startSteps(deps: Ports, input: OperationInput, step: Step): Promise<void> {
+export async function startSteps(deps: Ports, input: OperationInput, step: Step): Promise<void> {
   const app = applicationOf(deps, input.stack.id);
   const { applicationId, appName } = app;
   // Swarm would start a task it cannot place by itself whenever room frees up, behind the
