@@ -4,7 +4,8 @@
 # 1. Resolves the server password (OPENCODE_SERVER_PASSWORD, or the file named by
 #    OPENCODE_SERVER_PASSWORD_FILE) and warns loudly when there is none.
 # 2. Copies the baked configuration from /shared/config into OpenCode's global config
-#    directory (and oh-my-openagent's ~/.omo), leaving every file the user already has untouched.
+#    directory (and oh-my-openagent's ~/.omo), leaving every file the user already has untouched,
+#    then writes the owner's models per agent (STACK_AGENT_MODELS) into ~/.omo/omo.jsonc.
 # 3. Carries sessions an OpenCode 1.1 image left in the data directory over to this
 #    OpenCode's database (import-sessions.ts), when there are any.
 # 4. Replaces itself with `opencode serve` on 0.0.0.0:8080, in /workspace.
@@ -34,6 +35,7 @@ is_false() {
 STACK_CONFIG_SOURCE="${STACK_CONFIG_SOURCE:-/shared/config}"
 STACK_WORKSPACE="${STACK_WORKSPACE:-/workspace}"
 STACK_IMPORT_SCRIPT="${STACK_IMPORT_SCRIPT:-/usr/local/share/stack-image/import-sessions.ts}"
+STACK_AGENT_MODELS_SCRIPT="${STACK_AGENT_MODELS_SCRIPT:-/usr/local/share/stack-image/agent-models.ts}"
 OPENCODE_CONFIG_HOME="${XDG_CONFIG_HOME:-${HOME:-/home/bun}/.config}/opencode"
 OPENCODE_DATA_HOME="${XDG_DATA_HOME:-${HOME:-/home/bun}/.local/share}/opencode"
 # oh-my-openagent reads its settings from $HOME/.omo, whatever XDG says.
@@ -102,6 +104,15 @@ install_default() { # <file name> <target directory>
 install_default opencode.json "$OPENCODE_CONFIG_HOME"
 install_default opencode.jsonc "$OPENCODE_CONFIG_HOME"
 install_default omo.jsonc "$OMO_CONFIG_HOME"
+
+# The owner's model per agent (STACK_AGENT_MODELS, `<agent>=<provider>/<model>,...`, from the
+# portal) over the free defaults in omo.jsonc. ~/.omo is not a volume: every start begins from
+# the baked file, so a choice taken back is gone at the next start.
+if [ -n "${STACK_AGENT_MODELS:-}" ] && [ -f "$OMO_CONFIG_HOME/omo.jsonc" ]; then
+  if ! OMO_CONFIG_HOME="$OMO_CONFIG_HOME" bun "$STACK_AGENT_MODELS_SCRIPT"; then
+    log "WARNING: the models chosen per agent could not be applied; the free defaults stay"
+  fi
+fi
 
 # --- 3. sessions of OpenCode 1.1 ----------------------------------------------------
 # Only a data directory an old image wrote has storage/session; the import is then quick

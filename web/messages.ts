@@ -104,6 +104,11 @@ const ERROR: Record<string, Key> = {
   cross_site_request: "error.cross_site_request",
   owner_only: "error.owner_only",
   share_limit: "error.share_limit",
+  stack_unreachable: "error.stack_unreachable",
+  restore_failed: "error.restore_failed",
+  backups_off: "error.backups_off",
+  backups_out_of_reach: "error.backups_out_of_reach",
+  backup_not_found: "error.backup_not_found",
 };
 
 export const stepKey = (step: string): Key | null => STEP[step as keyof typeof STEP] ?? null;

@@ -5,7 +5,7 @@
  */
 // The answers' types are the server's own (type-only imports: nothing of it reaches the bundle).
 import type { StackDetails } from "../src/stacks/operations/details.ts";
-import type { SharesBody, StackBackupsBody } from "../src/http/responses.ts";
+import type { ModelKeysBody, OfferedModelsBody, SharesBody, StackBackupsBody } from "../src/http/responses.ts";
 import type { OperationKind } from "../src/stacks/model/steps.ts";
 import { type Result, call } from "./api.ts";
 
@@ -54,22 +54,29 @@ export function keepAwake(name: string, token: string | null): Promise<Result<{ 
   return call<{ name: string; keepAwakeUntil: string | null }>(path(name, "keep-awake"), { method: "POST", headers: auth(token) });
 }
 
-/** Which providers have a key in the stack, by their last four characters (GET /api/stacks/:name/keys). */
-export interface ModelKeys {
-  name: string;
-  providers: { id: string; name: string; envVar: string; set: boolean; last4: string | null }[];
+/** Which providers have a key in the stack, by their last four characters, and each agent's model (GET /api/stacks/:name/keys). */
+export type ModelKeys = ModelKeysBody;
+/** The models the stack's OpenCode offers now (GET /api/stacks/:name/models). */
+export type OfferedModels = OfferedModelsBody;
+
+export function offeredModels(name: string, token: string | null): Promise<Result<OfferedModels>> {
+  return call<OfferedModels>(path(name, "models"), { headers: auth(token) });
 }
 
 export function modelKeys(name: string, token: string | null): Promise<Result<ModelKeys>> {
   return call<ModelKeys>(path(name, "keys"), { headers: auth(token) });
 }
 
-/** A key to set, or null to remove it, per provider; 202 with the redeploy to follow. */
-export function setModelKeys(name: string, token: string | null, keys: Record<string, string | null>): Promise<Result<OperationAccepted>> {
+/** A key to set, or null to remove it, per provider, and a model (null: the free default) per agent; 202 with the redeploy to follow. */
+export function setModelKeys(
+  name: string,
+  token: string | null,
+  body: { keys?: Record<string, string | null>; models?: Record<string, string | null> },
+): Promise<Result<OperationAccepted>> {
   return call<OperationAccepted>(path(name, "keys"), {
     method: "POST",
     headers: { ...auth(token), "content-type": "application/json" },
-    body: JSON.stringify({ keys }),
+    body: JSON.stringify(body),
   });
 }
 

@@ -15,6 +15,7 @@ import { idleParts, idleWarningNow } from "./stack-idle.ts";
 import { keyItems } from "./stack-keys.ts";
 import { shareItems } from "./stack-shares.ts";
 import { backupItems } from "./stack-restore.ts";
+import { modelItems } from "./stack-models.ts";
 
 /**
  * "Your stack" (`#stack=<name>`): a stack's state, live; its address with Open; its details
@@ -34,6 +35,8 @@ const el = {
   idle: byId("stack-idle"),
   keys: byId("stack-keys"),
   keysError: byId("stack-keys-error"),
+  models: byId("stack-models"),
+  modelsUnavailable: byId("stack-models-unavailable"),
   password: byId("stack-password"),
   actionsSection: byId("stack-actions-section"),
   keysSection: byId("stack-keys-section"),
@@ -85,6 +88,8 @@ let logs: stackApi.StackLogs | null = null;
 /** Which providers have a key (never a key: GET /api/stacks/:name/keys). */
 let keys: stackApi.ModelKeys | null = null;
 let keysError: Message | null = null;
+/** The models the running stack offers, to choose one per agent; null while unknown or not running. */
+let offered: stackApi.OfferedModels | null = null;
 /** The stack's backup files (the owner's, where the portal keeps backups); null while unknown or without backups. */
 let backups: stackApi.StackBackups | null = null;
 let backupsError: Message | null = null;
@@ -200,6 +205,7 @@ function hideStack(): void {
   logs = null;
   keys = null;
   keysError = null;
+  offered = null;
   shares = null;
   sharesError = null;
   backups = null;
@@ -337,21 +343,25 @@ async function loadKeys(): Promise<void> {
   const stack = name;
   if (!stack) return;
   const mine = seq;
-  const res = await stackApi.modelKeys(stack, token());
+  const [res, models] = await Promise.all([
+    stackApi.modelKeys(stack, token()),
+    details?.state === "running" ? stackApi.offeredModels(stack, token()) : null,
+  ]);
   if (mine !== seq) return;
   keys = res.ok ? res.value : null;
   keysError = res.ok ? null : () => t("keys.unavailable");
+  offered = models?.ok ? models.value : null;
   render();
 }
 
-/** A key saved or removed: confirmed (the stack restarts), then followed like any operation. */
-async function saveKey(provider: string, key: string | null): Promise<void> {
+/** A key saved or removed, or models chosen: confirmed (the stack restarts), then followed like any operation. */
+async function saveKeys(body: { keys?: Record<string, string | null>; models?: Record<string, string | null> }): Promise<void> {
   const stack = name;
   if (!stack) return;
   if (!(await askConfirm({ title: "keys.confirm_title", text: "keys.confirm_text", yes: "keys.confirm_yes", no: "delete.cancel" }))) return;
   if (name !== stack) return;
   keysError = null;
-  const res = await stackApi.setModelKeys(stack, token(), { [provider]: key });
+  const res = await stackApi.setModelKeys(stack, token(), body);
   if (name !== stack) return;
   if (!res.ok)
     return refused(stack, res, (m) => {
@@ -512,6 +522,7 @@ function render(): void {
   renderAddress(d, state);
   renderIdle(d, state);
   renderKeys(state);
+  renderModels(state);
   renderShares();
   renderBackups(state);
   renderPassword();
@@ -588,13 +599,21 @@ function renderKeys(state: string): void {
   if (!changed("keys", `${lang()}|${JSON.stringify(keys)}|${enabled}`)) return;
   el.keys.replaceChildren(
     ...keyItems(keys, enabled, {
-      save: saveKey,
+      save: (provider, key) => saveKeys({ keys: { [provider]: key } }),
       empty: () => {
         keysError = () => t("keys.empty");
         render();
       },
     }),
   );
+}
+
+/** "Model per agent" (stack-models.ts): while the stack runs and says what it offers. */
+function renderModels(state: string): void {
+  const enabled = state === "running";
+  el.modelsUnavailable.hidden = keys === null || offered !== null;
+  if (!changed("models", `${lang()}|${JSON.stringify(keys?.agents)}|${JSON.stringify(offered)}|${enabled}`)) return;
+  el.models.replaceChildren(...modelItems(keys, offered, enabled, (models) => void saveKeys({ models })));
 }
 
 /** When the running stack stops for idleness, and "Keep awake" (stack-idle.ts). */

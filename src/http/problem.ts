@@ -18,6 +18,7 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   backups_off: 409,
   backups_out_of_reach: 409,
   backup_not_found: 404,
+  stack_unreachable: 503,
   not_found: 404,
   capacity_reached: 503,
   no_capacity: 409,

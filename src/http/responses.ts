@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { modelKeyState } from "../stacks/keys/key-states.ts";
+import { agentModelState, modelKeyState } from "../stacks/keys/key-states.ts";
+import { offeredModel } from "../stacks/probe/opencode-api.ts";
 import { dokployHealth } from "../dokploy/health.ts";
 import { reconcileReport } from "../stacks/upkeep/reconcile.ts";
 import { auditEntry } from "../store/audit.ts";
@@ -115,7 +116,9 @@ export const claimedBody = z.object({ name: z.string(), owned: z.literal(true) }
 export type ClaimedBody = z.infer<typeof claimedBody>;
 
 export const keepAwakeBody = z.object({ name: z.string(), keepAwakeUntil: z.string().nullable() });
-export const modelKeysBody = z.object({ name: z.string(), providers: z.array(modelKeyState) });
+export const modelKeysBody = z.object({ name: z.string(), providers: z.array(modelKeyState), agents: z.array(agentModelState) });
+export const offeredModelsBody = z.object({ name: z.string(), models: z.array(offeredModel) });
+export type OfferedModelsBody = z.infer<typeof offeredModelsBody>;
 export type ModelKeysBody = z.infer<typeof modelKeysBody>;
 export type KeepAwakeBody = z.infer<typeof keepAwakeBody>;
 

@@ -560,7 +560,14 @@ const OPENCODE_HTML =
   '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>OpenCode</title></head>' +
   '<body><div id="root">OpenCode (sandbox)</div></body></html>\n';
 
-/** Just enough of an OpenCode server for health probes and "is the UI up" checks. */
+/** Providers the emulated OpenCode offers once their key is in the environment (a real one also lists a `key`). */
+const SANDBOX_PROVIDERS: { id: string; name: string; env: string; models: [string, string][] }[] = [
+  { id: "anthropic", name: "Anthropic", env: "ANTHROPIC_API_KEY", models: [["claude-sonnet-4-5", "Claude Sonnet 4.5"]] },
+  { id: "openrouter", name: "OpenRouter", env: "OPENROUTER_API_KEY", models: [["mistralai/mistral-large", "Mistral Large"]] },
+];
+const models = (...list: [string, string][]) => Object.fromEntries(list.map(([id, name]) => [id, { id, name }]));
+
+/** Just enough of an OpenCode server for health probes, "is the UI up" checks, activity and the models it offers. */
 function openCodeServer(req: Request, path: string, env: Record<string, string>, activity: OpenCodeActivity | undefined): Response {
   const password = env.OPENCODE_SERVER_PASSWORD;
   if (password) {
@@ -577,6 +584,28 @@ function openCodeServer(req: Request, path: string, env: Record<string, string>,
   if (isRead && (path === "/session" || path === "/session/status")) {
     const body = path === "/session" ? (activity?.sessions ?? []) : (activity?.status ?? {});
     return new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
+  }
+  // The providers it can use: OpenCode's free ones, and each whose API key is in its environment.
+  if (isRead && path === "/config/providers") {
+    const providers = [
+      {
+        id: "opencode",
+        name: "OpenCode Zen",
+        env: ["OPENCODE_API_KEY"],
+        models: models(["big-pickle", "Big Pickle"], ["nemotron-3-ultra-free", "Nemotron 3 Ultra"]),
+      },
+      ...SANDBOX_PROVIDERS.filter((p) => env[p.env]).map((p) => ({
+        id: p.id,
+        name: p.name,
+        env: [p.env],
+        key: env[p.env],
+        models: models(...p.models),
+      })),
+    ];
+    return new Response(JSON.stringify({ providers, default: { opencode: "big-pickle" } }), {
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+    });
   }
   if (isRead && path === "/global/health") {
     return new Response(JSON.stringify({ healthy: true, version: "sandbox" }), {

@@ -51,6 +51,26 @@ describe("the owner's model keys, on the page", () => {
         });
         expect((await sandboxState(h)).applications.find((a: any) => a.name === "ai-stack-pagekeys").env).toContain(`OPENROUTER_API_KEY=${KEY}`);
         expect(await page.content()).not.toContain(KEY);
+
+        // The key's models are offered per agent; the main agent gets one, the rest keep the free default.
+        const sisyphus = '[data-agent-model="sisyphus"]';
+        await page.waitForSelector(`${sisyphus} option[value="openrouter/mistralai/mistral-large"]`, { state: "attached" });
+        await inEachLang(page, async (lang) => {
+          expect(await text(page, '[data-agent="sisyphus"] label')).toBe(msg(lang, "agent.main"));
+          expect(await page.locator(`${sisyphus} option[value=""]`).innerText()).toBe(msg(lang, "keys.model_default"));
+        });
+        await page.selectOption(sisyphus, "openrouter/mistralai/mistral-large");
+        await page.click('[data-action="models-save"]');
+        await confirmDialog(page, "yes");
+        await page.waitForSelector('#stack-progress[data-status="ready"]', { timeout: 20_000 });
+        await page.waitForFunction(
+          (s) => (document.querySelector(s) as HTMLSelectElement | null)?.value === "openrouter/mistralai/mistral-large",
+          sisyphus,
+        );
+        expect(await page.inputValue('[data-agent-model="oracle"]')).toBe("");
+        expect((await sandboxState(h)).applications.find((a: any) => a.name === "ai-stack-pagekeys").env).toContain(
+          "STACK_AGENT_MODELS=sisyphus=openrouter/mistralai/mistral-large",
+        );
         expect(problems).toEqual([]);
       } finally {
         await context.close();

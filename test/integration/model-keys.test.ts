@@ -124,3 +124,82 @@ describe("the owner's model keys", () => {
     expect((await appOf("keybad")).env).not.toContain("API_KEY");
   });
 });
+
+describe("the model per agent", () => {
+  const post = async (token: string, body: unknown) => {
+    const res = await fetch(`${h.url}/api/stacks/agents/keys`, {
+      method: "POST",
+      headers: { ...bearer(token), "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  test("chosen among what the stack offers, written to its environment for the image, kept beside the keys, taken back", async () => {
+    const stack = await deployAndWait(h, "agents");
+    const get = async (what: string) =>
+      (await (await fetch(`${h.url}/api/stacks/agents/${what}`, { headers: bearer(stack.managementToken) })).json()) as any;
+    // Without a key: the free models only.
+    expect((await get("models")).models.map((m: any) => m.id)).toEqual(["opencode/big-pickle", "opencode/nemotron-3-ultra-free"]);
+    expect((await get("keys")).agents.map((a: any) => `${a.id}:${a.model}`)).toContain("sisyphus:null");
+
+    const keyed = await post(stack.managementToken, { keys: { anthropic: KEY } });
+    expect((await readEvents(`${h.url}${keyed.body.eventsUrl}`)).at(-1)!.data.status).toBe("ready");
+    const offered = await get("models");
+    expect(offered.models).toContainEqual({ id: "anthropic/claude-sonnet-4-5", name: "Claude Sonnet 4.5", provider: "Anthropic" });
+    // What OpenCode says of a provider besides its models (its key among it) does not come through.
+    expect(JSON.stringify(offered)).not.toContain(KEY.slice(-12));
+
+    const chosen = await post(stack.managementToken, {
+      models: { sisyphus: "anthropic/claude-sonnet-4-5", writing: "opencode/nemotron-3-ultra-free" },
+    });
+    expect(chosen.status).toBe(202);
+    const events = await readEvents(`${h.url}${chosen.body.eventsUrl}`);
+    expect(events.at(-1)!.data.status).toBe("ready");
+    expect(events.find((e) => e.event === "step" && e.data.step === "set_keys" && e.data.state === "succeeded")?.data.message).toBe(
+      "Models: sisyphus, writing",
+    );
+    const env = (await appOf("agents")).env as string;
+    expect(env).toContain("STACK_AGENT_MODELS=sisyphus=anthropic/claude-sonnet-4-5,writing=opencode/nemotron-3-ultra-free");
+    expect(env).toContain(`ANTHROPIC_API_KEY=${KEY}`);
+    const agents = (await get("keys")).agents;
+    expect(agents.find((a: any) => a.id === "sisyphus")).toEqual({
+      id: "sisyphus",
+      kind: "agent",
+      role: "main",
+      model: "anthropic/claude-sonnet-4-5",
+    });
+    expect(agents.find((a: any) => a.id === "writing").model).toBe("opencode/nemotron-3-ultra-free");
+    // Audited with the models (not secret), as the keys are by provider.
+    expect(h.portal.store.audit.page(20).find((e) => e.action === "keys" && e.detail?.models)?.detail).toEqual({
+      models: { sisyphus: "anthropic/claude-sonnet-4-5", writing: "opencode/nemotron-3-ultra-free" },
+    });
+
+    // A new password keeps them; null takes one back to the free default.
+    expect((await operate("agents", stack.managementToken, "password")).events.at(-1)!.data.status).toBe("ready");
+    expect((await appOf("agents")).env).toContain("STACK_AGENT_MODELS=sisyphus=anthropic/claude-sonnet-4-5,writing=");
+    const back = await post(stack.managementToken, { models: { sisyphus: null, writing: null } });
+    expect((await readEvents(`${h.url}${back.body.eventsUrl}`)).at(-1)!.data.status).toBe("ready");
+    expect((await appOf("agents")).env).not.toContain("STACK_AGENT_MODELS");
+    expect((await appOf("agents")).env).toContain(`ANTHROPIC_API_KEY=${KEY}`);
+  });
+
+  test("what is not an agent of the image or not a model is refused before anything runs", async () => {
+    const stack = await deployAndWait(h, "agents-bad");
+    for (const models of [
+      { nobody: "openai/gpt-5" },
+      { sisyphus: "gpt-5" },
+      { sisyphus: "openai/gpt-5 #x" },
+      { sisyphus: "openai/gpt-5\nEVIL=1" },
+      {},
+    ]) {
+      const res = await fetch(`${h.url}/api/stacks/agents-bad/keys`, {
+        method: "POST",
+        headers: { ...bearer(stack.managementToken), "content-type": "application/json" },
+        body: JSON.stringify({ models }),
+      });
+      expect({ models, status: res.status, code: ((await res.json()) as any).error.code }).toEqual({ models, status: 400, code: "invalid_request" });
+    }
+    expect((await appOf("agents-bad")).env).not.toContain("STACK_AGENT_MODELS");
+  });
+});

@@ -7,8 +7,8 @@ import { openCode } from "../support/opencode.ts";
 
 /**
  * Issue 26, part 4, with a real OpenCode (the image's release): a key the owner sets reaches the
- * stack's OpenCode, which then offers that provider (from the environment), and goes again when
- * it is removed.
+ * stack's OpenCode, which then offers that provider (from the environment) and its models to
+ * choose per agent, and goes again when it is removed.
  */
 
 describe("the owner's model keys in a real OpenCode", () => {
@@ -43,6 +43,14 @@ describe("the owner's model keys in a real OpenCode", () => {
       const anthropic = (await providers()).find((p) => p.id === "anthropic");
       expect(anthropic?.source).toBe("env");
       expect(Object.keys(anthropic?.models ?? {}).length).toBeGreaterThan(0);
+      // The portal's list to choose a model per agent: the same models, named, and nothing else of the provider.
+      const offered = await fetch(`${h.url}/api/stacks/real-keys/models`, { headers: { authorization: `Bearer ${stack.managementToken}` } });
+      expect(offered.status).toBe(200);
+      const text = await offered.text();
+      const ids = (JSON.parse(text) as { models: { id: string }[] }).models.map((m) => m.id);
+      expect(ids).toContain(`anthropic/${Object.keys(anthropic!.models)[0]}`);
+      expect(ids.some((id) => id.startsWith("opencode/"))).toBe(true);
+      expect(text).not.toContain("real-opencode-test-key");
 
       await apply({ anthropic: null });
       expect((await providers()).map((p) => p.id)).not.toContain("anthropic");

@@ -242,3 +242,16 @@ describe("config/omo.jsonc (oh-my-openagent: agents and their models)", () => {
     expect(section.telemetry).toBe(false);
   });
 });
+
+describe("the agents the portal offers a model for", () => {
+  test("are the image's agents and task categories that have a model, and agent-models.ts writes each of them", async () => {
+    const { STACK_AGENTS } = await import("../../src/stacks/keys/agent-models.ts");
+    const omo = parseJsonc(await readText(join(CONFIG_DIR, "omo.jsonc"))) as { "[opencode]": { agents: Json; categories: Json } };
+    const withModel = (section: Json) => Object.entries(section).flatMap(([id, v]) => ((v as Json).model ? [id] : []));
+    const settings = omo["[opencode]"];
+    expect(STACK_AGENTS.filter((a) => a.kind === "agent").map((a) => a.id)).toEqual(withModel(settings.agents) as never);
+    expect(STACK_AGENTS.filter((a) => a.kind === "category").map((a) => a.id)).toEqual(withModel(settings.categories) as never);
+    const script = await readText(join(IMAGE_DIR, "agent-models.ts"));
+    for (const a of STACK_AGENTS) expect({ id: a.id, known: script.includes(`"${a.id}"`) }).toEqual({ id: a.id, known: true });
+  });
+});

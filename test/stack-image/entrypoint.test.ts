@@ -296,3 +296,51 @@ describe("healthcheck.sh", () => {
     expect(result.code).toBe(7);
   });
 });
+
+describe("the owner's models per agent (STACK_AGENT_MODELS)", () => {
+  /** The entrypoint with the real bun (not the fake) first on PATH, running the image's agent-models.ts. */
+  const withRealBun = (env: Record<string, string>) => {
+    const realBin = join(root, "real-bun-bin");
+    mkdirSync(realBin, { recursive: true });
+    writeFileSync(join(realBin, "bun"), `#!/bin/sh\nexec "${process.execPath}" "$@"\n`);
+    chmodSync(join(realBin, "bun"), 0o755);
+    return run(ENTRYPOINT, {
+      env: {
+        OPENCODE_SERVER_PASSWORD: "pw",
+        PATH: `${realBin}:${fakeBin}:/usr/local/bin:/usr/bin:/bin`,
+        STACK_AGENT_MODELS_SCRIPT: join(IMAGE_DIR, "agent-models.ts"),
+        ...env,
+      },
+    });
+  };
+  const omo = (home: string) => Bun.JSONC.parse(readFileSync(join(home, ".omo", "omo.jsonc"), "utf8")) as any;
+
+  test("are written over the free defaults at start: agents and task categories, the rest of the file as it was", async () => {
+    const baked = Bun.JSONC.parse(readFileSync(join(CONFIG_DIR, "omo.jsonc"), "utf8")) as any;
+    const result = await withRealBun({ STACK_AGENT_MODELS: "sisyphus=anthropic/claude-sonnet-4-5,writing=openrouter/mistralai/mistral-large" });
+    expect(result.code).toBe(0);
+    const config = omo(result.home);
+    expect(config["[opencode]"].agents.sisyphus).toEqual({ model: "anthropic/claude-sonnet-4-5" });
+    expect(config["[opencode]"].categories.writing).toEqual({ model: "openrouter/mistralai/mistral-large" });
+    // Untouched: the other agents' free models, the disabled ones, the plugin's settings.
+    expect(config["[opencode]"].agents.oracle).toEqual(baked["[opencode]"].agents.oracle);
+    expect(config["[opencode]"].disabled_agents).toEqual(baked["[opencode]"].disabled_agents);
+    expect(config._migrations).toEqual(baked._migrations);
+    expect(result.stderr).toContain("models chosen for 2 agent(s)");
+    expect(result.report.get("arg")).toEqual(["serve", "--hostname", "0.0.0.0", "--port", "8080"]);
+  });
+
+  test("an entry it does not understand is left out with a warning, and the server starts", async () => {
+    const result = await withRealBun({ STACK_AGENT_MODELS: "sisyphus=anthropic/claude-sonnet-4-5,nobody=openai/gpt-5,oracle=not a model" });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('"nobody=openai/gpt-5" is not');
+    expect(result.stderr).toContain('"oracle=not a model" is not');
+    expect(omo(result.home)["[opencode]"].agents.sisyphus.model).toBe("anthropic/claude-sonnet-4-5");
+    expect(omo(result.home)["[opencode]"].agents.nobody).toBeUndefined();
+  });
+
+  test("without it, omo.jsonc is the baked file byte for byte (comments and all)", async () => {
+    const result = await withRealBun({});
+    expect(readFileSync(join(result.home, ".omo", "omo.jsonc"), "utf8")).toBe(readFileSync(join(CONFIG_DIR, "omo.jsonc"), "utf8"));
+  });
+});

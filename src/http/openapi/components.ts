@@ -65,6 +65,7 @@ export const NAMED = {
   Claimed: bodies.claimedBody,
   KeepAwake: bodies.keepAwakeBody,
   ModelKeys: bodies.modelKeysBody,
+  OfferedModels: bodies.offeredModelsBody,
   StackBackupFile: stackBackupFile,
   StackBackups: bodies.stackBackupsBody,
   Share: share,

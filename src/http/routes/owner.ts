@@ -15,12 +15,14 @@ import type {
   ClaimedBody,
   ErrorBody,
   StackBackupsBody,
+  OfferedModelsBody,
   KeepAwakeBody,
   ModelKeysBody,
   OperationAcceptedBody,
   OperationNothingToDoBody,
 } from "../responses.ts";
 import { apiKey, modelProviderId } from "../../stacks/keys/providers.ts";
+import { modelRef, stackAgentId } from "../../stacks/keys/agent-models.ts";
 import { type Answer, type Route, route } from "../route.ts";
 
 /**
@@ -34,11 +36,19 @@ type Deps = { operations: StackOperations };
 /** POST /api/stacks/:name/keep-awake: how long, in hours (absent: IDLE_KEEP_AWAKE_MAX; 0: no longer). */
 const keepAwakeRequest = z.object({ hours: z.number().min(0).optional() }).strict();
 
-/** POST /api/stacks/:name/keys: per provider a key to set, or null to remove it; at least one. */
+/**
+ * POST /api/stacks/:name/keys: per provider a key to set, or null to remove it; per agent a
+ * model (`<provider>/<model>`), or null for the image's free default; at least one of either.
+ */
 const keysRequest = z
-  .object({ keys: z.partialRecord(modelProviderId, apiKey.nullable()) })
+  .object({
+    keys: z.partialRecord(modelProviderId, apiKey.nullable()).optional(),
+    models: z.partialRecord(stackAgentId, modelRef.nullable()).optional(),
+  })
   .strict()
-  .refine((b) => Object.keys(b.keys).length > 0, { message: "name at least one provider in keys" });
+  .refine((b) => Object.keys(b.keys ?? {}).length + Object.keys(b.models ?? {}).length > 0, {
+    message: "name at least one provider in keys or one agent in models",
+  });
 
 /** `?lines=` of the logs: 1 to 1000. */
 const logLinesParam = z
@@ -83,7 +93,10 @@ const BODIES: Partial<Record<OperationKind, { schema: z.ZodType<OperationBody>; 
   keys: {
     schema: keysRequest,
     answers: {
-      400: { description: "Not JSON, an unknown provider, or a key that is not one", codes: ["invalid_json", "invalid_request"] },
+      400: {
+        description: "Not JSON, an unknown provider or agent, a key that is not one, or a model not named `<provider>/<model>`",
+        codes: ["invalid_json", "invalid_request"],
+      },
       415: notJson,
     },
   },
@@ -101,7 +114,7 @@ const BODIES: Partial<Record<OperationKind, { schema: z.ZodType<OperationBody>; 
 /** Operations said otherwise than "<Kind> the stack", and what their description adds. */
 const SUMMARY: Partial<Record<OperationKind, string>> = {
   password: "A new OpenCode password, saved in Dokploy and redeployed",
-  keys: "Set, replace or remove model provider API keys (a key: set; null: removed), applied with a redeploy",
+  keys: "Set, replace or remove model provider API keys (a key: set; null: removed) and the model per agent (null: the free default), applied with a redeploy",
   restore: "Bring a volume of the stack back from one of its backups, after a safety copy of every volume",
 };
 const MORE: Partial<Record<OperationKind, string>> = {
@@ -232,7 +245,29 @@ export const OWNER_ROUTES = [
         const result = await operations.modelKeys(c.req.param("name"), requestCredentials(c));
         if (!result.ok) return refuse(c, result.code, result.message);
         c.header("Cache-Control", "no-store");
-        return c.json({ name: result.name, providers: result.providers } satisfies ModelKeysBody);
+        return c.json({ name: result.name, providers: result.providers, agents: result.agents } satisfies ModelKeysBody);
+      },
+  }),
+  route({
+    method: "get",
+    path: "/api/stacks/:name/models",
+    tag: "owner",
+    access: "owner",
+    summary: "The models the stack's OpenCode offers now (its keys' providers and the free ones), to choose one per agent",
+    description: "Asked of the running stack's OpenCode (`/config/providers`), with its own credentials; only each model's id and names.",
+    params: nameParam,
+    answers: {
+      200: { description: "The models", schema: "OfferedModels", headers: noStore },
+      ...liveStack,
+      503: { description: "The stack's OpenCode did not answer (stopped, starting)", codes: ["stack_unreachable"] },
+    },
+    handler:
+      ({ operations }: Deps) =>
+      async (c) => {
+        const result = await operations.models(c.req.param("name"), requestCredentials(c));
+        if (!result.ok) return refuse(c, result.code, result.message);
+        c.header("Cache-Control", "no-store");
+        return c.json({ name: result.name, models: result.models } satisfies OfferedModelsBody);
       },
   }),
   route({

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { OperationInput } from "../runs/operation-steps.ts";
 import { MODEL_PROVIDERS, lastFour } from "./providers.ts";
-import { ownerVars } from "./stack-env.ts";
+import { envValues, ownerVars } from "./stack-env.ts";
+import { AGENT_MODELS_VAR, STACK_AGENTS, parseAgentModels } from "./agent-models.ts";
 
 /** What the owner sees of their keys: which providers have one, and its last four characters only. */
 export const modelKeyState = z.object({
@@ -19,6 +20,22 @@ export function keyStates(env: string): ModelKeyState[] {
     const key = owner.get(p.envVar);
     return { id: p.id, name: p.name, envVar: p.envVar, set: key !== undefined, last4: key === undefined ? null : lastFour(key) };
   });
+}
+
+/** Each agent of the image, and the model the owner chose for it (null: the image's free default). */
+export const agentModelState = z.object({
+  id: z.string(),
+  /** An oh-my-openagent agent, or a task category it hands work to. */
+  kind: z.enum(["agent", "category"]),
+  /** What it does: main, architecture, documentation, search, tasks, frontend, writing. */
+  role: z.string(),
+  model: z.string().nullable(),
+});
+export type AgentModelState = z.infer<typeof agentModelState>;
+
+export function agentStates(env: string): AgentModelState[] {
+  const chosen = parseAgentModels(envValues(env).get(AGENT_MODELS_VAR));
+  return STACK_AGENTS.map((a) => ({ id: a.id, kind: a.kind, role: a.role, model: chosen[a.id] ?? null }));
 }
 
 /** For the audit log: which providers' keys were set and removed, never the keys. */

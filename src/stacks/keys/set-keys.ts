@@ -4,6 +4,7 @@ import { type OperationInput, from, runOperation } from "../runs/operation-steps
 import type { Ports } from "../runs/ports.ts";
 import { SagaError } from "../runs/saga.ts";
 import { MODEL_PROVIDERS } from "./providers.ts";
+import { AGENT_MODELS_VAR, type StackAgentId, formatAgentModels, parseAgentModels } from "./agent-models.ts";
 
 /**
  * The owner's model provider keys into the stack: set, replaced or removed in Dokploy's
@@ -16,8 +17,8 @@ export function setModelKeys(deps: Ports, input: OperationInput): Promise<void> 
   const steps = from(KEYS_STEPS, resume);
   return runOperation(deps, input, async (step) => {
     if (steps.has("set_keys")) {
-      const keys = input.keys;
-      if (!keys) throw new SagaError("interrupted", "The portal restarted before the keys were saved; enter them again");
+      const { keys = {}, models = {} } = input;
+      if (!input.keys && !input.models) throw new SagaError("interrupted", "The portal restarted before the keys were saved; enter them again");
       await step(
         "set_keys",
         () =>
@@ -28,10 +29,18 @@ export function setModelKeys(deps: Ports, input: OperationInput): Promise<void> 
               if (key === null) owner.delete(provider.envVar);
               else if (key !== undefined) owner.set(provider.envVar, key);
             }
+            const chosen = { ...parseAgentModels(owner.get(AGENT_MODELS_VAR)) };
+            for (const [agent, model] of Object.entries(models) as [StackAgentId, string | null][]) {
+              if (model === null) delete chosen[agent];
+              else chosen[agent] = model;
+            }
+            const value = formatAgentModels(chosen);
+            if (value) owner.set(AGENT_MODELS_VAR, value);
+            else owner.delete(AGENT_MODELS_VAR);
             return { password, owner };
           }),
-        // Which providers, never a key.
-        () => `Keys: ${describe(keys)}`,
+        // Which providers and agents, never a key.
+        () => [input.keys && `Keys: ${describe(keys)}`, input.models && `Models: ${Object.keys(models).join(", ")}`].filter(Boolean).join("; "),
       );
     }
     await deployAndWait(deps, input, step, steps, "redeploy");

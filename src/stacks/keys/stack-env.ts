@@ -1,13 +1,15 @@
 import type { StackPlan } from "../model/resource-plan.ts";
 import { MODEL_PROVIDERS } from "./providers.ts";
+import { AGENT_MODELS_VAR } from "./agent-models.ts";
 
 /**
  * A stack's environment in Dokploy, as dotenv text: the portal's own lines (OpenCode's user and
- * password, the stack's name), and the owner's model provider keys (keys/providers.ts). Every
+ * password, the stack's name), and the owner's model provider keys (keys/providers.ts) and models
+ * per agent (keys/agent-models.ts). Every
  * rewrite of the portal's lines (a new password, a redeploy, a claim) keeps the owner's.
  */
 
-const OWNER_VARS: ReadonlySet<string> = new Set(MODEL_PROVIDERS.map((p) => p.envVar));
+const OWNER_VARS: ReadonlySet<string> = new Set([...MODEL_PROVIDERS.map((p) => p.envVar), AGENT_MODELS_VAR]);
 const LINE = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 
 /** The value of each `KEY=value` line (surrounding quotes removed); later lines win, as in dotenv. */
@@ -22,12 +24,12 @@ export function envValues(env: string): Map<string, string> {
   return values;
 }
 
-/** The owner's lines of an environment: their provider keys, by variable. */
+/** The owner's lines of an environment: their provider keys and models per agent, by variable. */
 export function ownerVars(env: string): Map<string, string> {
   return new Map([...envValues(env)].filter(([key]) => OWNER_VARS.has(key)));
 }
 
-/** The stack's environment: the portal's lines, then the owner's. Keys are plain (keys/providers.ts `apiKey`). */
+/** The stack's environment: the portal's lines, then the owner's. Values are plain (`apiKey`, `modelRef`): no quoting needed. */
 export function stackEnv(plan: Pick<StackPlan, "name">, password: string, owner: ReadonlyMap<string, string> = new Map()): string {
   return [
     `OPENCODE_SERVER_USERNAME=opencode`,

@@ -18,13 +18,15 @@ import { recordAudit } from "../owners/audit-trail.ts";
 import type { IdleRules } from "../upkeep/idle-forecast.ts";
 import { keepAwake } from "./keep-awake.ts";
 import { setModelKeys } from "../keys/set-keys.ts";
-import { type ModelKeyState, keyChanges, keyStates } from "../keys/key-states.ts";
+import { type AgentModelState, type ModelKeyState, agentStates, keyChanges, keyStates } from "../keys/key-states.ts";
+import { type OfferedModel, readModels } from "../probe/opencode-api.ts";
 import { restoreStack, stackBackupFiles } from "../backups/restore.ts";
 import type { StackBackupFile } from "../backups/backup-files.ts";
 
 /** What an operation is given besides its kind: the keys to set, the backup file to restore. */
 export interface OperationBody {
   keys?: OperationInput["keys"];
+  models?: OperationInput["models"];
   file?: string;
 }
 
@@ -125,7 +127,7 @@ export class StackOperations {
     ctx: RequestContext = {},
     body: OperationBody = {},
   ): Promise<Result<OperationAccepted> & { runningId?: string }> {
-    const { keys, file } = body;
+    const { keys, models, file } = body;
     const result = await this.start(kind, rawName, ctx, body);
     const outcome = result.ok ? (result.nothingToDo ? "nothing_to_do" : "accepted") : result.code;
     this.opts.onRequest?.(kind, outcome);
@@ -136,7 +138,7 @@ export class StackOperations {
       deploymentId: result.ok ? result.deploymentId : null,
       actor: result.ok ? result.actor : "anonymous",
       outcome,
-      detail: keys ? keyChanges(keys) : file ? { file } : null,
+      detail: keys || models ? { ...(keys ? keyChanges(keys) : {}), ...(models ? { models } : {}) } : file ? { file } : null,
       ctx,
     });
     return result;
@@ -150,7 +152,7 @@ export class StackOperations {
   ): Promise<Result<OperationAccepted> & { runningId?: string }> {
     const access = this.access.liveStack(rawName, ctx, OPERATION_NEEDS[kind]);
     if (!access.ok) return access;
-    const { keys, file } = body;
+    const { keys, models, file } = body;
     if (kind === "restore") {
       // Only a file of this stack's own volumes, as Dokploy lists it now.
       const listed = await stackBackupFiles(this.deps, access.stack, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT * 3));
@@ -161,7 +163,7 @@ export class StackOperations {
     // Whether there is anything to stop or start is Swarm's to say: the stack may have been
     // stopped or started in Dokploy itself.
     const observed = kind === "stop" || kind === "start" ? await this.observedState(access.stack) : null;
-    return this.begin(kind, access.stack, access.actor, keys ? { keys } : {}, observed);
+    return this.begin(kind, access.stack, access.actor, { ...(keys ? { keys } : {}), ...(models ? { models } : {}) }, observed);
   }
 
   /** Whether the caller may do what `need` asks of the stack, without doing anything. */
@@ -178,15 +180,24 @@ export class StackOperations {
     return listed.ok ? { ok: true, name: access.stack.name, files: listed.files } : listed;
   }
 
+  /** GET /api/stacks/:name/models: the models the stack's OpenCode offers now (its keys' providers and the free ones). */
+  async models(rawName: string, ctx: RequestContext): Promise<Result<{ name: string; models: OfferedModel[] }>> {
+    const access = this.access.liveStack(rawName, ctx);
+    if (!access.ok) return access;
+    const models = await readModels(this.deps, access.stack, this.deps.config.PROBE_ATTEMPT_TIMEOUT * 2);
+    if (!models) return fail("stack_unreachable", "The stack's OpenCode did not say which models it offers; is it running?");
+    return { ok: true, name: access.stack.name, models };
+  }
+
   /** GET /api/stacks/:name/keys: which providers have a key in the stack's environment, and its last four characters. */
-  async modelKeys(rawName: string, ctx: RequestContext): Promise<Result<{ name: string; providers: ModelKeyState[] }>> {
+  async modelKeys(rawName: string, ctx: RequestContext): Promise<Result<{ name: string; providers: ModelKeyState[]; agents: AgentModelState[] }>> {
     const access = this.access.liveStack(rawName, ctx);
     if (!access.ok) return access;
     const { applicationId } = access.stack;
     if (!applicationId) return fail("stack_not_ready", `"${access.stack.name}" has no application yet`);
     try {
       const env = await this.deps.client.applicationEnvironment(applicationId, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT));
-      return { ok: true, name: access.stack.name, providers: keyStates(env) };
+      return { ok: true, name: access.stack.name, providers: keyStates(env), agents: agentStates(env) };
     } catch {
       return fail("dokploy_unavailable", "Dokploy could not say which keys the stack has; try again shortly");
     }

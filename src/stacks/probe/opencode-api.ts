@@ -79,6 +79,31 @@ export async function readActivity(deps: OpenCodePorts, stack: Stack, timeoutMs:
   });
 }
 
+/** A model the stack's OpenCode offers: `<provider>/<model>` and the names to show. Nothing else of a provider (never its key). */
+export const offeredModel = z.object({ id: z.string(), name: z.string(), provider: z.string() });
+export type OfferedModel = z.infer<typeof offeredModel>;
+
+const providers = z.object({
+  providers: z.array(
+    z
+      .object({
+        id: z.string(),
+        name: z.string(),
+        models: z.record(z.string(), z.object({ id: z.string(), name: z.string().optional() }).passthrough()),
+      })
+      .passthrough(),
+  ),
+});
+
+/** The models the stack's OpenCode offers (GET /config/providers: the providers it can use now), or null when it cannot be read. */
+export async function readModels(deps: OpenCodePorts, stack: Stack, timeoutMs: number): Promise<OfferedModel[] | null> {
+  return await fromStack(deps, stack, timeoutMs, undefined, async (get) => {
+    const answer = await get("config/providers", providers);
+    if (!answer) return null;
+    return answer.providers.flatMap((p) => Object.values(p.models).map((m) => ({ id: `${p.id}/${m.id}`, name: m.name ?? m.id, provider: p.name })));
+  });
+}
+
 type Get = <T>(path: string, schema: z.ZodType<T>) => Promise<T | null>;
 
 /**

@@ -4,6 +4,7 @@ import { SagaError, runStep, toDeploymentError } from "./saga.ts";
 import type { Ports } from "./ports.ts";
 import { endRun } from "./run-end.ts";
 import type { ModelProviderId } from "../keys/providers.ts";
+import type { StackAgentId } from "../keys/agent-models.ts";
 
 /**
  * What the owner's operations share: the step runner with its terminal event, and the
@@ -20,6 +21,8 @@ export interface OperationInput {
   password?: string;
   /** Only in memory, the owner's model provider keys to set (null: remove); as the password. */
   keys?: Partial<Record<ModelProviderId, string | null>>;
+  /** The owner's model per agent to set (null: back to the image's free default); not secret, but carried as the keys are. */
+  models?: Partial<Record<StackAgentId, string | null>>;
   /** Why a stop happens: "owner" (the default) or "idle". */
   reason?: string;
   /** A redeploy's image when not STACK_IMAGE (a rollout); also recorded with the deployment. */
