@@ -85,6 +85,31 @@ describe.skipIf(skip !== null)("a stack on the real engine", () => {
     5 * T,
   );
 
+  test(
+    "the owner's key and model per agent reach the real image: oh-my-openagent's Sisyphus runs on the chosen model",
+    async () => {
+      const res = await fetch(`${h.url}/api/stacks/engine-one/keys`, {
+        method: "POST",
+        headers: { ...bearer(stack.managementToken), "content-type": "application/json" },
+        body: JSON.stringify({ keys: { anthropic: "sk-ant-api03-engine-test-key-0001" }, models: { sisyphus: "anthropic/claude-sonnet-4-5" } }),
+      });
+      expect(res.status).toBe(202);
+      const events = await readEvents(`${h.url}${((await res.json()) as { eventsUrl: string }).eventsUrl}`, { timeoutMs: T });
+      expect(events.at(-1)!.data.status).toBe("ready");
+      const env = (await sandboxState(h)).applications.find((a: any) => a.appName === appName).env as string;
+      const password = /^OPENCODE_SERVER_PASSWORD=(.*)$/m.exec(env)![1]!;
+      const agents = (await (await viaTraefik("/agent", basic(password))).json()) as {
+        name: string;
+        model?: { providerID: string; modelID: string };
+      }[];
+      const model = (name: RegExp) => agents.find((a) => name.test(a.name))?.model;
+      expect(model(/^Sisyphus -/)).toEqual({ providerID: "anthropic", modelID: "claude-sonnet-4-5" });
+      // The others keep the image's free defaults.
+      expect(model(/^oracle$/)).toEqual({ providerID: "opencode", modelID: "nemotron-3-ultra-free" });
+    },
+    2 * T,
+  );
+
   test("the owner reads the container's own output", async () => {
     const res = await fetch(`${h.url}/api/stacks/engine-one/logs?lines=200`, { headers: bearer(stack.managementToken) });
     expect(res.status).toBe(200);
