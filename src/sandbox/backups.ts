@@ -6,6 +6,7 @@ import type { Cluster } from "./cluster.ts";
 import type { Db } from "./db.ts";
 import { nanoid, nowIso } from "./ids.ts";
 import { buildDeployment } from "./rows.ts";
+import type { S3Backups, S3Destination } from "./engine/s3-backups.ts";
 
 export interface VolumeBackupRow {
   volumeBackupId: string;
@@ -35,6 +36,8 @@ export interface DestinationRow {
   destinationId: string;
   name: string;
   bucket: string;
+  /** A real S3-compatible server (the engine runtime only): backups, listing and restores go there for real (engine/s3-backups.ts). */
+  s3?: S3Destination;
 }
 
 /** A file in a destination's bucket: `<appName>/<prefix><volume>-<timestamp>.tar`. */
@@ -57,8 +60,8 @@ export class VolumeBackupStore {
     this.files = [];
   }
 
-  addDestination(name: string, destinationId = nanoid()): DestinationRow {
-    const row = { destinationId, name, bucket: `bucket-${name}` };
+  addDestination(name: string, destinationId = nanoid(), s3?: S3Destination): DestinationRow {
+    const row = { destinationId, name, bucket: s3?.bucket ?? `bucket-${name}`, ...(s3 ? { s3 } : {}) };
     this.destinations.set(row.destinationId, row);
     return row;
   }
@@ -68,7 +71,7 @@ export class VolumeBackupStore {
    * sees it (docker run creates it there, empty, if it is not there), upload, then the
    * retention of keepLatestCount files. A failure only marks the row "error".
    */
-  run(db: Db, cluster: Cluster, vb: VolumeBackupRow, fail: boolean): void {
+  run(db: Db, cluster: Cluster, vb: VolumeBackupRow, fail: boolean, real: S3Backups | null = null): void | Promise<void> {
     const app = vb.applicationId ? db.applications.get(vb.applicationId) : undefined;
     const deployment = {
       ...buildDeployment({ applicationId: "", appName: vb.appName, title: "Volume Backup", description: "Volume Backup" }),
@@ -83,6 +86,16 @@ export class VolumeBackupStore {
       deployment.status = "error";
       deployment.finishedAt = nowIso();
       return;
+    }
+    const s3 = this.destinations.get(vb.destinationId)?.s3;
+    if (s3 && real) {
+      // The real run: tar of the engine's volume, rclone to the S3 server, its retention.
+      return real
+        .backup(s3, { volumeName: vb.volumeName, folder: app?.appName ?? vb.appName, prefix: vb.prefix, keep: vb.keepLatestCount })
+        .then((r) => {
+          deployment.status = r.ok ? "done" : "error";
+          deployment.finishedAt = nowIso();
+        });
     }
     const manager = cluster.manager.id;
     const files = { ...cluster.ensureVolume(manager, vb.volumeName) };

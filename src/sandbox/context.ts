@@ -6,6 +6,7 @@ import type { BuildQueue } from "./queue.ts";
 import type { Stacks } from "./stacks.ts";
 import type { Cluster } from "./cluster.ts";
 import type { VolumeBackupStore } from "./backups.ts";
+import type { S3Backups } from "./engine/s3-backups.ts";
 import type { EngineRuntime } from "./engine/runtime.ts";
 import type { ServerCapacity } from "./capacity.ts";
 
@@ -89,6 +90,8 @@ export interface SandboxContext {
   cluster: Cluster;
   /** Backup destinations and the files volume backups put there. */
   backups: VolumeBackupStore;
+  /** With the engine and a destination on a real S3 server: Dokploy's backup commands, run for real. */
+  s3Backups: S3Backups | null;
   logs: DeploymentLogs;
   faults: FaultRegistry;
   queue: BuildQueue;

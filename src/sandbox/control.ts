@@ -8,6 +8,7 @@ import type { SandboxState } from "./state.ts";
 import type { OpenCodeActivity } from "./stacks.ts";
 import type { ClusterNode, NodeAvailability, NodeInput, NodeState } from "./cluster.ts";
 import type { DestinationRow } from "./backups.ts";
+import type { S3Destination } from "./engine/s3-backups.ts";
 
 export const settingsPatchSchema = z
   .object({
@@ -32,7 +33,7 @@ export interface ClusterControl {
   /** Puts files into a node's named volume (what a user would have written there). */
   writeVolume(nodeId: string, volumeName: string, files: Record<string, string>): boolean;
   /** An S3 destination as configured in Dokploy's settings (with a chosen id, for tests). */
-  addDestination(name: string, destinationId?: string): DestinationRow;
+  addDestination(name: string, destinationId?: string, s3?: S3Destination): DestinationRow;
   /** A file gone from the destination's bucket (deleted there by hand, or by another retention). */
   removeBackupFile(destinationId: string, key: string): boolean;
   /** Every enabled volume backup runs, as its cron schedule would; returns how many ran. */

@@ -22,6 +22,7 @@ import { snapshotState, type SandboxState } from "./state.ts";
 import { HangRegistry, type ServerLike } from "./transport.ts";
 import { UPGRADED, type Upgrader, isUpgrade } from "./websocket-proxy.ts";
 import { TRPC_WS_PATH, type TrpcSocket } from "./trpc-ws.ts";
+import { S3Backups } from "./engine/s3-backups.ts";
 
 export interface SandboxOptions {
   /** The only key the outer auth check accepts (header x-api-key). */
@@ -37,6 +38,12 @@ export interface SandboxOptions {
   dokployCallMs?: number;
   /** The real engine the applications run on (startSandbox's `runtime: "docker"`); null: in memory. */
   engine?: EngineRuntime | null;
+  /**
+   * With the engine: the image Dokploy's backup and restore commands run tar in (Dokploy's
+   * `ubuntu`: bash, tar, root), and where tars wait. Destinations added with an S3 server then
+   * back up, list and restore for real.
+   */
+  s3Backups?: { tarImage: string; workDir: string };
   /** The node Dokploy runs on; with the engine, the real one. */
   manager?: NodeInput;
   /** Stacks whose appName matches run a real `opencode serve` instead of the emulated answer. */
@@ -121,6 +128,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     organizationId: nanoid(),
     log,
     engine,
+    s3Backups: engine && opts.s3Backups ? new S3Backups(opts.s3Backups.workDir, opts.s3Backups.tarImage) : null,
     capacity: new ServerCapacity(settings),
   };
   const builder = new Builder(ctx, (jobId) => queue.finish(jobId));
@@ -194,8 +202,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       Object.assign(ctx.cluster.ensureVolume(nodeId, volumeName), files);
       return true;
     },
-    addDestination(name, destinationId) {
-      return ctx.backups.addDestination(name, destinationId);
+    addDestination(name, destinationId, s3) {
+      return ctx.backups.addDestination(name, destinationId, s3);
     },
     removeBackupFile(destinationId, key) {
       const before = ctx.backups.files.length;

@@ -45,18 +45,43 @@ function error(id: number | string | null, code: TrpcCode, text: string, path?: 
   });
 }
 
-/** Names of the containers (tasks) on Dokploy's own node that mount the volume. */
+/**
+ * A stopped task's container outlives what Swarm reports by a moment (on the real engine, 2 to
+ * 10 s after a scale to 0): `docker ps -a` still lists it, so Dokploy's restore still refuses.
+ */
+const CONTAINER_LINGER_MS = 1_500;
+
+/** Names of the containers (tasks) on Dokploy's own node that mount the volume, running or just stopped. */
 function containersUsing(ctx: SandboxContext, volumeName: string): string[] {
   const manager = ctx.cluster.manager.id;
   const at = Date.now();
   return [...ctx.stacks.services.values()].flatMap((svc) => {
     const mounts = svc.applicationId ? ctx.db.mountsOf(svc.applicationId) : [];
     if (!mounts.some((m) => m.type === "volume" && m.volumeName === volumeName)) return [];
-    return ctx.stacks
-      .alive(svc, at)
-      .filter((t) => t.node === manager)
+    return svc.tasks
+      .filter((t) => t.node === manager && at >= t.startsAt && (t.goneAt === null || at < t.goneAt + CONTAINER_LINGER_MS))
       .map((t) => `${svc.appName}.1.${t.id}`);
   });
+}
+
+/** The restore's lines: Dokploy's script on the engine against a real S3 destination, else the in-memory one. */
+async function restoreLines(ctx: SandboxContext, input: z.infer<typeof restoreInput>): Promise<string[]> {
+  const s3 = ctx.backups.destinations.get(input.destinationId)?.s3;
+  if (!s3 || !ctx.s3Backups) return ctx.backups.restore(ctx.cluster, (v) => containersUsing(ctx, v), input);
+  const head = ["🚀 Starting volume restore process...", `📂 Backup File: ${input.backupFileName}`, `🔧 Volume Name: ${input.volumeName}`, ""];
+  const app = ctx.db.applications.get(input.id);
+  // findApplicationById throws inside the observable: only the failure line says so.
+  if (!app) return [...head, "", "❌ Volume restore failed!"];
+  const run = await ctx.s3Backups.restore(s3, { volumeName: input.volumeName, backupFileName: input.backupFileName, appName: app.appName });
+  return [
+    ...head,
+    "🖥️ Executing on local server",
+    ...run.log,
+    "",
+    ...(run.ok
+      ? ["✅ Volume restore completed successfully!", "🎉 All containers/services have been restarted with the restored volume."]
+      : ["❌ Volume restore failed!"]),
+  ];
 }
 
 export const trpcSocket = {
@@ -89,10 +114,11 @@ export const trpcSocket = {
       ws.send(error(id, "NOT_FOUND", "Destination not found", path));
       return;
     }
-    const lines = ctx.backups.restore(ctx.cluster, (v) => containersUsing(ctx, v), input.data);
     ws.send(JSON.stringify({ id, result: { type: "started" } }));
-    for (const line of lines) ws.send(JSON.stringify({ id, result: { type: "data", data: { json: line } } }));
-    ws.send(JSON.stringify({ id, result: { type: "stopped" } }));
+    void restoreLines(ctx, input.data).then((lines) => {
+      for (const line of lines) ws.send(JSON.stringify({ id, result: { type: "data", data: { json: line } } }));
+      ws.send(JSON.stringify({ id, result: { type: "stopped" } }));
+    });
   },
   close() {},
 };

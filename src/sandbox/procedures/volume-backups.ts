@@ -98,16 +98,30 @@ export const volumeBackupProcedures: Procedure[] = [
     return undefined;
   }),
 
-  mutation("volumeBackups.runManually", byId, (ctx, input) => {
+  mutation("volumeBackups.runManually", byId, async (ctx, input) => {
     const row = find(ctx, input.volumeBackupId);
     const fail = ctx.faults.takeDeployFault("backup_error", { name: row.name, appName: row.volumeName }) !== null;
     // Runs to the end before answering; the outcome is only on the run's deployment row.
-    ctx.backups.run(ctx.db, ctx.cluster, row, fail);
+    await ctx.backups.run(ctx.db, ctx.cluster, row, fail, ctx.s3Backups);
     return undefined;
   }),
   // routers/backup.ts listBackupFiles: rclone's listing of the destination (its own errors are BAD_REQUEST).
-  query("backup.listBackupFiles", z.object({ destinationId: z.string(), search: z.string(), serverId: z.string().optional() }), (ctx, input) => {
-    if (!ctx.backups.destinations.has(input.destinationId)) throw new ProcError("BAD_REQUEST", "Destination not found");
-    return ctx.backups.list(input.destinationId, input.search);
-  }),
+  query(
+    "backup.listBackupFiles",
+    z.object({ destinationId: z.string(), search: z.string(), serverId: z.string().optional() }),
+    async (ctx, input) => {
+      const destination = ctx.backups.destinations.get(input.destinationId);
+      if (!destination) throw new ProcError("BAD_REQUEST", "Destination not found");
+      if (!destination.s3 || !ctx.s3Backups) return ctx.backups.list(input.destinationId, input.search);
+      const cut = input.search.lastIndexOf("/");
+      const dir = cut === -1 ? "" : input.search.slice(0, cut + 1).replace(/^\/+|\/+$/g, "");
+      const term = (cut === -1 ? input.search : input.search.slice(cut + 1)).toLowerCase();
+      const files = await ctx.s3Backups.list(destination.s3, dir);
+      if (!files) throw new ProcError("BAD_REQUEST", "Failed to parse backup files list");
+      return files
+        .map((f) => ({ ...f, Path: dir ? `${dir}/${f.Path}` : f.Path }))
+        .filter((f) => f.Path.toLowerCase().includes(term))
+        .slice(0, 100);
+    },
+  ),
 ];
