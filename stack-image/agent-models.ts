@@ -15,11 +15,19 @@ const file = join(process.env.OMO_CONFIG_HOME ?? join(process.env.HOME ?? "/home
 
 type Section = Record<string, Record<string, unknown>>;
 const config = Bun.JSONC.parse(readFileSync(file, "utf8")) as { "[opencode]"?: { agents?: Section; categories?: Section } };
-const settings = (config["[opencode]"] ??= {});
+const settings = config["[opencode]"] ?? {};
+config["[opencode]"] = settings;
+/** The section an agent's or a category's settings live in (made when missing), or null for another name. */
+function sectionOf(name: string): Section | null {
+  const key = AGENTS.has(name) ? "agents" : CATEGORIES.has(name) ? "categories" : null;
+  if (!key) return null;
+  settings[key] = settings[key] ?? {};
+  return settings[key];
+}
 let applied = 0;
 for (const entry of (process.env.STACK_AGENT_MODELS ?? "").split(",").filter((e) => e.trim() !== "")) {
   const [name = "", model = ""] = entry.split(/=(.*)/s).map((s) => s.trim());
-  const section = AGENTS.has(name) ? (settings.agents ??= {}) : CATEGORIES.has(name) ? (settings.categories ??= {}) : null;
+  const section = sectionOf(name);
   if (!section || !MODEL.test(model)) {
     log(`WARNING: STACK_AGENT_MODELS entry "${entry}" is not <agent>=<provider>/<model> for a known agent; left out`);
     continue;

@@ -619,9 +619,11 @@ function renderModels(state: string): void {
 /** When the running stack stops for idleness, and "Keep awake" (stack-idle.ts). */
 function renderIdle(d: stackApi.StackDetails | null, state: string): void {
   const forecast = state === "running" ? (d?.idle ?? null) : null;
-  if (!changed("idle", `${lang()}|${JSON.stringify(forecast)}|${forecast ? idleWarningNow(forecast) : ""}`)) return;
+  // Keeping it awake is for those who may operate it, not for a user it is shared with.
+  const mayKeep = roleNow() !== "user";
+  if (!changed("idle", `${lang()}|${JSON.stringify(forecast)}|${forecast ? idleWarningNow(forecast) : ""}|${mayKeep}`)) return;
   el.idle.hidden = forecast === null;
-  el.idle.replaceChildren(...(forecast ? idleParts(forecast, () => void keepAwake()) : []));
+  el.idle.replaceChildren(...(forecast ? idleParts(forecast, mayKeep ? () => void keepAwake() : null) : []));
 }
 
 async function keepAwake(): Promise<void> {

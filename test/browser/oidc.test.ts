@@ -5,7 +5,7 @@ import type { Page } from "playwright-core";
 import { movableClock } from "../support/clock.ts";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
-import { confirmDialog, inEachLang, LOCALE, type Lang, type Launched, launch, msg, openPage, plain } from "./support.ts";
+import { confirmDialog, inEachLang, LOCALE, type Lang, type Launched, launch, msg, openPage, plain, signInAtProvider } from "./support.ts";
 
 // A limit catches a hang, not slowness: a flow that takes 10 s alone may take four times that on a busy machine.
 const T = 90_000;
@@ -35,12 +35,9 @@ async function open(lang: Lang, url = portalUrl) {
   return guarded;
 }
 
-/** On the provider's own sign-in page (devInteractions), as `login`. */
-async function signInAtProvider(page: Page, login: string) {
-  await page.waitForURL((u) => u.port === String(provider.port));
-  await page.fill('input[name="login"]', login);
-  await page.fill('input[name="password"]', "any-password");
-  await page.click('button[type="submit"]');
+/** On the provider's own sign-in page, as `login`, and back on the portal's page. */
+async function signInBack(page: Page, login: string) {
+  await signInAtProvider(page, provider, login);
   await page.waitForURL((u) => u.origin === new URL(portalUrl).origin);
   await page.waitForSelector("html[data-ready]");
 }
@@ -57,7 +54,7 @@ describe("signing in on the page", () => {
       expect(await text(page, "#signin-heading")).toBe(msg("en", "account.sign_in_heading"));
 
       await page.click('#account [data-action="sign-in"]');
-      await signInAtProvider(page, "alice");
+      await signInBack(page, "alice");
 
       await page.waitForSelector("#account [data-person]");
       expect(plain(await text(page, "#account [data-person]"))).toBe(msg("en", "account.signed_in_as", { name: "Alice Example" }));
@@ -120,7 +117,7 @@ describe("signing in on the page", () => {
         expect(plain(await text(page, '#account [data-action="sign-in"]'))).toBe(msg(lang, "account.sign_in", { provider: "Gitea" }));
       });
       await page.click('#account [data-action="sign-in"]');
-      await signInAtProvider(page, "mallory");
+      await signInBack(page, "mallory");
       await page.waitForSelector('[data-signin="not_allowed"]');
       await inEachLang(page, async (lang) => {
         expect(plain(await text(page, '[data-signin="not_allowed"]'))).toBe(msg(lang, "account.not_allowed", { provider: "Gitea" }));
@@ -185,7 +182,7 @@ describe("signing in on the page", () => {
       for (let i = 0; i < 200 && h.portal.store.stacks.live("bob-stack")?.status !== "ready"; i++) await Bun.sleep(50);
       const { context, page } = await open("nl");
       await page.click('#account [data-action="sign-in"]');
-      await signInAtProvider(page, "carol");
+      await signInBack(page, "carol");
       await page.waitForSelector("#account .account-admin");
       await page.click("#admin-link");
       await page.waitForSelector('#admin-stacks li[data-name="bob-stack"] [data-owner]');

@@ -10,7 +10,19 @@ import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { openCode } from "../support/opencode.ts";
 import { type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
-import { type Guarded, type Lang, LOCALE, type Launched, confirmDialog, inEachLang, launch, msg, openPage, plain } from "./support.ts";
+import {
+  type Guarded,
+  type Lang,
+  LOCALE,
+  type Launched,
+  confirmDialog,
+  inEachLang,
+  launch,
+  msg,
+  openPage,
+  plain,
+  signInAtProvider,
+} from "./support.ts";
 
 // Limits catch hangs, not slowness: a real OpenCode on a busy machine is slow to answer.
 const T = 120_000;
@@ -28,14 +40,6 @@ let alice: Guarded;
 const stackOrigin = () => `http://${NAME}.stacks.localhost:${sandboxPort}`;
 const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 
-/** Signs in on the provider's own page, once it is shown. */
-async function atProvider(page: Page, login: string): Promise<void> {
-  await page.waitForURL((u) => u.port === String(provider.port));
-  await page.fill('input[name="login"]', login);
-  await page.fill('input[name="password"]', "any-password");
-  await page.click('button[type="submit"]');
-}
-
 /** The portal in a new browser, signed in as `login`, on its start page. */
 async function portalAs(login: string, lang: Lang): Promise<Guarded> {
   const guarded = await openPage(chrome.browser, portalUrl, { locale: LOCALE[lang] });
@@ -43,7 +47,7 @@ async function portalAs(login: string, lang: Lang): Promise<Guarded> {
   await guarded.page.goto(`${portalUrl}/`);
   await guarded.page.waitForSelector("html[data-ready]");
   await guarded.page.click('#account [data-action="sign-in"]');
-  await atProvider(guarded.page, login);
+  await signInAtProvider(guarded.page, provider, login);
   await guarded.page.waitForSelector("#your-stacks");
   return guarded;
 }

@@ -6,12 +6,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
 import { hashId } from "../../src/auth/sessions.ts";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { openCode } from "../support/opencode.ts";
 import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
-import { LOCALE, type Launched, launch } from "./support.ts";
+import { LOCALE, type Launched, launch, signInAtProvider } from "./support.ts";
 
 // A limit catches a hang, not slowness: a real OpenCode on a busy machine is slow to answer.
 const T = 120_000;
@@ -55,14 +54,6 @@ async function deployAs(jar: Jar, name: string): Promise<string> {
   return body.credentials.password;
 }
 
-/** The provider's own sign-in page, as `login`. */
-async function signInAtProvider(page: Page, login: string) {
-  await page.waitForURL((u) => u.port === String(provider.port));
-  await page.fill('input[name="login"]', login);
-  await page.fill('input[name="password"]', "any-password");
-  await page.click('button[type="submit"]');
-}
-
 /** A one-time ticket for `origin`, as the portal hands it to a signed-in person. */
 async function ticketFor(jar: Jar, origin: string, to = "/"): Promise<string> {
   const res = await fetch(`${portalUrl}/auth/stack/start?origin=${encodeURIComponent(origin)}&to=${encodeURIComponent(to)}`, {
@@ -95,7 +86,7 @@ async function ownerOpensStack(login: string, name: string, version: string) {
     if (r.status() === 401 && r.headers()["www-authenticate"]) prompts.push(r.url());
   });
   await page.goto(`${stackOrigin(name)}/`);
-  await signInAtProvider(page, login);
+  await signInAtProvider(page, provider, login);
   await page.waitForURL(`${stackOrigin(name)}/`);
   expect(prompts).toEqual([]);
 
@@ -265,7 +256,7 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
       const context = await chrome.browser.newContext({ locale: LOCALE.en });
       const page = await context.newPage();
       await page.goto(`${portalUrl}/auth/login`);
-      await signInAtProvider(page, "alice");
+      await signInAtProvider(page, provider, "alice");
       // Past /auth/callback (which sets the session): leaving earlier would cut the sign-in short.
       await page.waitForURL((u) => u.origin === portalUrl && !u.pathname.startsWith("/auth/"));
       const visited: string[] = [];
@@ -288,7 +279,7 @@ describe("opening a stack with the portal's sign-in (STACK_SSO)", () => {
       const context = await chrome.browser.newContext({ locale: LOCALE.nl });
       const page = await context.newPage();
       await page.goto(`${stackOrigin("alice-example")}/`);
-      await signInAtProvider(page, "bob");
+      await signInAtProvider(page, provider, "bob");
       await page.waitForSelector('[data-gate="forbidden"]');
       expect(await page.locator('[data-gate="forbidden"]').innerText()).toContain("van iemand anders");
       expect(await page.getAttribute("html", "lang")).toBe("nl");

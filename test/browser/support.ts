@@ -214,3 +214,11 @@ export const text = (page: Page, selector: string) => page.locator(selector).inn
 export const normalise = (s: string) => s.replace(/\s+/g, " ").trim();
 /** As a person reads it against a catalog text: bidi isolation marks dropped, white space folded. */
 export const plain = (s: string) => normalise(s.replace(/[\u2066-\u2069]/g, ""));
+
+/** On the test provider's own sign-in page (oidc-provider's devInteractions), once it shows, as `login`. */
+export async function signInAtProvider(page: Page, provider: { port: number }, login: string): Promise<void> {
+  await page.waitForURL((u) => u.port === String(provider.port));
+  await page.fill('input[name="login"]', login);
+  await page.fill('input[name="password"]', "any-password");
+  await page.click('button[type="submit"]');
+}
