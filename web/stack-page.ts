@@ -1,4 +1,4 @@
-import type { ApiError } from "./api.ts";
+import type { ApiError, Result } from "./api.ts";
 import { askConfirm } from "./confirm.ts";
 import { type Message, byId, h, setText, showMessage } from "./dom.ts";
 import { type Key, formatDateTime, lang, t, tn } from "./i18n.ts";
@@ -263,48 +263,67 @@ async function load(withLogs: boolean): Promise<void> {
 /** What this person may do here (the details say): someone the stack is shared with sees less. */
 const roleNow = (): "owner" | "manager" | "user" => details?.role ?? "owner";
 
-async function loadBackups(): Promise<void> {
+/** Reads one part of the view for the stack shown; `apply` runs only while the view still shows that stack. */
+async function loadPart<T>(read: (stack: string) => Promise<T>, apply: (value: T) => void): Promise<void> {
   const stack = name;
   if (!stack) return;
   const mine = seq;
-  const res = await stackApi.backups(stack, token());
+  const value = await read(stack);
   if (mine !== seq) return;
-  // No backups on this portal (or none can reach the stack): nothing to offer.
-  if (!res.ok && res.status === 409) {
-    backups = null;
-    backupsError = null;
-  } else {
-    backups = res.ok ? res.value : backups;
-    backupsError = res.ok ? null : () => t("restore.unavailable");
-  }
+  apply(value);
   render();
 }
 
-/** A backup brought back: confirmed (changes since are replaced), then followed like any operation. */
-async function restoreBackup(file: string): Promise<void> {
+/**
+ * An operation that changes what the stack holds (keys, models, a restore): asked first, then
+ * followed like any other; a refusal is said where `say` puts it.
+ */
+async function confirmAndFollow(
+  question: Omit<Parameters<typeof askConfirm>[0], "no">,
+  request: (stack: string) => Promise<Result<stackApi.OperationAccepted>>,
+  say: (m: Message) => void,
+): Promise<void> {
   const stack = name;
   if (!stack) return;
-  if (!(await askConfirm({ title: "restore.confirm_title", text: "restore.confirm_text", yes: "restore.confirm_yes", no: "delete.cancel" }))) return;
+  if (!(await askConfirm({ ...question, no: "delete.cancel" }))) return;
   if (name !== stack) return;
-  backupsError = null;
-  const res = await stackApi.restore(stack, token(), file);
+  const res = await request(stack);
   if (name !== stack) return;
-  if (!res.ok) return refused(stack, res, (m) => (backupsError = m));
+  if (!res.ok) return refused(stack, res, say);
   await follow(res.value.deploymentId);
 }
 
-async function loadShares(): Promise<void> {
-  const stack = name;
-  if (!stack) return;
-  const mine = seq;
-  const res = await stackApi.shares(stack);
-  if (mine !== seq) return;
-  // Without sign-in the routes are not there: nothing to show.
-  if (!res.ok && (res.status === 404 || res.status === 405)) return;
-  shares = res.ok ? res.value : shares;
-  sharesError = res.ok ? null : () => t("shares.unavailable");
-  render();
+const loadBackups = () =>
+  loadPart(
+    (stack) => stackApi.backups(stack, token()),
+    (res) => {
+      // No backups on this portal (or none can reach the stack): nothing to offer.
+      const off = !res.ok && res.status === 409;
+      backups = res.ok ? res.value : off ? null : backups;
+      backupsError = res.ok || off ? null : () => t("restore.unavailable");
+    },
+  );
+
+/** A backup brought back: confirmed (changes since are replaced), then followed like any operation. */
+function restoreBackup(file: string): Promise<void> {
+  backupsError = null;
+  return confirmAndFollow(
+    { title: "restore.confirm_title", text: "restore.confirm_text", yes: "restore.confirm_yes" },
+    (stack) => stackApi.restore(stack, token(), file),
+    (m) => (backupsError = m),
+  );
 }
+
+const loadShares = () =>
+  loadPart(
+    (stack) => stackApi.shares(stack),
+    (res) => {
+      // Without sign-in the routes are not there: nothing to show.
+      if (!res.ok && (res.status === 404 || res.status === 405)) return;
+      shares = res.ok ? res.value : shares;
+      sharesError = res.ok ? null : () => t("shares.unavailable");
+    },
+  );
 
 async function invite(): Promise<void> {
   const stack = name;
@@ -339,35 +358,24 @@ async function unshare(id: number): Promise<void> {
   await loadShares();
 }
 
-async function loadKeys(): Promise<void> {
-  const stack = name;
-  if (!stack) return;
-  const mine = seq;
-  const [res, models] = await Promise.all([
-    stackApi.modelKeys(stack, token()),
-    details?.state === "running" ? stackApi.offeredModels(stack, token()) : null,
-  ]);
-  if (mine !== seq) return;
-  keys = res.ok ? res.value : null;
-  keysError = res.ok ? null : () => t("keys.unavailable");
-  offered = models?.ok ? models.value : null;
-  render();
-}
+const loadKeys = () =>
+  loadPart(
+    (stack) => Promise.all([stackApi.modelKeys(stack, token()), details?.state === "running" ? stackApi.offeredModels(stack, token()) : null]),
+    ([res, models]) => {
+      keys = res.ok ? res.value : null;
+      keysError = res.ok ? null : () => t("keys.unavailable");
+      offered = models?.ok ? models.value : null;
+    },
+  );
 
 /** A key saved or removed, or models chosen: confirmed (the stack restarts), then followed like any operation. */
-async function saveKeys(body: { keys?: Record<string, string | null>; models?: Record<string, string | null> }): Promise<void> {
-  const stack = name;
-  if (!stack) return;
-  if (!(await askConfirm({ title: "keys.confirm_title", text: "keys.confirm_text", yes: "keys.confirm_yes", no: "delete.cancel" }))) return;
-  if (name !== stack) return;
+function saveKeys(body: { keys?: Record<string, string | null>; models?: Record<string, string | null> }): Promise<void> {
   keysError = null;
-  const res = await stackApi.setModelKeys(stack, token(), body);
-  if (name !== stack) return;
-  if (!res.ok)
-    return refused(stack, res, (m) => {
-      keysError = m;
-    });
-  await follow(res.value.deploymentId);
+  return confirmAndFollow(
+    { title: "keys.confirm_title", text: "keys.confirm_text", yes: "keys.confirm_yes" },
+    (stack) => stackApi.setModelKeys(stack, token(), body),
+    (m) => (keysError = m),
+  );
 }
 
 function scheduleRefresh(): void {
