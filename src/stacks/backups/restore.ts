@@ -25,6 +25,8 @@ const SAFETY_KEEP = 3;
 /** How long a volume still "in use" after the stop is asked for again (the stopped container's removal). */
 const IN_USE_WAIT_MS = 20_000;
 const IN_USE_RETRY_MS = 2_000;
+/** A download and an untar of a large workspace take minutes; a restore still running after this is lost. */
+const RESTORE_TIMEOUT_MS = 30 * 60_000;
 const inUse = (lines: readonly string[]) => lines.some((l) => l.includes("volume is in use"));
 
 /** The stack's files, scheduled and safety copies, newest first; why not, where backups are off or out of reach. */
@@ -102,12 +104,14 @@ export function restoreStack(deps: Ports, input: OperationInput): Promise<void> 
         async () => {
           const { applicationId } = applicationOf(deps, input.stack.id);
           const request = { applicationId, destinationId, backupFileName: file, volumeName: volume.volumeName };
-          let result = await deps.client.restoreVolume(request, input.signal);
+          // Dokploy's subscription ends when its script does; one that never ends is given up.
+          const signal = AbortSignal.any([input.signal, AbortSignal.timeout(RESTORE_TIMEOUT_MS)]);
+          let result = await deps.client.restoreVolume(request, signal);
           // Swarm reports the task gone a moment before its container is removed, and Dokploy
           // refuses a volume any container (stopped ones too) still names: it touched nothing, so ask again.
           for (const until = Date.now() + IN_USE_WAIT_MS; !result.restored && inUse(result.lines) && Date.now() < until; ) {
             await Bun.sleep(IN_USE_RETRY_MS);
-            result = await deps.client.restoreVolume(request, input.signal);
+            result = await deps.client.restoreVolume(request, signal);
           }
           if (!result.restored) {
             deps.log.warn({ stack: input.stack.name, file, lines: result.lines.slice(-8) }, "Dokploy did not restore the volume");
