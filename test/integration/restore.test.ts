@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
+import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
 
 /**
  * Restore in one click (BACKUP_DESTINATION_ID): the stack's backups listed with time and size,
@@ -69,6 +69,7 @@ describe("restore in one click", () => {
     expect(ws[0].sizeBytes).toBeGreaterThan(0);
     // Only the owner (or an admin) reads them.
     expect((await fetch(`${h.url}/api/stacks/alice/backups`)).status).toBe(401);
+    expect((await fetch(`${h.url}/api/stacks/alice/backups`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
   });
 
   test("a restore makes a safety copy, stops the stack, brings the file back, starts and probes it", async () => {
@@ -94,8 +95,12 @@ describe("restore in one click", () => {
     const audit = h.portal.store.audit.page(20).find((e) => e.action === "restore");
     expect(audit).toMatchObject({ outcome: "accepted", actor: "management", detail: { file: monday.file } });
 
-    // Undone with the safety copy, the same way.
-    const undo = await post("/api/stacks/alice/restore", { file: safety.find((s: any) => s.volume === "workspace").file });
+    // Undone with the safety copy, the same way; an admin may restore any stack.
+    const undo = await post(
+      "/api/stacks/alice/restore",
+      { file: safety.find((s: any) => s.volume === "workspace").file },
+      { authorization: `Bearer ${ADMIN_TOKEN}` },
+    );
     expect(undo.status).toBe(202);
     expect((await eventsOf(undo.body.deploymentId)).at(-1)?.data.status).toBe("ready");
     expect(await workspace()).toEqual({ "notes.md": "wednesday, lost work" });
