@@ -352,9 +352,13 @@ export class DokployClient {
     const body = { ...input, serviceType: "application", turnOff: false, enabled: input.enabled ?? true, applicationId: null };
     return this.call("POST", "volumeBackups.create", body, inline(cs.volumeBackupRow), signal);
   }
-  /** Runs the backup and answers when it has ended, done or failed alike: read its runs for the outcome. */
+  /**
+   * Runs the backup and answers when it has ended, done or failed alike: read its runs for the
+   * outcome. The tar and the upload of a large volume take longer than an ordinary call may, so it
+   * gets a scale's time (HEALTH_TIMEOUT + DOKPLOY_TIMEOUT), outside the concurrency limit.
+   */
   volumeBackupRun(volumeBackupId: string, signal?: AbortSignal) {
-    return this.call("POST", "volumeBackups.runManually", { volumeBackupId }, null, signal);
+    return this.call("POST", "volumeBackups.runManually", { volumeBackupId }, null, signal, "scale");
   }
   /** Removes the schedule; the files already in the destination stay there. */
   volumeBackupDelete(volumeBackupId: string, signal?: AbortSignal) {

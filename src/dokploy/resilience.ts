@@ -29,7 +29,7 @@ export type CircuitStateName = "closed" | "open" | "half-open";
 
 export interface ResilienceOptions {
   timeoutMs: number;
-  /** For scale calls (application.start/stop); default timeoutMs. */
+  /** For calls that answer only once Dokploy's work is done (application.start/stop, a backup run); default timeoutMs. */
   scaleTimeoutMs?: number;
   maxConcurrency: number;
   circuitFailures: number;
