@@ -10,7 +10,8 @@ import { ENGINE_IMAGE, appNameOf, dockerCli, enginePortalEnv, engineSkipReason, 
  * Restore in one click, for real: a stack on the real engine, its volumes backed up with
  * Dokploy's own commands (docker run … tar, rclone) to a real S3-compatible server (s3rver), and
  * restored through the portal: a safety copy, the stack stopped, the volume removed and unpacked
- * from the file, the stack started; refused while another container holds the volume.
+ * from the file, the stack started. (A refused restore is the sandbox's tests': here it only
+ * waits out the portal's 20 s of asking again.)
  */
 
 const skip = (await engineSkipReason()) ?? (Bun.which("rclone") ? null : "no rclone (apt install rclone)");
@@ -88,23 +89,6 @@ describe.skipIf(skip !== null)("restore on the real engine, with a real S3 serve
       const safety = (await workspaceFiles()).filter((f) => f.safety);
       expect(safety).toHaveLength(1);
       expect(safety[0]!.file).toStartWith(`ai-stack-${NAME}/safety/${WORKSPACE}-`);
-    },
-    T,
-  );
-
-  test(
-    "while another container holds the volume, Dokploy's restore refuses, and the stack runs again as it was",
-    async () => {
-      const [backup] = (await workspaceFiles()).filter((f) => !f.safety);
-      dockerCli("run", "-d", "--name", "volume-holder", "-v", `${WORKSPACE}:/held`, TAR_IMAGE, "sleep", "600");
-      try {
-        await inStack("sh", "-c", "echo kept > /workspace/notes.md");
-        const events = await restore(backup!.file);
-        expect(events.at(-1)!.data).toMatchObject({ status: "failed", error: { code: "restore_failed" } });
-        expect(await inStack("cat", "/workspace/notes.md")).toBe("kept");
-      } finally {
-        dockerCli("rm", "-f", "volume-holder");
-      }
     },
     T,
   );

@@ -19,7 +19,7 @@ export type Actor = z.infer<typeof actor>;
 /**
  * What a request needs, each including the ones before: `read` its state and operations
  * (a shared `user`), `operate` stop, start, restart, upgrade, keep awake and the logs (a
- * `manager`), `own` everything else: delete, a new password, model keys, sharing.
+ * `manager`), `own` everything else: delete, a new password, model keys, a restore, sharing.
  */
 export type Permission = "read" | "operate" | "own";
 
