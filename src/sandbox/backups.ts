@@ -40,6 +40,14 @@ export interface DestinationRow {
   s3?: S3Destination;
 }
 
+/** An entry of `rclone lsjson --no-modtime`. */
+export interface BackupListing {
+  Path: string;
+  Name: string;
+  Size: number;
+  IsDir: boolean;
+}
+
 /** A file in a destination's bucket: `<appName>/<prefix><volume>-<timestamp>.tar`. */
 export interface BackupFile {
   destinationId: string;
@@ -126,77 +134,55 @@ export class VolumeBackupStore {
     deployment.finishedAt = nowIso();
   }
 
-  /**
-   * backup.listBackupFiles: `rclone lsjson --no-modtime` of the folder before the search's last
-   * "/", the rest a case-insensitive substring of the path; at most 100, in rclone's name order.
-   */
-  list(destinationId: string, search: string): { Path: string; Name: string; Size: number; IsDir: boolean }[] {
-    const cut = search.lastIndexOf("/");
-    const dir = cut === -1 ? "" : `${search.slice(0, cut + 1).replace(/^\/+|\/+$/g, "")}/`.replace(/^\/$/, "");
-    const term = (cut === -1 ? search : search.slice(cut + 1)).toLowerCase();
-    const entries = new Map<string, { Path: string; Name: string; Size: number; IsDir: boolean }>();
+  /** `rclone lsjson --no-modtime` of one folder (`dir`: "" or ending in "/"): its files and first-level folders, in name order. */
+  lsjson(destinationId: string, dir: string): BackupListing[] {
+    const entries = new Map<string, BackupListing>();
     for (const f of this.files) {
       if (f.destinationId !== destinationId || !f.key.startsWith(dir)) continue;
       const rest = f.key.slice(dir.length);
       const slash = rest.indexOf("/");
-      // lsjson is not recursive: deeper files show as their first folder.
+      // Not recursive: deeper files show as their first folder.
       const name = slash === -1 ? rest : rest.slice(0, slash);
-      entries.set(name, { Path: `${dir}${name}`, Name: name, Size: slash === -1 ? tarSize(f.files) : 0, IsDir: slash !== -1 });
+      entries.set(name, { Path: name, Name: name, Size: slash === -1 ? tarSize(f.files) : 0, IsDir: slash !== -1 });
     }
-    return [...entries.values()]
-      .filter((e) => e.Path.toLowerCase().includes(term))
-      .sort((a, b) => (a.Name < b.Name ? -1 : 1))
-      .slice(0, 100);
+    return [...entries.values()].sort((a, b) => (a.Name < b.Name ? -1 : 1));
   }
 
   /**
-   * restoreVolume (utils/volume-backups/restore.ts) as restoreVolumeBackupWithLogs runs it on
-   * Dokploy's own server: the file downloaded, then the volume removed and filled from the tar,
-   * unless a container (running or stopped) uses it: then nothing changes. The lines are what
-   * the subscription emits; the last one says how it ended.
+   * The script restoreVolume (utils/volume-backups/restore.ts) makes, as run on Dokploy's own
+   * server: the file downloaded, then the volume removed and filled from the tar, unless a
+   * container (running or stopped) uses it: then nothing changes. Its output, and whether it ended 0.
    */
   restore(
     cluster: Cluster,
     inUse: (volumeName: string) => string[],
     input: { destinationId: string; backupFileName: string; volumeName: string },
-  ): string[] {
-    const lines = [
-      "🚀 Starting volume restore process...",
-      `📂 Backup File: ${input.backupFileName}`,
-      `🔧 Volume Name: ${input.volumeName}`,
-      "🏷️ Service Type: application",
-      "",
-      "📋 Generated restore command:",
-      "▶️ Executing restore...",
-      "",
-      "🖥️ Executing on local server",
-      "=== VOLUME RESTORE FOR APPLICATION ===",
-    ];
-    const file = this.files.find((f) => f.destinationId === input.destinationId && f.key === input.backupFileName);
-    const manager = cluster.manager.id;
+  ): { ok: boolean; log: string[] } {
+    const log = ["=== VOLUME RESTORE FOR APPLICATION ==="];
     const users = inUse(input.volumeName);
     if (users.length > 0) {
-      lines.push(
+      log.push(
         "Volume exists, checking for containers using it (including stopped ones)...",
         "⚠️  WARNING: Cannot restore volume as it is currently in use!",
       );
-      for (const u of users) lines.push(`   🐳 Container: ${u}`);
-      lines.push("❌ Volume restore aborted - volume is in use");
-      return [...lines, "", "❌ Volume restore failed!"];
+      for (const u of users) log.push(`   🐳 Container: ${u}`);
+      log.push("❌ Volume restore aborted - volume is in use");
+      return { ok: false, log };
     }
-    lines.push("Downloading backup from S3...");
+    log.push("Downloading backup from S3...");
+    const file = this.files.find((f) => f.destinationId === input.destinationId && f.key === input.backupFileName);
     // rclone copyto of a key that is not there: set -e ends the script before the volume is touched.
-    if (!file) return [...lines, `ERROR : ${input.backupFileName}: object not found`, "", "❌ Volume restore failed!"];
-    const volumes = cluster.volumes.get(manager);
-    volumes?.delete(input.volumeName);
+    if (!file) return { ok: false, log: [...log, `ERROR : ${input.backupFileName}: object not found`] };
+    const manager = cluster.manager.id;
+    cluster.volumes.get(manager)?.delete(input.volumeName);
     Object.assign(cluster.ensureVolume(manager, input.volumeName), file.files);
-    lines.push(
+    log.push(
       "Download completed ✅",
       "Creating new volume and restoring data...",
       ...Object.keys(file.files).map((name) => `./${name}`),
       "Volume restore completed ✅",
     );
-    return [...lines, "", "✅ Volume restore completed successfully!", "🎉 All containers/services have been restarted with the restored volume."];
+    return { ok: true, log };
   }
 }
 

@@ -64,23 +64,37 @@ function containersUsing(ctx: SandboxContext, volumeName: string): string[] {
   });
 }
 
-/** The restore's lines: Dokploy's script on the engine against a real S3 destination, else the in-memory one. */
+/**
+ * The subscription's lines: the router's own around the restore script's output, which is
+ * Dokploy's script on the engine against a real S3 destination, else the in-memory one.
+ */
 async function restoreLines(ctx: SandboxContext, input: z.infer<typeof restoreInput>): Promise<string[]> {
-  const s3 = ctx.backups.destinations.get(input.destinationId)?.s3;
-  if (!s3 || !ctx.s3Backups) return ctx.backups.restore(ctx.cluster, (v) => containersUsing(ctx, v), input);
-  const head = ["🚀 Starting volume restore process...", `📂 Backup File: ${input.backupFileName}`, `🔧 Volume Name: ${input.volumeName}`, ""];
+  const head = [
+    "🚀 Starting volume restore process...",
+    `📂 Backup File: ${input.backupFileName}`,
+    `🔧 Volume Name: ${input.volumeName}`,
+    `🏷️ Service Type: ${input.serviceType}`,
+    "",
+  ];
+  const failed = ["", "❌ Volume restore failed!"];
   const app = ctx.db.applications.get(input.id);
-  // findApplicationById throws inside the observable: only the failure line says so.
-  if (!app) return [...head, "", "❌ Volume restore failed!"];
-  const run = await ctx.s3Backups.restore(s3, { volumeName: input.volumeName, backupFileName: input.backupFileName, appName: app.appName });
+  // findApplicationById throws while the command is made: only the failure line says so.
+  if (!app) return [...head, ...failed];
+  const s3 = ctx.backups.destinations.get(input.destinationId)?.s3;
+  const run =
+    s3 && ctx.s3Backups
+      ? await ctx.s3Backups.restore(s3, { volumeName: input.volumeName, backupFileName: input.backupFileName, appName: app.appName })
+      : ctx.backups.restore(ctx.cluster, (v) => containersUsing(ctx, v), input);
   return [
     ...head,
+    "📋 Generated restore command:",
+    "▶️ Executing restore...",
+    "",
     "🖥️ Executing on local server",
     ...run.log,
-    "",
     ...(run.ok
-      ? ["✅ Volume restore completed successfully!", "🎉 All containers/services have been restarted with the restored volume."]
-      : ["❌ Volume restore failed!"]),
+      ? ["", "✅ Volume restore completed successfully!", "🎉 All containers/services have been restarted with the restored volume."]
+      : failed),
   ];
 }
 

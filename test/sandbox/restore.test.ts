@@ -109,8 +109,9 @@ describe("restoring a volume", () => {
 
   test("a file that is not there fails before the volume is touched; a wrong key or destination is an error", async () => {
     await c.control(`volumes/${manager}/vol-keep`, "POST", { files: { "a.txt": "kept" } });
+    const { app } = await makeApp(c, { name: "keeper" });
     const input = {
-      applicationId: "x",
+      applicationId: app.applicationId,
       destinationId,
       backupFileName: "ai-stack-team/vol-keep-2020-01-01T00-00-00-000Z.tar",
       volumeName: "vol-keep",

@@ -5,6 +5,7 @@
 // `tarImage`: any image with bash and tar whose default user is root.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { BackupListing } from "../backups.ts";
 
 export interface S3Destination {
   endpoint: string;
@@ -73,9 +74,9 @@ export class S3Backups {
     return { ok: result.ok, key, log: result.output };
   }
 
-  /** backup.listBackupFiles's `rclone lsjson --no-modtime` of one folder (null: rclone failed). */
-  async list(d: S3Destination, dir: string): Promise<{ Path: string; Name: string; Size: number; IsDir: boolean }[] | null> {
-    const path = dir ? `:s3:${d.bucket}/${dir}` : `:s3:${d.bucket}`;
+  /** backup.listBackupFiles's `rclone lsjson --no-modtime` of one folder (`dir`: "" or ending in "/"; null: rclone failed). */
+  async list(d: S3Destination, dir: string): Promise<BackupListing[] | null> {
+    const path = `:s3:${d.bucket}/${dir}`;
     const result = await sh(`rclone lsjson ${flags(d)} ${q(path)} --no-mimetype --no-modtime 2>/dev/null`);
     if (!result.ok) return null;
     try {

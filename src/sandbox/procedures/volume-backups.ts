@@ -112,14 +112,21 @@ export const volumeBackupProcedures: Procedure[] = [
     async (ctx, input) => {
       const destination = ctx.backups.destinations.get(input.destinationId);
       if (!destination) throw new ProcError("BAD_REQUEST", "Destination not found");
-      if (!destination.s3 || !ctx.s3Backups) return ctx.backups.list(input.destinationId, input.search);
+      // The folder before the search's last "/" (normalizeS3Path), the rest a case-insensitive part of the path.
       const cut = input.search.lastIndexOf("/");
-      const dir = cut === -1 ? "" : input.search.slice(0, cut + 1).replace(/^\/+|\/+$/g, "");
+      const folder =
+        cut === -1
+          ? ""
+          : input.search
+              .slice(0, cut + 1)
+              .trim()
+              .replace(/^\/+|\/+$/g, "");
+      const dir = folder ? `${folder}/` : "";
       const term = (cut === -1 ? input.search : input.search.slice(cut + 1)).toLowerCase();
-      const files = await ctx.s3Backups.list(destination.s3, dir);
+      const files = destination.s3 && ctx.s3Backups ? await ctx.s3Backups.list(destination.s3, dir) : ctx.backups.lsjson(input.destinationId, dir);
       if (!files) throw new ProcError("BAD_REQUEST", "Failed to parse backup files list");
       return files
-        .map((f) => ({ ...f, Path: dir ? `${dir}/${f.Path}` : f.Path }))
+        .map((f) => ({ ...f, Path: `${dir}${f.Path}` }))
         .filter((f) => f.Path.toLowerCase().includes(term))
         .slice(0, 100);
     },

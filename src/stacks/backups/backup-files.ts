@@ -25,7 +25,7 @@ export type StackBackupFile = z.infer<typeof stackBackupFile>;
 
 const STAMP = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.tar$/;
 
-/** The files of the stack's volumes among a folder's entries, newest first. */
+/** The files of the stack's volumes among a folder's entries. */
 export function backupFilesOf(
   entries: readonly BackupFileEntry[],
   volumes: readonly { key: string; volumeName: string }[],
@@ -41,5 +41,5 @@ export function backupFilesOf(
       found.push({ file: e.Path, volume: v.key, at: `${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`, sizeBytes: e.Size, safety });
     }
   }
-  return found.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  return found;
 }
