@@ -64,6 +64,13 @@ export function refuse(c: Context<AppEnv>, code: string, message: string, runnin
   return problem(c, statusFor(code), code, message, headers);
 }
 
+/** A read of the owner's: the refusal as every owner route gives it, or the body, never cached. */
+function answer<T extends object>(c: Context<AppEnv>, result: Result<T>, body: (value: T) => unknown) {
+  if (!result.ok) return refuse(c, result.code, result.message);
+  c.header("Cache-Control", "no-store");
+  return c.json(body(result));
+}
+
 const liveStack = { 401: unauthorized, 403: forbidden, 404: notFound("live stack with that name"), 429: rateLimited };
 const nothingToDo: Record<number, Answer> = { 200: { description: "Nothing to do", schema: "OperationNothingToDo" } };
 
@@ -195,10 +202,7 @@ export const OWNER_ROUTES = [
     handler:
       ({ operations }: Deps) =>
       async (c) => {
-        const result = await operations.details(c.req.param("name"), requestCredentials(c));
-        if (!result.ok) return refuse(c, result.code, result.message);
-        c.header("Cache-Control", "no-store");
-        return c.json(result.details);
+        return answer(c, await operations.details(c.req.param("name"), requestCredentials(c)), (r) => r.details);
       },
   }),
   route({
@@ -219,10 +223,7 @@ export const OWNER_ROUTES = [
       async (c) => {
         const lines = logLinesParam.safeParse(c.req.query("lines") ?? "100");
         if (!lines.success) return problem(c, 400, "invalid_request", "lines must be a whole number from 1 to 1000");
-        const result = await operations.logs(c.req.param("name"), requestCredentials(c), lines.data);
-        if (!result.ok) return refuse(c, result.code, result.message);
-        c.header("Cache-Control", "no-store");
-        return c.json(result.logs);
+        return answer(c, await operations.logs(c.req.param("name"), requestCredentials(c), lines.data), (r) => r.logs);
       },
   }),
   ...OPERATION_KINDS.map(operation),
@@ -242,10 +243,11 @@ export const OWNER_ROUTES = [
     handler:
       ({ operations }: Deps) =>
       async (c) => {
-        const result = await operations.modelKeys(c.req.param("name"), requestCredentials(c));
-        if (!result.ok) return refuse(c, result.code, result.message);
-        c.header("Cache-Control", "no-store");
-        return c.json({ name: result.name, providers: result.providers, agents: result.agents } satisfies ModelKeysBody);
+        return answer(
+          c,
+          await operations.modelKeys(c.req.param("name"), requestCredentials(c)),
+          (r) => ({ name: r.name, providers: r.providers, agents: r.agents }) satisfies ModelKeysBody,
+        );
       },
   }),
   route({
@@ -264,10 +266,11 @@ export const OWNER_ROUTES = [
     handler:
       ({ operations }: Deps) =>
       async (c) => {
-        const result = await operations.models(c.req.param("name"), requestCredentials(c));
-        if (!result.ok) return refuse(c, result.code, result.message);
-        c.header("Cache-Control", "no-store");
-        return c.json({ name: result.name, models: result.models } satisfies OfferedModelsBody);
+        return answer(
+          c,
+          await operations.models(c.req.param("name"), requestCredentials(c)),
+          (r) => ({ name: r.name, models: r.models }) satisfies OfferedModelsBody,
+        );
       },
   }),
   route({
@@ -287,10 +290,11 @@ export const OWNER_ROUTES = [
     handler:
       ({ operations }: Deps) =>
       async (c) => {
-        const result = await operations.backups(c.req.param("name"), requestCredentials(c));
-        if (!result.ok) return refuse(c, result.code, result.message);
-        c.header("Cache-Control", "no-store");
-        return c.json({ name: result.name, files: result.files } satisfies StackBackupsBody);
+        return answer(
+          c,
+          await operations.backups(c.req.param("name"), requestCredentials(c)),
+          (r) => ({ name: r.name, files: r.files }) satisfies StackBackupsBody,
+        );
       },
   }),
   route({

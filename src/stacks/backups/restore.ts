@@ -30,7 +30,11 @@ const RESTORE_TIMEOUT_MS = 30 * 60_000;
 const inUse = (lines: readonly string[]) => lines.some((l) => l.includes("volume is in use"));
 
 /** The stack's files, scheduled and safety copies, newest first; why not, where backups are off or out of reach. */
-export async function stackBackupFiles(deps: Ports, stack: Stack, signal?: AbortSignal): Promise<Result<{ files: StackBackupFile[] }>> {
+export async function stackBackupFiles(
+  deps: Ports,
+  stack: Stack,
+  signal = AbortSignal.timeout(deps.config.PROBE_ATTEMPT_TIMEOUT * 3),
+): Promise<Result<{ files: StackBackupFile[] }>> {
   const destinationId = deps.config.BACKUP_DESTINATION_ID;
   if (!destinationId) return fail("backups_off", "This portal keeps no backups (BACKUP_DESTINATION_ID is not set)");
   if (await reachOf(deps, stack.id, signal)) return fail("backups_out_of_reach", "Dokploy's backups cannot reach the server this stack is on");

@@ -155,7 +155,7 @@ export class StackOperations {
     const { keys, models, file } = body;
     if (kind === "restore") {
       // Only a file of this stack's own volumes, as Dokploy lists it now.
-      const listed = await stackBackupFiles(this.deps, access.stack, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT * 3));
+      const listed = await stackBackupFiles(this.deps, access.stack);
       if (!listed.ok) return listed;
       if (!file || !listed.files.some((f) => f.file === file)) return fail("backup_not_found", "That is not one of this stack's backups");
       return this.begin(kind, access.stack, access.actor, {}, null, file);
@@ -163,7 +163,7 @@ export class StackOperations {
     // Whether there is anything to stop or start is Swarm's to say: the stack may have been
     // stopped or started in Dokploy itself.
     const observed = kind === "stop" || kind === "start" ? await this.observedState(access.stack) : null;
-    return this.begin(kind, access.stack, access.actor, { ...(keys ? { keys } : {}), ...(models ? { models } : {}) }, observed);
+    return this.begin(kind, access.stack, access.actor, { keys, models }, observed);
   }
 
   /** Whether the caller may do what `need` asks of the stack, without doing anything. */
@@ -176,7 +176,7 @@ export class StackOperations {
   async backups(rawName: string, ctx: RequestContext): Promise<Result<{ name: string; files: StackBackupFile[] }>> {
     const access = this.access.liveStack(rawName, ctx);
     if (!access.ok) return access;
-    const listed = await stackBackupFiles(this.deps, access.stack, AbortSignal.timeout(this.deps.config.PROBE_ATTEMPT_TIMEOUT * 3));
+    const listed = await stackBackupFiles(this.deps, access.stack);
     return listed.ok ? { ok: true, name: access.stack.name, files: listed.files } : listed;
   }
 
