@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { openCode } from "../support/opencode.ts";
-import { type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
+import { type TestProvider, freePort, newSigningKey, oidcEnv, stackSsoEnv, signIn, startProvider } from "../support/oidc.ts";
 import {
   type Guarded,
   type Lang,
@@ -70,10 +70,7 @@ beforeAll(async () => {
   [h, chrome] = await Promise.all([
     startHarness({
       env: oidcEnv(provider, portalUrl, {
-        STACK_SSO: "on",
-        STACK_SSO_ADDRESS: `${portalUrl}/auth/stack`,
-        STACK_DOMAIN_SUFFIX: "stacks.localhost",
-        STACK_PROBE_URLS: `http://127.0.0.1:${sandboxPort}/ {appName}`,
+        ...stackSsoEnv(portalUrl, sandboxPort),
         HEALTH_TIMEOUT: "120s",
         PROBE_ATTEMPT_TIMEOUT: "2s",
         POOL_SIZE: "0",

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { hashId } from "../../src/auth/sessions.ts";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { openCode } from "../support/opencode.ts";
-import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
+import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, stackSsoEnv, signIn, startProvider } from "../support/oidc.ts";
 import { LOCALE, type Launched, launch, signInAtProvider } from "./support.ts";
 
 // A limit catches a hang, not slowness: a real OpenCode on a busy machine is slow to answer.
@@ -190,12 +190,7 @@ beforeAll(async () => {
   [h, chrome] = await Promise.all([
     startHarness({
       env: oidcEnv(provider, portalUrl, {
-        STACK_SSO: "on",
-        STACK_SSO_ADDRESS: `${portalUrl}/auth/stack`,
-        STACK_DOMAIN_SUFFIX: "stacks.localhost",
-        // The probe goes to the service itself (as http://{appName}:{port}/ does in Dokploy's
-        // network): through Traefik the gate answers first.
-        STACK_PROBE_URLS: `http://127.0.0.1:${sandboxPort}/ {appName}`,
+        ...stackSsoEnv(portalUrl, sandboxPort),
         HEALTH_TIMEOUT: "120s",
         PROBE_ATTEMPT_TIMEOUT: "2s",
         MAX_STACKS_PER_USER: "2",

@@ -2,9 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startSandbox } from "../../src/sandbox/index.ts";
+import { type StartedSandbox, startSandbox } from "../../src/sandbox/index.ts";
 import { SANDBOX_KEY, portalEnv, readEvents } from "../support/harness.ts";
-import { spawnPortal } from "../support/process.ts";
+import { type PortalProcess, spawnPortal } from "../support/process.ts";
 
 /**
  * The portal is killed with SIGKILL during each of the owner's operations, then started
@@ -39,58 +39,89 @@ const CASES: Case[] = [
   },
 ];
 
+/**
+ * Its own sandbox Dokploy (holds and faults are global, so tests run side by side) and a portal
+ * process on a fresh data directory, with stack `name` deployed; `crashDuring` kills the portal
+ * once an operation's step has started and starts it again on the same data.
+ */
+async function crashRig(name: string, extra: Record<string, string> = {}, prepare?: (sandbox: StartedSandbox) => void) {
+  const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, ...FAST });
+  prepare?.(sandbox);
+  const control: Control = (path, body, method = "POST") =>
+    fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-op-"));
+  const env = portalEnv(sandbox.url, dataDir, { DOKPLOY_TIMEOUT: "3s", DEPLOY_TIMEOUT: "8s", HEALTH_TIMEOUT: "8s", ...extra });
+  let portal: PortalProcess | null = null;
+  const rig = {
+    sandbox,
+    control,
+    portal: () => portal!,
+    auth: {} as Record<string, string>,
+    /** Starts the operation (its `body`, if any), kills the portal once `step` has started, and starts it again. */
+    async crashDuring(op: string, step: string, body?: unknown) {
+      const res = await fetch(`${portal!.url}/api/stacks/${name}/${op}`, {
+        method: "POST",
+        headers: { ...rig.auth, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      expect(res.status).toBe(202);
+      const accepted = (await res.json()) as any;
+      await readEvents(`${portal!.url}${accepted.eventsUrl}`, {
+        until: (e) => e.event === "step" && e.data.step === step && e.data.state === "started",
+      });
+      await Bun.sleep(100);
+      await portal!.kill("SIGKILL");
+      await Bun.sleep(1600);
+      await control("settings", FAST);
+      portal = await spawnPortal(env);
+      return accepted;
+    },
+    async stop() {
+      await portal?.kill("SIGTERM");
+      await sandbox.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    portal = await spawnPortal(env);
+    const deployed = (await (
+      await fetch(`${portal.url}/api/deploy`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) })
+    ).json()) as any;
+    expect((await readEvents(`${portal.url}${deployed.eventsUrl}`)).at(-1)!.data.status).toBe("ready");
+    rig.auth = { authorization: `Bearer ${deployed.managementToken}` };
+    return rig;
+  } catch (err) {
+    await rig.stop();
+    throw err;
+  }
+}
+
 describe("crash recovery of the owner's operations", () => {
   for (const c of CASES) {
-    // Each its own sandbox Dokploy (its holds and faults are global), so that they run side by side.
     test.concurrent(`SIGKILL during ${c.op} (${c.step}), restart: ${c.end}`, async () => {
-      const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, ...FAST });
-      const control: Control = (path, body, method = "POST") =>
-        fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
       const name = `crash-${c.op}-${c.step.replace("_", "-")}`;
-      const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-op-"));
-      const env = portalEnv(sandbox.url, dataDir, { DOKPLOY_TIMEOUT: "3s", DEPLOY_TIMEOUT: "8s", HEALTH_TIMEOUT: "8s" });
+      const rig = await crashRig(name);
       try {
-        let portal = await spawnPortal(env);
-        const deployed = (await (
-          await fetch(`${portal.url}/api/deploy`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) })
-        ).json()) as any;
-        expect((await readEvents(`${portal.url}${deployed.eventsUrl}`)).at(-1)!.data.status).toBe("ready");
-        const auth = { authorization: `Bearer ${deployed.managementToken}` };
+        const { auth, control, portal } = rig;
         if (c.stoppedFirst) {
-          const stop = (await (await fetch(`${portal.url}/api/stacks/${name}/stop`, { method: "POST", headers: auth })).json()) as any;
-          expect((await readEvents(`${portal.url}${stop.eventsUrl}`)).at(-1)!.data.status).toBe("stopped");
+          const stop = (await (await fetch(`${portal().url}/api/stacks/${name}/stop`, { method: "POST", headers: auth })).json()) as any;
+          expect((await readEvents(`${portal().url}${stop.eventsUrl}`)).at(-1)!.data.status).toBe("stopped");
         }
         await c.hold(control);
-        const res = await fetch(`${portal.url}/api/stacks/${name}/${c.op}`, { method: "POST", headers: auth });
-        expect(res.status).toBe(202);
-        const accepted = (await res.json()) as any;
-        await readEvents(`${portal.url}${accepted.eventsUrl}`, {
-          until: (e) => e.event === "step" && e.data.step === c.step && e.data.state === "started",
-        });
-        await Bun.sleep(100);
-        await portal.kill("SIGKILL");
-        await Bun.sleep(1600);
-        await control("settings", FAST);
-
-        portal = await spawnPortal(env);
-        try {
-          const events = await readEvents(`${portal.url}${accepted.eventsUrl}`);
-          const done = events.at(-1)!;
-          expect(done.event).toBe("done");
-          expect(done.data.status).toBe(c.end);
-          if (c.end === "failed") expect(done.data.error.code).toBe("interrupted");
-          expect(events.some((e) => e.event === "status" && e.data.status === "recovering")).toBe(true);
-          const snap = (await (await fetch(`${portal.url}${accepted.statusUrl}`)).json()) as any;
-          expect(snap.status).not.toBe("running");
-          const details = (await (await fetch(`${portal.url}/api/stacks/${name}/details`, { headers: auth })).json()) as any;
-          expect(details.runningOperation).toBeNull();
-          expect(details.state).toBe(c.end === "stopped" ? "stopped" : "running");
-        } finally {
-          await portal.kill("SIGTERM");
-        }
+        const accepted = await rig.crashDuring(c.op, c.step);
+        const events = await readEvents(`${portal().url}${accepted.eventsUrl}`);
+        const done = events.at(-1)!;
+        expect(done.event).toBe("done");
+        expect(done.data.status).toBe(c.end);
+        if (c.end === "failed") expect(done.data.error.code).toBe("interrupted");
+        expect(events.some((e) => e.event === "status" && e.data.status === "recovering")).toBe(true);
+        const snap = (await (await fetch(`${portal().url}${accepted.statusUrl}`)).json()) as any;
+        expect(snap.status).not.toBe("running");
+        const details = (await (await fetch(`${portal().url}/api/stacks/${name}/details`, { headers: auth })).json()) as any;
+        expect(details.runningOperation).toBeNull();
+        expect(details.state).toBe(c.end === "stopped" ? "stopped" : "running");
       } finally {
-        await sandbox.stop();
-        rmSync(dataDir, { recursive: true, force: true });
+        await rig.stop();
       }
     }, 30_000);
   }
@@ -98,66 +129,29 @@ describe("crash recovery of the owner's operations", () => {
 
 describe("crash recovery of a restore", () => {
   test.concurrent("SIGKILL while the restore stops the stack, restart: the same file is restored, with one safety copy", async () => {
-    const sandbox = await startSandbox({ apiKey: SANDBOX_KEY, ...FAST });
-    const control: Control = (path, body, method = "POST") =>
-      fetch(`${sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
-    sandbox.sandbox.addDestination("s3", "dest-crash");
-    const dataDir = mkdtempSync(join(tmpdir(), "portal-crash-restore-"));
-    const env = portalEnv(sandbox.url, dataDir, {
-      DOKPLOY_TIMEOUT: "3s",
-      DEPLOY_TIMEOUT: "8s",
-      HEALTH_TIMEOUT: "8s",
-      BACKUP_DESTINATION_ID: "dest-crash",
-    });
-    const manager = () => sandbox.sandbox.state().nodes[0]!.id;
-    const workspace = () => sandbox.sandbox.state().nodeVolumes[manager()]?.["portal-ai-workspace-crash-restore"];
+    const rig = await crashRig("crash-restore", { BACKUP_DESTINATION_ID: "dest-crash" }, (sandbox) =>
+      sandbox.sandbox.addDestination("s3", "dest-crash"),
+    );
+    const { sandbox } = rig.sandbox;
+    const manager = () => sandbox.state().nodes[0]!.id;
+    const workspace = () => sandbox.state().nodeVolumes[manager()]?.["portal-ai-workspace-crash-restore"];
     try {
-      let portal = await spawnPortal(env);
-      const deployed = (await (
-        await fetch(`${portal.url}/api/deploy`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ name: "crash-restore" }),
-        })
-      ).json()) as any;
-      expect((await readEvents(`${portal.url}${deployed.eventsUrl}`)).at(-1)!.data.status).toBe("ready");
-      const auth = { authorization: `Bearer ${deployed.managementToken}` };
-      sandbox.sandbox.writeVolume(manager(), "portal-ai-workspace-crash-restore", { "notes.md": "the backup" });
-      sandbox.sandbox.runScheduledBackups();
-      sandbox.sandbox.writeVolume(manager(), "portal-ai-workspace-crash-restore", { "notes.md": "since" });
-      const listed = (await (await fetch(`${portal.url}/api/stacks/crash-restore/backups`, { headers: auth })).json()) as any;
+      sandbox.writeVolume(manager(), "portal-ai-workspace-crash-restore", { "notes.md": "the backup" });
+      sandbox.runScheduledBackups();
+      sandbox.writeVolume(manager(), "portal-ai-workspace-crash-restore", { "notes.md": "since" });
+      const listed = (await (await fetch(`${rig.portal().url}/api/stacks/crash-restore/backups`, { headers: rig.auth })).json()) as any;
       const file = listed.files.find((f: any) => f.volume === "workspace").file;
 
-      await control("settings", { stackStopMs: 2500 });
-      const res = await fetch(`${portal.url}/api/stacks/crash-restore/restore`, {
-        method: "POST",
-        headers: { ...auth, "content-type": "application/json" },
-        body: JSON.stringify({ file }),
-      });
-      expect(res.status).toBe(202);
-      const accepted = (await res.json()) as any;
-      await readEvents(`${portal.url}${accepted.eventsUrl}`, {
-        until: (e) => e.event === "step" && e.data.step === "stop_service" && e.data.state === "started",
-      });
-      await Bun.sleep(100);
-      await portal.kill("SIGKILL");
-      await Bun.sleep(1600);
-      await control("settings", FAST);
-
-      portal = await spawnPortal(env);
-      try {
-        const events = await readEvents(`${portal.url}${accepted.eventsUrl}`);
-        expect(events.at(-1)!.data.status).toBe("ready");
-        expect(workspace()).toEqual({ "notes.md": "the backup" });
-        // The safety copy was made before the kill, and not again after it.
-        const safety = sandbox.sandbox.state().backupFiles.filter((f) => f.key.includes("/safety/"));
-        expect(safety.map((f) => f.volumeName).sort()).toEqual(["portal-ai-data-crash-restore", "portal-ai-workspace-crash-restore"]);
-      } finally {
-        await portal.kill("SIGTERM");
-      }
+      await rig.control("settings", { stackStopMs: 2500 });
+      const accepted = await rig.crashDuring("restore", "stop_service", { file });
+      const events = await readEvents(`${rig.portal().url}${accepted.eventsUrl}`);
+      expect(events.at(-1)!.data.status).toBe("ready");
+      expect(workspace()).toEqual({ "notes.md": "the backup" });
+      // The safety copy was made before the kill, and not again after it.
+      const safety = sandbox.state().backupFiles.filter((f) => f.key.includes("/safety/"));
+      expect(safety.map((f) => f.volumeName).sort()).toEqual(["portal-ai-data-crash-restore", "portal-ai-workspace-crash-restore"]);
     } finally {
-      await sandbox.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await rig.stop();
     }
   }, 30_000);
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Harness, startHarness } from "../support/harness.ts";
-import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
+import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, stackSsoEnv, signIn, startProvider } from "../support/oidc.ts";
 
 /**
  * A stack shared by its owner (AUTH_MODE=oidc, STACK_SSO on): a `user` by e-mail opens it
@@ -21,10 +21,7 @@ beforeAll(async () => {
   const sandboxPort = await freePort();
   h = await startHarness({
     env: oidcEnv(provider, portalUrl, {
-      STACK_SSO: "on",
-      STACK_SSO_ADDRESS: `${portalUrl}/auth/stack`,
-      STACK_DOMAIN_SUFFIX: "stacks.localhost",
-      STACK_PROBE_URLS: `http://127.0.0.1:${sandboxPort}/ {appName}`,
+      ...stackSsoEnv(portalUrl, sandboxPort),
       POOL_SIZE: "0",
       MAX_STACKS_PER_USER: "2",
     }),

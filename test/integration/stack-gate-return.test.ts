@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Harness, startHarness } from "../support/harness.ts";
-import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, signIn, startProvider } from "../support/oidc.ts";
+import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, stackSsoEnv, signIn, startProvider } from "../support/oidc.ts";
 
 /**
  * The stack gate's way back (STACK_SSO): whatever `to` a link carries into
@@ -19,13 +19,7 @@ beforeAll(async () => {
   provider = await startProvider({ keys: [await newSigningKey("key-1")], portalUrl });
   const sandboxPort = await freePort();
   h = await startHarness({
-    env: oidcEnv(provider, portalUrl, {
-      STACK_SSO: "on",
-      STACK_SSO_ADDRESS: `${portalUrl}/auth/stack`,
-      STACK_DOMAIN_SUFFIX: "stacks.localhost",
-      // The probe asks the service itself: through Traefik the gate would answer first.
-      STACK_PROBE_URLS: `http://127.0.0.1:${sandboxPort}/ {appName}`,
-    }),
+    env: oidcEnv(provider, portalUrl, stackSsoEnv(portalUrl, sandboxPort)),
     sandbox: { port: sandboxPort },
   });
   alice = (await signIn(portalUrl, "alice")).jar;

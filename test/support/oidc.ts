@@ -210,3 +210,17 @@ export function oidcEnv(provider: { issuer: string }, portalUrl: string, extra: 
     ...extra,
   };
 }
+
+/**
+ * STACK_SSO on, stacks at `<name>.stacks.localhost` on the sandbox's port (Chromium resolves
+ * them to loopback), and the probe asking the service itself: through Traefik the gate would
+ * answer first.
+ */
+export function stackSsoEnv(portalUrl: string, sandboxPort: number): Record<string, string> {
+  return {
+    STACK_SSO: "on",
+    STACK_SSO_ADDRESS: `${portalUrl}/auth/stack`,
+    STACK_DOMAIN_SUFFIX: "stacks.localhost",
+    STACK_PROBE_URLS: `http://127.0.0.1:${sandboxPort}/ {appName}`,
+  };
+}
