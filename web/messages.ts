@@ -84,6 +84,9 @@ const ERROR: Record<string, Key> = {
   backup_failed: "error.backup_failed",
   operation_in_progress: "error.operation_in_progress",
   stack_not_ready: "error.stack_not_ready",
+  // An operation refused because the stack's server is out: the same words as its status.
+  node_down: "stack.unavailable_down",
+  node_drained: "stack.unavailable_drained",
   stack_not_running: "error.stack_not_running",
   keep_awake_off: "error.keep_awake_off",
   internal: "error.internal",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The real engine that the engine tier of the tests runs on, brought up on this machine:
-# Debian's Docker Engine (dockerd as root) with a one-node Swarm, the overlay network Dokploy
+# Debian's Docker Engine (dockerd as root) with a Swarm (one node; two more join on demand, nodes.sh), the overlay network Dokploy
 # puts every application on, a local registry on 127.0.0.1:5000, and the stack image built
 # from stack-image/ and pushed there, with the image the fleet ran before it (OpenCode 1.1) for
 # the tier's rollout test. Idempotent: what already runs or exists is kept, so a second run
@@ -43,9 +43,17 @@ if ! $docker info > /dev/null 2>&1; then
   $docker info > /dev/null 2>&1 || { tail -n 20 "$state/logs/dockerd.log" >&2; exit 1; }
 fi
 
+# The manager listens for the worker nodes (nodes.sh) on the gateway of their bridge network.
+nodes_gateway=192.168.99.1
+$docker network inspect ai-stack-nodes > /dev/null 2>&1 \
+  || $docker network create --subnet 192.168.99.0/24 --gateway "$nodes_gateway" ai-stack-nodes > /dev/null
+if [ "$($docker info --format '{{.Swarm.LocalNodeState}}')" = active ] && [ "$($docker info --format '{{.Swarm.NodeAddr}}')" != "$nodes_gateway" ]; then
+  say "leaving a Swarm that workers could not reach (advertised on $($docker info --format '{{.Swarm.NodeAddr}}'))"
+  $docker swarm leave --force > /dev/null
+fi
 if [ "$($docker info --format '{{.Swarm.LocalNodeState}}')" != active ]; then
   say "initialising Swarm"
-  $docker swarm init --advertise-addr 127.0.0.1 > /dev/null
+  $docker swarm init --advertise-addr "$nodes_gateway" --listen-addr "$nodes_gateway:2377" > /dev/null
 fi
 # Dokploy attaches every application to this network.
 $docker network inspect dokploy-network > /dev/null 2>&1 || $docker network create -d overlay --attachable dokploy-network > /dev/null
@@ -108,6 +116,8 @@ fi
 # The portal image, from the repository's own Dockerfile and what it copies (.dockerignore's exclusions left out).
 portal_digest=$(digest --exclude=web/dist --exclude='*.sqlite*' Dockerfile .dockerignore package.json package-lock.json tsconfig.json src web)
 fresh "$portal_image" "$portal_digest" || build_push "$portal_image" "$portal_digest" "$root_dir" portal
+# Two worker nodes, ready to join the Swarm when a test asks (nodes.sh join), with the stack image.
+"$root_dir/scripts/engine/nodes.sh" prepare "$image"
 say "ready: Docker $($docker version -f '{{.Server.Version}}'), Swarm active, registry $registry"
 echo "ENGINE_PREVIOUS_STACK_IMAGE=$previous_image"
 echo "ENGINE_PORTAL_IMAGE=$portal_image"

@@ -25,6 +25,8 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   dokploy_unavailable: 503,
   confirmation_required: 409,
   node_unavailable: 409,
+  node_down: 409,
+  node_drained: 409,
   idempotency_key_reused: 422,
   stack_deleted: 410,
   operation_in_progress: 409,

@@ -510,10 +510,10 @@ export class Stacks {
   private async serve(req: Request, target: Target, original: Request, server: Partial<Upgrader> | undefined, cookies: string[]): Promise<Response> {
     if (this.opts.engine) {
       // Traefik reaches the task over dokploy-network; from the host, its docker_gwbridge address does.
-      const address = await this.opts.engine.address(target.appName).catch(() => null);
-      if (!address) return textResponse(502, "Bad Gateway");
       const port = target.port ?? Number(this.services.get(target.appName)?.env.PORT ?? 8080);
-      return proxy(req, `http://${address}:${port}${target.path}${new URL(req.url).search}`);
+      const address = await this.opts.engine.address(target.appName, port).catch(() => null);
+      if (!address) return textResponse(502, "Bad Gateway");
+      return proxy(req, `${address.url}${target.path}${new URL(req.url).search}`, address.headers);
     }
     const svc = this.services.get(target.appName);
     const task = svc ? this.serving(svc, Date.now()) : null;
@@ -535,10 +535,11 @@ export class Stacks {
 }
 
 /** Traefik in front of the real server: 502 when it does not answer. */
-async function proxy(req: Request, url: string): Promise<Response> {
+async function proxy(req: Request, url: string, extra: Record<string, string> = {}): Promise<Response> {
   try {
     const headers = new Headers(req.headers);
     headers.delete("host");
+    for (const [k, v] of Object.entries(extra)) headers.set(k, v);
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
     // Bytes as they come, as Traefik passes them: a compressed answer keeps its Content-Encoding.
     const res = await fetch(url, { method: req.method, headers, body, redirect: "manual", decompress: false });

@@ -154,9 +154,15 @@ const operation = (kind: OperationKind): Route<Deps> =>
       ...liveStack,
       409: {
         description:
-          "Another operation is running (its `deploymentId` is given), or the stack is not ready" +
+          "Another operation is running (its `deploymentId` is given), the stack is not ready, or its server is down or drained" +
           (kind === "restore" ? "; or this portal keeps no backups, or none can reach the stack's server" : ""),
-        codes: ["operation_in_progress", "stack_not_ready", ...(kind === "restore" ? ["backups_off", "backups_out_of_reach"] : [])],
+        codes: [
+          "operation_in_progress",
+          "stack_not_ready",
+          "node_down",
+          "node_drained",
+          ...(kind === "restore" ? ["backups_off", "backups_out_of_reach"] : []),
+        ],
       },
       ...BODIES[kind]?.answers,
     },

@@ -24,6 +24,8 @@ export interface SwarmTask {
   UpdatedAt: string;
   DesiredState: string;
   Status: { Timestamp: string; State: string; Message?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
+  /** The task's addresses on each network it is attached to (CIDR notation). */
+  NetworksAttachments?: { Network: { Spec: { Name: string } }; Addresses: string[] }[];
 }
 
 export interface SwarmServiceInspect {
@@ -68,6 +70,11 @@ export class DockerApi {
   }
 
   /** Whether an engine answers on the socket, and in a Swarm. */
+  /** This engine's own node in the Swarm (where the host's containers run). */
+  async localNodeId(): Promise<string> {
+    return (await this.json<{ Swarm: { NodeID: string } }>("GET", "/info")).Swarm.NodeID;
+  }
+
   async swarmActive(): Promise<boolean> {
     try {
       const info = await this.json<{ Swarm?: { LocalNodeState?: string } }>("GET", "/info");
@@ -158,6 +165,26 @@ export class DockerApi {
     const net = await this.json<{ Containers?: Record<string, { IPv4Address?: string }> }>("GET", "/networks/docker_gwbridge");
     const address = net.Containers?.[containerId]?.IPv4Address;
     return address ? (address.split("/")[0] ?? null) : null;
+  }
+
+  /** `docker run -d --name <name>` of a container described as the Engine API's create takes it. */
+  async runContainer(name: string, body: Record<string, unknown>): Promise<void> {
+    const { Id } = await this.json<{ Id: string }>("POST", `/containers/create?name=${encodeURIComponent(name)}`, body);
+    await this.request("POST", `/containers/${Id}/start`);
+  }
+
+  async removeContainer(name: string): Promise<void> {
+    await this.request("DELETE", `/containers/${encodeURIComponent(name)}?force=1`);
+  }
+
+  /** The host port a running container publishes `port` on; null when it is not running. */
+  async publishedPort(name: string, port: number): Promise<number | null> {
+    const c = await this.json<{ State: { Running: boolean }; NetworkSettings: { Ports?: Record<string, { HostPort: string }[] | null> } }>(
+      "GET",
+      `/containers/${encodeURIComponent(name)}/json`,
+    );
+    const host = c.State.Running ? c.NetworkSettings.Ports?.[`${port}/tcp`]?.[0]?.HostPort : undefined;
+    return host ? Number(host) : null;
   }
 
   async volumes(): Promise<{ Name: string; Driver: string; Mountpoint: string; Scope: string }[]> {

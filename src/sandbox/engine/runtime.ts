@@ -1,5 +1,6 @@
 import { humanDuration } from "../procedures/docker.ts";
 import { DockerApi, DockerApiError, type SwarmNodeInspect } from "./docker-api.ts";
+import { RELAY_TARGET_HEADER, Relay } from "./relay.ts";
 
 /**
  * The sandbox on the real engine (SANDBOX_RUNTIME=docker): the applications it deploys become
@@ -13,7 +14,16 @@ export class EngineRuntime {
   readonly made = new Set<string>();
   readonly volumes = new Set<string>();
 
-  constructor(readonly api = new DockerApi()) {}
+  private localNode: string | null = null;
+  private readonly relay: Relay;
+
+  /** `relayImage`: an image with bun on the engine, for the relay to other nodes' tasks. */
+  constructor(
+    readonly api = new DockerApi(),
+    relayImage = "oven/bun:debian",
+  ) {
+    this.relay = new Relay(api, relayImage);
+  }
 
   /** The engine's nodes, as the sandbox's cluster lists them. */
   nodes(): Promise<SwarmNodeInspect[]> {
@@ -99,11 +109,25 @@ export class EngineRuntime {
     }
   }
 
-  /** Where the newest running task of the service answers from the host (its docker_gwbridge address). */
-  async address(name: string): Promise<string | null> {
-    const task = (await this.api.tasks(name)).find((t) => t.Status.State === "running");
-    const container = task?.Status.ContainerStatus?.ContainerID;
-    return container ? this.api.gatewayAddress(container) : null;
+  /**
+   * Where the newest running task of the service answers from the host: on this engine's own
+   * node, its docker_gwbridge address; on another node, its dokploy-network address through
+   * the relay (relay.ts). null when no task runs.
+   */
+  async address(name: string, port: number): Promise<{ url: string; headers: Record<string, string> } | null> {
+    // Not one Swarm is stopping, nor one on a Down node (whose state Swarm no longer knows).
+    const [tasks, nodes] = await Promise.all([this.api.tasks(name), this.api.nodes()]);
+    const ready = new Set(nodes.filter((n) => n.Status.State === "ready").map((n) => n.ID));
+    const task = tasks.find((t) => t.Status.State === "running" && t.DesiredState === "running" && t.NodeID && ready.has(t.NodeID));
+    if (!task) return null;
+    this.localNode ??= await this.api.localNodeId();
+    if (task.NodeID !== this.localNode) {
+      const overlay = task.NetworksAttachments?.find((n) => n.Network.Spec.Name === "dokploy-network")?.Addresses[0]?.split("/")[0];
+      return overlay ? { url: await this.relay.url(), headers: { [RELAY_TARGET_HEADER]: `${overlay}:${port}` } } : null;
+    }
+    const container = task.Status.ContainerStatus?.ContainerID;
+    const address = container ? await this.api.gatewayAddress(container) : null;
+    return address ? { url: `http://${address}:${port}`, headers: {} } : null;
   }
 
   /** `docker volume ls --format '{{json .}}'`, as Dokploy reads it. */
@@ -134,6 +158,7 @@ export class EngineRuntime {
   async cleanup(): Promise<void> {
     await Promise.all([...this.made].map((name) => this.api.removeService(name).catch(() => false)));
     this.made.clear();
+    await this.relay.remove();
     for (let attempt = 0; attempt < 20 && this.volumes.size > 0; attempt++) {
       for (const volume of [...this.volumes]) {
         const error = await this.removeVolume(volume);

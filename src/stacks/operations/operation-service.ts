@@ -152,6 +152,10 @@ export class StackOperations {
   ): Promise<Result<OperationAccepted> & { runningId?: string }> {
     const access = this.access.liveStack(rawName, ctx, OPERATION_NEEDS[kind]);
     if (!access.ok) return access;
+    // On a node that is down or drained Swarm cannot act on the stack (a scale would wait on a
+    // task it cannot place, or on a Down node's stale one): said at once, with the reason.
+    const out = await this.opts.fleet?.statusOf(access.stack);
+    if (out?.unavailableReason) return fail(out.unavailableReason, out.message ?? out.unavailableReason);
     const { keys, models, file } = body;
     if (kind === "restore") {
       // Only a file of this stack's own volumes, as Dokploy lists it now.
