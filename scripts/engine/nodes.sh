@@ -56,16 +56,28 @@ prepare() {
   done
 }
 
+# How many worker nodes the manager lists as ready (with that hostname, when one is given).
+ready_workers() {
+  $docker node ls -q --filter role=worker | xargs -r $docker node inspect -f '{{.Description.Hostname}} {{.Status.State}}' \
+    | grep -c "^${1:-[^ ]*} ready$" || true
+}
+
 join() {
   prepare "$@"
   local token
   token=$($docker swarm join-token -q worker)
   for name in "${workers[@]}"; do
-    [ "$(inner "$name" info -f '{{.Swarm.LocalNodeState}}')" = active ] && continue
+    [ "$(inner "$name" info -f '{{.Swarm.LocalNodeState}}')" = active ] && [ "$(ready_workers "$name")" = 1 ] && continue
+    # A worker stopped while in the Swarm (a test that failed after killing it) still thinks it is
+    # in; the manager may list it as Down. Both forget, then it joins afresh.
+    inner "$name" swarm leave --force > /dev/null 2>&1 || true
+    for id in $($docker node ls -q --filter role=worker --filter "name=$name"); do
+      [ "$($docker node inspect -f '{{.Description.Hostname}}' "$id")" = "$name" ] && $docker node rm --force "$id" > /dev/null
+    done
     inner "$name" swarm join --token "$token" --advertise-addr "$(address "$name")" "$manager_addr:2377" > /dev/null
   done
   for _ in $(seq 1 80); do
-    [ "$($docker node ls -q --filter role=worker | xargs -r $docker node inspect -f '{{.Status.State}}' | grep -c '^ready$')" -ge ${#workers[@]} ] && { say "joined: ${workers[*]}"; return 0; }
+    [ "$(ready_workers)" -ge ${#workers[@]} ] && { say "joined: ${workers[*]}"; return 0; }
     sleep 0.25
   done
   $docker node ls >&2

@@ -16,6 +16,10 @@ export interface ClusterNode {
   nanoCpus: number;
   labels: Record<string, string>;
   addr: string;
+  /** The server runs (its tasks answer); false between a power loss and its return. */
+  powered: boolean;
+  /** When Swarm last saw it come back (its Down tasks are failed then). */
+  readyAt: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -70,6 +74,8 @@ export class Cluster {
       nanoCpus: input.nanoCpus ?? 4e9,
       labels: { ...(input.labels ?? {}) },
       addr: `10.0.0.${this.nodes.size + 2}`,
+      powered: true,
+      readyAt: Date.now(),
       createdAt: at,
       updatedAt: at,
     };
@@ -79,14 +85,21 @@ export class Cluster {
   }
 
   /** `docker node update --availability ...`, or the node going down / coming back. */
-  update(id: string, patch: { state?: NodeState; availability?: NodeAvailability; memoryBytes?: number }): ClusterNode | null {
+  update(id: string, patch: { state?: NodeState; availability?: NodeAvailability; memoryBytes?: number; powered?: boolean }): ClusterNode | null {
     const node = this.nodes.get(id);
     if (!node) return null;
     if (patch.memoryBytes !== undefined) node.memoryBytes = patch.memoryBytes;
+    if (patch.powered !== undefined) node.powered = patch.powered;
+    if (patch.state === "ready" && node.state !== "ready") node.readyAt = Date.now();
     if (patch.state) node.state = patch.state;
     if (patch.availability) node.availability = patch.availability;
     node.updatedAt = nowIso();
     return node;
+  }
+
+  /** Whether a task on the node can answer: its server runs and Swarm keeps the task there. */
+  serves(id: string | null): boolean {
+    return this.usable(id) && this.nodes.get(id as string)?.powered === true;
   }
 
   /** A node Swarm schedules new tasks on and keeps tasks running on. */

@@ -35,6 +35,11 @@ export interface SandboxSettings {
   /** Dokploy's own capacity (capacity.ts): calls worked on at once, and each one's work. 0: unbounded. */
   dokployWorkers: number;
   dokployCallMs: number;
+  /**
+   * How long after a node loses power Swarm's manager says it is Down (its heartbeats stop):
+   * 9.6 to 11.8 s on a real Swarm. Until then its tasks answer nothing but still count as running.
+   */
+  nodeDownAfterMs: number;
 }
 
 export const DEFAULT_SETTINGS: SandboxSettings = {
@@ -49,6 +54,7 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
   // sandbox and the portal's embedded one are bounded like a real Dokploy (cli.ts, main.ts).
   dokployWorkers: 0,
   dokployCallMs: 0,
+  nodeDownAfterMs: 10_000,
 };
 
 /** A real Dokploy v0.30.2 on 2 shared cores, as measured (capacity.ts). */

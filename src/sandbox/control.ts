@@ -6,7 +6,7 @@ import { jsonResponse } from "./errors.ts";
 import type { Fault, FaultInput } from "./faults.ts";
 import type { SandboxState } from "./state.ts";
 import type { OpenCodeActivity } from "./stacks.ts";
-import type { ClusterNode, NodeAvailability, NodeInput, NodeState } from "./cluster.ts";
+import type { ClusterNode, NodeInput } from "./cluster.ts";
 import type { DestinationRow } from "./backups.ts";
 import type { S3Destination } from "./engine/s3-backups.ts";
 
@@ -21,6 +21,7 @@ export const settingsPatchSchema = z
     imageHealthCheckMs: z.number().min(0).optional(),
     dokployWorkers: z.number().int().min(0).optional(),
     dokployCallMs: z.number().min(0).optional(),
+    nodeDownAfterMs: z.number().min(0).optional(),
   })
   .strict();
 
@@ -29,7 +30,7 @@ export interface ClusterControl {
   /** A worker (or manager) joins; pending tasks may start on it. */
   addNode(input: NodeInput): ClusterNode;
   /** A node goes down / comes back / is drained; its tasks are rescheduled as Swarm would. */
-  updateNode(id: string, patch: { state?: NodeState; availability?: NodeAvailability; memoryBytes?: number }): ClusterNode | null;
+  updateNode(id: string, patch: NodePatch): ClusterNode | null;
   /** Puts files into a node's named volume (what a user would have written there). */
   writeVolume(nodeId: string, volumeName: string, files: Record<string, string>): boolean;
   /** An S3 destination as configured in Dokploy's settings (with a chosen id, for tests). */
@@ -51,11 +52,15 @@ const nodeSchema = z
   .strict();
 const nodePatchSchema = z
   .object({
+    /** What Swarm says of the node, at once. */
     state: z.enum(["ready", "down", "unknown", "disconnected"]).optional(),
     availability: z.enum(["active", "pause", "drain"]).optional(),
     memoryBytes: z.number().int().min(0).optional(),
+    /** The server itself: "off" stops its tasks at once, and Swarm says Down nodeDownAfterMs later. */
+    power: z.enum(["on", "off"]).optional(),
   })
   .strict();
+export type NodePatch = z.infer<typeof nodePatchSchema>;
 
 /** The subset of the Sandbox the control routes need. */
 export interface ControlTarget extends ClusterControl {

@@ -36,6 +36,7 @@ export interface SandboxOptions {
   imageHealthCheckMs?: number;
   dokployWorkers?: number;
   dokployCallMs?: number;
+  nodeDownAfterMs?: number;
   /** The real engine the applications run on (startSandbox's `runtime: "docker"`); null: in memory. */
   engine?: EngineRuntime | null;
   /**
@@ -83,6 +84,7 @@ const SETTING_KEYS = [
   "imageHealthCheckMs",
   "dokployWorkers",
   "dokployCallMs",
+  "nodeDownAfterMs",
 ] as const;
 
 export function createSandbox(opts: SandboxOptions): Sandbox {
@@ -96,6 +98,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     imageHealthCheckMs: opts.imageHealthCheckMs ?? DEFAULT_SETTINGS.imageHealthCheckMs,
     dokployWorkers: opts.dokployWorkers ?? DEFAULT_SETTINGS.dokployWorkers,
     dokployCallMs: opts.dokployCallMs ?? DEFAULT_SETTINGS.dokployCallMs,
+    nodeDownAfterMs: opts.nodeDownAfterMs ?? DEFAULT_SETTINGS.nodeDownAfterMs,
   };
   const log: LogFn = opts.log ?? (() => {});
   const timers = new TimerSet();
@@ -192,8 +195,17 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       ctx.stacks.reschedule(settings.stackStartMs);
       return node;
     },
-    updateNode(id, patch) {
-      const node = ctx.cluster.update(id, patch);
+    updateNode(id, { power, ...patch }) {
+      const node = ctx.cluster.update(id, { ...patch, ...(power ? { powered: power === "on" } : {}) });
+      // Power lost: the tasks there answer nothing at once; Swarm sees the node Down only when
+      // its heartbeats have been missed, and then places their replacements.
+      if (node && power === "off")
+        timers.after(settings.nodeDownAfterMs, () => {
+          if (!node.powered) ctx.cluster.update(id, { state: "down" });
+          ctx.stacks.reschedule(settings.stackStartMs);
+        });
+      // Power back: the node rejoins as it starts (the real one took 3 s).
+      if (node && power === "on") ctx.cluster.update(id, { state: "ready" });
       ctx.stacks.reschedule(settings.stackStartMs);
       return node;
     },

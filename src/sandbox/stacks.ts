@@ -71,6 +71,16 @@ export interface Task {
   /** A real `opencode serve` answering for this task. */
   real?: OpenCodeProcess;
   realUrl?: string | null;
+  /**
+   * Replaced because its node went Down: the manager cannot hear from it, so `docker service ps`
+   * keeps showing it Running (desired Shutdown) until the node is back and reports it failed.
+   */
+  lost?: boolean;
+  /**
+   * The node of the lost task this one replaces: Swarm creates it with desired state Ready, not
+   * Running, while that task is not known to have stopped (until its node is back).
+   */
+  replacesLostOn?: string;
 }
 
 export interface OpenCodeActivity {
@@ -318,7 +328,7 @@ export class Stacks {
   }
 
   private onUsableNode(t: Task): boolean {
-    return this.opts.cluster ? t.node !== null && this.opts.cluster.usable(t.node) : true;
+    return this.opts.cluster ? t.node !== null && this.opts.cluster.serves(t.node) : true;
   }
 
   /**
@@ -351,7 +361,8 @@ export class Stacks {
   /**
    * After a node changed state: a running task on a node that is down or drained is shut
    * down and replaced by one placed anew (pending when its constraints allow no other node);
-   * a pending task starts once a node suits it.
+   * a pending task starts once a node suits it. A task that moved stays where it went when its
+   * node comes back: Swarm never moves tasks back.
    */
   reschedule(startDelayMs: number): void {
     if (!this.opts.cluster) return;
@@ -366,7 +377,9 @@ export class Stacks {
       }
       if (this.opts.cluster.usable(newest.node)) continue;
       newest.goneAt = at;
-      this.addTask(svc, at, startDelayMs, 1);
+      newest.lost = this.opts.cluster.nodes.get(newest.node)?.state !== "ready";
+      const replacement = this.addTask(svc, at, startDelayMs, 1);
+      if (newest.lost) replacement.replacesLostOn = newest.node;
       this.scheduleEnds(svc);
     }
   }

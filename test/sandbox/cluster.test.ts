@@ -46,6 +46,41 @@ describe("cluster", () => {
   });
 });
 
+describe("nodes lost and drained, as the real Swarm of three nodes did (test/engine/swarm-agreement.test.ts)", () => {
+  test("a service that moved off a Down node stays where it went when the node is back; a drain holds a pinned one pending", async () => {
+    await c.control("reset");
+    await c.control("settings", "POST", { nodeDownAfterMs: 200 });
+    const w1 = await c.control("nodes", "POST", { hostname: "w1" });
+    const w2 = await c.control("nodes", "POST", { hostname: "w2" });
+    const { app } = await makeApp(c, { name: "roams", image: "img:1" });
+    await c.call("application.update", { applicationId: app.applicationId, placementSwarm: { Constraints: ["node.role==worker"] } });
+    await c.call("application.deploy", { applicationId: app.applicationId });
+    const first = (await waitFor(async () => ((await serviceOf(app.appName))?.state === "running" ? serviceOf(app.appName) : null), 3000, 20)).node;
+    const other = first === w1.id ? w2.id : w1.id;
+
+    await c.control(`nodes/${first}`, "POST", { power: "off" });
+    // Until Swarm sees the node Down, the task stays there, answering nothing.
+    expect(await serviceOf(app.appName)).toMatchObject({ node: first, state: "starting" });
+    await waitFor(async () => (await serviceOf(app.appName))?.node === other, 3000, 20);
+    await c.control(`nodes/${first}`, "POST", { power: "on" });
+    await Bun.sleep(100);
+    expect(await serviceOf(app.appName)).toMatchObject({ node: other, state: "running" });
+
+    // Drained: the pinned task goes pending with the reason a Down node gives.
+    await c.call("application.update", { applicationId: app.applicationId, placementSwarm: { Constraints: [`node.id==${other}`] } });
+    const rows = () => c.q("docker.getServiceContainersByAppName", { appName: app.appName });
+    const before = (await rows())[0].containerId;
+    await c.call("application.deploy", { applicationId: app.applicationId });
+    await waitFor(async () => (await rows())[0].containerId !== before && (await serviceOf(app.appName))?.state === "running", 3000, 20);
+    await c.control(`nodes/${other}`, "POST", { availability: "drain" });
+    const [task] = await c.q("docker.getServiceContainersByAppName", { appName: app.appName });
+    expect(task).toMatchObject({
+      state: "running",
+      error: '"no suitable node (scheduling constraints not satisfied on 2 nodes; 1 node not available for new tasks)"',
+    });
+  });
+});
+
 describe("a node without room", () => {
   test("a task whose memory reservation no node holds is pending with Swarm's reason, and starts once room is freed", async () => {
     await c.control("reset");

@@ -212,6 +212,7 @@ describe("control surface", () => {
       imageHealthCheckMs: 0,
       dokployWorkers: 0,
       dokployCallMs: 0,
+      nodeDownAfterMs: 10_000,
     });
   });
 

@@ -1,4 +1,5 @@
 import type { SandboxContext } from "../context.ts";
+import type { ClusterNode } from "../cluster.ts";
 import { type SwarmService, type Task, healthyAt } from "../stacks.ts";
 import { schemas } from "../validation.ts";
 import { type Procedure, query } from "./define.ts";
@@ -10,6 +11,8 @@ import { type Procedure, query } from "./define.ts";
  * error}. No such service: stderr, hence [].
  */
 function taskRow(ctx: SandboxContext, svc: SwarmService, task: Task, now: number) {
+  const node = task.node === null ? undefined : ctx.cluster.nodes.get(task.node);
+  if (task.lost && node) return lostTaskRow(svc, task, node, now);
   const gone = task.goneAt !== null && now >= task.goneAt;
   // A task no node suits stays "Pending"; Docker's CLI prints swarmkit's reason quoted.
   const pending = task.node === null && !gone;
@@ -19,13 +22,32 @@ function taskRow(ctx: SandboxContext, svc: SwarmService, task: Task, now: number
   return {
     containerId: task.id,
     name: `${svc.appName}.1`,
-    state: task.goneAt === null ? "running" : "shutdown",
+    state: task.goneAt !== null ? "shutdown" : waitsForLost(ctx, task) ? "ready" : "running",
     currentState: `${current} ${humanDuration(since)} ago`,
     // `{{.Node}}`: the hostname of the node the task was given; empty while it is pending.
     node: task.node === null ? "" : (ctx.cluster.nodes.get(task.node)?.hostname ?? ""),
     error: pending && task.err ? `"${task.err}"` : "",
   };
 }
+
+/**
+ * A task replaced because its node went Down: the manager still shows its last report, Running,
+ * while the node is Down; once the node is back it reports the container gone with it.
+ */
+function lostTaskRow(svc: SwarmService, task: Task, node: ClusterNode, now: number) {
+  const down = node.state !== "ready";
+  return {
+    containerId: task.id,
+    name: `${svc.appName}.1`,
+    state: "shutdown",
+    currentState: down ? `Running ${humanDuration(now - task.startsAt)} ago` : `Failed ${humanDuration(now - node.readyAt)} ago`,
+    node: node.hostname,
+    error: down ? "" : '"task: non-zero exit (255)"',
+  };
+}
+
+const waitsForLost = (ctx: SandboxContext, task: Task) =>
+  task.replacesLostOn !== undefined && ctx.cluster.nodes.get(task.replacesLostOn)?.state !== "ready";
 
 /** Docker's units.HumanDuration, lowercased as `docker service ps` prints it. */
 export function humanDuration(ms: number): string {
