@@ -11,6 +11,7 @@ import { run as concurrentDeploys } from "./concurrent-deploys.ts";
 import { run as deployPath } from "./deploy-path.ts";
 import { run as engineDeploy } from "./engine-deploy.ts";
 import { run as history } from "./history.ts";
+import { run as nodeLoss } from "./node-loss.ts";
 import { run as pageLoad } from "./page-load.ts";
 import { run as poolClaim } from "./pool-claim.ts";
 import { run as rollout } from "./rollout.ts";
@@ -29,6 +30,7 @@ const BENCHES: [string, () => Promise<BenchSummary>][] = [
   ["engine-deploy", engineDeploy],
   ["pool-claim", poolClaim],
   ["history", history],
+  ["node-loss", nodeLoss],
 ];
 
 const only = process.argv.slice(2);

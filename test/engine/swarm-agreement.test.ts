@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Harness, SANDBOX_KEY, deployAndWait, startHarness, waitFor } from "../support/harness.ts";
+import { ADMIN_TOKEN, type Harness, SANDBOX_KEY, deployAndWait, startHarness, waitFor } from "../support/harness.ts";
 import { ENGINE_IMAGE, appNameOf, dockerCli, enginePortalEnv, engineSkipReason, startEngineHarness } from "./engine.ts";
 import { joinWorkers, killWorker, leaveWorkers, startWorker, workersSkipReason } from "./nodes.ts";
 
@@ -8,7 +8,8 @@ import { joinWorkers, killWorker, leaveWorkers, startWorker, workersSkipReason }
  * it agreeing, the same test against both: tasks there stop answering at once; the manager says
  * Down only after its heartbeats are missed (about 10 s); until the node is back its task still
  * shows Running (desired Shutdown) and the pinned replacement is Pending (desired Ready) with
- * swarmkit's reason; back, the task runs there again and the lost one is reported failed.
+ * swarmkit's reason; back, the task runs there again and the lost one is reported failed. The
+ * portal, on either, says the stack is unavailable (node_down) and refuses a start meanwhile.
  */
 
 const engineSkip = (await engineSkipReason()) ?? workersSkipReason();
@@ -99,7 +100,7 @@ describe.each([
   }, T);
 
   test.skipIf(skip !== null)(
-    "tasks stop answering at once, Down comes later, the stale task still shows Running and the pinned one waits; back, it runs there again",
+    "tasks stop answering at once, Down comes later, the stale task still shows Running and the pinned one waits, the portal says node_down; back, it runs there again",
     async () => {
       const stack = await deployAndWait(h, "agree", { timeoutMs: T });
       expect(stack.done.data.status).toBe("ready");
@@ -119,6 +120,21 @@ describe.each([
       );
       const downAfter = performance.now() - off;
       expect(downAfter).toBeGreaterThan(5_000);
+
+      // The portal goes by the node, not by the stale task: unavailable on the owner's page and in
+      // the admin's views within its half-second view of the node list, and a start is refused.
+      const owner = { authorization: `Bearer ${stack.managementToken}` };
+      const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      await Bun.sleep(1_000);
+      const details = (await (await fetch(`${h.url}/api/stacks/agree/details`, { headers: owner })).json()) as any;
+      expect(details).toMatchObject({ status: "unavailable", unavailableReason: "node_down", node: { hostname: "worker-1", health: "down" } });
+      const overview = (await (await fetch(`${h.url}/api/admin/nodes`, { headers: admin })).json()) as any;
+      expect(overview.affected.map((s: any) => [s.name, s.unavailableReason])).toEqual([["agree", "node_down"]]);
+      const listed = (await (await fetch(`${h.url}/api/admin/stacks`, { headers: admin })).json()) as any;
+      expect(listed.stacks.find((s: any) => s.name === "agree").node).toEqual({ hostname: "worker-1", unavailableReason: "node_down" });
+      const start = await fetch(`${h.url}/api/stacks/agree/start`, { method: "POST", headers: owner });
+      expect(start.status).toBe(409);
+      expect(((await start.json()) as any).error.code).toBe("node_down");
 
       // The scheduler writes its reason into the task a moment after the task is made.
       const whileDown = await waitFor(
@@ -143,6 +159,8 @@ describe.each([
         30_000,
       );
       await waitFor(answers, Boolean, "the stack answering again", 90_000);
+      const ownerSees = async () => ((await (await fetch(`${h.url}/api/stacks/agree/details`, { headers: owner })).json()) as any).status;
+      await waitFor(ownerSees, (s) => s === "ready", "the owner seeing it ready", 3_000);
       const after = await tasks();
       console.log(`${_name}: Down after ${(downAfter / 1000).toFixed(1)} s; rows after:`, JSON.stringify(after));
       expect(after[0]).toMatchObject({ state: "running", node: "worker-1", currentState: expect.stringMatching(/^Running/) });

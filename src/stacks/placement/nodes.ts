@@ -105,14 +105,18 @@ export function chooseNode(nodes: ClusterNode[] | null, stacksPerNode: Map<strin
   return open[0]?.node ?? "full";
 }
 
-/** Dokploy's node list, reused for a few seconds (every deploy and status read asks). */
+/**
+ * Dokploy's node list, reused briefly (every deploy and status read asks). Half a second: a
+ * stack's status follows Swarm's word on its node that soon (bench/node-loss.ts), while a crowd
+ * of readers costs Dokploy at most two reads a second.
+ */
 export class ClusterView {
   private cached: { at: number; nodes: ClusterNode[] } | null = null;
   private reading: Promise<ClusterNode[]> | null = null;
 
   constructor(
     private readonly client: DokployClient,
-    private readonly ttlMs = 2_000,
+    private readonly ttlMs = 500,
     private readonly staleMs = 10_000,
   ) {}
 
