@@ -37,7 +37,7 @@ export interface SandboxSettings {
   dokployCallMs: number;
   /**
    * How long after a node loses power Swarm's manager says it is Down (its heartbeats stop):
-   * 9.6 to 11.8 s on a real Swarm. Until then its tasks answer nothing but still count as running.
+   * 9.6 to 14.8 s on the engine tier's real one. Until then its tasks answer nothing but still count as running.
    */
   nodeDownAfterMs: number;
 }

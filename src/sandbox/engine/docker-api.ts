@@ -69,12 +69,12 @@ export class DockerApi {
     return (await (await this.request(method, path, body)).json()) as T;
   }
 
-  /** Whether an engine answers on the socket, and in a Swarm. */
   /** This engine's own node in the Swarm (where the host's containers run). */
   async localNodeId(): Promise<string> {
     return (await this.json<{ Swarm: { NodeID: string } }>("GET", "/info")).Swarm.NodeID;
   }
 
+  /** Whether an engine answers on the socket, and in a Swarm. */
   async swarmActive(): Promise<boolean> {
     try {
       const info = await this.json<{ Swarm?: { LocalNodeState?: string } }>("GET", "/info");

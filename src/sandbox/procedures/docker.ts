@@ -25,7 +25,7 @@ function taskRow(ctx: SandboxContext, svc: SwarmService, task: Task, now: number
     state: task.goneAt !== null ? "shutdown" : waitsForLost(ctx, task) ? "ready" : "running",
     currentState: `${current} ${humanDuration(since)} ago`,
     // `{{.Node}}`: the hostname of the node the task was given; empty while it is pending.
-    node: task.node === null ? "" : (ctx.cluster.nodes.get(task.node)?.hostname ?? ""),
+    node: node?.hostname ?? "",
     error: pending && task.err ? `"${task.err}"` : "",
   };
 }
