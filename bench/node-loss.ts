@@ -8,11 +8,13 @@
  * engine and its worker image (scripts/engine/up.sh); without them it says so and skips.
  */
 import { runBench } from "./lib/bench.ts";
-import { ROOT, portalEnv, startPortalProcess, startSandboxProcess, tempDir } from "./lib/proc.ts";
+import { portalEnv, startPortalProcess, startSandboxProcess, tempDir } from "./lib/proc.ts";
 import { figure, progress, type TargetResult, verdict } from "./lib/report.ts";
 import { median, r } from "./lib/stats.ts";
 import { DockerApi } from "../src/sandbox/engine/docker-api.ts";
 import { EngineRuntime } from "../src/sandbox/engine/runtime.ts";
+import { dockerCli } from "../test/engine/engine.ts";
+import { joinWorkers, killWorker, leaveWorkers, setAvailability, startWorker, workersSkipReason } from "../test/engine/nodes.ts";
 
 const BENCH = "node-loss";
 const N = Number(process.env.BENCH_NODE_LOSS_N ?? 2);
@@ -23,14 +25,6 @@ const [LOST, OTHER] = ["worker-1", "worker-2"];
 const UNPINNED = "bench-node-loss-unpinned";
 /** The portal learns of Swarm's Down from Dokploy's node list, which it reuses for 0.5 s: a read within 1 s of it may not know yet. */
 const GRACE_MS = 1_000;
-
-const sh = (cmd: string[]) => {
-  const run = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
-  if (run.exitCode !== 0) throw new Error(`${cmd.join(" ")}: ${run.stderr.toString().trim()}`);
-  return run.stdout.toString().trim();
-};
-const docker = (...args: string[]) => sh(["/usr/bin/docker", ...args]);
-const nodes = (...args: string[]) => sh(["bash", `${ROOT}/scripts/engine/nodes.sh`, ...args]);
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 120_000): Promise<T> {
   const since = performance.now();
@@ -45,17 +39,16 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: str
 export function run() {
   return runBench(BENCH, async ({ defer }) => {
     const api = new DockerApi();
-    const workerImage = Bun.spawnSync(["/usr/bin/docker", "image", "inspect", "ai-stack-worker:engine"], { stdout: "ignore", stderr: "ignore" });
-    if (!(await api.swarmActive()) || workerImage.exitCode !== 0) {
+    if (!(await api.swarmActive()) || workersSkipReason() !== null) {
       return {
         targets: [{ target: "portal's node_down ÷ Swarm's Down", value: "skipped", verdict: "n/a" }],
         figures: {},
         notes: ["no Docker Engine in a Swarm, or no worker image: scripts/engine/up.sh brings both up"],
       };
     }
-    nodes("join", IMAGE);
-    defer(() => void nodes("leave"));
-    docker("node", "update", "--label-add", `${LABEL}=yes`, LOST);
+    joinWorkers(IMAGE);
+    defer(leaveWorkers);
+    dockerCli("node", "update", "--label-add", `${LABEL}=yes`, LOST);
     const sandbox = await startSandboxProcess({ runtime: "docker", deployMs: 0 });
     const data = tempDir("bench-node-loss-");
     defer(data.remove);
@@ -68,6 +61,8 @@ export function run() {
       }),
     );
     const engine = new EngineRuntime(api);
+    // Its relay, if this process started it (the sandbox's is gone with the sandbox).
+    defer(() => engine.cleanup());
     defer(() => api.removeService(UNPINNED).then(() => undefined));
 
     const names = Array.from({ length: STACKS }, (_, i) => `bench-node-${i}`);
@@ -100,7 +95,7 @@ export function run() {
     for (let round = 1; round <= N; round++) {
       // The unpinned service starts on the worker that will be lost (the other one drained meanwhile).
       await api.removeService(UNPINNED);
-      docker("node", "update", "--availability", "drain", OTHER);
+      setAvailability(OTHER, "drain");
       await api.createService({
         Name: UNPINNED,
         TaskTemplate: {
@@ -111,7 +106,7 @@ export function run() {
         Mode: { Replicated: { Replicas: 1 } },
       });
       await until(unpinnedAnswers, Boolean, "the unpinned service answering");
-      docker("node", "update", "--availability", "active", OTHER);
+      setAvailability(OTHER, "active");
       for (const name of names)
         await until(
           () => statusOf(name),
@@ -120,7 +115,7 @@ export function run() {
         );
       progress(BENCH, `round ${round}: ${STACKS} stacks and the unpinned service run on ${LOST}; killing it`);
 
-      docker("kill", `ai-stack-${LOST}`);
+      killWorker(LOST);
       const killed = performance.now();
       // Three watchers, each on its own clock, so that a slow read of one does not delay the others.
       let swarmDownMs: number | null = null;
@@ -161,7 +156,7 @@ export function run() {
         runningAfterDown,
       });
 
-      docker("start", `ai-stack-${LOST}`);
+      startWorker(LOST);
       for (const name of names)
         await until(
           () => statusOf(name),

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
-import { type Launched, inEachLang, launch, msg, openStackPage, plain } from "./support.ts";
+import { type Launched, inEachLang, launch, msg, openStackPage, plain, plainText as text } from "./support.ts";
 
 /**
  * Issue 26, part 1, in a real browser: the owner's page says when the stack stops for idleness
@@ -27,7 +26,6 @@ afterAll(async () => {
   await h?.stop();
 }, T);
 
-const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 /** What a catalog text says before its first placeholder: the part that does not depend on the times. */
 const lead = (lang: Parameters<typeof msg>[0], key: string) => plain(msg(lang, key).split("{")[0]!);
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
-import { type Launched, confirmDialog, inEachLang, launch, msg, openStackPage, plain } from "./support.ts";
+import { type Launched, confirmDialog, inEachLang, launch, msg, openStackPage, plain, plainText as text } from "./support.ts";
 
 /**
  * Issue 26, part 4, in a real browser: the owner adds a model key on their stack's page; it is
@@ -22,8 +21,6 @@ afterAll(async () => {
   await chrome?.close();
   await h?.stop();
 }, T);
-
-const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 
 describe("the owner's model keys, on the page", () => {
   test(

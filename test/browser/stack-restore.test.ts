@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, sandboxState, startHarness } from "../support/harness.ts";
-import { type Launched, confirmDialog, inEachLang, launch, msg, openStackPage, plain } from "./support.ts";
+import { type Launched, confirmDialog, inEachLang, launch, msg, openStackPage, plainText as text } from "./support.ts";
 
 /**
  * Restore in one click, in a real browser: the owner sees the stack's backups on its page,
@@ -23,8 +22,6 @@ afterAll(async () => {
   await chrome?.close();
   await h?.stop();
 }, T);
-
-const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 
 describe("restore in one click, on the page", () => {
   test(

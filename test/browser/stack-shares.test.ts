@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { openCode } from "../support/opencode.ts";
-import { type TestProvider, freePort, newSigningKey, oidcEnv, stackSsoEnv, signIn, startProvider } from "../support/oidc.ts";
+import { type TestProvider, signIn, stackSsoSetup } from "../support/oidc.ts";
 import {
   type Guarded,
   type Lang,
@@ -20,8 +20,8 @@ import {
   launch,
   msg,
   openPage,
-  plain,
   signInAtProvider,
+  plainText as text,
 } from "./support.ts";
 
 // Limits catch hangs, not slowness: a real OpenCode on a busy machine is slow to answer.
@@ -38,7 +38,6 @@ let chrome: Launched;
 let alice: Guarded;
 
 const stackOrigin = () => `http://${NAME}.stacks.localhost:${sandboxPort}`;
-const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 
 /** The portal in a new browser, signed in as `login`, on its start page. */
 async function portalAs(login: string, lang: Lang): Promise<Guarded> {
@@ -64,17 +63,11 @@ const healthFrom = (page: Page) =>
   });
 
 beforeAll(async () => {
-  portalUrl = `http://127.0.0.1:${await freePort()}`;
-  sandboxPort = await freePort();
-  provider = await startProvider({ keys: [await newSigningKey("key-1")], portalUrl });
+  let env: Record<string, string>;
+  ({ portalUrl, sandboxPort, provider, env } = await stackSsoSetup({ HEALTH_TIMEOUT: "120s", PROBE_ATTEMPT_TIMEOUT: "2s", POOL_SIZE: "0" }));
   [h, chrome] = await Promise.all([
     startHarness({
-      env: oidcEnv(provider, portalUrl, {
-        ...stackSsoEnv(portalUrl, sandboxPort),
-        HEALTH_TIMEOUT: "120s",
-        PROBE_ATTEMPT_TIMEOUT: "2s",
-        POOL_SIZE: "0",
-      }),
+      env,
       sandbox: { port: sandboxPort, stackStopMs: 200, openCode: { command: OC.command, match: [`ai-stack-${NAME}`], root } },
     }),
     launch(),

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { hashId } from "../../src/auth/sessions.ts";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { openCode } from "../support/opencode.ts";
-import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, stackSsoEnv, signIn, startProvider } from "../support/oidc.ts";
+import { type Jar, type TestProvider, signIn, stackSsoSetup } from "../support/oidc.ts";
 import { LOCALE, type Launched, launch, signInAtProvider } from "./support.ts";
 
 // A limit catches a hang, not slowness: a real OpenCode on a busy machine is slow to answer.
@@ -184,17 +184,15 @@ async function ownerOpensStack(login: string, name: string, version: string) {
 }
 
 beforeAll(async () => {
-  portalUrl = `http://127.0.0.1:${await freePort()}`;
-  sandboxPort = await freePort();
-  provider = await startProvider({ keys: [await newSigningKey("key-1")], portalUrl });
+  let env: Record<string, string>;
+  ({ portalUrl, sandboxPort, provider, env } = await stackSsoSetup({
+    HEALTH_TIMEOUT: "120s",
+    PROBE_ATTEMPT_TIMEOUT: "2s",
+    MAX_STACKS_PER_USER: "2",
+  }));
   [h, chrome] = await Promise.all([
     startHarness({
-      env: oidcEnv(provider, portalUrl, {
-        ...stackSsoEnv(portalUrl, sandboxPort),
-        HEALTH_TIMEOUT: "120s",
-        PROBE_ATTEMPT_TIMEOUT: "2s",
-        MAX_STACKS_PER_USER: "2",
-      }),
+      env,
       sandbox: {
         port: sandboxPort,
         stackStopMs: 200,

@@ -214,6 +214,8 @@ export const text = (page: Page, selector: string) => page.locator(selector).inn
 export const normalise = (s: string) => s.replace(/\s+/g, " ").trim();
 /** As a person reads it against a catalog text: bidi isolation marks dropped, white space folded. */
 export const plain = (s: string) => normalise(s.replace(/[\u2066-\u2069]/g, ""));
+/** What a person reads in an element, as compared with a catalog text (plain). */
+export const plainText = async (page: Page, selector: string) => plain(await text(page, selector));
 
 /** On the test provider's own sign-in page (oidc-provider's devInteractions), once it shows, as `login`. */
 export async function signInAtProvider(page: Page, provider: { port: number }, login: string): Promise<void> {

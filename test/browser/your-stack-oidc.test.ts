@@ -1,10 +1,9 @@
 // "Your stack" with sign-in on (AUTH_MODE=oidc): reached from "Your stacks" without a token,
 // the session authorises it; Chromium signs in at the test provider's own pages.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
 import { type Harness, startHarness } from "../support/harness.ts";
 import { type TestProvider, freePort, newSigningKey, oidcEnv, startProvider } from "../support/oidc.ts";
-import { confirmDialog, LOCALE, type Launched, launch, msg, openPage, plain } from "./support.ts";
+import { confirmDialog, LOCALE, type Launched, launch, msg, openPage, plainText as text } from "./support.ts";
 
 // A limit catches a hang, not slowness: a flow that takes 10 s alone may take four times that on a busy machine.
 const T = 90_000;
@@ -24,8 +23,6 @@ afterAll(async () => {
   await h?.stop();
   await provider?.stop();
 }, T);
-
-const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 
 describe("your stack, signed in", () => {
   test(

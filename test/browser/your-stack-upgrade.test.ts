@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
 import { loadConfig } from "../../src/config.ts";
 import { type Harness, deployAndWait, dokployPost, sandboxState, startHarness, waitFor } from "../support/harness.ts";
-import { type Launched, confirmDialog, launch, msg, openStackPage, plain } from "./support.ts";
+import { type Launched, confirmDialog, launch, msg, openStackPage, plainText as text } from "./support.ts";
 
 /**
  * The owner's page, the two actions the lifecycle test does not click: restart (asked first,
@@ -29,7 +28,6 @@ afterAll(async () => {
   await h?.stop();
 }, T);
 
-const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 const serviceOf = async () => (await sandboxState(h)).services.find((s: any) => s.hosts.includes("upg-nl.stacks.test"));
 const dokploy = (procedure: string, body: unknown) => dokployPost(h.sandboxUrl, procedure, body);
 

@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Harness, deployAndWait, readEvents, sandboxState, startHarness } from "../support/harness.ts";
-import { confirmDialog, inEachLang, LOCALE, type Lang, type Launched, launch, msg, openPage as openGuarded, overflow, plain } from "./support.ts";
+import {
+  confirmDialog,
+  inEachLang,
+  LOCALE,
+  type Lang,
+  type Launched,
+  launch,
+  msg,
+  openPage as openGuarded,
+  overflow,
+  plainText as text,
+} from "./support.ts";
 
 /**
  * Issue 13, item 6: the owner's page ("Your stack") in a real browser, in en, nl and ar:
@@ -31,8 +42,6 @@ async function openPage(lang: Lang) {
   await guarded.page.waitForSelector("html[data-ready]");
   return guarded;
 }
-
-const text = async (page: Page, selector: string) => plain(await page.locator(selector).innerText());
 
 async function openByToken(page: Page, name: string, token: string, remember = false) {
   await page.click("#manage-section > summary");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ADMIN_TOKEN, type DeployResult, type Harness, deploy, deployAndWait, readEvents, waitFor } from "../support/harness.ts";
 import { ENGINE_IMAGE, appNameOf, enginePortalEnv, engineSkipReason, startEngineHarness } from "./engine.ts";
-import { execInTask, joinWorkers, leaveWorkers, runningTask, setAvailability, workersSkipReason } from "./nodes.ts";
+import { execInTask, joinWorkers, leaveWorkers, runningTask, setAvailability, workersSkipReason, stackAnswers } from "./nodes.ts";
 
 /**
  * Every placement promise on a real Swarm of three nodes: the host's dockerd (the manager) and
@@ -36,13 +36,7 @@ describe.skipIf(skip !== null)("stacks on a real three-node Swarm", () => {
   const bearer = (name: string) => ({ authorization: `Bearer ${stacks.get(name)!.managementToken}` });
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const details = async (name: string) => (await (await fetch(`${h.url}/api/stacks/${name}/details`, { headers: bearer(name) })).json()) as any;
-  const answers = async (name: string) => {
-    const res = await fetch(`${h.sandboxUrl}/global/health`, { headers: { host: `${name}.stacks.test` }, signal: AbortSignal.timeout(5_000) }).catch(
-      () => null,
-    );
-    // OpenCode itself asks for the stack's password: it answers.
-    return res?.status === 401;
-  };
+  const answers = (name: string) => stackAnswers(h.sandboxUrl, name);
   async function operate(name: string, op: string): Promise<any> {
     const res = await fetch(`${h.url}/api/stacks/${name}/${op}`, { method: "POST", headers: bearer(name) });
     expect({ op, status: res.status }).toEqual({ op, status: 202 });

@@ -31,26 +31,28 @@ export const killWorker = (name: string) => dockerCli("kill", `ai-stack-${name}`
 export const startWorker = (name: string) => dockerCli("start", `ai-stack-${name}`);
 export const setAvailability = (name: string, availability: "active" | "drain") => dockerCli("node", "update", "--availability", availability, name);
 
-/** What Swarm says of a node now: "ready", "down", …, and its availability. */
-export async function nodeState(hostname: string): Promise<{ id: string; state: string; availability: string }> {
-  const node = (await docker.nodes()).find((n) => n.Description.Hostname === hostname);
-  if (!node) throw new Error(`no node ${hostname}`);
-  return { id: node.ID, state: node.Status.State, availability: node.Spec.Availability };
-}
-
-/** The service's running task: its node's hostname and its container. */
-export async function runningTask(service: string): Promise<{ hostname: string; container: string } | null> {
+/** The service's running task: its node's hostname and id, and its container. */
+export async function runningTask(service: string): Promise<{ hostname: string; nodeId: string; container: string } | null> {
   const [tasks, nodes] = await Promise.all([docker.tasks(service), docker.nodes()]);
   const task = tasks.find((t) => t.Status.State === "running" && t.DesiredState === "running");
   const container = task?.Status.ContainerStatus?.ContainerID;
   const node = nodes.find((n) => n.ID === task?.NodeID);
-  return task && container && node ? { hostname: node.Description.Hostname, container } : null;
+  return container && node ? { hostname: node.Description.Hostname, nodeId: node.ID, container } : null;
 }
 
 /** `docker exec` in the service's running task, on whichever node it runs. */
 export async function execInTask(service: string, ...cmd: string[]): Promise<string> {
   const task = await runningTask(service);
   if (!task) throw new Error(`${service} has no running task`);
-  const local = (await docker.localNodeId()) === (await nodeState(task.hostname)).id;
-  return local ? dockerCli("exec", task.container, ...cmd) : dockerCli("exec", `ai-stack-${task.hostname}`, "docker", "exec", task.container, ...cmd);
+  return task.nodeId === (await docker.localNodeId())
+    ? dockerCli("exec", task.container, ...cmd)
+    : dockerCli("exec", `ai-stack-${task.hostname}`, "docker", "exec", task.container, ...cmd);
+}
+
+/** Whether the stack's OpenCode answers through the sandbox's Traefik (401: it asks for the password), wherever it runs. */
+export async function stackAnswers(sandboxUrl: string, name: string, timeoutMs = 5_000): Promise<boolean> {
+  const res = await fetch(`${sandboxUrl}/global/health`, { headers: { host: `${name}.stacks.test` }, signal: AbortSignal.timeout(timeoutMs) }).catch(
+    () => null,
+  );
+  return res?.status === 401;
 }

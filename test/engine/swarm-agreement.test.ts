@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ADMIN_TOKEN, type Harness, SANDBOX_KEY, deployAndWait, startHarness, waitFor } from "../support/harness.ts";
 import { ENGINE_IMAGE, appNameOf, dockerCli, enginePortalEnv, engineSkipReason, startEngineHarness } from "./engine.ts";
-import { joinWorkers, killWorker, leaveWorkers, startWorker, workersSkipReason } from "./nodes.ts";
+import { joinWorkers, killWorker, leaveWorkers, startWorker, workersSkipReason, stackAnswers } from "./nodes.ts";
 
 /**
  * What a real three-node Swarm does when a worker loses power, and the sandbox's emulation of
@@ -26,8 +26,9 @@ interface Swarm {
   stop(): void;
 }
 
-async function nodeIdOf(h: Harness, hostname: string): Promise<string> {
-  return (await dokployGet(h, "cluster.getNodes", {})).find((n: any) => n.Description.Hostname === hostname).ID;
+/** A node as Dokploy's cluster.getNodes lists it. */
+async function nodeOf(h: Harness, hostname: string): Promise<{ ID: string; Status: { State: string } }> {
+  return (await dokployGet(h, "cluster.getNodes", {})).find((n: any) => n.Description.Hostname === hostname);
 }
 
 const emulated: Swarm = {
@@ -42,10 +43,10 @@ const emulated: Swarm = {
     return h;
   },
   async powerOff(h, hostname) {
-    await fetch(`${h.sandboxUrl}/__sandbox/nodes/${await nodeIdOf(h, hostname)}`, { method: "POST", body: JSON.stringify({ power: "off" }) });
+    await fetch(`${h.sandboxUrl}/__sandbox/nodes/${(await nodeOf(h, hostname)).ID}`, { method: "POST", body: JSON.stringify({ power: "off" }) });
   },
   async powerOn(h, hostname) {
-    await fetch(`${h.sandboxUrl}/__sandbox/nodes/${await nodeIdOf(h, hostname)}`, { method: "POST", body: JSON.stringify({ power: "on" }) });
+    await fetch(`${h.sandboxUrl}/__sandbox/nodes/${(await nodeOf(h, hostname)).ID}`, { method: "POST", body: JSON.stringify({ power: "on" }) });
   },
   stop() {},
 };
@@ -80,14 +81,8 @@ describe.each([
   let h: Harness;
   let app: string;
   const tasks = (): Promise<Row[]> => dokployGet(h, "docker.getServiceContainersByAppName", { appName: app });
-  const nodeState = async (hostname: string) =>
-    (await dokployGet(h, "cluster.getNodes", {})).find((n: any) => n.Description.Hostname === hostname).Status.State as string;
-  const answers = async () => {
-    const res = await fetch(`${h.sandboxUrl}/global/health`, { headers: { host: "agree.stacks.test" }, signal: AbortSignal.timeout(3_000) }).catch(
-      () => null,
-    );
-    return res?.status === 401;
-  };
+  const nodeState = async (hostname: string) => (await nodeOf(h, hostname)).Status.State;
+  const answers = () => stackAnswers(h.sandboxUrl, "agree", 3_000);
 
   beforeAll(async () => {
     if (skip) return;

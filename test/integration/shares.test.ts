@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Harness, startHarness } from "../support/harness.ts";
-import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, stackSsoEnv, signIn, startProvider } from "../support/oidc.ts";
+import { type Jar, type TestProvider, signIn, stackSsoSetup } from "../support/oidc.ts";
 
 /**
  * A stack shared by its owner (AUTH_MODE=oidc, STACK_SSO on): a `user` by e-mail opens it
@@ -16,17 +16,9 @@ const people: Record<"alice" | "bob" | "dave" | "carol", Jar> = {} as never;
 const STACK_HOST = "alice-stack.stacks.localhost:8443";
 
 beforeAll(async () => {
-  portalUrl = `http://127.0.0.1:${await freePort()}`;
-  provider = await startProvider({ keys: [await newSigningKey("key-1")], portalUrl });
-  const sandboxPort = await freePort();
-  h = await startHarness({
-    env: oidcEnv(provider, portalUrl, {
-      ...stackSsoEnv(portalUrl, sandboxPort),
-      POOL_SIZE: "0",
-      MAX_STACKS_PER_USER: "2",
-    }),
-    sandbox: { port: sandboxPort },
-  });
+  const setup = await stackSsoSetup({ POOL_SIZE: "0", MAX_STACKS_PER_USER: "2" });
+  ({ portalUrl, provider } = setup);
+  h = await startHarness({ env: setup.env, sandbox: { port: setup.sandboxPort } });
   for (const login of ["alice", "bob", "dave", "carol"] as const) people[login] = (await signIn(portalUrl, login)).jar;
   for (const name of ["alice-stack", "alice-other"]) {
     const res = await call("alice", "POST", "/api/deploy", { name });

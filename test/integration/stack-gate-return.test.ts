@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Harness, startHarness } from "../support/harness.ts";
-import { type Jar, type TestProvider, freePort, newSigningKey, oidcEnv, stackSsoEnv, signIn, startProvider } from "../support/oidc.ts";
+import { type Jar, type TestProvider, signIn, stackSsoSetup } from "../support/oidc.ts";
 
 /**
  * The stack gate's way back (STACK_SSO): whatever `to` a link carries into
@@ -15,13 +15,9 @@ const STACK_HOST = "alice-example.stacks.localhost:8443";
 const ORIGIN = `http://${STACK_HOST}`;
 
 beforeAll(async () => {
-  portalUrl = `http://127.0.0.1:${await freePort()}`;
-  provider = await startProvider({ keys: [await newSigningKey("key-1")], portalUrl });
-  const sandboxPort = await freePort();
-  h = await startHarness({
-    env: oidcEnv(provider, portalUrl, stackSsoEnv(portalUrl, sandboxPort)),
-    sandbox: { port: sandboxPort },
-  });
+  const setup = await stackSsoSetup();
+  ({ portalUrl, provider } = setup);
+  h = await startHarness({ env: setup.env, sandbox: { port: setup.sandboxPort } });
   alice = (await signIn(portalUrl, "alice")).jar;
   const res = await fetch(`${portalUrl}/api/deploy`, {
     method: "POST",

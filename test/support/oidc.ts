@@ -216,11 +216,23 @@ export function oidcEnv(provider: { issuer: string }, portalUrl: string, extra: 
  * them to loopback), and the probe asking the service itself: through Traefik the gate would
  * answer first.
  */
-export function stackSsoEnv(portalUrl: string, sandboxPort: number): Record<string, string> {
+function stackSsoEnv(portalUrl: string, sandboxPort: number): Record<string, string> {
   return {
     STACK_SSO: "on",
     STACK_SSO_ADDRESS: `${portalUrl}/auth/stack`,
     STACK_DOMAIN_SUFFIX: "stacks.localhost",
     STACK_PROBE_URLS: `http://127.0.0.1:${sandboxPort}/ {appName}`,
   };
+}
+
+/**
+ * Where every STACK_SSO suite starts: the portal's address chosen first (the provider must know
+ * where to send people back), the sandbox's port (the stacks' addresses name it), the provider,
+ * and the portal's settings (sign-in and stackSsoEnv) with `extra` over them.
+ */
+export async function stackSsoSetup(extra: Record<string, string> = {}) {
+  const portalUrl = `http://127.0.0.1:${await freePort()}`;
+  const sandboxPort = await freePort();
+  const provider = await startProvider({ keys: [await newSigningKey("key-1")], portalUrl });
+  return { portalUrl, sandboxPort, provider, env: oidcEnv(provider, portalUrl, { ...stackSsoEnv(portalUrl, sandboxPort), ...extra }) };
 }

@@ -115,12 +115,16 @@ export class EngineRuntime {
    * the relay (relay.ts). null when no task runs.
    */
   async address(name: string, port: number): Promise<{ url: string; headers: Record<string, string> } | null> {
-    // Not one Swarm is stopping, nor one on a Down node (whose state Swarm no longer knows).
-    const [tasks, nodes] = await Promise.all([this.api.tasks(name), this.api.nodes()]);
-    const ready = new Set(nodes.filter((n) => n.Status.State === "ready").map((n) => n.ID));
-    const task = tasks.find((t) => t.Status.State === "running" && t.DesiredState === "running" && t.NodeID && ready.has(t.NodeID));
-    if (!task) return null;
+    // Not one Swarm is stopping.
+    const running = (await this.api.tasks(name)).filter((t) => t.Status.State === "running" && t.DesiredState === "running");
+    if (running.length === 0) return null;
     this.localNode ??= await this.api.localNodeId();
+    // Nor one on a Down node, whose task still reads running: the node list is read only when
+    // another node is in question (one node: never).
+    const elsewhere = running.some((t) => t.NodeID !== this.localNode);
+    const ready = elsewhere ? new Set((await this.api.nodes()).filter((n) => n.Status.State === "ready").map((n) => n.ID)) : null;
+    const task = running.find((t) => t.NodeID === this.localNode || (t.NodeID !== undefined && ready?.has(t.NodeID)));
+    if (!task) return null;
     if (task.NodeID !== this.localNode) {
       const overlay = task.NetworksAttachments?.find((n) => n.Network.Spec.Name === "dokploy-network")?.Addresses[0]?.split("/")[0];
       return overlay ? { url: await this.relay.url(), headers: { [RELAY_TARGET_HEADER]: `${overlay}:${port}` } } : null;
