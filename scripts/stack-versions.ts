@@ -10,6 +10,7 @@
  */
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { pinnedOpenCode } from "./opencode.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 
@@ -27,16 +28,15 @@ export interface Pin {
 export async function readPins(root = ROOT): Promise<Pin[]> {
   const dockerfile = await Bun.file(join(root, "stack-image", "Dockerfile")).text();
   const arg = (name: string) => new RegExp(`^ARG ${name}=(\\S+)$`, "m").exec(dockerfile)?.[1] ?? "?";
-  const pkg = z.object({ devDependencies: z.record(z.string(), z.string()) }).parse(await Bun.file(join(root, "package.json")).json());
+  const tests = pinnedOpenCode(root);
   const plugin = /"oh-my-openagent@([^"]+)"/.exec(await Bun.file(join(root, "stack-image", "config", "opencode.json")).text())?.[1] ?? "?";
-  const previous = /^npm:opencode-ai@(.+)$/.exec(pkg.devDependencies["opencode-ai-previous"] ?? "")?.[1] ?? "?";
   return [
     { name: "opencode-ai", where: "stack-image/Dockerfile OPENCODE_VERSION", version: arg("OPENCODE_VERSION"), line: 1 },
-    { name: "opencode-ai", where: "package.json opencode-ai (the tests)", version: pkg.devDependencies["opencode-ai"] ?? "?", line: 1 },
+    { name: "opencode-ai", where: "package.json opencode.current (the tests)", version: tests.current, line: 1 },
     { name: "oh-my-openagent", where: "stack-image/Dockerfile OH_MY_OPENAGENT_VERSION", version: arg("OH_MY_OPENAGENT_VERSION"), line: null },
     { name: "oh-my-openagent", where: "stack-image/config/opencode.json plugin", version: plugin, line: null },
     // Not a pin to move: the release the fleet is moving off, kept for the upgrade tests.
-    { name: "opencode-ai", where: "package.json opencode-ai-previous (the old fleet)", version: previous, line: null },
+    { name: "opencode-ai", where: "package.json opencode.previous (the old fleet)", version: tests.previous, line: null },
   ];
 }
 
@@ -82,7 +82,7 @@ export function compare(pins: Pin[], registry: Map<string, RegistryAnswer>): Row
   return pins.map((pin) => {
     const answer = registry.get(pin.name);
     const best = answer ? newest(answer.versions, pin.line) : null;
-    const tracked = !pin.where.includes("opencode-ai-previous");
+    const tracked = !pin.where.includes("opencode.previous");
     return {
       ...pin,
       latest: answer?.["dist-tags"].latest ?? null,

@@ -8,7 +8,7 @@ import { RELEASES, openCode } from "../support/opencode.ts";
 
 /**
  * A real `opencode serve` behind the sandbox for one stack, once with each release the fleet
- * runs (package.json: opencode-ai, the image's; opencode-ai-previous, the one being rolled
+ * runs (package.json's opencode field: current, the image's; previous, the one being rolled
  * off): the probe waits for the real server, basic auth and the password rotation are
  * enforced by it, and its sessions live on the data volume through a redeploy. One process
  * (about 250 MB) at a time: the updates are stop-first.

@@ -8,7 +8,7 @@ import { openCode } from "../support/opencode.ts";
 /**
  * Moving the fleet from OpenCode 1.1 to the image's release with an image rollout, on real
  * OpenCode processes of both releases. Three images, as the sandbox plays them: the old one
- * (opencode-ai-previous), the new one (opencode-ai, whose entrypoint imports the old release's
+ * (OpenCode's `previous` release), the new one (`current`, whose entrypoint imports the old release's
  * sessions before the server starts, stack-image/import-sessions.ts), and a new one without
  * that import, whose OpenCode starts and answers but cannot read an old stack's sessions. The
  * rollout must put a stack back rather than leave it on an image that lost its sessions.

@@ -1,5 +1,5 @@
 // What the image's OpenCode makes of its config and of an old stack's data volume, with the
-// real releases (package.json: opencode-ai is the image's, opencode-ai-previous the fleet's
+// real releases (package.json's opencode field: current is the image's, previous the fleet's
 // old one). No Docker: the data volume is a directory, as it is to OpenCode.
 import { afterAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";

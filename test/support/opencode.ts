@@ -1,19 +1,16 @@
-// The real OpenCode releases the tests run (src/sandbox/opencode-versions.ts), and a bare
-// `opencode serve` on a data directory of a test's choosing.
+// The real OpenCode releases the tests run (scripts/opencode.ts: pinned in package.json,
+// installed once into a cache on first use), and a bare `opencode serve` on a data directory of a
+// test's choosing.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type InstalledOpenCode, type OpenCodeRelease, installedOpenCode } from "../../src/sandbox/opencode-versions.ts";
+import { type InstalledOpenCode, type OpenCodeRelease, ensureOpenCode } from "../../scripts/opencode.ts";
 
-export const NODE_MODULES = join(import.meta.dir, "../../node_modules");
+export { RELEASES } from "../../scripts/opencode.ts";
 
-/** A release as npm installed it; a missing one fails the test that needs it, naming the fix. */
+/** A pinned release, installed first if this machine lacks it (one line says so). */
 export function openCode(release: OpenCodeRelease): InstalledOpenCode {
-  const found = installedOpenCode(NODE_MODULES, release);
-  if (!found) throw new Error(`OpenCode (${release}) is not installed: run npm install`);
-  return found;
+  return ensureOpenCode(release);
 }
-
-export const RELEASES: OpenCodeRelease[] = ["current", "previous"];
 
 export interface Served {
   url: string;

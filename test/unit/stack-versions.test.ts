@@ -28,7 +28,7 @@ describe("stack-versions", () => {
     const pins: Pin[] = [
       { name: "opencode-ai", where: "stack-image/Dockerfile OPENCODE_VERSION", version: "1.18.33", line: 1 },
       { name: "oh-my-openagent", where: "plugin", version: "4.19.3", line: null },
-      { name: "opencode-ai", where: "package.json opencode-ai-previous (the old fleet)", version: "1.1.34", line: null },
+      { name: "opencode-ai", where: "package.json opencode.previous (the old fleet)", version: "1.1.34", line: null },
     ];
     const registry = new Map([
       ["opencode-ai", { versions: ["1.1.34", "1.18.33", "1.18.34", "2.0.1"], "dist-tags": { latest: "1.18.34" } }],
