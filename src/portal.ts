@@ -32,6 +32,7 @@ import { BackupKeeper } from "./stacks/backups/backups.ts";
 import { StackSso } from "./stacks/sso/stack-sso.ts";
 import { HistoryKeeper } from "./stacks/upkeep/history-keeper.ts";
 import { WarmPool } from "./stacks/pool/warm-pool.ts";
+import { currentFleetImage } from "./stacks/rollout/fleet-image.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -87,6 +88,12 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     );
   else if (vacuum.converted)
     log.info({ ms: Math.round(vacuum.ms), bytes: store.size().bytes }, "the database was rewritten once for incremental vacuum");
+  const fleetImage = currentFleetImage({ store, config }).current;
+  if (fleetImage !== config.STACK_IMAGE)
+    log.warn(
+      { stackImage: config.STACK_IMAGE, fleetImage },
+      "STACK_IMAGE is not the fleet's current image (the last finished rollout's): new stacks and upgrades get the fleet's image until STACK_IMAGE is rolled out",
+    );
   const metrics = new Metrics();
   const client = new DokployClient({
     baseUrl: opts.dokployUrl,

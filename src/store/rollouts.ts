@@ -80,6 +80,18 @@ export class RolloutRepo {
     return row ? toRollout(row) : null;
   }
 
+  /** The last finished rollout and every one begun after it, newest first (rollout/fleet-image.ts); all of them before any finished. */
+  sinceLastFinished(): Rollout[] {
+    return (
+      this.db
+        .query(
+          `SELECT * FROM rollouts WHERE created_at >= COALESCE((SELECT MAX(created_at) FROM rollouts WHERE status = 'finished'), '')
+           ORDER BY created_at DESC`,
+        )
+        .all() as RolloutRow[]
+    ).map(toRollout);
+  }
+
   recent(limit: number): Rollout[] {
     return (this.db.query("SELECT * FROM rollouts ORDER BY created_at DESC LIMIT ?").all(limit) as RolloutRow[]).map(toRollout);
   }

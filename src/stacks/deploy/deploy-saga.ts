@@ -2,6 +2,7 @@ import { waitDokployDeploy, waitHealthy } from "../runs/waits.ts";
 import { planStack, type StackPlan } from "../model/resource-plan.ts";
 import { removeStackResources } from "./teardown.ts";
 import { applicationSettings, dockerProvider } from "../model/swarm-settings.ts";
+import { currentFleetImage } from "../rollout/fleet-image.ts";
 import { SagaError, now, runStep, toDeploymentError } from "../runs/saga.ts";
 import type { Ports } from "../runs/ports.ts";
 import { DokployError } from "../../dokploy/errors.ts";
@@ -84,7 +85,7 @@ export async function provision(deps: Ports, input: ProvisionInput): Promise<voi
     const done = await step("ready", async () =>
       storeEnd(deps, id, { status: "ready", ...(warm ? {} : { url: plan.url }) }, () => {
         deps.store.stacks.setStatus(input.stack.id, "ready", now());
-        deps.store.images.set(input.stack.id, deps.config.STACK_IMAGE, false, now());
+        deps.store.images.set(input.stack.id, deps.store.images.forDeployment(id) ?? currentFleetImage(deps).current, false, now());
         if (warm) deps.store.pool.markReady(input.stack.id, now());
       }),
     );
@@ -156,8 +157,11 @@ async function createResources(
   });
 
   await step("configure", async () => {
+    // The fleet's current image (rollout/fleet-image.ts), kept with the deployment for its end.
+    const image = currentFleetImage(deps).current;
+    store.images.setForDeployment(id, image);
     const calls: Promise<unknown>[] = [
-      client.saveDockerProvider(dockerProvider(app.applicationId, config), signal),
+      client.saveDockerProvider(dockerProvider(app.applicationId, image, config), signal),
       client.saveEnvironment({ applicationId: app.applicationId, env: stackEnv(plan, password) }, signal),
       // Stop-first updates and resource limits (model/swarm-settings.ts).
       client.applicationUpdate(applicationSettings(app.applicationId, config, store.placements.of(stack.id)?.nodeId), signal),

@@ -3,6 +3,7 @@ import type { Config } from "../../config.ts";
 import type { Store } from "../../store/index.ts";
 import { LIVE_STATUSES } from "../../store/stacks.ts";
 import { type NodeCapacity, nodeCapacity } from "./node-capacity.ts";
+import { fleetImage } from "../rollout/fleet-image.ts";
 
 /**
  * Capacity at a glance (GET /api/admin/capacity): across the fleet, the stacks by status,
@@ -31,7 +32,10 @@ export const capacityReport = z.object({
     unplaced: z.number().int(),
     /** Stopped stacks whose new image waits for their next start. */
     pendingImages: z.number().int(),
+    /** STACK_IMAGE: what a bare rollout rolls out. */
     defaultImage: z.string(),
+    /** The fleet's current image, which new stacks and owners' upgrades get: the last finished rollout's, else STACK_IMAGE. */
+    currentImage: z.string(),
     /** What the running stacks reserve and may use at most, by the portal's settings (null: none set). */
     running: z.object({ reserved: maybeAmounts, limited: maybeAmounts }),
   }),
@@ -95,6 +99,7 @@ export async function fleetCapacity(
       unplaced: Math.max(0, liveCount + poolLive - store.placements.live().length),
       pendingImages,
       defaultImage: config.STACK_IMAGE,
+      currentImage: fleetImage(store.rollouts.sinceLastFinished(), config.STACK_IMAGE).current,
       running: {
         reserved: {
           memoryBytes: times(byRunState.running, config.STACK_MEMORY_RESERVATION),

@@ -25,14 +25,14 @@ export const STACK_UPDATE_CONFIG = { Parallelism: 1, Order: "stop-first", Failur
 export const STACK_HEALTH_CHECK = { Test: ["NONE"] } as const satisfies SwarmHealthCheck;
 
 export type SpecConfig = Pick<Config, "STACK_MEMORY_LIMIT" | "STACK_MEMORY_RESERVATION" | "STACK_CPU_LIMIT" | "STACK_CPU_RESERVATION">;
-type RegistryConfig = Pick<Config, "STACK_IMAGE" | "STACK_REGISTRY_URL" | "STACK_REGISTRY_USERNAME" | "STACK_REGISTRY_PASSWORD">;
+type RegistryConfig = Pick<Config, "STACK_REGISTRY_URL" | "STACK_REGISTRY_USERNAME" | "STACK_REGISTRY_PASSWORD">;
 
 /** The body of saveDockerProvider: the image, and registry credentials only as a pair. */
-export function dockerProvider(applicationId: string, config: RegistryConfig) {
+export function dockerProvider(applicationId: string, image: string, config: RegistryConfig) {
   const registry = config.STACK_REGISTRY_USERNAME
     ? { username: config.STACK_REGISTRY_USERNAME, password: config.STACK_REGISTRY_PASSWORD ?? null, registryUrl: config.STACK_REGISTRY_URL ?? null }
     : { username: null, password: null, registryUrl: config.STACK_REGISTRY_URL ?? null };
-  return { applicationId, dockerImage: config.STACK_IMAGE, ...registry };
+  return { applicationId, dockerImage: image, ...registry };
 }
 
 /** Dokploy's resource columns: strings of bytes and nano-CPUs, null for "no limit". */

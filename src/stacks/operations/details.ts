@@ -7,6 +7,7 @@ import { deploymentKind, type Stack, stackRole, stackStatus, unavailableReason }
 import type { Ports } from "../runs/ports.ts";
 import { type IdleRules, idleForecast } from "../upkeep/idle-forecast.ts";
 import { idleForecastNow } from "../upkeep/idle-now.ts";
+import { currentFleetImage, upgradeTarget } from "../rollout/fleet-image.ts";
 
 /**
  * What the owner sees of a stack: the portal's record, Dokploy's view of the application
@@ -44,6 +45,11 @@ export const ownerStackDetails = z
       .nullable(),
     /** Why `dokploy` is null although the stack has an application. */
     dokployError: z.enum(["not_found", "unavailable"]).nullable(),
+    /**
+     * The image the stack runs (or gets at its next start), and the fleet's current image an
+     * upgrade (redeploy) would move it to; `newer` null: up to date (rollout/fleet-image.ts).
+     */
+    upgrade: z.object({ image: z.string().nullable(), newer: z.string().nullable() }),
     operations: z.array(operationSummary),
     // With Dokploy's Swarm cluster and backups (src/stacks/fleet/fleet.ts):
     unavailableReason: unavailableReason.nullable().optional(),
@@ -101,6 +107,7 @@ export async function stackDetails(deps: Pick<Ports, "client" | "store" | "confi
       dokployError = err instanceof DokployError ? (err.failure === "not_found" ? "not_found" : "unavailable") : "unavailable";
     }
   }
+  const image = store.images.of(stack.id)?.image ?? app?.dockerImage ?? null;
   const forecastIdle = idle && idle.stopAfterMs > 0 && stack.status === "ready" && run.state === "running" && !running && env !== undefined;
   return {
     name: stack.name,
@@ -131,6 +138,7 @@ export async function stackDetails(deps: Pick<Ports, "client" | "store" | "confi
         }
       : null,
     dokployError,
+    upgrade: { image, newer: upgradeTarget(currentFleetImage(deps), image) },
     operations: store.lifecycle.recent(stack.id, 10),
     idle: forecastIdle ? (await idleForecastNow(deps, stack, idle, env)).forecast : null,
   };

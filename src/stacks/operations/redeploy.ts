@@ -9,6 +9,7 @@ import type { Ports } from "../runs/ports.ts";
 import { applicationSettings, dockerProvider, settingsDiffer } from "../model/swarm-settings.ts";
 import { ensureBackups } from "../backups/backups.ts";
 import { adoptPlacement } from "../placement/adopt.ts";
+import { currentFleetImage, upgradeTarget } from "../rollout/fleet-image.ts";
 import { PASSWORD_STEPS, REDEPLOY_STEPS } from "../model/steps.ts";
 import {
   type OperationInput,
@@ -27,14 +28,20 @@ import {
  * redeployed without a pull. Both end when the probe sees the stack answer.
  */
 
-/** The image a redeploy applies: the rollout's (in memory, or recorded after a restart), else STACK_IMAGE. */
-export function redeployImage(deps: Ports, input: OperationInput): string {
-  return input.image ?? deps.store.images.forDeployment(input.deployment.id) ?? deps.config.STACK_IMAGE;
+/**
+ * The image a redeploy applies: a rollout's (in memory), or the one recorded when the plan was
+ * applied (a restarted portal reads it back); else the owner's upgrade target, the fleet's current
+ * image, unless the stack is already on it or on a newer one (rollout/fleet-image.ts).
+ */
+export function redeployImage(deps: Ports, input: OperationInput, running: string | null): string {
+  const recorded = input.image ?? deps.store.images.forDeployment(input.deployment.id);
+  if (recorded) return recorded;
+  const fleet = currentFleetImage(deps);
+  return upgradeTarget(fleet, running) ?? running ?? fleet.current;
 }
 
 async function applyPlan(deps: Ports, input: OperationInput): Promise<string> {
   const { client, store, config } = deps;
-  const image = redeployImage(deps, input);
   const { signal, stack } = input;
   const { applicationId, appName } = applicationOf(deps, stack.id);
   const plan = planStack(stack, config);
@@ -42,6 +49,8 @@ async function applyPlan(deps: Ports, input: OperationInput): Promise<string> {
   const { nodeId } = await adoptPlacement(deps, stack, appName, signal);
   // One read: the settings, and the environment with the stack's password (the portal keeps no copy).
   const { app, env } = await client.applicationSettingsAndEnvironment(applicationId, signal);
+  const image = redeployImage(deps, input, store.images.of(stack.id)?.image ?? app.dockerImage ?? null);
+  store.images.setForDeployment(input.deployment.id, image);
   // Mounts are matched by path: a volume added to STACK_MOUNTS since the stack was created
   // is created now; existing ones (and their data) are left as they are.
   const missing = plan.volumes.filter((v) => !app.mounts.some((m) => m.mountPath === v.mountPath));
@@ -52,7 +61,7 @@ async function applyPlan(deps: Ports, input: OperationInput): Promise<string> {
   const wantedEnv = password ? stackEnv(plan, password, ownerVars(env)) : null;
   // Written only where Dokploy differs: a rollout's redeploy changes the image alone.
   await Promise.all([
-    client.saveDockerProvider(dockerProvider(applicationId, { ...config, STACK_IMAGE: image }), signal),
+    client.saveDockerProvider(dockerProvider(applicationId, image, config), signal),
     settingsDiffer(app, settings) ? client.applicationUpdate(settings, signal) : Promise.resolve(true),
     wantedEnv !== null && wantedEnv !== env ? client.saveEnvironment({ applicationId, env: wantedEnv }, signal) : Promise.resolve(true),
     // Stacks made before BACKUP_DESTINATION_ID was set get their backups now.
@@ -81,7 +90,10 @@ export async function deployAndWait(deps: Ports, input: OperationInput, step: St
   await step("ready", async () => {
     deps.store.lifecycle.setRunning(input.stack.id, now());
     // A password change deploys whatever image Dokploy holds; only a redeploy sets one.
-    if (how === "deploy") deps.store.images.set(input.stack.id, redeployImage(deps, input), false, now());
+    if (how === "deploy") {
+      const image = redeployImage(deps, input, deps.store.images.of(input.stack.id)?.image ?? null);
+      deps.store.images.set(input.stack.id, image, false, now());
+    }
   });
 }
 

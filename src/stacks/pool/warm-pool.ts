@@ -13,6 +13,7 @@ import type { Ports } from "../runs/ports.ts";
 import type { Runner } from "../runs/runner.ts";
 import { now } from "../runs/saga.ts";
 import { newPoolName } from "./pool-names.ts";
+import { currentFleetImage } from "../rollout/fleet-image.ts";
 
 /**
  * The warm pool: stacks made ahead, with no owner, no domain and a password nobody has seen,
@@ -24,8 +25,8 @@ import { newPoolName } from "./pool-names.ts";
  *
  * The pool refills in the background, one stack at a time, only with a deploy slot that is free
  * with nobody waiting (owners' deploys go first), within MAX_STACKS and the nodes' room; it lets
- * go of stacks on another image than STACK_IMAGE (a rollout's new image comes with a new
- * STACK_IMAGE) or older than POOL_MAX_AGE, and of any beyond POOL_SIZE.
+ * go of stacks on another image than the fleet's current one (a finished rollout's, else
+ * STACK_IMAGE: rollout/fleet-image.ts) or older than POOL_MAX_AGE, and of any beyond POOL_SIZE.
  */
 
 export interface WarmPoolOptions {
@@ -110,14 +111,15 @@ export class WarmPool {
   }
 
   /**
-   * Ready pooled stacks a deploy may take now, oldest first: on STACK_IMAGE, within POOL_MAX_AGE,
+   * Ready pooled stacks a deploy may take now, oldest first: on the fleet's current image, within POOL_MAX_AGE,
    * on a node that can run them (`nodes`, when known).
    */
   candidates(nodes: ClusterNode[] | null): PoolMember[] {
     const placed = new Map(this.deps.store.placements.live().map((p) => [p.stackId, p.nodeId]));
+    const image = currentFleetImage(this.deps).current;
     const health = new Map(nodes?.map((n) => [n.id, n.health]) ?? []);
     return this.deps.store.pool.members().filter((m) => {
-      if (m.pool !== "ready" || m.status !== "ready" || !this.current(m)) return false;
+      if (m.pool !== "ready" || m.status !== "ready" || !this.current(m, image)) return false;
       const node = placed.get(m.id);
       if (!nodes || !node) return true;
       return unavailableFor(health.get(node) ?? "gone") === null;
@@ -170,9 +172,9 @@ export class WarmPool {
     return null;
   }
 
-  /** Whether a pooled stack is what a deploy would make now: STACK_IMAGE, and young enough. */
-  private current(m: PoolMember): boolean {
-    if (m.image !== null && m.image !== this.deps.config.STACK_IMAGE) return false;
+  /** Whether a pooled stack is what a deploy would make now: the fleet's current image, and young enough. */
+  private current(m: PoolMember, image: string): boolean {
+    if (m.image !== null && m.image !== image) return false;
     return this.opts.maxAgeMs <= 0 || Date.now() - Date.parse(m.createdAt) < this.opts.maxAgeMs;
   }
 
@@ -180,7 +182,8 @@ export class WarmPool {
     const members = this.deps.store.pool.members();
     const live = members.filter((m) => m.status === "ready" || m.status === "deploying");
     // Stale ones go, and then the oldest beyond the size, or beyond what MAX_STACKS leaves.
-    const stale = live.filter((m) => m.status === "ready" && !this.current(m));
+    const image = currentFleetImage(this.deps).current;
+    const stale = live.filter((m) => m.status === "ready" && !this.current(m, image));
     const kept = live.filter((m) => !stale.includes(m));
     const room = this.opts.maxStacks > 0 ? Math.max(0, this.opts.maxStacks - this.deps.store.stacks.countLive()) : Number.POSITIVE_INFINITY;
     const wanted = Math.min(this.opts.size, room);

@@ -95,7 +95,7 @@ export class StackTurns {
   private async setImageOfStopped(stack: Stack, image: string): Promise<string | null> {
     if (!stack.applicationId) return "The stack has no application in Dokploy";
     try {
-      await this.deps.client.saveDockerProvider(dockerProvider(stack.applicationId, { ...this.deps.config, STACK_IMAGE: image }));
+      await this.deps.client.saveDockerProvider(dockerProvider(stack.applicationId, image, this.deps.config));
       this.deps.store.images.set(stack.id, image, true, now());
       return null;
     } catch (err) {
