@@ -33,6 +33,7 @@ import { StackSso } from "./stacks/sso/stack-sso.ts";
 import { HistoryKeeper } from "./stacks/upkeep/history-keeper.ts";
 import { WarmPool } from "./stacks/pool/warm-pool.ts";
 import { currentFleetImage } from "./stacks/rollout/fleet-image.ts";
+import { DeployRefunds } from "./http/deploy-refunds.ts";
 
 /**
  * Wires the portal together: store -> Dokploy client -> domain -> HTTP app -> Bun.serve.
@@ -144,6 +145,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
   const poolSize = config.POOL_SIZE ?? (opts.mode === "sandbox" ? 2 : 0);
   const fleet = new Fleet(sagaDeps, cluster, { ...config, POOL_SIZE: poolSize });
   const backups = new BackupKeeper(sagaDeps, config.NAME_QUARANTINE_DAYS);
+  const deployRefunds = new DeployRefunds();
   const slots = new DeploySlots(config.MAX_CONCURRENT_DEPLOYS, (n) => metrics.deployQueue.set(n));
   const auth = authFromConfig(config, store, opts.sessionClock);
   const runner = new Runner({
@@ -152,6 +154,8 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
     log,
     slots,
     onEnded: (kind, deployment) => {
+      if (kind === "deploy" && deployment)
+        deployRefunds.settle(deployment.id, deployment.status === "failed" ? (deployment.error?.code ?? "internal") : null);
       if (deployment)
         metrics.deployments.inc({ kind, outcome: deployment.status === "succeeded" ? "succeeded" : (deployment.error?.code ?? deployment.status) });
       const stack = deployment ? store.stacks.byId(deployment.stackId) : null;
@@ -273,6 +277,7 @@ export async function startPortal(opts: PortalOptions): Promise<Portal> {
       auth: config.RATE_LIMIT_AUTH,
       operations: config.RATE_LIMIT_OPERATIONS,
     },
+    deployRefunds,
     operations,
     auth,
     rollouts,

@@ -170,7 +170,10 @@ export function renderCapacity(): void {
             code(image),
             ": ",
             formatNumber(n),
-            image === r.fleet.defaultImage ? h("span", { class: "hint", "data-default": "" }, ` (${t("capacity.default_image")})`) : null,
+            image === r.fleet.currentImage ? h("span", { class: "hint", "data-current": "" }, ` (${t("capacity.current_image")})`) : null,
+            image === r.fleet.defaultImage && image !== r.fleet.currentImage
+              ? h("span", { class: "hint", "data-default": "" }, ` (${t("capacity.default_image")})`)
+              : null,
           ),
         )
       : [h("li", {}, t("capacity.no_images"))]),

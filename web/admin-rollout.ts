@@ -1,6 +1,7 @@
 import * as api from "./api.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
 import { type Key, code, formatNumber, t, tn } from "./i18n.ts";
+import { askConfirm } from "./confirm.ts";
 import { errorKey } from "./messages.ts";
 
 /**
@@ -95,6 +96,24 @@ export function forgetRollout(): void {
   renderRollout();
 }
 
+/** Asks first, naming the image and what it restarts: a rollout touches every stack. */
+async function confirmPlan(current: string, image: string): Promise<boolean> {
+  const plan = await api.rolloutPlan(current, image || undefined);
+  if (!plan.ok) {
+    if (plan.status === 401 || plan.status === 403) onAuthProblem(plan.error.code);
+    else message = explain(plan.error.code);
+    return false;
+  }
+  const p = plan.value;
+  const vars = { image: code(p.image), stacks: p.stacks, running: p.running, stopped: p.stopped };
+  return askConfirm({
+    title: "rollout.confirm_title",
+    text: () => tn(p.stacks === 0 ? "rollout.confirm_none" : "rollout.confirm_text", vars),
+    yes: "rollout.start",
+    no: "delete.cancel",
+  });
+}
+
 async function start(): Promise<void> {
   const current = token();
   if (!current || busy) return;
@@ -102,6 +121,11 @@ async function start(): Promise<void> {
   message = null;
   renderRollout();
   const image = el.image.value.trim();
+  if (!(await confirmPlan(current, image))) {
+    busy = false;
+    renderRollout();
+    return;
+  }
   const res = await api.startRollout(current, {
     ...(image ? { image } : {}),
     batchSize: Number.parseInt(el.batch.value, 10) || 5,

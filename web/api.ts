@@ -5,7 +5,7 @@ import type { Stack } from "../src/stacks/model/vocabulary.ts";
 import type { ReconcileReport } from "../src/stacks/upkeep/reconcile.ts";
 import type { DeploymentSnapshot, StepSnapshot } from "../src/stacks/model/snapshot.ts";
 import type { StackWithHistory } from "../src/stacks/fleet/stack-list.ts";
-import type { DeleteAcceptedBody, DeployAcceptedBody, DeploymentReportBody, InfoBody } from "../src/http/responses.ts";
+import type { DeleteAcceptedBody, DeployAcceptedBody, DeploymentReportBody, InfoBody, RolloutPlanBody } from "../src/http/responses.ts";
 
 export type { ReconcileReport };
 
@@ -22,6 +22,8 @@ export interface ApiError {
   message?: string;
   /** Seconds to wait, from a 429's Retry-After. */
   retryAfter?: number;
+  /** A 429's budget, from its RateLimit-Policy ("3;w=600"): so many per so many seconds. */
+  policy?: { limit: number; windowSeconds: number };
   /** A 409 operation_in_progress: the running operation, to follow instead. */
   deploymentId?: string;
 }
@@ -47,12 +49,14 @@ export async function call<T>(path: string, init: RequestInit = {}): Promise<Res
   if (res.ok && body !== null) return { ok: true, value: body as T };
   const error = (body as { error?: ApiError } | null)?.error;
   const retryAfter = Number.parseInt(res.headers.get("retry-after") ?? "", 10);
+  const policy = /^(\d+);w=(\d+)$/.exec(res.headers.get("ratelimit-policy") ?? "");
   return {
     ok: false,
     status: res.status,
     error: {
       ...(error?.code ? error : { code: res.status >= 500 ? "internal" : "unknown" }),
       ...(res.status === 429 && retryAfter > 0 ? { retryAfter } : {}),
+      ...(res.status === 429 && policy ? { policy: { limit: Number(policy[1]), windowSeconds: Number(policy[2]) } } : {}),
     },
   };
 }
@@ -72,7 +76,7 @@ export function deploy(name: string, token?: string): Promise<Result<DeployAccep
 export function deleteStack(name: string, token: string): Promise<Result<DeleteAccepted>> {
   return call<DeleteAccepted>(`/api/stack/${encodeURIComponent(name)}`, {
     method: "DELETE",
-    headers: token === SESSION_ADMIN ? {} : { authorization: `Bearer ${token}` },
+    headers: bearer(token),
   });
 }
 
@@ -86,7 +90,7 @@ export interface Access {
 
 /** Does this token manage this live stack? Read-only: nothing changes. */
 export function access(name: string, token: string): Promise<Result<Access>> {
-  return call<Access>(`/api/stacks/${encodeURIComponent(name)}/access`, { headers: { authorization: `Bearer ${token}` } });
+  return call<Access>(`/api/stacks/${encodeURIComponent(name)}/access`, { headers: bearer(token) });
 }
 
 export type PortalInfo = InfoBody;
@@ -124,8 +128,8 @@ export type StackStatus = Stack["status"];
 export type StackInfo = StackWithHistory;
 
 /**
- * Stands for "no token: the session cookie of a person signed in through one of
- * OIDC_ADMIN_GROUPS" (AUTH_MODE=oidc); no Authorization header is sent for it.
+ * Stands for "no token: the session cookie of the person signed in" (AUTH_MODE=oidc: an admin
+ * through one of OIDC_ADMIN_GROUPS, or a stack's owner); no Authorization header is sent for it.
  */
 export const SESSION_ADMIN = "(signed-in admin)";
 
@@ -161,6 +165,13 @@ export function listRollouts(token: string): Promise<Result<{ rollouts: RolloutS
 
 export function rollout(token: string, id: string): Promise<Result<RolloutView>> {
   return call<RolloutView>(`/api/admin/rollouts/${encodeURIComponent(id)}`, { headers: bearer(token) });
+}
+
+export type RolloutPlan = RolloutPlanBody;
+
+/** What a rollout of `image` (default STACK_IMAGE) would do now: read-only. */
+export function rolloutPlan(token: string, image?: string): Promise<Result<RolloutPlan>> {
+  return call<RolloutPlan>(`/api/admin/rollout-plan${image ? `?image=${encodeURIComponent(image)}` : ""}`, { headers: bearer(token) });
 }
 
 export function startRollout(token: string, body: { image?: string; batchSize: number; maxFailures: number }): Promise<Result<RolloutView>> {

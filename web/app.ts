@@ -1,6 +1,7 @@
 import { adminView } from "./admin-lazy.ts";
 import { initAccount, renderAccount } from "./account.ts";
 import { initConfirm, renderConfirm } from "./confirm.ts";
+import { initDeleteDialog, renderDeleteDialog } from "./delete-dialog.ts";
 import { byId } from "./dom.ts";
 import { initLang, isLang, lang, onLangChange, prefetchCatalogs, setLang } from "./i18n.ts";
 import { loadOutcome, renderLoadFailure } from "./load-failure.ts";
@@ -49,6 +50,7 @@ function renderAll(): void {
   renderLangOptions();
   renderLoadFailure();
   renderConfirm();
+  renderDeleteDialog();
   renderAccount();
   renderViews();
 }
@@ -81,6 +83,7 @@ async function init(): Promise<void> {
     suggestName,
   });
   initConfirm();
+  initDeleteDialog();
   initProgress();
   el.adminLink.addEventListener("click", (e) => {
     e.preventDefault();

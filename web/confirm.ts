@@ -1,4 +1,4 @@
-import { byId } from "./dom.ts";
+import { type Message, byId } from "./dom.ts";
 import { type Key, t } from "./i18n.ts";
 
 /**
@@ -8,7 +8,8 @@ import { type Key, t } from "./i18n.ts";
 
 export interface Question {
   title: Key;
-  text: Key;
+  /** A catalog key, or a message with values in it (an image, a count). */
+  text: Key | Message;
   yes: Key;
   no: Key;
 }
@@ -40,7 +41,9 @@ export function askConfirm(question: Question): Promise<boolean> {
 export function renderConfirm(): void {
   if (!current) return;
   el.title.textContent = t(current.question.title);
-  el.text.textContent = t(current.question.text);
+  const text = current.question.text;
+  if (typeof text === "function") el.text.replaceChildren(text());
+  else el.text.textContent = t(text);
   el.yes.textContent = t(current.question.yes);
   el.no.textContent = t(current.question.no);
 }

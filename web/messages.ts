@@ -125,6 +125,18 @@ export const errorKey = (code: string): Key | null => ERROR[code] ?? REASON[code
 /** A stack's name inside a message. */
 export const nameCode = (name: string) => code(name, "code name-value");
 
+/** A deploy refused by RATE_LIMIT_DEPLOY: how many, within what, what counts, and when the next try works. */
+export const explainDeployLimit =
+  (error: ApiError, name: string): Message =>
+  () =>
+    error.policy && error.retryAfter
+      ? t("error.rate_limited_deploy", {
+          count: error.policy.limit,
+          window: formatWait(error.policy.windowSeconds),
+          time: formatWait(error.retryAfter),
+        })
+      : explain(error, name)();
+
 /** An error in the person's words, by its stable code (never the server's message). */
 export const explain =
   (error: string | ApiError, name = ""): Message =>

@@ -1,22 +1,30 @@
 import { copyText, h, setText } from "./dom.ts";
-import { code, t, tn } from "./i18n.ts";
+import { type Key, code, t, tn } from "./i18n.ts";
 import type { Secrets } from "./state.ts";
 
 /**
- * The stack's address and once-only login details, each on one line (scrolling sideways on a
- * small screen rather than breaking inside a value) with a Copy button that says "Copied ✓".
- * Shown from the moment the deploy is accepted, not only when the stack is ready.
+ * Once-only secrets, wherever the page shows them (a deploy's login details, a new password):
+ * the stack's address and each secret on one line (scrolling sideways on a small screen rather
+ * than breaking inside a value) with a Copy button that says "Copied ✓", "Copy all" and
+ * "Download", and the notes and the button that removes them once the person saved them. The
+ * views keep them in this tab (state.ts) until then and warn before the tab is left.
  */
 
 const COPIED_MS = 2000;
 
 export function detailsList(url: string, secrets: Secrets | null, status: HTMLElement, ready: boolean): HTMLDListElement {
+  // A value scrolls sideways when long: focusable, to scroll it by keyboard (a link already is).
   const row = (label: string, id: string, value: Node, raw: string, ...extra: Node[]) =>
     h(
       "div",
       { class: "detail", "data-detail": id },
       h("dt", {}, label),
-      h("dd", { class: "detail-line" }, h("span", { class: "detail-value" }, value), copyButton(raw, label, id, status)),
+      h(
+        "dd",
+        { class: "detail-line" },
+        h("span", { class: "detail-value", tabindex: value instanceof HTMLAnchorElement ? undefined : "0" }, value),
+        copyButton(raw, label, id, status),
+      ),
       extra.length ? h("dd", { class: "detail-extra" }, ...extra) : null,
     );
   const link = h("a", { href: url, target: "_blank", rel: "noopener noreferrer", dir: "ltr", class: "code url-value" }, url);
@@ -51,22 +59,70 @@ export function detailsList(url: string, secrets: Secrets | null, status: HTMLEl
   return list;
 }
 
-/** What goes with the details: the reclaim note, "shown only once", and the confirm button. */
-export function onceNotes(name: string, secrets: Secrets, onConfirm: () => void): Node[] {
+/** The texts that differ between a deploy's details and a new password. */
+export interface OnceTexts {
+  once: Key;
+  confirm: Key;
+}
+const DEPLOY_TEXTS: OnceTexts = { once: "result.once", confirm: "result.confirm_saved" };
+
+/**
+ * What goes with the details: "Copy all" and "Download", the reclaim note, "shown only once",
+ * and the confirm button.
+ */
+export function onceNotes(name: string, secrets: Secrets, status: HTMLElement, onConfirm: () => void, texts = DEPLOY_TEXTS): Node[] {
   const confirm = h(
     "button",
     { type: "button", class: "button button--primary", "data-action": "confirm-saved", "data-focus-id": "confirm-saved" },
-    t("result.confirm_saved"),
+    t(texts.confirm),
   );
   confirm.addEventListener("click", onConfirm);
-  const notes: Node[] = [];
+  const notes: Node[] = [allAtOnce(name, secrets, status)];
   if (secrets.reclaimed) notes.push(h("p", { class: "notice reclaimed-note" }, tn("result.reclaimed", { name: code(name, "code name-value") })));
   notes.push(
-    h("p", { class: "notice notice--important once-note" }, t("result.once")),
+    h("p", { class: "notice notice--important once-note" }, t(texts.once)),
     h("p", { class: "hint" }, t("result.session_note")),
     h("div", { class: "actions" }, confirm),
   );
   return notes;
+}
+
+/** Every detail as lines of text, labelled in the person's language: for "Copy all" and the file. */
+function asText(name: string, s: Secrets): string {
+  const lines = [
+    `${t("app.title")}: ${name}`,
+    `${t("result.address")}: ${s.url}`,
+    `${t("result.username")}: ${s.username}`,
+    `${t("result.password")}: ${s.password}`,
+  ];
+  if (s.managementToken) lines.push(`${t("result.token")}: ${s.managementToken}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function allAtOnce(name: string, secrets: Secrets, status: HTMLElement): HTMLElement {
+  const copyAll = h(
+    "button",
+    { type: "button", class: "button button--small", "data-action": "copy-all", "data-focus-id": "copy-all" },
+    t("result.copy_all"),
+  );
+  copyAll.addEventListener("click", () => {
+    void copyText(asText(name, secrets)).then((ok) => setText(status, ok ? t("result.copied_all") : t("result.copy_failed")));
+  });
+  const download = h(
+    "button",
+    { type: "button", class: "button button--small", "data-action": "download", "data-focus-id": "download" },
+    t("result.download"),
+  );
+  download.addEventListener("click", () => {
+    // A file made here, never sent anywhere: an object URL the link downloads, then dropped.
+    const href = URL.createObjectURL(new Blob([asText(name, secrets)], { type: "text/plain;charset=utf-8" }));
+    const link = h("a", { href, download: `${name}-login.txt`, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 0);
+  });
+  return h("div", { class: "actions all-at-once" }, copyAll, download);
 }
 
 function copyButton(value: string, what: string, id: string, status: HTMLElement): HTMLButtonElement {

@@ -1,13 +1,14 @@
 import type { ApiError, Result } from "./api.ts";
 import { askConfirm } from "./confirm.ts";
 import { type Message, byId, h, setText, showMessage } from "./dom.ts";
-import { type Key, formatDateTime, lang, t, tn } from "./i18n.ts";
+import { type Key, code, formatDateTime, formatDuration, lang, t, tn } from "./i18n.ts";
 import { errorKey, explain as explainError, nameCode, stateKey, stepKey } from "./messages.ts";
 import { type Progress, Watch, completedSteps, currentStep, fromSnapshot } from "./watch.ts";
 import * as api from "./api.ts";
 import { type Route, navigate, show } from "./router.ts";
-import { detailsList } from "./secrets-card.ts";
-import { setCurrentDeployment } from "./state.ts";
+import { askDelete, runDelete } from "./delete-dialog.ts";
+import { detailsList, onceNotes } from "./secrets-card.ts";
+import * as saved from "./state.ts";
 import * as stackApi from "./stack-api.ts";
 import { type StackState, factRows, logText, operationItems, stateOf, stateText } from "./stack-facts.ts";
 import { forgetToken, isRemembered, keepToken, stackFromHash, stackHash, tokenFor } from "./stack-token.ts";
@@ -56,6 +57,11 @@ const el = {
   shareValue: byId<HTMLInputElement>("share-value"),
   shareRole: byId<HTMLSelectElement>("share-role"),
   buttons: byId("stack-buttons"),
+  version: byId("stack-version"),
+  elapsed: byId("stack-elapsed"),
+  dangerSection: byId("stack-danger-section"),
+  deleteButton: byId<HTMLButtonElement>("stack-delete"),
+  deleteError: byId("stack-delete-error"),
   message: byId("stack-message"),
   progress: byId("stack-progress"),
   summary: byId("stack-summary"),
@@ -102,8 +108,9 @@ let watch: Watch | null = null;
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
 let message: Message | null = null;
 let error: Message | null = null;
-/** The new password, in memory only, until the person says it is saved. */
-let newPassword: { username: string; password: string } | null = null;
+let deleteError: Message | null = null;
+/** Ticks the elapsed time of the operation followed. */
+let ticker: ReturnType<typeof setInterval> | null = null;
 let manageMessage: Message | null = null;
 let seq = 0;
 /** What each redrawn part last showed: redrawn only when it changes, so focus and "Copied" survive events. */
@@ -175,7 +182,7 @@ export const stackView: Route<string> = {
   section: el.view,
   match: (hash) => stackFromHash(hash),
   enter(stack, moveFocus) {
-    setCurrentDeployment(null);
+    saved.setCurrentDeployment(null);
     show(stackView);
     showStack(stack, moveFocus);
   },
@@ -215,7 +222,7 @@ function hideStack(): void {
   progress = null;
   message = null;
   error = null;
-  newPassword = null;
+  deleteError = null;
   drawn.clear();
 }
 
@@ -461,7 +468,8 @@ async function run(action: Action): Promise<void> {
     await load(false);
     return;
   }
-  if ("credentials" in answer && answer.credentials) newPassword = answer.credentials;
+  // Kept in this tab until the person says it is saved: a reload shows it again.
+  if ("credentials" in answer && answer.credentials) saved.saveNewPassword(stack, { url: details.url, ...answer.credentials });
   await follow(answer.deploymentId);
   void load(false);
 }
@@ -497,12 +505,15 @@ async function follow(id: string): Promise<void> {
     render();
   });
   watch.start();
+  ticker = setInterval(renderElapsed, 1000);
   render();
 }
 
 function stopFollowing(): void {
   watch?.stop();
   watch = null;
+  if (ticker) clearInterval(ticker);
+  ticker = null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -534,7 +545,9 @@ function render(): void {
   renderShares();
   renderBackups(state);
   renderPassword();
+  renderVersion(d);
   renderButtons(state);
+  renderDanger(state);
   renderProgress();
   el.dokployError.hidden = !d?.dokployError;
   el.facts.replaceChildren(...(d ? factRows(d) : []));
@@ -648,32 +661,65 @@ async function keepAwake(): Promise<void> {
   await load(false);
 }
 
-/** The new password, like the first one: shown once, with "shown only now". */
+/** A new password this tab holds, until the person says it is saved. */
+const newPassword = () => (name ? saved.newPasswordFor(name) : null);
+
+/** The new password, like the first one: the same card, kept in this tab until confirmed. */
 function renderPassword(): void {
-  const secret = newPassword;
-  if (!changed("password", `${lang()}|${secret?.password}|${Boolean(details)}`)) return;
-  if (!secret || !details) {
+  const stack = name;
+  const secret = newPassword();
+  if (!changed("password", `${lang()}|${secret?.password}`)) return;
+  if (!stack || !secret) {
     el.password.replaceChildren();
     return;
   }
   const status = h("p", { class: "copy-status", role: "status", "aria-live": "polite" });
-  const done = h("button", { type: "button", class: "button button--primary", "data-action": "password-saved" }, t("stack.password_saved"));
-  done.addEventListener("click", () => {
-    newPassword = null;
+  const confirmed = async () => {
+    if (!(await askConfirm({ title: "forget.title", text: "forget.text_password", yes: "forget.yes", no: "delete.cancel" }))) return;
+    saved.forgetNewPassword(stack);
     render();
     el.heading.focus();
-  });
+  };
   el.password.replaceChildren(
     h(
       "section",
       { class: "save-panel new-password", "aria-labelledby": "new-password-title" },
       h("h3", { id: "new-password-title" }, t("stack.password_title")),
-      detailsList(details.url, { url: details.url, ...secret }, status, false),
-      h("p", { class: "notice notice--important once-note" }, t("stack.password_once")),
-      h("div", { class: "actions" }, done),
+      detailsList(secret.url, secret, status, false),
+      ...onceNotes(stack, secret, status, () => void confirmed(), { once: "stack.password_once", confirm: "stack.password_saved" }),
       status,
     ),
   );
+}
+
+/** The owner's danger zone: the start page's delete question, then the delete followed in the progress view. */
+async function deleteStack(): Promise<void> {
+  const stack = name;
+  const d = details;
+  if (!stack || !d) return;
+  if (!(await askDelete({ name: stack, url: d.url, ran: d.readyAt !== null }))) return;
+  if (name !== stack) return;
+  const failed = await runDelete(stack, token() ?? api.SESSION_ADMIN);
+  // Gone with the stack: a password for it would only mislead later.
+  if (!failed) saved.forgetNewPassword(stack);
+  if (!failed || name !== stack) return;
+  deleteError = explain(failed);
+  render();
+}
+
+function renderDanger(state: string): void {
+  el.dangerSection.hidden = roleNow() !== "owner" || !details;
+  el.deleteButton.disabled = state === "busy";
+  showMessage(el.deleteError, deleteError);
+}
+
+/** Says whether there is a newer version; the upgrade button is there only then. */
+function renderVersion(d: stackApi.StackDetails | null): void {
+  const upgrade = d?.upgrade;
+  el.version.hidden = !upgrade;
+  if (!changed("version", `${lang()}|${upgrade?.newer}|${upgrade?.image}`) || !upgrade) return;
+  el.version.dataset.upToDate = String(upgrade.newer === null);
+  el.version.replaceChildren(upgrade.newer ? tn("stack.version_newer", { image: code(upgrade.newer) }) : t("stack.version_current"));
 }
 
 /** The action buttons, made once (focus stays on them across redraws). */
@@ -687,15 +733,26 @@ function renderButtons(state: string): void {
   if (el.buttons.childElementCount !== buttons.length) el.buttons.replaceChildren(...buttons.map((b) => b.button));
   for (const { action, button } of buttons) {
     setText(button, t(action.label));
-    button.hidden = action.kind === "password" && roleNow() !== "owner";
+    button.hidden =
+      (action.kind === "password" && roleNow() !== "owner") || (action.kind === "redeploy" && details !== null && details.upgrade.newer === null);
     button.disabled = !action.when.includes(state as StackState);
   }
+}
+
+function renderElapsed(): void {
+  const p = progress;
+  if (!p) return;
+  const ms = (p.finishedAt ?? Date.now()) - p.startedAt;
+  setText(el.elapsed, t(p.done ? "result.took" : "progress.elapsed", { time: formatDuration(ms) }));
 }
 
 function renderProgress(): void {
   const p = progress;
   el.progress.hidden = p === null;
+  el.steps.hidden = p === null;
   if (!p) return;
+  el.progress.dataset.done = String(p.done !== null);
+  renderElapsed();
   el.progress.dataset.kind = p.kind;
   el.progress.dataset.status = p.done?.status ?? "running";
   const { done, total } = completedSteps(p);
@@ -762,5 +819,12 @@ export function initStack(): void {
   el.back.addEventListener("click", (e) => {
     e.preventDefault();
     navigate(null);
+  });
+  el.deleteButton.addEventListener("click", () => void deleteStack());
+  // Closing or reloading the tab with a new password not yet confirmed: the browser asks.
+  window.addEventListener("beforeunload", (e) => {
+    if (el.view.hidden || !newPassword()) return;
+    e.preventDefault();
+    e.returnValue = "";
   });
 }

@@ -33,6 +33,23 @@ export function isRemembered(name: string): boolean {
   }
 }
 
+/** The stacks whose token this device remembers, by name. */
+export function rememberedStacks(): string[] {
+  const local = storage("local");
+  if (!local) return [];
+  const names: string[] = [];
+  try {
+    for (let i = 0; i < local.length; i++) {
+      const key = local.key(i);
+      const name = key?.startsWith(KEY) ? key.slice(KEY.length) : null;
+      if (name && stackFromHash(stackHash(name))) names.push(name);
+    }
+  } catch {
+    // unreadable: none
+  }
+  return names.sort();
+}
+
 export function keepToken(name: string, token: string, remember: boolean): void {
   forgetToken(name);
   try {

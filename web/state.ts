@@ -1,7 +1,7 @@
 /**
  * What survives a reload, in this tab only (sessionStorage): which deployment is shown,
- * the once-only credentials of a deploy until the person says they saved them, and the
- * admin token while an administrator is signed in.
+ * the once-only credentials of a deploy and a stack's new password until the person says they
+ * saved them, and the admin token while an administrator is signed in.
  */
 
 export interface Secrets {
@@ -19,6 +19,7 @@ const SECRETS = "asd.secrets.";
 const ADMIN = "asd.admin";
 const MINE = "asd.mine";
 const LOG = "asd.log.";
+const PASSWORD = "asd.password.";
 
 function read<T>(key: string): T | null {
   try {
@@ -44,6 +45,11 @@ export const setCurrentDeployment = (id: string | null): void => write(CURRENT, 
 export const secretsFor = (deploymentId: string): Secrets | null => read<Secrets>(SECRETS + deploymentId);
 export const saveSecrets = (deploymentId: string, secrets: Secrets): void => write(SECRETS + deploymentId, secrets);
 export const forgetSecrets = (deploymentId: string): void => write(SECRETS + deploymentId, null);
+
+/** A stack's new password (the owner page), until the person says it is saved. */
+export const newPasswordFor = (stack: string): Secrets | null => read<Secrets>(PASSWORD + stack);
+export const saveNewPassword = (stack: string, secrets: Secrets): void => write(PASSWORD + stack, secrets);
+export const forgetNewPassword = (stack: string): void => write(PASSWORD + stack, null);
 
 /** The last deploy started in this tab, for the start page's way back to it. */
 export interface Mine {

@@ -9,7 +9,8 @@ import { bodyDeadline } from "./body-deadline.ts";
 import { problem } from "./problem.ts";
 import type { AvailabilityIndex } from "../stacks/deploy/availability.ts";
 import type { Metrics } from "../metrics.ts";
-import { type Limit, limitPerClient } from "./rate-limits.ts";
+import { type Limit, type LimitOptions, describeLimit, limitPerClient } from "./rate-limits.ts";
+import type { DeployRefunds } from "./deploy-refunds.ts";
 import { securityMiddleware } from "./security.ts";
 import type { StackOperations } from "../stacks/operations/operation-service.ts";
 import type { Auth } from "../auth/index.ts";
@@ -36,6 +37,8 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, Rol
   bodyTimeoutMs: number;
   corsOrigins: string[];
   limits: { deploy: Limit; delete: Limit; check: Limit; auth: Limit; operations: Limit };
+  /** Accepted deploys until they end: one that fails through the platform gives its RATE_LIMIT_DEPLOY use back. */
+  deployRefunds?: DeployRefunds;
   operations: StackOperations;
   metrics: Metrics;
   metricsToken?: string;
@@ -49,6 +52,17 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, Rol
   moveStack: MoveStack;
   /** STACK_SSO=on: the forwardAuth gate in front of every stack; null otherwise. */
   stackSso?: StackSso | null;
+}
+
+/** What the deploy budget counts, said in its 429, and the way an accepted deploy's use comes back. */
+function deployBudget(limit: Limit, refunds: DeployRefunds | undefined): Pick<LimitOptions, "what" | "onCounted"> {
+  return {
+    what: `Too many deploys from this address: at most ${limit ? describeLimit(limit) : "?"} (RATE_LIMIT_DEPLOY); accepted deploys count, one that failed through the platform's fault does not`,
+    onCounted: (c, giveBack) => {
+      const id = c.res.headers.get("Location")?.split("/").pop();
+      if (id && refunds) refunds.hold(id, giveBack);
+    },
+  };
 }
 
 /**
@@ -78,7 +92,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (!limit) continue;
     let budget = budgets.get(limit.budget);
     if (!budget) {
-      const limiter = limitPerClient(limit.budget, deps.limits[limit.budget], limited(limit.budget), { exempt, counts: limit.counts });
+      const limiter = limitPerClient(limit.budget, deps.limits[limit.budget], limited(limit.budget), {
+        exempt,
+        counts: limit.counts,
+        ...(limit.budget === "deploy" ? deployBudget(deps.limits.deploy, deps.deployRefunds) : {}),
+      });
       budget = { counts: limit.counts, limiter };
       budgets.set(limit.budget, budget);
     } else if (budget.counts !== limit.counts) throw new Error(`${path}: the routes sharing the ${limit.budget} budget must count alike`);

@@ -1,6 +1,6 @@
 import { budgetKey } from "./client-address.ts";
 import type { Context, MiddlewareHandler } from "hono";
-import { rateLimiter } from "hono-rate-limiter";
+import { MemoryStore, rateLimiter } from "hono-rate-limiter";
 import type { AppEnv } from "./env.ts";
 import { problem } from "./problem.ts";
 
@@ -11,6 +11,20 @@ export interface LimitOptions {
   exempt?: (c: Context<AppEnv>) => boolean;
   /** Only answers this accepts use up the budget (e.g. accepted deploys, failed logins). */
   counts?: (c: Context<AppEnv>) => boolean;
+  /** What the budget counts, for the 429's message (default "Too many requests"). */
+  what?: string;
+  /**
+   * An answer that used up the budget, with the way to give its use back later (a deploy that
+   * then failed through the platform's fault): a no-op once the window it counted in is over.
+   */
+  onCounted?: (c: Context<AppEnv>, giveBack: () => void) => void;
+}
+
+/** "3 per 10 min": a limit in words. */
+export function describeLimit(limit: NonNullable<Limit>): string {
+  const s = Math.round(limit.windowMs / 1000);
+  const window = s % 3600 === 0 ? `${s / 3600} h` : s % 60 === 0 ? `${s / 60} min` : `${s} s`;
+  return `${limit.limit} per ${window}`;
 }
 
 /**
@@ -24,7 +38,10 @@ export function limitPerClient(name: string, limit: Limit, onLimited?: (name: st
   // sign-ins, then deletes), and each reads back its own.
   const property = `rateLimit:${name}`;
   const infoOf = (c: Context<AppEnv>) => (c.get as (key: string) => { limit: number; remaining: number; resetTime?: Date } | undefined)(property);
+  // Our own store, so that a use can be given back after the answer (MemoryStore.decrement).
+  const store = new MemoryStore<AppEnv>();
   const limiter = rateLimiter<AppEnv>({
+    store,
     requestPropertyName: property,
     windowMs: limit.windowMs,
     limit: limit.limit,
@@ -40,7 +57,9 @@ export function limitPerClient(name: string, limit: Limit, onLimited?: (name: st
       onLimited?.(name);
       const info = infoOf(c);
       const retryAfter = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + limit.windowMs) - Date.now()) / 1000));
-      return problem(c, 429, "rate_limited", `Too many requests; try again in ${retryAfter} s`, { "Retry-After": String(retryAfter) });
+      return problem(c, 429, "rate_limited", `${opts.what ?? "Too many requests"}; try again in ${retryAfter} s`, {
+        "Retry-After": String(retryAfter),
+      });
     },
   });
   const policy = `${limit.limit};w=${Math.ceil(limit.windowMs / 1000)}`;
@@ -50,6 +69,14 @@ export function limitPerClient(name: string, limit: Limit, onLimited?: (name: st
     const refused = await limiter(c, next);
     const info = infoOf(c);
     if (!info) return refused;
+    if (!refused && opts.onCounted && (opts.counts?.(c) ?? true)) {
+      const key = budgetKey(c);
+      const window = store.get(key)?.resetTime?.getTime();
+      opts.onCounted(c, () => {
+        // Only within the window it was counted in: a later one starts from nothing anyway.
+        if (window !== undefined && store.get(key)?.resetTime?.getTime() === window) store.decrement(key);
+      });
+    }
     const headers = (refused ?? c.res).headers;
     // The IETF draft 6 RateLimit headers, as hono-rate-limiter writes them; of two limits on
     // one request, the inner one (the more specific: deletes within failed sign-ins) is shown.

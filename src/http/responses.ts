@@ -180,6 +180,18 @@ export const openApiDocument = z.looseObject({
 /** POST /api/admin/rollouts: the new rollout and where to follow it. */
 export const rolloutStarted = rolloutView.extend({ statusUrl: z.string(), eventsUrl: z.string() });
 
+/** GET /api/admin/rollout-plan: what a rollout of `image` would do now, for the admin's "are you sure". */
+export const rolloutPlan = z.object({
+  image: z.string(),
+  /** Ready stacks not on the image. */
+  stacks: z.number().int(),
+  /** Of those, the ones running now: the rollout restarts them. */
+  running: z.number().int(),
+  /** Of those, the stopped ones: they get the image at their next start. */
+  stopped: z.number().int(),
+});
+export type RolloutPlanBody = z.infer<typeof rolloutPlan>;
+
 /** GET /api/admin/rollouts: the newest rollouts. */
 export const rolloutList = z.object({ rollouts: z.array(rollout) });
 export type RolloutStarted = z.infer<typeof rolloutStarted>;

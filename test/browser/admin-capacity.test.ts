@@ -77,9 +77,11 @@ test(
         total: msg("nl", "capacity.cpus", { n: "16" }),
       }),
     );
-    // The fleet: by status and by image, the configured image marked.
+    // The fleet: by status and by image, the image new stacks and upgrades get marked (before any
+    // rollout the configured one, so it is not marked twice).
     expect(normalise(await text(page, '#capacity-fleet li[data-status="ready"]'))).toBe(`${msg("nl", "admin.status_ready")}: 3`);
-    expect(await page.locator("#capacity-images li[data-image] [data-default]").count()).toBe(1);
+    expect(await page.locator("#capacity-images li[data-image] [data-current]").count()).toBe(1);
+    expect(await page.locator("#capacity-images li[data-image] [data-default]").count()).toBe(0);
     expect(normalise(await text(page, '#capacity-fleet [data-count="running"] dd'))).toBe("3");
 
     // A language switch redraws the card (Arabic, right to left).

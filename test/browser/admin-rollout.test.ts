@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ADMIN_TOKEN, type Harness, deployAndWait, startHarness } from "../support/harness.ts";
-import { type Launched, launch, msg, openAdmin } from "./support.ts";
+import { type Launched, confirmDialog, launch, msg, openAdmin, plainText as text } from "./support.ts";
 
 /**
  * The admin view's image rollout in a real browser: started from the form, it shows per
@@ -43,7 +43,17 @@ test(
     await page.fill("#rollout-image", NEW);
     await page.fill("#rollout-batch", "2");
     await page.fill("#rollout-failures", "1");
+    // Asked first, naming the image and what it restarts; Cancel starts nothing.
     await page.click("#rollout-start");
+    await page.waitForSelector("#confirm-dialog[open]");
+    expect(await text(page, "#confirm-title")).toBe(msg("en", "rollout.confirm_title"));
+    const asked = msg("en", "rollout.confirm_text", { image: NEW, stacks: String(NAMES.length), running: String(NAMES.length), stopped: "0" });
+    expect(await text(page, "#confirm-text")).toBe(asked);
+    await confirmDialog(page, "no");
+    expect(await page.isHidden("#rollout-current")).toBe(true);
+    expect(h.portal.store.rollouts.recent(1)).toHaveLength(0);
+    await page.click("#rollout-start");
+    await confirmDialog(page, "yes");
     await page.waitForSelector("#rollout-current:not([hidden])");
     // Polled while it runs, until it pauses at the failure.
     await page.waitForSelector("#rollout-resume:not([hidden])", { timeout: 15_000 });

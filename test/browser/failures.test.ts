@@ -221,7 +221,7 @@ describe("the rate limit", () => {
   afterAll(() => limited?.stop(), T);
 
   test(
-    "says the real wait, rounded; in en, nl and ar",
+    "says what counts, within what, and the real wait, rounded; in en, nl and ar",
     async () => {
       const { context, page, problems } = await openPage(chrome.browser, limited.url, { locale: LOCALE.en });
       await page.goto(`${limited.url}/`);
@@ -238,8 +238,10 @@ describe("the rate limit", () => {
           lang,
           Math.ceil(seconds / 60),
         ] as const);
-        expect(await text(page, "#deploy-error")).toBe(msg(lang, "error.rate_limited_wait", { time: minutes }));
-        expect(await text(page, "#deploy-error")).not.toBe(msg(lang, "error.rate_limited"));
+        const window = await page.evaluate((l) => new Intl.NumberFormat(l, { style: "unit", unit: "minute", unitDisplay: "long" }).format(8), lang);
+        // What counts, how many within what, and the real wait.
+        const count = await page.evaluate((l) => new Intl.NumberFormat(l).format(1), lang);
+        expect(await text(page, "#deploy-error")).toBe(msg(lang, "error.rate_limited_deploy", { count, window, time: minutes }));
       });
       expect(problems).toEqual([]);
       await context.close();

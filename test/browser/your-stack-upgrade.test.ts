@@ -84,6 +84,8 @@ describe("your stack: restart and upgrade", () => {
       const { context, page } = await openStack();
       try {
         expect(await text(page, '[data-fact="image"] dd')).toBe(OLD_IMAGE);
+        // The page says there is something newer, and which.
+        expect(await text(page, "#stack-version")).toBe(msg("nl", "stack.version_newer", { image: current }));
         await page.click('[data-action="stack-redeploy"]');
         await page.waitForSelector("#confirm-dialog[open]");
         expect(await text(page, "#confirm-title")).toBe(msg("nl", "stack.confirm_redeploy_title"));
@@ -94,6 +96,10 @@ describe("your stack: restart and upgrade", () => {
         await page.waitForSelector('.stack-operation[data-kind="redeploy"][data-outcome="succeeded"]');
         await page.waitForFunction((image) => document.querySelector('[data-fact="image"] dd')?.textContent?.includes(image), current);
         expect((await serviceOf()).image).toBe(current);
+        // Up to date now: it says so, and there is no button for nothing to do.
+        await page.waitForSelector('#stack-version[data-up-to-date="true"]');
+        expect(await text(page, "#stack-version")).toBe(msg("nl", "stack.version_current"));
+        expect(await page.isVisible('[data-action="stack-redeploy"]')).toBe(false);
       } finally {
         await context.close();
       }

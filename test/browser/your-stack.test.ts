@@ -210,7 +210,22 @@ describe("your stack", () => {
           expect(await text(page, ".new-password .once-note")).toBe(msg(lang, "stack.password_once"));
           expect(await overflow(page)).toBe(0);
         });
-        await page.click('[data-action="password-saved"]');
+        // Kept in this tab until confirmed: a reload shows it again, closing the tab asks first.
+        await page.reload();
+        await page.waitForSelector('#view-stack[data-state="running"]');
+        expect(await text(page, '.new-password [data-detail="password"] .detail-value')).toBe(body.credentials.password);
+        const prompt = new Promise<string>((resolve) => page.once("dialog", (d) => void d.dismiss().then(() => resolve(d.type()))));
+        await page.close({ runBeforeUnload: true });
+        expect(await prompt).toBe("beforeunload");
+        expect(page.isClosed()).toBe(false);
+        // "Saved it" asks first, like the deploy's details; Cancel keeps it.
+        await page.click('.new-password [data-action="confirm-saved"]');
+        await page.waitForSelector("#confirm-dialog[open]");
+        expect(await text(page, "#confirm-text")).toBe(msg("en", "forget.text_password"));
+        await confirmDialog(page, "no");
+        expect(await page.locator(".new-password").count()).toBe(1);
+        await page.click('.new-password [data-action="confirm-saved"]');
+        await confirmDialog(page, "yes");
         expect(await page.locator(".new-password").count()).toBe(0);
         // Nowhere to be found again: not after a reload, not in the page's storage.
         await page.reload();

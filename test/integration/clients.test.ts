@@ -64,6 +64,56 @@ describe("budgets count what they should", () => {
     await readEvents(`${h.url}${ok.body.eventsUrl}`);
   });
 
+  test("a deploy that failed through the platform gives its use back: fail, try again, succeed; the 429 says what counts", async () => {
+    const other = await startHarness({ env: { RATE_LIMIT_DEPLOY: "2/10m" } });
+    try {
+      // Dokploy's build fails once for this stack: the portal's fault as far as the person can tell.
+      await fetch(`${other.sandboxUrl}/__sandbox/faults`, {
+        method: "POST",
+        body: JSON.stringify({ kind: "deploy_error", match: "fair-a", times: 1 }),
+      });
+      const failed = await deploy(other, "fair-a");
+      expect(failed.status).toBe(202);
+      expect(failed.headers.get("ratelimit-remaining")).toBe("1");
+      expect((await readEvents(`${other.url}${failed.body.eventsUrl}`)).at(-1)!.data.status).toBe("failed");
+      // Its use came back: the retry finds the whole budget.
+      const retried = await deploy(other, "fair-a");
+      expect(retried.status).toBe(202);
+      expect(retried.headers.get("ratelimit-remaining")).toBe("1");
+      expect((await readEvents(`${other.url}${retried.body.eventsUrl}`)).at(-1)!.data.status).toBe("ready");
+      // A success keeps its use: one more deploy, then the limit, which says what counts and when.
+      const second = await deploy(other, "fair-b");
+      expect(second.status).toBe(202);
+      await readEvents(`${other.url}${second.body.eventsUrl}`);
+      const refused = await deploy(other, "fair-c");
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe("rate_limited");
+      expect(refused.body.error.message).toContain("at most 2 per 10 min");
+      expect(refused.body.error.message).toContain("one that failed through the platform's fault does not");
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(500);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test("a deploy the person deleted while it was made keeps its use", async () => {
+    const other = await startHarness({ env: { RATE_LIMIT_DEPLOY: "1/10m" }, sandbox: { deployDurationMs: 2000 } });
+    try {
+      const accepted = await deploy(other, "fair-del");
+      expect(accepted.status).toBe(202);
+      const removed = await fetch(`${other.url}/api/stacks/fair-del`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${accepted.body.managementToken}` },
+      });
+      expect(removed.status).toBe(202);
+      const end = (await readEvents(`${other.url}${accepted.body.eventsUrl}`)).at(-1)!.data;
+      expect(end.error?.code).toBe("cancelled");
+      expect((await deploy(other, "fair-next")).status).toBe(429);
+    } finally {
+      await other.stop();
+    }
+  });
+
   test("the admin token is not held to per-client budgets", async () => {
     const res = await deploy(h, "budget-admin", admin);
     expect(res.status).toBe(202);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ADMIN_TOKEN, type Harness, deployAndWait, readEvents, sandboxState, startHarness, waitFor } from "../support/harness.ts";
+import { ADMIN_TOKEN, type Harness, deployAndWait, dokployPost, readEvents, sandboxState, startHarness, waitFor } from "../support/harness.ts";
 
 /**
  * One target image for the fleet: the last finished rollout's, else STACK_IMAGE. New stacks get
@@ -79,10 +79,16 @@ describe("the fleet's current image", () => {
     expect(await image("img-a")).toBe(V3);
     expect((await api(`/api/admin/rollouts/${id}/cancel`, { method: "POST" })).status).toBe(200);
 
-    // An image from before the fleet's current one is behind: the upgrade moves it on.
-    const store = h.portal.store;
-    const c = store.stacks.live("img-c")!;
-    store.images.set(c.id, V1, false, new Date().toISOString());
+    // An image from before the fleet's current one (set in Dokploy's UI, say) is behind: the upgrade moves it on.
+    const { applicationId } = h.portal.store.stacks.live("img-c")!;
+    const saved = await dokployPost(h.sandboxUrl, "application.saveDockerProvider", {
+      applicationId,
+      dockerImage: V1,
+      username: null,
+      password: null,
+      registryUrl: null,
+    });
+    expect(saved.status).toBe(200);
     expect(await upgrade("img-c")).toEqual({ image: V1, newer: V2 });
     await redeploy("img-c");
     expect(await image("img-c")).toBe(V2);

@@ -99,6 +99,11 @@ describe("image rollout", () => {
       body: JSON.stringify({ kind: "stack_never_ready", match: FAILING, image: NEW }),
     });
 
+    // What the admin is asked before it starts: every stack moves, the running ones restart.
+    expect((await fetch(`${h.url}/api/admin/rollout-plan`)).status).toBe(401);
+    expect((await api(`/api/admin/rollout-plan?image=${encodeURIComponent("not an image")}`)).body.error.code).toBe("invalid_image");
+    expect((await api(`/api/admin/rollout-plan?image=${encodeURIComponent(NEW)}`)).body).toEqual({ image: NEW, stacks: 30, running: 29, stopped: 1 });
+    expect((await api("/api/admin/rollout-plan")).body).toEqual({ image: OLD, stacks: 0, running: 0, stopped: 0 });
     const started = await post("/api/admin/rollouts", { image: NEW, batchSize: 5, maxFailures: 1 });
     expect(started.status).toBe(202);
     const id = started.body.rollout.id;

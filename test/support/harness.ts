@@ -186,7 +186,7 @@ export async function deploy(h: Pick<Harness, "url">, name: string, headers: Rec
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ name }),
   });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
 /** The harness runs in open mode: every deploy hands out its management token. */

@@ -29,6 +29,7 @@ const el = {
   address: byId("progress-address"),
   result: byId("result"),
   queue: byId("queue"),
+  now: byId("progress-now"),
   summary: byId("progress-summary"),
   bar: byId<HTMLProgressElement>("progress-bar"),
   elapsed: byId("progress-elapsed"),
@@ -158,6 +159,8 @@ function renderProgress(): void {
   const p = active;
   el.view.dataset.status = p?.done?.status ?? "running";
   el.view.dataset.kind = p?.kind ?? "";
+  // In view while it runs; once done, the result below says it and the block scrolls away.
+  el.now.dataset.done = String(Boolean(p?.done));
   if (!p) {
     el.heading.replaceChildren();
     el.address.hidden = true;
@@ -239,7 +242,7 @@ function savePanel(p: Progress): Node | string {
     { class: "save-panel", "aria-labelledby": "save-title" },
     h("h3", { id: "save-title" }, t("secrets.title")),
     detailsList(secrets.url, secrets, status, false),
-    ...onceNotes(p.name, secrets, () => void confirmSaved(p)),
+    ...onceNotes(p.name, secrets, status, () => void confirmSaved(p)),
     status,
   );
 }
@@ -291,7 +294,7 @@ function resultOf(p: Progress, done: DoneData): Node {
   const url = p.url ?? secrets?.url ?? "";
   const copyStatus = h("p", { class: "copy-status", role: "status", "aria-live": "polite" });
   const parts: Node[] = [title("result.ready_title"), detailsList(url, secrets, copyStatus, true)];
-  if (secrets) parts.push(...onceNotes(p.name, secrets, () => void confirmSaved(p)));
+  if (secrets) parts.push(...onceNotes(p.name, secrets, copyStatus, () => void confirmSaved(p)));
   else {
     const key: Key = confirmedSaved.has(p.id) ? "result.forgotten" : isHeldElsewhere(p.id) ? "result.other_tab" : "result.unavailable";
     parts.push(h("p", { class: "notice secrets-gone", "data-why": key }, t(key)));

@@ -2,10 +2,12 @@ import { refreshAccount } from "../account.ts";
 import * as api from "../api.ts";
 import { type Message, byId, h, setText, showMessage } from "../dom.ts";
 import { type Key, code, lang, t, tn } from "../i18n.ts";
-import { explain, nameCode, reasonKey } from "../messages.ts";
+import { explain, explainDeployLimit, nameCode, reasonKey } from "../messages.ts";
 import { type Route, navigate, show } from "../router.ts";
 import * as saved from "../state.ts";
-import { closeDeleteDialog, initDelete, renderDelete } from "./start-delete.ts";
+import { rememberedStacks, stackHash } from "../stack-token.ts";
+import { closeDeleteDialog } from "../delete-dialog.ts";
+import { initDelete, renderDelete } from "./start-delete.ts";
 
 /**
  * The start view: choose a name (checked as you type) and deploy it, taking back a deleted
@@ -26,6 +28,8 @@ const el = {
   deployWhy: byId("deploy-why"),
   reclaimError: byId("reclaim-error"),
   yourStack: byId("your-stack"),
+  remembered: byId("remembered"),
+  rememberedList: byId("remembered-list"),
   yourStackText: byId("your-stack-text"),
   yourStackShow: byId<HTMLButtonElement>("your-stack-show"),
 };
@@ -230,7 +234,7 @@ async function startDeploy(name: string, token?: string): Promise<void> {
       el.reclaimToken.focus();
       return;
     }
-    deployMessage = explain(res.error, name);
+    deployMessage = res.error.code === "rate_limited" ? explainDeployLimit(res.error, name) : explain(res.error, name);
     renderName();
     return;
   }
@@ -258,6 +262,15 @@ function renderYourStack(): void {
   if (saved.secretsFor(mine.id)) parts.push(" ", h("strong", { class: "your-stack-unsaved" }, t("your_stack.unsaved")));
   el.yourStackText.replaceChildren(...parts);
   setText(el.yourStackShow, t("your_stack.show"));
+}
+
+/** The stacks this device remembers ("Remember on this device"), each a link to its page. */
+function renderRemembered(): void {
+  const names = rememberedStacks();
+  el.remembered.hidden = names.length === 0;
+  el.rememberedList.replaceChildren(
+    ...names.map((name) => h("li", { "data-stack": name }, h("a", { href: stackHash(name), dir: "ltr", class: "code name-value" }, name))),
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -301,6 +314,7 @@ function showStart(moveFocus: boolean): void {
   saved.setCurrentDeployment(null);
   show(startView);
   renderYourStack();
+  renderRemembered();
   // What was checked before may have changed meanwhile (the name deployed since, say).
   if (el.nameInput.value.trim() && !deploying) onNameInput();
   if (moveFocus) el.deployHeading.focus();
@@ -314,6 +328,7 @@ function hideStart(): void {
 function renderStart(): void {
   renderName();
   renderYourStack();
+  renderRemembered();
   renderDelete();
 }
 

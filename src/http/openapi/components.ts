@@ -85,6 +85,7 @@ export const NAMED = {
   RolloutView: rolloutView,
   RolloutStarted: bodies.rolloutStarted,
   RolloutList: bodies.rolloutList,
+  RolloutPlan: bodies.rolloutPlan,
   NodeCapacity: nodeCapacity,
   Capacity: capacityReport,
   StackMoved: bodies.stackMoved,

@@ -7,7 +7,8 @@ import type { AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { clientOf } from "../client-address.ts";
 import { problem } from "../problem.ts";
-import type { RolloutList, RolloutStarted } from "../responses.ts";
+import type { RolloutList, RolloutPlanBody, RolloutStarted } from "../responses.ts";
+import { imageReferenceProblem } from "../../stacks/model/image-reference.ts";
 import { adminOnly, badBody, notFound, notJson } from "../answers.ts";
 import { type Route, route } from "../route.ts";
 
@@ -123,6 +124,36 @@ export const ROLLOUT_ROUTES = [
           { ...result.view, statusUrl: `/api/admin/rollouts/${id}`, eventsUrl: `/api/admin/rollouts/${id}/events` } satisfies RolloutStarted,
           202,
         );
+      },
+  }),
+  route({
+    method: "get",
+    // Not /api/admin/rollouts/plan: a fixed segment beside :id pushes Hono off its RegExpRouter.
+    path: "/api/admin/rollout-plan",
+    tag: "admin",
+    access: "admin",
+    summary: "What a rollout of an image would do now: how many stacks it moves and how many running ones it restarts",
+    description: "Read-only, for the question asked before a rollout starts. Without `image`, `STACK_IMAGE`.",
+    query: { image: { description: "The image to roll out (default STACK_IMAGE)", schema: z.string() } },
+    answers: {
+      200: { description: "The plan", schema: "RolloutPlan" },
+      400: { description: "`image` is not an image reference", codes: ["invalid_image"] },
+      ...adminOnly,
+    },
+    handler:
+      ({ rollouts }: RolloutRouteDeps) =>
+      async (c) => {
+        const image = c.req.query("image") || undefined;
+        const wrong = image === undefined ? null : imageReferenceProblem(image);
+        if (wrong) return problem(c, 400, "invalid_image", wrong);
+        const plan = await rollouts.plan(image);
+        c.header("Cache-Control", "no-store");
+        return c.json({
+          image: plan.image,
+          stacks: plan.targets.length,
+          running: plan.running,
+          stopped: plan.targets.length - plan.running,
+        } satisfies RolloutPlanBody);
       },
   }),
   route({

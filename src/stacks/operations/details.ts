@@ -107,7 +107,8 @@ export async function stackDetails(deps: Pick<Ports, "client" | "store" | "confi
       dokployError = err instanceof DokployError ? (err.failure === "not_found" ? "not_found" : "unavailable") : "unavailable";
     }
   }
-  const image = store.images.of(stack.id)?.image ?? app?.dockerImage ?? null;
+  // Dokploy's image is what the next deploy runs (changed in its UI, say); the portal's record without it.
+  const image = app?.dockerImage ?? store.images.of(stack.id)?.image ?? null;
   const forecastIdle = idle && idle.stopAfterMs > 0 && stack.status === "ready" && run.state === "running" && !running && env !== undefined;
   return {
     name: stack.name,

@@ -49,7 +49,7 @@ async function applyPlan(deps: Ports, input: OperationInput): Promise<string> {
   const { nodeId } = await adoptPlacement(deps, stack, appName, signal);
   // One read: the settings, and the environment with the stack's password (the portal keeps no copy).
   const { app, env } = await client.applicationSettingsAndEnvironment(applicationId, signal);
-  const image = redeployImage(deps, input, store.images.of(stack.id)?.image ?? app.dockerImage ?? null);
+  const image = redeployImage(deps, input, app.dockerImage ?? store.images.of(stack.id)?.image ?? null);
   store.images.setForDeployment(input.deployment.id, image);
   // Mounts are matched by path: a volume added to STACK_MOUNTS since the stack was created
   // is created now; existing ones (and their data) are left as they are.

@@ -26,6 +26,13 @@ export interface RolloutHooks {
 
 type Actor = { actor: "admin" | "system"; client: string | null };
 
+export interface RolloutPlan {
+  image: string;
+  targets: { stackId: number; previousImage: string | null }[];
+  /** Targets that run now: the rollout restarts them. */
+  running: number;
+}
+
 export class RolloutManager {
   private readonly watchers: RolloutWatchers;
   private readonly batches: BatchLoop;
@@ -53,24 +60,31 @@ export class RolloutManager {
     this.watchers.publish(id);
   }
 
+  /**
+   * What a rollout of `image` (default STACK_IMAGE) would do now: the ready stacks not on it,
+   * oldest first (a stack whose image is already the target, pending included, is left alone),
+   * and how many of them run, which it restarts (stopped ones get the image at their next start).
+   */
+  async plan(image = this.deps.config.STACK_IMAGE): Promise<RolloutPlan> {
+    const { store } = this.deps;
+    const ready = store.stacks.list({ limit: 1_000_000 }).filter((s) => s.status === "ready");
+    const known = store.images.all();
+    const current = await Promise.all(ready.map(async (s) => ({ stack: s, image: known.get(s.id) ?? (await dokployImage(this.deps, s)) })));
+    const targets = current.filter((c) => c.image?.image !== image).sort((a, b) => a.stack.id - b.stack.id);
+    const running = targets.filter((t) => store.lifecycle.runState(t.stack.id).state === "running").length;
+    return { image, targets: targets.map((t) => ({ stackId: t.stack.id, previousImage: t.image?.image ?? null })), running };
+  }
+
   async start(req: RolloutRequest, who: Actor): Promise<Result<{ view: RolloutView }>> {
     const { store, config } = this.deps;
     const image = req.image ?? config.STACK_IMAGE;
     const busy = store.rollouts.current();
     if (busy) return this.refused(fail("rollout_in_progress", `Rollout ${busy.id} is ${busy.status}; resume or cancel it first`), who, image);
-    const ready = store.stacks.list({ limit: 1_000_000 }).filter((s) => s.status === "ready");
-    const known = store.images.all();
-    const current = await Promise.all(ready.map(async (s) => ({ stack: s, image: known.get(s.id) ?? (await dokployImage(this.deps, s)) })));
-    // Oldest first; a stack whose image is already the target (pending included) is left alone.
-    const targets = current.filter((c) => c.image?.image !== image).sort((a, b) => a.stack.id - b.stack.id);
+    const { targets } = await this.plan(image);
     const id = crypto.randomUUID();
     const inserted = store.transaction(() => {
       if (store.rollouts.current()) return false;
-      store.rollouts.insert(
-        { id, image, batchSize: req.batchSize, maxFailures: req.maxFailures },
-        targets.map((t) => ({ stackId: t.stack.id, previousImage: t.image?.image ?? null })),
-        now(),
-      );
+      store.rollouts.insert({ id, image, batchSize: req.batchSize, maxFailures: req.maxFailures }, targets, now());
       return true;
     });
     if (!inserted) return this.refused(fail("rollout_in_progress", "Another rollout started a moment ago"), who, image);
