@@ -165,6 +165,15 @@ export type AuditPageBody = z.infer<typeof auditPage>;
 export const adminStacksBody = z.object({ nameQuarantineDays: z.number().int(), stacks: z.array(stackWithHistory) });
 export type AdminStacksBody = z.infer<typeof adminStacksBody>;
 
+/** GET /api/admin/stack-events, `event: stacks`: first every row, then what changed and the ids gone from the list. */
+export const adminStackChanges = z.object({
+  first: z.boolean(),
+  nameQuarantineDays: z.number().int(),
+  changed: z.array(stackWithHistory),
+  removed: z.array(z.number().int()),
+});
+export type AdminStackChangesBody = z.infer<typeof adminStackChanges>;
+
 /** GET: the last comparison (null before the first); POST: a new one. */
 export const reconcileResult = z.object({ report: reconcileReport.nullable() });
 export type ReconcileResultBody = z.infer<typeof reconcileResult>;

@@ -19,6 +19,14 @@ export const auditEntry = z.object({
 export type AuditEntry = z.infer<typeof auditEntry>;
 export type NewAuditEntry = Omit<AuditEntry, "id" | "person"> & { person?: AuditEntry["person"] };
 
+/** The audit log's filters (exact values): by action, by stack, by who, by outcome. */
+export interface AuditFilter {
+  action?: string;
+  stack?: string;
+  actor?: string;
+  outcome?: string;
+}
+
 export class AuditRepo {
   constructor(private readonly db: Database) {}
 
@@ -38,12 +46,22 @@ export class AuditRepo {
       );
   }
 
-  /** Newest first; `before` is the id of the last entry of the previous page. */
-  page(limit: number, before?: number): AuditEntry[] {
-    const rows = this.db.query(`SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`).all(before ?? Number.MAX_SAFE_INTEGER, limit) as Record<
-      string,
-      unknown
-    >[];
+  /** Newest first; `before` is the id of the last entry of the previous page; only entries matching every filter given. */
+  page(limit: number, before?: number, filter: AuditFilter = {}): AuditEntry[] {
+    const where = ["id < ?"];
+    const args: (string | number)[] = [before ?? Number.MAX_SAFE_INTEGER];
+    for (const [column, value] of [
+      ["action", filter.action],
+      ["stack_name", filter.stack],
+      ["actor", filter.actor],
+      ["outcome", filter.outcome],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      args.push(value);
+    }
+    args.push(limit);
+    const rows = this.db.query(`SELECT * FROM audit WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`).all(...args) as Record<string, unknown>[];
     return rows.map((r) =>
       auditEntry.parse({
         id: r.id,

@@ -306,4 +306,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE deployments ADD COLUMN restore_file TEXT;
   `,
+  // 19: the admin view's audit log, filtered by stack or by action over a year of entries.
+  `
+  CREATE INDEX audit_by_stack ON audit(stack_name, id);
+  CREATE INDEX audit_by_action ON audit(action, id);
+  `,
 ];

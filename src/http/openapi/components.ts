@@ -74,6 +74,7 @@ export const NAMED = {
   StackPage: bodies.stackPage,
   StackWithHistory: stackWithHistory,
   AdminStacks: bodies.adminStacksBody,
+  AdminStackChanges: bodies.adminStackChanges,
   AuditEntry: auditEntry,
   AuditPage: bodies.auditPage,
   OrphanService: orphanService,

@@ -22,6 +22,8 @@ const reconcileBody = z.object({ apply: z.boolean().default(false) });
 const audit = (trail: AuditTrail, c: Context<AppEnv>, action: string, outcome: string, detail: Record<string, unknown> | null = null) =>
   trail.record({ action, stackName: null, actor: "admin", outcome, detail, ctx: { client: clientOf(c) } });
 
+const AUDIT_FILTERS = ["action", "stack", "actor", "outcome"] as const;
+
 export const ADMIN_ROUTES = [
   route({
     method: "get",
@@ -32,6 +34,10 @@ export const ADMIN_ROUTES = [
     query: {
       limit: { description: "Entries per page, 1 to 500 (default 50)", schema: z.string() },
       before: { description: "The `id` of the last entry of the previous page (use `next`)", schema: z.string() },
+      action: { description: "Only this action (e.g. `delete`, `rollout_start`)", schema: z.string() },
+      stack: { description: "Only entries about the stack of this name", schema: z.string() },
+      actor: { description: "Only this kind of actor (`admin`, `management`, `owner`, `system`, …)", schema: z.string() },
+      outcome: { description: "Only this outcome (`accepted`, a refusal's code, …)", schema: z.string() },
     },
     answers: { 200: { description: "A page", schema: "AuditPage" }, ...adminOnly },
     handler:
@@ -39,9 +45,17 @@ export const ADMIN_ROUTES = [
       (c) => {
         const limit = Math.min(Math.max(Number.parseInt(c.req.query("limit") ?? "50", 10) || 50, 1), 500);
         const before = Number.parseInt(c.req.query("before") ?? "", 10);
-        const entries = trail.page(limit, Number.isFinite(before) ? before : undefined);
-        const next = entries.length === limit ? (entries.at(-1)?.id ?? null) : null;
-        return c.json({ entries, next: next === null ? null : `/api/admin/audit?limit=${limit}&before=${next}` } satisfies AuditPageBody);
+        const filter = Object.fromEntries(
+          AUDIT_FILTERS.flatMap((key) => {
+            const value = c.req.query(key);
+            return value ? [[key, value]] : [];
+          }),
+        );
+        const entries = trail.page(limit, Number.isFinite(before) ? before : undefined, filter);
+        const last = entries.length === limit ? (entries.at(-1)?.id ?? null) : null;
+        // The next page keeps the filters.
+        const query = new URLSearchParams({ ...filter, limit: String(limit), before: String(last) });
+        return c.json({ entries, next: last === null ? null : `/api/admin/audit?${query}` } satisfies AuditPageBody);
       },
   }),
   route({

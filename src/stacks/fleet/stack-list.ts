@@ -28,6 +28,10 @@ export const stackWithHistory = storedStack.extend({
       finishedAt: z.string().nullable(),
     })
     .nullable(),
+  /** A ready stack: running or stopped, as the portal last left it; null otherwise. */
+  runState: z.enum(["running", "stopped"]).nullable(),
+  /** The kind of the deployment running on it now (a deploy, an operation, a delete); null when none. */
+  running: deploymentKind.nullable(),
   /** The image the portal last gave the stack (pending: applied at its next start); null when not recorded. */
   image: z.object({ image: z.string(), pending: z.boolean() }).nullable(),
   /** Deleted: when the quarantine ends. Otherwise null (live: not free; failed: free now). */
@@ -53,12 +57,15 @@ export function stacksWithHistory(
   const backups = store.backups.byStack();
   return store.stacks.list({ includeGone: opts.includeGone }).map((stack) => {
     const d = store.deployments.latestFor(stack.id);
+    const now = d?.status === "running" ? d : store.deployments.runningFor(stack.id);
     const deletedAt = stack.status === "deleted" && stack.deletedAt ? Date.parse(stack.deletedAt) : Number.NaN;
     return {
       ...stack,
       lastDeployment: d
         ? { id: d.id, kind: d.kind, status: d.status, errorCode: d.error?.code ?? null, leftovers: d.leftovers.length, finishedAt: d.finishedAt }
         : null,
+      runState: stack.status === "ready" ? store.lifecycle.runState(stack.id).state : null,
+      running: now?.kind ?? null,
       image: images.get(stack.id) ?? null,
       nameFreeAt: Number.isFinite(deletedAt) ? new Date(deletedAt + opts.quarantineDays * 86_400_000).toISOString() : null,
       node: nodeOf(store, stack, opts.nodeHealth),

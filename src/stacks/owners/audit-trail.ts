@@ -1,4 +1,4 @@
-import type { AuditRepo } from "../../store/audit.ts";
+import type { AuditFilter, AuditRepo } from "../../store/audit.ts";
 import { now } from "../runs/saga.ts";
 import type { Actor, RequestContext } from "./access.ts";
 import { ownerOf } from "./person.ts";
@@ -43,8 +43,8 @@ export class AuditTrail {
     recordAudit(this.repo, fact);
   }
 
-  /** Newest first; `before` is the id of the previous page's last entry. */
-  page(limit: number, before?: number): ReturnType<AuditRepo["page"]> {
-    return this.repo.page(limit, before);
+  /** Newest first; `before` is the id of the previous page's last entry; `filter` keeps the entries matching it. */
+  page(limit: number, before?: number, filter?: AuditFilter): ReturnType<AuditRepo["page"]> {
+    return this.repo.page(limit, before, filter);
   }
 }

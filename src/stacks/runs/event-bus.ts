@@ -15,6 +15,8 @@ export class EventBus {
   private readonly topics = new Map<string, Topic<unknown>>();
   /** Per deployment, its newest announcement that no persisted event has superseded yet. */
   private readonly current = new Map<string, NewEvent>();
+  /** Told of every persisted event, whichever deployment (the admin's live list). */
+  private readonly everyEvent = new Set<(deploymentId: string) => void>();
 
   constructor(private readonly repo: DeploymentRepo) {}
 
@@ -22,7 +24,20 @@ export class EventBus {
     const stored = this.repo.appendEvent(deploymentId, event);
     this.current.delete(deploymentId);
     this.stored.publish(deploymentId, stored);
+    for (const listener of this.everyEvent) {
+      try {
+        listener(deploymentId);
+      } catch {
+        // A watcher's problem, never the deploy's.
+      }
+    }
     return stored;
+  }
+
+  /** Every persisted event's deployment id, as it happens; returns the unsubscribe. */
+  watchAll(listener: (deploymentId: string) => void): () => void {
+    this.everyEvent.add(listener);
+    return () => this.everyEvent.delete(listener);
   }
 
   /** Live watchers only, never persisted: for states that change often and matter only now. */
