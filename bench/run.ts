@@ -5,6 +5,7 @@
  * could not run, never because a target was missed.
  */
 import { cpus, totalmem } from "node:os";
+import { run as adminTable } from "./admin-table.ts";
 import { run as check } from "./check.ts";
 import { run as coldStart } from "./cold-start.ts";
 import { run as concurrentDeploys } from "./concurrent-deploys.ts";
@@ -31,6 +32,7 @@ const BENCHES: [string, () => Promise<BenchSummary>][] = [
   ["pool-claim", poolClaim],
   ["history", history],
   ["node-loss", nodeLoss],
+  ["admin-table", adminTable],
 ];
 
 const only = process.argv.slice(2);

@@ -1,20 +1,23 @@
 import * as api from "./api.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
-import { type Key, code, formatAgo, formatDateTime, formatNumber, formatTime, t, tn } from "./i18n.ts";
-import { explain as explainError, nameCode, stackStatusKey, stepKey } from "./messages.ts";
-import { type Progress, Watch, currentStep } from "./watch.ts";
+import { type Key, code, formatDateTime, formatNumber, t, tn } from "./i18n.ts";
+import { explain as explainError, nameCode } from "./messages.ts";
+import { type Progress, Watch } from "./watch.ts";
 import * as saved from "./state.ts";
 import { askConfirm } from "./confirm.ts";
-import { backupState, backupText, nodeText } from "./fleet-facts.ts";
-import { adminFact } from "./admin-fact.ts";
 import { forgetRollout, initRollout, loadRollout, renderRollout } from "./admin-rollout.ts";
 import { forgetCapacity, initCapacity, loadCapacity, renderCapacity } from "./admin-capacity.ts";
+import { applyChanges, focusRow, forgetRows, initTable, renderAges, renderTable, replaceRows, rowCount, summary } from "./admin-table.ts";
+import { forgetAudit, initAudit, loadAudit, renderAudit } from "./admin-audit.ts";
+import { watchStacks } from "./admin-live.ts";
 
 /**
- * The admin view (`#admin`): signed in with the admin token (kept in this tab's
- * sessionStorage only), it lists the stacks with their status and age, deletes one after a
- * confirmation and follows the delete live in its row, and shows the last reconcile report.
- * Like the rest of the page, everything is drawn from state, so a language switch redraws it.
+ * The admin view (`#admin`): signed in with the admin token (kept in this tab's sessionStorage
+ * only), it follows the stacks live (admin-live.ts) in a table with search, filters and sort
+ * (admin-table.ts), stops, starts, restarts and deletes a stack after a confirmation (a delete is
+ * followed in its row), and shows the audit log (admin-audit.ts), the last reconcile report, the
+ * rollout and the capacity. Like the rest of the page, everything is drawn from state, so a
+ * language switch redraws it.
  */
 
 const el = {
@@ -27,13 +30,12 @@ const el = {
   signIn: byId<HTMLButtonElement>("admin-sign-in"),
   panel: byId("admin-panel"),
   stacksHeading: byId("admin-stacks-heading"),
-  refresh: byId<HTMLButtonElement>("admin-refresh"),
   signOut: byId<HTMLButtonElement>("admin-sign-out"),
   all: byId<HTMLInputElement>("admin-all"),
   summary: byId("admin-summary"),
   listError: byId("admin-error"),
+  liveLost: byId("admin-live-lost"),
   empty: byId("admin-empty"),
-  list: byId<HTMLUListElement>("admin-stacks"),
   reconcileAt: byId("reconcile-at"),
   reconcileCounts: byId("reconcile-counts"),
   reconcileError: byId("reconcile-error"),
@@ -48,8 +50,9 @@ const el = {
   dialogConfirm: byId<HTMLButtonElement>("admin-dialog-confirm"),
 };
 
-const LIVE: ReadonlySet<string> = new Set<api.StackStatus>(["deploying", "ready", "deleting", "cleanup_failed"]);
 const AGE_TICK_MS = 15_000;
+/** The capacity card is read again after list changes at most this often. */
+const CAPACITY_EVERY_MS = 5_000;
 
 const isAuthProblem = (status: number) => status === 401 || status === 403;
 
@@ -84,12 +87,14 @@ let notice: Message | null = null;
 /** A notice of something that went wrong is shown as such. */
 let noticeTone: "ok" | "error" = "ok";
 
-let stacks: api.StackInfo[] | null = null;
 /** NAME_QUARANTINE_DAYS, as the stack list reports it. */
 let quarantineDays: number | null = null;
-let loadedAt: number | null = null;
-let loading = false;
 let loadSeq = 0;
+/** The live list's stop, while it runs; whether its connection is lost just now. */
+let stopLive: (() => void) | null = null;
+let live = false;
+let liveLost = false;
+let capacityAt = 0;
 let listMessage: Message | null = null;
 
 /** Deletes started here, followed over their event stream, by stack name. */
@@ -117,7 +122,8 @@ export function setSessionAdmin(on: boolean): void {
   if (on === sessionAdmin) return;
   sessionAdmin = on;
   if (on && visible) {
-    void load();
+    startLive();
+    void loadAudit();
     void loadReport();
     void loadRollout();
     void loadCapacity();
@@ -133,17 +139,19 @@ export function showAdmin(moveFocus: boolean): void {
   visible = true;
   renderAdmin();
   if (!wasVisible && token()) {
-    void load();
+    startLive();
+    void loadAudit();
     void loadReport();
     void loadRollout();
     void loadCapacity();
   }
-  ageTimer ??= setInterval(renderAges, AGE_TICK_MS);
+  ageTimer ??= setInterval(() => visible && renderAges(), AGE_TICK_MS);
   if (moveFocus) el.heading.focus();
 }
 
 export function hideAdmin(): void {
   visible = false;
+  endLive();
   if (ageTimer) clearInterval(ageTimer);
   ageTimer = null;
   if (el.dialog.open) el.dialog.close();
@@ -177,9 +185,14 @@ async function signIn(): Promise<void> {
   }
   saved.setAdminToken(value);
   el.tokenInput.value = "";
-  if (seq === loadSeq) accept(res.value.stacks, res.value.nameQuarantineDays);
+  if (seq === loadSeq) {
+    replaceRows(res.value.stacks);
+    quarantineDays = res.value.nameQuarantineDays;
+    startLive();
+  }
   renderAdmin();
   el.stacksHeading.focus();
+  void loadAudit();
   void loadReport();
   void loadRollout();
   void loadCapacity();
@@ -189,9 +202,9 @@ async function signIn(): Promise<void> {
 function signOut(why: Message | null = null): void {
   saved.setAdminToken(null);
   loadSeq++;
-  stacks = null;
-  loadedAt = null;
-  loading = false;
+  endLive();
+  forgetRows();
+  forgetAudit();
   listMessage = null;
   report = undefined;
   reconcileMessage = null;
@@ -212,31 +225,68 @@ function signOut(why: Message | null = null): void {
 // ---------------------------------------------------------------------------------------
 // The list
 
-function accept(list: api.StackInfo[], days: number): void {
-  stacks = list;
-  quarantineDays = days;
-  loadedAt = Date.now();
-  // Finished deletes have had their say; the list now shows where they left the stack.
-  for (const [name, f] of following) if (f.progress.done) following.delete(name);
-  loading = false;
-  listMessage = null;
-}
-
-async function load(): Promise<void> {
+/** Follows the list live (admin-live.ts) while the view shows; the rows it sends redraw the table. */
+function startLive(): void {
   const current = token();
   if (!current) return;
-  const seq = ++loadSeq;
-  loading = true;
-  renderAdmin();
-  const res = await api.listStacks(current, el.all.checked);
-  if (seq !== loadSeq) return;
-  loading = false;
-  if (!res.ok) {
+  endLive();
+  const seq = loadSeq;
+  stopLive = watchStacks(current, el.all.checked, {
+    changes(changes) {
+      if (seq !== loadSeq) return;
+      applyChanges(changes);
+      quarantineDays = changes.nameQuarantineDays;
+      live = true;
+      listMessage = null;
+      // Finished deletes have had their say; the list now shows where they left the stack.
+      for (const [name, f] of following) if (f.progress.done) following.delete(name);
+      // What the stacks reserve changed too: the capacity card follows, at most every few seconds.
+      if (Date.now() - capacityAt > CAPACITY_EVERY_MS) {
+        capacityAt = Date.now();
+        void loadCapacity();
+      }
+      renderAdmin();
+    },
+    connection(lost) {
+      if (seq !== loadSeq || liveLost === lost) return;
+      liveLost = lost;
+      renderAdmin();
+    },
     // The token stopped working (changed on the server, say): back to the form.
+    refused: (_status, errorCode) => signOut(explain(errorCode)),
+  });
+}
+
+function endLive(): void {
+  stopLive?.();
+  stopLive = null;
+  live = false;
+  liveLost = false;
+}
+
+/** Stop and restart are asked first (work in progress is interrupted); start is not. */
+const QUESTIONS = {
+  stop: { title: "admin.confirm_stop_title", text: "admin.confirm_stop_text", yes: "stack.stop" },
+  restart: { title: "admin.confirm_restart_title", text: "admin.confirm_restart_text", yes: "stack.restart" },
+} as const;
+const LABELS = { stop: "stack.stop", start: "stack.start", restart: "stack.restart" } as const;
+
+/** An admin's stop, start or restart from the list: the owner's operation; the live list shows it run. */
+async function operate(stack: api.StackInfo, kind: "stop" | "start" | "restart"): Promise<void> {
+  const current = token();
+  if (!current) return;
+  if (kind !== "start") {
+    const q = QUESTIONS[kind];
+    const yes = await askConfirm({ title: () => tn(q.title, { name: nameCode(stack.name) }), text: q.text, yes: q.yes, no: "delete.cancel" });
+    if (!yes) return;
+  }
+  const res = await api.operateStack(current, stack.name, kind);
+  if (!res.ok) {
     if (isAuthProblem(res.status)) return signOut(explain(res.error.code));
-    listMessage = explain(res.error.code);
+    listMessage = explain(res.error.code, stack.name);
   } else {
-    accept(res.value.stacks, res.value.nameQuarantineDays);
+    listMessage = null;
+    say(() => tn("admin.operation_started", { name: nameCode(stack.name), action: t(LABELS[kind]) }));
   }
   renderAdmin();
 }
@@ -259,7 +309,6 @@ async function runDelete(): Promise<void> {
     if (isAuthProblem(res.status)) return signOut(explain(res.error.code));
     listMessage = explain(res.error.code, stack.name);
     renderAdmin();
-    if (res.error.code === "not_found") void load(); // gone meanwhile: show the list as it is now
     return;
   }
   follow(stack.name, res.value.deploymentId);
@@ -299,7 +348,6 @@ function follow(name: string, deploymentId: string): void {
           return text;
         }, "error");
       }
-      void load();
     }
     renderAdmin();
   });
@@ -337,7 +385,6 @@ async function runCheck(apply = false): Promise<void> {
   if (res.ok) {
     report = res.value.report;
     say(() => t(apply ? "admin.reconcile_applied" : "admin.reconcile_done"));
-    if (apply) void load();
   } else if (isAuthProblem(res.status)) {
     return signOut(explain(res.error.code));
   } else {
@@ -362,175 +409,19 @@ export function renderAdmin(): void {
   // Drawn signed out too: what a previous token showed must not linger in the page.
   renderList();
   renderReconcile();
+  renderAudit();
   renderRollout();
   renderCapacity();
   renderDialog();
 }
 
 function renderList(): void {
-  el.refresh.setAttribute("aria-busy", String(loading));
-  setText(
-    el.summary,
-    stacks === null || loadedAt === null
-      ? t("admin.loading")
-      : loading
-        ? t("admin.loading")
-        : t("admin.summary", { count: stacks.length, time: formatTime(loadedAt) }),
-  );
+  setText(el.summary, rowCount() === 0 && !live ? t("admin.loading") : "");
+  if (live || rowCount() > 0) el.summary.replaceChildren(summary()());
+  el.liveLost.hidden = !liveLost;
   showMessage(el.listError, listMessage);
-  el.empty.hidden = stacks === null || stacks.length > 0;
-
-  // Redrawn whole; focus stays on the same control, else on its row, else on the heading.
-  const focused = document.activeElement instanceof HTMLElement && el.list.contains(document.activeElement) ? document.activeElement : null;
-  const focusId = focused?.dataset.focusId;
-  const focusRow = focused?.closest<HTMLElement>("li[data-name]")?.dataset.name;
-  el.list.replaceChildren(...(stacks ?? []).map(row));
-  if (focused) {
-    const target =
-      (focusId && el.list.querySelector<HTMLElement>(`[data-focus-id="${CSS.escape(focusId)}"]`)) ||
-      (focusRow && el.list.querySelector<HTMLElement>(`li[data-name="${CSS.escape(focusRow)}"]`)) ||
-      el.stacksHeading;
-    target.focus();
-  }
-}
-
-function row(stack: api.StackInfo): HTMLLIElement {
-  const follow = following.get(stack.name);
-  const inProgress = follow && !follow.progress.done ? follow.progress : null;
-  const finished = follow?.progress.done?.status;
-  const status: api.StackStatus = inProgress ? "deleting" : finished === "deleted" ? "deleted" : stack.status;
-  const live = LIVE.has(stack.status);
-  const created = Date.parse(stack.createdAt);
-  const address = live
-    ? h("a", { href: stack.url, target: "_blank", rel: "noopener noreferrer", dir: "ltr", class: "code url-value" }, stack.url)
-    : code(stack.url, "code url-value");
-  const remove =
-    live && !follow
-      ? h(
-          "button",
-          {
-            type: "button",
-            class: "button button--small button--danger",
-            "data-action": "admin-delete",
-            "data-focus-id": `delete-${stack.name}`,
-            "aria-label": t("admin.delete_label", { name: stack.name }),
-          },
-          t("admin.delete"),
-        )
-      : null;
-  remove?.addEventListener("click", () => askDelete(stack));
-  return h(
-    "li",
-    { class: "stack-item", "data-name": stack.name, "data-status": status, tabindex: "-1" },
-    h(
-      "div",
-      { class: "stack-head" },
-      h("span", { class: "stack-name" }, nameCode(stack.name)),
-      h("span", { class: `stack-status stack-status--${status}` }, t(stackStatusKey(status) ?? "admin.status_failed")),
-    ),
-    h(
-      "dl",
-      { class: "stack-facts" },
-      h(
-        "div",
-        { class: "stack-fact" },
-        h("dt", {}, t("admin.created")),
-        h(
-          "dd",
-          {},
-          Number.isFinite(created)
-            ? h(
-                "time",
-                { class: "stack-age", datetime: stack.createdAt, title: formatDateTime(created), "data-at": String(created) },
-                formatAgo(created),
-              )
-            : "",
-        ),
-      ),
-      h("div", { class: "stack-fact" }, h("dt", {}, t("result.address")), h("dd", { class: "stack-url" }, address)),
-      // The image the portal last gave it (rollouts); a stopped stack's new one waits for its next start.
-      stack.image &&
-        h(
-          "div",
-          { class: "stack-fact", "data-fact": "image" },
-          h("dt", {}, t("rollout.image")),
-          h("dd", {}, code(stack.image.image), stack.image.pending ? ` (${t("rollout.state_updated_stopped")})` : ""),
-        ),
-      ...historyFacts(stack),
-      ...fleetFacts(stack),
-      // AUTH_MODE=oidc: who signed in and deployed (or claimed) it.
-      stack.owner &&
-        h(
-          "div",
-          { class: "stack-fact", "data-owner": "" },
-          h("dt", {}, t("admin.owner")),
-          h("dd", {}, [stack.owner.name, stack.owner.email && `<${stack.owner.email}>`].filter(Boolean).join(" ")),
-        ),
-    ),
-    deploymentLink(stack),
-    inProgress && h("p", { class: "stack-progress" }, progressText(inProgress)),
-    remove && h("div", { class: "stack-actions" }, remove),
-  );
-}
-
-/** Its server (and whether that server is down or drained), and its last backup. */
-function fleetFacts(stack: api.StackInfo): HTMLElement[] {
-  if (!LIVE.has(stack.status)) return [];
-  const facts: HTMLElement[] = [];
-  const node = stack.node;
-  if (node)
-    facts.push(
-      adminFact("node", t("admin.node"), nodeText(node.hostname, node.unavailableReason), { "data-unavailable": node.unavailableReason ?? "" }),
-    );
-  const backup = stack.backup;
-  if (backup)
-    facts.push(
-      adminFact("backup", t("admin.last_backup"), backupText(backup), {
-        "data-failing": backup.failing ? "true" : "false",
-        "data-backup": backupState(backup),
-      }),
-    );
-  return facts;
-}
-
-/** For a stack that failed or is gone: why, when, when its name is free. */
-function historyFacts(stack: api.StackInfo): HTMLElement[] {
-  const d = stack.lastDeployment;
-  if (!d || stack.status === "ready" || stack.status === "deploying") return [];
-  const fact = (key: Key, id: string, value: Node | string, vars: Record<string, number> = {}) => adminFact(id, t(key, vars), value);
-  const at = d.finishedAt ? Date.parse(d.finishedAt) : Number.NaN;
-  const facts: HTMLElement[] = [];
-  if (Number.isFinite(at)) facts.push(fact("admin.last_change", "at", h("time", { datetime: d.finishedAt ?? "" }, formatDateTime(at))));
-  if (d.errorCode) facts.push(fact("admin.reason", "reason", explain(d.errorCode, stack.name)()));
-  if (d.leftovers > 0) facts.push(fact("admin.leftovers", "leftovers", "", { count: d.leftovers }));
-  if (stack.status === "deleted" || stack.status === "failed") {
-    const free = stack.nameFreeAt ? Date.parse(stack.nameFreeAt) : Number.NaN;
-    const when =
-      Number.isFinite(free) && free > Date.now() ? h("time", { datetime: stack.nameFreeAt ?? "" }, formatDateTime(free)) : t("admin.name_free_now");
-    facts.push(fact("admin.name_free", "free", when));
-  }
-  return facts;
-}
-
-/** The stack's latest deployment, opened in the progress view. */
-function deploymentLink(stack: api.StackInfo): HTMLElement | null {
-  const d = stack.lastDeployment;
-  if (!d || stack.status === "ready" || stack.status === "deploying") return null;
-  return h("p", { class: "stack-deployment" }, h("a", { href: saved.hashFor(d.id), "data-action": "open-deployment" }, t("admin.open_deployment")));
-}
-
-function progressText(p: Progress): string {
-  const current = currentStep(p);
-  const key = current ? stepKey(current.view.step) : null;
-  return current && key ? t("progress.step_of", { current: current.number, total: current.total, label: t(key) }) : t("progress.starting");
-}
-
-/** "3 minutes ago" moves on by itself. */
-function renderAges(): void {
-  if (!visible) return;
-  for (const time of el.list.querySelectorAll<HTMLElement>("time[data-at]")) {
-    setText(time, formatAgo(Number(time.dataset.at)));
-  }
+  el.empty.hidden = !live || rowCount() > 0;
+  renderTable();
 }
 
 function renderReconcile(): void {
@@ -620,14 +511,19 @@ export function initAdmin(): void {
     e.preventDefault();
     void signIn();
   });
-  el.refresh.addEventListener("click", () => {
-    say(null);
-    void load();
-    void loadReport();
-    void loadRollout();
-    void loadCapacity();
+  el.all.addEventListener("change", () => {
+    forgetRows();
+    startLive();
+    renderAdmin();
   });
-  el.all.addEventListener("change", () => void load());
+  initTable({
+    following: (name) => following.get(name)?.progress ?? null,
+    explain,
+    remove: askDelete,
+    operate: (stack, kind) => void operate(stack, kind),
+    redraw: renderList,
+  });
+  initAudit(token, (errorCode) => signOut(explain(errorCode)));
   el.signOut.addEventListener("click", () => signOut());
   initRollout(token, (errorCode) => signOut(explain(errorCode)));
   initCapacity(token, (errorCode) => signOut(explain(errorCode)));
@@ -641,6 +537,6 @@ export function initAdmin(): void {
     if (!pending || el.dialog.open) return;
     const name = pending.name;
     pending = null;
-    el.list.querySelector<HTMLElement>(`li[data-name="${CSS.escape(name)}"] [data-action="admin-delete"]`)?.focus();
+    focusRow(name, "delete");
   });
 }

@@ -5,7 +5,15 @@ import type { Stack } from "../src/stacks/model/vocabulary.ts";
 import type { ReconcileReport } from "../src/stacks/upkeep/reconcile.ts";
 import type { DeploymentSnapshot, StepSnapshot } from "../src/stacks/model/snapshot.ts";
 import type { StackWithHistory } from "../src/stacks/fleet/stack-list.ts";
-import type { DeleteAcceptedBody, DeployAcceptedBody, DeploymentReportBody, InfoBody, RolloutPlanBody } from "../src/http/responses.ts";
+import type {
+  DeleteAcceptedBody,
+  DeployAcceptedBody,
+  DeploymentReportBody,
+  InfoBody,
+  RolloutPlanBody,
+  AdminStackChangesBody,
+  AuditPageBody,
+} from "../src/http/responses.ts";
 
 export type { ReconcileReport };
 
@@ -133,7 +141,33 @@ export type StackInfo = StackWithHistory;
  */
 export const SESSION_ADMIN = "(signed-in admin)";
 
-const bearer = (token: string): Record<string, string> => (token === SESSION_ADMIN ? {} : { authorization: `Bearer ${token}` });
+export const bearer = (token: string): Record<string, string> => (token === SESSION_ADMIN ? {} : { authorization: `Bearer ${token}` });
+
+export type AdminStackChanges = AdminStackChangesBody;
+export type AuditPage = AuditPageBody;
+
+/** The admin's live list (SSE; read with fetch and `bearer`, see admin-live.ts). */
+export const stackEventsUrl = (all: boolean): string => `/api/admin/stack-events${all ? "?all=true" : ""}`;
+
+/** A stack operation an admin may start from the list (the owner's API; the admin token counts as the owner's). */
+export function operateStack(token: string, name: string, kind: "stop" | "start" | "restart"): Promise<Result<{ deploymentId: string | null }>> {
+  return call<{ deploymentId: string | null }>(`/api/stacks/${encodeURIComponent(name)}/${kind}`, { method: "POST", headers: bearer(token) });
+}
+
+export interface AuditQuery {
+  stack?: string;
+  action?: string;
+  actor?: string;
+}
+
+/** A page of the audit log, newest first (`next`: the path of the following page, filters kept). */
+export function auditPage(token: string, query: AuditQuery | string): Promise<Result<AuditPage>> {
+  const path =
+    typeof query === "string"
+      ? query
+      : `/api/admin/audit?${new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => Boolean(e[1])))}`;
+  return call<AuditPage>(path, { headers: bearer(token) });
+}
 
 /** Live stacks (with `all`, the failed and deleted ones too), each with its latest deployment. */
 export function listStacks(token: string, all = false): Promise<Result<{ stacks: StackInfo[]; nameQuarantineDays: number }>> {

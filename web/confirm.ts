@@ -7,7 +7,8 @@ import { type Key, t } from "./i18n.ts";
  */
 
 export interface Question {
-  title: Key;
+  /** A catalog key, or a message with values in it (a stack's name). */
+  title: Key | Message;
   /** A catalog key, or a message with values in it (an image, a count). */
   text: Key | Message;
   yes: Key;
@@ -31,7 +32,7 @@ export function askConfirm(question: Question): Promise<boolean> {
     current = { question, resolve, returnTo: document.activeElement instanceof HTMLElement ? document.activeElement : null };
     answer = false;
     renderConfirm();
-    el.dialog.dataset.question = question.title;
+    el.dialog.dataset.question = typeof question.title === "function" ? "" : question.title;
     if (!el.dialog.open) el.dialog.showModal();
     el.no.focus();
   });
@@ -40,7 +41,9 @@ export function askConfirm(question: Question): Promise<boolean> {
 /** Redraws an open question (after a language switch). */
 export function renderConfirm(): void {
   if (!current) return;
-  el.title.textContent = t(current.question.title);
+  const title = current.question.title;
+  if (typeof title === "function") el.title.replaceChildren(title());
+  else el.title.textContent = t(title);
   const text = current.question.text;
   if (typeof text === "function") el.text.replaceChildren(text());
   else el.text.textContent = t(text);

@@ -226,7 +226,8 @@ function hideStack(): void {
   drawn.clear();
 }
 
-const token = (): string | null => (name ? tokenFor(name) : null);
+/** The stack's own token, else the admin's (opened from the admin view's table); with sign-in, the session. */
+const token = (): string | null => (name ? (tokenFor(name) ?? saved.adminToken()) : null);
 
 async function load(withLogs: boolean): Promise<void> {
   const stack = name;

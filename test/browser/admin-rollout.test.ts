@@ -36,8 +36,8 @@ test(
     });
     const { context, page, problems } = await openAdmin(chrome.browser, h.url, "en-GB", ADMIN_TOKEN);
     // Each stack shows the image it runs.
-    await page.waitForSelector('#admin-stacks li[data-name="roll-b1"] [data-fact="image"]');
-    expect(await page.locator('#admin-stacks li[data-name="roll-b1"] [data-fact="image"] dd').innerText()).toBe(OLD);
+    await page.waitForSelector('#admin-stacks tr[data-name="roll-b1"] td[data-col="image"]');
+    expect(await page.locator('#admin-stacks tr[data-name="roll-b1"] td[data-col="image"]').innerText()).toBe(OLD);
 
     expect(await page.locator("#rollout-heading").innerText()).toBe(msg("en", "rollout.heading"));
     await page.fill("#rollout-image", NEW);

@@ -29,7 +29,7 @@ afterAll(async () => {
 }, T);
 
 const focused = (page: Page) => page.evaluate(() => document.activeElement?.id ?? "");
-const row = (name: string) => `#admin-stacks li[data-name="${name}"]`;
+const row = (name: string) => `#admin-stacks tr[data-name="${name}"]`;
 
 async function liveStacks(all = false): Promise<{ name: string; status: string; createdAt: string }[]> {
   const res = await fetch(`${h.url}/api/stacks${all ? "?all=true" : ""}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -95,18 +95,19 @@ describe("the admin view", () => {
       expect(api.map((s) => s.name).sort()).toEqual([ONE, TWO]);
       for (const name of [ONE, TWO]) {
         const item = page.locator(row(name));
-        expect(await item.getAttribute("data-status")).toBe("ready");
-        expect(await item.locator(".stack-name").innerText()).toBe(name);
+        expect(await item.getAttribute("data-status")).toBe("running");
+        expect(await item.locator('[data-action="open-owner-view"]').innerText()).toBe(name);
+        expect(await item.locator('[data-action="open-owner-view"]').getAttribute("href")).toBe(`#stack=${name}`);
         expect(await item.locator(".stack-status").innerText()).toBe(msg("en", "admin.status_ready"));
         expect(await item.locator("time").getAttribute("datetime")).toBe(api.find((s) => s.name === name)!.createdAt);
         expect(await item.locator("time").innerText()).toMatch(/^(now|\d+ seconds? ago)$/);
         expect(await item.locator(".stack-url a").getAttribute("href")).toBe(`https://${name}.stacks.test`);
         // The server it is pinned to (the sandbox's one manager node), up.
-        expect(await item.locator('[data-fact="node"] dd').innerText()).toBe("dokploy-manager");
-        expect(await item.locator('[data-fact="node"]').getAttribute("data-unavailable")).toBe("");
+        expect(await item.locator('td[data-col="node"]').innerText()).toBe("dokploy-manager");
+        expect(await item.locator('td[data-col="node"]').getAttribute("data-unavailable")).toBe("");
         expect(await item.locator('[data-action="admin-delete"]').getAttribute("aria-label")).toBe(msg("en", "admin.delete_label", { name }));
       }
-      expect(await text(page, "#admin-summary")).toStartWith("Stacks shown: 2.");
+      expect(await text(page, "#admin-summary")).toBe(msg("en", "admin.summary_live", { shown: "2", count: "2" }));
 
       // Delete one from the list: the confirmation says what goes and what stays.
       await page.focus(`${row(TWO)} [data-action="admin-delete"]`);
@@ -119,7 +120,7 @@ describe("the admin view", () => {
       // Escape cancels, back on the row's button; then confirm for real.
       await page.keyboard.press("Escape");
       await page.waitForSelector("#admin-dialog:not([open])", { state: "attached" });
-      expect(await page.evaluate(() => document.activeElement?.closest("li")?.dataset.name)).toBe(TWO);
+      expect(await page.evaluate(() => document.activeElement?.closest("tr")?.dataset.name)).toBe(TWO);
       await page.keyboard.press("Enter");
       await page.waitForSelector("#admin-dialog[open]");
       // Cancelled and asked again within one task (a quick Escape, Enter): the first closing's
@@ -141,9 +142,9 @@ describe("the admin view", () => {
       await page.keyboard.press("Enter");
       await page.waitForSelector(row(TWO), { state: "detached", timeout: 10_000 });
       await page.waitForFunction((m) => document.getElementById("admin-status")?.textContent === m, msg("en", "admin.deleted", { name: TWO }));
-      expect(await page.getAttribute(row(ONE), "data-status")).toBe("ready");
+      expect(await page.getAttribute(row(ONE), "data-status")).toBe("running");
       expect((await liveStacks()).map((s) => s.name)).toEqual([ONE]);
-      expect(await text(page, "#admin-summary")).toStartWith("Stacks shown: 1.");
+      expect(await text(page, "#admin-summary")).toBe(msg("en", "admin.summary_live", { shown: "1", count: "1" }));
 
       // "Show deleted and failed": the deleted one is back in the list, without a Delete button.
       await page.check("#admin-all");
@@ -159,14 +160,12 @@ describe("the admin view", () => {
       expect(await text(page, '#reconcile-counts [data-count="lost"] dd')).toBe("0");
       expect(await text(page, "#reconcile-at")).toStartWith("Last check: ");
 
-      // Refresh, sign out (the token is forgotten), and back returns to the deploy view.
-      await page.click("#admin-refresh");
-      await page.waitForSelector(row(ONE));
+      // Sign out (the token is forgotten), and back returns to the deploy view.
       await page.click("#admin-sign-out");
       await page.waitForSelector("#admin-login:not([hidden])");
       expect(await focused(page)).toBe("admin-token");
       expect(await text(page, "#admin-status")).toBe(msg("en", "admin.signed_out"));
-      expect(await page.locator("#admin-stacks li").count()).toBe(0);
+      expect(await page.locator("#admin-stacks tr").count()).toBe(0);
       expect(await storedTokens(page)).toEqual({ local: false, session: false });
       await page.goBack();
       await page.waitForSelector("#view-start:not([hidden])");
@@ -211,12 +210,12 @@ describe("the admin view", () => {
       await page.waitForSelector(row(ONE));
       const item = page.locator(row(ONE));
       expect(await item.locator(".stack-status").innerText()).toBe(msg("ar", "admin.status_ready"));
-      expect(await item.locator("dt").first().innerText()).toBe(msg("ar", "admin.created"));
+      expect(await text(page, '#admin-table th[data-col="created"]')).toBe(msg("ar", "admin.col_created"));
       // The age in Arabic words, from Intl.
       expect(await item.locator("time").innerText()).toMatch(/[\u0600-\u06FF]/);
       // The Latin name is isolated and left to right inside the right-to-left page.
       const isolation = await page.evaluate((selector) => {
-        const bdi = document.querySelector(`${selector} .stack-name bdi`)!;
+        const bdi = document.querySelector(`${selector} [data-action="open-owner-view"]`)!;
         const style = getComputedStyle(bdi);
         return { dir: bdi.getAttribute("dir"), direction: style.direction, unicodeBidi: style.unicodeBidi };
       }, row(ONE));
@@ -228,7 +227,7 @@ describe("the admin view", () => {
           .boundingBox()
           .then((b) => b!);
       const [name, status, remove, whole] = await Promise.all([
-        box(".stack-name"),
+        box('[data-action="open-owner-view"]'),
         box(".stack-status"),
         box('[data-action="admin-delete"]'),
         item.boundingBox(),

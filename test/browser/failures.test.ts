@@ -274,7 +274,7 @@ describe("the admin view", () => {
       await page.click("#admin-sign-in");
       await page.waitForSelector("#admin-panel:not([hidden])");
       await page.check("#admin-all");
-      const row = (name: string) => `#admin-stacks li[data-name="${name}"]`;
+      const row = (name: string) => `#admin-stacks tr[data-name="${name}"]`;
       await page.waitForSelector(`${row("adm-failed")} [data-fact="reason"]`);
       expect(normalise(await text(page, `${row("adm-failed")} [data-fact="reason"] dd`))).toBe(msg("en", "error.deploy_failed"));
       expect(await text(page, `${row("adm-failed")} [data-fact="free"] dd`)).toBe(msg("en", "admin.name_free_now"));
@@ -327,7 +327,7 @@ describe("the admin view", () => {
       await page.goto(`${h.url}/#admin`);
       await page.fill("#admin-token", ADMIN_TOKEN);
       await page.click("#admin-sign-in");
-      const item = `#admin-stacks li[data-name="${name}"]`;
+      const item = `#admin-stacks tr[data-name="${name}"]`;
       await page.waitForSelector(`${item}[data-status="cleanup_failed"]`);
       await page.click(`${item} [data-action="admin-delete"]`);
       await page.waitForSelector("#admin-dialog[open]");

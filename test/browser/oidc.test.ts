@@ -185,14 +185,14 @@ describe("signing in on the page", () => {
       await signInBack(page, "carol");
       await page.waitForSelector("#account .account-admin");
       await page.click("#admin-link");
-      await page.waitForSelector('#admin-stacks li[data-name="bob-stack"] [data-owner]');
+      await page.waitForSelector('#admin-stacks tr[data-name="bob-stack"] [data-owner]');
       expect(await page.isHidden("#admin-login")).toBe(true);
       expect(await page.isHidden("#admin-sign-out")).toBe(true);
-      expect(await text(page, '#admin-stacks li[data-name="bob-stack"] [data-owner]')).toBe(
+      expect(await text(page, '#admin-stacks tr[data-name="bob-stack"] [data-owner]')).toBe(
         `${msg("nl", "admin.owner")} Bob Builder <bob@example.org>`,
       );
       // The admin deletes it from the list, with the session alone.
-      await page.click('#admin-stacks li[data-name="bob-stack"] [data-action="admin-delete"]');
+      await page.click('#admin-stacks tr[data-name="bob-stack"] [data-action="admin-delete"]');
       await page.click("#admin-dialog-confirm");
       for (let i = 0; i < 300 && h.portal.store.stacks.latest("bob-stack")?.status !== "deleted"; i++) await Bun.sleep(50);
       expect(h.portal.store.stacks.latest("bob-stack")?.status).toBe("deleted");

@@ -205,6 +205,20 @@ export async function deployAndWait(h: Harness, name: string, opts: { timeoutMs?
   return { ...accepted.body, events, done: events.at(-1)! };
 }
 
+/** Deploys every name, `parallel` at a time, each until its end; throws unless all are ready. */
+export async function deployMany(h: Pick<Harness, "url">, names: string[], parallel = 20): Promise<void> {
+  const queue = [...names];
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      const accepted = await deploy(h, name);
+      if (accepted.status !== 202) throw new Error(`deploy ${name}: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+      const end = (await readEvents(`${h.url}${accepted.body.eventsUrl}`, { timeoutMs: 60_000 })).at(-1);
+      if (end?.data.status !== "ready") throw new Error(`deploy ${name}: ${JSON.stringify(end?.data)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
 export async function sandboxState(h: Pick<Harness, "sandboxUrl">): Promise<any> {
   return (await fetch(`${h.sandboxUrl}/__sandbox/state`)).json();
 }
