@@ -167,9 +167,10 @@ export function renderCapacity(): void {
           h(
             "li",
             { "data-image": image },
-            code(image),
-            ": ",
-            formatNumber(n),
+            // On a line of its own: a long reference wraps inside its own left-to-right box,
+            // never interleaved with the right-to-left words around it.
+            code(image, "code image-ref"),
+            t("capacity.image_stacks", { count: n }),
             image === r.fleet.currentImage ? h("span", { class: "hint", "data-current": "" }, ` (${t("capacity.current_image")})`) : null,
             image === r.fleet.defaultImage && image !== r.fleet.currentImage
               ? h("span", { class: "hint", "data-default": "" }, ` (${t("capacity.default_image")})`)

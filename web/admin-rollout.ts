@@ -162,7 +162,7 @@ export function renderRollout(): void {
   el.current.hidden = view === null;
   if (!view) return;
   const r = view.rollout;
-  const summary = tn("rollout.summary", { image: code(r.image), status: t(STATUS[r.status]) });
+  const summary = tn("rollout.summary", { image: code(r.image, "code image-ref"), status: t(STATUS[r.status]) });
   if (r.reason) summary.append(" ", r.reason);
   el.summary.replaceChildren(summary);
   const count = (key: Key, n: number, id: string) =>

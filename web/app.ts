@@ -100,8 +100,10 @@ async function init(): Promise<void> {
     if (viewOf(location.hash).section.hidden) route(true);
   });
 
-  // A reload without the hash (or a lost one): the deployment of this tab, if any.
-  if (viewOf(location.hash) === startView) {
+  // A reload without the hash (or a lost one): the deployment of this tab, if any. Not when
+  // the person opens the portal's root address: that is the start page, as they asked.
+  const reloaded = (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined)?.type === "reload";
+  if (reloaded && viewOf(location.hash) === startView) {
     const current = saved.currentDeployment();
     if (current) history.replaceState(null, "", saved.hashFor(current));
   }

@@ -1,3 +1,4 @@
+import { readableLog } from "./log-lines.ts";
 import type { DeploymentReport } from "./api.ts";
 import { type Message, h } from "./dom.ts";
 import { type Key, code, t, tn } from "./i18n.ts";
@@ -72,7 +73,7 @@ export function failureSection({ p, report, log, explanation, title, retry, star
           "details",
           { class: "result-log", open: true },
           h("summary", {}, t("failure.log_title")),
-          h("pre", { class: "log", dir: "ltr", tabindex: "0" }, log.join("\n")),
+          h("pre", { class: "log", dir: "ltr", tabindex: "0" }, readableLog(log)),
         )
       : null,
     probes.length > 0

@@ -1,3 +1,4 @@
+import { readableLog } from "./log-lines.ts";
 import { h } from "./dom.ts";
 import { type Key, code, formatDateTime, formatNumber, t, tn } from "./i18n.ts";
 import { backupState, backupText, nodeText } from "./fleet-facts.ts";
@@ -76,10 +77,11 @@ const when = (at: string | null): Node | string => (at ? h("time", { datetime: a
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
+/** In the words the admin's capacity card uses too (one translation of the units). */
 function bytes(n: number | null): Node | string {
   if (n === null || n <= 0) return t("stack.no_limit");
-  const [value, unit] = n >= GIB ? [n / GIB, "GiB"] : [n / MIB, "MiB"];
-  return code(`${formatNumber(Math.round(value * 100) / 100)} ${unit}`);
+  const [value, key] = n >= GIB ? [n / GIB, "capacity.gib" as const] : [n / MIB, "capacity.mib" as const];
+  return t(key, { n: formatNumber(Math.round(value * 100) / 100) });
 }
 function cpus(nano: number | null): Node | string {
   if (nano === null || nano <= 0) return t("stack.no_limit");
@@ -90,13 +92,22 @@ function row(id: string, label: Key, ...value: (Node | string)[]): HTMLElement {
   return h("div", { class: "owner-fact", "data-fact": id }, h("dt", {}, t(label)), h("dd", {}, ...value));
 }
 
+/** A platform word explained: what it means for the person, under the value. */
+function explained(fact: HTMLElement, hint: Key): HTMLElement {
+  fact.append(h("dd", { class: "hint owner-fact-hint" }, t(hint)));
+  return fact;
+}
+
 export function factRows(d: Details): HTMLElement[] {
   const app = d.dokploy;
   const appStatus = app ? APP_STATUS[app.applicationStatus] : undefined;
   const rows = [
     row("state", "stack.fact_state", stateText(d)),
-    row("app-status", "stack.fact_app_status", app ? (appStatus ? t(appStatus) : code(app.applicationStatus)) : t("stack.unknown")),
-    row("image", "stack.fact_image", app?.image ? code(app.image) : t("stack.unknown")),
+    explained(
+      row("app-status", "stack.fact_app_status", app ? (appStatus ? t(appStatus) : code(app.applicationStatus)) : t("stack.unknown")),
+      "stack.explain_app_status",
+    ),
+    explained(row("image", "stack.fact_image", app?.image ? code(app.image) : t("stack.unknown")), "stack.explain_image"),
     row("created", "stack.fact_created", when(d.createdAt)),
     row("ready", "stack.fact_ready", when(d.readyAt)),
     row("started", "stack.fact_started", when(d.startedAt)),
@@ -104,27 +115,37 @@ export function factRows(d: Details): HTMLElement[] {
   ];
   if (app) {
     rows.push(
-      row(
-        "volumes",
-        "stack.fact_volumes",
-        app.volumes.length
-          ? h(
-              "ul",
-              { class: "owner-fact-list" },
-              ...app.volumes.map((v) => h("li", {}, tn("stack.volume", { name: code(v.name), path: code(v.mountPath) }))),
-            )
-          : t("stack.none"),
+      explained(
+        row(
+          "volumes",
+          "stack.fact_volumes",
+          app.volumes.length
+            ? h(
+                "ul",
+                { class: "owner-fact-list" },
+                ...app.volumes.map((v) => h("li", {}, tn("stack.volume", { name: code(v.name), path: code(v.mountPath) }))),
+              )
+            : t("stack.none"),
+        ),
+        "stack.explain_volumes",
       ),
       row(
         "memory",
         "stack.fact_memory",
         tn("stack.limit_reserved", { limit: bytes(app.limits.memoryBytes), reserved: bytes(app.limits.memoryReservationBytes) }),
       ),
-      row("cpu", "stack.fact_cpu", tn("stack.limit_reserved", { limit: cpus(app.limits.nanoCpus), reserved: cpus(app.limits.nanoCpusReservation) })),
+      explained(
+        row(
+          "cpu",
+          "stack.fact_cpu",
+          tn("stack.limit_reserved", { limit: cpus(app.limits.nanoCpus), reserved: cpus(app.limits.nanoCpusReservation) }),
+        ),
+        "stack.explain_limits",
+      ),
     );
   }
   // With Dokploy's Swarm cluster and backups: the server it is on, and its last backup.
-  if (d.node) rows.push(row("node", "admin.node", nodeText(d.node.hostname, d.unavailableReason)));
+  if (d.node) rows.push(explained(row("node", "admin.node", nodeText(d.node.hostname, d.unavailableReason)), "stack.explain_node"));
   if (d.backups) {
     const fact = row("backup", "admin.last_backup", backupText(d.backups));
     fact.dataset.backup = backupState(d.backups);
@@ -155,7 +176,7 @@ export function operationItems(d: Details): HTMLElement[] {
 export function logText(logs: StackLogs, which: "container" | "deploy"): string {
   const part = which === "container" ? logs.container : logs.deploy;
   const failed = which === "container" ? logs.containerError : logs.deployError;
-  if (part?.lines.length) return part.lines.join("\n");
+  if (part?.lines.length) return readableLog(part.lines);
   if (failed) return t("stack.logs_unavailable");
   return t("stack.logs_empty");
 }

@@ -720,7 +720,9 @@ function renderVersion(d: stackApi.StackDetails | null): void {
   el.version.hidden = !upgrade;
   if (!changed("version", `${lang()}|${upgrade?.newer}|${upgrade?.image}`) || !upgrade) return;
   el.version.dataset.upToDate = String(upgrade.newer === null);
-  el.version.replaceChildren(upgrade.newer ? tn("stack.version_newer", { image: code(upgrade.newer) }) : t("stack.version_current"));
+  el.version.replaceChildren(
+    upgrade.newer ? tn("stack.version_newer", { image: code(upgrade.newer, "code image-ref") }) : t("stack.version_current"),
+  );
 }
 
 /** The action buttons, made once (focus stays on them across redraws). */

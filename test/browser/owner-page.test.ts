@@ -105,6 +105,79 @@ async function openRemembered(h: Harness, page: Page, name: string, token: strin
   await page.waitForSelector('#view-stack[data-state="running"]');
 }
 
+describe("the name field", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    await deployAndWait(h, "alice");
+  }, T);
+  afterAll(() => h?.stop(), T);
+
+  test(
+    "a taken or invalid name offers free names like it, one click puts one in; in en, nl and ar",
+    async () => {
+      const { context, page, problems } = await openQuickPage(chrome.browser, h.url, { locale: LOCALE.en, viewport: PHONE });
+      try {
+        await page.goto(`${h.url}/`);
+        await page.fill("#name-input", "alice");
+        await page.waitForSelector('#name-status[data-reason="taken"] .name-suggestion');
+        await inEachLang(page, async (lang) => {
+          expect(await text(page, "#name-status .name-suggest")).toBe(`${msg(lang, "name.suggest")} alice-2 alice-3`);
+          expect(await page.getAttribute('.name-suggestion[data-name="alice-2"]', "aria-label")).toBe(msg(lang, "name.use", { name: "alice-2" }));
+        });
+        await page.click('.name-suggestion[data-name="alice-2"]');
+        await page.waitForSelector('#name-status[data-state="ok"]');
+        expect(await page.inputValue("#name-input")).toBe("alice-2");
+        // An invalid one: made valid.
+        await page.fill("#name-input", "Alice Smith!");
+        await page.waitForSelector('#name-status[data-state="bad"] .name-suggestion');
+        expect(await page.getAttribute(".name-suggestion >> nth=0", "data-name")).toBe("alice-smith");
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    T,
+  );
+});
+
+describe("the root address", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, T);
+  afterAll(() => h?.stop(), T);
+
+  test(
+    "opens the start page, not the last deployment; a reload still brings the deployment back",
+    async () => {
+      const { context, page, problems } = await openQuickPage(chrome.browser, h.url, { locale: LOCALE.nl, viewport: DESKTOP });
+      try {
+        await page.goto(`${h.url}/`);
+        await page.fill("#name-input", "rooted");
+        await page.waitForSelector('#name-status[data-state="ok"]');
+        await page.click("#deploy-button");
+        await page.waitForSelector('#view-progress[data-status="ready"]');
+        // Typed in the address bar: the start page, with the way back to the deployment.
+        await page.goto(`${h.url}/`);
+        await page.waitForSelector("html[data-ready]");
+        expect(await page.isVisible("#view-start")).toBe(true);
+        expect(await page.isVisible("#your-stack")).toBe(true);
+        // A reload of a page whose address lost its hash: the deployment again.
+        await page.click("#your-stack-show");
+        await page.waitForSelector('#view-progress[data-status="ready"]');
+        await page.evaluate(() => history.replaceState(null, "", "/"));
+        await page.reload();
+        await page.waitForSelector('#view-progress[data-status="ready"]');
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    T,
+  );
+});
+
 describe("the owner page, complete", () => {
   // Its own portal: the rollout moves this one stack only.
   let h: Harness;

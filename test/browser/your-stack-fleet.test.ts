@@ -34,7 +34,7 @@ afterAll(async () => {
   await h?.stop();
 }, T);
 
-const fact = async (page: Page, id: string) => plain(await page.locator(`[data-fact="${id}"] dd`).innerText());
+const fact = async (page: Page, id: string) => plain(await page.locator(`[data-fact="${id}"] dd:not(.hint)`).innerText());
 
 /** Polls the public status (GET /api/stacks/:name) until it reads `status`. */
 async function waitForStatus(name: string, status: string): Promise<void> {

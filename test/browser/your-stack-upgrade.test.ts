@@ -83,7 +83,7 @@ describe("your stack: restart and upgrade", () => {
 
       const { context, page } = await openStack();
       try {
-        expect(await text(page, '[data-fact="image"] dd')).toBe(OLD_IMAGE);
+        expect(await text(page, '[data-fact="image"] dd:not(.hint)')).toBe(OLD_IMAGE);
         // The page says there is something newer, and which.
         expect(await text(page, "#stack-version")).toBe(msg("nl", "stack.version_newer", { image: current }));
         await page.click('[data-action="stack-redeploy"]');
@@ -94,7 +94,7 @@ describe("your stack: restart and upgrade", () => {
         expect(await text(page, '#stack-steps li[data-step="apply_plan"] .step-label')).toBe(msg("nl", "step.apply_plan"));
         await page.waitForSelector('#stack-progress[data-status="ready"]');
         await page.waitForSelector('.stack-operation[data-kind="redeploy"][data-outcome="succeeded"]');
-        await page.waitForFunction((image) => document.querySelector('[data-fact="image"] dd')?.textContent?.includes(image), current);
+        await page.waitForFunction((image) => document.querySelector('[data-fact="image"] dd:not(.hint)')?.textContent?.includes(image), current);
         expect((await serviceOf()).image).toBe(current);
         // Up to date now: it says so, and there is no button for nothing to do.
         await page.waitForSelector('#stack-version[data-up-to-date="true"]');

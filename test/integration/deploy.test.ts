@@ -114,6 +114,11 @@ describe("POST /api/deploy", () => {
     await deployAndWait(h, "bob");
     const check = (await (await fetch(`${h.url}/api/check/bob`)).json()) as any;
     expect(check).toMatchObject({ name: "bob", valid: true, available: false, reason: "taken" });
+    // Two free names alike to take instead; one taken meanwhile is not offered.
+    expect(check.suggestions).toEqual(["bob-2", "bob-3"]);
+    await deployAndWait(h, "bob-2");
+    expect(((await (await fetch(`${h.url}/api/check/bob`)).json()) as any).suggestions).toEqual(["bob-3", "bob-4"]);
+    expect(((await (await fetch(`${h.url}/api/check/Bob%20Builder!`)).json()) as any).suggestions).toEqual(["bob-builder", "bob-builder-2"]);
     const again = await deploy(h, "bob");
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe("taken");

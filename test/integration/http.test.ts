@@ -13,7 +13,14 @@ describe("GET /api/check/:name", () => {
   test("an available name", async () => {
     const res = await fetch(`${h.url}/api/check/Alice-1`);
     expect(res.status).toBe(200);
-    expect(await json(res)).toEqual({ name: "alice-1", valid: true, available: true, reason: null, url: "https://alice-1.stacks.test" });
+    expect(await json(res)).toEqual({
+      name: "alice-1",
+      valid: true,
+      available: true,
+      reason: null,
+      url: "https://alice-1.stacks.test",
+      suggestions: [],
+    });
   });
 
   test("each rule gives its reason", async () => {

@@ -122,6 +122,22 @@ function premature(r: api.CheckResult): boolean {
   return !r.valid && PREMATURE.has(r.reason ?? "") && document.activeElement === el.nameInput && Date.now() < typingUntil;
 }
 
+/** Free names like a taken or invalid one, each a button that puts it in the field. */
+function suggestions(names: string[]): Node[] {
+  if (!names.length) return [];
+  const buttons = names.map((name) => {
+    const b = h("button", { type: "button", class: "button button--small name-suggestion", dir: "ltr", "data-name": name }, name);
+    b.setAttribute("aria-label", t("name.use", { name }));
+    b.addEventListener("click", () => {
+      el.nameInput.value = name;
+      onNameInput();
+      el.nameInput.focus();
+    });
+    return b;
+  });
+  return [h("p", { class: "name-suggest" }, t("name.suggest"), ...buttons.flatMap((b) => [" ", b]))];
+}
+
 function renderName(): void {
   const box = el.nameStatus;
   const parts: Node[] = [];
@@ -147,6 +163,7 @@ function renderName(): void {
         parts.push(
           h("p", { class: "name-verdict" }, h("span", { class: "mark", "aria-hidden": "true" }), tn("name.unavailable", { name: nameCode(r.name) })),
           h("p", { class: "name-reason" }, tn("reason.recently_deleted", { name: nameCode(r.name) })),
+          ...suggestions(r.suggestions),
         );
       } else if (r.valid && r.available) {
         state = "ok";
@@ -162,12 +179,18 @@ function renderName(): void {
         parts.push(
           h("p", { class: "name-verdict" }, h("span", { class: "mark", "aria-hidden": "true" }), tn("name.unavailable", { name: nameCode(r.name) })),
           h("p", { class: "name-reason" }, key ? tn(key, { name: nameCode(r.name) }) : tn("error.unknown", { code: code(reason) })),
+          ...suggestions(r.suggestions),
         );
       }
     }
   }
   // Typing on while a check is pending: leave the live region alone (no repeated announcement).
-  const unchanged = (state === "checking" || state === "typing") && box.dataset.state === state && box.dataset.lang === lang();
+  // Nor is the same verdict drawn again (leaving the field for a suggestion's button redraws,
+  // and a button replaced between press and release gets no click).
+  const key = `${state}|${lang()}|${nameState.kind === "checked" ? `${nameState.input}|${JSON.stringify(nameState.result)}` : ""}`;
+  const unchanged =
+    ((state === "checking" || state === "typing") && box.dataset.state === state && box.dataset.lang === lang()) || box.dataset.key === key;
+  box.dataset.key = key;
   box.dataset.state = state;
   box.dataset.reason = reason;
   box.dataset.lang = lang();

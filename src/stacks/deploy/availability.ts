@@ -3,6 +3,7 @@ import type { Logger } from "../../log.ts";
 import type { Store } from "../../store/index.ts";
 import { z } from "zod";
 import { checkName, nameProblem } from "../model/names.ts";
+import { nameCandidates } from "../model/name-suggestions.ts";
 import { ForeignDomains } from "./foreign-domains.ts";
 import { stackNameOfProject, stackUrl } from "../model/resource-plan.ts";
 
@@ -16,6 +17,8 @@ export const availability = z.object({
   available: z.boolean(),
   reason: unavailable.nullable(),
   url: z.string(),
+  /** A taken or invalid name: up to two free names alike (`alice-2`, `my-stack`); empty otherwise. */
+  suggestions: z.array(z.string()),
 });
 export type Availability = z.infer<typeof availability>;
 
@@ -58,24 +61,46 @@ export class AvailabilityIndex {
     // An invalid name is echoed only in part: it is user input, possibly huge.
     const shown = verdict.valid ? verdict.name : verdict.name.slice(0, 64);
     const url = stackUrl(shown, this.opts.suffix);
-    const answer = (reason: Unavailable | null): Availability => ({
+    const answer = async (reason: Unavailable | null): Promise<Availability> => ({
       name: shown,
       valid: verdict.valid,
       available: reason === null,
       reason,
       url,
+      // Too short is what every name is while it is typed: nothing to suggest yet.
+      suggestions:
+        reason === null || reason === "too_short"
+          ? []
+          : await this.free(nameCandidates(verdict.valid ? verdict.name : raw.slice(0, 256), reason, this.opts.reserved)),
     });
     if (!verdict.valid) return answer(verdict.reason);
     const name = verdict.name;
-    // A live stack is always newer than any deleted one of the same name.
-    const since = new Date(Date.now() - this.opts.quarantineDays * 86_400_000).toISOString();
-    const holder = this.store.stacks.holder(name, since);
+    const holder = this.holderOf(name);
     if (holder?.live) return answer("taken");
     if (holder && !opts.quarantineToken?.(holder.tokenHash, holder.owner)) return answer("recently_deleted");
-    // A stack we deleted keeps no project, so any project of our naming not live here is foreign.
+    return answer((await this.heldInDokploy(name)) ? "taken" : null);
+  }
+
+  /** A live stack is always newer than any deleted one of the same name. */
+  private holderOf(name: string) {
+    const since = new Date(Date.now() - this.opts.quarantineDays * 86_400_000).toISOString();
+    return this.store.stacks.holder(name, since);
+  }
+
+  /** A stack we deleted keeps no project, so any project of our naming not live here is foreign. */
+  private async heldInDokploy(name: string): Promise<boolean> {
     const dokploy = await this.dokployNames();
-    if (dokploy?.has(name) || this.foreign.has(`${name}.${this.opts.suffix}`)) return answer("taken");
-    return answer(null);
+    return Boolean(dokploy?.has(name) || this.foreign.has(`${name}.${this.opts.suffix}`));
+  }
+
+  /** The first two of `names` nobody holds (a held name is offered to nobody). */
+  private async free(names: string[]): Promise<string[]> {
+    const found: string[] = [];
+    for (const name of names) {
+      if (found.length === 2) break;
+      if (!this.holderOf(name) && !(await this.heldInDokploy(name))) found.push(name);
+    }
+    return found;
   }
 
   /** A stack of ours left Dokploy: stop reporting its name from the cached list. */
