@@ -71,6 +71,10 @@ join() {
     # A worker stopped while in the Swarm (a test that failed after killing it) still thinks it is
     # in; the manager may list it as Down. Both forget, then it joins afresh.
     inner "$name" swarm leave --force > /dev/null 2>&1 || true
+    # It joins as a fresh node: what earlier runs left on it goes (a stack moved here would find
+    # an earlier run's workspace of the same name, and a test of a fresh workspace would fail).
+    inner "$name" container prune -f > /dev/null
+    for volume in $(inner "$name" volume ls -q); do inner "$name" volume rm -f "$volume" > /dev/null; done
     for id in $($docker node ls -q --filter role=worker --filter "name=$name"); do
       [ "$($docker node inspect -f '{{.Description.Hostname}}' "$id")" = "$name" ] && $docker node rm --force "$id" > /dev/null
     done
