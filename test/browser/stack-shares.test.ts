@@ -42,7 +42,9 @@ const stackOrigin = () => `http://${NAME}.stacks.localhost:${sandboxPort}`;
 /** The portal in a new browser, signed in as `login`, on its start page. */
 async function portalAs(login: string, lang: Lang): Promise<Guarded> {
   const guarded = await openPage(chrome.browser, portalUrl, { locale: LOCALE[lang] });
-  guarded.context.setDefaultTimeout(15_000);
+  // A limit catches a hang: signing in at the provider beside the other lane's engine and
+  // browser tests once took over 15 s (CI, this file's second test).
+  guarded.context.setDefaultTimeout(30_000);
   await guarded.page.goto(`${portalUrl}/`);
   await guarded.page.waitForSelector("html[data-ready]");
   await guarded.page.click('#account [data-action="sign-in"]');
