@@ -3,7 +3,7 @@ import type { Config } from "../../config.ts";
 import type { Store } from "../../store/index.ts";
 import { LIVE_STATUSES } from "../../store/stacks.ts";
 import { type NodeCapacity, nodeCapacity } from "./node-capacity.ts";
-import { fleetImage } from "../rollout/fleet-image.ts";
+import { currentFleetImage } from "../rollout/fleet-image.ts";
 
 /**
  * Capacity at a glance (GET /api/admin/capacity): across the fleet, the stacks by status,
@@ -99,7 +99,7 @@ export async function fleetCapacity(
       unplaced: Math.max(0, liveCount + poolLive - store.placements.live().length),
       pendingImages,
       defaultImage: config.STACK_IMAGE,
-      currentImage: fleetImage(store.rollouts.sinceLastFinished(), config.STACK_IMAGE).current,
+      currentImage: currentFleetImage({ store, config }).current,
       running: {
         reserved: {
           memoryBytes: times(byRunState.running, config.STACK_MEMORY_RESERVATION),

@@ -57,7 +57,6 @@ export function stacksWithHistory(
   const backups = store.backups.byStack();
   return store.stacks.list({ includeGone: opts.includeGone }).map((stack) => {
     const d = store.deployments.latestFor(stack.id);
-    const now = d?.status === "running" ? d : store.deployments.runningFor(stack.id);
     const deletedAt = stack.status === "deleted" && stack.deletedAt ? Date.parse(stack.deletedAt) : Number.NaN;
     return {
       ...stack,
@@ -65,7 +64,8 @@ export function stacksWithHistory(
         ? { id: d.id, kind: d.kind, status: d.status, errorCode: d.error?.code ?? null, leftovers: d.leftovers.length, finishedAt: d.finishedAt }
         : null,
       runState: stack.status === "ready" ? store.lifecycle.runState(stack.id).state : null,
-      running: now?.kind ?? null,
+      // Runs are one at a time per stack, and a delete that cancels a deploy is the newer one.
+      running: d?.status === "running" ? d.kind : null,
       image: images.get(stack.id) ?? null,
       nameFreeAt: Number.isFinite(deletedAt) ? new Date(deletedAt + opts.quarantineDays * 86_400_000).toISOString() : null,
       node: nodeOf(store, stack, opts.nodeHealth),

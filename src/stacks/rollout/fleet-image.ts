@@ -20,7 +20,7 @@ export function fleetImage(sinceLastFinished: Pick<Rollout, "image" | "status">[
   return { current, newer: [...new Set(newer)] };
 }
 
-export const currentFleetImage = (deps: Pick<Ports, "store" | "config">): FleetImage =>
+export const currentFleetImage = (deps: { store: Pick<Ports["store"], "rollouts">; config: Pick<Ports["config"], "STACK_IMAGE"> }): FleetImage =>
   fleetImage(deps.store.rollouts.sinceLastFinished(), deps.config.STACK_IMAGE);
 
 /** Where an owner's upgrade takes a stack running `image`: the current image, or null when it is on it or on a newer one. */
