@@ -13,7 +13,7 @@ import { CHROMIUM_ARGS } from "../test/browser/support.ts";
 import { runBench } from "./lib/bench.ts";
 import { portalEnv, startPortalProcess, startSandboxProcess, tempDir } from "./lib/proc.ts";
 import { figure, progress, type TargetResult, verdict } from "./lib/report.ts";
-import { postDeploy, readSse } from "./lib/sse.ts";
+import { deployAll } from "./lib/sse.ts";
 import { median, r } from "./lib/stats.ts";
 
 const BENCH = "admin-table";
@@ -22,18 +22,12 @@ const SAMPLES = 5;
 const name = (i: number) => `fleet-${String(i + 1).padStart(3, "0")}`;
 
 /** Deploys stacks `from`..`to`-1, 20 at a time, each until ready. */
-async function seed(portalUrl: string, from: number, to: number): Promise<void> {
-  let next = from;
-  const worker = async () => {
-    while (next < to) {
-      const stack = name(next++);
-      const accepted = await postDeploy(portalUrl, stack);
-      const done = (await readSse(accepted.eventsUrl, { until: (e) => e.event === "done" })).at(-1);
-      if (done?.data.status !== "ready") throw new Error(`deploy ${stack} ended ${JSON.stringify(done?.data)}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 20 }, worker));
-}
+const seed = (portalUrl: string, from: number, to: number) =>
+  deployAll(
+    portalUrl,
+    Array.from({ length: to - from }, (_, i) => name(from + i)),
+    20,
+  );
 
 /** Sign in on a fresh page; ms until `rows` rows are in the table. */
 async function firstRender(page: Page, portalUrl: string, rows: number): Promise<number> {

@@ -31,7 +31,7 @@ import { load } from "./lib/load.ts";
 import { type PortalProcess, portalEnv, rssKiB, startPortalProcess, startSandboxProcess, tempDir } from "./lib/proc.ts";
 import { watchUsage } from "./lib/proc-usage.ts";
 import { figure, progress, type TargetResult, verdict } from "./lib/report.ts";
-import { postDeploy, readSse, wallNow } from "./lib/sse.ts";
+import { deployAll, postDeploy, readSse, wallNow } from "./lib/sse.ts";
 import { median, percentile, r } from "./lib/stats.ts";
 
 const BENCH = "history";
@@ -104,20 +104,6 @@ async function operate(url: string, name: string, op: string): Promise<{ ms: num
   const done = events.at(-1)!;
   if (done.data.status === "failed") throw new Error(`${op} ${name} failed: ${JSON.stringify(done.data)}`);
   return { ms: done.receivedAt - sentAt, id: body.deploymentId };
-}
-
-async function deployAll(url: string, names: string[]): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < names.length) {
-      const name = names[next++]!;
-      const d = await postDeploy(url, name);
-      const events = await readSse(d.eventsUrl, { until: (e) => e.event === "done" });
-      if (events.at(-1)?.data.status !== "ready") throw new Error(`deploy ${name} ended ${JSON.stringify(events.at(-1)?.data)}`);
-      if (next % 100 === 0) progress(BENCH, `${next} of ${names.length} stacks deployed`);
-    }
-  };
-  await Promise.all(Array.from({ length: SEED_CONCURRENCY }, worker));
 }
 
 function checkPaths(): string[] {
@@ -220,6 +206,8 @@ export function run() {
     await deployAll(
       seeding.url,
       Array.from({ length: STACKS }, (_, i) => stackName(i)),
+      SEED_CONCURRENCY,
+      (n) => n % 100 === 0 && progress(BENCH, `${n} of ${STACKS} stacks deployed`),
     );
     const deployS = (performance.now() - t0) / 1000;
     const templates = {} as HistoryTemplates;

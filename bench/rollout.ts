@@ -11,7 +11,7 @@ import { runBench } from "./lib/bench.ts";
 import { portalEnv, rssKiB, startPortalProcess, startSandboxProcess, tempDir } from "./lib/proc.ts";
 import { cpuMs, watchUsage } from "./lib/proc-usage.ts";
 import { figure, progress, verdict, type TargetResult } from "./lib/report.ts";
-import { postDeploy, readSse, wallNow } from "./lib/sse.ts";
+import { deployAll, readSse, wallNow } from "./lib/sse.ts";
 import { median, r } from "./lib/stats.ts";
 
 const BENCH = "rollout";
@@ -183,16 +183,11 @@ export function run() {
 
     // Seed: 200 real deploys through the portal's API, CONCURRENCY at a time.
     const seedStart = performance.now();
-    let next = 0;
-    const seeder = async () => {
-      while (next < STACKS) {
-        const stack = name(next++);
-        const accepted = await postDeploy(portal.url, stack);
-        const done = (await readSse(accepted.eventsUrl, { until: (e) => e.event === "done" })).at(-1);
-        if (done?.data.status !== "ready") throw new Error(`seed ${stack} ended ${JSON.stringify(done?.data)}`);
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, seeder));
+    await deployAll(
+      portal.url,
+      Array.from({ length: STACKS }, (_, i) => name(i)),
+      CONCURRENCY,
+    );
     const seedMs = performance.now() - seedStart;
     progress(BENCH, `seeded ${STACKS} stacks in ${Math.round(seedMs / 1000)} s`);
 

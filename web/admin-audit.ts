@@ -1,7 +1,7 @@
 import * as api from "./api.ts";
 import { type Message, byId, h, showMessage } from "./dom.ts";
-import { code, formatDateTime, t, tn } from "./i18n.ts";
-import { errorKey } from "./messages.ts";
+import { code, formatDateTime } from "./i18n.ts";
+import { explain } from "./messages.ts";
 
 /**
  * The admin view's audit log (GET /api/admin/audit): newest first, filtered by stack, action
@@ -27,13 +27,6 @@ let next: string | null = null;
 let loaded = false;
 let message: Message | null = null;
 let seq = 0;
-
-const explain =
-  (errorCode: string): Message =>
-  () => {
-    const key = errorKey(errorCode);
-    return key ? t(key) : tn("error.unknown", { code: code(errorCode) });
-  };
 
 /** The first page for the filters as they are now. */
 export async function loadAudit(): Promise<void> {

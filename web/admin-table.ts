@@ -1,6 +1,6 @@
 import type * as api from "./api.ts";
 import { type Message, byId, h, setText } from "./dom.ts";
-import { type Key, code, formatAgo, formatDateTime, lang, t, tn } from "./i18n.ts";
+import { type Key, code, formatAgo, formatDateTime, lang, t } from "./i18n.ts";
 import { nameCode, stackStatusKey, stepKey } from "./messages.ts";
 import { type Progress, currentStep } from "./watch.ts";
 import * as saved from "./state.ts";
@@ -43,6 +43,8 @@ const LIVE: ReadonlySet<string> = new Set<api.StackStatus>(["deploying", "ready"
 const STATUSES = ["running", "stopped", "deploying", "failed", "deleting", "cleanup_failed", "deleted"] as const;
 
 let hooks: TableHooks;
+/** Rows the last drawing showed (after search and filters). */
+let shownCount = 0;
 const rows = new Map<number, api.StackInfo>();
 let sort: { key: SortKey; descending: boolean } = { key: "created", descending: true };
 /**
@@ -52,7 +54,7 @@ let sort: { key: SortKey; descending: boolean } = { key: "created", descending: 
 const drawn = new Map<number, { key: string; tr: HTMLTableRowElement }>();
 
 /** What the admin sees a stack as: a ready one is running or stopped. */
-export function statusOf(stack: api.StackInfo, following: Progress | null = hooks?.following(stack.name) ?? null): string {
+function statusOf(stack: api.StackInfo, following: Progress | null = hooks?.following(stack.name) ?? null): string {
   if (following && !following.done) return "deleting";
   if (following?.done?.status === "deleted") return "deleted";
   return stack.status === "ready" ? (stack.runState ?? "running") : stack.status;
@@ -69,10 +71,10 @@ const statusLabel = (status: string): string =>
 // The rows: all at once, or what changed
 
 export function replaceRows(list: api.StackInfo[]): void {
-  applyChanges({ first: true, nameQuarantineDays: 0, changed: list, removed: [] });
+  applyChanges({ first: true, changed: list, removed: [] });
 }
 
-export function applyChanges(changes: api.AdminStackChanges): void {
+export function applyChanges(changes: Pick<api.AdminStackChanges, "first" | "changed" | "removed">): void {
   // The first event is the whole list (again, after a reconnect): a drawn row that still shows
   // the same stack is kept (its key says so), those of stacks no longer listed go.
   if (changes.first) rows.clear();
@@ -127,9 +129,6 @@ function shown(): api.StackInfo[] {
   });
 }
 
-/** "Showing n of m" for the view's summary. */
-export const counts = (): { shown: number; count: number } => ({ shown: shown().length, count: rows.size });
-
 /** A select's options again, keeping the choice (an option that went away falls back to "All"). */
 function fillOptions(select: HTMLSelectElement, values: string[], label: (v: string) => string): void {
   const chosen = select.value;
@@ -169,6 +168,7 @@ export function renderTable(): void {
   renderFilters();
   renderHead();
   const list = shown();
+  shownCount = list.length;
   el.noMatch.hidden = rows.size === 0 || list.length > 0;
   // Redrawn whole; focus stays on the same control, else on its row, else on the heading.
   const focused = document.activeElement instanceof HTMLElement && el.body.contains(document.activeElement) ? document.activeElement : null;
@@ -355,5 +355,5 @@ export function initTable(given: TableHooks): void {
     });
 }
 
-/** Said in the view's summary: a message with the counts. */
-export const summary = (): Message => () => tn("admin.summary_live", counts());
+/** The view's summary: how many rows the last drawing showed, of how many. */
+export const summary = (): string => t("admin.summary_live", { shown: shownCount, count: rows.size });

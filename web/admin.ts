@@ -416,12 +416,11 @@ export function renderAdmin(): void {
 }
 
 function renderList(): void {
-  setText(el.summary, rowCount() === 0 && !live ? t("admin.loading") : "");
-  if (live || rowCount() > 0) el.summary.replaceChildren(summary()());
+  renderTable();
+  setText(el.summary, rowCount() === 0 && !live ? t("admin.loading") : summary());
   el.liveLost.hidden = !liveLost;
   showMessage(el.listError, listMessage);
   el.empty.hidden = !live || rowCount() > 0;
-  renderTable();
 }
 
 function renderReconcile(): void {

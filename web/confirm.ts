@@ -1,5 +1,6 @@
 import { type Message, byId } from "./dom.ts";
 import { type Key, t } from "./i18n.ts";
+import { ModalQuestion } from "./modal-question.ts";
 
 /**
  * One modal question with two answers (`#confirm-dialog`), for the page's "are you sure"
@@ -23,46 +24,22 @@ const el = {
   no: byId<HTMLButtonElement>("confirm-no"),
 };
 
-let current: { question: Question; resolve: (yes: boolean) => void; returnTo: HTMLElement | null } | null = null;
-let answer = false;
+const fill = (target: HTMLElement, content: Key | Message) => {
+  if (typeof content === "function") target.replaceChildren(content());
+  else target.textContent = t(content);
+};
 
-export function askConfirm(question: Question): Promise<boolean> {
-  current?.resolve(false);
-  return new Promise((resolve) => {
-    current = { question, resolve, returnTo: document.activeElement instanceof HTMLElement ? document.activeElement : null };
-    answer = false;
-    renderConfirm();
-    el.dialog.dataset.question = typeof question.title === "function" ? "" : question.title;
-    if (!el.dialog.open) el.dialog.showModal();
-    el.no.focus();
-  });
-}
+const question = new ModalQuestion<Question>(el, (q) => {
+  el.dialog.dataset.question = typeof q.title === "function" ? "" : q.title;
+  fill(el.title, q.title);
+  fill(el.text, q.text);
+  el.yes.textContent = t(q.yes);
+  el.no.textContent = t(q.no);
+});
+
+export const askConfirm = (q: Question): Promise<boolean> => question.ask(q);
 
 /** Redraws an open question (after a language switch). */
-export function renderConfirm(): void {
-  if (!current) return;
-  const title = current.question.title;
-  if (typeof title === "function") el.title.replaceChildren(title());
-  else el.title.textContent = t(title);
-  const text = current.question.text;
-  if (typeof text === "function") el.text.replaceChildren(text());
-  else el.text.textContent = t(text);
-  el.yes.textContent = t(current.question.yes);
-  el.no.textContent = t(current.question.no);
-}
+export const renderConfirm = (): void => question.redraw();
 
-export function initConfirm(): void {
-  el.yes.addEventListener("click", () => {
-    answer = true;
-    el.dialog.close();
-  });
-  el.no.addEventListener("click", () => el.dialog.close());
-  el.dialog.addEventListener("close", () => {
-    const c = current;
-    current = null;
-    if (!c) return;
-    // Back to where the person was, unless the answer moved the page elsewhere.
-    if (!answer && c.returnTo?.isConnected) c.returnTo.focus();
-    c.resolve(answer);
-  });
-}
+export const initConfirm = (): void => question.init();

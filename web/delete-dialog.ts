@@ -2,6 +2,7 @@ import * as api from "./api.ts";
 import { byId } from "./dom.ts";
 import { code, tn } from "./i18n.ts";
 import { nameCode } from "./messages.ts";
+import { ModalQuestion } from "./modal-question.ts";
 import { loadInfo } from "./portal-info.ts";
 import { navigate } from "./router.ts";
 import * as saved from "./state.ts";
@@ -30,21 +31,14 @@ const el = {
   confirm: byId<HTMLButtonElement>("delete-confirm"),
 };
 
-let pending: { target: DeleteTarget; resolve: (yes: boolean) => void; returnTo: HTMLElement | null } | null = null;
-let answer = false;
+const question = new ModalQuestion<DeleteTarget>({ dialog: el.dialog, yes: el.confirm, no: el.cancel }, draw);
 let lastDelete: { name: string; token: string } | null = null;
 
 /** Asks; resolves true for "Yes, delete it". Focus goes back to where it was on "no". */
 export async function askDelete(target: DeleteTarget): Promise<boolean> {
-  pending?.resolve(false);
+  // The quarantine's days, for what stays.
   if (!store.get("portalInfo")) await loadInfo();
-  return new Promise((resolve) => {
-    pending = { target, resolve, returnTo: document.activeElement instanceof HTMLElement ? document.activeElement : null };
-    answer = false;
-    renderDeleteDialog();
-    if (!el.dialog.open) el.dialog.showModal();
-    el.cancel.focus();
-  });
+  return question.ask(target);
 }
 
 /**
@@ -62,13 +56,12 @@ export async function runDelete(name: string, token: string): Promise<api.ApiErr
 /** The token of the last delete asked for this name, for "Try again". */
 export const lastDeleteToken = (name: string): string | null => (lastDelete?.name === name ? lastDelete.token : null);
 
-export function closeDeleteDialog(): void {
-  if (el.dialog.open) el.dialog.close();
-}
+export const closeDeleteDialog = (): void => question.close();
 
-export function renderDeleteDialog(): void {
-  const p = pending?.target;
-  if (!p) return;
+/** Redraws an open question (after a language switch, or once the quarantine's days are known). */
+export const renderDeleteDialog = (): void => question.redraw();
+
+function draw(p: DeleteTarget): void {
   el.title.replaceChildren(tn("delete.confirm_title", { name: nameCode(p.name) }));
   el.removes.replaceChildren(
     p.ran ? tn("delete.confirm_removes", { url: code(p.url, "code url-value") }) : tn("delete.confirm_removes_unstarted", { name: nameCode(p.name) }),
@@ -80,18 +73,6 @@ export function renderDeleteDialog(): void {
 }
 
 export function initDeleteDialog(): void {
-  el.cancel.addEventListener("click", () => el.dialog.close());
-  el.confirm.addEventListener("click", () => {
-    answer = true;
-    el.dialog.close();
-  });
-  el.dialog.addEventListener("close", () => {
-    // Comes a task after the closing: a dialog opened again meanwhile keeps its question.
-    const p = pending;
-    if (!p || el.dialog.open) return;
-    pending = null;
-    if (!answer && p.returnTo?.isConnected) p.returnTo.focus();
-    p.resolve(answer);
-  });
+  question.init();
   store.subscribe("portalInfo", renderDeleteDialog);
 }

@@ -75,3 +75,19 @@ export async function postDeploy(
   if (res.status !== 202) throw new Error(`deploy ${name}: HTTP ${res.status} ${JSON.stringify(body)}`);
   return { deploymentId: body.deploymentId, eventsUrl: `${portalUrl}${body.eventsUrl}`, sentAt, acceptedAt: wallNow() };
 }
+
+/** Deploys every name through the portal's API, `concurrency` at a time, each until it is ready; `onReady` after each. */
+export async function deployAll(portalUrl: string, names: string[], concurrency: number, onReady?: (done: number) => void): Promise<void> {
+  let next = 0;
+  let ready = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const name = names[next++]!;
+      const accepted = await postDeploy(portalUrl, name);
+      const done = (await readSse(accepted.eventsUrl, { until: (e) => e.event === "done" })).at(-1);
+      if (done?.data.status !== "ready") throw new Error(`deploy ${name} ended ${JSON.stringify(done?.data)}`);
+      onReady?.(++ready);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ADMIN_TOKEN, type Harness, deployMany, readEvents, startHarness } from "../support/harness.ts";
-import { LOCALE, type Launched, confirmDialog, launch, msg, openAdmin, overflow, plainText as text } from "./support.ts";
+import { LOCALE, type Lang, type Launched, confirmDialog, launch, msg, openAdmin, overflow, plainText as text } from "./support.ts";
 
 /**
  * The admin view with 200 stacks: a compact table that finds one stack by its name, filters by
@@ -37,14 +37,20 @@ afterAll(async () => {
 
 const rows = "#admin-stacks tr[data-name]";
 
+/** The admin view signed in, at `viewport`, once every stack is in the table. */
+async function openTable(lang: Lang, viewport: { width: number; height: number }) {
+  const guarded = await openAdmin(chrome.browser, h.url, LOCALE[lang], ADMIN_TOKEN);
+  await guarded.page.setViewportSize(viewport);
+  await guarded.page.waitForFunction((n) => document.querySelectorAll("#admin-stacks tr[data-name]").length === n, COUNT);
+  return guarded;
+}
+
 describe("the admin table with 200 stacks", () => {
   test(
     "en, desktop: finds one by name, filters by status and server, sorts, and follows a stop live",
     async () => {
-      const { context, page, problems } = await openAdmin(chrome.browser, h.url, LOCALE.en, ADMIN_TOKEN);
+      const { context, page, problems } = await openTable("en", { width: 1280, height: 800 });
       try {
-        await page.setViewportSize({ width: 1280, height: 800 });
-        await page.waitForFunction((n) => document.querySelectorAll("#admin-stacks tr[data-name]").length === n, COUNT);
         expect(await text(page, "#admin-summary")).toBe(msg("en", "admin.summary_live", { shown: "200", count: "200" }));
 
         // One among 200, by a part of its name.
@@ -100,10 +106,8 @@ describe("the admin table with 200 stacks", () => {
   test(
     "ar, phone: the search works right to left, the table scrolls inside its box, the page does not",
     async () => {
-      const { context, page, problems } = await openAdmin(chrome.browser, h.url, LOCALE.ar, ADMIN_TOKEN);
+      const { context, page, problems } = await openTable("ar", { width: 390, height: 844 });
       try {
-        await page.setViewportSize({ width: 390, height: 844 });
-        await page.waitForFunction((n) => document.querySelectorAll("#admin-stacks tr[data-name]").length === n, COUNT);
         await page.fill("#admin-search", "fleet-042");
         expect(await page.locator(rows).count()).toBe(1);
         expect(await text(page, 'label[for="admin-search"]')).toBe(msg("ar", "admin.search_label"));
