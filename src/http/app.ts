@@ -9,7 +9,7 @@ import { bodyDeadline } from "./body-deadline.ts";
 import { problem } from "./problem.ts";
 import type { AvailabilityIndex } from "../stacks/deploy/availability.ts";
 import type { Metrics } from "../metrics.ts";
-import { type Limit, type LimitOptions, describeLimit, limitPerClient } from "./rate-limits.ts";
+import { type Limit, limitPerClient } from "./rate-limits.ts";
 import type { DeployRefunds } from "./deploy-refunds.ts";
 import { securityMiddleware } from "./security.ts";
 import type { StackOperations } from "../stacks/operations/operation-service.ts";
@@ -54,17 +54,6 @@ export interface AppDeps extends HealthDeps, DeploymentRouteDeps, AdminDeps, Rol
   stackSso?: StackSso | null;
 }
 
-/** What the deploy budget counts, said in its 429, and the way an accepted deploy's use comes back. */
-function deployBudget(limit: Limit, refunds: DeployRefunds | undefined): Pick<LimitOptions, "what" | "onCounted"> {
-  return {
-    what: `Too many deploys from this address: at most ${limit ? describeLimit(limit) : "?"} (RATE_LIMIT_DEPLOY); accepted deploys count, one that failed through the platform's fault does not`,
-    onCounted: (c, giveBack) => {
-      const id = c.res.headers.get("Location")?.split("/").pop();
-      if (id && refunds) refunds.hold(id, giveBack);
-    },
-  };
-}
-
 /**
  * The portal's HTTP surface: the API's routes (src/http/routes/, each with its budget, access
  * and description) and the page. Handlers are thin: parse, call the domain, map the result.
@@ -87,19 +76,28 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (deps.metricsToken) app.use("/metrics", requireToken(deps.metricsToken, "metrics"));
   // One limiter per budget, shared by the routes naming it; all before any handler, as a request
   // spends each budget whose path it matches.
-  const budgets = new Map<Budget, { counts: RouteLimit["counts"]; limiter: MiddlewareHandler<AppEnv> }>();
+  const budgets = new Map<Budget, { limit: RouteLimit; limiter: MiddlewareHandler<AppEnv> }>();
   for (const { method, path, limit } of API_ROUTES) {
     if (!limit) continue;
     let budget = budgets.get(limit.budget);
     if (!budget) {
+      const refunds = limit.refundable ? deps.deployRefunds : undefined;
       const limiter = limitPerClient(limit.budget, deps.limits[limit.budget], limited(limit.budget), {
         exempt,
         counts: limit.counts,
-        ...(limit.budget === "deploy" ? deployBudget(deps.limits.deploy, deps.deployRefunds) : {}),
+        what: limit.what,
+        // The deployment the answer's Location names, held until it ends (DeployRefunds).
+        onCounted:
+          refunds &&
+          ((c, giveBack) => {
+            const id = c.res.headers.get("Location")?.split("/").pop();
+            if (id) refunds.hold(id, giveBack);
+          }),
       });
-      budget = { counts: limit.counts, limiter };
+      budget = { limit, limiter };
       budgets.set(limit.budget, budget);
-    } else if (budget.counts !== limit.counts) throw new Error(`${path}: the routes sharing the ${limit.budget} budget must count alike`);
+    } else if (budget.limit.counts !== limit.counts || budget.limit.what !== limit.what || budget.limit.refundable !== limit.refundable)
+      throw new Error(`${path}: the routes sharing the ${limit.budget} budget must count alike`);
     app.on(method.toUpperCase(), path, budget.limiter);
   }
   for (const route of API_ROUTES) {

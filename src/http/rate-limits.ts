@@ -11,8 +11,8 @@ export interface LimitOptions {
   exempt?: (c: Context<AppEnv>) => boolean;
   /** Only answers this accepts use up the budget (e.g. accepted deploys, failed logins). */
   counts?: (c: Context<AppEnv>) => boolean;
-  /** What the budget counts, for the 429's message (default "Too many requests"). */
-  what?: string;
+  /** What the budget counts, for the 429's message, given the limit in words (default "Too many requests"). */
+  what?: (limit: string) => string;
   /**
    * An answer that used up the budget, with the way to give its use back later (a deploy that
    * then failed through the platform's fault): a no-op once the window it counted in is over.
@@ -21,7 +21,7 @@ export interface LimitOptions {
 }
 
 /** "3 per 10 min": a limit in words. */
-export function describeLimit(limit: NonNullable<Limit>): string {
+function describeLimit(limit: NonNullable<Limit>): string {
   const s = Math.round(limit.windowMs / 1000);
   const window = s % 3600 === 0 ? `${s / 3600} h` : s % 60 === 0 ? `${s / 60} min` : `${s} s`;
   return `${limit.limit} per ${window}`;
@@ -57,7 +57,7 @@ export function limitPerClient(name: string, limit: Limit, onLimited?: (name: st
       onLimited?.(name);
       const info = infoOf(c);
       const retryAfter = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + limit.windowMs) - Date.now()) / 1000));
-      return problem(c, 429, "rate_limited", `${opts.what ?? "Too many requests"}; try again in ${retryAfter} s`, {
+      return problem(c, 429, "rate_limited", `${opts.what?.(describeLimit(limit)) ?? "Too many requests"}; try again in ${retryAfter} s`, {
         "Retry-After": String(retryAfter),
       });
     },

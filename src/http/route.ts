@@ -26,6 +26,10 @@ export interface RouteLimit {
   budget: Budget;
   /** Only answers this accepts use up the budget (accepted deploys). */
   counts?: (c: Context<AppEnv>) => boolean;
+  /** What the budget counts, for its 429's message, given the limit in words ("3 per 10 min"). */
+  what?: (limit: string) => string;
+  /** A counted answer's use can be given back when its deployment (named by `Location`) fails through the platform. */
+  refundable?: boolean;
 }
 
 export interface Answer {

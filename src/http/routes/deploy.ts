@@ -22,7 +22,13 @@ export const DEPLOY_ROUTES = [
     tag: "public",
     access: "signed-in",
     // Only accepted deploys use up the budget; a rejected name costs nothing.
-    limit: { budget: "deploy", counts: (c) => c.res.status === 202 },
+    limit: {
+      budget: "deploy",
+      counts: (c) => c.res.status === 202,
+      what: (limit) =>
+        `Too many deploys from this address: at most ${limit} (RATE_LIMIT_DEPLOY); accepted deploys count, one that failed through the platform's fault does not`,
+      refundable: true,
+    },
     summary: "Deploy a new stack",
     description:
       "202 with everything the owner needs; the management token and OpenCode password are shown only here. With AUTH_MODE=oidc a signed-in person deploys and owns the stack (no management token).",
