@@ -25,7 +25,8 @@ export function watchStacks(token: string, all: boolean, on: LiveHandlers): () =
         const res = await fetch(api.stackEventsUrl(all), { headers: api.bearer(token), signal: controller.signal, cache: "no-store" });
         if (res.status === 401 || res.status === 403) {
           const body = (await res.json().catch(() => null)) as { error?: { code?: string } } | null;
-          on.refused(res.status, body?.error?.code ?? "unauthorized");
+          // Stopped meanwhile (another request's refusal signed the view out): nothing more to say.
+          if (!controller.signal.aborted) on.refused(res.status, body?.error?.code ?? "unauthorized");
           return;
         }
         if (res.ok && res.body) await read(res.body, on);

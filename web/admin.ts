@@ -252,8 +252,10 @@ function startLive(): void {
       liveLost = lost;
       renderAdmin();
     },
-    // The token stopped working (changed on the server, say): back to the form.
-    refused: (_status, errorCode) => signOut(explain(errorCode)),
+    // The token stopped working (changed on the server, say): back to the form, once.
+    refused: (_status, errorCode) => {
+      if (seq === loadSeq) signOut(explain(errorCode));
+    },
   });
 }
 
